@@ -1,0 +1,50 @@
+import type {
+  AdvisoryStatement,
+  AssetRecord,
+  FindingRecord,
+  SignalRecord,
+  VulnerabilityRecord,
+} from '../domain/records.js';
+
+/** A byte stream, e.g. `fs.createReadStream(path)`. Parsers never read a file whole. */
+export type ByteSource = AsyncIterable<Buffer | string>;
+
+/** Where a parser is reading from; `file` goes into every error message. */
+export interface ParseContext {
+  file: string;
+}
+
+/**
+ * A partial asset a scanner report names as its target (image, host, manifest). The importer
+ * creates the asset when it is unknown and leaves a known one as it is.
+ */
+export interface AssetRef {
+  id: string;
+  name: string | null;
+  components: AssetRecord['components'];
+  /** What kind of target: `container_image`, `host`, `repository`, `manifest`, `package`, … */
+  target_type: string | null;
+}
+
+/** One item a parser yields, in input order. */
+export type ImportItem =
+  | { kind: 'asset'; record: AssetRecord }
+  | { kind: 'asset_ref'; record: AssetRef }
+  | { kind: 'vulnerability'; record: VulnerabilityRecord }
+  /**
+   * `scanKey` identifies (scanner, target): a finding stored under a scan key that a newer import
+   * of the same key no longer lists is marked `resolved`. null for inputs that are not scans.
+   */
+  | { kind: 'finding'; record: FindingRecord; scanKey: string | null }
+  | { kind: 'signal'; record: SignalRecord }
+  | { kind: 'advisory'; record: AdvisoryStatement }
+  | { kind: 'kev'; record: { cve: string; dateAdded: string; dueDate: string | null; knownRansomwareCampaignUse: boolean; vendorProject: string | null; product: string | null; name: string | null } }
+  | { kind: 'epss'; record: { cve: string; score: number; percentile: number; date: string | null } };
+
+/** A parser for one input format. */
+export interface Parser {
+  /** Stable format name used by `--format` (e.g. `trivy`, `sarif`, `csaf`). */
+  readonly format: string;
+  /** Streams items from the source; throws `ImportError` naming file, record and field. */
+  parse(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem>;
+}

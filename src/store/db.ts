@@ -1,0 +1,150 @@
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { ClError } from '../errors.js';
+import * as m0001 from './migrations/0001-initial.js';
+import type { Database as Schema } from './schema.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+/** An open store: the Kysely handle plus what the engine can do. Close it when done. */
+export interface Store {
+  db: Kysely<Schema>;
+  engine: Engine;
+  /** Human-readable location (file path or URL without credentials). */
+  location: string;
+  /** The raw better-sqlite3 handle, for bulk paths that need prepared statements. */
+  sqlite: Database.Database | null;
+  /** The pg pool, for bulk paths that need COPY. */
+  pgPool: pg.Pool | null;
+  close(): Promise<void>;
+}
+
+const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};
+
+const provider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};
+
+export interface OpenStoreOptions {
+  /** A file path (SQLite) or a postgres:// URL. Default `./closeloop.db`. */
+  url?: string;
+  /** Run migrations (default true). */
+  migrate?: boolean;
+}
+
+/** The store location from `CLOSELOOP_DB`, defaulting to `./closeloop.db`. */
+export function storeUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CLOSELOOP_DB && env.CLOSELOOP_DB.trim() !== '' ? env.CLOSELOOP_DB : './closeloop.db';
+}
+
+function isPostgresUrl(url: string): boolean {
+  return url.startsWith('postgres://') || url.startsWith('postgresql://');
+}
+
+/** Strips the password from a URL before it is shown anywhere. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Opens the store named by `url` and brings its schema up to date.
+ * A postgres URL may carry `?schema=NAME` to work inside its own schema (created when missing):
+ * tests use it so that runs never collide.
+ */
+export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  const url = opts.url ?? storeUrlFromEnv();
+  let store: Store;
+  if (isPostgresUrl(url)) {
+    store = await openPostgres(url);
+  } else {
+    store = openSqlite(url);
+  }
+  if (opts.migrate !== false) await migrateToLatest(store);
+  return store;
+}
+
+function openSqlite(file: string): Store {
+  let handle: Database.Database;
+  try {
+    handle = new Database(file);
+  } catch (err) {
+    throw new ClError('CL_CONFIG_INVALID', `cannot open SQLite database ${file}: ${(err as Error).message}`);
+  }
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('synchronous = NORMAL');
+  handle.pragma('foreign_keys = ON');
+  handle.pragma('busy_timeout = 5000');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: handle }) });
+  return {
+    db,
+    engine: 'sqlite',
+    location: file,
+    sqlite: handle,
+    pgPool: null,
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<Store> {
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema');
+  u.searchParams.delete('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ClError('CL_CONFIG_INVALID', `schema name ${schema} in CLOSELOOP_DB must match [a-z_][a-z0-9_]*`);
+  }
+  if (schema !== null) {
+    const admin = new pg.Client({ connectionString: u.toString() });
+    try {
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } catch (err) {
+      throw new ClError('CL_CONFIG_INVALID', `cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`);
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: u.toString(),
+    max: 10,
+    ...(schema !== null ? { options: `-c search_path=${schema}` } : {}),
+  });
+  try {
+    const c = await pool.connect();
+    c.release();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new ClError('CL_CONFIG_INVALID', `cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`);
+  }
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: 'postgres',
+    location: redactUrl(url),
+    sqlite: null,
+    pgPool: pool,
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(store: Store): Promise<void> {
+  const migrator = new Migrator({ db: store.db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new ClError('CL_INTERNAL', `migration ${failed} failed: ${(error as Error).message}`);
+  }
+}
