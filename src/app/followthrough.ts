@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import { effectiveRiskState } from '../domain/gate.js';
+import { REMEDIATION_MOVES, REMEDIATION_STATES, isClosed, type IncidentState, type RemediationState, type Severity } from '../domain/incident.js';
+import { ClError, notFound } from '../errors.js';
+import type { RemediationItem, RiskAcceptance, ThirdPartyNotice, Weakness } from '../store/schema.js';
+import type { Db } from '../audit/chain.js';
+import { audit, authorize, inTransaction, isoNow, nextId, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
+import { loadIncident } from './incidents.js';
+import { isoDate, nonEmpty, parseInput } from './validate.js';
+
+async function loadWeakness(db: Db, id: string): Promise<Weakness> {
+  const w = await db.selectFrom('weaknesses').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!w) throw notFound('weakness', id);
+  return w;
+}
+
+function addDays(day: string, days: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+// ---- remediation ------------------------------------------------------------------------------
+
+export const addRemediationInput = z.object({
+  weakness: nonEmpty('weakness id'),
+  owner_role: nonEmpty('owner role'),
+  assignee: nonEmpty('assignee'),
+  criteria: nonEmpty('closure criteria'),
+  due: isoDate.optional(),
+  ticket: nonEmpty('ticket').optional(),
+});
+
+async function insertHistory(trx: Trx, ctx: AppContext, caller: Caller, itemId: string, status: string): Promise<void> {
+  const prev = await trx.selectFrom('remediation_history').select((eb) => eb.fn.max('seq').as('m')).where('item_id', '=', itemId).executeTakeFirst();
+  const seq = Number(prev?.m ?? 0) + 1;
+  await trx.insertInto('remediation_history').values({ item_id: itemId, seq, status, actor: caller.actor, at: isoNow(ctx) }).execute();
+}
+
+/** Opens a remediation item for a weakness; the due date defaults from the SLA policy by incident severity. */
+export async function addRemediation(ctx: AppContext, caller: Caller, input: z.input<typeof addRemediationInput>): Promise<RemediationItem> {
+  authorize(ctx, caller, 'remediation.edit');
+  const p = parseInput(addRemediationInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const w = await loadWeakness(trx, p.weakness);
+    const inc = await loadIncident(trx, w.incident_id);
+    const at = isoNow(ctx);
+    const due = p.due ?? addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity as Severity]);
+    const row: RemediationItem = {
+      id: await nextId(trx, 'RI'),
+      incident_id: inc.id,
+      weakness_id: w.id,
+      finding_id: null,
+      owner_role: p.owner_role,
+      assignee: p.assignee,
+      criteria: p.criteria,
+      due,
+      ticket: p.ticket ?? null,
+      status: 'open',
+      created_at: at,
+      updated_at: at,
+    };
+    await trx.insertInto('remediation_items').values(row).execute();
+    await insertHistory(trx, ctx, caller, row.id, 'open');
+    await audit(trx, ctx, caller, { action: 'remediation.opened', entityType: 'remediation_item', entityId: row.id, incidentId: inc.id, state: row });
+    return row;
+  });
+}
+
+export const moveRemediationInput = z.object({ item: nonEmpty('remediation item id'), state: z.enum(REMEDIATION_STATES) });
+
+export async function moveRemediation(ctx: AppContext, caller: Caller, input: z.input<typeof moveRemediationInput>): Promise<RemediationItem> {
+  authorize(ctx, caller, 'remediation.edit');
+  const p = parseInput(moveRemediationInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const item = await trx.selectFrom('remediation_items').selectAll().where('id', '=', p.item).executeTakeFirst();
+    if (!item) throw notFound('remediation item', p.item);
+    const allowed = REMEDIATION_MOVES[item.status as RemediationState];
+    if (!allowed.includes(p.state)) {
+      throw new ClError('CL_INVALID_TRANSITION', `${item.id}: cannot move from ${item.status} to ${p.state}; allowed: ${allowed.join(', ') || 'none'}`, { from: item.status, to: p.state, allowed });
+    }
+    const at = isoNow(ctx);
+    await trx.updateTable('remediation_items').set({ status: p.state, updated_at: at }).where('id', '=', item.id).execute();
+    await insertHistory(trx, ctx, caller, item.id, p.state);
+    const next = { ...item, status: p.state, updated_at: at };
+    await audit(trx, ctx, caller, { action: `remediation.moved.${p.state}`, entityType: 'remediation_item', entityId: item.id, incidentId: item.incident_id, state: next });
+    return next;
+  });
+}
+
+// ---- risk acceptance --------------------------------------------------------------------------
+
+export const requestRiskInput = z.object({
+  weakness: nonEmpty('weakness id'),
+  rationale: nonEmpty('rationale'),
+  controls: nonEmpty('compensating controls'),
+  review_by: isoDate,
+});
+
+/** Requests a risk acceptance (the exception path) for a weakness that cannot be remediated quickly. */
+export async function requestRisk(ctx: AppContext, caller: Caller, input: z.input<typeof requestRiskInput>): Promise<RiskAcceptance> {
+  authorize(ctx, caller, 'risk.request');
+  const p = parseInput(requestRiskInput, input);
+  const day = today(ctx);
+  if (p.review_by <= day) throw new ClError('CL_BAD_INPUT', `review_by ${p.review_by} must be after today (${day})`, { fields: [{ field: 'review_by', message: 'a future date' }] });
+  const max = ctx.config.control_card.exception_rules.max_review_days;
+  const limit = addDays(day, max);
+  if (p.review_by > limit) throw new ClError('CL_RULE_REFUSED', `review_by ${p.review_by} is beyond the control card's limit of ${max} days (${limit})`);
+  return inTransaction(ctx, async (trx) => {
+    const w = await loadWeakness(trx, p.weakness);
+    const row: RiskAcceptance = {
+      id: await nextId(trx, 'RA'),
+      incident_id: w.incident_id,
+      weakness_id: w.id,
+      requester: caller.actor,
+      approver: null,
+      rationale: p.rationale,
+      controls: p.controls,
+      review_by: p.review_by,
+      state: 'requested',
+      reason: null,
+      created_at: isoNow(ctx),
+      decided_at: null,
+    };
+    await trx.insertInto('risk_acceptances').values(row).execute();
+    await audit(trx, ctx, caller, { action: 'risk.requested', entityType: 'risk_acceptance', entityId: row.id, incidentId: w.incident_id, state: row });
+    return row;
+  });
+}
+
+export const decideRiskInput = z.object({ risk: nonEmpty('risk acceptance id'), approve: z.boolean(), reason: nonEmpty('reason').optional() })
+  .refine((v) => v.approve || v.reason !== undefined, { path: ['reason'], message: 'a rejection needs a reason' });
+
+/**
+ * Approves or rejects a requested risk acceptance. The decider must hold an approver role from the
+ * control card, and is never the requester (segregation of duties).
+ */
+export async function decideRisk(ctx: AppContext, caller: Caller, input: z.input<typeof decideRiskInput>): Promise<RiskAcceptance> {
+  const p = parseInput(decideRiskInput, input);
+  const approverRoles = ctx.config.control_card.exception_rules.approver_roles;
+  const roles = rolesOf(ctx, caller.actor);
+  if (!roles.some((r) => approverRoles.includes(r))) {
+    throw new ClError('CL_FORBIDDEN', `${caller.actor} holds no approving role (${approverRoles.join(', ')}); risk acceptances are decided by those roles only`, { actor: caller.actor, approver_roles: approverRoles });
+  }
+  return inTransaction(ctx, async (trx) => {
+    const risk = await trx.selectFrom('risk_acceptances').selectAll().where('id', '=', p.risk).executeTakeFirst();
+    if (!risk) throw notFound('risk acceptance', p.risk);
+    if (risk.requester === caller.actor) {
+      throw new ClError('CL_RULE_REFUSED', `${caller.actor} requested ${risk.id} and cannot also decide it; another approver must`, { requester: risk.requester });
+    }
+    const state = effectiveRiskState(risk, today(ctx));
+    if (state !== 'requested') throw new ClError('CL_INVALID_TRANSITION', `${risk.id} is ${state}; only a requested acceptance can be decided`, { from: state });
+    if (p.approve && risk.review_by <= today(ctx)) {
+      throw new ClError('CL_RULE_REFUSED', `${risk.id}: its review date ${risk.review_by} has passed; request a new acceptance with a future review date`);
+    }
+    const at = isoNow(ctx);
+    const next: RiskAcceptance = { ...risk, state: p.approve ? 'approved' : 'rejected', approver: caller.actor, reason: p.reason ?? null, decided_at: at };
+    await trx.updateTable('risk_acceptances').set({ state: next.state, approver: next.approver, reason: next.reason, decided_at: at }).where('id', '=', risk.id).execute();
+    await audit(trx, ctx, caller, { action: p.approve ? 'risk.approved' : 'risk.rejected', entityType: 'risk_acceptance', entityId: risk.id, incidentId: risk.incident_id, state: next });
+    return next;
+  });
+}
+
+// ---- third parties ----------------------------------------------------------------------------
+
+export const vendorNotifyInput = z.object({ weakness: nonEmpty('weakness id'), channel: nonEmpty('channel'), tracking_item: nonEmpty('tracking item').optional() });
+
+/** Records that the vendor was notified through its contract channel (opens the notice if needed). */
+export async function notifyVendor(ctx: AppContext, caller: Caller, input: z.input<typeof vendorNotifyInput>): Promise<ThirdPartyNotice> {
+  authorize(ctx, caller, 'vendor.edit');
+  const p = parseInput(vendorNotifyInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const w = await loadWeakness(trx, p.weakness);
+    if (w.type !== 'third_party') throw new ClError('CL_RULE_REFUSED', `${w.id} is a ${w.type} weakness; vendor notices are for third_party weaknesses`);
+    const inc = await loadIncident(trx, w.incident_id);
+    if (isClosed(inc.state as IncidentState)) throw new ClError('CL_RULE_REFUSED', `${inc.id} is closed; reopen it first`);
+    const at = isoNow(ctx);
+    const existing = await trx.selectFrom('third_party_notices').selectAll().where('weakness_id', '=', w.id).orderBy('id').executeTakeFirst();
+    let notice: ThirdPartyNotice;
+    if (existing) {
+      notice = { ...existing, channel: p.channel, status: 'sent', sent_at: at, tracking_item: p.tracking_item ?? existing.tracking_item };
+      await trx.updateTable('third_party_notices').set({ channel: notice.channel, status: 'sent', sent_at: at, tracking_item: notice.tracking_item }).where('id', '=', existing.id).execute();
+    } else {
+      notice = { id: await nextId(trx, 'TP'), incident_id: inc.id, weakness_id: w.id, vendor: w.vendor ?? 'unknown', channel: p.channel, status: 'sent', sent_at: at, response: null, responded_at: null, chased_at: null, tracking_item: p.tracking_item ?? null, created_at: at };
+      await trx.insertInto('third_party_notices').values(notice).execute();
+    }
+    await audit(trx, ctx, caller, { action: 'third_party_notice.sent', entityType: 'third_party_notice', entityId: notice.id, incidentId: inc.id, state: notice });
+    return notice;
+  });
+}
+
+async function loadNotice(db: Db, id: string): Promise<ThirdPartyNotice> {
+  const n = await db.selectFrom('third_party_notices').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!n) throw notFound('third-party notice', id);
+  return n;
+}
+
+export const vendorResponseInput = z.object({ notice: nonEmpty('notice id'), text: nonEmpty('response text') });
+
+/** Records the vendor's response or RCA statement. */
+export async function recordVendorResponse(ctx: AppContext, caller: Caller, input: z.input<typeof vendorResponseInput>): Promise<ThirdPartyNotice> {
+  authorize(ctx, caller, 'vendor.edit');
+  const p = parseInput(vendorResponseInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const n = await loadNotice(trx, p.notice);
+    if (n.sent_at === null) throw new ClError('CL_RULE_REFUSED', `${n.id} has not been sent to ${n.vendor} yet (\`closeloop vendor notify ${n.weakness_id} --channel …\`)`);
+    const at = isoNow(ctx);
+    const next = { ...n, response: p.text, responded_at: at, status: 'responded' };
+    await trx.updateTable('third_party_notices').set({ response: p.text, responded_at: at, status: 'responded' }).where('id', '=', n.id).execute();
+    await audit(trx, ctx, caller, { action: 'third_party_notice.response', entityType: 'third_party_notice', entityId: n.id, incidentId: n.incident_id, state: next });
+    return next;
+  });
+}
+
+export const vendorChaseInput = z.object({ notice: nonEmpty('notice id') });
+
+/** Records that an unanswered vendor notice was chased. */
+export async function chaseVendor(ctx: AppContext, caller: Caller, input: z.input<typeof vendorChaseInput>): Promise<ThirdPartyNotice> {
+  authorize(ctx, caller, 'vendor.edit');
+  const p = parseInput(vendorChaseInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const n = await loadNotice(trx, p.notice);
+    if (n.sent_at === null) throw new ClError('CL_RULE_REFUSED', `${n.id} has not been sent yet; notify the vendor first`);
+    const at = isoNow(ctx);
+    const next = { ...n, chased_at: at };
+    await trx.updateTable('third_party_notices').set({ chased_at: at }).where('id', '=', n.id).execute();
+    await audit(trx, ctx, caller, { action: 'third_party_notice.chased', entityType: 'third_party_notice', entityId: n.id, incidentId: n.incident_id, state: next });
+    return next;
+  });
+}

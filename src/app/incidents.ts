@@ -1,0 +1,266 @@
+import { z } from 'zod';
+import { evaluateGate, effectiveRiskState, type GateMissing } from '../domain/gate.js';
+import {
+  CLOSABLE_FROM,
+  INCIDENT_STATES,
+  NON_INCIDENT_CLOSABLE_FROM,
+  SEVERITIES,
+  checkMove,
+  formatIncidentId,
+  isClosed,
+  reached,
+  reopenTarget,
+  type IncidentState,
+} from '../domain/incident.js';
+import { ClError, notFound } from '../errors.js';
+import type { Incident } from '../store/schema.js';
+import { audit, authorize, inTransaction, isoNow, nextCounter, today, type AppContext, type Caller, type Trx } from './context.js';
+import { nonEmpty, parseInput } from './validate.js';
+import type { Db } from '../audit/chain.js';
+
+export const openIncidentInput = z.object({
+  title: nonEmpty('title'),
+  severity: z.enum(SEVERITIES),
+  assets: z.array(nonEmpty('asset id')).default([]),
+  service: nonEmpty('service').optional(),
+  ir_lead: nonEmpty('ir_lead').optional(),
+});
+export type OpenIncidentInput = z.input<typeof openIncidentInput>;
+
+export async function loadIncident(db: Db, id: string): Promise<Incident> {
+  const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('incident', id);
+  return row;
+}
+
+/** Opens an incident in `reported`: from here on it owes an IR-6(2) report-out. */
+export async function openIncident(ctx: AppContext, caller: Caller, input: OpenIncidentInput): Promise<Incident> {
+  authorize(ctx, caller, 'incident.open');
+  const p = parseInput(openIncidentInput, input);
+  return inTransaction(ctx, (trx) => createIncident(trx, ctx, caller, p));
+}
+
+/** Creates the incident rows inside an existing transaction (also used by escalation). */
+export async function createIncident(
+  trx: Trx,
+  ctx: AppContext,
+  caller: Caller,
+  p: z.output<typeof openIncidentInput>,
+): Promise<Incident> {
+  const now = ctx.now();
+  const year = now.getUTCFullYear();
+  const n = await nextCounter(trx, `incident:${year}`);
+  const at = now.toISOString();
+  const row: Incident = {
+    id: formatIncidentId(year, n),
+    title: p.title,
+    severity: p.severity,
+    state: 'reported',
+    service: p.service ?? null,
+    ir_lead: p.ir_lead ?? null,
+    determination: null,
+    determination_rationale: null,
+    none_identified_rationale: null,
+    reportout_opened_at: null,
+    reportout_sent_at: null,
+    gate_flags: null,
+    opened_by: caller.actor,
+    created_at: at,
+    updated_at: at,
+    closed_at: null,
+  };
+  await trx.insertInto('incidents').values(row).execute();
+  const assets = [...new Set(p.assets)];
+  if (assets.length > 0) {
+    await trx.insertInto('incident_assets').values(assets.map((a) => ({ incident_id: row.id, asset_id: a }))).execute();
+  }
+  await audit(trx, ctx, caller, { action: 'incident.opened', entityType: 'incident', entityId: row.id, incidentId: row.id, state: { ...row, assets } });
+  return row;
+}
+
+export const listIncidentsInput = z.object({ state: z.enum(INCIDENT_STATES).optional() });
+
+export async function listIncidents(ctx: AppContext, caller: Caller, input: z.input<typeof listIncidentsInput>): Promise<Incident[]> {
+  authorize(ctx, caller, 'incident.read');
+  const p = parseInput(listIncidentsInput, input);
+  let q = ctx.store.db.selectFrom('incidents').selectAll().orderBy('created_at').orderBy('id');
+  if (p.state) q = q.where('state', '=', p.state);
+  return q.execute();
+}
+
+export const moveIncidentInput = z.object({ id: nonEmpty('incident id'), state: z.enum(INCIDENT_STATES) });
+
+/** Moves an incident one step along the workflow; opens the report-out task at the configured state. */
+export async function moveIncident(ctx: AppContext, caller: Caller, input: z.input<typeof moveIncidentInput>): Promise<Incident> {
+  authorize(ctx, caller, 'incident.move');
+  const p = parseInput(moveIncidentInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const inc = await loadIncident(trx, p.id);
+    const check = checkMove(inc.state as IncidentState, p.state);
+    if (!check.ok) throw new ClError('CL_INVALID_TRANSITION', `${inc.id}: ${check.reason}`, { from: inc.state, to: p.state, allowed: check.allowed });
+    const at = isoNow(ctx);
+    const opensReportOut = inc.reportout_opened_at === null && reached(p.state, ctx.config.workflow.reportout_opens_on);
+    const next: Incident = { ...inc, state: p.state, updated_at: at, reportout_opened_at: opensReportOut ? at : inc.reportout_opened_at };
+    await trx.updateTable('incidents').set({ state: next.state, updated_at: at, reportout_opened_at: next.reportout_opened_at }).where('id', '=', inc.id).execute();
+    await audit(trx, ctx, caller, { action: `incident.moved.${p.state}`, entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: next });
+    if (opensReportOut) {
+      await audit(trx, ctx, caller, { action: 'reportout.task_opened', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: { incident: inc.id, opened_at: at } });
+    }
+    return next;
+  });
+}
+
+/** The roles that must receive the report-out: the control card's, plus third-party roles when a weakness is third-party. */
+export function requiredRoles(ctx: AppContext, weaknesses: readonly { type: string }[]): string[] {
+  const roles = [...ctx.config.control_card.recipient_roles];
+  if (weaknesses.some((w) => w.type === 'third_party')) {
+    for (const r of ctx.config.workflow.third_party_roles) if (!roles.includes(r)) roles.push(r);
+  }
+  return roles;
+}
+
+/** Evaluates the closure gate over the incident's stored records. */
+export async function gateFor(db: Db, ctx: AppContext, inc: Incident): Promise<GateMissing[]> {
+  const [weaknesses, notifications, acks, remediation, risks, notices] = await Promise.all([
+    db.selectFrom('weaknesses').select(['id', 'type', 'vendor']).where('incident_id', '=', inc.id).execute(),
+    db.selectFrom('notifications').select(['role', 'status', 'delivered_at']).where('incident_id', '=', inc.id).where('purpose', '=', 'reportout').execute(),
+    db.selectFrom('acknowledgments').select('role').where('incident_id', '=', inc.id).execute(),
+    db.selectFrom('remediation_items').select(['weakness_id', 'status']).where('incident_id', '=', inc.id).execute(),
+    db.selectFrom('risk_acceptances').select(['weakness_id', 'state', 'review_by']).where('incident_id', '=', inc.id).execute(),
+    db.selectFrom('third_party_notices').select(['weakness_id', 'sent_at', 'response', 'chased_at']).where('incident_id', '=', inc.id).execute(),
+  ]);
+  return evaluateGate({
+    weaknesses,
+    noneIdentifiedRationale: inc.none_identified_rationale,
+    reportoutSent: inc.reportout_sent_at !== null,
+    requiredRoles: requiredRoles(ctx, weaknesses),
+    notifications,
+    acknowledgedRoles: acks.map((a) => a.role),
+    remediation,
+    risks,
+    notices,
+    today: today(ctx),
+  });
+}
+
+export const closeIncidentInput = z
+  .object({
+    id: nonEmpty('incident id'),
+    non_incident: z.boolean().default(false),
+    rationale: nonEmpty('rationale').optional(),
+  })
+  .refine((v) => !v.non_incident || v.rationale !== undefined, { path: ['rationale'], message: 'a non-incident closure needs a rationale' });
+
+export interface CloseResult {
+  incident: Incident;
+  /** Gate items that were missing; non-empty only in soft mode (hard mode refuses instead). */
+  flagged: GateMissing[];
+}
+
+/**
+ * Closes an incident through the closure gate. Hard mode refuses with every missing item (code
+ * CL_GATE_REFUSED, details.missing); soft mode closes but records the gaps for post-closure review.
+ */
+export async function closeIncident(ctx: AppContext, caller: Caller, input: z.input<typeof closeIncidentInput>): Promise<CloseResult> {
+  authorize(ctx, caller, 'incident.close');
+  const p = parseInput(closeIncidentInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const inc = await loadIncident(trx, p.id);
+    const at = isoNow(ctx);
+    const state = inc.state as IncidentState;
+    if (p.non_incident) {
+      if (!NON_INCIDENT_CLOSABLE_FROM.includes(state)) {
+        throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is in ${state}; a non-incident determination is made from ${NON_INCIDENT_CLOSABLE_FROM.join(' or ')}`, { from: state });
+      }
+      const weaknesses = await trx.selectFrom('weaknesses').select('id').where('incident_id', '=', inc.id).execute();
+      if (weaknesses.length > 0) {
+        throw new ClError('CL_RULE_REFUSED', `${inc.id} has ${weaknesses.length} weakness(es) recorded; it cannot be closed as a non-incident`);
+      }
+      const next: Incident = {
+        ...inc,
+        state: 'closed_non_incident',
+        determination: 'non_incident',
+        determination_rationale: p.rationale ?? null,
+        none_identified_rationale: `non-incident: ${p.rationale ?? ''}`,
+        updated_at: at,
+        closed_at: at,
+      };
+      await trx.updateTable('incidents').set({ state: next.state, determination: next.determination, determination_rationale: next.determination_rationale, none_identified_rationale: next.none_identified_rationale, updated_at: at, closed_at: at }).where('id', '=', inc.id).execute();
+      await audit(trx, ctx, caller, { action: 'incident.closed_non_incident', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: next });
+      return { incident: next, flagged: [] };
+    }
+    if (!CLOSABLE_FROM.includes(state)) {
+      throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is in ${state}; it can be closed from ${CLOSABLE_FROM.join(', ')} (move it there first), or as a non-incident from ${NON_INCIDENT_CLOSABLE_FROM.join(' or ')}`, { from: state });
+    }
+    const missing = await gateFor(trx, ctx, inc);
+    if (missing.length > 0 && ctx.config.gate.mode === 'hard') {
+      throw new ClError('CL_GATE_REFUSED', `${inc.id} cannot be closed: ${missing.length} closure item(s) missing:\n${missing.map((m) => `  - ${m.message}`).join('\n')}`, { incident: inc.id, missing });
+    }
+    const next: Incident = { ...inc, state: 'closed', determination: 'incident', updated_at: at, closed_at: at, gate_flags: missing.length > 0 ? JSON.stringify(missing) : null };
+    await trx.updateTable('incidents').set({ state: 'closed', determination: 'incident', updated_at: at, closed_at: at, gate_flags: next.gate_flags }).where('id', '=', inc.id).execute();
+    await audit(trx, ctx, caller, { action: missing.length > 0 ? 'incident.closed_with_gaps' : 'incident.closed', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: next });
+    return { incident: next, flagged: missing };
+  });
+}
+
+export const reopenIncidentInput = z.object({ id: nonEmpty('incident id'), reason: nonEmpty('reason') });
+
+/** Reopens a closed incident (audited with the reason): real incidents go back to post_incident. */
+export async function reopenIncident(ctx: AppContext, caller: Caller, input: z.input<typeof reopenIncidentInput>): Promise<Incident> {
+  authorize(ctx, caller, 'incident.reopen');
+  const p = parseInput(reopenIncidentInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const inc = await loadIncident(trx, p.id);
+    const state = inc.state as IncidentState;
+    if (!isClosed(state)) throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is ${state}, not closed; only a closed incident can be reopened`, { from: state });
+    const at = isoNow(ctx);
+    const target = reopenTarget(state);
+    const next: Incident = {
+      ...inc,
+      state: target,
+      closed_at: null,
+      updated_at: at,
+      ...(state === 'closed_non_incident' ? { determination: null, determination_rationale: null, none_identified_rationale: null } : {}),
+    };
+    await trx.updateTable('incidents').set({ state: next.state, closed_at: null, updated_at: at, determination: next.determination, determination_rationale: next.determination_rationale, none_identified_rationale: next.none_identified_rationale }).where('id', '=', inc.id).execute();
+    await audit(trx, ctx, caller, { action: 'incident.reopened', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: { ...next, reopen_reason: p.reason } });
+    return next;
+  });
+}
+
+/** Everything known about one incident, for `incident show` and the API. */
+export async function showIncident(ctx: AppContext, caller: Caller, id: string) {
+  authorize(ctx, caller, 'incident.read');
+  const db = ctx.store.db;
+  const inc = await loadIncident(db, id);
+  const [assets, weaknesses, notifications, acknowledgments, remediation, history, risks, notices, handoffs, decisions] = await Promise.all([
+    db.selectFrom('incident_assets').select('asset_id').where('incident_id', '=', id).orderBy('asset_id').execute(),
+    db.selectFrom('weaknesses').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
+    db.selectFrom('notifications').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
+    db.selectFrom('acknowledgments').selectAll().where('incident_id', '=', id).orderBy('at').execute(),
+    db.selectFrom('remediation_items').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
+    db.selectFrom('remediation_history').innerJoin('remediation_items', 'remediation_items.id', 'remediation_history.item_id').select(['remediation_history.item_id', 'remediation_history.seq', 'remediation_history.status', 'remediation_history.actor', 'remediation_history.at']).where('remediation_items.incident_id', '=', id).orderBy('remediation_history.item_id').orderBy('remediation_history.seq').execute(),
+    db.selectFrom('risk_acceptances').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
+    db.selectFrom('third_party_notices').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
+    db.selectFrom('handoff_notes').select(['id', 'decision_id', 'created_at']).where('incident_id', '=', id).orderBy('id').execute(),
+    db.selectFrom('decisions').select(['id', 'finding_id', 'outcome', 'triggers']).where('incident_id', '=', id).orderBy('id').execute(),
+  ]);
+  const gate = isClosed(inc.state as IncidentState) ? [] : await gateFor(db, ctx, inc);
+  const day = today(ctx);
+  return {
+    incident: inc,
+    assets: assets.map((a) => a.asset_id),
+    weaknesses: weaknesses.map((w) => ({ ...w, assets: JSON.parse(w.assets) as string[], vulnerabilities: JSON.parse(w.vulnerabilities) as string[] })),
+    notifications,
+    acknowledgments,
+    remediation: remediation.map((r) => ({ ...r, history: history.filter((h) => h.item_id === r.id).map(({ item_id: _i, ...h }) => h) })),
+    risk_acceptances: risks.map((r) => ({ ...r, effective_state: effectiveRiskState(r, day) })),
+    third_party_notices: notices,
+    handoff_notes: handoffs,
+    decisions: decisions.map((d) => ({ ...d, triggers: JSON.parse(d.triggers) as string[] })),
+    required_roles: requiredRoles(ctx, weaknesses),
+    gate: { ready: gate.length === 0, missing: gate },
+    gate_flags: inc.gate_flags ? (JSON.parse(inc.gate_flags) as GateMissing[]) : [],
+  };
+}
+export type IncidentView = Awaited<ReturnType<typeof showIncident>>;

@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import type { Route } from '../config/schema.js';
+import { WEAKNESS_RELATIONS, WEAKNESS_TYPES, isClosed, type IncidentState } from '../domain/incident.js';
+import { ClError } from '../errors.js';
+import type { Acknowledgment, Incident, Notification, Weakness } from '../store/schema.js';
+import { audit, authorize, inTransaction, isoNow, nextCounter, nextId, rolesOf, type AppContext, type Caller, type Trx } from './context.js';
+import { loadIncident, requiredRoles } from './incidents.js';
+import { nonEmpty, parseInput } from './validate.js';
+
+function assertOpen(inc: Incident): void {
+  if (isClosed(inc.state as IncidentState)) {
+    throw new ClError('CL_RULE_REFUSED', `${inc.id} is ${inc.state}; reopen it (\`closeloop incident reopen ${inc.id} --reason …\`) to change its report-out`);
+  }
+}
+
+export const addWeaknessInput = z
+  .object({
+    incident: nonEmpty('incident id'),
+    type: z.enum(WEAKNESS_TYPES),
+    relation: z.enum(WEAKNESS_RELATIONS),
+    assets: z.array(nonEmpty('asset id')).min(1, 'at least one affected asset'),
+    notes: nonEmpty('notes'),
+    action: nonEmpty('action'),
+    vulnerabilities: z.array(nonEmpty('vulnerability id')).default([]),
+    vendor: nonEmpty('vendor').optional(),
+  })
+  .refine((w) => w.type !== 'third_party' || w.vendor !== undefined, { path: ['vendor'], message: 'a third_party weakness names its vendor' });
+
+/** Adds one weakness (an IR-6(2) report-out line) to an incident. */
+export async function addWeakness(ctx: AppContext, caller: Caller, input: z.input<typeof addWeaknessInput>): Promise<Weakness> {
+  authorize(ctx, caller, 'reportout.edit');
+  const p = parseInput(addWeaknessInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const inc = await loadIncident(trx, p.incident);
+    assertOpen(inc);
+    if (inc.none_identified_rationale !== null) {
+      throw new ClError('CL_RULE_REFUSED', `${inc.id} is marked "none identified"; a weakness contradicts that determination`);
+    }
+    const row: Weakness = {
+      id: await nextId(trx, 'WK'),
+      incident_id: inc.id,
+      type: p.type,
+      relation: p.relation,
+      assets: JSON.stringify(p.assets),
+      vulnerabilities: JSON.stringify(p.vulnerabilities),
+      notes: p.notes,
+      action: p.action,
+      vendor: p.vendor ?? null,
+      created_by: caller.actor,
+      created_at: isoNow(ctx),
+    };
+    await trx.insertInto('weaknesses').values(row).execute();
+    await audit(trx, ctx, caller, { action: 'weakness.added', entityType: 'weakness', entityId: row.id, incidentId: inc.id, state: row });
+    return row;
+  });
+}
+
+export const noneIdentifiedInput = z.object({ incident: nonEmpty('incident id'), rationale: nonEmpty('rationale') });
+
+/** Records an explicit "none identified" report-out, with its rationale. */
+export async function markNoneIdentified(ctx: AppContext, caller: Caller, input: z.input<typeof noneIdentifiedInput>): Promise<Incident> {
+  authorize(ctx, caller, 'reportout.edit');
+  const p = parseInput(noneIdentifiedInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const inc = await loadIncident(trx, p.incident);
+    assertOpen(inc);
+    const count = await trx.selectFrom('weaknesses').select('id').where('incident_id', '=', inc.id).execute();
+    if (count.length > 0) throw new ClError('CL_RULE_REFUSED', `${inc.id} already lists ${count.length} weakness(es); "none identified" would contradict them`);
+    const at = isoNow(ctx);
+    await trx.updateTable('incidents').set({ none_identified_rationale: p.rationale, updated_at: at }).where('id', '=', inc.id).execute();
+    const next = { ...inc, none_identified_rationale: p.rationale, updated_at: at };
+    await audit(trx, ctx, caller, { action: 'reportout.none_identified', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: next });
+    return next;
+  });
+}
+
+/** Routes for a role: the incident's service override when one exists, else the role's default. */
+export function routesFor(ctx: AppContext, role: string, service: string | null): readonly Route[] {
+  const override = service ? ctx.config.routing.services[service]?.[role] : undefined;
+  return override ?? ctx.config.routing.roles[role] ?? [];
+}
+
+function reportOutBody(inc: Incident, weaknesses: readonly Weakness[], role: string): { subject: string; body: string } {
+  const lines = [
+    `Incident ${inc.id}: ${inc.title} (severity ${inc.severity}, state ${inc.state})`,
+    `IR-6(2) vulnerability report-out for role ${role}. Please acknowledge: closeloop ack ${inc.id} --role ${role}`,
+    '',
+  ];
+  if (weaknesses.length === 0) {
+    lines.push(`No associated vulnerability identified. Rationale: ${inc.none_identified_rationale ?? ''}`);
+  }
+  for (const w of weaknesses) {
+    lines.push(
+      `- ${w.id} [${w.type}, ${w.relation}] assets: ${(JSON.parse(w.assets) as string[]).join(', ')}`,
+      `  notes: ${w.notes}`,
+      `  recommended corrective action: ${w.action}`,
+      ...(w.vendor ? [`  third party: ${w.vendor}`] : []),
+    );
+  }
+  return { subject: `[closeloop] ${inc.id} vulnerability report-out (${role})`, body: lines.join('\n') };
+}
+
+export const sendReportOutInput = z.object({ incident: nonEmpty('incident id') });
+
+export interface SendResult {
+  incident: Incident;
+  revision: number;
+  notifications: Notification[];
+  notices_opened: string[];
+}
+
+/**
+ * Sends the report-out: one queued Notification per recipient role and route (the outbox row is
+ * written in this transaction; the dispatcher delivers it), and a ThirdPartyNotice for each
+ * third-party weakness that has none. Each send is a new revision with its own idempotency keys.
+ */
+export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.input<typeof sendReportOutInput>): Promise<SendResult> {
+  authorize(ctx, caller, 'reportout.send');
+  const p = parseInput(sendReportOutInput, input);
+  return inTransaction(ctx, async (trx) => {
+    const inc = await loadIncident(trx, p.incident);
+    assertOpen(inc);
+    if (inc.reportout_opened_at === null) {
+      throw new ClError('CL_RULE_REFUSED', `${inc.id} has no report-out task yet: it opens when the incident reaches ${ctx.config.workflow.reportout_opens_on}`);
+    }
+    const weaknesses = await trx.selectFrom('weaknesses').selectAll().where('incident_id', '=', inc.id).orderBy('id').execute();
+    if (weaknesses.length === 0 && inc.none_identified_rationale === null) {
+      throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out is empty; add weaknesses (\`closeloop reportout add\`) or record none identified (\`closeloop reportout none\`)`);
+    }
+    const revision = await nextCounter(trx, `reportout:${inc.id}`);
+    const at = isoNow(ctx);
+    const created: Notification[] = [];
+    for (const role of requiredRoles(ctx, weaknesses)) {
+      const routes = routesFor(ctx, role, inc.service);
+      const { subject, body } = reportOutBody(inc, weaknesses, role);
+      for (const route of routes) {
+        const n: Notification = {
+          id: await nextId(trx, 'NT'),
+          incident_id: inc.id,
+          purpose: 'reportout',
+          role,
+          channel: route.channel,
+          address: route.address,
+          subject,
+          body,
+          idempotency_key: `reportout:${inc.id}:r${revision}:${role}:${route.channel}:${route.address}`,
+          status: 'queued',
+          attempts: 0,
+          next_attempt_at: at,
+          message_id: null,
+          last_error: null,
+          created_at: at,
+          sent_at: null,
+          delivered_at: null,
+        };
+        await trx.insertInto('notifications').values(n).execute();
+        await audit(trx, ctx, caller, { action: 'notification.queued', entityType: 'notification', entityId: n.id, incidentId: inc.id, state: n });
+        created.push(n);
+      }
+    }
+    const notices: string[] = [];
+    for (const w of weaknesses.filter((x) => x.type === 'third_party')) {
+      const existing = await trx.selectFrom('third_party_notices').select('id').where('weakness_id', '=', w.id).executeTakeFirst();
+      if (existing) continue;
+      const notice = {
+        id: await nextId(trx, 'TP'),
+        incident_id: inc.id,
+        weakness_id: w.id,
+        vendor: w.vendor ?? 'unknown',
+        channel: null,
+        status: 'pending',
+        sent_at: null,
+        response: null,
+        responded_at: null,
+        chased_at: null,
+        tracking_item: null,
+        created_at: at,
+      };
+      await trx.insertInto('third_party_notices').values(notice).execute();
+      await audit(trx, ctx, caller, { action: 'third_party_notice.opened', entityType: 'third_party_notice', entityId: notice.id, incidentId: inc.id, state: notice });
+      notices.push(notice.id);
+    }
+    await trx.updateTable('incidents').set({ reportout_sent_at: at, updated_at: at }).where('id', '=', inc.id).execute();
+    const next = { ...inc, reportout_sent_at: at, updated_at: at };
+    await audit(trx, ctx, caller, { action: 'reportout.sent', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: { incident: next, revision, notifications: created.map((n) => n.id) } });
+    return { incident: next, revision, notifications: created, notices_opened: notices };
+  });
+}
+
+export const acknowledgeInput = z.object({ incident: nonEmpty('incident id'), role: nonEmpty('role'), comment: z.string().optional() });
+
+/** A recipient role confirms receipt of the report-out. The actor must hold that role. */
+export async function acknowledge(ctx: AppContext, caller: Caller, input: z.input<typeof acknowledgeInput>): Promise<Acknowledgment> {
+  const p = parseInput(acknowledgeInput, input);
+  const roles = rolesOf(ctx, caller.actor);
+  if (!roles.includes(p.role)) {
+    throw new ClError('CL_FORBIDDEN', `${caller.actor} does not hold role ${p.role} (roles: ${roles.join(', ') || 'none'}); only a holder of the role can acknowledge for it`, { actor: caller.actor, role: p.role });
+  }
+  return inTransaction(ctx, async (trx: Trx) => {
+    const inc = await loadIncident(trx, p.incident);
+    if (inc.reportout_sent_at === null) throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out has not been sent yet; there is nothing to acknowledge`);
+    const sentTo = await trx.selectFrom('notifications').select('id').where('incident_id', '=', inc.id).where('role', '=', p.role).where('purpose', '=', 'reportout').executeTakeFirst();
+    if (!sentTo) throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out was not sent to role ${p.role}`);
+    const row: Acknowledgment = { id: await nextId(trx, 'AK'), incident_id: inc.id, role: p.role, actor: caller.actor, comment: p.comment ?? null, at: isoNow(ctx) };
+    await trx.insertInto('acknowledgments').values(row).execute();
+    await audit(trx, ctx, caller, { action: 'reportout.acknowledged', entityType: 'acknowledgment', entityId: row.id, incidentId: inc.id, state: row });
+    return row;
+  });
+}

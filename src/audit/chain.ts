@@ -1,0 +1,114 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { AuditEvent, Database } from '../store/schema.js';
+import { canonicalJson, digestOf, sha256Hex } from './canonical.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+const COUNTER = 'audit_seq';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export interface AuditInput {
+  at: string;
+  actor: string;
+  action: string;
+  entityType: string;
+  entityId: string;
+  incidentId: string | null;
+  /** The entity's new state; only its SHA-256 digest is kept in the chain. */
+  state: unknown;
+}
+
+/** The fields a hash covers, in a fixed shape, so verification recomputes exactly what was written. */
+export function eventHash(e: Omit<AuditEvent, 'hash'>): string {
+  return sha256Hex(
+    canonicalJson({
+      seq: e.seq,
+      at: e.at,
+      actor: e.actor,
+      action: e.action,
+      entity_type: e.entity_type,
+      entity_id: e.entity_id,
+      incident_id: e.incident_id,
+      digest: e.digest,
+      prev_hash: e.prev_hash,
+    }),
+  );
+}
+
+/**
+ * Appends one event to the chain inside the caller's transaction. The sequence counter is bumped
+ * with an UPDATE … RETURNING first: on PostgreSQL that row lock serialises concurrent writers, so
+ * two transactions never chain onto the same predecessor; SQLite serialises writers anyway.
+ */
+export async function appendAudit(trx: Db, input: AuditInput): Promise<AuditEvent> {
+  await trx.insertInto('counters').values({ name: COUNTER, value: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  const bumped = await trx
+    .updateTable('counters')
+    .set({ value: sql<number>`value + 1` })
+    .where('name', '=', COUNTER)
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  const seq = Number(bumped.value);
+  const prev =
+    seq === 1
+      ? null
+      : await trx.selectFrom('audit_events').select('hash').where('seq', '=', seq - 1).executeTakeFirst();
+  const base = {
+    seq,
+    at: input.at,
+    actor: input.actor,
+    action: input.action,
+    entity_type: input.entityType,
+    entity_id: input.entityId,
+    incident_id: input.incidentId,
+    digest: digestOf(input.state),
+    prev_hash: prev?.hash ?? GENESIS_HASH,
+  };
+  const event: AuditEvent = { ...base, hash: eventHash(base) };
+  await trx.insertInto('audit_events').values(event).execute();
+  return event;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  events: number;
+  headHash: string;
+  /** The first sequence number at which the chain breaks. */
+  firstBad: number | null;
+  problem: string | null;
+}
+
+/**
+ * Walks the whole chain in order and recomputes every link. Detects an edited row (its hash no
+ * longer matches), a deleted row (a gap in seq, or fewer rows than the sequence counter says
+ * were written), and reordered rows (prev_hash no longer points at the row before).
+ */
+export async function verifyChain(db: Db, pageSize = 5000): Promise<VerifyResult> {
+  const counter = await db.selectFrom('counters').select('value').where('name', '=', COUNTER).executeTakeFirst();
+  const written = counter ? Number(counter.value) : 0;
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let count = 0;
+  const fail = (seq: number, problem: string): VerifyResult => ({ ok: false, events: count, headHash: prevHash, firstBad: seq, problem });
+  for (;;) {
+    const rows = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('seq', '>=', expectedSeq)
+      .orderBy('seq')
+      .limit(pageSize)
+      .execute();
+    if (rows.length === 0) break;
+    for (const raw of rows) {
+      const row: AuditEvent = { ...raw, seq: Number(raw.seq) };
+      if (row.seq !== expectedSeq) return fail(expectedSeq, `event ${expectedSeq} is missing (next present is ${row.seq})`);
+      if (row.prev_hash !== prevHash) return fail(row.seq, `event ${row.seq} does not follow event ${row.seq - 1} (prev_hash mismatch: rows deleted, reordered or edited)`);
+      if (eventHash(row) !== row.hash) return fail(row.seq, `event ${row.seq} was altered (its hash does not match its contents)`);
+      prevHash = row.hash;
+      expectedSeq += 1;
+      count += 1;
+    }
+  }
+  if (count < written) return fail(count + 1, `event ${count + 1} is missing: ${written} events were written but the chain ends at ${count}`);
+  return { ok: true, events: count, headHash: prevHash, firstBad: null, problem: null };
+}

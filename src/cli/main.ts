@@ -1,0 +1,437 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../app/reportout.js';
+import { addPerson, createToken, verifyAudit } from '../app/admin.js';
+import type { AppContext, Caller } from '../app/context.js';
+import { closeIncident, listIncidents, moveIncident, openIncident, reopenIncident, showIncident, type IncidentView } from '../app/incidents.js';
+import {
+  addRemediation,
+  chaseVendor,
+  decideRisk,
+  moveRemediation,
+  notifyVendor,
+  recordVendorResponse,
+  requestRisk,
+} from '../app/followthrough.js';
+import { appendAudit } from '../audit/chain.js';
+import { configPathFromEnv, defaultConfig, loadConfig, validateConfig, writeConfig } from '../config/load.js';
+import { runDelivery } from '../delivery/dispatcher.js';
+import { ClError } from '../errors.js';
+import { openStore, storeUrlFromEnv, type Store } from '../store/db.js';
+import { EXIT, print, reportError, table } from './output.js';
+
+interface GlobalOpts {
+  json?: boolean;
+  by?: string;
+}
+
+function actorOf(opts: GlobalOpts): string {
+  const actor = opts.by ?? process.env.CLOSELOOP_ACTOR;
+  if (!actor || actor.trim() === '') {
+    throw new ClError('CL_BAD_INPUT', 'who is acting? pass --by NAME or set CLOSELOOP_ACTOR (every change is recorded in the audit log with its actor)');
+  }
+  return actor.trim();
+}
+
+async function openContext(): Promise<AppContext> {
+  const configPath = configPathFromEnv();
+  const config = loadConfig(configPath);
+  const store = await openStore({ url: storeUrlFromEnv() });
+  return { store, config, configPath, now: () => new Date() };
+}
+
+/**
+ * Wraps a command: opens the context, runs it, prints the result, closes the store, and turns
+ * errors into messages and exit codes. No stack traces for user errors.
+ */
+function action<A extends unknown[]>(
+  cmd: Command,
+  fn: (ctx: AppContext, caller: Caller, opts: GlobalOpts & Record<string, unknown>, ...args: A) => Promise<void>,
+  needsActor = true,
+) {
+  return async (...args: unknown[]) => {
+    const opts = cmd.optsWithGlobals<GlobalOpts & Record<string, unknown>>();
+    let ctx: AppContext | null = null;
+    try {
+      const caller = { actor: needsActor ? actorOf(opts) : (opts.by ?? process.env.CLOSELOOP_ACTOR ?? 'anonymous') };
+      ctx = await openContext();
+      await fn(ctx, caller, opts, ...(args.slice(0, -2) as A));
+    } catch (err) {
+      process.exitCode = reportError(opts, err);
+    } finally {
+      if (ctx) await ctx.store.close();
+    }
+  };
+}
+
+function list(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}
+
+function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function incidentSummary(v: IncidentView): string {
+  const i = v.incident;
+  const lines = [
+    `${i.id}  ${i.title}`,
+    `  severity ${i.severity}, state ${i.state}${i.service ? `, service ${i.service}` : ''}${i.determination ? `, determination ${i.determination}` : ''}`,
+    `  assets: ${v.assets.join(', ') || '-'}`,
+    `  report-out: ${i.reportout_opened_at ? `task opened ${i.reportout_opened_at}` : 'task not opened yet'}${i.reportout_sent_at ? `, sent ${i.reportout_sent_at}` : ''}${i.none_identified_rationale ? `, none identified (${i.none_identified_rationale})` : ''}`,
+  ];
+  if (v.weaknesses.length > 0) {
+    lines.push('  weaknesses:');
+    for (const w of v.weaknesses) lines.push(`    ${w.id} ${w.type}/${w.relation} assets ${w.assets.join(', ')}${w.vendor ? ` vendor ${w.vendor}` : ''}: ${w.notes}`);
+  }
+  if (v.notifications.length > 0) {
+    lines.push('  notifications:');
+    for (const n of v.notifications) lines.push(`    ${n.id} ${n.role} via ${n.channel} ${n.address}: ${n.status}${n.last_error ? ` (${n.last_error})` : ''}`);
+  }
+  if (v.acknowledgments.length > 0) lines.push(`  acknowledged by roles: ${v.acknowledgments.map((a) => `${a.role} (${a.actor})`).join(', ')}`);
+  for (const r of v.remediation) lines.push(`  remediation ${r.id} for ${r.weakness_id}: ${r.status}, owner ${r.owner_role}/${r.assignee}, due ${r.due ?? '-'}`);
+  for (const r of v.risk_acceptances) lines.push(`  risk acceptance ${r.id} for ${r.weakness_id}: ${r.effective_state}, review by ${r.review_by}${r.approver ? `, approver ${r.approver}` : ''}`);
+  for (const t of v.third_party_notices) lines.push(`  vendor notice ${t.id} to ${t.vendor}: ${t.status}${t.response ? `, response recorded` : ''}`);
+  if (v.gate_flags.length > 0) lines.push(`  closed with ${v.gate_flags.length} gap(s) (soft gate): ${v.gate_flags.map((g) => g.message).join('; ')}`);
+  if (!['closed', 'closed_non_incident'].includes(i.state)) {
+    lines.push(v.gate.ready ? '  closure gate: ready' : `  closure gate: ${v.gate.missing.length} item(s) missing`);
+    for (const m of v.gate.missing) lines.push(`    - ${m.message}`);
+  }
+  return lines.join('\n');
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('closeloop')
+    .description(
+      'System of record that closes the loop between incident response and vulnerability management (NIST SP 800-53 IR-6(2)).\n\n' +
+        'Storage: CLOSELOOP_DB (a SQLite file, default ./closeloop.db, or a postgres:// URL).\n' +
+        'Configuration: CLOSELOOP_CONFIG (default ./closeloop.yaml, written by `closeloop init`).\n' +
+        'Actor: --by NAME or CLOSELOOP_ACTOR; every change is recorded in the audit chain with it.\n\n' +
+        'Exit codes: 0 ok, 1 failure, 2 usage or bad input, 3 refused by a gate or rule.',
+    )
+    .option('--json', 'machine-readable output')
+    .option('--by <name>', 'who is acting (default: CLOSELOOP_ACTOR)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+A first incident, end to end:
+  closeloop init --by alice
+  closeloop people add bob --roles ir_lead --by alice
+  closeloop incident open --title "Webshell on web-01" --severity high --asset web-01 --by bob
+  closeloop incident move INC-2026-0001 triage --by bob
+  closeloop incident move INC-2026-0001 eradication --by bob
+  closeloop reportout add INC-2026-0001 --type technical --relation enabled --asset web-01 \\
+      --notes "unpatched CMS plugin" --action "patch plugin; add WAF rule" --by bob
+  closeloop reportout send INC-2026-0001 --by bob
+  closeloop deliver --by bob
+  closeloop incident close INC-2026-0001 --by bob     # exit 3 lists what is still missing`,
+    );
+
+  program
+    .command('init')
+    .description('write closeloop.yaml (control card, routing, people, gate mode) and create the database')
+    .option('--force-db-only', 'the configuration exists already: only create/migrate the database')
+    .action(async () => {
+      const opts = program.opts<GlobalOpts>();
+      const cmdOpts = program.commands.find((c) => c.name() === 'init')?.opts<{ forceDbOnly?: boolean }>() ?? {};
+      let store: Store | null = null;
+      try {
+        const by = actorOf(opts);
+        const configPath = configPathFromEnv();
+        const exists = existsSync(configPath);
+        if (exists && !cmdOpts.forceDbOnly) {
+          throw new ClError('CL_RULE_REFUSED', `${configPath} exists already; edit it, or use \`closeloop people add\` to add people`);
+        }
+        const raw = defaultConfig(by);
+        if (!exists) {
+          validateConfig(raw, configPath);
+          writeConfig(configPath, raw);
+        }
+        const config = loadConfig(configPath);
+        store = await openStore({ url: storeUrlFromEnv() });
+        const s = store;
+        await s.db.transaction().execute((trx) =>
+          appendAudit(trx, { at: new Date().toISOString(), actor: by, action: 'control_card.initialized', entityType: 'control_card', entityId: `${config.control_card.id}@v${config.control_card.version}`, incidentId: null, state: config.control_card }),
+        );
+        print(opts, { config: path.resolve(configPath), database: s.location, admin: by }, () =>
+          [`wrote ${configPath} (control card ${config.control_card.id} v${config.control_card.version}, gate ${config.gate.mode})`, `database ready at ${s.location}`, `${by} is the first admin`, 'next: closeloop people add NAME --roles ir_lead --by ' + by].join('\n'),
+        );
+      } catch (err) {
+        process.exitCode = reportError(opts, err);
+      } finally {
+        if (store) await store.close();
+      }
+    });
+
+  const people = program.command('people').description('the people directory: who holds which roles');
+  const peopleAdd = people
+    .command('add <name>')
+    .description('add a person, or replace their roles (admin only)')
+    .requiredOption('--roles <roles>', 'comma-separated roles, e.g. ir_lead,service_owner', list);
+  peopleAdd.action(
+    action(peopleAdd, async (ctx, caller, opts, name: string) => {
+      const r = await addPerson(ctx, caller, { name, roles: opts.roles as string[] });
+      print(opts, { id: r.name, ...r }, () => `${r.name}: ${r.roles.join(', ')}`);
+    }),
+  );
+
+  const incident = program.command('incident').description('incidents and their workflow');
+  const open = incident
+    .command('open')
+    .description('open an incident in state reported (it now owes an IR-6(2) report-out)')
+    .requiredOption('--title <title>', 'short title')
+    .addOption(new Option('--severity <severity>', 'severity').choices(['low', 'moderate', 'high', 'critical']).makeOptionMandatory())
+    .option('--asset <id>', 'affected asset (repeatable)', repeatable, [])
+    .option('--service <id>', 'business service (selects per-service routing)')
+    .option('--ir-lead <name>', 'the IR lead');
+  open.action(
+    action(open, async (ctx, caller, opts) => {
+      const inc = await openIncident(ctx, caller, { title: opts.title as string, severity: opts.severity as 'low', assets: opts.asset as string[], service: opts.service as string | undefined, ir_lead: opts.irLead as string | undefined });
+      print(opts, inc, () => `opened ${inc.id} (${inc.severity}) in state ${inc.state}`);
+    }),
+  );
+
+  const show = incident.command('show <id>').description('everything about one incident, with the closure gate status');
+  show.action(
+    action(show, async (ctx, caller, opts, id: string) => {
+      const v = await showIncident(ctx, caller, id);
+      print(opts, v, () => incidentSummary(v));
+    }),
+  );
+
+  const ls = incident.command('list').description('list incidents').option('--state <state>', 'only incidents in this state');
+  ls.action(
+    action(ls, async (ctx, caller, opts) => {
+      const rows = await listIncidents(ctx, caller, { state: opts.state as 'reported' | undefined });
+      print(opts, { incidents: rows }, () =>
+        rows.length === 0 ? 'no incidents' : table(['ID', 'SEVERITY', 'STATE', 'TITLE'], rows.map((r) => [r.id, r.severity, r.state, r.title])),
+      );
+    }),
+  );
+
+  const move = incident
+    .command('move <id> <state>')
+    .description('move along the workflow: reported → triage → containment → eradication → recovery → post_incident');
+  move.action(
+    action(move, async (ctx, caller, opts, id: string, state: string) => {
+      const inc = await moveIncident(ctx, caller, { id, state: state as 'triage' });
+      print(opts, inc, () => `${inc.id} is now ${inc.state}${inc.reportout_opened_at && inc.updated_at === inc.reportout_opened_at ? ' (report-out task opened)' : ''}`);
+    }),
+  );
+
+  const close = incident
+    .command('close <id>')
+    .description('close through the IR-6(2) closure gate (exit 3 lists every missing item), or as a non-incident')
+    .option('--non-incident', 'close as a non-incident (determination), with --rationale')
+    .option('--rationale <text>', 'why this is not an incident');
+  close.action(
+    action(close, async (ctx, caller, opts, id: string) => {
+      const r = await closeIncident(ctx, caller, { id, non_incident: opts.nonIncident === true, rationale: opts.rationale as string | undefined });
+      print(opts, r, () =>
+        r.flagged.length > 0
+          ? `${r.incident.id} closed with ${r.flagged.length} gap(s) flagged for post-closure review (soft gate):\n${r.flagged.map((m) => `  - ${m.message}`).join('\n')}`
+          : `${r.incident.id} is ${r.incident.state}`,
+      );
+    }),
+  );
+
+  const reopen = incident.command('reopen <id>').description('reopen a closed incident (audited)').requiredOption('--reason <text>', 'why it is reopened');
+  reopen.action(
+    action(reopen, async (ctx, caller, opts, id: string) => {
+      const inc = await reopenIncident(ctx, caller, { id, reason: opts.reason as string });
+      print(opts, inc, () => `${inc.id} reopened, now ${inc.state}`);
+    }),
+  );
+
+  const reportout = program.command('reportout').description('the IR-6(2) vulnerability report-out of an incident');
+  const add = reportout
+    .command('add <incident>')
+    .description('add a weakness that enabled, worsened or delayed detection of the incident')
+    .addOption(new Option('--type <type>', 'weakness type').choices(['technical', 'configuration', 'identity_access', 'detection_gap', 'operational', 'third_party']).makeOptionMandatory())
+    .addOption(new Option('--relation <relation>', 'how it relates to the incident').choices(['enabled', 'worsened_impact', 'delayed_detection']).makeOptionMandatory())
+    .requiredOption('--asset <id>', 'affected asset (repeatable)', repeatable, [])
+    .requiredOption('--notes <text>', 'exploitability / exposure notes')
+    .requiredOption('--action <text>', 'recommended corrective action')
+    .option('--vuln <id>', 'related vulnerability id, e.g. a CVE (repeatable)', repeatable, [])
+    .option('--vendor <id>', 'the vendor (required for third_party)');
+  add.action(
+    action(add, async (ctx, caller, opts, incidentId: string) => {
+      const w = await addWeakness(ctx, caller, { incident: incidentId, type: opts.type as 'technical', relation: opts.relation as 'enabled', assets: opts.asset as string[], notes: opts.notes as string, action: opts.action as string, vulnerabilities: opts.vuln as string[], vendor: opts.vendor as string | undefined });
+      print(opts, w, () => `added ${w.id} (${w.type}, ${w.relation}) to ${w.incident_id}`);
+    }),
+  );
+  const none = reportout.command('none <incident>').description('record that no associated vulnerability was identified').requiredOption('--rationale <text>', 'why none was identified');
+  none.action(
+    action(none, async (ctx, caller, opts, incidentId: string) => {
+      const inc = await markNoneIdentified(ctx, caller, { incident: incidentId, rationale: opts.rationale as string });
+      print(opts, inc, () => `${inc.id}: report-out recorded as none identified`);
+    }),
+  );
+  const send = reportout.command('send <incident>').description('send the report-out: one notification per recipient role (queued in the outbox)');
+  send.action(
+    action(send, async (ctx, caller, opts, incidentId: string) => {
+      const r = await sendReportOut(ctx, caller, { incident: incidentId });
+      print(opts, r, () =>
+        [`${r.incident.id}: report-out revision ${r.revision} queued to ${new Set(r.notifications.map((n) => n.role)).size} role(s):`, ...r.notifications.map((n) => `  ${n.id} ${n.role} via ${n.channel} ${n.address}`), ...(r.notices_opened.length > 0 ? [`third-party notices opened: ${r.notices_opened.join(', ')}`] : []), 'run `closeloop deliver` (or the server) to deliver them'].join('\n'),
+      );
+    }),
+  );
+
+  const ack = program.command('ack <incident>').description('acknowledge the report-out for a role you hold').requiredOption('--role <role>', 'the recipient role').option('--comment <text>', 'comment');
+  ack.action(
+    action(ack, async (ctx, caller, opts, incidentId: string) => {
+      const a = await acknowledge(ctx, caller, { incident: incidentId, role: opts.role as string, comment: opts.comment as string | undefined });
+      print(opts, a, () => `${a.incident_id}: ${a.role} acknowledged by ${a.actor}`);
+    }),
+  );
+
+  const deliver = program.command('deliver').description('deliver queued notifications once (the server does this continuously)');
+  deliver.action(
+    action(deliver, async (ctx, caller, opts) => {
+      const s = await runDelivery(ctx, caller);
+      print(opts, s, () => `delivered ${s.delivered}, retrying ${s.retrying}, failed ${s.failed}, waiting for a channel ${s.no_channel}`);
+    }),
+  );
+
+  const remediation = program.command('remediation').description('remediation items for weaknesses');
+  const radd = remediation
+    .command('add <weakness>')
+    .description('open a remediation item (due date defaults from the SLA policy)')
+    .requiredOption('--owner-role <role>', 'owning role')
+    .requiredOption('--assignee <name>', 'who does the work')
+    .requiredOption('--criteria <text>', 'closure criteria')
+    .option('--due <date>', 'due date YYYY-MM-DD')
+    .option('--ticket <key>', 'external ticket reference');
+  radd.action(
+    action(radd, async (ctx, caller, opts, weakness: string) => {
+      const r = await addRemediation(ctx, caller, { weakness, owner_role: opts.ownerRole as string, assignee: opts.assignee as string, criteria: opts.criteria as string, due: opts.due as string | undefined, ticket: opts.ticket as string | undefined });
+      print(opts, r, () => `opened ${r.id} for ${r.weakness_id}, due ${r.due ?? '-'}`);
+    }),
+  );
+  const rmove = remediation.command('move <item> <state>').description('move a remediation item: open → in_progress → resolved → verified');
+  rmove.action(
+    action(rmove, async (ctx, caller, opts, item: string, state: string) => {
+      const r = await moveRemediation(ctx, caller, { item, state: state as 'open' });
+      print(opts, r, () => `${r.id} is now ${r.status}`);
+    }),
+  );
+
+  const risk = program.command('risk').description('risk acceptances (the exception path)');
+  const rreq = risk
+    .command('request <weakness>')
+    .description('request a risk acceptance for a weakness')
+    .requiredOption('--rationale <text>', 'why remediation is deferred')
+    .requiredOption('--controls <text>', 'compensating controls')
+    .requiredOption('--review-by <date>', 'review date YYYY-MM-DD (the acceptance expires then)');
+  rreq.action(
+    action(rreq, async (ctx, caller, opts, weakness: string) => {
+      const r = await requestRisk(ctx, caller, { weakness, rationale: opts.rationale as string, controls: opts.controls as string, review_by: opts.reviewBy as string });
+      print(opts, r, () => `requested ${r.id} for ${r.weakness_id}, review by ${r.review_by}`);
+    }),
+  );
+  const rapp = risk.command('approve <risk>').description('approve (approver role required; never the requester)');
+  rapp.action(
+    action(rapp, async (ctx, caller, opts, id: string) => {
+      const r = await decideRisk(ctx, caller, { risk: id, approve: true });
+      print(opts, r, () => `${r.id} approved by ${r.approver ?? ''} until ${r.review_by}`);
+    }),
+  );
+  const rrej = risk.command('reject <risk>').description('reject a requested risk acceptance').requiredOption('--reason <text>', 'why');
+  rrej.action(
+    action(rrej, async (ctx, caller, opts, id: string) => {
+      const r = await decideRisk(ctx, caller, { risk: id, approve: false, reason: opts.reason as string });
+      print(opts, r, () => `${r.id} rejected by ${r.approver ?? ''}`);
+    }),
+  );
+
+  const vendor = program.command('vendor').description('third-party notices for vendor-owned weaknesses');
+  const vnot = vendor.command('notify <weakness>').description('record the notice sent to the vendor').requiredOption('--channel <channel>', 'the contract channel used').option('--tracking-item <ref>', 'internal tracking item');
+  vnot.action(
+    action(vnot, async (ctx, caller, opts, weakness: string) => {
+      const n = await notifyVendor(ctx, caller, { weakness, channel: opts.channel as string, tracking_item: opts.trackingItem as string | undefined });
+      print(opts, n, () => `${n.id}: ${n.vendor} notified via ${n.channel ?? ''}`);
+    }),
+  );
+  const vres = vendor.command('response <notice>').description("record the vendor's response / RCA statement").requiredOption('--text <text>', 'the response');
+  vres.action(
+    action(vres, async (ctx, caller, opts, notice: string) => {
+      const n = await recordVendorResponse(ctx, caller, { notice, text: opts.text as string });
+      print(opts, n, () => `${n.id}: response from ${n.vendor} recorded`);
+    }),
+  );
+  const vch = vendor.command('chase <notice>').description('record that an unanswered notice was chased');
+  vch.action(
+    action(vch, async (ctx, caller, opts, notice: string) => {
+      const n = await chaseVendor(ctx, caller, { notice });
+      print(opts, n, () => `${n.id}: chased ${n.vendor}`);
+    }),
+  );
+
+  const token = program.command('token').description('API tokens');
+  const tcreate = token.command('create').description('create an API token for a person (printed once, stored hashed)').requiredOption('--actor <name>', 'the person the token acts as').option('--label <text>', 'what it is for');
+  tcreate.action(
+    action(tcreate, async (ctx, caller, opts) => {
+      const t = await createToken(ctx, caller, { actor: opts.actor as string, label: opts.label as string | undefined });
+      print(opts, t, () => `${t.token}\n(token ${t.id} for ${t.actor}; it is shown only now: store it safely)`);
+    }),
+  );
+
+  const auditCmd = program.command('audit').description('the tamper-evident audit chain');
+  const verify = auditCmd.command('verify').description('recompute the hash chain; exit 1 naming the first bad sequence number');
+  verify.action(
+    action(verify, async (ctx, caller, opts) => {
+      const r = await verifyAudit(ctx, caller);
+      print(opts, r, () => (r.ok ? `audit chain intact: ${r.events} events, head ${r.headHash}` : `audit chain BROKEN at seq ${r.firstBad ?? '?'}: ${r.problem ?? ''}`));
+      if (!r.ok) process.exitCode = EXIT.failure;
+    }),
+  );
+
+  const serve = program.command('serve').description('start the HTTP API (and the delivery dispatcher)').option('--port <port>', 'port', '8080').option('--host <host>', 'address to listen on', '127.0.0.1');
+  serve.action(async () => {
+    const opts = serve.optsWithGlobals<GlobalOpts & { port: string; host: string }>();
+    try {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ClError('CL_BAD_INPUT', `--port ${opts.port} is not a port number`);
+      const ctx = await openContext();
+      const { startServer } = await import('../api/server.js');
+      const app = await startServer(ctx, { host: opts.host, port });
+      process.stdout.write(`closeloop listening on http://${opts.host}:${port} (database ${ctx.store.location})\n`);
+      const stop = () => {
+        void app.close().then(() => ctx.store.close());
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    } catch (err) {
+      process.exitCode = reportError(opts, err);
+    }
+  });
+
+  return program;
+}
+
+/** Entry point: parses argv; usage errors exit 2. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const s of c.commands) s.exitOverride();
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') {
+        process.exitCode = EXIT.ok;
+        return;
+      }
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    process.exitCode = reportError({}, err);
+  }
+}

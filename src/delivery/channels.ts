@@ -1,0 +1,33 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Notification } from '../store/schema.js';
+
+/** Proof of one delivery: the channel's own message id. */
+export interface Delivered {
+  messageId: string;
+}
+
+/** A delivery channel. Throwing means the attempt failed and will be retried. */
+export interface Channel {
+  deliver(n: Notification): Promise<Delivered>;
+}
+
+/**
+ * `file`: writes each message as a file into a mailbox directory (the address). Zero set-up
+ * delivery for small teams and for evidence: the file name is the idempotency key, so a retried
+ * message is never written twice.
+ */
+export const fileChannel = (baseDir: string): Channel => ({
+  async deliver(n) {
+    const dir = path.resolve(baseDir, n.address);
+    await mkdir(dir, { recursive: true });
+    const name = `${n.idempotency_key.replace(/[^A-Za-z0-9._-]+/g, '_')}.txt`;
+    const text = [`Message-Id: ${n.id}`, `Idempotency-Key: ${n.idempotency_key}`, `To-Role: ${n.role}`, `Subject: ${n.subject}`, '', n.body, ''].join('\n');
+    try {
+      await writeFile(path.join(dir, name), text, { flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    return { messageId: `file:${path.join(n.address, name)}` };
+  },
+});

@@ -1,0 +1,199 @@
+/**
+ * The escalation ruleset: thresholds and rule vocabulary as versioned policy (SPEC §2), read from
+ * YAML, validated once, then frozen. The engine only ever sees a parsed `Ruleset`.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ClError } from '../../errors.js';
+import { EXPLOITATIONS, EXPOSURES, SIGNAL_KINDS } from '../records.js';
+import { INCIDENT_SEVERITIES } from './vocabulary.js';
+import type { IncidentSeverity, Trigger } from './vocabulary.js';
+
+const signalKinds = z.array(z.enum(SIGNAL_KINDS));
+const severity = z.enum(INCIDENT_SEVERITIES);
+const score01 = z.number().min(0).max(1);
+
+/** `<number><m|h|d>`, e.g. `4h`: short enough to read in a policy file. */
+const DURATION = /^([1-9][0-9]*)(m|h|d)$/;
+const duration = z.string().regex(DURATION, 'expected a duration like 30m, 4h or 3d');
+
+/** The schema of a ruleset file; strict objects, so a misspelt key is an error, not a silent default. */
+export const RulesetSchema = z.strictObject({
+  version: z.string().min(1),
+  description: z.string().optional(),
+  thresholds: z.strictObject({
+    cvss_high_score: z.number().min(0).max(10),
+    epss_exploit_pressure: score01.nullable(),
+    epss_exploitability_evidence: score01.nullable(),
+  }),
+  exploit_pressure: z.strictObject({
+    kev: z.boolean(),
+    ransomware: z.boolean(),
+    exploitation: z.array(z.enum(EXPLOITATIONS)),
+    public_poc: z.boolean(),
+  }),
+  critical_reachability: z.strictObject({
+    exposure: z.array(z.enum(EXPOSURES)),
+    unauthenticated: z.boolean(),
+    privileged: z.boolean(),
+    business_critical: z.boolean(),
+  }),
+  regulated_scope: z.strictObject({
+    regulated_classes: z.union([z.literal('any'), z.array(z.string().min(1))]),
+    customer_facing: z.boolean(),
+    safety: z.boolean(),
+  }),
+  scope_gaps: z.strictObject({
+    no_owner: z.boolean(),
+    no_telemetry: z.boolean(),
+    affected_version_unknown: z.boolean(),
+    vendor_scope_unknown: z.boolean(),
+  }),
+  signals: z.strictObject({
+    observed_exploitation: signalKinds,
+    observed_exploitation_inapplicable: signalKinds,
+    confirmed_compromise: signalKinds,
+    regulated_impact: signalKinds,
+  }),
+  containment: z.strictObject({
+    actions: z.record(z.string().min(1), z.array(z.string())),
+    not_flagged: z.array(z.string()),
+  }),
+  severity: z.strictObject({
+    by_trigger: z.strictObject({
+      observed_exploitation: severity,
+      confirmed_compromise: severity,
+      dangerous_exposure: severity,
+      containment_needed: severity,
+      scope_unknown: severity,
+      regulated_impact: severity,
+    } satisfies Record<Trigger, typeof severity>),
+    response_time: z.strictObject({
+      critical: duration,
+      high: duration,
+      moderate: duration,
+      low: duration,
+    } satisfies Record<IncidentSeverity, typeof duration>),
+  }),
+  ssvc: z.strictObject({
+    total_impact_score_without_vector: z.number().min(0).max(10),
+    unknown_asset_mission_impact: z.enum(['low', 'medium', 'high']),
+  }),
+});
+
+/** A validated, deeply frozen ruleset. */
+export type Ruleset = Readonly<z.infer<typeof RulesetSchema>>;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+}
+
+/**
+ * Turns zod issues into one message that names every offending key, so whoever edits the policy
+ * file sees exactly what to fix. Shared with the rule-case runner.
+ */
+export function describeIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
+  const lines = issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys
+        .map((k) => `${issuePath([...issue.path, k])}: unknown key (check the spelling)`)
+        .join('; ');
+    }
+    return `${issuePath(issue.path)}: ${issue.message}`;
+  });
+  return `${source}: ${lines.join('; ')}`;
+}
+
+/**
+ * Parses and validates ruleset YAML. Errors are `CL_CONFIG_INVALID` naming the source and every
+ * bad key, because a ruleset is configuration that must be right before any decision is made.
+ */
+export function parseRuleset(yamlText: string, source: string): Ruleset {
+  let raw: unknown;
+  try {
+    raw = parseYaml(yamlText);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ClError('CL_CONFIG_INVALID', `${source}: not valid YAML: ${message}`, { source });
+  }
+  const parsed = RulesetSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ClError('CL_CONFIG_INVALID', describeIssues(source, parsed.error.issues), {
+      source,
+      issues: parsed.error.issues.map((i) => ({ path: issuePath(i.path), message: i.message })),
+    });
+  }
+  const ruleset = parsed.data;
+  const unknownActions = crossCheck(ruleset);
+  if (unknownActions.length > 0) {
+    throw new ClError('CL_CONFIG_INVALID', `${source}: ${unknownActions.join('; ')}`, { source });
+  }
+  return deepFreeze(ruleset);
+}
+
+/** Checks a schema cannot express: an alias must not name two containment actions. */
+function crossCheck(ruleset: z.infer<typeof RulesetSchema>): string[] {
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  for (const [action, aliases] of Object.entries(ruleset.containment.actions)) {
+    for (const name of [action, ...aliases]) {
+      const key = normaliseActionName(name);
+      const owner = seen.get(key);
+      if (owner !== undefined && owner !== action) {
+        problems.push(`containment.actions.${action}: "${name}" is already a name of ${owner}`);
+      }
+      seen.set(key, action);
+    }
+  }
+  return problems;
+}
+
+/** Lower-case, spaces/hyphens/slashes to `_`: how analysts' free text meets the policy names. */
+export function normaliseActionName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s\-/]+/g, '_');
+}
+
+/**
+ * Parses a response-time duration (`30m`, `4h`, `3d`) into milliseconds. The schema has already
+ * checked the shape; a malformed value here is a programming error.
+ */
+export function durationMs(text: string): number {
+  const m = DURATION.exec(text);
+  if (m === null) throw new ClError('CL_INTERNAL', `bad duration ${text}`);
+  const n = Number(m[1]);
+  const unit = m[2] === 'm' ? 60_000 : m[2] === 'h' ? 3_600_000 : 86_400_000;
+  return n * unit;
+}
+
+/**
+ * Where the shipped ruleset lives: `rules/default.yaml` at the repository root. The path is the
+ * same three levels up from `src/domain/escalation/` (vitest) and `dist/domain/escalation/` (built).
+ */
+export function defaultRulesetPath(): string {
+  return fileURLToPath(new URL('../../../rules/default.yaml', import.meta.url));
+}
+
+/**
+ * Reads and parses the shipped default ruleset. The one function here that does I/O: callers at
+ * the edge load the ruleset once and pass it into the pure engine.
+ */
+export function loadDefaultRuleset(): Ruleset {
+  const file = defaultRulesetPath();
+  return parseRuleset(readFileSync(file, 'utf8'), file);
+}

@@ -1,0 +1,55 @@
+/**
+ * Who may do what: role-based policy, declared apart from handlers so the CLI and the HTTP API
+ * enforce the same rules. `admin` administers (people, tokens) and may act for any workflow step,
+ * but approval authority for risk acceptances comes only from the configured approver roles.
+ */
+
+export const ACTIONS = [
+  'incident.read',
+  'incident.open',
+  'incident.move',
+  'incident.close',
+  'incident.reopen',
+  'reportout.edit',
+  'reportout.send',
+  'remediation.edit',
+  'risk.request',
+  'vendor.edit',
+  'delivery.run',
+  'audit.verify',
+  'people.manage',
+  'token.manage',
+  'vr.import',
+  'vr.triage',
+  'vr.escalate',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+const RESPONDERS = ['ir_lead', 'responder'];
+const VR = ['vuln_mgmt_owner', 'service_owner', 'eng_ops_lead'];
+const READERS = ['ir_lead', 'responder', 'vuln_mgmt_owner', 'service_owner', 'eng_ops_lead', 'grc_contact', 'third_party_manager', 'contract_owner', 'risk_approver', 'auditor'];
+
+export const POLICY: Record<Action, readonly string[]> = {
+  'incident.read': READERS,
+  'incident.open': RESPONDERS,
+  'incident.move': RESPONDERS,
+  'incident.close': RESPONDERS,
+  'incident.reopen': [...RESPONDERS, 'grc_contact'],
+  'reportout.edit': RESPONDERS,
+  'reportout.send': RESPONDERS,
+  'remediation.edit': [...RESPONDERS, ...VR],
+  'risk.request': [...RESPONDERS, ...VR],
+  'vendor.edit': ['ir_lead', 'third_party_manager', 'contract_owner'],
+  'delivery.run': RESPONDERS,
+  'audit.verify': ['ir_lead', 'grc_contact', 'auditor'],
+  'people.manage': [],
+  'token.manage': [],
+  'vr.import': [...VR, ...RESPONDERS],
+  'vr.triage': [...VR, ...RESPONDERS],
+  'vr.escalate': [...VR, ...RESPONDERS],
+};
+
+export function isAllowed(roles: readonly string[], action: Action): boolean {
+  if (roles.includes('admin')) return true;
+  return POLICY[action].some((r) => roles.includes(r));
+}

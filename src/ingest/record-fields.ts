@@ -1,0 +1,366 @@
+/**
+ * Field readers shared by the native-format parsers (assets, vulnerabilities, signals) and the
+ * standard-format parsers (KEV, EPSS, CSAF, OpenVEX, OCSF). One place decides how a missing field,
+ * a wrong type or a word outside a vocabulary is reported, so every importer names the file, the
+ * record and the field the same way (FORMATS.md: "an error that names the file, the record and
+ * the field").
+ */
+import { parse as parseCsv } from 'csv-parse';
+import { Readable } from 'node:stream';
+import { ImportError } from '../errors.js';
+import type { ByteSource, ParseContext } from './types.js';
+
+/** A plain JSON object (not an array, not null). */
+export type JsonObject = Record<string, unknown>;
+
+/** True for a JSON object; arrays and null are not objects here. */
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Short, printable description of a value for error messages (never the whole value). */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return `the string ${JSON.stringify(shown)}`;
+  }
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Where a record sits: its file, its record number (line, index or path) and a field prefix. */
+export interface RecordPlace {
+  ctx: ParseContext;
+  record: string | number | null;
+  /** Prefix for nested objects, e.g. `cvss.`; empty for top-level fields. */
+  prefix?: string;
+}
+
+/**
+ * Reads typed fields out of one input record, raising `ImportError` with the file, record and
+ * field for anything missing or mistyped. Every field read is remembered so `extra()` can keep
+ * the unknown ones verbatim (unknown fields are never an error).
+ */
+export class FieldReader {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    readonly obj: JsonObject,
+    readonly place: RecordPlace,
+  ) {}
+
+  /** Raises an ImportError about `field` (relative to this reader's prefix). */
+  fail(field: string | null, problem: string): never {
+    const prefix = this.place.prefix ?? '';
+    throw new ImportError(
+      this.place.ctx.file,
+      this.place.record,
+      field === null ? (prefix === '' ? null : prefix.replace(/\.$/, '')) : `${prefix}${field}`,
+      problem,
+    );
+  }
+
+  /** Marks fields as known so they stay out of `extra()`. */
+  known(...names: string[]): void {
+    for (const n of names) this.seen.add(n);
+  }
+
+  /** The raw value, or undefined when absent. null counts as present. */
+  raw(name: string): unknown {
+    this.seen.add(name);
+    return Object.prototype.hasOwnProperty.call(this.obj, name) ? this.obj[name] : undefined;
+  }
+
+  /** A required, non-empty string. */
+  requiredString(name: string): string {
+    const v = this.raw(name);
+    if (v === undefined || v === null) this.fail(name, 'missing: a non-empty string is required');
+    if (typeof v !== 'string') this.fail(name, `expected a string, got ${describe(v)}`);
+    if (v.trim() === '') this.fail(name, 'expected a non-empty string, got an empty string');
+    return v;
+  }
+
+  /** An optional string; absent, null or empty gives null. */
+  optionalString(name: string): string | null {
+    const v = this.raw(name);
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string') this.fail(name, `expected a string or null, got ${describe(v)}`);
+    return v === '' ? null : v;
+  }
+
+  /** An optional boolean with a default when absent or null. */
+  boolean(name: string, fallback: boolean): boolean {
+    const v = this.optionalBoolean(name);
+    return v === null ? fallback : v;
+  }
+
+  /** An optional boolean; absent or null gives null. */
+  optionalBoolean(name: string): boolean | null {
+    const v = this.raw(name);
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'boolean') this.fail(name, `expected a boolean (true or false), got ${describe(v)}`);
+    return v;
+  }
+
+  /** An optional finite number within [min, max]; absent or null gives null. */
+  optionalNumber(name: string, min: number, max: number): number | null {
+    const v = this.raw(name);
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(name, `expected a number, got ${describe(v)}`);
+    if (v < min || v > max) this.fail(name, `expected a number from ${min} to ${max}, got ${v}`);
+    return v;
+  }
+
+  /** A required finite number within [min, max]. */
+  requiredNumber(name: string, min: number, max: number): number {
+    const v = this.optionalNumber(name, min, max);
+    if (v === null) this.fail(name, `missing: a number from ${min} to ${max} is required`);
+    return v;
+  }
+
+  /** A word from a closed vocabulary, with a default when absent or null. */
+  vocabulary<T extends string>(name: string, words: readonly T[], fallback: T): T {
+    const v = this.optionalVocabulary(name, words);
+    return v === null ? fallback : v;
+  }
+
+  /** A word from a closed vocabulary; absent or null gives null. */
+  optionalVocabulary<T extends string>(name: string, words: readonly T[]): T | null {
+    const v = this.raw(name);
+    if (v === undefined || v === null) return null;
+    const found = typeof v === 'string' ? words.find((w) => w === v) : undefined;
+    if (found === undefined) this.fail(name, `expected one of ${words.join(', ')}; got ${describe(v)}`);
+    return found;
+  }
+
+  /** An optional array of strings; absent or null gives []. */
+  stringArray(name: string): string[] {
+    const v = this.raw(name);
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) this.fail(name, `expected an array of strings, got ${describe(v)}`);
+    return v.map((item: unknown, i) => {
+      if (typeof item !== 'string') this.fail(`${name}[${i}]`, `expected a string, got ${describe(item)}`);
+      return item;
+    });
+  }
+
+  /** An optional nested object read with its own reader; absent or null gives null. */
+  optionalObject(name: string): FieldReader | null {
+    const v = this.raw(name);
+    if (v === undefined || v === null) return null;
+    if (!isObject(v)) this.fail(name, `expected an object, got ${describe(v)}`);
+    return new FieldReader(v, { ...this.place, prefix: `${this.place.prefix ?? ''}${name}.` });
+  }
+
+  /** The fields no reader asked for, kept verbatim. */
+  extra(): JsonObject {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(this.obj)) {
+      if (!this.seen.has(k)) out[k] = v;
+    }
+    return out;
+  }
+}
+
+/** Requires a record to be a JSON object, naming the record when it is not. */
+export function recordObject(value: unknown, ctx: ParseContext, record: string | number): JsonObject {
+  if (!isObject(value)) {
+    throw new ImportError(ctx.file, record, null, `expected a JSON object, got ${describe(value)}`);
+  }
+  return value;
+}
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * True for an RFC 3339 date-time with an explicit offset (`Z` or `±hh:mm`). A timestamp without
+ * an offset is ambiguous across time zones, so it is not accepted.
+ */
+export function isRfc3339(s: string): boolean {
+  const m = RFC3339.exec(s);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  if (year === undefined || month === undefined || day === undefined) return false;
+  if (hour === undefined || minute === undefined || second === undefined) return false;
+  if (month < 1 || month > 12 || day < 1) return false;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day > daysInMonth) return false;
+  if (hour > 23 || minute > 59 || second > 60) return false;
+  if (m[9] !== undefined) {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (oh > 23 || om > 59) return false;
+  }
+  return true;
+}
+
+/** True for a calendar date `YYYY-MM-DD` that exists. */
+export function isIsoDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (m === null) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function toBuffer(chunk: Buffer | string): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+}
+
+/** A source whose first bytes were read ahead: `head` plus a source that replays everything. */
+export interface PeekedSource {
+  head: Buffer;
+  source: ByteSource;
+}
+
+/**
+ * Reads ahead at least `min` bytes, and then on until `until(head)` holds or `limit` bytes are read
+ * (or the input ends), so a parser can choose a layout (array, object, NDJSON, CSV) without
+ * reading the file whole; the returned source replays everything from the start.
+ */
+export async function peekSource(
+  source: ByteSource,
+  min: number,
+  until?: (head: Buffer) => boolean,
+  limit = 1 << 20,
+): Promise<PeekedSource> {
+  const iterator = source[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  const satisfied = (): boolean =>
+    size >= min && (until === undefined || size >= limit || until(Buffer.concat(chunks)));
+  while (!satisfied()) {
+    const next = await iterator.next();
+    if (next.done === true) {
+      done = true;
+      break;
+    }
+    const buf = toBuffer(next.value);
+    chunks.push(buf);
+    size += buf.length;
+  }
+  const head = Buffer.concat(chunks);
+  async function* replay(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      yield toBuffer(next.value);
+    }
+  }
+  return { head, source: replay() };
+}
+
+/** `peekSource` until the first non-whitespace byte is known (for layout detection). */
+export function peekLayout(source: ByteSource): Promise<PeekedSource> {
+  return peekSource(source, 1, (head) => firstSignificantByte(head) !== -1, 64 * 1024);
+}
+
+/**
+ * Splits off the first line of a source (without its line break) and returns it with a source of
+ * the rest. Used for the EPSS `#model_version…` comment line. The line is capped at `max` bytes so
+ * a file with no line break is not read whole.
+ */
+export async function splitFirstLine(
+  source: ByteSource,
+  max: number,
+): Promise<{ line: string; rest: ByteSource; complete: boolean }> {
+  const iterator = source[Symbol.asyncIterator]();
+  let buf = Buffer.alloc(0);
+  let done = false;
+  let nl = -1;
+  while (nl < 0 && buf.length <= max) {
+    const next = await iterator.next();
+    if (next.done === true) {
+      done = true;
+      break;
+    }
+    buf = Buffer.concat([buf, toBuffer(next.value)]);
+    nl = buf.indexOf(0x0a);
+  }
+  const complete = nl >= 0;
+  const end = complete ? nl : Math.min(buf.length, max);
+  const line = buf.subarray(0, end).toString('utf8').replace(/\r$/, '').replace(/^\uFEFF/, '');
+  const remainder = complete ? buf.subarray(nl + 1) : buf.subarray(end);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (remainder.length > 0) yield remainder;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      yield toBuffer(next.value);
+    }
+  }
+  return { line, rest: rest(), complete };
+}
+
+/** The first byte that is not JSON whitespace (or a UTF-8 BOM), or -1 when there is none. */
+export function firstSignificantByte(head: Buffer): number {
+  let i = 0;
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
+  for (; i < head.length; i++) {
+    const b = head[i];
+    if (b === undefined) break;
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return b;
+  }
+  return -1;
+}
+
+/** The line a csv-parse error points at, when it says. */
+function csvErrorLine(err: unknown): number | null {
+  if (typeof err === 'object' && err !== null && 'lines' in err) {
+    const lines = (err as { lines: unknown }).lines;
+    if (typeof lines === 'number') return lines;
+  }
+  return null;
+}
+
+/**
+ * Streams CSV rows as header-keyed string records with the 1-based line each starts on (the header
+ * is line `firstLine`). csv-parse errors (unclosed quote, ragged rows) become ImportErrors naming the line.
+ */
+export async function* readCsvRows(
+  source: ByteSource,
+  ctx: ParseContext,
+  firstLine = 1,
+): AsyncGenerator<{ line: number; row: Record<string, string> }> {
+  const parser = parseCsv({
+    columns: (header: string[]) => header.map((h) => h.trim()),
+    bom: true,
+    skip_empty_lines: true,
+    trim: true,
+    info: true,
+    raw: true,
+  });
+  const input = Readable.from(source, { objectMode: false });
+  input.on('error', (err) => parser.destroy(err));
+  input.pipe(parser);
+  try {
+    type Row = { record: Record<string, string>; raw: string; info: { lines: number } };
+    for await (const rec of parser as AsyncIterable<Row>) {
+      // info.lines is where the record ends; step back over the line breaks inside it so the
+      // line named is where a (multi-line, quoted) record starts.
+      const inner = rec.raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
+      let breaks = 0;
+      for (let p = inner.indexOf('\n'); p !== -1; p = inner.indexOf('\n', p + 1)) breaks++;
+      yield { line: rec.info.lines - breaks + firstLine - 1, row: rec.record };
+    }
+  } catch (err) {
+    if (err instanceof ImportError) throw err;
+    const line = csvErrorLine(err);
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ImportError(ctx.file, line === null ? null : line + firstLine - 1, null, `malformed CSV: ${message}`);
+  } finally {
+    input.unpipe(parser);
+    input.destroy();
+    parser.destroy();
+  }
+}
+

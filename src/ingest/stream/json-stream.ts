@@ -1,0 +1,708 @@
+/**
+ * A hand-written streaming JSON reader for large scanner reports.
+ *
+ * Why by hand: the stream-json library tokenises every byte into JS events and measured ~15 MB/s
+ * here. This reader only tracks structure (brackets, strings, keys) byte by byte, and only along
+ * the paths that can still lead to a wanted value; a wanted value is sliced out of the input and
+ * given to `JSON.parse` whole, so the per-element cost is about that of `JSON.parse` itself.
+ * Everything else is skipped with `indexOf` for strings and a tight bracket counter.
+ *
+ * Semantics, pinned down by the tests:
+ * - A value is *matched* when its path (object keys and array indices from the root) has the same
+ *   length as a pattern and each element matches (`'*'` matches any key or index, a string matches
+ *   that object key only). The lowest pattern index wins.
+ * - The outermost match wins: a matched value is captured whole and nothing inside it is reported
+ *   separately. Matches come in document order.
+ * - Memory is bounded by the largest matched value (plus one input chunk); nothing else is held.
+ * - Containers on a path that can still match are fully grammar-checked; skipped containers are
+ *   only checked for string termination and bracket balance (checking them fully would cost the
+ *   speed this reader exists for). Matched values are checked by `JSON.parse`.
+ * - Bad or truncated input throws `ImportError(file, 'byte N (line L, column C)', path, problem)`.
+ */
+import { ImportError } from '../../errors.js';
+import type { ByteSource, ParseContext } from '../types.js';
+
+/** A path pattern: object keys, or `'*'` for any key or array index. */
+export type PathPattern = readonly (string | '*')[];
+
+export interface JsonMatch {
+  /** Index of the pattern (in the array given to `streamJson`) that matched. */
+  pattern: number;
+  /** Path of the value from the root: object keys and array indices. */
+  path: (string | number)[];
+  value: unknown;
+  /** Byte offset of the first byte of the value in the input. */
+  offset: number;
+}
+
+export interface StreamJsonOptions {
+  /** Treat an input that is empty or only whitespace as "no matches" instead of an error. */
+  allowEmpty?: boolean;
+}
+
+// Parser states.
+const S_VALUE = 0; // expecting a value
+const S_SCAN = 1; // inside a value being skipped or captured
+const S_OBJ_FIRST = 2; // after `{`: a key or `}`
+const S_OBJ_KEY = 3; // after `,` in an object: a key
+const S_KEY = 4; // inside a key string
+const S_COLON = 5; // after a key: `:`
+const S_ARR_FIRST = 6; // after `[`: a value or `]`
+const S_AFTER = 7; // after a value in a container: `,` or the closer
+const S_END = 8; // after the root value: only whitespace
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const NL = 0x0a;
+
+/** Whether `c` occurs in `buf[from, to)`; for short ranges (keys), where `indexOf` would run on. */
+function hasByte(buf: Buffer, c: number, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (buf[k] === c) return true;
+  return false;
+}
+
+const isWs = (c: number): boolean => c === 0x20 || c === NL || c === 0x0d || c === 0x09;
+
+/** First bytes a JSON number or literal can start with: `-`, digits, `t`, `f`, `n`. */
+const isPrimStart = (c: number): boolean =>
+  c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e;
+
+interface Decision {
+  /** Pattern index captured at this position, or -1. */
+  capture: number;
+  /** Patterns longer than this position whose prefix still matches. */
+  alive: readonly number[];
+}
+
+interface Frame {
+  isArray: boolean;
+  key: string;
+  index: number;
+  alive: readonly number[];
+  /** Array children all share one decision (only `'*'` matches an index). */
+  arrayDecision: Decision | null;
+}
+
+const NO_MATCH: Decision = { capture: -1, alive: [] };
+
+export function toBuffer(chunk: Buffer | string | Uint8Array): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (Buffer.isBuffer(chunk)) return chunk;
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+/** `$.Results[0].Vulnerabilities[3]`, the "field" of an ImportError. */
+export function formatJsonPath(path: readonly (string | number)[]): string {
+  let s = '$';
+  for (const p of path) {
+    if (typeof p === 'number') s += `[${p}]`;
+    else if (IDENT.test(p)) s += `.${p}`;
+    else s += `[${JSON.stringify(p)}]`;
+  }
+  return s;
+}
+
+/** The resumable byte scanner behind `streamJson`; `feed` chunks, then `end`. */
+class JsonScanner {
+  private readonly patterns: readonly PathPattern[];
+  private readonly file: string;
+  private readonly allowEmpty: boolean;
+
+  private st = S_VALUE;
+  private readonly frames: Frame[] = [];
+  private pending: Decision;
+
+  /** Absolute offset of the current chunk, newlines before it and the last newline's offset. */
+  private base = 0;
+  private linesBefore = 0;
+  private lastNlAbs = -1;
+  private bomLeft = 3;
+  private seenValue = false;
+
+  // Value scan state (S_SCAN) and key scan state (S_KEY).
+  private inStr = false;
+  private esc = false;
+  private isPrim = false;
+  private depth = 0;
+  private brackets = new Uint8Array(64);
+  private capturing = -1;
+  /** Start of the value or key in the current chunk (0 when it began in an earlier chunk). */
+  private start = 0;
+  private startAbs = 0;
+  private parts: Buffer[] = [];
+  private partsLen = 0;
+  private keyHasEscape = false;
+
+  private buf: Buffer = Buffer.alloc(0);
+
+  constructor(patterns: readonly PathPattern[], file: string, allowEmpty: boolean) {
+    this.patterns = patterns;
+    this.file = file;
+    this.allowEmpty = allowEmpty;
+    this.pending = this.decideRoot();
+  }
+
+  private decideRoot(): Decision {
+    let capture = -1;
+    const alive: number[] = [];
+    this.patterns.forEach((p, i) => {
+      if (p.length === 0) {
+        if (capture < 0) capture = i;
+      } else alive.push(i);
+    });
+    return { capture, alive };
+  }
+
+  private decide(k: number, alive: readonly number[], key: string | number): Decision {
+    if (alive.length === 0) return NO_MATCH;
+    let capture = -1;
+    const next: number[] = [];
+    for (const p of alive) {
+      const pat = this.patterns[p];
+      if (pat === undefined) continue;
+      const el = pat[k];
+      if (el === '*' || (typeof key === 'string' && el === key)) {
+        if (pat.length === k + 1) {
+          if (capture < 0) capture = p;
+        } else next.push(p);
+      }
+    }
+    if (capture < 0 && next.length === 0) return NO_MATCH;
+    return { capture, alive: next };
+  }
+
+  private arrayDecision(f: Frame): Decision {
+    if (f.arrayDecision === null) f.arrayDecision = this.decide(this.frames.length - 1, f.alive, 0);
+    return f.arrayDecision;
+  }
+
+  private path(containerOnly: boolean): (string | number)[] {
+    const n = containerOnly ? this.frames.length - 1 : this.frames.length;
+    const out: (string | number)[] = [];
+    for (let k = 0; k < n; k++) {
+      const f = this.frames[k];
+      if (f !== undefined) out.push(f.isArray ? f.index : f.key);
+    }
+    return out;
+  }
+
+  /** An error at `buf[i]` of the current chunk, or at absolute offset `absOverride` ≥ `base`. */
+  private fail(i: number, problem: string, absOverride?: number): ImportError {
+    const abs = absOverride ?? this.base + i;
+    let line = this.linesBefore + 1;
+    let lastNl = this.lastNlAbs;
+    const upto = Math.min(Math.max(abs - this.base, 0), this.buf.length);
+    for (let p = this.buf.indexOf(NL); p !== -1 && p < upto; p = this.buf.indexOf(NL, p + 1)) {
+      line++;
+      lastNl = this.base + p;
+    }
+    const column = abs - lastNl;
+    return new ImportError(this.file, `byte ${abs} (line ${line}, column ${column})`, this.errorPath(), problem);
+  }
+
+  /** The path so far; while reading a key, the key is not part of it yet. */
+  private errorPath(): string {
+    const containerOnly =
+      this.st === S_OBJ_FIRST || this.st === S_OBJ_KEY || this.st === S_KEY || this.st === S_ARR_FIRST;
+    return formatJsonPath(this.path(containerOnly));
+  }
+
+  /** A bad value that began at `startAbs` (maybe in an earlier chunk) and ends at `end`. */
+  private failValue(end: number, text: string, problem: string): ImportError {
+    let line = this.linesBefore + 1;
+    let lastNl = this.lastNlAbs;
+    for (let p = this.buf.indexOf(NL); p !== -1 && p < end; p = this.buf.indexOf(NL, p + 1)) {
+      line++;
+      lastNl = this.base + p;
+    }
+    let inText = 0;
+    for (let p = text.indexOf('\n'); p !== -1; p = text.indexOf('\n', p + 1)) inText++;
+    const where =
+      inText === 0
+        ? `byte ${this.startAbs} (line ${line}, column ${this.startAbs - lastNl})`
+        : `byte ${this.startAbs} (line ${line - inText})`;
+    return new ImportError(this.file, where, this.errorPath(), problem);
+  }
+
+  private describe(c: number | undefined): string {
+    if (c === undefined) return 'end of input';
+    if (c >= 0x21 && c < 0x7f) return `'${String.fromCharCode(c)}'`;
+    return `byte 0x${c.toString(16).padStart(2, '0')}`;
+  }
+
+  private pushBracket(c: number): void {
+    if (this.depth >= this.brackets.length) {
+      const grown = new Uint8Array(this.brackets.length * 2);
+      grown.set(this.brackets);
+      this.brackets = grown;
+    }
+    this.brackets[this.depth] = c;
+    this.depth++;
+  }
+
+  /** Begins skipping or capturing the value whose first byte is at `i`. */
+  private startScan(i: number, c: number, capture: number): void {
+    this.capturing = capture;
+    this.start = i;
+    this.startAbs = this.base + i;
+    this.parts = [];
+    this.partsLen = 0;
+    this.depth = 0;
+    this.inStr = false;
+    this.esc = false;
+    this.isPrim = false;
+    this.seenValue = true;
+    if (c === QUOTE) this.inStr = true;
+    else if (c === LBRACE || c === LBRACKET) this.pushBracket(c);
+    else if (isPrimStart(c)) this.isPrim = true;
+    else throw this.fail(i, `unexpected ${this.describe(c)} where a value was expected`);
+    this.st = S_SCAN;
+  }
+
+  private slice(end: number): string {
+    if (this.parts.length === 0) return this.buf.toString('utf8', this.start, end);
+    this.parts.push(this.buf.subarray(0, end));
+    const all = Buffer.concat(this.parts, this.partsLen + end);
+    this.parts = [];
+    this.partsLen = 0;
+    return all.toString('utf8');
+  }
+
+  /** The scanned value ends just before `end` in the current chunk. */
+  private finishValue(end: number, out: JsonMatch[]): void {
+    if (this.capturing >= 0 || this.isPrim) {
+      const text = this.slice(end);
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw this.failValue(end, text, `invalid JSON value: ${why}`);
+      }
+      if (this.capturing >= 0) {
+        out.push({ pattern: this.capturing, path: this.path(false), value, offset: this.startAbs });
+      }
+    } else {
+      this.parts = [];
+      this.partsLen = 0;
+    }
+    this.capturing = -1;
+    this.st = this.frames.length > 0 ? S_AFTER : S_END;
+  }
+
+  private finishKey(end: number): void {
+    // `start` points at the opening quote (or 0 when the key began in an earlier chunk).
+    const raw = this.slice(end);
+    let key: string;
+    if (this.keyHasEscape) {
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        key = typeof parsed === 'string' ? parsed : '';
+      } catch {
+        throw this.failValue(end, raw, 'invalid object key');
+      }
+    } else {
+      key = raw.slice(1, -1);
+    }
+    const f = this.frames[this.frames.length - 1];
+    if (f !== undefined) f.key = key;
+    this.st = S_COLON;
+  }
+
+  private openContainer(c: number, alive: readonly number[]): void {
+    const isArray = c === LBRACKET;
+    this.frames.push({ isArray, key: '', index: 0, alive, arrayDecision: null });
+    this.seenValue = true;
+    this.st = isArray ? S_ARR_FIRST : S_OBJ_FIRST;
+  }
+
+  private closeContainer(): void {
+    this.frames.pop();
+    this.st = this.frames.length > 0 ? S_AFTER : S_END;
+  }
+
+  feed(chunk: Buffer, out: JsonMatch[]): void {
+    const buf = chunk;
+    const len = buf.length;
+    if (len === 0) return;
+    this.buf = buf;
+    let i = 0;
+    if (this.bomLeft > 0) {
+      // A UTF-8 byte order mark at the very start is allowed (it may be split across chunks).
+      const bom = [0xef, 0xbb, 0xbf];
+      while (this.bomLeft > 0 && i < len && buf[i] === bom[3 - this.bomLeft]) {
+        this.bomLeft--;
+        i++;
+      }
+      if (this.bomLeft > 0 && i < len) {
+        if (this.bomLeft !== 3) throw this.fail(i, 'broken byte order mark');
+        this.bomLeft = 0;
+      }
+    }
+    if ((this.st === S_SCAN || this.st === S_KEY) && this.inStr && this.esc) {
+      // The previous chunk ended inside an escape: this byte is the escaped character.
+      this.esc = false;
+      i++;
+    }
+    if ((this.st === S_SCAN && (this.capturing >= 0 || this.isPrim)) || this.st === S_KEY) this.start = 0;
+
+    while (i < len) {
+      switch (this.st) {
+        case S_SCAN: {
+          if (this.isPrim) {
+            while (i < len) {
+              const c = buf[i] ?? 0;
+              if (isWs(c) || c === COMMA || c === RBRACE || c === RBRACKET) break;
+              i++;
+            }
+            if (i < len) this.finishValue(i, out);
+            break;
+          }
+          let inStr = this.inStr;
+          let depth = this.depth;
+          let done = false;
+          while (i < len) {
+            if (inStr) {
+              const q = buf.indexOf(QUOTE, i);
+              if (q < 0) {
+                let b = len - 1;
+                while (b >= i && buf[b] === BACKSLASH) b--;
+                this.esc = ((len - 1 - b) & 1) === 1;
+                i = len;
+                break;
+              }
+              let b = q - 1;
+              while (b >= i && buf[b] === BACKSLASH) b--;
+              i = q + 1;
+              if (((q - 1 - b) & 1) === 1) continue;
+              inStr = false;
+              if (depth === 0) {
+                done = true;
+                break;
+              }
+              continue;
+            }
+            const c = buf[i] ?? 0;
+            if (c === QUOTE) {
+              inStr = true;
+            } else if (c === LBRACE || c === LBRACKET) {
+              this.depth = depth;
+              this.pushBracket(c);
+              depth = this.depth;
+            } else if (c === RBRACE || c === RBRACKET) {
+              const open = this.brackets[depth - 1];
+              if ((c === RBRACE && open !== LBRACE) || (c === RBRACKET && open !== LBRACKET)) {
+                this.depth = depth;
+                throw this.fail(i, `unexpected ${this.describe(c)}: brackets do not match`);
+              }
+              depth--;
+              if (depth === 0) {
+                i++;
+                done = true;
+                break;
+              }
+            }
+            i++;
+          }
+          this.inStr = inStr;
+          this.depth = depth;
+          if (done) this.finishValue(i, out);
+          break;
+        }
+
+        case S_VALUE: {
+          let c = buf[i] ?? 0;
+          while (isWs(c)) {
+            if (++i >= len) break;
+            c = buf[i] ?? 0;
+          }
+          if (i >= len) break;
+          const d = this.pending;
+          if (d.capture < 0 && d.alive.length > 0 && (c === LBRACE || c === LBRACKET)) {
+            this.openContainer(c, d.alive);
+            i++;
+          } else {
+            this.startScan(i, c, d.capture);
+            i++;
+          }
+          break;
+        }
+
+        case S_AFTER: {
+          let c = buf[i] ?? 0;
+          while (isWs(c)) {
+            if (++i >= len) break;
+            c = buf[i] ?? 0;
+          }
+          if (i >= len) break;
+          const f = this.frames[this.frames.length - 1];
+          if (f === undefined) throw this.fail(i, 'internal: no container');
+          if (c === COMMA) {
+            i++;
+            if (f.isArray) {
+              f.index++;
+              this.pending = this.arrayDecision(f);
+              this.st = S_VALUE;
+            } else this.st = S_OBJ_KEY;
+          } else if ((c === RBRACE && !f.isArray) || (c === RBRACKET && f.isArray)) {
+            i++;
+            this.closeContainer();
+          } else {
+            throw this.fail(i, `unexpected ${this.describe(c)}: expected ',' or '${f.isArray ? ']' : '}'}'`);
+          }
+          break;
+        }
+
+        case S_OBJ_FIRST:
+        case S_OBJ_KEY: {
+          let c = buf[i] ?? 0;
+          while (isWs(c)) {
+            if (++i >= len) break;
+            c = buf[i] ?? 0;
+          }
+          if (i >= len) break;
+          if (c === QUOTE) {
+            this.st = S_KEY;
+            this.start = i;
+            this.startAbs = this.base + i;
+            this.parts = [];
+            this.partsLen = 0;
+            this.inStr = true;
+            this.esc = false;
+            this.keyHasEscape = false;
+            i++;
+          } else if (c === RBRACE && this.st === S_OBJ_FIRST) {
+            i++;
+            this.closeContainer();
+          } else {
+            throw this.fail(i, `unexpected ${this.describe(c)}: expected an object key`);
+          }
+          break;
+        }
+
+        case S_KEY: {
+          const q = buf.indexOf(QUOTE, i);
+          if (q < 0) {
+            if (!this.keyHasEscape && hasByte(buf, BACKSLASH, i, len)) this.keyHasEscape = true;
+            let b = len - 1;
+            while (b >= i && buf[b] === BACKSLASH) b--;
+            this.esc = ((len - 1 - b) & 1) === 1;
+            i = len;
+            break;
+          }
+          let b = q - 1;
+          while (b >= i && buf[b] === BACKSLASH) b--;
+          if (!this.keyHasEscape && hasByte(buf, BACKSLASH, i, q)) this.keyHasEscape = true;
+          i = q + 1;
+          if (((q - 1 - b) & 1) === 1) break;
+          this.inStr = false;
+          this.finishKey(i);
+          break;
+        }
+
+        case S_COLON: {
+          let c = buf[i] ?? 0;
+          while (isWs(c)) {
+            if (++i >= len) break;
+            c = buf[i] ?? 0;
+          }
+          if (i >= len) break;
+          if (c !== COLON) throw this.fail(i, `unexpected ${this.describe(c)}: expected ':'`);
+          i++;
+          const f = this.frames[this.frames.length - 1];
+          this.pending = f === undefined ? NO_MATCH : this.decide(this.frames.length - 1, f.alive, f.key);
+          this.st = S_VALUE;
+          break;
+        }
+
+        case S_ARR_FIRST: {
+          let c = buf[i] ?? 0;
+          while (isWs(c)) {
+            if (++i >= len) break;
+            c = buf[i] ?? 0;
+          }
+          if (i >= len) break;
+          const f = this.frames[this.frames.length - 1];
+          if (f === undefined) throw this.fail(i, 'internal: no container');
+          if (c === RBRACKET) {
+            i++;
+            this.closeContainer();
+          } else {
+            f.index = 0;
+            this.pending = this.arrayDecision(f);
+            this.st = S_VALUE;
+          }
+          break;
+        }
+
+        default: {
+          // S_END
+          let c = buf[i] ?? 0;
+          while (isWs(c)) {
+            if (++i >= len) break;
+            c = buf[i] ?? 0;
+          }
+          if (i >= len) break;
+          throw this.fail(i, `unexpected ${this.describe(c)} after the end of the JSON document`);
+        }
+      }
+    }
+
+    // Keep the bytes of a value or key that continues in the next chunk.
+    if (
+      (this.st === S_SCAN && (this.capturing >= 0 || this.isPrim)) ||
+      this.st === S_KEY
+    ) {
+      const tail = buf.subarray(this.start);
+      this.parts.push(tail);
+      this.partsLen += tail.length;
+    }
+    for (let p = buf.indexOf(NL); p !== -1; p = buf.indexOf(NL, p + 1)) {
+      this.linesBefore++;
+      this.lastNlAbs = this.base + p;
+    }
+    this.base += len;
+    this.buf = Buffer.alloc(0);
+  }
+
+  end(out: JsonMatch[]): void {
+    if (this.st === S_SCAN && this.isPrim && this.frames.length === 0) {
+      // A top-level number or literal ends at the end of input.
+      this.buf = Buffer.alloc(0);
+      this.start = 0;
+      this.finishValue(0, out);
+    }
+    if (this.st === S_END) return;
+    if (this.st === S_VALUE && this.frames.length === 0 && !this.seenValue) {
+      if (this.allowEmpty) return;
+      throw new ImportError(this.file, 'byte 0 (line 1, column 1)', '$', 'empty document: no JSON value');
+    }
+    throw this.fail(0, 'unexpected end of input: the JSON document is truncated', this.base);
+  }
+}
+
+/**
+ * Streams the values at the given paths out of a JSON document, in document order, without
+ * holding the document. See the module comment for the exact semantics.
+ */
+export async function* streamJson(
+  source: ByteSource,
+  patterns: PathPattern[],
+  ctx: ParseContext,
+  options: StreamJsonOptions = {},
+): AsyncGenerator<JsonMatch> {
+  const scanner = new JsonScanner(patterns, ctx.file, options.allowEmpty === true);
+  const out: JsonMatch[] = [];
+  for await (const chunk of source) {
+    scanner.feed(toBuffer(chunk), out);
+    if (out.length > 0) {
+      // Hand the batch over before yielding so the consumer may hold on to it.
+      const batch = out.splice(0, out.length);
+      for (const m of batch) yield m;
+    }
+  }
+  scanner.end(out);
+  for (const m of out) yield m;
+}
+
+/**
+ * Reads NDJSON: one JSON value per line, blank lines skipped. `line` is 1-based; a bad line throws
+ * an ImportError naming it. Memory is bounded by the longest line.
+ */
+export async function* readNdjson(
+  source: ByteSource,
+  ctx: ParseContext,
+): AsyncGenerator<{ line: number; value: unknown }> {
+  let carry: Buffer[] = [];
+  let line = 0;
+  const parseLine = (bytes: Buffer): { line: number; value: unknown } | null => {
+    line++;
+    let text = bytes.toString('utf8');
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.trim() === '') return null;
+    try {
+      return { line, value: JSON.parse(text) };
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new ImportError(ctx.file, line, null, `invalid JSON: ${why}`);
+    }
+  };
+  for await (const raw of source) {
+    const buf = toBuffer(raw);
+    let from = 0;
+    for (let nl = buf.indexOf(NL); nl !== -1; nl = buf.indexOf(NL, from)) {
+      const piece = buf.subarray(from, nl);
+      const bytes = carry.length > 0 ? Buffer.concat([...carry, piece]) : piece;
+      carry = [];
+      from = nl + 1;
+      const item = parseLine(bytes);
+      if (item !== null) yield item;
+    }
+    if (from < buf.length) carry.push(buf.subarray(from));
+  }
+  if (carry.length > 0) {
+    const item = parseLine(Buffer.concat(carry));
+    if (item !== null) yield item;
+  }
+}
+
+/**
+ * Reads up to `maxBytes` from the start of a source for format detection, and returns a source
+ * that replays those bytes and then continues with the rest (the original is consumed once).
+ */
+export async function sniff(
+  source: ByteSource,
+  maxBytes = 65536,
+): Promise<{ head: Buffer; source: ByteSource }> {
+  const it = source[Symbol.asyncIterator]();
+  const buffered: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  while (size < maxBytes) {
+    const r = await it.next();
+    if (r.done === true) {
+      done = true;
+      break;
+    }
+    const b = toBuffer(r.value);
+    buffered.push(b);
+    size += b.length;
+  }
+  const all = Buffer.concat(buffered, size);
+  const head = all.subarray(0, Math.min(size, maxBytes));
+  const replay: ByteSource = {
+    async *[Symbol.asyncIterator]() {
+      if (all.length > 0) yield all;
+      if (done) return;
+      try {
+        for (;;) {
+          const r = await it.next();
+          if (r.done === true) return;
+          yield toBuffer(r.value);
+        }
+      } finally {
+        if (typeof it.return === 'function') await it.return();
+      }
+    },
+  };
+  return { head, source: replay };
+}
+
+/** First non-whitespace byte of a buffer (after an optional BOM), or -1. */
+export function firstSignificantByte(head: Buffer): number {
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (i < head.length) {
+    const c = head[i] ?? 0;
+    if (!isWs(c)) return c;
+    i++;
+  }
+  return -1;
+}
