@@ -98,6 +98,8 @@ function openSqlite(file: string): Store {
 
 async function openPostgres(url: string): Promise<Store> {
   const u = new URL(url);
+  // libpq falls back to the OS user name; where none is set (containers, CI) use `postgres`.
+  if (u.username === '' && !process.env.PGUSER && !process.env.USER) u.username = 'postgres';
   const schema = u.searchParams.get('schema');
   u.searchParams.delete('schema');
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

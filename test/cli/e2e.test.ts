@@ -1,0 +1,270 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = path.join(root, 'bin', 'closeloop.js');
+const PG = process.env.CLOSELOOP_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: () => Record<string, unknown>;
+}
+
+function makeCli(dir: string, db: string) {
+  return (args: string[], by?: string): Run => {
+    const r = spawnSync(process.execPath, [bin, ...args, ...(by ? ['--by', by] : [])], {
+      cwd: dir,
+      env: { ...process.env, CLOSELOOP_DB: db, CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: '' },
+      encoding: 'utf8',
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
+  };
+}
+
+function futureDate(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+const engines = [
+  { name: 'sqlite', url: (dir: string) => path.join(dir, 'closeloop.db') },
+  { name: 'postgres', url: () => `${PG}?schema=cli_${process.pid}_${Date.now()}` },
+] as const;
+
+describe.each(engines)('CLI end to end on $name', ({ name, url }) => {
+  let dir: string;
+  let db: string;
+  let cli: ReturnType<typeof makeCli>;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'closeloop-cli-'));
+    db = url(dir);
+    cli = makeCli(dir, db);
+    expect(cli(['init'], 'alice').code).toBe(0);
+    for (const [person, roles] of [
+      ['lead', 'ir_lead'],
+      ['vm', 'vuln_mgmt_owner'],
+      ['so', 'service_owner'],
+      ['ops', 'eng_ops_lead'],
+      ['grc', 'grc_contact'],
+      ['tpm', 'third_party_manager'],
+      ['co', 'contract_owner'],
+      ['approver', 'risk_approver'],
+      ['auditor', 'auditor'],
+    ] as const) {
+      const r = cli(['people', 'add', person, '--roles', roles], 'alice');
+      expect(r.code, r.stderr).toBe(0);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (name === 'postgres') {
+      const schema = new URL(db).searchParams.get('schema');
+      const c = new pg.Client({ connectionString: PG });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs an incident from report to closure, refusing close until every gate item holds', { timeout: 240_000 }, () => {
+    const open = cli(['incident', 'open', '--title', 'Webshell on web-01', '--severity', 'high', '--asset', 'web-01', '--service', 'shop', '--json'], 'lead');
+    expect(open.code, open.stderr).toBe(0);
+    const id = open.json().id as string;
+    expect(id).toMatch(/^INC-\d{4}-0001$/);
+
+    // closing too early: wrong state
+    const early = cli(['incident', 'close', id], 'lead');
+    expect(early.code).toBe(3);
+    expect(early.stderr).toContain('post_incident');
+
+    // an illegal move names the allowed ones
+    const bad = cli(['incident', 'move', id, 'recovery'], 'lead');
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain('allowed moves from reported: triage');
+
+    for (const s of ['triage', 'containment', 'eradication']) expect(cli(['incident', 'move', id, s], 'lead').code).toBe(0);
+
+    const w1 = cli(['reportout', 'add', id, '--type', 'technical', '--relation', 'enabled', '--asset', 'web-01', '--notes', 'unpatched CMS plugin reachable from the internet', '--action', 'patch the plugin', '--vuln', 'CVE-2021-41773', '--json'], 'lead');
+    expect(w1.code, w1.stderr).toBe(0);
+    const wk1 = w1.json().id as string;
+    const w2 = cli(['reportout', 'add', id, '--type', 'third_party', '--relation', 'worsened_impact', '--asset', 'web-01', '--notes', 'hosting provider left the admin port open', '--action', 'provider closes the port', '--vendor', 'acme-hosting', '--json'], 'lead');
+    expect(w2.code, w2.stderr).toBe(0);
+    const wk2 = w2.json().id as string;
+    const w3 = cli(['reportout', 'add', id, '--type', 'detection_gap', '--relation', 'delayed_detection', '--asset', 'web-01', '--notes', 'no EDR on web-01', '--action', 'deploy EDR', '--json'], 'lead');
+    const wk3 = w3.json().id as string;
+
+    for (const s of ['recovery', 'post_incident']) expect(cli(['incident', 'move', id, s], 'lead').code).toBe(0);
+
+    // the gate refuses and lists every missing item, in words and in JSON
+    const refused = cli(['incident', 'close', id], 'lead');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('role service_owner has not been sent the report-out');
+    expect(refused.stderr).toContain('role service_owner has not acknowledged the report-out');
+    expect(refused.stderr).toContain(`weakness ${wk1} has no remediation item and no approved risk acceptance`);
+    expect(refused.stderr).toContain(`third-party weakness ${wk2}: no notice has been sent to acme-hosting`);
+    const refusedJson = cli(['incident', 'close', id, '--json'], 'lead');
+    expect(refusedJson.code).toBe(3);
+    const err = refusedJson.json().error as { code: string; details: { missing: { item: string; subject: string }[] } };
+    expect(err.code).toBe('CL_GATE_REFUSED');
+    const items = new Set(err.details.missing.map((m) => m.item));
+    expect(items).toEqual(new Set(['roles_notified', 'roles_acknowledged', 'weakness_followthrough', 'third_party_notice']));
+    // 7 roles (5 + third-party manager and contract owner) not notified, 7 not acknowledged, 3 weaknesses, 1 notice
+    expect(err.details.missing).toHaveLength(7 + 7 + 3 + 1);
+
+    const sent = cli(['reportout', 'send', id, '--json'], 'lead');
+    expect(sent.code, sent.stderr).toBe(0);
+    const notifications = sent.json().notifications as { role: string; status: string }[];
+    expect(new Set(notifications.map((n) => n.role))).toEqual(new Set(['ir_lead', 'vuln_mgmt_owner', 'service_owner', 'eng_ops_lead', 'grc_contact', 'third_party_manager', 'contract_owner']));
+    expect(notifications.every((n) => n.status === 'queued')).toBe(true);
+
+    // queued is not delivered: the gate still says so
+    const queued = cli(['incident', 'close', id], 'lead');
+    expect(queued.code).toBe(3);
+    expect(queued.stderr).toContain('has no delivery evidence yet (queued)');
+
+    const delivered = cli(['deliver', '--json'], 'lead');
+    expect(delivered.code, delivered.stderr).toBe(0);
+    expect(delivered.json().delivered).toBe(7);
+    expect(readdirSync(path.join(dir, 'outbox', 'service_owner'))).toHaveLength(1);
+
+    // an acknowledgment needs the role
+    const wrongAck = cli(['ack', id, '--role', 'service_owner'], 'vm');
+    expect(wrongAck.code).toBe(3);
+    for (const [person, role] of [
+      ['lead', 'ir_lead'],
+      ['vm', 'vuln_mgmt_owner'],
+      ['so', 'service_owner'],
+      ['ops', 'eng_ops_lead'],
+      ['grc', 'grc_contact'],
+      ['tpm', 'third_party_manager'],
+      ['co', 'contract_owner'],
+    ]) {
+      const a = cli(['ack', id, '--role', role as string], person);
+      expect(a.code, a.stderr).toBe(0);
+    }
+
+    const r1 = cli(['remediation', 'add', wk1, '--owner-role', 'eng_ops_lead', '--assignee', 'ops', '--criteria', 'plugin at 2.4.51 or later on every web host', '--ticket', 'OPS-42', '--json'], 'vm');
+    expect(r1.code, r1.stderr).toBe(0);
+    const ri = r1.json().id as string;
+    expect(r1.json().due).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(cli(['remediation', 'move', ri, 'verified'], 'vm').code).toBe(3);
+    expect(cli(['remediation', 'move', ri, 'in_progress'], 'ops').code).toBe(0);
+    expect(cli(['remediation', 'add', wk2, '--owner-role', 'third_party_manager', '--assignee', 'tpm', '--criteria', 'port closed, verified by scan'], 'vm').code).toBe(0);
+
+    // risk acceptance: approver role required, never the requester
+    const req = cli(['risk', 'request', wk3, '--rationale', 'EDR licence arrives next quarter', '--controls', 'hourly log review of web-01', '--review-by', futureDate(60), '--json'], 'vm');
+    expect(req.code, req.stderr).toBe(0);
+    const ra = req.json().id as string;
+    const notApprover = cli(['risk', 'approve', ra], 'lead');
+    expect(notApprover.code).toBe(3);
+    expect(notApprover.stderr).toContain('no approving role');
+    expect(cli(['people', 'add', 'vm', '--roles', 'vuln_mgmt_owner,risk_approver'], 'alice').code).toBe(0);
+    const self = cli(['risk', 'approve', ra], 'vm');
+    expect(self.code).toBe(3);
+    expect(self.stderr).toContain('cannot also decide it');
+    expect(cli(['risk', 'approve', ra], 'approver').code).toBe(0);
+
+    // third party: notice, then response
+    const show = cli(['incident', 'show', id, '--json'], 'auditor').json() as { third_party_notices: { id: string }[] };
+    const notice = show.third_party_notices[0]?.id ?? '';
+    expect(notice).toMatch(/^TP-/);
+    expect(cli(['vendor', 'response', notice, '--text', 'we will fix it'], 'tpm').code).toBe(3);
+    expect(cli(['vendor', 'notify', wk2, '--channel', 'security@acme-hosting.example (contract §7)'], 'tpm').code).toBe(0);
+    expect(cli(['vendor', 'response', notice, '--text', 'RCA: firewall template regression; fixed in template v12'], 'tpm').code).toBe(0);
+
+    const closed = cli(['incident', 'close', id, '--json'], 'lead');
+    expect(closed.code, closed.stdout + closed.stderr).toBe(0);
+    expect((closed.json().incident as { state: string }).state).toBe('closed');
+
+    // closed incidents refuse changes until reopened, and reopening is audited
+    expect(cli(['reportout', 'add', id, '--type', 'operational', '--relation', 'enabled', '--asset', 'web-01', '--notes', 'n', '--action', 'a'], 'lead').code).toBe(3);
+    const reopened = cli(['incident', 'reopen', id, '--reason', 'post-closure review found a missing asset', '--json'], 'lead');
+    expect(reopened.code).toBe(0);
+    expect(reopened.json().state).toBe('post_incident');
+
+    const verify = cli(['audit', 'verify', '--json'], 'auditor');
+    expect(verify.code).toBe(0);
+    expect(verify.json().ok).toBe(true);
+    expect(verify.json().events as number).toBeGreaterThan(40);
+  });
+
+  it('closes a non-incident with a determination and rationale', () => {
+    const open = cli(['incident', 'open', '--title', 'Suspicious login', '--severity', 'low', '--json'], 'lead');
+    const id = open.json().id as string;
+    const noRationale = cli(['incident', 'close', id, '--non-incident'], 'lead');
+    expect(noRationale.code).toBe(2);
+    expect(noRationale.stderr).toContain('rationale');
+    const r = cli(['incident', 'close', id, '--non-incident', '--rationale', 'the user confirmed the travel login', '--json'], 'lead');
+    expect(r.code, r.stderr).toBe(0);
+    const inc = r.json().incident as { state: string; determination: string; none_identified_rationale: string };
+    expect(inc.state).toBe('closed_non_incident');
+    expect(inc.determination).toBe('non_incident');
+    expect(inc.none_identified_rationale).toContain('travel login');
+  });
+
+  it('closes an incident whose report-out is "none identified"', { timeout: 120_000 }, () => {
+    const id = cli(['incident', 'open', '--title', 'Lost laptop (encrypted)', '--severity', 'moderate', '--json'], 'lead').json().id as string;
+    for (const s of ['triage', 'eradication', 'recovery', 'post_incident']) expect(cli(['incident', 'move', id, s], 'lead').code).toBe(0);
+    expect(cli(['reportout', 'none', id, '--rationale', 'disk encryption held; no weakness involved'], 'lead').code).toBe(0);
+    expect(cli(['reportout', 'send', id], 'lead').code).toBe(0);
+    expect(cli(['deliver'], 'lead').code).toBe(0);
+    const missing = cli(['incident', 'close', id, '--json'], 'lead');
+    expect(missing.code).toBe(3);
+    const details = (missing.json().error as { details: { missing: { item: string }[] } }).details.missing;
+    expect(details.every((m) => m.item === 'roles_acknowledged')).toBe(true);
+    expect(details).toHaveLength(5);
+    for (const [person, role] of [['lead', 'ir_lead'], ['vm', 'vuln_mgmt_owner'], ['so', 'service_owner'], ['ops', 'eng_ops_lead'], ['grc', 'grc_contact']]) {
+      expect(cli(['ack', id, '--role', role as string], person).code).toBe(0);
+    }
+    expect(cli(['incident', 'close', id], 'lead').code).toBe(0);
+  });
+
+  it('rejects bad input with exit 2, naming the field, and changes nothing', { timeout: 120_000 }, () => {
+    const before = cli(['audit', 'verify', '--json'], 'auditor').json().events as number;
+    const cases: [string[], string][] = [
+      [['incident', 'open', '--title', 'x', '--severity', 'severe'], 'severe'],
+      [['incident', 'open', '--severity', 'low'], '--title'],
+      [['incident', 'move', 'INC-2026-0001', 'limbo'], 'state'],
+      [['incident', 'show', 'INC-1999-0042'], 'incident INC-1999-0042 not found'],
+      [['risk', 'request', 'WK-0001', '--rationale', 'r', '--controls', 'c', '--review-by', '2026-13-45'], 'review_by'],
+      [['remediation', 'add', 'WK-0001', '--owner-role', 'x', '--assignee', 'y', '--criteria', 'z', '--due', 'tomorrow'], 'due'],
+      [['incident', 'open', '--title', 'x', '--severity', 'low'], 'who is acting'],
+    ];
+    for (const [args, text] of cases) {
+      const r = cli(args, args[args.length - 1] === 'low' && text === 'who is acting' ? undefined : 'lead');
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(text);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const after = cli(['audit', 'verify', '--json'], 'auditor').json().events as number;
+    expect(after).toBe(before);
+  });
+
+  it('refuses an actor without the role (exit 3) and an unknown actor', () => {
+    const r = cli(['incident', 'open', '--title', 'x', '--severity', 'low'], 'auditor');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('may not incident.open');
+    const u = cli(['incident', 'list'], 'mallory');
+    expect(u.code).toBe(3);
+    expect(u.stderr).toContain('not in the people directory');
+  });
+
+  it('prints help that teaches, for the program and each command', () => {
+    const h = cli(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('Exit codes');
+    expect(h.stdout).toContain('closeloop incident open');
+    const c = cli(['incident', 'close', '--help']);
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain('--non-incident');
+    expect(existsSync(path.join(dir, 'closeloop.yaml'))).toBe(true);
+  });
+});
