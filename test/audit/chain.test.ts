@@ -1,0 +1,106 @@
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendAudit, verifyChain } from '../../src/audit/chain.js';
+import { canonicalJson } from '../../src/audit/canonical.js';
+import { openStore, type Store } from '../../src/store/db.js';
+
+const PG = process.env.CLOSELOOP_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+let n = 0;
+const engines = {
+  sqlite: () => ':memory:',
+  postgres: () => `${PG}?schema=audit_${process.pid}_${Date.now()}_${(n += 1)}`,
+};
+
+async function seeded(engine: keyof typeof engines, count = 6): Promise<Store> {
+  const store = await openStore({ url: engines[engine]() });
+  for (let i = 1; i <= count; i += 1) {
+    await store.db.transaction().execute((trx) =>
+      appendAudit(trx, { at: `2026-11-28T10:00:0${i}Z`, actor: 'lead', action: 'incident.opened', entityType: 'incident', entityId: `INC-2026-000${i}`, incidentId: `INC-2026-000${i}`, state: { n: i } }),
+    );
+  }
+  return store;
+}
+
+describe('canonical JSON', () => {
+  it('sorts keys at every depth and drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined, x: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":2,"z":1}]},"b":1}');
+  });
+});
+
+describe.each(Object.keys(engines) as (keyof typeof engines)[])('audit chain on %s', (engine) => {
+  let store: Store | null = null;
+  afterEach(async () => {
+    if (store?.engine === 'postgres') {
+      const schema = await sql<{ s: string }>`select current_schema() as s`.execute(store.db);
+      const name = schema.rows[0]?.s;
+      await store.close();
+      const admin = await openStore({ url: PG, migrate: false });
+      await sql.raw(`DROP SCHEMA IF EXISTS "${name ?? 'none'}" CASCADE`).execute(admin.db);
+      await admin.close();
+    } else if (store) {
+      await store.close();
+    }
+    store = null;
+  });
+
+  it('verifies an untouched chain', async () => {
+    store = await seeded(engine);
+    const r = await verifyChain(store.db);
+    expect(r).toMatchObject({ ok: true, events: 6, firstBad: null });
+    expect(r.headHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('links each event to the one before', async () => {
+    store = await seeded(engine);
+    const rows = await store.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
+    for (let i = 1; i < rows.length; i += 1) expect(rows[i]?.prev_hash).toBe(rows[i - 1]?.hash);
+  });
+
+  const tamperings: [string, string, number][] = [
+    ['an edited actor', `UPDATE audit_events SET actor = 'mallory' WHERE seq = 3`, 3],
+    ['an edited digest', `UPDATE audit_events SET digest = '${'a'.repeat(64)}' WHERE seq = 5`, 5],
+    ['an edited hash', `UPDATE audit_events SET hash = '${'b'.repeat(64)}' WHERE seq = 2`, 2],
+    ['a deleted middle row', `DELETE FROM audit_events WHERE seq = 4`, 4],
+    ['a deleted last row', `DELETE FROM audit_events WHERE seq = 6`, 6],
+    ['a deleted first row', `DELETE FROM audit_events WHERE seq = 1`, 1],
+    ['two rows swapped', `UPDATE audit_events SET seq = -2 WHERE seq = 2; UPDATE audit_events SET seq = 2 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = -2`, 2],
+    ['a renumbered tail (deletion hidden by shifting seq)', `DELETE FROM audit_events WHERE seq = 3; UPDATE audit_events SET seq = seq - 1 WHERE seq > 3`, 3],
+  ];
+
+  it.each(tamperings)('detects %s and names the first bad sequence number', async (_what, statement, firstBad) => {
+    store = await seeded(engine);
+    for (const s of statement.split(';')) {
+      if (s.trim() === '') continue;
+      // a renumbering UPDATE must not collide with the primary key mid-statement on PostgreSQL
+      if (engine === 'postgres' && s.includes('seq = seq - 1')) {
+        await sql.raw('UPDATE audit_events SET seq = -seq WHERE seq > 3').execute(store.db);
+        await sql.raw('UPDATE audit_events SET seq = -seq - 1 WHERE seq < 0').execute(store.db);
+        continue;
+      }
+      await sql.raw(s).execute(store.db);
+    }
+    const r = await verifyChain(store.db);
+    expect(r.ok).toBe(false);
+    expect(r.firstBad).toBe(firstBad);
+    expect(r.problem).toContain(String(firstBad));
+  });
+
+  it('keeps appending correctly after many events (paged verification)', async () => {
+    store = await seeded(engine, 25);
+    const r = await verifyChain(store.db, 7);
+    expect(r).toMatchObject({ ok: true, events: 25 });
+  });
+
+  it('rolls back the audit event with the change when the transaction fails', async () => {
+    store = await seeded(engine, 2);
+    const s = store;
+    await expect(
+      s.db.transaction().execute(async (trx) => {
+        await appendAudit(trx, { at: '2026-11-28T11:00:00Z', actor: 'lead', action: 'x', entityType: 'incident', entityId: 'INC-2026-0009', incidentId: null, state: {} });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const r = await verifyChain(s.db);
+    expect(r).toMatchObject({ ok: true, events: 2 });
+  });
+});
