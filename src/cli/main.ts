@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../app/reportout.js';
@@ -14,11 +13,11 @@ import {
   recordVendorResponse,
   requestRisk,
 } from '../app/followthrough.js';
-import { appendAudit } from '../audit/chain.js';
-import { configPathFromEnv, defaultConfig, loadConfig, validateConfig, writeConfig } from '../config/load.js';
+import { configPathFromEnv, loadConfig } from '../config/load.js';
+import { bootstrapIfMissing, initialize } from '../app/setup.js';
 import { runDelivery } from '../delivery/dispatcher.js';
 import { ClError } from '../errors.js';
-import { openStore, storeUrlFromEnv, type Store } from '../store/db.js';
+import { openStore, storeUrlFromEnv } from '../store/db.js';
 import { EXIT, print, reportError, table } from './output.js';
 
 interface GlobalOpts {
@@ -131,41 +130,33 @@ A first incident, end to end:
   closeloop incident close INC-2026-0001 --by bob     # exit 3 lists what is still missing`,
     );
 
-  program
+  const init = program
     .command('init')
-    .description('write closeloop.yaml (control card, routing, people, gate mode) and create the database')
-    .option('--force-db-only', 'the configuration exists already: only create/migrate the database')
-    .action(async () => {
-      const opts = program.opts<GlobalOpts>();
-      const cmdOpts = program.commands.find((c) => c.name() === 'init')?.opts<{ forceDbOnly?: boolean }>() ?? {};
-      let store: Store | null = null;
-      try {
-        const by = actorOf(opts);
-        const configPath = configPathFromEnv();
-        const exists = existsSync(configPath);
-        if (exists && !cmdOpts.forceDbOnly) {
-          throw new ClError('CL_RULE_REFUSED', `${configPath} exists already; edit it, or use \`closeloop people add\` to add people`);
-        }
-        const raw = defaultConfig(by);
-        if (!exists) {
-          validateConfig(raw, configPath);
-          writeConfig(configPath, raw);
-        }
-        const config = loadConfig(configPath);
-        store = await openStore({ url: storeUrlFromEnv() });
-        const s = store;
-        await s.db.transaction().execute((trx) =>
-          appendAudit(trx, { at: new Date().toISOString(), actor: by, action: 'control_card.initialized', entityType: 'control_card', entityId: `${config.control_card.id}@v${config.control_card.version}`, incidentId: null, state: config.control_card }),
-        );
-        print(opts, { config: path.resolve(configPath), database: s.location, admin: by }, () =>
-          [`wrote ${configPath} (control card ${config.control_card.id} v${config.control_card.version}, gate ${config.gate.mode})`, `database ready at ${s.location}`, `${by} is the first admin`, 'next: closeloop people add NAME --roles ir_lead --by ' + by].join('\n'),
-        );
-      } catch (err) {
-        process.exitCode = reportError(opts, err);
-      } finally {
-        if (store) await store.close();
-      }
-    });
+    .description('write closeloop.yaml (control card, routing, people, gate mode) and create the database; --by NAME becomes the first admin')
+    .option('--db-only', 'keep the existing closeloop.yaml: only create or migrate the database');
+  init.action(async () => {
+    const opts = init.optsWithGlobals<GlobalOpts & { dbOnly?: boolean }>();
+    let ctx: AppContext | null = null;
+    try {
+      const by = actorOf(opts);
+      const configPath = configPathFromEnv();
+      const r = await initialize({ configPath, dbUrl: storeUrlFromEnv(), admin: by, reuseConfig: opts.dbOnly === true });
+      ctx = r.ctx;
+      const { config, store } = r.ctx;
+      print(opts, { config: path.resolve(configPath), database: store.location, admin: by, wrote_config: r.wroteConfig }, () =>
+        [
+          r.wroteConfig ? `wrote ${configPath} (control card ${config.control_card.id} v${config.control_card.version}, gate ${config.gate.mode})` : `kept ${configPath}`,
+          `database ready at ${store.location}`,
+          r.wroteConfig ? `${by} is the first admin` : '',
+          `next: closeloop people add NAME --roles ir_lead --by ${by}`,
+        ].filter((l) => l !== '').join('\n'),
+      );
+    } catch (err) {
+      process.exitCode = reportError(opts, err);
+    } finally {
+      if (ctx) await ctx.store.close();
+    }
+  });
 
   const people = program.command('people').description('the people directory: who holds which roles');
   const peopleAdd = people

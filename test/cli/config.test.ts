@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = path.join(root, 'bin', 'closeloop.js');
+
+let dir: string;
+const cli = (args: string[], by?: string) => {
+  const r = spawnSync(process.execPath, [bin, ...args, ...(by ? ['--by', by] : [])], {
+    cwd: dir,
+    env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'c.db'), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: '' },
+    encoding: 'utf8',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const configFile = () => path.join(dir, 'closeloop.yaml');
+const editConfig = (fn: (c: Record<string, unknown>) => void) => {
+  const c = parse(readFileSync(configFile(), 'utf8')) as Record<string, unknown>;
+  fn(c);
+  writeFileSync(configFile(), stringify(c));
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'closeloop-config-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('configuration', () => {
+  it('init writes a valid control card and makes --by the first admin; a second init refuses', () => {
+    expect(cli(['init'], 'alice').code).toBe(0);
+    const c = parse(readFileSync(configFile(), 'utf8')) as { people: Record<string, string[]>; control_card: Record<string, unknown>; gate: { mode: string } };
+    expect(c.people).toEqual({ alice: ['admin'] });
+    for (const key of ['objective', 'owner_role', 'triggers', 'recipient_roles', 'workflow_steps', 'exception_rules', 'evidence_location']) expect(c.control_card).toHaveProperty(key);
+    expect(c.gate.mode).toBe('hard');
+    const again = cli(['init'], 'alice');
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain('exists already');
+  });
+
+  it('a command without configuration says how to create one', () => {
+    const r = cli(['incident', 'list'], 'alice');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('closeloop init');
+  });
+
+  const invalid: [string, (c: Record<string, unknown>) => void, string][] = [
+    ['unknown gate mode', (c) => ((c.gate as Record<string, unknown>).mode = 'lenient'), 'gate.mode'],
+    ['recipient role without a route', (c) => ((c.control_card as { recipient_roles: string[] }).recipient_roles.push('ciso')), 'routing.roles.ciso'],
+    ['route with an unknown channel', (c) => ((c.routing as { roles: Record<string, unknown> }).roles.ir_lead = [{ channel: 'pigeon', address: 'x' }]), 'routing.roles.ir_lead.0.channel'],
+    ['missing objective', (c) => delete (c.control_card as Record<string, unknown>).objective, 'control_card.objective'],
+    ['people roles not a list', (c) => ((c.people as Record<string, unknown>).alice = 'admin'), 'people.alice'],
+  ];
+  it.each(invalid)('an invalid file (%s) is refused at start, naming the key', (_n, edit, key) => {
+    expect(cli(['init'], 'alice').code).toBe(0);
+    editConfig(edit);
+    const r = cli(['incident', 'list'], 'alice');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('invalid configuration');
+    expect(r.stderr).toContain(key);
+  });
+
+  it('soft gate mode closes with the gaps flagged, and the incident shows them', () => {
+    expect(cli(['init'], 'alice').code).toBe(0);
+    editConfig((c) => ((c.gate as Record<string, unknown>).mode = 'soft'));
+    expect(cli(['people', 'add', 'lead', '--roles', 'ir_lead'], 'alice').code).toBe(0);
+    const open = spawnSync(process.execPath, [bin, 'incident', 'open', '--title', 't', '--severity', 'low', '--json', '--by', 'lead'], { cwd: dir, env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'c.db'), CLOSELOOP_CONFIG: configFile() }, encoding: 'utf8' });
+    const id = (JSON.parse(open.stdout) as { id: string }).id;
+    for (const s of ['triage', 'eradication', 'recovery', 'post_incident']) expect(cli(['incident', 'move', id, s], 'lead').code).toBe(0);
+    const r = cli(['incident', 'close', id], 'lead');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('gap(s) flagged for post-closure review');
+    expect(r.stdout).toContain('is not marked "none identified"');
+    const show = cli(['incident', 'show', id], 'lead');
+    expect(show.stdout).toContain('closed with');
+  });
+});
