@@ -425,17 +425,40 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
 
   // next actions: VR work that continues whatever the outcome
   const fixKnownMissing = v?.fix_available === false;
+  const notApplicable = `finding is ${validation}: no VR work on this finding`;
   const actionChecks: Array<[NextAction, boolean, string]> = [
     [
       'validate',
       applicable && (validation === 'unvalidated' || !finding.affected_version_known),
-      validation === 'unvalidated' ? 'confirm product, version, feature state and reachability' : 'confirm the installed version is affected',
+      !applicable
+        ? notApplicable
+        : validation === 'unvalidated'
+          ? 'confirm product, version, feature state and reachability'
+          : !finding.affected_version_known
+            ? 'confirm the installed version is affected'
+            : `finding is ${validation} and the affected version is known`,
     ],
-    ['patch', applicable && !fixKnownMissing, v?.fix_available === true ? 'a fix is available' : 'patch through normal VR (fix availability not known to be missing)'],
+    [
+      'patch',
+      applicable && !fixKnownMissing,
+      !applicable
+        ? notApplicable
+        : fixKnownMissing
+          ? 'no fix is available'
+          : v?.fix_available === true
+            ? 'a fix is available'
+            : 'patch through normal VR (fix availability not known to be missing)',
+    ],
     [
       'mitigate',
       applicable && (fixKnownMissing || pressure || outcome === 'escalate' || containmentNeeded),
-      fixKnownMissing ? 'no fix is available' : 'exploit pressure or escalation: reduce exposure while the patch lands',
+      !applicable
+        ? notApplicable
+        : fixKnownMissing
+          ? 'no fix is available'
+          : pressure || outcome === 'escalate' || containmentNeeded
+            ? 'exploit pressure or escalation: reduce exposure while the patch lands'
+            : 'a fix exists and nothing presses for interim controls',
     ],
   ];
   const chosen = actionChecks.filter(([, holds]) => holds).map(([a]) => a);
@@ -451,7 +474,9 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
           ? `finding is ${validation}: watch for changes to that determination`
           : telemetryEvidence
             ? 'signals seen on the asset'
-            : 'nothing else applies',
+            : chosen.length === 0
+              ? 'nothing else applies'
+              : 'no exploit pressure, signal or escalation to watch',
   ]);
 
   // SSVC cross-check

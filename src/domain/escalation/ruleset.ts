@@ -101,16 +101,29 @@ function issuePath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
+/** The value at a zod issue path, or undefined when any step is absent. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = input;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = Reflect.get(cur, key);
+  }
+  return cur;
+}
+
 /**
  * Turns zod issues into one message that names every offending key, so whoever edits the policy
  * file sees exactly what to fix. Shared with the rule-case runner.
  */
-export function describeIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
+export function describeIssues(source: string, issues: readonly z.core.$ZodIssue[], input?: unknown): string {
   const lines = issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys
         .map((k) => `${issuePath([...issue.path, k])}: unknown key (check the spelling)`)
         .join('; ');
+    }
+    if (issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(input, issue.path) === undefined) {
+      return `${issuePath(issue.path)}: required key is missing (expected ${issue.expected})`;
     }
     return `${issuePath(issue.path)}: ${issue.message}`;
   });
@@ -131,7 +144,7 @@ export function parseRuleset(yamlText: string, source: string): Ruleset {
   }
   const parsed = RulesetSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ClError('CL_CONFIG_INVALID', describeIssues(source, parsed.error.issues), {
+    throw new ClError('CL_CONFIG_INVALID', describeIssues(source, parsed.error.issues, raw), {
       source,
       issues: parsed.error.issues.map((i) => ({ path: issuePath(i.path), message: i.message })),
     });
@@ -144,10 +157,21 @@ export function parseRuleset(yamlText: string, source: string): Ruleset {
   return deepFreeze(ruleset);
 }
 
-/** Checks a schema cannot express: an alias must not name two containment actions. */
+/**
+ * Checks a schema cannot express: an alias must not name two containment actions, and a more
+ * severe incident must not be given longer to respond than a less severe one.
+ */
 function crossCheck(ruleset: z.infer<typeof RulesetSchema>): string[] {
   const seen = new Map<string, string>();
   const problems: string[] = [];
+  const times = ruleset.severity.response_time;
+  for (let i = 1; i < INCIDENT_SEVERITIES.length; i += 1) {
+    const less = INCIDENT_SEVERITIES[i - 1];
+    const more = INCIDENT_SEVERITIES[i];
+    if (less !== undefined && more !== undefined && durationMs(times[more]) > durationMs(times[less])) {
+      problems.push(`severity.response_time.${more}: ${times[more]} is longer than ${less} (${times[less]})`);
+    }
+  }
   for (const [action, aliases] of Object.entries(ruleset.containment.actions)) {
     for (const name of [action, ...aliases]) {
       const key = normaliseActionName(name);

@@ -60,6 +60,7 @@ describe('parseRuleset errors name the key', () => {
     ['bad duration', defaultText.replace('critical: 1h', 'critical: soon'), 'severity.response_time.critical: expected a duration'],
     ['unknown severity', defaultText.replace('scope_unknown: moderate', 'scope_unknown: urgent'), 'severity.by_trigger.scope_unknown'],
     ['numeric version', defaultText.replace('version: "2026.11.1"', 'version: 2026.11'), 'version'],
+    ['critical slower than high', defaultText.replace('critical: 1h', 'critical: 5h'), 'severity.response_time.critical: 5h is longer than high (4h)'],
     ['alias shared by two actions', defaultText.replace('[waf_rule, waf, virtual_patch]', '[waf_rule, waf, isolate]'), 'containment.actions.emergency_waf_rule: "isolate" is already a name of isolation'],
   ];
   it.each(rows)('%s', (_name, text, fragment) => {
