@@ -16,6 +16,7 @@ import {
   peekLayout,
   readCsvRows,
   recordObject,
+  setOwn,
 } from './record-fields.js';
 import type { JsonObject } from './record-fields.js';
 import { readNdjson, streamJson } from './stream/json-stream.js';
@@ -38,14 +39,14 @@ export function detectAssetFormat(firstBytes: Buffer, fileName: string): AssetFo
   return 'assets-csv';
 }
 
-const BOOLEAN_FIELDS = [
+const BOOLEAN_FIELDS: ReadonlySet<string> = new Set([
   'business_critical',
   'auth_required',
   'privileged',
   'customer_facing',
   'safety',
   'telemetry',
-] as const;
+]);
 
 function readComponents(r: FieldReader): Component[] {
   const v = r.raw('components');
@@ -125,18 +126,18 @@ export function parseComponentList(cell: string): Component[] {
 function csvRowToObject(row: Record<string, string>, ctx: ParseContext, line: number): JsonObject {
   const obj: JsonObject = {};
   for (const [key, cell] of Object.entries(row)) {
-    if ((BOOLEAN_FIELDS as readonly string[]).includes(key)) {
+    if (BOOLEAN_FIELDS.has(key)) {
       const b = csvBoolean(cell, ctx, line, key);
-      if (b !== undefined) obj[key] = b;
+      if (b !== undefined) setOwn(obj, key, b);
     } else if (key === 'regulated') {
-      obj[key] = cell.split(';').map((s) => s.trim()).filter((s) => s !== '');
+      setOwn(obj, key, cell.split(';').map((s) => s.trim()).filter((s) => s !== ''));
     } else if (key === 'components') {
-      obj[key] = parseComponentList(cell);
+      setOwn(obj, key, parseComponentList(cell));
     } else if (cell !== '') {
-      obj[key] = cell;
+      setOwn(obj, key, cell);
     } else if (!['id', 'name', 'service', 'owner', 'exposure', 'third_party'].includes(key)) {
       // Unknown columns are kept verbatim, empty cells included.
-      obj[key] = cell;
+      setOwn(obj, key, cell);
     }
   }
   return obj;

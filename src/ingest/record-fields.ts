@@ -18,6 +18,14 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Sets an own, enumerable property. Plain assignment of a key named `__proto__` (which input data
+ * may well contain) would change the object's prototype instead of storing the value.
+ */
+export function setOwn(target: JsonObject, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Short, printable description of a value for error messages (never the whole value). */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -158,7 +166,7 @@ export class FieldReader {
   extra(): JsonObject {
     const out: JsonObject = {};
     for (const [k, v] of Object.entries(this.obj)) {
-      if (!this.seen.has(k)) out[k] = v;
+      if (!this.seen.has(k)) setOwn(out, k, v);
     }
     return out;
   }
@@ -315,9 +323,8 @@ export function firstSignificantByte(head: Buffer): number {
 
 /** The line a csv-parse error points at, when it says. */
 function csvErrorLine(err: unknown): number | null {
-  if (typeof err === 'object' && err !== null && 'lines' in err) {
-    const lines = (err as { lines: unknown }).lines;
-    if (typeof lines === 'number') return lines;
+  if (typeof err === 'object' && err !== null && 'lines' in err && typeof err.lines === 'number') {
+    return err.lines;
   }
   return null;
 }

@@ -1,0 +1,124 @@
+import type { AdvisoryStatement, AssetRecord, EpssFacts, FindingRecord, KevFacts, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
+import { assetWithDefaults, evaluate, vulnerabilityWithDefaults, type Decision, type EvaluationInput, type Ruleset } from '../domain/escalation/index.js';
+import type { ImportItem } from '../ingest/types.js';
+
+/**
+ * What the escalation engine needs to know beside a finding: the inventory, advisory facts, KEV
+ * and EPSS, telemetry and VEX statements, indexed for lookup by finding. Built from files
+ * (`triage --assets …`) or from the store; the same evaluation runs over both.
+ */
+export class Knowledge {
+  readonly assets = new Map<string, AssetRecord>();
+  readonly vulnerabilities = new Map<string, VulnerabilityRecord>();
+  readonly kev = new Map<string, KevFacts>();
+  readonly epss = new Map<string, EpssFacts>();
+  readonly signalsByAsset = new Map<string, SignalRecord[]>();
+  readonly advisoriesByVulnerability = new Map<string, AdvisoryStatement[]>();
+
+  /** Adds one parsed item. Explicit records win over what a scanner report says in passing. */
+  add(item: ImportItem): void {
+    switch (item.kind) {
+      case 'asset':
+        this.assets.set(item.record.id, item.record);
+        break;
+      case 'asset_ref':
+        if (!this.assets.has(item.record.id)) {
+          this.assets.set(item.record.id, assetWithDefaults({ id: item.record.id, name: item.record.name, components: item.record.components, extra: item.record.target_type ? { target_type: item.record.target_type } : {} }));
+        }
+        break;
+      case 'vulnerability':
+        this.addVulnerability(item.record, false);
+        break;
+      case 'signal': {
+        const list = this.signalsByAsset.get(item.record.asset);
+        if (list) list.push(item.record);
+        else this.signalsByAsset.set(item.record.asset, [item.record]);
+        break;
+      }
+      case 'advisory': {
+        const list = this.advisoriesByVulnerability.get(item.record.vulnerability);
+        if (list) list.push(item.record);
+        else this.advisoriesByVulnerability.set(item.record.vulnerability, [item.record]);
+        break;
+      }
+      case 'kev':
+        this.kev.set(item.record.cve, { dateAdded: item.record.dateAdded, dueDate: item.record.dueDate, knownRansomwareCampaignUse: item.record.knownRansomwareCampaignUse });
+        break;
+      case 'epss':
+        this.epss.set(item.record.cve, { score: item.record.score, percentile: item.record.percentile, date: item.record.date });
+        break;
+      case 'finding':
+        break;
+    }
+  }
+
+  /**
+   * A vulnerabilities file is authoritative (`authoritative`): it replaces what a scanner said. A
+   * scanner's facts only fill a vulnerability that is not known yet, or fields it lacks.
+   */
+  addVulnerability(v: VulnerabilityRecord, authoritative = true): void {
+    const known = this.vulnerabilities.get(v.id);
+    if (!known) {
+      this.vulnerabilities.set(v.id, v);
+      return;
+    }
+    if (authoritative) {
+      this.vulnerabilities.set(v.id, { ...v, cvss: v.cvss ?? known.cvss, title: v.title ?? known.title, fix_available: v.fix_available ?? known.fix_available });
+      return;
+    }
+    this.vulnerabilities.set(v.id, {
+      ...known,
+      cvss: known.cvss ?? v.cvss,
+      title: known.title ?? v.title,
+      fix_available: known.fix_available ?? v.fix_available,
+      references: known.references.length > 0 ? known.references : v.references,
+    });
+  }
+
+  /** The vulnerability as the engine sees it: KEV and EPSS files win over inline values. */
+  vulnerabilityFor(id: string): VulnerabilityRecord | null {
+    const base = this.vulnerabilities.get(id) ?? null;
+    const kev = this.kev.get(id);
+    const epss = this.epss.get(id);
+    if (!base && !kev && !epss) return null;
+    const v = base ?? vulnerabilityWithDefaults({ id });
+    if (!kev && !epss) return v;
+    return { ...v, kev: kev ?? v.kev, epss: epss ?? v.epss };
+  }
+
+  /** Everything the engine reads about one finding. */
+  inputFor(finding: FindingRecord): EvaluationInput {
+    const ids = [finding.vulnerability, ...finding.aliases];
+    const advisories: AdvisoryStatement[] = [];
+    for (const id of ids) advisories.push(...(this.advisoriesByVulnerability.get(id) ?? []));
+    return {
+      finding,
+      asset: this.assets.get(finding.asset) ?? null,
+      vulnerability: this.vulnerabilityFor(finding.vulnerability),
+      signals: this.signalsByAsset.get(finding.asset) ?? [],
+      advisories,
+    };
+  }
+
+  decide(finding: FindingRecord, ruleset: Ruleset): { input: EvaluationInput; decision: Decision } {
+    const input = this.inputFor(finding);
+    return { input, decision: evaluate(input, ruleset) };
+  }
+}
+
+/** One decision in the FORMATS.md triage output shape (no explanation: `closeloop why` has it). */
+export function presentDecision(d: Decision) {
+  return {
+    finding: d.finding,
+    asset: d.asset,
+    vulnerability: d.vulnerability,
+    outcome: d.outcome,
+    triggers: d.triggers,
+    stay_reasons: d.stay_reasons,
+    flags: d.flags,
+    next_actions: d.next_actions,
+    ssvc: d.ssvc,
+    evidence: d.evidence,
+  };
+}
+export type PresentedDecision = ReturnType<typeof presentDecision>;

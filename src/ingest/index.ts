@@ -1,0 +1,101 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { ClError } from '../errors.js';
+import { assetsCsvParser, assetsJsonParser, assetsNdjsonParser, detectAssetFormat } from './assets.js';
+import { csafParser } from './csaf.js';
+import { epssParser } from './epss.js';
+import { detectFindingFormat, findingParsers } from './findings/index.js';
+import { kevParser } from './kev.js';
+import { ocsfParser } from './ocsf.js';
+import { openVexParser } from './openvex.js';
+import { signalsParser } from './signals.js';
+import type { ImportItem, Parser } from './types.js';
+import { detectVulnerabilityFormat, vulnerabilitiesJsonParser, vulnerabilitiesNdjsonParser } from './vulnerabilities.js';
+
+/** What `closeloop import KIND FILE` accepts. */
+export const IMPORT_KINDS = ['assets', 'vulnerabilities', 'findings', 'signals', 'kev', 'epss', 'advisories'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+const SNIFF_BYTES = 64 * 1024;
+
+/** The parsers of each kind, by `--format` name. */
+export const PARSERS: Record<ImportKind, Record<string, Parser>> = {
+  assets: { json: assetsJsonParser, ndjson: assetsNdjsonParser, csv: assetsCsvParser },
+  vulnerabilities: { json: vulnerabilitiesJsonParser, ndjson: vulnerabilitiesNdjsonParser },
+  findings: findingParsers,
+  signals: { native: signalsParser, ocsf: ocsfParser },
+  kev: { kev: kevParser },
+  epss: { epss: epssParser },
+  advisories: { csaf: csafParser, openvex: openVexParser },
+};
+
+function sniffSignals(head: Buffer): string {
+  return /"class_uid"\s*:/.test(head.toString('utf8')) ? 'ocsf' : 'native';
+}
+
+function sniffAdvisory(head: Buffer, file: string): string {
+  const text = head.toString('utf8');
+  if (/"csaf_version"\s*:/.test(text)) return 'csaf';
+  if (/openvex/i.test(text) || /"statements"\s*:/.test(text)) return 'openvex';
+  throw new ClError('CL_BAD_INPUT', `file ${file}: cannot tell which advisory format this is (expected CSAF 2.0 or OpenVEX); pass --format csaf|openvex`);
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ClError('CL_BAD_INPUT', code === 'ENOENT' ? `file ${file} does not exist` : `file ${file} cannot be read (${code ?? 'error'})`, { file });
+  }
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Chooses the format from `--format` or by looking at the file's first bytes and name. */
+export async function resolveFormat(kind: ImportKind, file: string, format?: string): Promise<string> {
+  const known = PARSERS[kind];
+  if (format !== undefined) {
+    if (!(format in known)) {
+      throw new ClError('CL_BAD_INPUT', `unknown ${kind} format ${format}; known: ${Object.keys(known).join(', ')}`, { fields: [{ field: 'format', message: Object.keys(known).join('|') }] });
+    }
+    await readHead(file);
+    return format;
+  }
+  const head = await readHead(file);
+  switch (kind) {
+    case 'assets':
+      return detectAssetFormat(head, file).replace(/^assets-/, '');
+    case 'vulnerabilities':
+      return detectVulnerabilityFormat(head, file).replace(/^vulnerabilities-/, '');
+    case 'findings': {
+      const f = detectFindingFormat(head, file);
+      if (f === null) {
+        throw new ClError('CL_BAD_INPUT', `file ${file}: cannot tell which scanner format this is; pass --format ${Object.keys(known).join('|')}`, { file });
+      }
+      return f;
+    }
+    case 'signals':
+      return sniffSignals(head);
+    case 'advisories':
+      return sniffAdvisory(head, file);
+    case 'kev':
+      return 'kev';
+    case 'epss':
+      return 'epss';
+  }
+}
+
+/** Opens a file of `kind` and streams its items; the file is never read whole. */
+export async function openItems(kind: ImportKind, file: string, format?: string): Promise<{ format: string; items: AsyncGenerator<ImportItem> }> {
+  const chosen = await resolveFormat(kind, file, format);
+  const parser = PARSERS[kind][chosen];
+  if (!parser) throw new ClError('CL_BAD_INPUT', `unknown ${kind} format ${chosen}`);
+  const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  return { format: chosen, items: parser.parse(stream, { file }) };
+}

@@ -1,0 +1,214 @@
+import type {
+  AdvisoryStatement,
+  AssetRecord,
+  Confidence,
+  Exploitation,
+  Exposure,
+  FindingRecord,
+  FindingSeverity,
+  Reachability,
+  SignalKind,
+  SignalRecord,
+  Validation,
+  VulnerabilityRecord,
+} from '../domain/records.js';
+import type { AdvisoryStatementsTable, AssetsTable, FindingsTable, SignalsTable, VulnerabilitiesTable } from './schema.js';
+
+/**
+ * Mapping between the native records and their rows. One place, so the importer, the bulk writer
+ * and the triage reader agree on every column.
+ */
+
+const b = (v: boolean): number => (v ? 1 : 0);
+const nb = (v: boolean | null): number | null => (v === null ? null : v ? 1 : 0);
+const json = (v: unknown): string => JSON.stringify(v);
+const parse = <T>(text: string | null, fallback: T): T => (text === null || text === '' ? fallback : (JSON.parse(text) as T));
+
+export function assetToRow(a: AssetRecord, at: string): AssetsTable {
+  return {
+    id: a.id,
+    name: a.name,
+    service: a.service,
+    owner: a.owner,
+    business_critical: b(a.business_critical),
+    exposure: a.exposure,
+    auth_required: b(a.auth_required),
+    privileged: b(a.privileged),
+    regulated: json(a.regulated),
+    customer_facing: b(a.customer_facing),
+    safety: b(a.safety),
+    third_party: a.third_party,
+    telemetry: b(a.telemetry),
+    components: json(a.components),
+    extra: json(a.extra),
+    updated_at: at,
+  };
+}
+
+export function assetFromRow(r: AssetsTable): AssetRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    service: r.service,
+    owner: r.owner,
+    business_critical: r.business_critical === 1,
+    exposure: r.exposure as Exposure,
+    auth_required: r.auth_required === 1,
+    privileged: r.privileged === 1,
+    regulated: parse<string[]>(r.regulated, []),
+    customer_facing: r.customer_facing === 1,
+    safety: r.safety === 1,
+    third_party: r.third_party,
+    telemetry: r.telemetry === 1,
+    components: parse(r.components, []),
+    extra: parse(r.extra, {}),
+  };
+}
+
+export function vulnerabilityToRow(v: VulnerabilityRecord, at: string): VulnerabilitiesTable {
+  return {
+    id: v.id,
+    cvss_version: v.cvss?.version ?? null,
+    cvss_score: v.cvss?.base_score ?? null,
+    cvss_vector: v.cvss?.vector ?? null,
+    exploitation: v.exploitation,
+    public_poc: b(v.public_poc),
+    vendor_advisory: b(v.vendor_advisory),
+    fix_available: nb(v.fix_available),
+    kev_date_added: v.kev?.dateAdded ?? null,
+    kev_due_date: v.kev?.dueDate ?? null,
+    kev_ransomware: v.kev ? b(v.kev.knownRansomwareCampaignUse) : null,
+    epss_score: v.epss?.score ?? null,
+    epss_percentile: v.epss?.percentile ?? null,
+    epss_date: v.epss?.date ?? null,
+    title: v.title,
+    refs: json(v.references),
+    extra: json(v.extra),
+    updated_at: at,
+  };
+}
+
+export function vulnerabilityFromRow(r: VulnerabilitiesTable): VulnerabilityRecord {
+  return {
+    id: r.id,
+    cvss: r.cvss_score === null ? null : { version: r.cvss_version ?? '3.1', base_score: Number(r.cvss_score), vector: r.cvss_vector },
+    exploitation: r.exploitation as Exploitation,
+    public_poc: r.public_poc === 1,
+    vendor_advisory: r.vendor_advisory === 1,
+    fix_available: r.fix_available === null ? null : r.fix_available === 1,
+    kev: r.kev_date_added === null ? null : { dateAdded: r.kev_date_added, dueDate: r.kev_due_date, knownRansomwareCampaignUse: r.kev_ransomware === 1 },
+    epss: r.epss_score === null ? null : { score: Number(r.epss_score), percentile: Number(r.epss_percentile ?? 0), date: r.epss_date },
+    title: r.title,
+    references: parse<string[]>(r.refs, []),
+    extra: parse(r.extra, {}),
+  };
+}
+
+export function containmentToText(v: boolean | string): string | null {
+  if (v === false) return null;
+  if (v === true) return 'true';
+  return v;
+}
+
+export function containmentFromText(v: string | null): boolean | string {
+  if (v === null) return false;
+  if (v === 'true') return true;
+  return v;
+}
+
+export function findingToRow(f: FindingRecord, o: { at: string; scanKey: string | null; importId: string | null }): FindingsTable {
+  return {
+    id: f.id,
+    fingerprint: f.fingerprint,
+    vulnerability_id: f.vulnerability,
+    asset_id: f.asset,
+    component: f.component,
+    version: f.version,
+    source: f.source,
+    validation: f.validation,
+    reachability: f.reachability,
+    affected_version_known: b(f.affected_version_known),
+    vendor_scope_known: b(f.vendor_scope_known),
+    containment_needed: containmentToText(f.containment_needed),
+    title: f.title,
+    severity: f.severity,
+    cwe: json(f.cwe),
+    file_path: f.file_path,
+    line: f.line,
+    fixed_version: f.fixed_version,
+    aliases: json(f.aliases),
+    extra: json(f.extra),
+    status: 'open',
+    scan_key: o.scanKey,
+    last_import_id: o.importId,
+    first_seen: o.at,
+    last_seen: o.at,
+  };
+}
+
+export function findingFromRow(r: FindingsTable): FindingRecord {
+  return {
+    id: r.id,
+    fingerprint: r.fingerprint,
+    vulnerability: r.vulnerability_id,
+    asset: r.asset_id,
+    component: r.component,
+    version: r.version,
+    source: r.source,
+    validation: r.validation as Validation,
+    reachability: r.reachability as Reachability,
+    affected_version_known: r.affected_version_known === 1,
+    vendor_scope_known: r.vendor_scope_known === 1,
+    containment_needed: containmentFromText(r.containment_needed),
+    title: r.title,
+    severity: r.severity as FindingSeverity | null,
+    cwe: parse<string[]>(r.cwe, []),
+    file_path: r.file_path,
+    line: r.line === null ? null : Number(r.line),
+    fixed_version: r.fixed_version,
+    aliases: parse<string[]>(r.aliases, []),
+    extra: parse(r.extra, {}),
+  };
+}
+
+export function signalToRow(s: SignalRecord): SignalsTable {
+  return {
+    id: s.id,
+    time: s.time,
+    asset_id: s.asset,
+    kind: s.kind,
+    vulnerability_id: s.vulnerability,
+    component: s.component,
+    source: s.source,
+    indicator: s.indicator,
+    payload: s.payload,
+    alert: s.alert,
+    confidence: s.confidence,
+    extra: json(s.extra),
+  };
+}
+
+export function signalFromRow(r: SignalsTable): SignalRecord {
+  return {
+    id: r.id,
+    time: r.time,
+    asset: r.asset_id,
+    kind: r.kind as SignalKind,
+    vulnerability: r.vulnerability_id,
+    component: r.component,
+    source: r.source,
+    indicator: r.indicator,
+    payload: r.payload,
+    alert: r.alert,
+    confidence: r.confidence as Confidence | null,
+    extra: parse(r.extra, {}),
+  };
+}
+
+export function advisoryToRow(a: AdvisoryStatement, id: string): AdvisoryStatementsTable {
+  return { id, vulnerability_id: a.vulnerability, product: a.product, status: a.status, justification: a.justification, statement: a.statement, source: a.source };
+}
+
+export function advisoryFromRow(r: AdvisoryStatementsTable): AdvisoryStatement {
+  return { vulnerability: r.vulnerability_id, product: r.product, status: r.status as AdvisoryStatement['status'], justification: r.justification, statement: r.statement, source: r.source };
+}
