@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { effectiveRiskState } from '../domain/gate.js';
-import { REMEDIATION_MOVES, REMEDIATION_STATES, isClosed, type IncidentState, type RemediationState, type Severity } from '../domain/incident.js';
+import { REMEDIATION_MOVES, REMEDIATION_STATES, type RemediationState, type Severity } from '../domain/incident.js';
 import { ClError, notFound } from '../errors.js';
 import type { RemediationItem, RiskAcceptance, ThirdPartyNotice, Weakness } from '../store/schema.js';
 import type { Db } from '../audit/chain.js';
 import { audit, authorize, inTransaction, isoNow, nextId, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
-import { loadIncident } from './incidents.js';
+import { assertIncidentOpen, loadIncident } from './incidents.js';
 import { isoDate, nonEmpty, parseInput } from './validate.js';
 
 async function loadWeakness(db: Db, id: string): Promise<Weakness> {
@@ -44,6 +44,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
   return inTransaction(ctx, async (trx) => {
     const w = await loadWeakness(trx, p.weakness);
     const inc = await loadIncident(trx, w.incident_id);
+    assertIncidentOpen(inc);
     const at = isoNow(ctx);
     const due = p.due ?? addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity as Severity]);
     const row: RemediationItem = {
@@ -108,6 +109,7 @@ export async function requestRisk(ctx: AppContext, caller: Caller, input: z.inpu
   if (p.review_by > limit) throw new ClError('CL_RULE_REFUSED', `review_by ${p.review_by} is beyond the control card's limit of ${max} days (${limit})`);
   return inTransaction(ctx, async (trx) => {
     const w = await loadWeakness(trx, p.weakness);
+    assertIncidentOpen(await loadIncident(trx, w.incident_id));
     const row: RiskAcceptance = {
       id: await nextId(trx, 'RA'),
       incident_id: w.incident_id,
@@ -173,7 +175,7 @@ export async function notifyVendor(ctx: AppContext, caller: Caller, input: z.inp
     const w = await loadWeakness(trx, p.weakness);
     if (w.type !== 'third_party') throw new ClError('CL_RULE_REFUSED', `${w.id} is a ${w.type} weakness; vendor notices are for third_party weaknesses`);
     const inc = await loadIncident(trx, w.incident_id);
-    if (isClosed(inc.state as IncidentState)) throw new ClError('CL_RULE_REFUSED', `${inc.id} is closed; reopen it first`);
+    assertIncidentOpen(inc);
     const at = isoNow(ctx);
     const existing = await trx.selectFrom('third_party_notices').selectAll().where('weakness_id', '=', w.id).orderBy('id').executeTakeFirst();
     let notice: ThirdPartyNotice;

@@ -33,6 +33,13 @@ export async function loadIncident(db: Db, id: string): Promise<Incident> {
   return row;
 }
 
+/** Refuses changes to a closed incident's records until it is reopened (audited). */
+export function assertIncidentOpen(inc: Incident): void {
+  if (isClosed(inc.state as IncidentState)) {
+    throw new ClError('CL_RULE_REFUSED', `${inc.id} is ${inc.state}; reopen it (\`closeloop incident reopen ${inc.id} --reason …\`) to change it`);
+  }
+}
+
 /** Opens an incident in `reported`: from here on it owes an IR-6(2) report-out. */
 export async function openIncident(ctx: AppContext, caller: Caller, input: OpenIncidentInput): Promise<Incident> {
   authorize(ctx, caller, 'incident.open');

@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import type { Route } from '../config/schema.js';
-import { WEAKNESS_RELATIONS, WEAKNESS_TYPES, isClosed, type IncidentState } from '../domain/incident.js';
+import { WEAKNESS_RELATIONS, WEAKNESS_TYPES } from '../domain/incident.js';
 import { ClError } from '../errors.js';
 import type { Acknowledgment, Incident, Notification, Weakness } from '../store/schema.js';
 import { audit, authorize, inTransaction, isoNow, nextCounter, nextId, rolesOf, type AppContext, type Caller, type Trx } from './context.js';
-import { loadIncident, requiredRoles } from './incidents.js';
+import { assertIncidentOpen, loadIncident, requiredRoles } from './incidents.js';
 import { nonEmpty, parseInput } from './validate.js';
 
-function assertOpen(inc: Incident): void {
-  if (isClosed(inc.state as IncidentState)) {
-    throw new ClError('CL_RULE_REFUSED', `${inc.id} is ${inc.state}; reopen it (\`closeloop incident reopen ${inc.id} --reason …\`) to change its report-out`);
-  }
-}
 
 export const addWeaknessInput = z
   .object({
@@ -32,7 +27,7 @@ export async function addWeakness(ctx: AppContext, caller: Caller, input: z.inpu
   const p = parseInput(addWeaknessInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await loadIncident(trx, p.incident);
-    assertOpen(inc);
+    assertIncidentOpen(inc);
     if (inc.none_identified_rationale !== null) {
       throw new ClError('CL_RULE_REFUSED', `${inc.id} is marked "none identified"; a weakness contradicts that determination`);
     }
@@ -63,7 +58,7 @@ export async function markNoneIdentified(ctx: AppContext, caller: Caller, input:
   const p = parseInput(noneIdentifiedInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await loadIncident(trx, p.incident);
-    assertOpen(inc);
+    assertIncidentOpen(inc);
     const count = await trx.selectFrom('weaknesses').select('id').where('incident_id', '=', inc.id).execute();
     if (count.length > 0) throw new ClError('CL_RULE_REFUSED', `${inc.id} already lists ${count.length} weakness(es); "none identified" would contradict them`);
     const at = isoNow(ctx);
@@ -119,7 +114,7 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
   const p = parseInput(sendReportOutInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await loadIncident(trx, p.incident);
-    assertOpen(inc);
+    assertIncidentOpen(inc);
     if (inc.reportout_opened_at === null) {
       throw new ClError('CL_RULE_REFUSED', `${inc.id} has no report-out task yet: it opens when the incident reaches ${ctx.config.workflow.reportout_opens_on}`);
     }
@@ -198,6 +193,9 @@ export async function acknowledge(ctx: AppContext, caller: Caller, input: z.inpu
   }
   return inTransaction(ctx, async (trx: Trx) => {
     const inc = await loadIncident(trx, p.incident);
+    assertIncidentOpen(inc);
+    const already = await trx.selectFrom('acknowledgments').select(['actor', 'at']).where('incident_id', '=', inc.id).where('role', '=', p.role).executeTakeFirst();
+    if (already) throw new ClError('CL_CONFLICT', `${inc.id}: role ${p.role} already acknowledged (by ${already.actor} at ${already.at})`);
     if (inc.reportout_sent_at === null) throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out has not been sent yet; there is nothing to acknowledge`);
     const sentTo = await trx.selectFrom('notifications').select('id').where('incident_id', '=', inc.id).where('role', '=', p.role).where('purpose', '=', 'reportout').executeTakeFirst();
     if (!sentTo) throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out was not sent to role ${p.role}`);

@@ -19,6 +19,11 @@ import { runDelivery } from '../delivery/dispatcher.js';
 import { ClError } from '../errors.js';
 import { openStore, storeUrlFromEnv } from '../store/db.js';
 import { EXIT, print, reportError, table } from './output.js';
+import { importFile, presentImport } from '../app/importer.js';
+import { explainFinding, handoffNotes, loadRuleset, triageFiles, triageStored, type TriageSummary } from '../app/triage.js';
+import { presentDecision, type PresentedDecision } from '../app/knowledge.js';
+import { runRuleCases, type Decision } from '../domain/escalation/index.js';
+import { readFile } from 'node:fs/promises';
 
 interface GlobalOpts {
   json?: boolean;
@@ -96,6 +101,49 @@ function incidentSummary(v: IncidentView): string {
   if (!['closed', 'closed_non_incident'].includes(i.state)) {
     lines.push(v.gate.ready ? '  closure gate: ready' : `  closure gate: ${v.gate.missing.length} item(s) missing`);
     for (const m of v.gate.missing) lines.push(`    - ${m.message}`);
+  }
+  return lines.join('\n');
+}
+
+function countBy(items: readonly string[]): string {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(i, (m.get(i) ?? 0) + 1);
+  return [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+}
+
+function decisionRows(ds: readonly PresentedDecision[]): string {
+  return table(
+    ['FINDING', 'ASSET', 'VULNERABILITY', 'OUTCOME', 'SSVC', 'WHY'],
+    ds.map((d) => [d.finding.length > 16 ? `${d.finding.slice(0, 15)}…` : d.finding, d.asset, d.vulnerability, d.outcome, d.ssvc, d.outcome === 'escalate' ? d.triggers.join(', ') : [...d.stay_reasons, ...d.flags].join(', ') || `next: ${d.next_actions.join(', ')}`]),
+  );
+}
+
+function decisionTable(ds: readonly PresentedDecision[], all: boolean, ruleset: string): string {
+  const esc = ds.filter((d) => d.outcome === 'escalate');
+  const lines = [
+    `${ds.length} finding(s) evaluated with ruleset ${ruleset}: ${esc.length} escalate, ${ds.length - esc.length} stay`,
+    `triggers: ${countBy(esc.flatMap((d) => d.triggers))}`,
+    `stay reasons: ${countBy(ds.flatMap((d) => d.stay_reasons))}`,
+  ];
+  const shown = all ? ds : esc;
+  if (shown.length > 0) lines.push('', all ? 'decisions:' : 'escalations:', decisionRows(shown));
+  if (!all && ds.length > esc.length) lines.push('', '(--all lists every decision)');
+  return lines.join('\n');
+}
+
+function triageSummaryText(r: TriageSummary): string {
+  const lines = [
+    `triage ${r.run}: ${r.evaluated} open finding(s) evaluated with ruleset ${r.ruleset}`,
+    `outcomes: escalate ${r.by_outcome.escalate ?? 0}, stay ${r.by_outcome.stay ?? 0}`,
+    `triggers: ${Object.entries(r.by_trigger).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`,
+  ];
+  const shown = r.decisions ?? r.escalations;
+  if (shown.length > 0) lines.push('', r.decisions ? 'decisions:' : 'escalations:', decisionRows(shown));
+  if (r.incidents.length > 0) {
+    lines.push('', 'handed to incident response:');
+    for (const i of r.incidents) lines.push(`  ${i.incident} ${i.created ? 'opened' : 'linked'} for finding ${i.finding} (decision ${i.decision}); handoff note: closeloop handoff show ${i.incident}`);
+  } else if (r.escalations.length > 0) {
+    lines.push('', 'run `closeloop triage --escalate` to hand these to incident response; `closeloop why FINDING` explains one');
   }
   return lines.join('\n');
 }
@@ -359,6 +407,116 @@ A first incident, end to end:
     action(vch, async (ctx, caller, opts, notice: string) => {
       const n = await chaseVendor(ctx, caller, { notice });
       print(opts, n, () => `${n.id}: chased ${n.vendor}`);
+    }),
+  );
+
+  const imp = program
+    .command('import <kind> <file>')
+    .description('import a file into the store: assets|vulnerabilities|findings|signals|kev|epss|advisories (one transaction per file; re-importing the same file changes nothing)')
+    .option('--format <format>', 'input format (detected when absent); findings: trivy, grype, sarif, osv-scanner, cyclonedx, dependency-check, npm-audit, csv, native; signals: native, ocsf; advisories: csaf, openvex; assets: json, ndjson, csv; vulnerabilities: json, ndjson')
+    .addHelpText('after', '\nExamples:\n  closeloop import assets assets.csv\n  closeloop import kev known_exploited_vulnerabilities.json\n  closeloop import findings trivy-report.json --json');
+  imp.action(
+    action(imp, async (ctx, caller, opts, kind: string, file: string) => {
+      const r = await importFile(ctx, caller, { kind: kind as 'assets', file, format: opts.format as string | undefined });
+      print(opts, presentImport(r), () =>
+        r.duplicate_of
+          ? `${file}: already imported as ${r.duplicate_of} (same SHA-256); nothing changed (${r.count} ${kind} read)`
+          : `${file} (${r.format}) imported as ${r.id ?? ''}: ${r.count} ${kind}, ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged` +
+            (kind === 'findings' ? `, ${r.resolved} resolved (no longer reported), ${r.assets_created} new assets, ${r.vulnerabilities_created} new vulnerabilities` : ''),
+      );
+    }),
+  );
+
+  const triage = program
+    .command('triage')
+    .description('decide, per finding, escalate to incident response or stay in vulnerability response (SPEC §2)')
+    .option('--assets <file>', 'assets file (JSON array, NDJSON or CSV); repeatable', repeatable, [])
+    .option('--vulnerabilities <file>', 'vulnerabilities file (JSON array or NDJSON); repeatable', repeatable, [])
+    .option('--findings <file>', 'findings: native JSON/NDJSON or a scanner report; repeatable', repeatable, [])
+    .option('--kev <file>', 'CISA KEV catalog JSON', repeatable, [])
+    .option('--epss <file>', 'FIRST EPSS CSV', repeatable, [])
+    .option('--signals <file>', 'signals NDJSON or OCSF Detection Findings; repeatable', repeatable, [])
+    .option('--advisories <file>', 'CSAF 2.0 or OpenVEX; repeatable', repeatable, [])
+    .option('--ruleset <file>', 'ruleset YAML (default: the shipped rules/default.yaml)')
+    .option('--all', 'list every decision, not only the escalations')
+    .option('--escalate', 'stored mode: open or link an incident for each escalation, with its handoff note')
+    .addHelpText(
+      'after',
+      '\nWith file arguments, the files are evaluated and nothing is stored (no actor needed).\nWithout them, every open finding in the store is evaluated and each Decision is recorded.\n\nExamples:\n  closeloop triage --assets assets.json --vulnerabilities vulns.json --findings findings.ndjson --kev kev.json --json\n  closeloop triage --by alice                # stored data: summary, then the escalations\n  closeloop triage --escalate --by alice     # and hand them to incident response',
+    );
+  triage.action(async () => {
+    const opts = triage.optsWithGlobals<GlobalOpts & Record<string, string[] | string | boolean | undefined>>();
+    const files = (k: string): string[] => (opts[k] as string[] | undefined) ?? [];
+    let ctx: AppContext | null = null;
+    try {
+      const ruleset = await loadRuleset(opts.ruleset as string | undefined);
+      const given = ['assets', 'vulnerabilities', 'findings', 'kev', 'epss', 'signals', 'advisories'].some((k) => files(k).length > 0);
+      if (given) {
+        if (files('findings').length === 0) throw new ClError('CL_BAD_INPUT', 'triage over files needs at least one --findings file');
+        if (opts.escalate) throw new ClError('CL_BAD_INPUT', '--escalate works on stored data: import the files first (`closeloop import …`), then run `closeloop triage --escalate`');
+        const decisions: Decision[] = [];
+        await triageFiles({ assets: files('assets'), vulnerabilities: files('vulnerabilities'), findings: files('findings'), kev: files('kev'), epss: files('epss'), signals: files('signals'), advisories: files('advisories') }, ruleset, (d) => decisions.push(d));
+        print(opts, { ruleset: ruleset.version, decisions: decisions.map(presentDecision) }, () => decisionTable(decisions.map(presentDecision), opts.all === true, ruleset.version));
+        return;
+      }
+      const caller = { actor: actorOf(opts) };
+      ctx = await openContext();
+      const r = await triageStored(ctx, caller, { escalate: opts.escalate === true, all: opts.all === true }, ruleset);
+      print(opts, r, () => triageSummaryText(r));
+    } catch (err) {
+      process.exitCode = reportError(opts, err);
+    } finally {
+      if (ctx) await ctx.store.close();
+    }
+  });
+
+  const why = program.command('why <finding>').description('the facts and rule lines behind the latest stored decision for a finding');
+  why.action(
+    action(why, async (ctx, caller, opts, finding: string) => {
+      const w = await explainFinding(ctx, caller, finding);
+      print(opts, w, () =>
+        [
+          `finding ${w.finding} (${w.vulnerability} on ${w.asset}): ${w.outcome.toUpperCase()}${w.triggers.length ? ` — ${w.triggers.join(', ')}` : ''}${w.stay_reasons.length ? ` — stays: ${w.stay_reasons.join(', ')}` : ''}`,
+          `  ssvc ${w.ssvc}; flags ${w.flags.join(', ') || '-'}; next ${w.next_actions.join(', ') || '-'}`,
+          `  decision ${w.decision} at ${w.decided_at}, ruleset ${w.ruleset}, inputs ${w.input_hash}${w.incident ? `, incident ${w.incident}` : ''}`,
+          `  evidence: ${w.evidence.join(', ') || '-'}`,
+          '  rules:',
+          ...w.explanation.map((l) => `    [${l.holds ? 'x' : ' '}] ${l.rule}${l.facts.length ? `: ${l.facts.join('; ')}` : ''}`),
+        ].join('\n'),
+      );
+    }),
+  );
+
+  const rules = program.command('rules').description('the escalation ruleset (policy)');
+  const rtest = rules.command('test <cases>').description('run table cases (YAML) against the ruleset; exit 3 when any case fails').option('--ruleset <file>', 'ruleset YAML (default: the shipped one)');
+  rtest.action(async (casesFile: string) => {
+    const opts = rtest.optsWithGlobals<GlobalOpts & { ruleset?: string }>();
+    try {
+      const ruleset = await loadRuleset(opts.ruleset);
+      let text: string;
+      try {
+        text = await readFile(casesFile, 'utf8');
+      } catch {
+        throw new ClError('CL_BAD_INPUT', `cases file ${casesFile} cannot be read`);
+      }
+      const run = runRuleCases(text, ruleset, casesFile);
+      print(opts, { ruleset: ruleset.version, ...run }, () =>
+        [...run.results.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `\n       expected ${JSON.stringify(c.expected)}\n       actual   ${JSON.stringify(c.actual)}`}`), `${run.passed} passed, ${run.failed} failed (ruleset ${ruleset.version})`].join('\n'),
+      );
+      if (run.failed > 0) process.exitCode = EXIT.refused;
+    } catch (err) {
+      process.exitCode = reportError(opts, err);
+    }
+  });
+
+  const handoff = program.command('handoff').description('IR handoff notes of escalations');
+  const hshow = handoff.command('show <incident>').description('print the handoff note(s) stored with an incident (Markdown; --json for the JSON note)');
+  hshow.action(
+    action(hshow, async (ctx, caller, opts, incidentId: string) => {
+      const notes = await handoffNotes(ctx, caller, incidentId);
+      print(opts, { incident: incidentId, notes: notes.map((n) => ({ id: n.id, decision: n.decision, created_at: n.created_at, note: n.note, markdown: n.markdown })) }, () =>
+        notes.length === 0 ? `${incidentId} has no handoff note (it was not opened by an escalation)` : notes.map((n) => n.markdown).join('\n\n---\n\n'),
+      );
     }),
   );
 

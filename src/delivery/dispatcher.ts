@@ -12,6 +12,8 @@ export interface DispatchSummary {
 }
 
 const SYSTEM: Caller = { actor: 'system:dispatcher' };
+/** How long a claimed message is reserved for the dispatcher attempting it. */
+const LEASE_MS = 5 * 60_000;
 
 /** The channels available in this process; `file` always is, others arrive with their configuration. */
 export function channelsFor(ctx: AppContext): Record<string, Channel> {
@@ -26,24 +28,37 @@ export function channelsFor(ctx: AppContext): Record<string, Channel> {
 export async function dispatchOnce(ctx: AppContext, opts: { limit?: number; channels?: Record<string, Channel> } = {}): Promise<DispatchSummary> {
   const channels = opts.channels ?? channelsFor(ctx);
   const now = isoNow(ctx);
+  // `sending` rows whose lease ran out belong to a dispatcher that died mid-attempt: take them over.
   const due = await ctx.store.db
     .selectFrom('notifications')
     .selectAll()
-    .where('status', '=', 'queued')
+    .where('status', 'in', ['queued', 'sending'])
     .where('next_attempt_at', '<=', now)
     .orderBy('created_at')
     .orderBy('id')
     .limit(opts.limit ?? 500)
     .execute();
   const summary: DispatchSummary = { delivered: 0, failed: 0, retrying: 0, no_channel: 0 };
-  for (const n of due) {
-    const channel = channels[n.channel];
+  for (const candidate of due) {
+    const channel = channels[candidate.channel];
     if (!channel) {
       summary.no_channel += 1;
-      const msg = `no channel: ${n.channel} delivery is not configured in this process`;
-      if (n.last_error !== msg) await ctx.store.db.updateTable('notifications').set({ last_error: msg }).where('id', '=', n.id).execute();
+      const msg = `no channel: ${candidate.channel} delivery is not configured in this process`;
+      if (candidate.last_error !== msg) await ctx.store.db.updateTable('notifications').set({ last_error: msg }).where('id', '=', candidate.id).execute();
       continue;
     }
+    // Claim the row with a conditional UPDATE: of several dispatchers (server instances sharing
+    // PostgreSQL) exactly one sees a row count of 1, so no message is attempted twice at once.
+    const lease = new Date(ctx.now().getTime() + LEASE_MS).toISOString();
+    const claimed = await ctx.store.db
+      .updateTable('notifications')
+      .set({ status: 'sending', next_attempt_at: lease })
+      .where('id', '=', candidate.id)
+      .where('status', '=', candidate.status)
+      .where('next_attempt_at', '=', candidate.next_attempt_at)
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) continue;
+    const n = { ...candidate, status: 'queued' };
     const attempt = n.attempts + 1;
     let outcome: { ok: true; messageId: string } | { ok: false; error: string };
     try {

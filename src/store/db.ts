@@ -17,6 +17,8 @@ export interface Store {
   sqlite: Database.Database | null;
   /** The pg pool, for bulk paths that need COPY. */
   pgPool: pg.Pool | null;
+  /** The PostgreSQL schema this store works in (`?schema=`), or null for the default. */
+  schema: string | null;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ function openSqlite(file: string): Store {
     location: file,
     sqlite: handle,
     pgPool: null,
+    schema: null,
     close: async () => {
       await db.destroy();
     },
@@ -135,6 +138,7 @@ async function openPostgres(url: string): Promise<Store> {
     location: redactUrl(url),
     sqlite: null,
     pgPool: pool,
+    schema,
     close: async () => {
       await db.destroy();
     },
@@ -143,7 +147,9 @@ async function openPostgres(url: string): Promise<Store> {
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider });
+  // Kysely's own bookkeeping tables live in the store's schema, so stores in different schemas of
+  // one database never see each other's migration state.
+  const migrator = new Migrator({ db: store.db, provider, ...(store.schema !== null ? { migrationTableSchema: store.schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -1,0 +1,47 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppContext } from '../app/context.js';
+import { dispatchOnce, type DispatchSummary } from '../delivery/dispatcher.js';
+
+export interface DispatchLoop {
+  /** Stops scheduling and waits for a pass that is under way. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Drains the outbox in the background: one pass at start (to catch up on anything queued while
+ * the server was down), then one every `everyMs` after the previous pass ends — passes never
+ * overlap. A failing pass is logged and retried on the next tick; it never takes the server down.
+ */
+export function startDispatchLoop(ctx: AppContext, log: FastifyBaseLogger, everyMs: number, onPass?: (s: DispatchSummary) => void): DispatchLoop {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let stopped = false;
+
+  const tick = (): void => {
+    timer = null;
+    running = dispatchOnce(ctx)
+      .then(
+        (s) => {
+          if (s.delivered + s.failed + s.retrying > 0) log.info({ outbox: s }, 'outbox pass');
+          onPass?.(s);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'outbox pass failed');
+        },
+      )
+      .finally(() => {
+        running = null;
+        if (!stopped) timer = setTimeout(tick, everyMs);
+      });
+  };
+  timer = setTimeout(tick, 0);
+
+  return {
+    async stop() {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      if (running !== null) await running;
+    },
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The OpenAPI 3.1 document, built from the route table and the use cases' zod schemas
+ * (`z.toJSONSchema`, JSON Schema 2020-12 — the dialect OpenAPI 3.1 uses), so it cannot drift from
+ * what the server validates. Refinements that JSON Schema cannot say (e.g. "a third_party
+ * weakness names its vendor") are enforced by the server and named in the 400 response.
+ */
+import { z } from 'zod';
+import { apiErrorSchema } from './errors.js';
+import type { ApiRoute } from './routes.js';
+
+export type JsonSchema = z.core.JSONSchema.BaseSchema;
+
+export interface OpenApiParameter {
+  name: string;
+  in: 'path' | 'query';
+  required: boolean;
+  description?: string;
+  schema: JsonSchema | boolean;
+}
+
+export interface OpenApiResponse {
+  description: string;
+  content?: Record<string, { schema: JsonSchema | { $ref: string } }>;
+}
+
+export interface OpenApiOperation {
+  operationId: string;
+  summary: string;
+  tags: string[];
+  security?: Record<string, string[]>[];
+  parameters?: OpenApiParameter[];
+  requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
+  responses: Record<string, OpenApiResponse | { $ref: string }>;
+}
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string };
+  jsonSchemaDialect: string;
+  tags: { name: string; description: string }[];
+  security: Record<string, string[]>[];
+  paths: Record<string, Partial<Record<'get' | 'post', OpenApiOperation>>>;
+  components: {
+    securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
+    schemas: Record<string, JsonSchema>;
+    responses: Record<string, OpenApiResponse>;
+  };
+}
+
+const ERROR_RESPONSES = {
+  '400': ['BadInput', 'Invalid input (CL_BAD_INPUT): details.fields names each bad field'],
+  '401': ['Unauthenticated', 'No valid bearer token (CL_UNAUTHENTICATED)'],
+  '403': ['Forbidden', "The caller's roles do not allow this (CL_FORBIDDEN)"],
+  '404': ['NotFound', 'No such incident, weakness, item or route (CL_NOT_FOUND)'],
+  '409': ['Conflict', 'Refused by the workflow, a rule or the closure gate (CL_INVALID_TRANSITION, CL_RULE_REFUSED, CL_GATE_REFUSED with details.missing)'],
+  '500': ['Internal', 'Unexpected server error (CL_INTERNAL); the message is generic, the server log has the details'],
+} as const;
+
+/** JSON Schema of a zod schema as a client sends it (defaults make fields optional). */
+export function inputJsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return rest;
+}
+
+/** Drops the fields the path or the route supplies from an object schema. */
+function withoutFields(schema: JsonSchema, drop: readonly string[]): JsonSchema {
+  const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).filter(([k]) => !drop.includes(k)));
+  const required = (schema.required ?? []).filter((k) => !drop.includes(k));
+  const out: JsonSchema = { ...schema, properties };
+  if (required.length > 0) out.required = required;
+  else delete out.required;
+  return out;
+}
+
+/** `/incidents/:id/move` → `/incidents/{id}/move` */
+export function openApiPath(fastifyPath: string): string {
+  return fastifyPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+const json = (schema: JsonSchema | { $ref: string }) => ({ 'application/json': { schema } });
+
+function operationFor(r: ApiRoute): OpenApiOperation {
+  const parameters: OpenApiParameter[] = Object.entries(r.params).map(([name, p]) => ({
+    name,
+    in: 'path',
+    required: true,
+    description: p.description,
+    schema: { type: 'string', minLength: 1 },
+  }));
+  const o: OpenApiOperation = { operationId: r.operationId, summary: r.summary, tags: [r.tag], responses: {} };
+  if (r.input !== null) {
+    const schema = withoutFields(inputJsonSchema(r.input.schema), r.input.supplied);
+    if (r.input.from === 'query') {
+      for (const [name, s] of Object.entries(schema.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: (schema.required ?? []).includes(name), schema: s });
+      }
+    } else {
+      o.requestBody = { required: (schema.required ?? []).length > 0, content: { 'application/json': { schema } } };
+    }
+  }
+  if (parameters.length > 0) o.parameters = parameters;
+  o.responses[String(r.status)] = {
+    description: r.status === 201 ? 'Created: the new object, with its id' : 'OK',
+    content: json({ type: 'object' }),
+  };
+  for (const [status, [name]] of Object.entries(ERROR_RESPONSES)) o.responses[status] = { $ref: `#/components/responses/${name}` };
+  return o;
+}
+
+/** Builds the document for the routes under `prefix`, plus the public health and description routes. */
+export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, version = '0.1.0'): OpenApiDocument {
+  const paths: OpenApiDocument['paths'] = {};
+  const add = (path: string, method: 'get' | 'post', operation: OpenApiOperation) => {
+    paths[path] = { ...paths[path], [method]: operation };
+  };
+  for (const r of routes) add(openApiPath(prefix + r.path), r.method === 'GET' ? 'get' : 'post', operationFor(r));
+
+  add(`${prefix}/healthz`, 'get', {
+    operationId: 'healthz',
+    summary: 'Liveness and database reachability (no authentication)',
+    tags: ['operations'],
+    security: [],
+    responses: {
+      '200': { description: 'The server is up and the database answers', content: json({ $ref: '#/components/schemas/Health' }) },
+      '503': { description: 'The database does not answer', content: json({ $ref: '#/components/schemas/Health' }) },
+    },
+  });
+  add(`${prefix}/openapi.json`, 'get', {
+    operationId: 'openapi',
+    summary: 'This document (no authentication: it describes the API and holds no data)',
+    tags: ['operations'],
+    security: [],
+    responses: { '200': { description: 'The OpenAPI 3.1 document', content: json({ type: 'object' }) } },
+  });
+
+  const responses: OpenApiDocument['components']['responses'] = {};
+  for (const [name, description] of Object.values(ERROR_RESPONSES)) responses[name] = { description, content: json({ $ref: '#/components/schemas/Error' }) };
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'closeloop API',
+      version,
+      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz and this document needs `Authorization: Bearer <token>`.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    tags: [
+      { name: 'incidents', description: 'The incident workflow and its closure gate' },
+      { name: 'report-out', description: 'The IR-6(2) vulnerability report-out, its delivery and acknowledgments' },
+      { name: 'follow-through', description: 'Remediation, risk acceptance and third-party notices' },
+      { name: 'operations', description: 'Delivery, audit and health' },
+    ],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `closeloop token create`' } },
+      schemas: {
+        Error: inputJsonSchema(apiErrorSchema),
+        Health: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['ok', 'unavailable'] },
+            db: { type: 'object', properties: { engine: { type: 'string', enum: ['sqlite', 'postgres'] }, reachable: { type: 'boolean' } }, required: ['engine', 'reachable'] },
+          },
+          required: ['status', 'db'],
+        },
+      },
+      responses,
+    },
+  };
+}

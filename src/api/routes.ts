@@ -1,0 +1,316 @@
+/**
+ * The API's route table: one entry per operation, mirroring the CLI. Each entry names the use
+ * case's own zod input schema and where each of its fields arrives from (path, body or query, or
+ * fixed by the route), so validation and the OpenAPI document both come from the schemas the use
+ * cases export — nothing is restated here.
+ *
+ * Handlers stay thin: the request is assembled into the use case's input and validated at the
+ * edge (a bad field is a 400 naming it before anything runs), then the use case is called (it
+ * authorizes and validates again), and the result is presented.
+ */
+import type { z } from 'zod';
+import { verifyAudit } from '../app/admin.js';
+import type { AppContext, Caller } from '../app/context.js';
+import {
+  addRemediation,
+  addRemediationInput,
+  chaseVendor,
+  decideRisk,
+  decideRiskInput,
+  moveRemediation,
+  moveRemediationInput,
+  notifyVendor,
+  recordVendorResponse,
+  requestRisk,
+  requestRiskInput,
+  vendorChaseInput,
+  vendorNotifyInput,
+  vendorResponseInput,
+} from '../app/followthrough.js';
+import {
+  closeIncident,
+  closeIncidentInput,
+  listIncidents,
+  listIncidentsInput,
+  moveIncident,
+  moveIncidentInput,
+  openIncident,
+  openIncidentInput,
+  reopenIncident,
+  reopenIncidentInput,
+  showIncident,
+} from '../app/incidents.js';
+import {
+  acknowledge,
+  acknowledgeInput,
+  addWeakness,
+  addWeaknessInput,
+  markNoneIdentified,
+  noneIdentifiedInput,
+  sendReportOut,
+  sendReportOutInput,
+} from '../app/reportout.js';
+import { parseInput } from '../app/validate.js';
+import { runDelivery } from '../delivery/dispatcher.js';
+import { badInput } from '../errors.js';
+import { presentIncident, presentIncidentView, presentWeakness } from './presenters.js';
+
+export type HttpMethod = 'GET' | 'POST';
+
+/** The parts of a request a route reads (Fastify's `params`, `query`, `body`). */
+export interface RequestParts {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+}
+
+export interface PathParam {
+  description: string;
+  /** The use-case input field this path parameter fills. */
+  field?: string;
+}
+
+export interface RouteInput {
+  schema: z.ZodType;
+  /** Where the fields not supplied by the path or the route arrive from. */
+  from: 'body' | 'query';
+  /** Fields the path or the route itself supplies: not part of the request body / query. */
+  supplied: readonly string[];
+}
+
+/** One operation of the API, type-erased so the table can hold them all. */
+export interface ApiRoute {
+  readonly method: HttpMethod;
+  /** Relative to the API prefix; `:name` marks a path parameter. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tag: string;
+  /** Success status: 201 when the operation creates a resource (returned with its `id`). */
+  readonly status: 200 | 201;
+  readonly params: Readonly<Record<string, PathParam>>;
+  readonly input: RouteInput | null;
+  run(ctx: AppContext, caller: Caller, req: RequestParts): Promise<unknown>;
+}
+
+interface RouteMeta {
+  method: HttpMethod;
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  status?: 200 | 201;
+  params?: Record<string, PathParam>;
+}
+
+interface OpDef<S extends z.ZodType> extends RouteMeta {
+  schema: S;
+  from: 'body' | 'query';
+  /** Input fields the route fixes (e.g. `approve: true` on the approve route). */
+  fixed?: Record<string, unknown>;
+  handle(ctx: AppContext, caller: Caller, input: z.output<S>): Promise<unknown>;
+}
+
+interface ViewDef extends RouteMeta {
+  handle(ctx: AppContext, caller: Caller, params: Record<string, string>): Promise<unknown>;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function pathParams(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isRecord(v)) return out;
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+}
+
+/** An operation whose input is a use case's zod schema, filled from path + body (or query). */
+function op<S extends z.ZodType>(d: OpDef<S>): ApiRoute {
+  const params = d.params ?? {};
+  const fromPath = Object.entries(params).flatMap(([name, p]) => (p.field === undefined ? [] : [[name, p.field] as const]));
+  const fixed = d.fixed ?? {};
+  return {
+    method: d.method,
+    path: d.path,
+    operationId: d.operationId,
+    summary: d.summary,
+    tag: d.tag,
+    status: d.status ?? 200,
+    params,
+    input: { schema: d.schema, from: d.from, supplied: [...fromPath.map(([, f]) => f), ...Object.keys(fixed)] },
+    async run(ctx, caller, req) {
+      const src = d.from === 'body' ? req.body : req.query;
+      if (src !== undefined && src !== null && !isRecord(src)) {
+        throw badInput(`invalid input: (${d.from}): expected a JSON object`, { fields: [{ field: `(${d.from})`, message: 'a JSON object' }] });
+      }
+      const given = pathParams(req.params);
+      const assembled: Record<string, unknown> = { ...(src ?? {}) };
+      for (const [name, field] of fromPath) assembled[field] = given[name];
+      const input = parseInput(d.schema, { ...assembled, ...fixed });
+      return d.handle(ctx, caller, input);
+    },
+  };
+}
+
+/** An operation that takes only its path parameters (reads, and actions without input). */
+function view(d: ViewDef): ApiRoute {
+  return {
+    method: d.method,
+    path: d.path,
+    operationId: d.operationId,
+    summary: d.summary,
+    tag: d.tag,
+    status: d.status ?? 200,
+    params: d.params ?? {},
+    input: null,
+    run: (ctx, caller, req) => d.handle(ctx, caller, pathParams(req.params)),
+  };
+}
+
+const incidentParam = (field?: string): Record<string, PathParam> => ({ id: { description: 'incident id, e.g. INC-2026-0001', ...(field ? { field } : {}) } });
+const weaknessParam = { id: { description: 'weakness id, e.g. WK-0001', field: 'weakness' } };
+
+export const ROUTES: readonly ApiRoute[] = [
+  // ---- incidents ----------------------------------------------------------------------------
+  op({
+    method: 'POST', path: '/incidents', operationId: 'openIncident', tag: 'incidents', status: 201,
+    summary: 'Open an incident (state reported); it owes an IR-6(2) report-out from here on',
+    schema: openIncidentInput, from: 'body',
+    handle: async (ctx, caller, input) => presentIncident(await openIncident(ctx, caller, input)),
+  }),
+  op({
+    method: 'GET', path: '/incidents', operationId: 'listIncidents', tag: 'incidents',
+    summary: 'List incidents, optionally in one state',
+    schema: listIncidentsInput, from: 'query',
+    handle: async (ctx, caller, input) => ({ incidents: (await listIncidents(ctx, caller, input)).map(presentIncident) }),
+  }),
+  view({
+    method: 'GET', path: '/incidents/:id', operationId: 'showIncident', tag: 'incidents', params: incidentParam(),
+    summary: 'Everything known about one incident: report-out, notifications, acknowledgments, follow-through, gate',
+    handle: async (ctx, caller, p) => presentIncidentView(await showIncident(ctx, caller, p.id ?? '')),
+  }),
+  op({
+    method: 'POST', path: '/incidents/:id/move', operationId: 'moveIncident', tag: 'incidents', params: incidentParam('id'),
+    summary: 'Move an incident one step along the workflow (closing goes through /close)',
+    schema: moveIncidentInput, from: 'body',
+    handle: async (ctx, caller, input) => presentIncident(await moveIncident(ctx, caller, input)),
+  }),
+  op({
+    method: 'POST', path: '/incidents/:id/close', operationId: 'closeIncident', tag: 'incidents', params: incidentParam('id'),
+    summary: 'Close through the closure gate (409 CL_GATE_REFUSED lists every missing item in details.missing), or as a non-incident with a rationale',
+    schema: closeIncidentInput, from: 'body',
+    handle: async (ctx, caller, input) => {
+      const r = await closeIncident(ctx, caller, input);
+      return { incident: presentIncident(r.incident), flagged: r.flagged };
+    },
+  }),
+  op({
+    method: 'POST', path: '/incidents/:id/reopen', operationId: 'reopenIncident', tag: 'incidents', params: incidentParam('id'),
+    summary: 'Reopen a closed incident, with the reason (audited)',
+    schema: reopenIncidentInput, from: 'body',
+    handle: async (ctx, caller, input) => presentIncident(await reopenIncident(ctx, caller, input)),
+  }),
+  view({
+    method: 'GET', path: '/incidents/:id/gate', operationId: 'incidentGate', tag: 'incidents', params: incidentParam(),
+    summary: "The closure gate: what is still missing before the incident can close",
+    handle: async (ctx, caller, p) => {
+      const v = await showIncident(ctx, caller, p.id ?? '');
+      return { incident: v.incident.id, state: v.incident.state, ready: v.gate.ready, missing: v.gate.missing, flags: v.gate_flags };
+    },
+  }),
+  // ---- report-out ---------------------------------------------------------------------------
+  op({
+    method: 'POST', path: '/incidents/:id/weaknesses', operationId: 'addWeakness', tag: 'report-out', status: 201, params: incidentParam('incident'),
+    summary: 'Add a weakness (an IR-6(2) report-out line); third_party weaknesses name their vendor',
+    schema: addWeaknessInput, from: 'body',
+    handle: async (ctx, caller, input) => presentWeakness(await addWeakness(ctx, caller, input)),
+  }),
+  op({
+    method: 'POST', path: '/incidents/:id/reportout/none', operationId: 'markNoneIdentified', tag: 'report-out', params: incidentParam('incident'),
+    summary: 'Record the report-out as "none identified", with its rationale',
+    schema: noneIdentifiedInput, from: 'body',
+    handle: async (ctx, caller, input) => presentIncident(await markNoneIdentified(ctx, caller, input)),
+  }),
+  op({
+    method: 'POST', path: '/incidents/:id/reportout/send', operationId: 'sendReportOut', tag: 'report-out', params: incidentParam('incident'),
+    summary: 'Send the report-out: queues one notification per recipient role and route, opens third-party notices',
+    schema: sendReportOutInput, from: 'body',
+    handle: async (ctx, caller, input) => {
+      const r = await sendReportOut(ctx, caller, input);
+      return { ...r, incident: presentIncident(r.incident) };
+    },
+  }),
+  op({
+    method: 'POST', path: '/incidents/:id/acks', operationId: 'acknowledge', tag: 'report-out', status: 201, params: incidentParam('incident'),
+    summary: 'Acknowledge the report-out for a role the caller holds',
+    schema: acknowledgeInput, from: 'body',
+    handle: (ctx, caller, input) => acknowledge(ctx, caller, input),
+  }),
+  // ---- follow-through -----------------------------------------------------------------------
+  op({
+    method: 'POST', path: '/weaknesses/:id/remediation', operationId: 'addRemediation', tag: 'follow-through', status: 201, params: weaknessParam,
+    summary: 'Open a remediation item for a weakness (due date from the SLA policy unless given)',
+    schema: addRemediationInput, from: 'body',
+    handle: (ctx, caller, input) => addRemediation(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/remediation/:id/move', operationId: 'moveRemediation', tag: 'follow-through',
+    params: { id: { description: 'remediation item id, e.g. RI-0001', field: 'item' } },
+    summary: 'Move a remediation item (open → in_progress → resolved → verified)',
+    schema: moveRemediationInput, from: 'body',
+    handle: (ctx, caller, input) => moveRemediation(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/weaknesses/:id/risk-acceptances', operationId: 'requestRisk', tag: 'follow-through', status: 201, params: weaknessParam,
+    summary: 'Request a risk acceptance for a weakness (the exception path)',
+    schema: requestRiskInput, from: 'body',
+    handle: (ctx, caller, input) => requestRisk(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/risk-acceptances/:id/approve', operationId: 'approveRisk', tag: 'follow-through',
+    params: { id: { description: 'risk acceptance id, e.g. RA-0001', field: 'risk' } },
+    summary: 'Approve a requested risk acceptance (approver roles only; never the requester)',
+    schema: decideRiskInput, from: 'body', fixed: { approve: true },
+    handle: (ctx, caller, input) => decideRisk(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/risk-acceptances/:id/reject', operationId: 'rejectRisk', tag: 'follow-through',
+    params: { id: { description: 'risk acceptance id, e.g. RA-0001', field: 'risk' } },
+    summary: 'Reject a requested risk acceptance, with the reason',
+    schema: decideRiskInput, from: 'body', fixed: { approve: false },
+    handle: (ctx, caller, input) => decideRisk(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/weaknesses/:id/vendor-notices', operationId: 'notifyVendor', tag: 'follow-through', status: 201, params: weaknessParam,
+    summary: 'Record that the vendor of a third_party weakness was notified through its contract channel',
+    schema: vendorNotifyInput, from: 'body',
+    handle: (ctx, caller, input) => notifyVendor(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/vendor-notices/:id/response', operationId: 'recordVendorResponse', tag: 'follow-through',
+    params: { id: { description: 'third-party notice id, e.g. TP-0001', field: 'notice' } },
+    summary: "Record the vendor's response or RCA statement",
+    schema: vendorResponseInput, from: 'body',
+    handle: (ctx, caller, input) => recordVendorResponse(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/vendor-notices/:id/chase', operationId: 'chaseVendor', tag: 'follow-through',
+    params: { id: { description: 'third-party notice id, e.g. TP-0001', field: 'notice' } },
+    summary: 'Record that an unanswered vendor notice was chased',
+    schema: vendorChaseInput, from: 'body',
+    handle: (ctx, caller, input) => chaseVendor(ctx, caller, input),
+  }),
+  // ---- operations ---------------------------------------------------------------------------
+  view({
+    method: 'POST', path: '/delivery/run', operationId: 'runDelivery', tag: 'operations',
+    summary: 'Drain the outbox once now (the server also does this every few seconds)',
+    handle: (ctx, caller) => runDelivery(ctx, caller),
+  }),
+  view({
+    method: 'GET', path: '/audit/verify', operationId: 'verifyAudit', tag: 'operations',
+    summary: 'Verify the audit hash chain (200 with ok:false and the first bad event when broken)',
+    handle: (ctx, caller) => verifyAudit(ctx, caller),
+  }),
+];

@@ -1,0 +1,142 @@
+/**
+ * The HTTP edge. `buildServer` assembles a Fastify instance (no socket: tests drive it with
+ * `inject()`); `startServer` listens and runs the outbox dispatcher beside it.
+ *
+ * Authentication: every route needs `Authorization: Bearer <token>` except two public ones —
+ * `GET /api/v1/healthz` (load balancers probe it; it says only whether the database answers) and
+ * `GET /api/v1/openapi.json` (it describes the API, holds no data, and clients need it before they
+ * have a token). Routes are private by default (see auth.ts); `test/api/auth.test.ts` walks every
+ * registered route to prove it.
+ *
+ * Logging: pino through Fastify. The request serializer records method, url and address — never
+ * headers or bodies — and `authorization` is redacted anyway in case a header ever gets logged.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { sql } from 'kysely';
+import type { AppContext } from '../app/context.js';
+import { callerOf, registerAuth } from './auth.js';
+import { startDispatchLoop, type DispatchLoop } from './dispatch-loop.js';
+import { registerErrorHandling } from './errors.js';
+import { buildOpenApi } from './openapi.js';
+import { ROUTES } from './routes.js';
+
+export const API_PREFIX = '/api/v1';
+
+/** Fastify's logger options: pino's (level, stream, redact, …) plus Fastify's serializers. */
+export type LoggerConfig = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
+export type LoggerOption = boolean | LoggerConfig;
+
+export interface BuildOptions {
+  /** false (default) for none, true for pino at `info`, or pino options (level, stream, …). */
+  logger?: LoggerOption;
+}
+
+/** A route as registered with Fastify (collected by the onRoute hook). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  public: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered on this instance, HEAD routes included, in registration order. */
+    registeredRoutes: readonly RegisteredRoute[];
+  }
+}
+
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization', 'token'];
+
+function redactPaths(existing: LoggerConfig['redact']): string[] {
+  if (existing === undefined) return REDACT;
+  const more = Array.isArray(existing) ? existing : existing.paths;
+  return [...new Set([...REDACT, ...more])];
+}
+
+function loggerOptions(logger: LoggerOption): false | LoggerConfig {
+  if (logger === false) return false;
+  const base = logger === true ? {} : logger;
+  return { level: 'info', ...base, redact: { paths: redactPaths(base.redact), censor: '[redacted]' } };
+}
+
+/** Builds the API over an application context. Nothing listens until `listen()` (see startServer). */
+export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: loggerOptions(opts.logger ?? false) });
+
+  const registered: RegisteredRoute[] = [];
+  app.decorate('registeredRoutes', registered);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) registered.push({ method, url: r.url, public: r.config?.public === true });
+  });
+
+  // An empty body on a JSON request means "no fields" (e.g. POST …/reportout/send with a
+  // Content-Type but nothing in it); anything else goes through Fastify's hardened parser.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    void jsonParser(req, text, done);
+  });
+
+  registerErrorHandling(app);
+  registerAuth(app, ctx);
+
+  const document = buildOpenApi(ROUTES, API_PREFIX);
+  app.get(`${API_PREFIX}/openapi.json`, { config: { public: true } }, async () => document);
+  app.get(`${API_PREFIX}/healthz`, { config: { public: true } }, async (req, reply) => {
+    try {
+      await sql`select 1`.execute(ctx.store.db);
+      return { status: 'ok', db: { engine: ctx.store.engine, reachable: true } };
+    } catch (err) {
+      req.log.warn({ err }, 'health check: database unreachable');
+      void reply.status(503);
+      return { status: 'unavailable', db: { engine: ctx.store.engine, reachable: false } };
+    }
+  });
+
+  for (const route of ROUTES) {
+    app.route({
+      method: route.method,
+      url: API_PREFIX + route.path,
+      handler: async (req, reply) => {
+        const out = await route.run(ctx, callerOf(req), { params: req.params, query: req.query, body: req.body });
+        void reply.status(route.status);
+        return out;
+      },
+    });
+  }
+  return app;
+}
+
+export interface StartOptions extends BuildOptions {
+  host?: string;
+  port?: number;
+  /** Pause between outbox passes (default 5 s). */
+  dispatchEveryMs?: number;
+}
+
+/**
+ * Listens, and drains the outbox every few seconds in the background; `app.close()` stops the
+ * dispatcher (waiting for a pass under way) before the store is released by the caller.
+ */
+export async function startServer(ctx: AppContext, opts: StartOptions = {}): Promise<FastifyInstance> {
+  const { host = '127.0.0.1', port = 8080, dispatchEveryMs = 5000 } = opts;
+  const app = await buildServer(ctx, { logger: opts.logger ?? true });
+  let loop: DispatchLoop | null = null;
+  app.addHook('onClose', async () => {
+    if (loop !== null) await loop.stop();
+  });
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const log: FastifyBaseLogger = app.log;
+  loop = startDispatchLoop(ctx, log, dispatchEveryMs);
+  return app;
+}
