@@ -85,10 +85,10 @@ export async function knowledgeFromStore(ctx: AppContext): Promise<Knowledge> {
 }
 
 /** Open findings in id order, a page at a time. */
-async function* openFindings(ctx: AppContext, page = 2000): AsyncGenerator<FindingRecord> {
+async function* openFindings(db: Trx, page = 2000): AsyncGenerator<FindingRecord> {
   let after = '';
   for (;;) {
-    const rows = await ctx.store.db.selectFrom('findings').selectAll().where('status', '=', 'open').where('id', '>', after).orderBy('id').limit(page).execute();
+    const rows = await db.selectFrom('findings').selectAll().where('status', '=', 'open').where('id', '>', after).orderBy('id').limit(page).execute();
     if (rows.length === 0) return;
     for (const r of rows) yield findingFromRow(r);
     after = rows[rows.length - 1]?.id ?? after;
@@ -103,7 +103,7 @@ export interface TriageSummary {
   by_trigger: Record<string, number>;
   escalations: PresentedDecision[];
   decisions: PresentedDecision[] | null;
-  incidents: { incident: string; decision: string; finding: string; created: boolean }[];
+  incidents: { incident: string; decision: string; finding: string; created: boolean; handoff: string; resent: boolean }[];
 }
 
 export const triageStoredInput = z.object({ escalate: z.boolean().default(false), all: z.boolean().default(false) });
@@ -146,7 +146,7 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
     const summary: TriageSummary = { run, ruleset: ruleset.version, evaluated: 0, by_outcome: { escalate: 0, stay: 0 }, by_trigger: {}, escalations: [], decisions: p.all ? [] : null, incidents: [] };
     const escalated: { id: string; decision: Decision; input: EvaluationInput }[] = [];
     let batch: DecisionsTable[] = [];
-    for await (const finding of openFindings(ctx)) {
+    for await (const finding of openFindings(trx)) {
       const { input: ein, decision } = k.decide(finding, ruleset);
       summary.evaluated += 1;
       const id = `${run}/${String(summary.evaluated).padStart(7, '0')}`;
@@ -212,6 +212,19 @@ async function escalate(trx: Trx, ctx: AppContext, caller: Caller, decisionId: s
     created = true;
   }
   await trx.updateTable('decisions').set({ incident_id: incidentId }).where('id', '=', decisionId).execute();
+  if (linked) {
+    // Same finding, same facts as a decision already handed over: IR has this note; don't resend.
+    const current = await trx.selectFrom('decisions').select('input_hash').where('id', '=', decisionId).executeTakeFirstOrThrow();
+    const handed = await trx
+      .selectFrom('handoff_notes')
+      .innerJoin('decisions', 'decisions.id', 'handoff_notes.decision_id')
+      .select('handoff_notes.id')
+      .where('handoff_notes.incident_id', '=', incidentId)
+      .where('decisions.finding_id', '=', d.finding)
+      .where('decisions.input_hash', '=', current.input_hash)
+      .executeTakeFirst();
+    if (handed) return { incident: incidentId, decision: decisionId, finding: d.finding, created, handoff: handed.id, resent: false };
+  }
   const handoffId = await nextId(trx, 'HO');
   await trx.insertInto('handoff_notes').values({ id: handoffId, incident_id: incidentId, decision_id: decisionId, markdown: note.markdown, json: JSON.stringify(note.json), created_at: at }).execute();
   await audit(trx, ctx, caller, { action: 'handoff.created', entityType: 'handoff_note', entityId: handoffId, incidentId, state: { id: handoffId, incident: incidentId, decision: decisionId, note: note.json } });
@@ -260,7 +273,7 @@ async function escalate(trx: Trx, ctx: AppContext, caller: Caller, decisionId: s
     await trx.insertInto('remediation_history').values({ item_id: item.id, seq: 1, status: 'open', actor: caller.actor, at }).execute();
     await audit(trx, ctx, caller, { action: 'remediation.opened', entityType: 'remediation_item', entityId: item.id, incidentId, state: item });
   }
-  return { incident: incidentId, decision: decisionId, finding: d.finding, created };
+  return { incident: incidentId, decision: decisionId, finding: d.finding, created, handoff: handoffId, resent: true };
 }
 
 /** `closeloop why FINDING`: the latest stored decision with its facts and rule lines. */

@@ -1,0 +1,149 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importFile } from '../../src/app/importer.js';
+import { showIncident } from '../../src/app/incidents.js';
+import { explainFinding, handoffNotes, loadRuleset, triageStored } from '../../src/app/triage.js';
+import { verifyChain } from '../../src/audit/chain.js';
+import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
+import { corpusPath } from '../helpers/corpus.js';
+
+const vm = { actor: 'vm' };
+
+function writeInputs(): Record<string, string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'closeloop-flow-'));
+  const files = {
+    assets: path.join(dir, 'assets.csv'),
+    vulnerabilities: path.join(dir, 'vulns.ndjson'),
+    findings: path.join(dir, 'findings.json'),
+    signals: path.join(dir, 'signals.ndjson'),
+  };
+  writeFileSync(
+    files.assets,
+    [
+      'id,name,service,owner,business_critical,exposure,auth_required,privileged,regulated,telemetry,components',
+      'web-01,Web 1,shop,web-team,true,internet,false,false,pii,true,httpd@2.4.49',
+      'batch-07,Batch 7,reports,,false,internal,true,false,,true,',
+      'vault-01,Vault,identity,sec-team,true,internal,true,true,,false,',
+    ].join('\n'),
+  );
+  writeFileSync(
+    files.vulnerabilities,
+    [
+      { id: 'CVE-2021-41773', cvss: { version: '3.1', base_score: 7.5, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N' }, exploitation: 'active', public_poc: true },
+      { id: 'CVE-2099-1111', cvss: { version: '3.1', base_score: 9.8 }, exploitation: 'none' },
+      { id: 'CVE-2099-2222', cvss: { version: '3.1', base_score: 8.1 }, exploitation: 'poc', public_poc: true },
+    ]
+      .map((v) => JSON.stringify(v))
+      .join('\n'),
+  );
+  writeFileSync(
+    files.findings,
+    JSON.stringify([
+      { id: 'F-web', vulnerability: 'CVE-2021-41773', asset: 'web-01', component: 'httpd', version: '2.4.49' },
+      { id: 'F-batch', vulnerability: 'CVE-2099-1111', asset: 'batch-07', component: 'libx', version: '1.0' },
+      { id: 'F-vault', vulnerability: 'CVE-2099-2222', asset: 'vault-01', component: 'vaultd', version: '3', affected_version_known: false },
+    ]),
+  );
+  writeFileSync(files.signals, `${JSON.stringify({ id: 'S-1', time: '2026-11-27T23:10:00Z', asset: 'web-01', kind: 'exploit_attempt', vulnerability: 'CVE-2021-41773', source: 'waf', payload: '/cgi-bin/.%2e/.%2e/etc/passwd' })}\n`);
+  return files;
+}
+
+describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
+  let t: TestContext;
+  let files: Record<string, string>;
+  beforeEach(async () => {
+    t = await makeTestContext(engine, { label: 'flow' });
+    files = writeInputs();
+  });
+  afterEach(async () => t.cleanup());
+
+  async function importAll(): Promise<void> {
+    for (const kind of ['assets', 'vulnerabilities', 'signals', 'findings'] as const) {
+      const r = await importFile(t.ctx, vm, { kind, file: files[kind] ?? '' });
+      expect(r.created).toBeGreaterThan(0);
+    }
+    const kev = await importFile(t.ctx, vm, { kind: 'kev', file: corpusPath('kev/lodestone-mirror_2026.08.07/known_exploited_vulnerabilities.json') });
+    expect(kev.count).toBe(1662);
+  }
+
+  it('records a decision per open finding with ruleset version, input hash and the KEV/EPSS snapshot', async () => {
+    await importAll();
+    const ruleset = await loadRuleset();
+    const r = await triageStored(t.ctx, vm, { escalate: false }, ruleset);
+    expect(r.evaluated).toBe(3);
+    expect(r.by_outcome).toEqual({ escalate: 2, stay: 1 });
+    const esc = new Map(r.escalations.map((d) => [d.finding, d.triggers]));
+    // unvalidated and reachability unknown: no environment fit yet, so no dangerous_exposure (and so
+    // no regulated_impact), but the exploit attempt tied to the path escalates, and validation is urgent
+    expect(esc.get('F-web')).toEqual(['observed_exploitation']);
+    expect(r.escalations.find((d) => d.finding === 'F-web')?.flags).toContain('validate_urgently');
+    // vault: exploit pressure (public PoC) + business-critical + affected version unknown → scope_unknown
+    expect(esc.get('F-vault')).toContain('scope_unknown');
+    const why = await explainFinding(t.ctx, vm, 'F-web');
+    expect(why.ruleset).toBe(ruleset.version);
+    expect(why.input_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(why.snapshot).toMatchObject({ kev: { dateAdded: '2021-11-03' } });
+    expect(why.explanation.some((l) => l.rule === 'observed_exploitation' && l.holds)).toBe(true);
+    const batch = await explainFinding(t.ctx, vm, 'F-batch');
+    expect(batch.outcome).toBe('stay');
+    expect(batch.stay_reasons).toEqual(expect.arrayContaining(['high_score_only', 'unvalidated_scanner_finding']));
+    expect(r.incidents).toEqual([]);
+  });
+
+  it('escalates: opens an incident with the handoff note, queues it to ir_lead, keeps remediation open; a rerun links instead of duplicating', async () => {
+    await importAll();
+    const ruleset = await loadRuleset();
+    const first = await triageStored(t.ctx, vm, { escalate: true }, ruleset);
+    expect(first.incidents).toHaveLength(2);
+    expect(first.incidents.every((i) => i.created)).toBe(true);
+    const web = first.incidents.find((i) => i.finding === 'F-web');
+    expect(web).toBeDefined();
+    const incidentId = web?.incident ?? '';
+    const view = await showIncident(t.ctx, { actor: 'lead' }, incidentId);
+    expect(view.incident.severity).toBe('high');
+    expect(view.assets).toEqual(['web-01']);
+    expect(view.notifications.map((n) => [n.purpose, n.role, n.status])).toEqual([['handoff', 'ir_lead', 'queued']]);
+    expect(view.remediation).toHaveLength(1);
+    expect(view.remediation[0]).toMatchObject({ finding_id: 'F-web', status: 'open', owner_role: 'vuln_mgmt_owner', assignee: 'web-team' });
+    const notes = await handoffNotes(t.ctx, vm, incidentId);
+    expect(notes).toHaveLength(1);
+    const note = notes[0]?.note as Record<string, unknown>;
+    for (const field of ['triggers', 'advisory', 'affected_scope', 'evidence', 'current_action', 'decision_needed', 'known_uncertainty', 'requested_response', 'recommended_route']) {
+      expect(note).toHaveProperty(field);
+    }
+    expect(notes[0]?.markdown).toContain('IR escalation trigger');
+    expect(notes[0]?.markdown).toContain('S-1');
+
+    const again = await triageStored(t.ctx, vm, { escalate: true }, ruleset);
+    expect(again.incidents.every((i) => !i.created && !i.resent)).toBe(true);
+    expect(again.incidents.find((i) => i.finding === 'F-web')?.incident).toBe(incidentId);
+    const after = await showIncident(t.ctx, { actor: 'lead' }, incidentId);
+    expect(after.notifications).toHaveLength(1);
+    expect(after.remediation).toHaveLength(1);
+    expect((await verifyChain(t.ctx.store.db)).ok).toBe(true);
+  });
+
+  it('importing the same file twice changes nothing', async () => {
+    const first = await importFile(t.ctx, vm, { kind: 'findings', file: files.findings ?? '' });
+    expect(first).toMatchObject({ count: 3, created: 3 });
+    const events = (await verifyChain(t.ctx.store.db)).events;
+    const second = await importFile(t.ctx, vm, { kind: 'findings', file: files.findings ?? '' });
+    expect(second).toMatchObject({ count: 3, created: 0, updated: 0, unchanged: 3, duplicate_of: first.id });
+    expect((await verifyChain(t.ctx.store.db)).events).toBe(events);
+  });
+
+  it('a bad record anywhere in a file leaves nothing of that file stored and names file, record and field', async () => {
+    const bad = path.join(t.dir, 'bad.ndjson');
+    writeFileSync(bad, [JSON.stringify({ id: 'ok-1', vulnerability: 'CVE-1', asset: 'a' }), JSON.stringify({ id: 'bad', asset: 'a' })].join('\n'));
+    await expect(importFile(t.ctx, vm, { kind: 'findings', file: bad, format: 'native' })).rejects.toMatchObject({ code: 'CL_IMPORT_INVALID', message: expect.stringMatching(/bad\.ndjson.*record 2.*field vulnerability/) });
+    const rows = await t.ctx.store.db.selectFrom('findings').select('id').execute();
+    expect(rows).toEqual([]);
+  });
+
+  it('an auditor may not import or triage', async () => {
+    await expect(importFile(t.ctx, { actor: 'auditor' }, { kind: 'assets', file: files.assets ?? '' })).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
+    await expect(triageStored(t.ctx, { actor: 'auditor' }, {}, await loadRuleset())).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
+  });
+});
