@@ -5,19 +5,12 @@
  * ruleset edited without a version bump still changes it.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../canonical.js';
 import { statementsFor } from './advisory-match.js';
 import type { EvaluationInput } from './engine.js';
 import type { Ruleset } from './ruleset.js';
 
-/** JSON with object keys sorted at every level, so equal data always serialises equally. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
+export { canonicalJson };
 
 const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
