@@ -6,6 +6,7 @@ import type { Acknowledgment, Incident, Notification, Weakness } from '../store/
 import { audit, authorize, inTransaction, isoNow, nextCounter, nextId, rolesOf, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, loadIncident, requiredRoles } from './incidents.js';
 import { nonEmpty, parseInput } from './validate.js';
+import { enqueue } from '../delivery/outbox.js';
 
 
 export const addWeaknessInput = z
@@ -129,27 +130,15 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
       const routes = routesFor(ctx, role, inc.service);
       const { subject, body } = reportOutBody(inc, weaknesses, role);
       for (const route of routes) {
-        const n: Notification = {
-          id: await nextId(trx, 'NT'),
-          incident_id: inc.id,
+        const n = await enqueue(trx, ctx, caller, {
+          incident: inc.id,
           purpose: 'reportout',
           role,
-          channel: route.channel,
-          address: route.address,
+          route,
           subject,
           body,
-          idempotency_key: `reportout:${inc.id}:r${revision}:${role}:${route.channel}:${route.address}`,
-          status: 'queued',
-          attempts: 0,
-          next_attempt_at: at,
-          message_id: null,
-          last_error: null,
-          created_at: at,
-          sent_at: null,
-          delivered_at: null,
-        };
-        await trx.insertInto('notifications').values(n).execute();
-        await audit(trx, ctx, caller, { action: 'notification.queued', entityType: 'notification', entityId: n.id, incidentId: inc.id, state: n });
+          idempotencyKey: `reportout:${inc.id}:r${revision}:${role}:${route.channel}:${route.address}`,
+        });
         created.push(n);
       }
     }

@@ -18,6 +18,7 @@ import type { DecisionsTable } from '../store/schema.js';
 import { audit, authorize, inTransaction, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
 import { createIncident } from './incidents.js';
 import { Knowledge, presentDecision, type PresentedDecision } from './knowledge.js';
+import { enqueue } from '../delivery/outbox.js';
 
 /** Loads the ruleset from a file, or the shipped default. */
 export async function loadRuleset(file?: string): Promise<Ruleset> {
@@ -229,27 +230,15 @@ async function escalate(trx: Trx, ctx: AppContext, caller: Caller, decisionId: s
   await trx.insertInto('handoff_notes').values({ id: handoffId, incident_id: incidentId, decision_id: decisionId, markdown: note.markdown, json: JSON.stringify(note.json), created_at: at }).execute();
   await audit(trx, ctx, caller, { action: 'handoff.created', entityType: 'handoff_note', entityId: handoffId, incidentId, state: { id: handoffId, incident: incidentId, decision: decisionId, note: note.json } });
   for (const route of ctx.config.routing.roles.ir_lead ?? []) {
-    const n = {
-      id: await nextId(trx, 'NT'),
-      incident_id: incidentId,
+    await enqueue(trx, ctx, caller, {
+      incident: incidentId,
       purpose: 'handoff',
       role: 'ir_lead',
-      channel: route.channel,
-      address: route.address,
+      route,
       subject: `[closeloop] ${incidentId} IR escalation: ${d.vulnerability} on ${d.asset} (${d.triggers.join(', ')})`,
       body: note.markdown,
-      idempotency_key: `handoff:${handoffId}:ir_lead:${route.channel}:${route.address}`,
-      status: 'queued',
-      attempts: 0,
-      next_attempt_at: at,
-      message_id: null,
-      last_error: null,
-      created_at: at,
-      sent_at: null,
-      delivered_at: null,
-    };
-    await trx.insertInto('notifications').values(n).execute();
-    await audit(trx, ctx, caller, { action: 'notification.queued', entityType: 'notification', entityId: n.id, incidentId, state: n });
+      idempotencyKey: `handoff:${handoffId}:ir_lead:${route.channel}:${route.address}`,
+    });
   }
   const openItem = await trx.selectFrom('remediation_items').select('id').where('finding_id', '=', d.finding).where('status', 'in', ['open', 'in_progress']).executeTakeFirst();
   if (!openItem) {
