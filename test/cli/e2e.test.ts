@@ -257,6 +257,31 @@ describe.each(engines)('CLI end to end on $name', ({ name, url }) => {
     expect(u.stderr).toContain('not in the people directory');
   });
 
+  it('audit verify exits 1 naming the first bad sequence number after a direct edit of the database', { timeout: 60_000 }, async () => {
+    const ok = cli(['audit', 'verify'], 'auditor');
+    expect(ok.code).toBe(0);
+    const tamper = 'UPDATE audit_events SET actor = \'mallory\' WHERE seq = 5';
+    if (name === 'postgres') {
+      const schema = new URL(db).searchParams.get('schema');
+      const c = new pg.Client({ connectionString: PG });
+      await c.connect();
+      await c.query(`SET search_path TO "${schema}"`);
+      await c.query(tamper);
+      await c.end();
+    } else {
+      const { default: Database } = await import('better-sqlite3');
+      const handle = new Database(db);
+      handle.exec(tamper);
+      handle.close();
+    }
+    const broken = cli(['audit', 'verify'], 'auditor');
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('BROKEN at seq 5');
+    const json = cli(['audit', 'verify', '--json'], 'auditor');
+    expect(json.code).toBe(1);
+    expect(json.json()).toMatchObject({ ok: false, firstBad: 5 });
+  });
+
   it('prints help that teaches, for the program and each command', () => {
     const h = cli(['--help']);
     expect(h.code).toBe(0);
