@@ -18,6 +18,7 @@ import {
 import type { FindingsTable } from '../store/schema.js';
 import { audit, authorize, inTransaction, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
 import { nonEmpty, parseInput } from './validate.js';
+import { applyNotAffected } from './advisory-apply.js';
 
 export const importInput = z.object({ kind: z.enum(IMPORT_KINDS), file: nonEmpty('file'), format: nonEmpty('format').optional() });
 
@@ -38,6 +39,8 @@ export interface ImportResult {
   /** Targets and advisory facts a scanner report carried along. */
   assets_created: number;
   vulnerabilities_created: number;
+  /** Advisories: stored findings a `not_affected` statement set to validation `not_affected`. */
+  findings_not_affected: number;
   /** Set when the same file (same SHA-256) was imported before: nothing was written. */
   duplicate_of: string | null;
   errors: { record: string | number | null; field: string | null; message: string }[];
@@ -84,6 +87,8 @@ const comparable = (r: FindingsTable) => JSON.stringify({ ...r, id: '', first_se
  */
 class ImportWriter {
   readonly scanKeys = new Set<string>();
+  /** Advisory statements of this file, applied to stored findings once the file is read. */
+  readonly statements: AdvisoryStatement[] = [];
   private findings: { record: FindingRecord; scanKey: string | null }[] = [];
 
   constructor(
@@ -110,6 +115,7 @@ class ImportWriter {
       case 'signal':
         return this.upsertSignal(item.record);
       case 'advisory':
+        this.statements.push(item.record);
         return this.insertAdvisory(item.record);
       case 'kev':
         return this.patchVulnerability(item.record.cve, { kev_date_added: item.record.dateAdded, kev_due_date: item.record.dueDate, kev_ransomware: item.record.knownRansomwareCampaignUse ? 1 : 0 });
@@ -260,6 +266,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
     resolved: 0,
     assets_created: 0,
     vulnerabilities_created: 0,
+    findings_not_affected: 0,
     duplicate_of: null,
     errors: [],
   };
@@ -282,6 +289,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
     }
     await writer.flushFindings();
     if (p.kind === 'findings') await writer.resolveMissing();
+    if (p.kind === 'advisories') result.findings_not_affected = await applyNotAffected(trx, writer.statements);
     const counts = { ...result, errors: undefined };
     await trx.insertInto('imports').values({ id: result.id, kind: p.kind, format, file: p.file, sha256, counts: JSON.stringify(counts), actor: caller.actor, at }).execute();
     await audit(trx, ctx, caller, { action: `import.${p.kind}`, entityType: 'import', entityId: result.id, incidentId: null, state: counts });
@@ -300,6 +308,7 @@ export function presentImport(r: ImportResult): Record<string, unknown> {
     created: r.created,
     updated: r.updated,
     unchanged: r.unchanged,
+    ...(r.kind === 'advisories' ? { findings_not_affected: r.findings_not_affected } : {}),
     ...(r.kind === 'findings' ? { resolved: r.resolved, assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created } : {}),
     duplicate_of: r.duplicate_of,
     errors: r.errors,
