@@ -142,6 +142,32 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
     expect(rows).toEqual([]);
   });
 
+  it('an OpenVEX not_affected statement sets validation of covered stored findings and keeps the justification', async () => {
+    await importFile(t.ctx, vm, { kind: 'findings', file: files.findings ?? '' });
+    const vex = path.join(t.dir, 'vex.json');
+    writeFileSync(
+      vex,
+      JSON.stringify({
+        '@context': 'https://openvex.dev/ns/v0.2.0',
+        '@id': 'https://example.com/vex/2',
+        author: 'Apache',
+        timestamp: '2026-11-01T00:00:00Z',
+        version: 1,
+        statements: [
+          { vulnerability: { name: 'CVE-2021-41773' }, products: [{ '@id': 'pkg:generic/httpd@2.4.49' }], status: 'not_affected', justification: 'vulnerable_code_not_present' },
+          { vulnerability: { name: 'CVE-2099-1111' }, products: [{ '@id': 'pkg:generic/other@1' }], status: 'not_affected', justification: 'component_not_present' },
+        ],
+      }),
+    );
+    const r = await importFile(t.ctx, vm, { kind: 'advisories', file: vex });
+    expect(r).toMatchObject({ format: 'openvex', count: 2, findings_not_affected: 1 });
+    const rows = await t.ctx.store.db.selectFrom('findings').select(['id', 'validation', 'extra']).orderBy('id').execute();
+    const web = rows.find((f) => f.id === 'F-web');
+    expect(web?.validation).toBe('not_affected');
+    expect(JSON.parse(web?.extra ?? '{}')).toMatchObject({ vex: { justification: 'vulnerable_code_not_present' } });
+    expect(rows.find((f) => f.id === 'F-batch')?.validation).toBe('unvalidated');
+  });
+
   it('an auditor may not import or triage', async () => {
     await expect(importFile(t.ctx, { actor: 'auditor' }, { kind: 'assets', file: files.assets ?? '' })).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
     await expect(triageStored(t.ctx, { actor: 'auditor' }, {}, await loadRuleset())).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
