@@ -1,0 +1,472 @@
+/**
+ * What every finding importer shares: the asset id scheme, the fingerprint, record builders with
+ * FORMATS.md defaults, severity/CWE/id normalisation, and a bounded buffer for reports whose
+ * header comes after their body.
+ *
+ * ## Asset ids (the targets a scanner report names)
+ *
+ * | id                                   | for                                                        |
+ * |--------------------------------------|------------------------------------------------------------|
+ * | `image:<registry/repository>`        | a container image; the tag and digest are dropped so that a |
+ * |                                      | re-scan of the next build is the same asset (the full       |
+ * |                                      | reference is kept as the asset name)                        |
+ * | `host:<hostname>`                    | a host or VM                                               |
+ * | `repo:<name or URL>`                 | a source repository, project or scanned directory          |
+ * | `manifest:<path>`                    | a lockfile/manifest scanned on its own (osv-scanner, …)    |
+ * | `k8s:<cluster>/<namespace>/<kind>/<name>` | a Kubernetes workload (trivy k8s)                    |
+ * | `package:<purl without version>`     | a software package that is the subject of an SBOM          |
+ * | `report:<file name>`                 | fallback when the report does not name its target          |
+ *
+ * A finding's `scanKey` is `<scanner>|<asset id>`: a later import of the same scanner on the same
+ * asset replaces the earlier one (findings it no longer lists are resolved).
+ *
+ * ## Vulnerability ids
+ *
+ * Findings are keyed by CVE whenever the scanner gives one (as its id or as an alias), because
+ * KEV, EPSS and most VEX statements are keyed by CVE; the scanner's own id (GHSA, PYSEC, vendor)
+ * goes into `aliases`. Ids that only mean something inside one tool (SARIF rule ids, Trivy
+ * misconfiguration and secret rules) are written `<tool>:<id>`.
+ */
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Cvss, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
+import { ImportError } from '../../errors.js';
+import { formatJsonPath, readNdjson } from '../stream/json-stream.js';
+import type { AssetRef, ImportItem, ParseContext } from '../types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Reading untyped JSON
+
+export type Json = Record<string, unknown>;
+
+/** A JSON object (not an array, not null). */
+export function isRecord(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A non-empty string field, else null. Numbers are accepted and written as strings. */
+export function str(o: unknown, key: string): string | null {
+  if (!isRecord(o)) return null;
+  const v = o[key];
+  if (typeof v === 'string') return v === '' ? null : v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return null;
+}
+
+/** A finite number field (numeric strings accepted), else null. */
+export function num(o: unknown, key: string): number | null {
+  if (!isRecord(o)) return null;
+  const v = o[key];
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return null;
+}
+
+/** An array field, else an empty array (so a wrong type reads as "nothing there"). */
+export function arr(o: unknown, key: string): unknown[] {
+  if (!isRecord(o)) return [];
+  const v = o[key];
+  return Array.isArray(v) ? v : [];
+}
+
+/** An object field, else null. */
+export function rec(o: unknown, key: string): Json | null {
+  if (!isRecord(o)) return null;
+  const v = o[key];
+  return isRecord(v) ? v : null;
+}
+
+/** The strings of an array field (other members skipped). */
+export function strings(o: unknown, key: string): string[] {
+  return arr(o, key).filter((x): x is string => typeof x === 'string' && x !== '');
+}
+
+/**
+ * Requires a matched element to be an object, so a report with the right shape but wrong types
+ * fails with an ImportError naming the file and the JSON path (never a TypeError later on).
+ */
+export function requireRecord(v: unknown, ctx: ParseContext, path: readonly (string | number)[]): Json {
+  if (isRecord(v)) return v;
+  const got = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+  throw new ImportError(ctx.file, formatJsonPath(path), null, `expected a JSON object, got ${got}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Asset ids
+
+/** `registry:5000/ns/app:1.2@sha256:…` → `registry:5000/ns/app` (tag and digest dropped). */
+export function imageRepository(ref: string): string {
+  let r = ref.trim();
+  const at = r.indexOf('@');
+  if (at >= 0) r = r.slice(0, at);
+  const slash = r.lastIndexOf('/');
+  const colon = r.lastIndexOf(':');
+  if (colon > slash) r = r.slice(0, colon);
+  return r;
+}
+
+/** Trivy writes image targets as `<ref> (<os> <version>)`; this strips the OS suffix. */
+export function stripOsSuffix(target: string): string {
+  return target.replace(/\s+\([^()]*\)\s*$/, '');
+}
+
+export const imageAsset = (ref: string): AssetRef => ({
+  id: `image:${imageRepository(stripOsSuffix(ref))}`,
+  name: stripOsSuffix(ref),
+  components: [],
+  target_type: 'container_image',
+});
+
+export const repoAsset = (name: string): AssetRef => ({ id: `repo:${name}`, name, components: [], target_type: 'repository' });
+export const hostAsset = (name: string): AssetRef => ({ id: `host:${name}`, name, components: [], target_type: 'host' });
+export const manifestAsset = (path: string): AssetRef => ({ id: `manifest:${path}`, name: path, components: [], target_type: 'manifest' });
+
+/** The fallback when a report names no target: the report file itself. */
+export const reportAsset = (ctx: ParseContext): AssetRef => {
+  const name = basename(ctx.file);
+  return { id: `report:${name}`, name, components: [], target_type: 'report' };
+};
+
+/** `pkg:npm/%40scope/name@1.2?x=y#sub` → `pkg:npm/%40scope/name` (no version, qualifiers, subpath). */
+export function purlWithoutVersion(purl: string): string {
+  let p = purl;
+  for (const sep of ['#', '?']) {
+    const i = p.indexOf(sep);
+    if (i >= 0) p = p.slice(0, i);
+  }
+  const slash = p.lastIndexOf('/');
+  const at = p.indexOf('@', slash >= 0 ? slash : 0);
+  return at >= 0 ? p.slice(0, at) : p;
+}
+
+/** `<scanner>|<asset id>`: the unit a later scan of the same target replaces. */
+export const scanKeyFor = (scanner: string, assetId: string): string => `${scanner}|${assetId}`;
+
+// ---------------------------------------------------------------------------------------------
+// Normalisation
+
+const SEVERITY_WORDS: Record<string, FindingSeverity> = {
+  critical: 'critical',
+  high: 'high',
+  important: 'high',
+  medium: 'medium',
+  moderate: 'medium',
+  low: 'low',
+  info: 'info',
+  informational: 'info',
+  negligible: 'info',
+  none: 'info',
+  unknown: 'info',
+};
+
+/** A scanner's severity word (any case) → closeloop severity; null for anything else. */
+export function severityWord(word: string | null | undefined): FindingSeverity | null {
+  if (word === null || word === undefined) return null;
+  return SEVERITY_WORDS[word.trim().toLowerCase()] ?? null;
+}
+
+/** 79, "79", "CWE-79", "cwe-79: Improper …" → "CWE-79"; anything else → null. */
+export function cweId(v: unknown): string | null {
+  if (typeof v === 'number' && Number.isInteger(v) && v > 0) return `CWE-${v}`;
+  if (typeof v !== 'string') return null;
+  const m = /^\s*(?:CWE-)?(\d+)\b/i.exec(v);
+  if (m === null || m[1] === undefined) return null;
+  const n = Number(m[1]);
+  return n > 0 ? `CWE-${n}` : null;
+}
+
+/** Every distinct CWE id found in a list of values, in order. */
+export function cweIds(values: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    const id = cweId(v);
+    if (id !== null && !out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
+const CVE = /^CVE-(\d{4})-(\d{4,})$/i;
+
+/** True for `CVE-YYYY-NNNN…` (any case). */
+export function isCve(id: string): boolean {
+  return CVE.test(id.trim());
+}
+
+/** Orders CVE ids by year then number (so the choice does not depend on alias order). */
+function cveOrder(a: string, b: string): number {
+  const ma = CVE.exec(a);
+  const mb = CVE.exec(b);
+  const ya = Number(ma?.[1] ?? 0);
+  const yb = Number(mb?.[1] ?? 0);
+  return ya !== yb ? ya - yb : Number(ma?.[2] ?? 0) - Number(mb?.[2] ?? 0);
+}
+
+/**
+ * The id a finding is keyed by, and its aliases: the tool's id when it is a CVE, else the lowest
+ * CVE among the aliases, else the tool's id. All other ids (the tool's included) become aliases.
+ */
+export function primaryId(toolId: string, aliases: readonly string[]): { id: string; aliases: string[] } {
+  const tool = toolId.trim();
+  const all = [tool, ...aliases.map((a) => a.trim())].filter((a) => a !== '');
+  let id = tool;
+  if (!isCve(tool)) {
+    const cves = all.filter(isCve).sort(cveOrder);
+    if (cves[0] !== undefined) id = cves[0];
+  }
+  id = isCve(id) ? id.toUpperCase() : id;
+  const rest: string[] = [];
+  for (const a of all) {
+    const norm = isCve(a) ? a.toUpperCase() : a;
+    if (norm !== id && !rest.includes(norm)) rest.push(norm);
+  }
+  return { id, aliases: rest };
+}
+
+/** A tool-local rule id, written `<tool>:<id>` so it cannot collide with another tool's. */
+export function toolRuleId(tool: string, id: string): string {
+  return `${tool}:${id}`;
+}
+
+/** Lower-case slug of a tool name: `Shell Script Analysis` → `shell-script-analysis`. */
+export function toolSlug(name: string): string {
+  const s = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return s === '' ? 'unknown' : s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+/** sha256 hex of the identifying parts, JSON-encoded so no separator can be ambiguous. */
+export function fingerprintOf(parts: {
+  scanner: string;
+  asset: string;
+  vulnerability: string;
+  component: string | null;
+  version: string | null;
+  location: string | null;
+}): string {
+  const text = JSON.stringify([parts.scanner, parts.asset, parts.vulnerability, parts.component, parts.version, parts.location]);
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export interface FindingInput {
+  scanner: string;
+  asset: string;
+  vulnerability: string;
+  aliases?: string[];
+  component?: string | null;
+  version?: string | null;
+  /** What distinguishes two findings of the same vulnerability/component on one asset. */
+  location?: string | null;
+  title?: string | null;
+  severity?: FindingSeverity | null;
+  cwe?: string[];
+  file_path?: string | null;
+  line?: number | null;
+  fixed_version?: string | null;
+  validation?: Validation;
+  extra?: Record<string, unknown>;
+}
+
+/** A FindingRecord with FORMATS.md defaults; its id is its fingerprint. */
+export function makeFinding(f: FindingInput): FindingRecord {
+  const component = f.component ?? null;
+  const version = f.version ?? null;
+  const fingerprint = fingerprintOf({
+    scanner: f.scanner,
+    asset: f.asset,
+    vulnerability: f.vulnerability,
+    component,
+    version,
+    location: f.location ?? null,
+  });
+  return {
+    id: fingerprint,
+    fingerprint,
+    vulnerability: f.vulnerability,
+    asset: f.asset,
+    component,
+    version,
+    source: f.scanner,
+    validation: f.validation ?? 'unvalidated',
+    reachability: 'unknown',
+    affected_version_known: true,
+    vendor_scope_known: true,
+    containment_needed: false,
+    title: f.title ?? null,
+    severity: f.severity ?? null,
+    cwe: f.cwe ?? [],
+    file_path: f.file_path ?? null,
+    line: f.line ?? null,
+    fixed_version: f.fixed_version ?? null,
+    aliases: f.aliases ?? [],
+    extra: f.extra ?? {},
+  };
+}
+
+/**
+ * Two records of the same finding (same fingerprint) made one: the earlier one's known fields win,
+ * gaps are filled from the later one, aliases and CWEs are united. Used when a report lists one
+ * vulnerability twice (once per database), so the record the store keeps is the fuller one.
+ */
+export function mergeFindings(first: FindingRecord, later: FindingRecord): FindingRecord {
+  const union = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])];
+  return {
+    ...first,
+    title: first.title ?? later.title,
+    severity: first.severity ?? later.severity,
+    file_path: first.file_path ?? later.file_path,
+    line: first.line ?? later.line,
+    fixed_version: first.fixed_version ?? later.fixed_version,
+    cwe: union(first.cwe, later.cwe),
+    aliases: union(first.aliases, later.aliases).filter((a) => a !== first.vulnerability),
+    extra: { ...later.extra, ...first.extra },
+  };
+}
+
+export interface VulnerabilityInput {
+  id: string;
+  cvss?: Cvss | null;
+  fix_available?: boolean | null;
+  title?: string | null;
+  references?: string[];
+  extra?: Record<string, unknown>;
+}
+
+export function makeVulnerability(v: VulnerabilityInput): VulnerabilityRecord {
+  return {
+    id: v.id,
+    cvss: v.cvss ?? null,
+    exploitation: 'none',
+    public_poc: false,
+    vendor_advisory: false,
+    fix_available: v.fix_available ?? null,
+    kev: null,
+    epss: null,
+    title: v.title ?? null,
+    references: [...new Set(v.references ?? [])],
+    extra: v.extra ?? {},
+  };
+}
+
+/**
+ * Emits each asset ref and each vulnerability once per import (memory: one id per distinct asset
+ * and vulnerability, never per finding), and findings with their scan key.
+ */
+export class Emitter {
+  private readonly assets = new Set<string>();
+  private readonly vulns = new Set<string>();
+
+  constructor(readonly scanner: string) {}
+
+  asset(out: ImportItem[], ref: AssetRef): void {
+    if (this.assets.has(ref.id)) return;
+    this.assets.add(ref.id);
+    out.push({ kind: 'asset_ref', record: ref });
+  }
+
+  /** Emits the vulnerability `id` the first time it is seen; `build` runs only then. */
+  vulnerability(out: ImportItem[], id: string, build: () => VulnerabilityRecord): void {
+    if (this.vulns.has(id)) return;
+    this.vulns.add(id);
+    out.push({ kind: 'vulnerability', record: build() });
+  }
+
+  finding(out: ImportItem[], f: FindingRecord, scanKeyScanner = this.scanner): void {
+    out.push({ kind: 'finding', record: f, scanKey: scanKeyFor(scanKeyScanner, f.asset) });
+  }
+}
+
+/**
+ * Compares two version strings loosely: split on punctuation, numeric parts as numbers, other
+ * parts as text. Good enough to pick the OSV range that holds an installed version; not a
+ * substitute for each ecosystem's own ordering.
+ */
+export function compareLoose(a: string, b: string): number {
+  const pa = a.split(/[^0-9A-Za-z]+/).filter((x) => x !== '');
+  const pb = b.split(/[^0-9A-Za-z]+/).filter((x) => x !== '');
+  const n = Math.max(pa.length, pb.length);
+  for (let i = 0; i < n; i++) {
+    const x = pa[i];
+    const y = pb[i];
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    const nx = /^\d+$/.test(x) ? Number(x) : NaN;
+    const ny = /^\d+$/.test(y) ? Number(y) : NaN;
+    if (!Number.isNaN(nx) && !Number.isNaN(ny)) {
+      if (nx !== ny) return nx - ny;
+    } else if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deferred items: a bounded buffer that spills to a temporary NDJSON file
+
+/**
+ * Holds values until the report's header (its target) is known, e.g. Grype writes `matches`
+ * before `source`. Keeps up to `memoryLimit` values in memory, then spills to a temporary file,
+ * so memory stays bounded whatever the report's size. `drain()` replays in order and cleans up.
+ */
+export class DeferredQueue {
+  private mem: unknown[] = [];
+  private dir: string | null = null;
+  private file: string | null = null;
+  private out: WriteStream | null = null;
+  private count = 0;
+
+  constructor(private readonly memoryLimit = 2000) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  async push(value: unknown): Promise<void> {
+    this.count++;
+    if (this.out === null && this.mem.length < this.memoryLimit) {
+      this.mem.push(value);
+      return;
+    }
+    if (this.out === null) {
+      this.dir = await mkdtemp(join(tmpdir(), 'closeloop-deferred-'));
+      this.file = join(this.dir, 'items.ndjson');
+      this.out = createWriteStream(this.file);
+    }
+    if (!this.out.write(`${JSON.stringify(value)}\n`)) await once(this.out, 'drain');
+  }
+
+  async *drain(): AsyncGenerator<unknown> {
+    try {
+      const mem = this.mem;
+      this.mem = [];
+      for (const v of mem) yield v;
+      if (this.out !== null && this.file !== null) {
+        const out = this.out;
+        this.out = null;
+        out.end();
+        await once(out, 'finish');
+        for await (const { value } of readNdjson(createReadStream(this.file), { file: this.file })) yield value;
+      }
+    } finally {
+      await this.dispose();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.mem = [];
+    if (this.out !== null) {
+      this.out.destroy();
+      this.out = null;
+    }
+    if (this.dir !== null) {
+      const dir = this.dir;
+      this.dir = null;
+      this.file = null;
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}

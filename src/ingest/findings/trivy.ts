@@ -1,0 +1,348 @@
+/**
+ * Trivy JSON (`trivy image|fs|repo|k8s -f json`), streamed.
+ *
+ * Layouts: current (`SchemaVersion: 2`, `Results[]`), legacy (a top-level array of results, or
+ * `null` for "nothing found"), and the `trivy k8s` report (`ClusterName`, with `Vulnerabilities[]`,
+ * `Misconfigurations[]` and `Resources[]` per workload, each holding `Results[]`).
+ *
+ * What counts as a finding (DefectDojo's counts agree for vulnerabilities, misconfigurations and
+ * secrets):
+ * - every `Vulnerabilities[]` entry: vulnerability = the CVE (or Trivy's id), component/version =
+ *   the package, location = `PkgPath` or the target (lockfile / OS);
+ * - every failed `Misconfigurations[]` entry (Status `PASS`/`EXCEPTION` are not weaknesses):
+ *   vulnerability = `AVDID` or `trivy:<ID>`, located at the target and cause lines;
+ * - every `Secrets[]` entry: vulnerability = `trivy:<RuleID>`, located at target and line;
+ * - `Licenses[]` entries are NOT findings: a license is a compliance fact, not a vulnerability
+ *   (DefectDojo imports them; closeloop does not).
+ *
+ * Severity is Trivy's own `Severity` (the vendor severity Trivy selected; `UNKNOWN` → info). The
+ * CVSS kept on the vulnerability is the one of Trivy's `SeveritySource`, else nvd, ghsa, redhat,
+ * bitnami, else the first given; within a source the highest CVSS version.
+ *
+ * Asset: the artifact (`image:`, `repo:` for filesystem/repository scans, `host:` for VMs,
+ * `manifest:` for SBOM scans); the
+ * Kubernetes workload (`k8s:<cluster>/<ns>/<kind>/<name>`) for k8s reports; for legacy reports
+ * (no artifact name) the target itself. The target (OS or lockfile) is the finding's file_path.
+ * Relies on Trivy writing `ArtifactName`/`ClusterName` before `Results` (it always does); a
+ * report without them falls back to per-target assets.
+ */
+import type { Cvss, FindingSeverity, Validation } from '../../domain/records.js';
+import { streamJson, type JsonMatch, type PathPattern } from '../stream/json-stream.js';
+import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
+import { bestCvss, cvssOf } from './cvss.js';
+import {
+  Emitter,
+  arr,
+  cweIds,
+  hostAsset,
+  imageAsset,
+  makeFinding,
+  makeVulnerability,
+  manifestAsset,
+  num,
+  primaryId,
+  rec,
+  repoAsset,
+  requireRecord,
+  severityWord,
+  str,
+  strings,
+  toolRuleId,
+  type Json,
+} from './common.js';
+
+const SCANNER = 'trivy';
+const CVSS_SOURCES = ['nvd', 'ghsa', 'redhat', 'bitnami'];
+const K8S_SECTIONS = new Set(['Vulnerabilities', 'Misconfigurations', 'Resources']);
+
+type Field = 'Target' | 'Class' | 'Type' | 'Vulnerabilities' | 'Misconfigurations' | 'Secrets';
+const RESULT_FIELDS: Field[] = ['Target', 'Class', 'Type', 'Vulnerabilities', 'Misconfigurations', 'Secrets'];
+const isList = (f: Field): boolean => f === 'Vulnerabilities' || f === 'Misconfigurations' || f === 'Secrets';
+
+const HEADER = ['SchemaVersion', 'ArtifactName', 'ArtifactType', 'ClusterName'] as const;
+
+interface PatternInfo {
+  layout: 'header' | 'v2' | 'legacy' | 'k8s' | 'workload';
+  field: string;
+}
+
+const PATTERNS: PathPattern[] = [];
+const INFO: PatternInfo[] = [];
+function addPattern(p: PathPattern, info: PatternInfo): void {
+  PATTERNS.push(p);
+  INFO.push(info);
+}
+for (const h of HEADER) addPattern([h], { layout: 'header', field: h });
+for (const f of RESULT_FIELDS) addPattern(isList(f) ? ['Results', '*', f, '*'] : ['Results', '*', f], { layout: 'v2', field: f });
+for (const f of RESULT_FIELDS) addPattern(isList(f) ? ['*', f, '*'] : ['*', f], { layout: 'legacy', field: f });
+for (const f of ['Namespace', 'Kind', 'Name']) addPattern(['*', '*', f], { layout: 'workload', field: f });
+for (const f of RESULT_FIELDS) {
+  addPattern(isList(f) ? ['*', '*', 'Results', '*', f, '*'] : ['*', '*', 'Results', '*', f], { layout: 'k8s', field: f });
+}
+
+interface ResultState {
+  key: string;
+  target: string | null;
+  cls: string | null;
+  type: string | null;
+}
+
+interface Workload {
+  key: string;
+  namespace: string | null;
+  kind: string | null;
+  name: string | null;
+}
+
+/** Trivy's CVSS map → the CVSS of the preferred source. */
+function pickCvss(v: Json): Cvss | null {
+  const map = rec(v, 'CVSS');
+  if (map === null) return null;
+  const source = str(v, 'SeveritySource');
+  const order = [...(source === null ? [] : [source]), ...CVSS_SOURCES, ...Object.keys(map)];
+  for (const s of order) {
+    const entry = rec(map, s);
+    if (entry === null) continue;
+    const c = bestCvss([
+      cvssOf(str(entry, 'V40Vector'), num(entry, 'V40Score'), '4.0'),
+      cvssOf(str(entry, 'V3Vector'), num(entry, 'V3Score')),
+      cvssOf(str(entry, 'V2Vector'), num(entry, 'V2Score'), '2.0'),
+    ]);
+    if (c !== null) return c;
+  }
+  return null;
+}
+
+const UNFIXED = new Set(['affected', 'will_not_fix', 'fix_deferred', 'end_of_life']);
+
+class TrivyReader {
+  readonly emit = new Emitter(SCANNER);
+  private header: Record<string, string | number | null> = {};
+  private result: ResultState = { key: '', target: null, cls: null, type: null };
+  private workload: Workload = { key: '', namespace: null, kind: null, name: null };
+
+  constructor(private readonly ctx: ParseContext) {}
+
+  handle(m: JsonMatch, out: ImportItem[]): void {
+    const info = INFO[m.pattern];
+    if (info === undefined) return;
+    const p = m.path;
+    switch (info.layout) {
+      case 'header':
+        if (typeof m.value === 'string' || typeof m.value === 'number') this.header[info.field] = m.value;
+        return;
+      case 'workload':
+        if (typeof p[0] !== 'string' || !K8S_SECTIONS.has(p[0])) return;
+        this.enterWorkload(`${p[0]}/${String(p[1])}`);
+        if (info.field === 'Namespace') this.workload.namespace = typeof m.value === 'string' ? m.value : null;
+        if (info.field === 'Kind') this.workload.kind = typeof m.value === 'string' ? m.value : null;
+        if (info.field === 'Name') this.workload.name = typeof m.value === 'string' ? m.value : null;
+        return;
+      case 'v2':
+        this.field(`v2/${String(p[1])}`, info.field, m, out);
+        return;
+      case 'legacy':
+        if (typeof p[0] !== 'number') return;
+        this.field(`legacy/${p[0]}`, info.field, m, out);
+        return;
+      case 'k8s':
+        if (typeof p[0] !== 'string' || !K8S_SECTIONS.has(p[0])) return;
+        this.enterWorkload(`${p[0]}/${String(p[1])}`);
+        this.field(`k8s/${p[0]}/${String(p[1])}/${String(p[3])}`, info.field, m, out);
+        return;
+    }
+  }
+
+  private enterWorkload(key: string): void {
+    if (this.workload.key !== key) this.workload = { key, namespace: null, kind: null, name: null };
+  }
+
+  private field(key: string, field: string, m: JsonMatch, out: ImportItem[]): void {
+    if (this.result.key !== key) this.result = { key, target: null, cls: null, type: null };
+    const text = typeof m.value === 'string' ? m.value : null;
+    if (field === 'Target') {
+      this.result.target = text;
+      // Every target the report names is an asset (even one without findings: it was scanned).
+      this.emit.asset(out, this.asset());
+    }
+    else if (field === 'Class') this.result.cls = text;
+    else if (field === 'Type') this.result.type = text;
+    else if (field === 'Vulnerabilities') this.vulnerability(requireRecord(m.value, this.ctx, m.path), out);
+    else if (field === 'Misconfigurations') this.misconfiguration(requireRecord(m.value, this.ctx, m.path), out);
+    else if (field === 'Secrets') this.secret(requireRecord(m.value, this.ctx, m.path), out);
+  }
+
+  /** The asset the current result belongs to (see the module comment). */
+  private asset(): AssetRef {
+    const target = this.result.target ?? 'unknown-target';
+    if (this.result.key.startsWith('k8s/')) {
+      const cluster = typeof this.header.ClusterName === 'string' ? this.header.ClusterName : 'cluster';
+      const w = this.workload;
+      const parts = [w.namespace ?? '-', w.kind ?? '-', w.name ?? '-'];
+      return {
+        id: `k8s:${cluster}/${parts.join('/')}`,
+        name: parts.filter((x) => x !== '-').join(' / '),
+        components: [],
+        target_type: 'kubernetes_workload',
+      };
+    }
+    const name = typeof this.header.ArtifactName === 'string' && this.header.ArtifactName !== '' ? this.header.ArtifactName : null;
+    if (this.result.key.startsWith('v2/') && name !== null) {
+      const type = this.header.ArtifactType;
+      if (type === 'container_image') return imageAsset(name);
+      if (type === 'vm') return hostAsset(name);
+      if (type === 'cyclonedx' || type === 'spdx') return manifestAsset(name);
+      return repoAsset(name);
+    }
+    // Legacy reports (or a v2 report without ArtifactName) name only their targets.
+    return /\s\([^()]+\)\s*$/.test(target) ? imageAsset(target) : manifestAsset(target);
+  }
+
+  private vulnerability(v: Json, out: ImportItem[]): void {
+    const rawId = str(v, 'VulnerabilityID');
+    if (rawId === null) return;
+    const asset = this.asset();
+    const ids = primaryId(rawId, strings(v, 'VendorIDs'));
+    const status = str(v, 'Status');
+    const fixed = str(v, 'FixedVersion');
+    const target = this.result.target;
+    const location = str(v, 'PkgPath') ?? target;
+    const validation: Validation = status === 'not_affected' ? 'not_affected' : 'unvalidated';
+    const severity: FindingSeverity | null = severityWord(str(v, 'Severity'));
+    this.emit.asset(out, asset);
+    this.emit.vulnerability(out, ids.id, () =>
+      makeVulnerability({
+        id: ids.id,
+        cvss: pickCvss(v),
+        fix_available: fixed !== null ? true : status !== null && UNFIXED.has(status) ? false : null,
+        title: str(v, 'Title'),
+        references: [...(str(v, 'PrimaryURL') === null ? [] : [str(v, 'PrimaryURL') ?? '']), ...strings(v, 'References')],
+        extra: {
+          description: str(v, 'Description'),
+          published: str(v, 'PublishedDate'),
+          last_modified: str(v, 'LastModifiedDate'),
+        },
+      }),
+    );
+    const pkgIdentifier = rec(v, 'PkgIdentifier');
+    this.emit.finding(
+      out,
+      makeFinding({
+        scanner: SCANNER,
+        asset: asset.id,
+        vulnerability: ids.id,
+        aliases: ids.aliases,
+        component: str(v, 'PkgName'),
+        version: str(v, 'InstalledVersion'),
+        location,
+        title: str(v, 'Title'),
+        severity,
+        cwe: cweIds(arr(v, 'CweIDs')),
+        file_path: location,
+        fixed_version: fixed,
+        validation,
+        extra: {
+          status,
+          target,
+          class: this.result.cls,
+          type: this.result.type,
+          severity_source: str(v, 'SeveritySource'),
+          purl: str(pkgIdentifier, 'PURL'),
+          pkg_id: str(v, 'PkgID'),
+        },
+      }),
+    );
+  }
+
+  private misconfiguration(v: Json, out: ImportItem[]): void {
+    const status = str(v, 'Status');
+    if (status !== null && status !== 'FAIL') return;
+    const id = str(v, 'ID') ?? str(v, 'AVDID');
+    if (id === null) return;
+    const avd = str(v, 'AVDID');
+    const vulnId = avd ?? toolRuleId(SCANNER, id);
+    const asset = this.asset();
+    const target = this.result.target;
+    const cause = rec(v, 'CauseMetadata');
+    const startLine = num(cause, 'StartLine');
+    const title = str(v, 'Title');
+    this.emit.asset(out, asset);
+    this.emit.vulnerability(out, vulnId, () =>
+      makeVulnerability({
+        id: vulnId,
+        title,
+        references: [...(str(v, 'PrimaryURL') === null ? [] : [str(v, 'PrimaryURL') ?? '']), ...strings(v, 'References')],
+        extra: { description: str(v, 'Description'), type: str(v, 'Type') },
+      }),
+    );
+    const message = str(v, 'Message');
+    this.emit.finding(
+      out,
+      makeFinding({
+        scanner: SCANNER,
+        asset: asset.id,
+        vulnerability: vulnId,
+        aliases: id === vulnId ? [] : [id],
+        location: [target, startLine, num(cause, 'EndLine'), message].join('\n'),
+        title: `${id} - ${title ?? ''}`.trim(),
+        severity: severityWord(str(v, 'Severity')),
+        file_path: target,
+        line: startLine,
+        extra: {
+          kind: 'misconfiguration',
+          message,
+          resolution: str(v, 'Resolution'),
+          target,
+          class: this.result.cls,
+          type: this.result.type,
+        },
+      }),
+    );
+  }
+
+  private secret(v: Json, out: ImportItem[]): void {
+    const rule = str(v, 'RuleID');
+    if (rule === null) return;
+    const vulnId = toolRuleId(SCANNER, rule);
+    const asset = this.asset();
+    const target = this.result.target;
+    const line = num(v, 'StartLine');
+    const title = str(v, 'Title') ?? rule;
+    this.emit.asset(out, asset);
+    this.emit.vulnerability(out, vulnId, () => makeVulnerability({ id: vulnId, title, extra: { category: str(v, 'Category') } }));
+    this.emit.finding(
+      out,
+      makeFinding({
+        scanner: SCANNER,
+        asset: asset.id,
+        vulnerability: vulnId,
+        location: `${target ?? ''}:${line ?? ''}`,
+        title: `Secret detected in ${target ?? 'unknown target'} - ${title}`,
+        severity: severityWord(str(v, 'Severity')),
+        file_path: target,
+        line,
+        extra: { kind: 'secret', category: str(v, 'Category'), match: str(v, 'Match'), end_line: num(v, 'EndLine'), target },
+      }),
+    );
+  }
+}
+
+export const trivyParser: Parser = {
+  format: 'trivy',
+  async *parse(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
+    const reader = new TrivyReader(ctx);
+    const out: ImportItem[] = [];
+    for await (const m of streamJson(source, PATTERNS, ctx)) {
+      reader.handle(m, out);
+      if (out.length > 0) yield* out.splice(0, out.length);
+    }
+  },
+};
+
+/** True when the head of a JSON document looks like a Trivy report. */
+export function looksLikeTrivy(head: string): boolean {
+  if (/"SchemaVersion"\s*:\s*2\b/.test(head) && /"(ArtifactName|Results)"\s*:/.test(head)) return true;
+  if (/"ClusterName"\s*:/.test(head) && /"(Vulnerabilities|Misconfigurations|Resources)"\s*:/.test(head)) return true;
+  // Legacy: a top-level array of {"Target": …, "Vulnerabilities": …}.
+  return /^\s*(\ufeff)?\[\s*\{\s*"Target"\s*:/.test(head) || /^\s*null\s*$/.test(head);
+}
