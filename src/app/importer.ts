@@ -109,6 +109,8 @@ class ImportWriter {
       case 'asset':
         return this.upsertAsset(item.record);
       case 'asset_ref':
+        // a target the report scanned, even with no findings left: its old findings resolve
+        if (item.scanKey) this.scanKeys.add(item.scanKey);
         return this.insertAssetIfMissing(assetWithDefaults({ id: item.record.id, name: item.record.name, components: item.record.components, extra: item.record.target_type ? { target_type: item.record.target_type } : {} }));
       case 'vulnerability':
         return this.upsertVulnerability(item.record, own);

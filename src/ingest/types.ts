@@ -29,7 +29,8 @@ export interface AssetRef {
 /** One item a parser yields, in input order. */
 export type ImportItem =
   | { kind: 'asset'; record: AssetRecord }
-  | { kind: 'asset_ref'; record: AssetRef }
+  /** `scanKey` (scanner + target) marks a scanned target even when it has no findings now. */
+  | { kind: 'asset_ref'; record: AssetRef; scanKey?: string | null }
   | { kind: 'vulnerability'; record: VulnerabilityRecord }
   /**
    * `scanKey` identifies (scanner, target): a finding stored under a scan key that a newer import

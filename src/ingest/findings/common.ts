@@ -366,7 +366,7 @@ export class Emitter {
   asset(out: ImportItem[], ref: AssetRef): void {
     if (this.assets.has(ref.id)) return;
     this.assets.add(ref.id);
-    out.push({ kind: 'asset_ref', record: ref });
+    out.push({ kind: 'asset_ref', record: ref, scanKey: scanKeyFor(this.scanner, ref.id) });
   }
 
   /** Emits the vulnerability `id` the first time it is seen; `build` runs only then. */
