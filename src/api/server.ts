@@ -87,16 +87,19 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
 
   const document = buildOpenApi(ROUTES, API_PREFIX);
   app.get(`${API_PREFIX}/openapi.json`, { config: { public: true } }, async () => document);
-  app.get(`${API_PREFIX}/healthz`, { config: { public: true } }, async (req, reply) => {
-    try {
-      await sql`select 1`.execute(ctx.store.db);
-      return { status: 'ok', db: { engine: ctx.store.engine, reachable: true } };
-    } catch (err) {
-      req.log.warn({ err }, 'health check: database unreachable');
-      void reply.status(503);
-      return { status: 'unavailable', db: { engine: ctx.store.engine, reachable: false } };
-    }
-  });
+  // Probed at the root (load balancers, `/healthz`) and under the API prefix.
+  for (const url of ['/healthz', `${API_PREFIX}/healthz`]) {
+    app.get(url, { config: { public: true } }, async (req, reply) => {
+      try {
+        await sql`select 1`.execute(ctx.store.db);
+        return { status: 'ok', db: { engine: ctx.store.engine, reachable: true } };
+      } catch (err) {
+        req.log.warn({ err }, 'health check: database unreachable');
+        void reply.status(503);
+        return { status: 'unavailable', db: { engine: ctx.store.engine, reachable: false } };
+      }
+    });
+  }
 
   for (const route of ROUTES) {
     app.route({

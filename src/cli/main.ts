@@ -539,16 +539,33 @@ A first incident, end to end:
     }),
   );
 
-  const serve = program.command('serve').description('start the HTTP API (and the delivery dispatcher)').option('--port <port>', 'port', '8080').option('--host <host>', 'address to listen on', '127.0.0.1');
+  const serve = program
+    .command('serve')
+    .description('start the HTTP API (and the delivery dispatcher)')
+    .option('--port <port>', 'port', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--bootstrap', 'first start: when closeloop.yaml is missing, write the default one with an `admin` person (or --by NAME) and print a one-time API token');
   serve.action(async () => {
-    const opts = serve.optsWithGlobals<GlobalOpts & { port: string; host: string }>();
+    const opts = serve.optsWithGlobals<GlobalOpts & { port: string; host: string; bootstrap?: boolean }>();
     try {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ClError('CL_BAD_INPUT', `--port ${opts.port} is not a port number`);
-      const ctx = await openContext();
+      let ctx: AppContext;
+      if (opts.bootstrap) {
+        const admin = opts.by ?? (process.env.CLOSELOOP_ACTOR || 'admin');
+        const b = await bootstrapIfMissing({ configPath: configPathFromEnv(), dbUrl: storeUrlFromEnv(), admin });
+        ctx = b.ctx;
+        if (b.token) {
+          process.stdout.write(`first start: wrote ${ctx.configPath} with ${admin} as admin\nAPI token for ${admin} (shown once; keep it safe): ${b.token}\n`);
+        }
+      } else {
+        ctx = await openContext();
+      }
       const { startServer } = await import('../api/server.js');
       const app = await startServer(ctx, { host: opts.host, port });
-      process.stdout.write(`closeloop listening on http://${opts.host}:${port} (database ${ctx.store.location})\n`);
+      const addr = app.server.address();
+      const bound = addr !== null && typeof addr === 'object' ? addr.port : port;
+      process.stdout.write(`closeloop listening on http://${opts.host}:${bound} (database ${ctx.store.location})\n`);
       const stop = () => {
         void app.close().then(() => ctx.store.close());
       };

@@ -10,7 +10,7 @@ import { ROUTES } from '../../src/api/routes.js';
 import { ENGINES } from '../helpers/context.js';
 import { makeApi, type Api } from './harness.js';
 
-const PUBLIC = [`${API_PREFIX}/healthz`, `${API_PREFIX}/openapi.json`];
+const PUBLIC = ['/healthz', `${API_PREFIX}/healthz`, `${API_PREFIX}/openapi.json`];
 
 type Method = 'GET' | 'POST' | 'HEAD';
 const isMethod = (m: string): m is Method => m === 'GET' || m === 'POST' || m === 'HEAD';
