@@ -19,10 +19,9 @@ import { runDelivery } from '../delivery/dispatcher.js';
 import { ClError } from '../errors.js';
 import { openStore, storeUrlFromEnv } from '../store/db.js';
 import { EXIT, print, reportError, table } from './output.js';
-import { importFile, presentImport } from '../app/importer.js';
-import { explainFinding, handoffNotes, loadRuleset, triageFiles, triageStored, type TriageSummary } from '../app/triage.js';
-import { presentDecision, type PresentedDecision } from '../app/knowledge.js';
-import { runRuleCases, type Decision } from '../domain/escalation/index.js';
+import type { TriageSummary } from '../app/triage.js';
+import type { PresentedDecision } from '../app/knowledge.js';
+import type { Decision } from '../domain/escalation/index.js';
 import { readFile } from 'node:fs/promises';
 
 interface GlobalOpts {
@@ -104,6 +103,17 @@ function incidentSummary(v: IncidentView): string {
   }
   return lines.join('\n');
 }
+
+/** Vulnerability-response modules load only for the commands that use them: faster CLI start. */
+const vr = async () => {
+  const [importer, triage, knowledge, escalation] = await Promise.all([
+    import('../app/importer.js'),
+    import('../app/triage.js'),
+    import('../app/knowledge.js'),
+    import('../domain/escalation/index.js'),
+  ]);
+  return { ...importer, ...triage, ...knowledge, runRuleCases: escalation.runRuleCases };
+};
 
 function countBy(items: readonly string[]): string {
   const m = new Map<string, number>();
@@ -417,6 +427,7 @@ A first incident, end to end:
     .addHelpText('after', '\nExamples:\n  closeloop import assets assets.csv\n  closeloop import kev known_exploited_vulnerabilities.json\n  closeloop import findings trivy-report.json --json');
   imp.action(
     action(imp, async (ctx, caller, opts, kind: string, file: string) => {
+      const { importFile, presentImport } = await vr();
       const r = await importFile(ctx, caller, { kind: kind as 'assets', file, format: opts.format as string | undefined });
       print(opts, presentImport(r), () =>
         r.duplicate_of
@@ -449,6 +460,7 @@ A first incident, end to end:
     const files = (k: string): string[] => (opts[k] as string[] | undefined) ?? [];
     let ctx: AppContext | null = null;
     try {
+      const { loadRuleset, triageFiles, triageStored, presentDecision } = await vr();
       const ruleset = await loadRuleset(opts.ruleset as string | undefined);
       const given = ['assets', 'vulnerabilities', 'findings', 'kev', 'epss', 'signals', 'advisories'].some((k) => files(k).length > 0);
       if (given) {
@@ -473,6 +485,7 @@ A first incident, end to end:
   const why = program.command('why <finding>').description('the facts and rule lines behind the latest stored decision for a finding');
   why.action(
     action(why, async (ctx, caller, opts, finding: string) => {
+      const { explainFinding } = await vr();
       const w = await explainFinding(ctx, caller, finding);
       print(opts, w, () =>
         [
@@ -492,6 +505,7 @@ A first incident, end to end:
   rtest.action(async (casesFile: string) => {
     const opts = rtest.optsWithGlobals<GlobalOpts & { ruleset?: string }>();
     try {
+      const { loadRuleset, runRuleCases } = await vr();
       const ruleset = await loadRuleset(opts.ruleset);
       let text: string;
       try {
@@ -513,6 +527,7 @@ A first incident, end to end:
   const hshow = handoff.command('show <incident>').description('print the handoff note(s) stored with an incident (Markdown; --json for the JSON note)');
   hshow.action(
     action(hshow, async (ctx, caller, opts, incidentId: string) => {
+      const { handoffNotes } = await vr();
       const notes = await handoffNotes(ctx, caller, incidentId);
       print(opts, { incident: incidentId, notes: notes.map((n) => ({ id: n.id, decision: n.decision, created_at: n.created_at, note: n.note, markdown: n.markdown })) }, () =>
         notes.length === 0 ? `${incidentId} has no handoff note (it was not opened by an escalation)` : notes.map((n) => n.markdown).join('\n\n---\n\n'),
