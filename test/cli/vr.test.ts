@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corpusPath } from '../helpers/corpus.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = path.join(root, 'bin', 'closeloop.js');
+let dir: string;
+
+const cli = (args: string[]) => {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'vr.db'), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice' },
+    encoding: 'utf8',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
+};
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'closeloop-vr-'));
+  expect(cli(['init']).code).toBe(0);
+  expect(cli(['people', 'add', 'alice', '--roles', 'admin,vuln_mgmt_owner']).code).toBe(0);
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('vulnerability response on the command line', () => {
+  it('imports a real scanner report with --json counts and recognises it the second time', () => {
+    const file = corpusPath('scanners/anchore_grype/many_vulns4.json');
+    const first = cli(['import', 'findings', file, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const j = first.json();
+    expect(j).toMatchObject({ format: 'grype', errors: [] });
+    expect(j.findings as number).toBeGreaterThan(0);
+    expect(j.created).toBe(j.findings);
+    expect(j.updated).toBe(0);
+    const again = cli(['import', 'findings', file, '--json']).json();
+    expect(again).toMatchObject({ findings: j.findings, created: 0, updated: 0, duplicate_of: j.id });
+  }, 60_000);
+
+  it('an unknown format or kind is a usage error naming what is known', () => {
+    const f = cli(['import', 'findings', corpusPath('scanners/trivy/all_statuses.json'), '--format', 'nessus']);
+    expect(f.code).toBe(2);
+    expect(f.stderr).toContain('unknown findings format nessus');
+    expect(f.stderr).toContain('trivy');
+    const k = cli(['import', 'widgets', 'x.json']);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toContain('kind');
+  }, 60_000);
+
+  it('a truncated report is refused naming the file, and nothing of it is stored', () => {
+    const whole = corpusPath('scanners/trivy/scheme_2_many_vulns.json');
+    const cut = path.join(dir, 'cut.json');
+    writeFileSync(cut, spawnSync('head', ['-c', '5000', whole]).stdout);
+    const before = cli(['audit', 'verify', '--json']).json().events as number;
+    const r = cli(['import', 'findings', cut, '--format', 'trivy']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cut.json');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(cli(['audit', 'verify', '--json']).json().events).toBe(before);
+  }, 60_000);
+
+  it('rules test runs the shipped cases green and exits 3 on a failing case', () => {
+    const ok = cli(['rules', 'test', path.join(root, 'rules', 'cases', 'default.yaml')]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/\d+ passed, 0 failed/);
+    const bad = path.join(dir, 'bad-cases.yaml');
+    writeFileSync(
+      bad,
+      ['cases:', '  - name: a high score alone does not escalate', '    vulnerability: { id: CVE-2099-1, cvss: { version: "3.1", base_score: 9.9 } }', '    finding: { vulnerability: CVE-2099-1, asset: a }', '    asset: { id: a }', '    expect: { outcome: escalate }', ''].join('\n'),
+    );
+    const r = cli(['rules', 'test', bad]);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(r.stdout).toContain('FAIL a high score alone does not escalate');
+  }, 60_000);
+
+  it('triage over the store records decisions that why explains', () => {
+    const t = cli(['triage', '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    const summary = t.json() as { evaluated: number; escalations: unknown[] };
+    expect(summary.evaluated).toBeGreaterThan(0);
+    const rows = cli(['triage', '--all', '--json']).json() as { decisions: { finding: string }[] };
+    const first = rows.decisions[0]?.finding ?? '';
+    const why = cli(['why', first]);
+    expect(why.code, why.stderr).toBe(0);
+    expect(why.stdout).toContain('rules:');
+    expect(why.stdout).toContain('ruleset');
+  }, 60_000);
+});
