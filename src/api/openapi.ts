@@ -115,16 +115,18 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
   };
   for (const r of routes) add(openApiPath(prefix + r.path), r.method === 'GET' ? 'get' : 'post', operationFor(r));
 
-  add(`${prefix}/healthz`, 'get', {
-    operationId: 'healthz',
-    summary: 'Liveness and database reachability (no authentication)',
-    tags: ['operations'],
-    security: [],
-    responses: {
-      '200': { description: 'The server is up and the database answers', content: json({ $ref: '#/components/schemas/Health' }) },
-      '503': { description: 'The database does not answer', content: json({ $ref: '#/components/schemas/Health' }) },
-    },
-  });
+  for (const [path, operationId] of [['/healthz', 'healthzRoot'], [`${prefix}/healthz`, 'healthz']] as const) {
+    add(path, 'get', {
+      operationId,
+      summary: 'Liveness and database reachability (no authentication)',
+      tags: ['operations'],
+      security: [],
+      responses: {
+        '200': { description: 'The server is up and the database answers', content: json({ $ref: '#/components/schemas/Health' }) },
+        '503': { description: 'The database does not answer', content: json({ $ref: '#/components/schemas/Health' }) },
+      },
+    });
+  }
   add(`${prefix}/openapi.json`, 'get', {
     operationId: 'openapi',
     summary: 'This document (no authentication: it describes the API and holds no data)',

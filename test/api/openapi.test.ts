@@ -97,7 +97,7 @@ describe.each(ENGINES)('OpenAPI document (%s)', (engine) => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.security).toEqual([{ bearer: [] }]);
     const open = operations(doc).filter(([, , o]) => o.security !== undefined && o.security.length === 0).map(([p]) => p).sort();
-    expect(open).toEqual([`${API_PREFIX}/healthz`, `${API_PREFIX}/openapi.json`]);
+    expect(open).toEqual([`${API_PREFIX}/healthz`, `${API_PREFIX}/openapi.json`, '/healthz']);
   });
 
   it('describes errors with one schema carrying the catalogue codes', () => {
