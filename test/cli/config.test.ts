@@ -42,6 +42,24 @@ describe('configuration', () => {
     expect(again.stderr).toContain('exists already');
   });
 
+  it('token create prints a token once and stores only its hash; only an admin may create one', async () => {
+    expect(cli(['init'], 'alice').code).toBe(0);
+    expect(cli(['people', 'add', 'bob', '--roles', 'ir_lead'], 'alice').code).toBe(0);
+    const r = cli(['token', 'create', '--actor', 'bob', '--json'], 'alice');
+    expect(r.code, r.stderr).toBe(0);
+    const { token, id } = JSON.parse(r.stdout) as { token: string; id: string };
+    expect(token).toMatch(/^clt_/);
+    expect(id).toMatch(/^TK-/);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path.join(dir, 'c.db'), { readonly: true });
+    const rows = db.prepare('SELECT actor, token_hash FROM api_tokens').all() as { actor: string; token_hash: string }[];
+    db.close();
+    expect(rows).toEqual([{ actor: 'bob', token_hash: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(JSON.stringify(rows)).not.toContain(token);
+    expect(cli(['token', 'create', '--actor', 'bob'], 'bob').code).toBe(3);
+    expect(cli(['token', 'create', '--actor', 'nobody'], 'alice').code).toBe(2);
+  });
+
   it('a command without configuration says how to create one', () => {
     const r = cli(['incident', 'list'], 'alice');
     expect(r.code).toBe(2);
