@@ -11,6 +11,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { pathToFileURL } from 'node:url';
 
 function args(argv) {
   const out = { findings: 100000, assets: 20, out: 'trivy-bench.json', seed: 1 };
@@ -27,7 +28,7 @@ function args(argv) {
 }
 
 /** mulberry32: small, fast, deterministic. */
-function rng(seed) {
+export function rng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -142,7 +143,10 @@ async function main() {
   await once(ws, 'finish');
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Run as a script; imported (for `rng`) it does nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

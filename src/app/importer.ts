@@ -3,8 +3,7 @@ import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 import type { AdvisoryStatement, AssetRecord, FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
 import { assetWithDefaults, vulnerabilityWithDefaults } from '../domain/escalation/index.js';
-import { IMPORT_KINDS, openItems, type ImportKind } from '../ingest/index.js';
-import type { ImportItem } from '../ingest/types.js';
+import { IMPORT_KINDS, resolveFormat, type ImportKind } from '../ingest/index.js';
 import { sha256Hex } from '../audit/canonical.js';
 import {
   advisoryToRow,
@@ -15,8 +14,10 @@ import {
   vulnerabilityFromRow,
   vulnerabilityToRow,
 } from '../store/records.js';
-import type { FindingsTable } from '../store/schema.js';
-import { audit, authorize, inTransaction, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
+import { F, FINDING_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
+import type { VulnerabilitiesTable } from '../store/schema.js';
+import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
+import { parsedBatches, type WireItem } from './parse-worker.js';
 import { nonEmpty, parseInput } from './validate.js';
 import { applyNotAffected } from './advisory-apply.js';
 
@@ -46,10 +47,10 @@ export interface ImportResult {
   errors: { record: string | number | null; field: string | null; message: string }[];
 }
 
-const KIND_NOUN: Record<ImportKind, ImportItem['kind']> = {
+const KIND_NOUN: Record<ImportKind, WireItem['kind']> = {
   assets: 'asset',
   vulnerabilities: 'vulnerability',
-  findings: 'finding',
+  findings: 'finding_row',
   signals: 'signal',
   kev: 'kev',
   epss: 'epss',
@@ -62,7 +63,8 @@ async function fileSha256(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-const BATCH = 500;
+/** Findings per lookup/write batch (one round trip each on PostgreSQL). */
+const BATCH = 5000;
 
 /** Fields an analyst owns on a finding: a scanner re-import never resets them to defaults. */
 function mergeFinding(existing: FindingRecord, incoming: FindingRecord, authoritative: boolean): FindingRecord {
@@ -78,7 +80,13 @@ function mergeFinding(existing: FindingRecord, incoming: FindingRecord, authorit
   };
 }
 
-const comparable = (r: FindingsTable) => JSON.stringify({ ...r, id: '', first_seen: '', last_seen: '', last_import_id: '', status: '' });
+/** Columns a re-import compares: all but identity, import bookkeeping and status. */
+const COMPARED = FINDING_COLUMNS.map((c, i) => ({ c, i })).filter(({ c }) => !['id', 'first_seen', 'last_seen', 'last_import_id', 'status'].includes(c)).map(({ i }) => i);
+
+function sameContent(a: FindingValues, b: FindingValues): boolean {
+  for (const i of COMPARED) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * Writes parsed items to the store inside the caller's transaction, in batches. Upserts are keyed
@@ -89,20 +97,21 @@ class ImportWriter {
   readonly scanKeys = new Set<string>();
   /** Advisory statements of this file, applied to stored findings once the file is read. */
   readonly statements: AdvisoryStatement[] = [];
-  private findings: { record: FindingRecord; scanKey: string | null }[] = [];
+  private findings: { values: FindingValues; scanKey: string | null }[] = [];
 
   constructor(
     private readonly trx: Trx,
+    private readonly bulk: BulkSession,
     private readonly at: string,
     private readonly importId: string,
     private readonly result: ImportResult,
     private readonly nativeFindings: boolean,
   ) {}
 
-  async add(item: ImportItem, own: boolean): Promise<void> {
+  async add(item: WireItem, own: boolean): Promise<void> {
     switch (item.kind) {
-      case 'finding':
-        this.findings.push({ record: item.record, scanKey: item.scanKey });
+      case 'finding_row':
+        this.findings.push({ values: item.values, scanKey: item.scanKey });
         if (item.scanKey !== null) this.scanKeys.add(item.scanKey);
         if (this.findings.length >= BATCH) await this.flushFindings();
         return;
@@ -130,67 +139,124 @@ class ImportWriter {
     this.result[changed] += 1;
   }
 
-  private async upsertAsset(a: AssetRecord): Promise<void> {
+  // Assets, vulnerabilities and signals are written in batches: each queued step sees the row as
+  // the steps before it left it (the stored row, or what an earlier item of this file made of it),
+  // so counts and results are those of writing the items one by one, in file order.
+  private readonly pending: { [T in KeyedTable]: { id: string; step: (current: KeyedRows[T] | undefined) => KeyedRows[T] | undefined }[] } = {
+    assets: [],
+    vulnerabilities: [],
+    signals: [],
+  };
+
+  private async queue<T extends KeyedTable>(table: T, id: string, step: (current: KeyedRows[T] | undefined) => KeyedRows[T] | undefined): Promise<void> {
+    const list = this.pending[table];
+    list.push({ id, step });
+    if (list.length >= BATCH) await this.flushKeyed(table);
+  }
+
+  private async flushKeyed<T extends KeyedTable>(table: T): Promise<void> {
+    const ops = this.pending[table];
+    if (ops.length === 0) return;
+    this.pending[table] = [];
+    const stored = await this.bulk.lookup(table, [...new Set(ops.map((o) => o.id))]);
+    const state = new Map<string, KeyedRows[T] | undefined>();
+    for (const op of ops) state.set(op.id, op.step(state.has(op.id) ? state.get(op.id) : stored.get(op.id)));
+    const inserts: KeyedRows[T][] = [];
+    const updates: KeyedRows[T][] = [];
+    for (const [id, row] of state) {
+      if (row === undefined) continue;
+      const old = stored.get(id);
+      if (old === undefined) inserts.push(row);
+      else if (row !== old) updates.push(row);
+    }
+    await this.bulk.update(table, updates);
+    await this.bulk.insert(table, inserts);
+  }
+
+  /** Writes every queued asset, vulnerability and signal. */
+  async flushAll(): Promise<void> {
+    await this.flushKeyed('assets');
+    await this.flushKeyed('vulnerabilities');
+    await this.flushKeyed('signals');
+    await this.flushFindings();
+  }
+
+  private upsertAsset(a: AssetRecord): Promise<void> {
     const row = assetToRow(a, this.at);
-    const existing = await this.trx.selectFrom('assets').selectAll().where('id', '=', a.id).executeTakeFirst();
-    if (!existing) {
-      await this.trx.insertInto('assets').values(row).execute();
-      return this.count('created');
-    }
-    if (JSON.stringify({ ...existing, updated_at: '' }) === JSON.stringify({ ...row, updated_at: '' })) return this.count('unchanged');
-    await this.trx.updateTable('assets').set(row).where('id', '=', a.id).execute();
-    this.count('updated');
+    return this.queue('assets', a.id, (existing) => {
+      if (!existing) {
+        this.count('created');
+        return row;
+      }
+      if (JSON.stringify({ ...existing, updated_at: '' }) === JSON.stringify({ ...row, updated_at: '' })) {
+        this.count('unchanged');
+        return existing;
+      }
+      this.count('updated');
+      return row;
+    });
   }
 
-  private async insertAssetIfMissing(a: AssetRecord): Promise<void> {
-    const r = await this.trx.insertInto('assets').values(assetToRow(a, this.at)).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
-    if (Number(r.numInsertedOrUpdatedRows ?? 0) > 0) this.result.assets_created += 1;
+  private insertAssetIfMissing(a: AssetRecord): Promise<void> {
+    return this.queue('assets', a.id, (existing) => {
+      if (existing) return existing;
+      this.result.assets_created += 1;
+      return assetToRow(a, this.at);
+    });
   }
 
-  private async upsertVulnerability(v: VulnerabilityRecord, authoritative: boolean): Promise<void> {
-    const existingRow = await this.trx.selectFrom('vulnerabilities').selectAll().where('id', '=', v.id).executeTakeFirst();
-    if (!existingRow) {
-      await this.trx.insertInto('vulnerabilities').values(vulnerabilityToRow(v, this.at)).execute();
-      if (authoritative) this.count('created');
-      else this.result.vulnerabilities_created += 1;
-      return;
-    }
-    const existing = vulnerabilityFromRow(existingRow);
-    // KEV and EPSS come from their own files and are kept unless this record gives them.
-    const merged: VulnerabilityRecord = authoritative
-      ? { ...v, kev: v.kev ?? existing.kev, epss: v.epss ?? existing.epss, cvss: v.cvss ?? existing.cvss, title: v.title ?? existing.title }
-      : { ...existing, cvss: existing.cvss ?? v.cvss, title: existing.title ?? v.title, fix_available: existing.fix_available ?? v.fix_available, references: existing.references.length > 0 ? existing.references : v.references };
-    const row = vulnerabilityToRow(merged, this.at);
-    if (JSON.stringify({ ...existingRow, updated_at: '' }) === JSON.stringify({ ...row, updated_at: '' })) {
-      if (authoritative) this.count('unchanged');
-      return;
-    }
-    await this.trx.updateTable('vulnerabilities').set(row).where('id', '=', v.id).execute();
-    if (authoritative) this.count('updated');
+  private upsertVulnerability(v: VulnerabilityRecord, authoritative: boolean): Promise<void> {
+    return this.queue('vulnerabilities', v.id, (existingRow) => {
+      if (!existingRow) {
+        if (authoritative) this.count('created');
+        else this.result.vulnerabilities_created += 1;
+        return vulnerabilityToRow(v, this.at);
+      }
+      const existing = vulnerabilityFromRow(existingRow);
+      // KEV and EPSS come from their own files and are kept unless this record gives them.
+      const merged: VulnerabilityRecord = authoritative
+        ? { ...v, kev: v.kev ?? existing.kev, epss: v.epss ?? existing.epss, cvss: v.cvss ?? existing.cvss, title: v.title ?? existing.title }
+        : { ...existing, cvss: existing.cvss ?? v.cvss, title: existing.title ?? v.title, fix_available: existing.fix_available ?? v.fix_available, references: existing.references.length > 0 ? existing.references : v.references };
+      const row = vulnerabilityToRow(merged, this.at);
+      if (JSON.stringify({ ...existingRow, updated_at: '' }) === JSON.stringify({ ...row, updated_at: '' })) {
+        if (authoritative) this.count('unchanged');
+        return existingRow;
+      }
+      if (authoritative) this.count('updated');
+      return row;
+    });
   }
 
-  private async patchVulnerability(id: string, patch: Partial<ReturnType<typeof vulnerabilityToRow>>): Promise<void> {
-    const existing = await this.trx.selectFrom('vulnerabilities').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!existing) {
-      await this.trx.insertInto('vulnerabilities').values({ ...vulnerabilityToRow(vulnerabilityWithDefaults({ id }), this.at), ...patch }).execute();
-      return this.count('created');
-    }
-    const same = Object.entries(patch).every(([k, v]) => existing[k as keyof typeof existing] === v);
-    if (same) return this.count('unchanged');
-    await this.trx.updateTable('vulnerabilities').set({ ...patch, updated_at: this.at }).where('id', '=', id).execute();
-    this.count('updated');
+  private patchVulnerability(id: string, patch: Partial<VulnerabilitiesTable>): Promise<void> {
+    return this.queue('vulnerabilities', id, (existing) => {
+      if (!existing) {
+        this.count('created');
+        return { ...vulnerabilityToRow(vulnerabilityWithDefaults({ id }), this.at), ...patch };
+      }
+      const same = Object.entries(patch).every(([k, v]) => existing[k as keyof typeof existing] === v);
+      if (same) {
+        this.count('unchanged');
+        return existing;
+      }
+      this.count('updated');
+      return { ...existing, ...patch, updated_at: this.at };
+    });
   }
 
-  private async upsertSignal(s: SignalRecord): Promise<void> {
+  private upsertSignal(s: SignalRecord): Promise<void> {
     const row = signalToRow(s);
-    const existing = await this.trx.selectFrom('signals').selectAll().where('id', '=', s.id).executeTakeFirst();
-    if (!existing) {
-      await this.trx.insertInto('signals').values(row).execute();
-      return this.count('created');
-    }
-    if (JSON.stringify(existing) === JSON.stringify(row)) return this.count('unchanged');
-    await this.trx.updateTable('signals').set(row).where('id', '=', s.id).execute();
-    this.count('updated');
+    return this.queue('signals', s.id, (existing) => {
+      if (!existing) {
+        this.count('created');
+        return row;
+      }
+      if (JSON.stringify(existing) === JSON.stringify(row)) {
+        this.count('unchanged');
+        return existing;
+      }
+      this.count('updated');
+      return row;
+    });
   }
 
   private async insertAdvisory(a: AdvisoryStatement): Promise<void> {
@@ -204,44 +270,41 @@ class ImportWriter {
     const batch = this.findings;
     this.findings = [];
     // within one report the same fingerprint may repeat: the last one wins
-    const byFp = new Map(batch.map((f) => [f.record.fingerprint, f]));
-    const existing = await this.trx.selectFrom('findings').selectAll().where('fingerprint', 'in', [...byFp.keys()]).execute();
-    const known = new Map(existing.map((r) => [r.fingerprint, r]));
-    const inserts: FindingsTable[] = [];
-    for (const { record, scanKey } of byFp.values()) {
-      const old = known.get(record.fingerprint);
+    const byFp = new Map<string, { values: FindingValues; scanKey: string | null }>();
+    for (const f of batch) byFp.set(f.values[F.fingerprint], f);
+    const known = await this.bulk.findings.lookup([...byFp.keys()]);
+    const inserts: FindingValues[] = [];
+    const updates: FindingValues[] = [];
+    const touched: string[] = [];
+    for (const [fp, { values, scanKey }] of byFp) {
+      const old = known.get(fp);
       if (!old) {
-        inserts.push(findingToRow(record, { at: this.at, scanKey, importId: this.importId }));
+        values[F.status] = 'open';
+        values[F.last_import_id] = this.importId;
+        values[F.first_seen] = this.at;
+        values[F.last_seen] = this.at;
+        inserts.push(values);
         continue;
       }
-      const merged = mergeFinding(findingFromRow(old), record, this.nativeFindings);
-      const row = { ...findingToRow(merged, { at: this.at, scanKey: scanKey ?? old.scan_key, importId: this.importId }), first_seen: old.first_seen };
-      const changed = comparable(row) !== comparable(old) || old.status !== 'open';
-      await this.trx
-        .updateTable('findings')
-        .set(changed ? { ...row, id: old.id } : { last_seen: this.at, last_import_id: this.importId })
-        .where('id', '=', old.id)
-        .execute();
+      const incoming = findingFromRow(findingRow(values));
+      const merged = mergeFinding(findingFromRow(old), incoming, this.nativeFindings);
+      const row = findingValues({ ...findingToRow(merged, { at: this.at, scanKey: scanKey ?? old.scan_key, importId: this.importId }), first_seen: old.first_seen });
+      const changed = !sameContent(row, findingValues(old)) || old.status !== 'open';
+      if (changed) {
+        row[F.id] = old.id;
+        updates.push(row);
+      } else touched.push(old.id);
       this.count(changed ? 'updated' : 'unchanged');
     }
-    for (let i = 0; i < inserts.length; i += 50) {
-      await this.trx.insertInto('findings').values(inserts.slice(i, i + 50)).execute();
-    }
+    await this.bulk.findings.update(updates);
+    await this.bulk.findings.touch(touched, this.at, this.importId);
+    await this.bulk.findings.insert(inserts);
     this.result.created += inserts.length;
   }
 
   /** Findings of the same scanner and target that this report no longer lists are resolved. */
   async resolveMissing(): Promise<void> {
-    for (const key of this.scanKeys) {
-      const r = await this.trx
-        .updateTable('findings')
-        .set({ status: 'resolved' })
-        .where('scan_key', '=', key)
-        .where('status', '=', 'open')
-        .where((eb) => eb.or([eb('last_import_id', '!=', this.importId), eb('last_import_id', 'is', null)]))
-        .executeTakeFirst();
-      this.result.resolved += Number(r.numUpdatedRows);
-    }
+    this.result.resolved += await this.bulk.findings.resolveMissing(this.scanKeys, this.importId);
   }
 }
 
@@ -253,50 +316,59 @@ class ImportWriter {
 export async function importFile(ctx: AppContext, caller: Caller, input: z.input<typeof importInput>): Promise<ImportResult> {
   authorize(ctx, caller, 'vr.import');
   const p = parseInput(importInput, input);
-  const { format, items } = await openItems(p.kind, p.file, p.format);
-  const sha256 = await fileSha256(p.file);
-  const result: ImportResult = {
-    id: null,
-    kind: p.kind,
-    format,
-    file: p.file,
-    sha256,
-    count: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    resolved: 0,
-    assets_created: 0,
-    vulnerabilities_created: 0,
-    findings_not_affected: 0,
-    duplicate_of: null,
-    errors: [],
-  };
-  const own = KIND_NOUN[p.kind];
-  const previous = await ctx.store.db.selectFrom('imports').select('id').where('sha256', '=', sha256).where('kind', '=', p.kind).executeTakeFirst();
-  if (previous) {
-    // Same bytes as before: parse to validate and count, write nothing.
-    for await (const item of items) if (item.kind === own) result.count += 1;
-    result.unchanged = result.count;
-    result.duplicate_of = previous.id;
-    return result;
-  }
-  return inTransaction(ctx, async (trx) => {
-    const at = isoNow(ctx);
-    result.id = await nextId(trx, 'IMP');
-    const writer = new ImportWriter(trx, at, result.id, result, p.kind === 'findings' && (format === 'native' || format === 'csv'));
-    for await (const item of items) {
-      if (item.kind === own) result.count += 1;
-      await writer.add(item, item.kind === own);
+  const format = await resolveFormat(p.kind, p.file, p.format);
+  // Parsing starts now (in a worker for large files) and overlaps the file's SHA-256.
+  const batches = await parsedBatches(p.kind, p.file, format);
+  try {
+    const sha256 = await fileSha256(p.file);
+    const result: ImportResult = {
+      id: null,
+      kind: p.kind,
+      format,
+      file: p.file,
+      sha256,
+      count: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      resolved: 0,
+      assets_created: 0,
+      vulnerabilities_created: 0,
+      findings_not_affected: 0,
+      duplicate_of: null,
+      errors: [],
+    };
+    const own = KIND_NOUN[p.kind];
+    const previous = await ctx.store.db.selectFrom('imports').select('id').where('sha256', '=', sha256).where('kind', '=', p.kind).executeTakeFirst();
+    if (previous) {
+      // Same bytes as before: parse to validate and count, write nothing.
+      for await (const batch of batches) for (const item of batch) if (item.kind === own) result.count += 1;
+      result.unchanged = result.count;
+      result.duplicate_of = previous.id;
+      return result;
     }
-    await writer.flushFindings();
-    if (p.kind === 'findings') await writer.resolveMissing();
-    if (p.kind === 'advisories') result.findings_not_affected = await applyNotAffected(trx, writer.statements);
-    const counts = { ...result, errors: undefined };
-    await trx.insertInto('imports').values({ id: result.id, kind: p.kind, format, file: p.file, sha256, counts: JSON.stringify(counts), actor: caller.actor, at }).execute();
-    await audit(trx, ctx, caller, { action: `import.${p.kind}`, entityType: 'import', entityId: result.id, incidentId: null, state: counts });
-    return result;
-  });
+    return await withBulkTransaction(ctx.store, async (trx, bulk) => {
+      const at = isoNow(ctx);
+      result.id = await nextId(trx, 'IMP');
+      const writer = new ImportWriter(trx, bulk, at, result.id, result, p.kind === 'findings' && (format === 'native' || format === 'csv'));
+      for await (const batch of batches) {
+        for (const item of batch) {
+          const isOwn = item.kind === own;
+          if (isOwn) result.count += 1;
+          await writer.add(item, isOwn);
+        }
+      }
+      await writer.flushAll();
+      if (p.kind === 'findings') await writer.resolveMissing();
+      if (p.kind === 'advisories') result.findings_not_affected = await applyNotAffected(trx, writer.statements);
+      const counts = { ...result, errors: undefined };
+      await trx.insertInto('imports').values({ id: result.id, kind: p.kind, format, file: p.file, sha256, counts: JSON.stringify(counts), actor: caller.actor, at }).execute();
+      await audit(trx, ctx, caller, { action: `import.${p.kind}`, entityType: 'import', entityId: result.id, incidentId: null, state: counts });
+      return result;
+    });
+  } finally {
+    await batches.close();
+  }
 }
 
 /** The `--json` shape of an import: the kind's own noun carries the count (FORMATS / issue contract). */

@@ -258,6 +258,16 @@ export interface ImportsTable {
   at: string;
 }
 
+/**
+ * One distinct explanation line of a triage run, with the decision's finding, asset and
+ * vulnerability ids written as placeholders (see `encodeExplanation` in src/app/triage.ts).
+ */
+export interface DecisionLinesTable {
+  run: string;
+  n: number;
+  text: string;
+}
+
 export interface DecisionsTable {
   id: string;
   finding_id: string;
@@ -270,6 +280,7 @@ export interface DecisionsTable {
   next_actions: string;
   ssvc: string;
   evidence: string;
+  /** JSON array of line numbers into `decision_lines` of the decision's run (see DecisionLinesTable). */
   explanation: string;
   ruleset_version: string;
   input_hash: string;
@@ -309,6 +320,7 @@ export interface Database {
   advisory_statements: AdvisoryStatementsTable;
   imports: ImportsTable;
   decisions: DecisionsTable;
+  decision_lines: DecisionLinesTable;
   handoff_notes: HandoffNotesTable;
 }
 

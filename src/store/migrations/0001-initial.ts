@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /**
  * The whole schema, portable across SQLite and PostgreSQL: text ids, ISO-8601 text timestamps,
@@ -241,8 +241,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('findings')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('fingerprint', 'text', (c) => c.notNull().unique())
+    .addColumn('id', 'text', (c) => c.notNull())
+    .addColumn('fingerprint', 'text', (c) => c.notNull())
     .addColumn('vulnerability_id', 'text', (c) => c.notNull())
     .addColumn('asset_id', 'text', (c) => c.notNull())
     .addColumn('component', 'text')
@@ -267,8 +267,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('first_seen', 'text', (c) => c.notNull())
     .addColumn('last_seen', 'text', (c) => c.notNull())
     .execute();
+  // The findings indexes are plain named indexes (no PRIMARY KEY / UNIQUE constraint) so that the
+  // bulk import path (src/store/bulk) can build them after loading an empty table, inside the same
+  // transaction: see src/store/bulk/sqlite.ts. Keep FINDINGS_INDEXES there in sync with these.
+  //
+  // A scanner finding's id IS its fingerprint, so one unique index on `id` serves both lookups;
+  // `findings_fingerprint` only holds the rows whose id differs from their fingerprint (native
+  // findings that carry their own id). Look a fingerprint up with
+  //   (id = $fp AND fingerprint = $fp) OR (fingerprint = $fp AND id <> fingerprint)
+  // (src/store/bulk does). Together they keep fingerprints unique for every row the importer writes.
+  await db.schema.createIndex('findings_id').on('findings').column('id').unique().execute();
+  await sql`CREATE UNIQUE INDEX findings_fingerprint ON findings (fingerprint) WHERE id <> fingerprint`.execute(db);
+  // Resolution of findings a newer report of the same scanner and target no longer lists.
+  await db.schema.createIndex('findings_scan').on('findings').columns(['scan_key', 'status']).execute();
   await db.schema.createIndex('findings_asset').on('findings').column('asset_id').execute();
-  await db.schema.createIndex('findings_vulnerability').on('findings').column('vulnerability_id').execute();
 
   await db.schema
     .createTable('signals')
@@ -332,6 +344,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('decided_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('decisions_finding').on('decisions').column('finding_id').execute();
+  // A decision's explanation is stored as line numbers into its run's distinct lines (ids written
+  // as placeholders): a million decisions share a few hundred thousand lines instead of carrying
+  // 3-4 KB of rule text each. See encodeExplanation / explainFinding in src/app/triage.ts.
+  await db.schema
+    .createTable('decision_lines')
+    .addColumn('run', 'text', (c) => c.notNull())
+    .addColumn('n', 'integer', (c) => c.notNull())
+    .addColumn('text', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('decision_lines_pk', ['run', 'n'])
+    .execute();
+  // Only decisions handed to IR carry an incident: partial indexes keep a million-row triage run
+  // from paying for them, while incident views and the escalation link lookup stay indexed.
+  await sql`CREATE INDEX decisions_incident ON decisions (incident_id) WHERE incident_id IS NOT NULL`.execute(db);
+  await sql`CREATE INDEX decisions_link ON decisions (asset_id, vulnerability_id) WHERE incident_id IS NOT NULL`.execute(db);
 
   await db.schema
     .createTable('handoff_notes')
@@ -348,7 +374,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
   for (const t of [
-    'handoff_notes', 'decisions', 'imports', 'advisory_statements', 'signals', 'findings',
+    'handoff_notes', 'decision_lines', 'decisions', 'imports', 'advisory_statements', 'signals', 'findings',
     'vulnerabilities', 'assets', 'api_tokens', 'third_party_notices', 'risk_acceptances',
     'remediation_history', 'remediation_items', 'acknowledgments', 'notification_attempts',
     'notifications', 'weaknesses', 'incident_assets', 'incidents', 'audit_checkpoints',

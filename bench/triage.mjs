@@ -1,0 +1,344 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:triage`: import + enrichment + triage + store of a large Trivy report, measured
+ * on closeloop's own code (dist/), beside its floor. See docs/benchmarks.md.
+ *
+ *   node bench/triage.mjs [--findings 1000000] [--assets 100000] [--epss 250000] [--signals 100000]
+ *                         [--seed 1] [--pg] [--no-sqlite] [--no-floor] [--json FILE]
+ *
+ * Steps (each measured run in a child process of its own, so peak RSS is that run's alone):
+ * 1. Data: generated deterministically into bench/data/ (gitignored) by bench/gen-data.mjs, and
+ *    reused when bench/data/params.json records the same parameters. KEV is the full catalog of
+ *    the shared corpus.
+ * 2. Run, per engine (SQLite file in bench/data/, PostgreSQL schema `bench_run` with --pg): a fresh
+ *    store; `importFile` KEV, EPSS, assets, signals, then the Trivy report; then `triageStored`
+ *    (every open finding decided and its Decision stored). Wall time per phase, findings/s, peak
+ *    RSS sampled every 20 ms (process.memoryUsage().rss) and process.resourceUsage().maxRSS.
+ * 3. Floor, from the same data: the time to only tokenize the Trivy file with the fastest
+ *    streaming approach (the hand-written reader capturing each finding object, JSON.parse per
+ *    finding, no records built), plus the time to insert exactly the rows the run stored into a
+ *    fresh store with the same schema, the cheapest way the engine offers (SQLite: one transaction
+ *    of prepared inserts, findings indexes built after the load; PostgreSQL: COPY).
+ *    The ratio printed is run total / floor.
+ */
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GENERATOR_VERSION, generate } from './gen-data.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const dist = (p) => pathToFileURL(path.join(root, 'dist', p)).href;
+const DATA = path.join(here, 'data');
+const PG_URL = process.env.CLOSELOOP_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const TABLES = ['vulnerabilities', 'assets', 'signals', 'findings', 'decisions', 'decision_lines'];
+
+function parseArgs(argv) {
+  const o = { findings: 1000000, assets: 100000, epss: 250000, signals: 100000, seed: 1, pg: false, sqlite: true, floor: true, json: null, child: null, engine: null };
+  for (let i = 2; i < argv.length; i++) {
+    const k = argv[i].replace(/^--/, '');
+    if (k === 'pg') o.pg = true;
+    else if (k === 'no-sqlite') o.sqlite = false;
+    else if (k === 'no-floor') o.floor = false;
+    else if (['findings', 'assets', 'epss', 'signals', 'seed'].includes(k)) o[k] = Number(argv[++i]);
+    else if (['json', 'child', 'engine'].includes(k)) o[k] = argv[++i];
+    else {
+      console.error(`unknown option ${argv[i]}`);
+      process.exit(2);
+    }
+  }
+  return o;
+}
+
+const secs = (ms) => Math.round(ms) / 1000;
+const mib = (bytes) => Math.round(bytes / 1048576);
+
+/** Peak RSS: sampled on an interval, and the kernel's maxRSS for the whole process. */
+function rssMeter() {
+  let peak = process.memoryUsage().rss;
+  let phasePeak = peak;
+  const t = setInterval(() => {
+    const r = process.memoryUsage().rss;
+    if (r > peak) peak = r;
+    if (r > phasePeak) phasePeak = r;
+  }, 20);
+  t.unref();
+  return {
+    /** Peak RSS since the previous mark (MiB). */
+    mark() {
+      const r = Math.max(phasePeak, process.memoryUsage().rss);
+      phasePeak = process.memoryUsage().rss;
+      return mib(r);
+    },
+    stop() {
+      clearInterval(t);
+      const r = process.memoryUsage().rss;
+      if (r > peak) peak = r;
+      return { sampledPeakMiB: mib(peak), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// data
+
+async function ensureData(o) {
+  const params = { generator: GENERATOR_VERSION, findings: o.findings, assets: o.assets, epss: o.epss, signals: o.signals, seed: o.seed };
+  const file = path.join(DATA, 'params.json');
+  if (existsSync(file)) {
+    const old = JSON.parse(readFileSync(file, 'utf8'));
+    if (JSON.stringify(old.params) === JSON.stringify(params) && Object.values(old.files).every((f) => existsSync(f))) return old;
+  }
+  mkdirSync(DATA, { recursive: true });
+  process.stdout.write(`generating data into ${path.relative(root, DATA)}/ … `);
+  const t0 = performance.now();
+  const g = await generate(params, DATA);
+  console.log(`${secs(performance.now() - t0)} s`);
+  const rec = { params, ...g };
+  writeFileSync(file, JSON.stringify(rec, null, 2));
+  return rec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// children
+
+function runChild(args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`child ${args.join(' ')} exited ${code}`));
+      const line = out.trim().split('\n').pop();
+      resolve(JSON.parse(line));
+    });
+  });
+}
+
+async function benchStore(engine) {
+  const { openStore } = await import(dist('store/db.js'));
+  if (engine === 'sqlite') {
+    const file = path.join(DATA, 'run-sqlite.db');
+    for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+    return { store: await openStore({ url: file }), location: file };
+  }
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query('DROP SCHEMA IF EXISTS bench_run CASCADE');
+  await c.end();
+  const u = new URL(PG_URL);
+  u.searchParams.set('schema', 'bench_run');
+  return { store: await openStore({ url: u.toString() }), location: 'bench_run' };
+}
+
+async function childRun(o) {
+  const data = JSON.parse(readFileSync(path.join(DATA, 'params.json'), 'utf8'));
+  const { importFile } = await import(dist('app/importer.js'));
+  const { triageStored, loadRuleset } = await import(dist('app/triage.js'));
+  const { validateConfig, defaultConfig } = await import(dist('config/load.js'));
+  const { store, location } = await benchStore(o.engine);
+  const config = validateConfig({ ...defaultConfig('bench', path.join(DATA, 'evidence')), people: { bench: ['admin'], vm: ['vuln_mgmt_owner'] } }, 'bench');
+  const ctx = { store, config, configPath: path.join(DATA, 'closeloop.yaml'), now: () => new Date('2026-11-28T12:00:00Z') };
+  const caller = { actor: 'vm' };
+  const ruleset = await loadRuleset();
+  const meter = rssMeter();
+  const phases = {};
+  const counts = {};
+  const phaseRss = {};
+  const t0 = performance.now();
+  for (const [phase, kind, file] of [
+    ['kev', 'kev', data.files.kev],
+    ['epss', 'epss', data.files.epss],
+    ['assets', 'assets', data.files.assets],
+    ['signals', 'signals', data.files.signals],
+    ['findings', 'findings', data.files.trivy],
+  ]) {
+    const t = performance.now();
+    const r = await importFile(ctx, caller, { kind, file });
+    phases[phase] = secs(performance.now() - t);
+    phaseRss[phase] = meter.mark();
+    counts[phase] = { count: r.count, created: r.created, updated: r.updated, unchanged: r.unchanged, ...(kind === 'findings' ? { assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created } : {}) };
+  }
+  const tt = performance.now();
+  const summary = await triageStored(ctx, caller, { escalate: false }, ruleset);
+  phases.triage = secs(performance.now() - tt);
+  phaseRss.triage = meter.mark();
+  counts.triage = { evaluated: summary.evaluated, by_outcome: summary.by_outcome };
+  const total = secs(performance.now() - t0);
+  const rss = meter.stop();
+  await store.close();
+  console.log(JSON.stringify({ engine: o.engine, location, phases, phaseRss, total, counts, rss }));
+}
+
+/** Floor 1: tokenize the Trivy file with the hand-written streaming reader; a value per finding. */
+async function childTokenize() {
+  const data = JSON.parse(readFileSync(path.join(DATA, 'params.json'), 'utf8'));
+  const { streamJson } = await import(dist('ingest/stream/json-stream.js'));
+  const file = data.files.trivy;
+  const meter = rssMeter();
+  const t0 = performance.now();
+  let n = 0;
+  const src = createReadStream(file, { highWaterMark: 1 << 20 });
+  for await (const m of streamJson(src, [['*', '*', 'Results', '*', 'Vulnerabilities', '*']], { file })) if (m.value !== null) n++;
+  console.log(JSON.stringify({ seconds: secs(performance.now() - t0), findings: n, rss: meter.stop() }));
+}
+
+/** Floor 2 (SQLite): the run's rows into a fresh store, prepared inserts, one transaction. */
+async function floorSqlite() {
+  const Database = (await import('better-sqlite3')).default;
+  const { openStore } = await import(dist('store/db.js'));
+  const file = path.join(DATA, 'floor-sqlite.db');
+  for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+  const store = await openStore({ url: file });
+  await store.close();
+  const src = new Database(path.join(DATA, 'run-sqlite.db'), { readonly: true });
+  const dst = new Database(file);
+  dst.pragma('journal_mode = WAL');
+  dst.pragma('synchronous = NORMAL');
+  dst.pragma('cache_size = -65536');
+  let ms = 0;
+  let rows = 0;
+  const tick = (f) => {
+    const t = performance.now();
+    f();
+    ms += performance.now() - t;
+  };
+  tick(() => dst.exec('BEGIN'));
+  const findingsIndexes = dst.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' AND sql IS NOT NULL").all();
+  tick(() => findingsIndexes.forEach((ix) => dst.exec(`DROP INDEX ${ix.name}`)));
+  for (const table of TABLES) {
+    const cols = src.prepare(`SELECT * FROM ${table} LIMIT 0`).columns().map((c) => c.name);
+    const ins = dst.prepare(`INSERT INTO ${table} (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`);
+    const read = src.prepare(`SELECT * FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT 20000`).raw();
+    const rowid = src.prepare(`SELECT max(rowid) AS m FROM (SELECT rowid FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT 20000)`);
+    let after = 0;
+    for (;;) {
+      const batch = read.all(after);
+      if (batch.length === 0) break;
+      after = rowid.get(after).m;
+      tick(() => {
+        for (const r of batch) ins.run(r);
+      });
+      rows += batch.length;
+    }
+  }
+  tick(() => findingsIndexes.forEach((ix) => dst.exec(ix.sql)));
+  tick(() => dst.exec('COMMIT'));
+  src.close();
+  dst.close();
+  console.log(JSON.stringify({ seconds: secs(ms), rows }));
+}
+
+/** Floor 2 (PostgreSQL): the run's rows into a fresh schema with COPY, one transaction. */
+async function floorPg() {
+  const pg = (await import('pg')).default;
+  const { from: copyFrom } = await import('pg-copy-streams');
+  const { openStore } = await import(dist('store/db.js'));
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query('DROP SCHEMA IF EXISTS bench_floor CASCADE');
+  const u = new URL(PG_URL);
+  u.searchParams.set('schema', 'bench_floor');
+  const store = await openStore({ url: u.toString() });
+  await store.close();
+  const dst = new pg.Client({ connectionString: PG_URL, options: '-c search_path=bench_floor' });
+  await dst.connect();
+  let ms = 0;
+  let rows = 0;
+  const t = async (f) => {
+    const s = performance.now();
+    await f();
+    ms += performance.now() - s;
+  };
+  await t(() => dst.query('BEGIN'));
+  for (const table of TABLES) {
+    const cols = (await admin.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'bench_run' AND table_name = $1 ORDER BY ordinal_position`, [table])).rows.map((r) => r.column_name);
+    const key = table === 'decision_lines' ? 'n' : 'id';
+    let after = table === 'decision_lines' ? -1 : '';
+    for (;;) {
+      const r = await admin.query({ text: `SELECT ${cols.join(',')} FROM bench_run.${table} WHERE ${key} > $1 ORDER BY ${key} LIMIT 20000`, values: [after], rowMode: 'array' });
+      if (r.rows.length === 0) break;
+      after = r.rows[r.rows.length - 1][cols.indexOf(key)];
+      const text = r.rows.map((row) => row.map((v) => (v === null ? '\\N' : String(v).replace(/[\\\n\r\t]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]))).join('\t')).join('\n') + '\n';
+      await t(
+        () =>
+          new Promise((resolve, reject) => {
+            const s = dst.query(copyFrom(`COPY ${table} (${cols.join(',')}) FROM STDIN`));
+            s.on('finish', resolve);
+            s.on('error', reject);
+            s.end(text);
+          }),
+      );
+      rows += r.rows.length;
+    }
+  }
+  await t(() => dst.query('COMMIT'));
+  await dst.end();
+  await admin.query('DROP SCHEMA IF EXISTS bench_floor CASCADE');
+  await admin.end();
+  console.log(JSON.stringify({ seconds: secs(ms), rows }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+function report(o, data, runs, floors) {
+  const lines = [];
+  const say = (s = '') => lines.push(s);
+  const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
+  say(`closeloop bench:triage — ${o.findings.toLocaleString('en')} findings over ${o.assets.toLocaleString('en')} assets, KEV ${data.kevCount}, EPSS ${o.epss.toLocaleString('en')} rows, ${o.signals.toLocaleString('en')} signals`);
+  say(`Trivy report ${mb(data.sizes.trivy)} (${Math.round(data.sizes.trivy / o.findings)} B/finding); node ${process.version}, ${cpus().length} cores`);
+  if (floors.tokenize) say(`floor: tokenize the report: ${floors.tokenize.seconds} s (${Math.round(floors.tokenize.findings / floors.tokenize.seconds).toLocaleString('en')} findings/s)`);
+  for (const r of runs) {
+    say();
+    say(`${r.engine}:`);
+    for (const [k, v] of Object.entries(r.phases)) say(`  ${k.padEnd(9)} ${String(v.toFixed(2)).padStart(7)} s   peak RSS ${r.phaseRss[k]} MiB`);
+    say(`  ${'total'.padEnd(9)} ${String(r.total.toFixed(2)).padStart(7)} s   ${Math.round(o.findings / r.total).toLocaleString('en')} findings/s overall; findings import alone ${Math.round(o.findings / r.phases.findings).toLocaleString('en')}/s, triage alone ${Math.round(o.findings / r.phases.triage).toLocaleString('en')}/s`);
+    say(`  peak RSS ${r.rss.sampledPeakMiB} MiB sampled, maxRSS ${r.rss.maxRssMiB} MiB`);
+    say(`  triage: ${JSON.stringify(r.counts.triage)}`);
+    const f = floors[r.engine];
+    if (f && floors.tokenize) {
+      const floor = floors.tokenize.seconds + f.seconds;
+      say(`  floor: tokenize ${floors.tokenize.seconds} s + insert the same ${f.rows.toLocaleString('en')} rows ${f.seconds} s = ${floor.toFixed(2)} s; run / floor = ${(r.total / floor).toFixed(2)}×`);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function main() {
+  const o = parseArgs(process.argv);
+  if (o.child === 'run') return childRun(o);
+  if (o.child === 'tokenize') return childTokenize();
+  if (o.child === 'floor') return o.engine === 'sqlite' ? floorSqlite() : floorPg();
+  const data = await ensureData(o);
+  const engines = [...(o.sqlite ? ['sqlite'] : []), ...(o.pg ? ['postgres'] : [])];
+  const runs = [];
+  const floors = {};
+  for (const engine of engines) {
+    process.stdout.write(`run ${engine} … `);
+    const r = await runChild(['--child', 'run', '--engine', engine]);
+    console.log(`${r.total} s`);
+    runs.push(r);
+    if (o.floor) {
+      process.stdout.write(`floor insert ${engine} … `);
+      floors[engine] = await runChild(['--child', 'floor', '--engine', engine]);
+      console.log(`${floors[engine].seconds} s`);
+    }
+  }
+  if (o.floor) {
+    process.stdout.write('floor tokenize … ');
+    floors.tokenize = await runChild(['--child', 'tokenize']);
+    console.log(`${floors.tokenize.seconds} s`);
+  }
+  const text = report(o, data, runs, floors);
+  console.log(`\n${text}`);
+  if (o.json) writeFileSync(o.json, JSON.stringify({ params: data.params, sizes: data.sizes, runs, floors }, null, 2));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,179 @@
+/**
+ * Column orders shared by the bulk write paths: rows travel as plain value arrays in these orders
+ * (cheap to build, to pass between threads and to bind to a prepared statement or a COPY line).
+ */
+import type { AssetsTable, DecisionsTable, FindingsTable, SignalsTable, VulnerabilitiesTable } from '../schema.js';
+
+export const FINDING_COLUMNS = [
+  'id',
+  'fingerprint',
+  'vulnerability_id',
+  'asset_id',
+  'component',
+  'version',
+  'source',
+  'validation',
+  'reachability',
+  'affected_version_known',
+  'vendor_scope_known',
+  'containment_needed',
+  'title',
+  'severity',
+  'cwe',
+  'file_path',
+  'line',
+  'fixed_version',
+  'aliases',
+  'extra',
+  'status',
+  'scan_key',
+  'last_import_id',
+  'first_seen',
+  'last_seen',
+] as const satisfies readonly (keyof FindingsTable)[];
+
+export const DECISION_COLUMNS = [
+  'id',
+  'finding_id',
+  'asset_id',
+  'vulnerability_id',
+  'outcome',
+  'triggers',
+  'stay_reasons',
+  'flags',
+  'next_actions',
+  'ssvc',
+  'evidence',
+  'explanation',
+  'ruleset_version',
+  'input_hash',
+  'snapshot',
+  'incident_id',
+  'decided_at',
+] as const satisfies readonly (keyof DecisionsTable)[];
+
+type Values<Row, Cols extends readonly (keyof Row)[]> = { -readonly [K in keyof Cols]: Row[Cols[K]] };
+
+/** A findings row as values in FINDING_COLUMNS order. */
+export type FindingValues = Values<FindingsTable, typeof FINDING_COLUMNS>;
+/** A decisions row as values in DECISION_COLUMNS order. */
+export type DecisionValues = Values<DecisionsTable, typeof DECISION_COLUMNS>;
+
+/** Positions of the findings columns the importer fills in or compares. */
+export const F = {
+  id: 0,
+  fingerprint: 1,
+  status: 20,
+  scan_key: 21,
+  last_import_id: 22,
+  first_seen: 23,
+  last_seen: 24,
+} as const;
+
+export function findingValues(r: FindingsTable): FindingValues {
+  return [
+    r.id,
+    r.fingerprint,
+    r.vulnerability_id,
+    r.asset_id,
+    r.component,
+    r.version,
+    r.source,
+    r.validation,
+    r.reachability,
+    r.affected_version_known,
+    r.vendor_scope_known,
+    r.containment_needed,
+    r.title,
+    r.severity,
+    r.cwe,
+    r.file_path,
+    r.line,
+    r.fixed_version,
+    r.aliases,
+    r.extra,
+    r.status,
+    r.scan_key,
+    r.last_import_id,
+    r.first_seen,
+    r.last_seen,
+  ];
+}
+
+export function findingRow(v: FindingValues): FindingsTable {
+  return {
+    id: v[0],
+    fingerprint: v[1],
+    vulnerability_id: v[2],
+    asset_id: v[3],
+    component: v[4],
+    version: v[5],
+    source: v[6],
+    validation: v[7],
+    reachability: v[8],
+    affected_version_known: v[9],
+    vendor_scope_known: v[10],
+    containment_needed: v[11],
+    title: v[12],
+    severity: v[13],
+    cwe: v[14],
+    file_path: v[15],
+    line: v[16],
+    fixed_version: v[17],
+    aliases: v[18],
+    extra: v[19],
+    status: v[20],
+    scan_key: v[21],
+    last_import_id: v[22],
+    first_seen: v[23],
+    last_seen: v[24],
+  };
+}
+
+export function decisionValues(r: DecisionsTable): DecisionValues {
+  return [
+    r.id,
+    r.finding_id,
+    r.asset_id,
+    r.vulnerability_id,
+    r.outcome,
+    r.triggers,
+    r.stay_reasons,
+    r.flags,
+    r.next_actions,
+    r.ssvc,
+    r.evidence,
+    r.explanation,
+    r.ruleset_version,
+    r.input_hash,
+    r.snapshot,
+    r.incident_id,
+    r.decided_at,
+  ];
+}
+
+/** Tables keyed by a text `id` that imports upsert in batches. */
+export interface KeyedRows {
+  assets: AssetsTable;
+  vulnerabilities: VulnerabilitiesTable;
+  signals: SignalsTable;
+}
+export type KeyedTable = keyof KeyedRows;
+
+export const KEYED_COLUMNS: { readonly [T in KeyedTable]: readonly (keyof KeyedRows[T] & string)[] } = {
+  assets: [
+    'id', 'name', 'service', 'owner', 'business_critical', 'exposure', 'auth_required', 'privileged', 'regulated',
+    'customer_facing', 'safety', 'third_party', 'telemetry', 'components', 'extra', 'updated_at',
+  ],
+  vulnerabilities: [
+    'id', 'cvss_version', 'cvss_score', 'cvss_vector', 'exploitation', 'public_poc', 'vendor_advisory', 'fix_available',
+    'kev_date_added', 'kev_due_date', 'kev_ransomware', 'epss_score', 'epss_percentile', 'epss_date', 'title', 'refs',
+    'extra', 'updated_at',
+  ],
+  signals: ['id', 'time', 'asset_id', 'kind', 'vulnerability_id', 'component', 'source', 'indicator', 'payload', 'alert', 'confidence', 'extra'],
+};
+
+/** A keyed row as values in KEYED_COLUMNS order. */
+export function keyedValues<T extends KeyedTable>(table: T, row: KeyedRows[T]): (string | number | null)[] {
+  return KEYED_COLUMNS[table].map((c) => row[c] as string | number | null);
+}

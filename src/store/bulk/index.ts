@@ -1,0 +1,68 @@
+/**
+ * The bulk write path: one interface, one implementation per engine (chosen by `store.engine`), so
+ * use cases stream millions of rows without knowing which engine they write to.
+ *
+ * - SQLite (`sqlite.ts`): prepared better-sqlite3 statements on the store's own connection, inside
+ *   the use case's transaction; bigger page cache for the duration; when the findings table is
+ *   empty at the start, its indexes are dropped and built once at the end (same transaction).
+ * - PostgreSQL (`postgres.ts`): `COPY … FROM STDIN` into the table (or a temporary table, then one
+ *   `UPDATE … FROM`), array parameters for lookups; the Kysely transaction runs on the same
+ *   connection as the COPY, so one transaction still covers everything.
+ *
+ * Either way a failure anywhere rolls the whole transaction back: nothing of a failed file remains.
+ */
+import type { Transaction } from 'kysely';
+import type { Engine, Store } from '../db.js';
+import type { Database, FindingsTable } from '../schema.js';
+import type { DecisionValues, FindingValues, KeyedRows, KeyedTable } from './columns.js';
+import { withPostgresBulk } from './postgres.js';
+import { withSqliteBulk } from './sqlite.js';
+
+export * from './columns.js';
+
+export type BulkTrx = Transaction<Database>;
+
+/** Findings writes of one import. Rows are value arrays in FINDING_COLUMNS order. */
+export interface BulkFindings {
+  /**
+   * The stored rows with these fingerprints (each fingerprint once), rows written earlier in the
+   * same transaction included. A fingerprint that is not returned must then be inserted: the
+   * session remembers it as written.
+   */
+  lookup(fingerprints: readonly string[]): Promise<Map<string, FindingsTable>>;
+  insert(rows: readonly FindingValues[]): Promise<void>;
+  /** Replaces every column of the rows with the same id. */
+  update(rows: readonly FindingValues[]): Promise<void>;
+  /** Marks rows as seen by this import without other changes. */
+  touch(ids: readonly string[], at: string, importId: string): Promise<void>;
+  /** Open findings of these scan keys that this import did not write become `resolved`; returns how many. */
+  resolveMissing(scanKeys: ReadonlySet<string>, importId: string): Promise<number>;
+}
+
+export interface BulkSession {
+  readonly engine: Engine;
+  readonly findings: BulkFindings;
+  /** Stored rows of a keyed table by id (each id once). */
+  lookup<T extends KeyedTable>(table: T, ids: readonly string[]): Promise<Map<string, KeyedRows[T]>>;
+  insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void>;
+  /** Replaces every column of the rows with the same id. */
+  update<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void>;
+  /**
+   * Open findings, a page at a time, in the order the engine reads them fastest (SQLite: storage
+   * order; PostgreSQL: id order). Stable for a given store; pages are fetched as they are taken.
+   */
+  openFindings(pageSize: number): AsyncGenerator<FindingsTable[]>;
+  /** Appends decision rows (DECISION_COLUMNS order). */
+  insertDecisions(rows: readonly DecisionValues[]): Promise<void>;
+  /** Appends explanation lines: [run, n, text]. */
+  insertDecisionLines(rows: readonly [string, number, string][]): Promise<void>;
+}
+
+/**
+ * Runs `fn` in one transaction with a bulk session bound to it. `trx` is an ordinary Kysely
+ * transaction for everything else the use case writes (audit events, counters, …).
+ */
+export async function withBulkTransaction<T>(store: Store, fn: (trx: BulkTrx, bulk: BulkSession) => Promise<T>): Promise<T> {
+  if (store.engine === 'sqlite') return withSqliteBulk(store, fn);
+  return withPostgresBulk(store, fn);
+}

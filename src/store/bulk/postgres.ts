@@ -1,0 +1,226 @@
+/**
+ * PostgreSQL bulk path: `COPY … FROM STDIN` (text format) for new rows, COPY into a temporary table
+ * then one `UPDATE … FROM` for changed rows, array parameters for lookups, touches and resolution.
+ *
+ * COPY has to run on the connection that holds the transaction, so the session takes one client
+ * from the pool and runs a Kysely instance bound to that client only: the use case's `trx` and the
+ * COPY streams share one connection and one transaction.
+ *
+ * The session takes `SHARE ROW EXCLUSIVE` on `findings` before its first findings write: findings
+ * imports then run one at a time (readers are not blocked), so fingerprint lookups and resolution
+ * see every row a concurrent import could have written.
+ */
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Store } from '../db.js';
+import type { Database, FindingsTable } from '../schema.js';
+import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from './columns.js';
+import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
+
+type Value = string | number | null;
+
+const SPECIAL = /[\\\n\r\t]/;
+
+/** One value in COPY text format. */
+function copyText(v: Value): string {
+  if (v === null) return '\\N';
+  if (typeof v === 'number') return String(v);
+  if (!SPECIAL.test(v)) return v;
+  return v.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
+}
+
+const CHUNK = 1 << 20;
+/** Rows one session writes to a table before it runs ANALYZE on it. */
+const ANALYZE_AFTER_ROWS = 10_000;
+
+/** Rows written per table by the current sessions: large loads get fresh planner statistics. */
+const written = new WeakMap<pg.PoolClient, Map<string, number>>();
+
+/** Streams rows into `COPY <table> (<columns>) FROM STDIN`. */
+async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void> {
+  if (rows.length === 0) return;
+  const counts = written.get(client);
+  if (counts !== undefined && !table.startsWith('bulk_')) counts.set(table, (counts.get(table) ?? 0) + rows.length);
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  const done = finished(stream);
+  let text = '';
+  for (const r of rows) {
+    let line = '';
+    for (let i = 0; i < r.length; i++) line += (i === 0 ? '' : '\t') + copyText(r[i] ?? null);
+    text += `${line}\n`;
+    if (text.length >= CHUNK) {
+      const ok = stream.write(text);
+      text = '';
+      if (!ok) await Promise.race([once(stream, 'drain'), done]);
+    }
+  }
+  stream.end(text);
+  await done;
+}
+
+class PgFindings implements BulkFindings {
+  private started = false;
+  private fresh = false;
+  private tempReady = false;
+
+  constructor(private readonly client: pg.PoolClient) {}
+
+  private async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.client.query('LOCK TABLE findings IN SHARE ROW EXCLUSIVE MODE');
+    const r = await this.client.query('SELECT 1 FROM findings LIMIT 1');
+    this.fresh = r.rowCount === 0;
+  }
+
+  async lookup(fingerprints: readonly string[]): Promise<Map<string, FindingsTable>> {
+    await this.start();
+    const found = new Map<string, FindingsTable>();
+    if (fingerprints.length === 0) return found;
+    const r = await this.client.query<FindingsTable>(
+      `SELECT * FROM findings WHERE id = ANY($1::text[]) AND fingerprint = id
+       UNION ALL
+       SELECT * FROM findings WHERE fingerprint = ANY($1::text[]) AND id <> fingerprint`,
+      [fingerprints],
+    );
+    for (const row of r.rows) found.set(row.fingerprint, row);
+    return found;
+  }
+
+  async insert(rows: readonly FindingValues[]): Promise<void> {
+    await this.start();
+    await copyRows(this.client, 'findings', FINDING_COLUMNS, rows);
+  }
+
+  async update(rows: readonly FindingValues[]): Promise<void> {
+    await this.start();
+    if (rows.length === 0) return;
+    if (!this.tempReady) {
+      await this.client.query('CREATE TEMP TABLE IF NOT EXISTS bulk_findings (LIKE findings) ON COMMIT DROP');
+      this.tempReady = true;
+    }
+    await copyRows(this.client, 'bulk_findings', FINDING_COLUMNS, rows);
+    const set = FINDING_COLUMNS.slice(1).map((c) => `${c} = t.${c}`).join(', ');
+    await this.client.query(`UPDATE findings AS f SET ${set} FROM bulk_findings AS t WHERE f.id = t.id`);
+    await this.client.query('TRUNCATE bulk_findings');
+  }
+
+  async touch(ids: readonly string[], at: string, importId: string): Promise<void> {
+    await this.start();
+    if (ids.length === 0) return;
+    await this.client.query('UPDATE findings SET last_seen = $1, last_import_id = $2 WHERE id = ANY($3::text[])', [at, importId, ids]);
+  }
+
+  async resolveMissing(scanKeys: ReadonlySet<string>, importId: string): Promise<number> {
+    await this.start();
+    // The table lock makes "empty when the import began" mean "every row is this import's".
+    if (this.fresh || scanKeys.size === 0) return 0;
+    const keys = [...scanKeys];
+    let n = 0;
+    for (let i = 0; i < keys.length; i += 5000) {
+      const r = await this.client.query(
+        "UPDATE findings SET status = 'resolved' WHERE scan_key = ANY($1::text[]) AND status = 'open' AND (last_import_id IS NULL OR last_import_id <> $2)",
+        [keys.slice(i, i + 5000), importId],
+      );
+      n += r.rowCount ?? 0;
+    }
+    return n;
+  }
+}
+
+class PgSession implements BulkSession {
+  readonly engine = 'postgres' as const;
+  readonly findings: PgFindings;
+  private readonly temps = new Set<string>();
+
+  constructor(private readonly client: pg.PoolClient) {
+    this.findings = new PgFindings(client);
+  }
+
+  async lookup<T extends KeyedTable>(table: T, ids: readonly string[]): Promise<Map<string, KeyedRows[T]>> {
+    const found = new Map<string, KeyedRows[T]>();
+    if (ids.length === 0) return found;
+    const r = await this.client.query<KeyedRows[T] & { id: string }>(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids]);
+    for (const row of r.rows) found.set(row.id, row);
+    return found;
+  }
+
+  async insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
+    await copyRows(this.client, table, KEYED_COLUMNS[table], rows.map((r) => keyedValues(table, r)));
+  }
+
+  async update<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
+    if (rows.length === 0) return;
+    const temp = `bulk_${table}`;
+    if (!this.temps.has(temp)) {
+      await this.client.query(`CREATE TEMP TABLE IF NOT EXISTS ${temp} (LIKE ${table}) ON COMMIT DROP`);
+      this.temps.add(temp);
+    }
+    const cols = KEYED_COLUMNS[table];
+    await copyRows(this.client, temp, cols, rows.map((r) => keyedValues(table, r)));
+    const set = cols.slice(1).map((c) => `${c} = t.${c}`).join(', ');
+    await this.client.query(`UPDATE ${table} AS x SET ${set} FROM ${temp} AS t WHERE x.id = t.id`);
+    await this.client.query(`TRUNCATE ${temp}`);
+  }
+
+  async *openFindings(pageSize: number): AsyncGenerator<FindingsTable[]> {
+    let after = '';
+    for (;;) {
+      const r = await this.client.query<FindingsTable>("SELECT * FROM findings WHERE status = 'open' AND id > $1 ORDER BY id LIMIT $2", [after, pageSize]);
+      const last = r.rows[r.rows.length - 1];
+      if (last === undefined) return;
+      after = last.id;
+      yield r.rows;
+    }
+  }
+
+  async insertDecisions(rows: readonly DecisionValues[]): Promise<void> {
+    await copyRows(this.client, 'decisions', DECISION_COLUMNS, rows);
+  }
+
+  async insertDecisionLines(rows: readonly [string, number, string][]): Promise<void> {
+    await copyRows(this.client, 'decision_lines', ['run', 'n', 'text'], rows);
+  }
+}
+
+/** A Kysely "pool" that always hands out the same client and never releases it. */
+function singleClientPool(client: pg.PoolClient): PostgresPool {
+  // pg's client has Kysely's query signatures (Kysely's dialect is written for it); only release differs.
+  const wrapped = { query: client.query.bind(client), release: () => undefined } as unknown as PostgresPoolClient;
+  return { connect: async () => wrapped, end: async () => undefined };
+}
+
+export async function withPostgresBulk<T>(store: Store, fn: (trx: BulkTrx, bulk: BulkSession) => Promise<T>): Promise<T> {
+  const pool = store.pgPool;
+  if (pool === null) throw new Error('PostgreSQL bulk path on a store without a pool');
+  const client = await pool.connect();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleClientPool(client) }) });
+  let broken: Error | undefined;
+  const counts = new Map<string, number>();
+  written.set(client, counts);
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const result = await fn(trx, new PgSession(client));
+      // A bulk load leaves the planner with no statistics for the new rows (autovacuum comes
+      // later): without them the next paged read of a million findings sorts the table per page.
+      for (const [table, n] of counts) if (n >= ANALYZE_AFTER_ROWS) await client.query(`ANALYZE ${table}`);
+      return result;
+    });
+  } catch (err) {
+    // A failed ROLLBACK leaves the connection unusable: drop it instead of returning it to the pool.
+    const status = await client.query('SELECT 1').then(
+      () => null,
+      (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+    );
+    if (status !== null) broken = status;
+    throw err;
+  } finally {
+    written.delete(client);
+    client.release(broken);
+    await db.destroy();
+  }
+}
+

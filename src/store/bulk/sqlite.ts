@@ -1,0 +1,226 @@
+/**
+ * SQLite bulk path: prepared better-sqlite3 statements on the store's connection, inside the
+ * Kysely transaction that wraps the use case (one connection, so one transaction).
+ *
+ * Measured on the 2-core development machine (docs/benchmarks.md): a findings row costs ~3 µs to
+ * insert into a table without secondary indexes and several times that with random-order unique
+ * keys (sha256 fingerprints); building the same indexes once after the load, by sorting, costs a
+ * fraction. So when the findings table is empty at the start of an import ("load mode"), its
+ * indexes are dropped, rows are appended, and the indexes are rebuilt from their stored SQL
+ * before the transaction commits. Fingerprints written meanwhile are tracked by hash
+ * (`KeyHashSet`); a possible repeat ends load mode (indexes rebuilt) and is looked up for real.
+ * With rows already stored, every lookup uses the indexes.
+ */
+import type Database from 'better-sqlite3';
+import type { Store } from '../db.js';
+import type { FindingsTable } from '../schema.js';
+import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, findingRow, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from './columns.js';
+import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
+import { KeyHashSet } from './key-set.js';
+
+/** Page cache for the duration of a bulk session (KiB, as `PRAGMA cache_size = -N`). */
+const BULK_CACHE_KIB = 64 * 1024;
+
+type Stmt = Database.Statement<unknown[], unknown>;
+
+/** Prepared statements by SQL text: each is prepared once per session (cleared when indexes change). */
+class StatementCache {
+  private readonly map = new Map<string, Stmt>();
+
+  get(db: Database.Database, sql: string): Stmt {
+    let s = this.map.get(sql);
+    if (s === undefined) {
+      s = db.prepare(sql);
+      this.map.set(sql, s);
+    }
+    return s;
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+class SqliteFindings implements BulkFindings {
+  private started = false;
+  /** The findings table was empty when this session first touched it. */
+  private fresh = false;
+  /** Index definitions dropped for load mode, rebuilt by `endLoad`; null when not loading. */
+  private dropped: string[] | null = null;
+  private written: KeyHashSet | null = null;
+  private readonly stmts = new StatementCache();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private stmt(sql: string): Stmt {
+    return this.stmts.get(this.db, sql);
+  }
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    const any = this.db.prepare('SELECT 1 FROM findings LIMIT 1').get();
+    if (any !== undefined) return;
+    this.fresh = true;
+    const indexes = this.db
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' AND sql IS NOT NULL ORDER BY name")
+      .all() as { name: string; sql: string }[];
+    for (const ix of indexes) this.db.exec(`DROP INDEX "${ix.name.replace(/"/g, '""')}"`);
+    this.dropped = indexes.map((ix) => ix.sql);
+    this.written = new KeyHashSet(1 << 16);
+    this.stmts.clear();
+  }
+
+  /** Leaves load mode: builds the dropped indexes (a duplicate id fails here, rolling back the file). */
+  endLoad(): void {
+    if (this.dropped === null) return;
+    const sqls = this.dropped;
+    this.dropped = null;
+    this.written = null;
+    for (const s of sqls) this.db.exec(s);
+    this.stmts.clear();
+  }
+
+  async lookup(fingerprints: readonly string[]): Promise<Map<string, FindingsTable>> {
+    this.start();
+    const found = new Map<string, FindingsTable>();
+    let ask: readonly string[] = fingerprints;
+    if (this.written !== null) {
+      const maybe: string[] = [];
+      for (const fp of fingerprints) if (this.written.add(fp)) maybe.push(fp);
+      if (maybe.length === 0) return found;
+      this.endLoad();
+      ask = maybe;
+    }
+    const byId = this.stmt('SELECT * FROM findings WHERE id = ? AND fingerprint = id');
+    const byFp = this.stmt('SELECT * FROM findings WHERE fingerprint = ? AND id <> fingerprint');
+    for (const fp of ask) {
+      const row = (byId.get(fp) ?? byFp.get(fp)) as FindingsTable | undefined;
+      if (row !== undefined) found.set(fp, row);
+    }
+    return found;
+  }
+
+  async insert(rows: readonly FindingValues[]): Promise<void> {
+    this.start();
+    const ins = this.stmt(`INSERT INTO findings (${FINDING_COLUMNS.join(', ')}) VALUES (${FINDING_COLUMNS.map(() => '?').join(', ')})`);
+    for (const r of rows) ins.run(r);
+  }
+
+  async update(rows: readonly FindingValues[]): Promise<void> {
+    this.start();
+    this.endLoad();
+    const cols = FINDING_COLUMNS.slice(1);
+    const upd = this.stmt(`UPDATE findings SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
+    for (const r of rows) upd.run([...r.slice(1), r[0]]);
+  }
+
+  async touch(ids: readonly string[], at: string, importId: string): Promise<void> {
+    this.start();
+    this.endLoad();
+    const upd = this.stmt('UPDATE findings SET last_seen = ?, last_import_id = ? WHERE id = ?');
+    for (const id of ids) upd.run(at, importId, id);
+  }
+
+  async resolveMissing(scanKeys: ReadonlySet<string>, importId: string): Promise<number> {
+    this.start();
+    this.endLoad();
+    // Every row of a table that was empty when the import began was written by this import.
+    if (this.fresh) return 0;
+    const upd = this.stmt(
+      "UPDATE findings SET status = 'resolved' WHERE scan_key = ? AND status = 'open' AND (last_import_id IS NULL OR last_import_id <> ?)",
+    );
+    let n = 0;
+    for (const key of scanKeys) n += upd.run(key, importId).changes;
+    return n;
+  }
+}
+
+class SqliteSession implements BulkSession {
+  readonly engine = 'sqlite' as const;
+  readonly findings: SqliteFindings;
+  private insertDecision: Stmt | null = null;
+  private readonly stmts = new StatementCache();
+
+  constructor(private readonly db: Database.Database) {
+    this.findings = new SqliteFindings(db);
+  }
+
+  private stmt(sql: string): Stmt {
+    return this.stmts.get(this.db, sql);
+  }
+
+  async lookup<T extends KeyedTable>(table: T, ids: readonly string[]): Promise<Map<string, KeyedRows[T]>> {
+    const get = this.stmt(`SELECT * FROM ${table} WHERE id = ?`);
+    const found = new Map<string, KeyedRows[T]>();
+    for (const id of ids) {
+      const row = get.get(id) as KeyedRows[T] | undefined;
+      if (row !== undefined) found.set(id, row);
+    }
+    return found;
+  }
+
+  async insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
+    const cols = KEYED_COLUMNS[table];
+    const ins = this.stmt(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    for (const r of rows) ins.run(keyedValues(table, r));
+  }
+
+  async update<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
+    const cols = KEYED_COLUMNS[table].slice(1);
+    const upd = this.stmt(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
+    for (const r of rows) {
+      const v = keyedValues(table, r);
+      upd.run([...v.slice(1), v[0]]);
+    }
+  }
+
+  async *openFindings(pageSize: number): AsyncGenerator<FindingsTable[]> {
+    // rowid order reads the table sequentially; id order would visit a random page per row
+    const page = this.stmt(`SELECT ${FINDING_COLUMNS.join(', ')}, rowid FROM findings WHERE status = 'open' AND rowid > ? ORDER BY rowid LIMIT ?`).raw(true);
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after, pageSize) as unknown[][];
+      const last = rows[rows.length - 1];
+      if (last === undefined) return;
+      after = Number(last[FINDING_COLUMNS.length]);
+      yield rows.map((r) => findingRow(r as unknown as FindingValues));
+    }
+  }
+
+  async insertDecisions(rows: readonly DecisionValues[]): Promise<void> {
+    if (this.insertDecision === null) {
+      this.insertDecision = this.db.prepare(
+        `INSERT INTO decisions (${DECISION_COLUMNS.join(', ')}) VALUES (${DECISION_COLUMNS.map(() => '?').join(', ')})`,
+      );
+    }
+    const ins = this.insertDecision;
+    for (const r of rows) ins.run(r);
+  }
+
+  async insertDecisionLines(rows: readonly [string, number, string][]): Promise<void> {
+    const ins = this.stmt('INSERT INTO decision_lines (run, n, text) VALUES (?, ?, ?)');
+    for (const r of rows) ins.run(r);
+  }
+
+  finish(): void {
+    this.findings.endLoad();
+  }
+}
+
+export async function withSqliteBulk<T>(store: Store, fn: (trx: BulkTrx, bulk: BulkSession) => Promise<T>): Promise<T> {
+  const db = store.sqlite;
+  if (db === null) throw new Error('SQLite bulk path on a store without a SQLite handle');
+  const cache = db.pragma('cache_size', { simple: true });
+  db.pragma(`cache_size = -${BULK_CACHE_KIB}`);
+  try {
+    return await store.db.transaction().execute(async (trx) => {
+      const session = new SqliteSession(db);
+      const result = await fn(trx, session);
+      session.finish();
+      return result;
+    });
+  } finally {
+    db.pragma(`cache_size = ${Number(cache)}`);
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * The bulk write path (src/store/bulk) on both real engines: counts, idempotence, resolution,
+ * analyst fields, the SQLite load mode (indexes dropped and rebuilt), COPY escaping, and rollback
+ * of everything when a record or a row is bad.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importFile } from '../../src/app/importer.js';
+import { ExplanationEncoder, RunDigester, explainFinding, loadRuleset, restoreLine, triageStored } from '../../src/app/triage.js';
+import { Knowledge } from '../../src/app/knowledge.js';
+import { decisionInputDigest, evaluate, type Decision } from '../../src/domain/escalation/index.js';
+import { assetFromRow, findingFromRow, vulnerabilityFromRow } from '../../src/store/records.js';
+import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingValues, withBulkTransaction, type FindingValues } from '../../src/store/bulk/index.js';
+import { KeyHashSet } from '../../src/store/bulk/key-set.js';
+import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
+
+const vm = { actor: 'vm' };
+
+interface Vuln {
+  id: string;
+  pkg: string;
+  version: string;
+  fixed?: string;
+}
+
+/** A Trivy v2 report of one image; scan key `trivy|image:registry.example.com/<app>`. */
+function trivy(app: string, vulns: readonly Vuln[], note = ''): string {
+  return JSON.stringify({
+    SchemaVersion: 2,
+    ArtifactName: `registry.example.com/${app}:1.0`,
+    ArtifactType: 'container_image',
+    Note: note,
+    Results: [
+      {
+        Target: `registry.example.com/${app}:1.0 (alpine 3.19.1)`,
+        Class: 'os-pkgs',
+        Type: 'alpine',
+        Vulnerabilities: vulns.map((v) => ({
+          VulnerabilityID: v.id,
+          PkgName: v.pkg,
+          InstalledVersion: v.version,
+          ...(v.fixed ? { FixedVersion: v.fixed } : {}),
+          Severity: 'HIGH',
+          Title: `${v.pkg}: flaw\twith\ttabs\nand "quotes" \\ backslash é`,
+        })),
+      },
+    ],
+  });
+}
+
+const V1: Vuln[] = [
+  { id: 'CVE-2024-0001', pkg: 'openssl', version: '3.0.1', fixed: '3.0.2' },
+  { id: 'CVE-2024-0002', pkg: 'zlib', version: '1.2.11' },
+  { id: 'CVE-2024-0003', pkg: 'curl', version: '8.0.0', fixed: '8.0.1' },
+];
+
+function row(id: string, over: Partial<Record<(typeof FINDING_COLUMNS)[number], string | number | null>> = {}): FindingValues {
+  return findingValues({
+    id,
+    fingerprint: id,
+    vulnerability_id: 'CVE-2024-0001',
+    asset_id: 'host:a',
+    component: 'openssl',
+    version: '3.0.1',
+    source: 'test',
+    validation: 'unvalidated',
+    reachability: 'unknown',
+    affected_version_known: 1,
+    vendor_scope_known: 1,
+    containment_needed: null,
+    title: 'tab\there, newline\nthere, backslash \\ and \\N, unicode é ✓',
+    severity: 'high',
+    cwe: '[]',
+    file_path: null,
+    line: 7,
+    fixed_version: null,
+    aliases: '[]',
+    extra: '{}',
+    status: 'open',
+    scan_key: 'test|host:a',
+    last_import_id: 'IMP-X',
+    first_seen: '2026-11-28T12:00:00.000Z',
+    last_seen: '2026-11-28T12:00:00.000Z',
+    ...over,
+  } as Parameters<typeof findingValues>[0]);
+}
+
+describe('KeyHashSet', () => {
+  it('answers "new" for every first key and "maybe" for a repeat', () => {
+    const s = new KeyHashSet(4);
+    for (let i = 0; i < 50_000; i++) expect(s.add(`k${i}`)).toBe(false);
+    expect(s.size).toBe(50_000);
+    expect(s.add('k123')).toBe(true);
+    expect(s.add('k49999')).toBe(true);
+  });
+});
+
+describe.each(ENGINES)('bulk path on %s', (engine) => {
+  let t: TestContext;
+  let dir: string;
+  beforeEach(async () => {
+    t = await makeTestContext(engine, { label: 'bulk' });
+    dir = mkdtempSync(path.join(tmpdir(), 'closeloop-bulk-'));
+  });
+  afterEach(async () => t.cleanup());
+
+  const file = (name: string, text: string): string => {
+    const f = path.join(dir, name);
+    writeFileSync(f, text);
+    return f;
+  };
+  const findings = () => t.ctx.store.db.selectFrom('findings').selectAll().orderBy('id').execute();
+
+  it('keyed column lists name every column of their tables, in table order', async () => {
+    for (const table of ['assets', 'vulnerabilities', 'signals'] as const) {
+      await t.ctx.store.db.insertInto('counters').values({ name: `probe-${table}`, value: 0 }).execute();
+      const cols =
+        engine === 'sqlite'
+          ? (t.ctx.store.sqlite?.prepare(`SELECT name FROM pragma_table_info('${table}') ORDER BY cid`).pluck().all() as string[])
+          : (await t.ctx.store.pgPool?.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position', [table]))?.rows.map((r) => r.column_name);
+      expect(cols).toEqual([...KEYED_COLUMNS[table]]);
+    }
+  });
+
+  it('counts created, unchanged, updated and resolved findings across re-imports; analyst fields survive', async () => {
+    const first = await importFile(t.ctx, vm, { kind: 'findings', file: file('r1.json', trivy('app', V1)) });
+    expect(first).toMatchObject({ count: 3, created: 3, updated: 0, unchanged: 0, resolved: 0, assets_created: 1, vulnerabilities_created: 3 });
+    const rows = await findings();
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.status === 'open' && r.last_import_id === first.id && r.scan_key === 'trivy|image:registry.example.com/app')).toBe(true);
+    expect(rows.find((r) => r.component === 'zlib')?.title).toBe('zlib: flaw\twith\ttabs\nand "quotes" \\ backslash é');
+
+    // the same bytes again: recognised, nothing written
+    const dup = await importFile(t.ctx, vm, { kind: 'findings', file: file('r1-again.json', trivy('app', V1)) });
+    expect(dup.duplicate_of).toBe(first.id);
+    // the same findings in a different file: every one unchanged
+    const same = await importFile(t.ctx, vm, { kind: 'findings', file: file('r1b.json', trivy('app', V1, 'other bytes')) });
+    expect(same).toMatchObject({ count: 3, created: 0, updated: 0, unchanged: 3, resolved: 0 });
+    expect((await findings()).every((r) => r.last_import_id === same.id)).toBe(true);
+
+    // an analyst validates one finding; a newer report drops curl, changes zlib's fix, adds one
+    const zlib = rows.find((r) => r.component === 'zlib');
+    await t.ctx.store.db.updateTable('findings').set({ validation: 'validated', reachability: 'reachable' }).where('id', '=', zlib?.id ?? '').execute();
+    const v2: Vuln[] = [V1[0] as Vuln, { ...(V1[1] as Vuln), fixed: '1.2.12' }, { id: 'CVE-2024-0004', pkg: 'bash', version: '5.1' }];
+    const second = await importFile(t.ctx, vm, { kind: 'findings', file: file('r2.json', trivy('app', v2)) });
+    expect(second).toMatchObject({ count: 3, created: 1, updated: 1, unchanged: 1, resolved: 1 });
+    const after = await findings();
+    expect(after).toHaveLength(4);
+    const byComponent = new Map(after.map((r) => [r.component, r]));
+    expect(byComponent.get('curl')?.status).toBe('resolved');
+    expect(byComponent.get('zlib')).toMatchObject({ validation: 'validated', reachability: 'reachable', fixed_version: '1.2.12', status: 'open', first_seen: zlib?.first_seen });
+    expect(byComponent.get('bash')?.status).toBe('open');
+
+    // curl comes back: reopened (updated), and the other scan key (another image) is untouched
+    const other = await importFile(t.ctx, vm, { kind: 'findings', file: file('o.json', trivy('other', V1)) });
+    expect(other).toMatchObject({ created: 3, resolved: 0 });
+    const third = await importFile(t.ctx, vm, { kind: 'findings', file: file('r3.json', trivy('app', [...v2, V1[2] as Vuln])) });
+    expect(third).toMatchObject({ created: 0, updated: 1, unchanged: 3, resolved: 0 });
+    expect((await findings()).filter((r) => r.status === 'open')).toHaveLength(7);
+  });
+
+  it('a fingerprint repeated in one file is one finding (the last wins), also while loading an empty table', async () => {
+    // across write batches (5,000 findings) the repeat is found again: here while the empty table
+    // loads without indexes on SQLite, so the repeat ends load mode and is looked up for real
+    const many: Vuln[] = Array.from({ length: 5000 }, (_, i) => ({ id: `CVE-2025-${10000 + i}`, pkg: `p${i % 7}`, version: '1.0' }));
+    const across = await importFile(t.ctx, vm, { kind: 'findings', file: file('dup2.json', trivy('big', [...many, { ...(many[0] as Vuln), fixed: '1.1' }])) });
+    expect(across).toMatchObject({ count: 5001, created: 5000, updated: 1, unchanged: 0 });
+    expect(await findings()).toHaveLength(5000);
+    // within one write batch the repeat collapses
+    const inBatch = await importFile(t.ctx, vm, { kind: 'findings', file: file('dup.json', trivy('app', [...V1, V1[0] as Vuln])) });
+    expect(inBatch).toMatchObject({ count: 4, created: 3, unchanged: 0, updated: 0 });
+    expect(await findings()).toHaveLength(5003);
+    expect((await t.ctx.store.db.selectFrom('findings').select('fixed_version').where('vulnerability_id', '=', 'CVE-2025-10000').executeTakeFirst())?.fixed_version).toBe('1.1');
+    if (engine === 'sqlite') {
+      const ix = t.ctx.store.sqlite?.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' ORDER BY name").pluck().all();
+      expect(ix).toEqual(['findings_asset', 'findings_fingerprint', 'findings_id', 'findings_scan']);
+    }
+  });
+
+  it('a bad record anywhere in a file leaves nothing of it behind, and the store stays usable', async () => {
+    const good = trivy('app', V1);
+    const bad = `${good.slice(0, -3)},{"Target":"x","Vulnerabilities":[{"VulnerabilityID":"CVE-2024-9999"},42]}]}`;
+    await expect(importFile(t.ctx, vm, { kind: 'findings', file: file('bad.json', bad) })).rejects.toMatchObject({ code: 'CL_IMPORT_INVALID' });
+    expect(await findings()).toHaveLength(0);
+    expect(await t.ctx.store.db.selectFrom('imports').selectAll().execute()).toHaveLength(0);
+    expect(await t.ctx.store.db.selectFrom('assets').selectAll().execute()).toHaveLength(0);
+    if (engine === 'sqlite') {
+      const ix = t.ctx.store.sqlite?.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings'").pluck().get();
+      expect(ix).toBe(4);
+    }
+    const ok = await importFile(t.ctx, vm, { kind: 'findings', file: file('good.json', good) });
+    expect(ok).toMatchObject({ created: 3 });
+  });
+
+  it('rolls back every bulk write of the transaction when a row is bad', async () => {
+    await expect(
+      withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
+        expect((await bulk.findings.lookup(['f1', 'f2'])).size).toBe(0);
+        await bulk.findings.insert([row('f1'), row('f2')]);
+        await bulk.insert('assets', [{ id: 'host:a', name: null, service: null, owner: null, business_critical: 0, exposure: 'internal', auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now' }]);
+        // same id, another fingerprint: the unique id index refuses it (at once, or when load mode ends)
+        await bulk.findings.insert([row('f1', { fingerprint: 'other' })]);
+        await bulk.findings.resolveMissing(new Set(['test|host:a']), 'IMP-X');
+      }),
+    ).rejects.toThrow(/unique|duplicate/i);
+    expect(await findings()).toHaveLength(0);
+    expect(await t.ctx.store.db.selectFrom('assets').selectAll().execute()).toHaveLength(0);
+  });
+
+  it('writes values exactly (tabs, newlines, backslashes, \\N, unicode, null) and updates, touches and looks up', async () => {
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
+      await bulk.findings.lookup(['f1', 'f2', 'n1']);
+      await bulk.findings.insert([row('f1'), row('f2', { title: null, line: null }), row('n1', { fingerprint: 'fp-native' })]);
+    });
+    const stored = await findings();
+    expect(stored.map((r) => findingValues(r))).toEqual([row('f1'), row('f2', { title: null, line: null }), row('n1', { fingerprint: 'fp-native' })]);
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
+      const found = await bulk.findings.lookup(['f1', 'fp-native', 'missing']);
+      expect([...found.keys()].sort()).toEqual(['f1', 'fp-native']);
+      const changed = row('f1', { severity: 'low' });
+      changed[F.last_import_id] = 'IMP-Y';
+      await bulk.findings.update([changed]);
+      await bulk.findings.touch(['f2'], '2026-12-01T00:00:00.000Z', 'IMP-Y');
+      expect(await bulk.findings.resolveMissing(new Set(['test|host:a']), 'IMP-Y')).toBe(1);
+    });
+    const after = new Map((await findings()).map((r) => [r.id, r]));
+    expect(after.get('f1')).toMatchObject({ severity: 'low', status: 'open' });
+    expect(after.get('f2')).toMatchObject({ last_seen: '2026-12-01T00:00:00.000Z', last_import_id: 'IMP-Y', status: 'open' });
+    expect(after.get('n1')?.status).toBe('resolved');
+  });
+
+  it('stored triage writes one decision per open finding through the bulk path, with the domain input digest', async () => {
+    await importFile(t.ctx, vm, { kind: 'findings', file: file('r1.json', trivy('app', V1)) });
+    const ruleset = await loadRuleset();
+    const r = await triageStored(t.ctx, vm, { escalate: false }, ruleset);
+    expect(r.evaluated).toBe(3);
+    const decisions = await t.ctx.store.db.selectFrom('decisions').selectAll().orderBy('id').execute();
+    expect(decisions.map((d) => d.id)).toEqual([`${r.run}/0000001`, `${r.run}/0000002`, `${r.run}/0000003`]);
+    expect(new Set(decisions.map((d) => d.finding_id))).toEqual(new Set((await findings()).map((f) => f.id)));
+    // `why` gives back exactly the engine's explanation, from the compact stored form
+    const k = new Knowledge();
+    for (const a of await t.ctx.store.db.selectFrom('assets').selectAll().execute()) k.assets.set(a.id, assetFromRow(a));
+    for (const v of await t.ctx.store.db.selectFrom('vulnerabilities').selectAll().execute()) k.vulnerabilities.set(v.id, vulnerabilityFromRow(v));
+    for (const f of await findings()) {
+      const why = await explainFinding(t.ctx, vm, f.id);
+      expect(why.explanation).toEqual(evaluate(k.inputFor(findingFromRow(f)), ruleset).explanation);
+    }
+    const lines = await t.ctx.store.db.selectFrom('decision_lines').selectAll().where('run', '=', r.run).execute();
+    expect(lines.length).toBeLessThan(3 * 26);
+  });
+});
+
+describe('RunDigester', () => {
+  it('gives exactly decisionInputDigest for every finding of a run', async () => {
+    const ruleset = await loadRuleset();
+    const k = new Knowledge();
+    k.add({ kind: 'asset', record: { id: 'web', name: 'Web', service: 's', owner: null, business_critical: true, exposure: 'internet', auth_required: false, privileged: false, regulated: ['pii'], customer_facing: true, safety: false, third_party: null, telemetry: true, components: [], extra: {} } });
+    k.add({ kind: 'signal', record: { id: 'S-2', time: '2026-11-27T10:00:00Z', asset: 'web', kind: 'exploit_attempt', vulnerability: 'CVE-2024-0001', component: null, source: 'waf', indicator: null, payload: null, alert: null, confidence: 'high', extra: {} } });
+    k.add({ kind: 'signal', record: { id: 'S-1', time: '2026-11-27T09:00:00Z', asset: 'web', kind: 'abnormal_auth', vulnerability: null, component: null, source: 'idp', indicator: null, payload: null, alert: null, confidence: null, extra: { x: [1, { b: 2, a: 1 }] } } });
+    k.add({ kind: 'advisory', record: { vulnerability: 'CVE-2024-0002', product: 'zlib', status: 'not_affected', justification: 'vulnerable_code_not_present', statement: null, source: 'vendor' } });
+    k.add({ kind: 'kev', record: { cve: 'CVE-2024-0001', dateAdded: '2024-05-01', dueDate: null, knownRansomwareCampaignUse: true, vendorProject: null, product: null, name: null } });
+    const digester = new RunDigester(ruleset);
+    const base = { fingerprint: 'x', source: 'trivy', validation: 'unvalidated', reachability: 'unknown', affected_version_known: true, vendor_scope_known: true, containment_needed: false, title: null, severity: 'high', cwe: ['CWE-79'], file_path: null, line: null, fixed_version: null, aliases: [], extra: { b: 1, a: [2, 1] } } as const;
+    for (const f of [
+      { ...base, id: 'f1', vulnerability: 'CVE-2024-0001', asset: 'web', component: 'openssl', version: '3' },
+      { ...base, id: 'f2', vulnerability: 'CVE-2024-0002', asset: 'web', component: 'zlib', version: '1' },
+      { ...base, id: 'f3', vulnerability: 'CVE-2024-0001', asset: 'unknown-host', component: null, version: null, aliases: ['GHSA-x'] },
+      { ...base, id: 'f4', vulnerability: 'CVE-2024-0001', asset: 'web', component: 'openssl', version: '4', validation: 'validated' as const },
+    ]) {
+      const input = k.inputFor({ ...f, cwe: [...f.cwe], aliases: [...f.aliases], extra: { ...f.extra } });
+      expect(digester.digest(input)).toBe(decisionInputDigest(input, ruleset));
+    }
+  });
+});
+
+describe('ExplanationEncoder', () => {
+  const decision = (finding: string, asset: string, vulnerability: string, facts: string[]): Decision => ({
+    finding,
+    asset,
+    vulnerability,
+    outcome: 'stay',
+    triggers: [],
+    stay_reasons: [],
+    flags: [],
+    next_actions: [],
+    ssvc: 'Track',
+    evidence: [],
+    explanation: [
+      { rule: 'applicability', holds: true, facts },
+      { rule: 'outcome', holds: false, facts: ['stay: no trigger fired'] },
+    ],
+  });
+
+  it('stores each distinct line once per run and restores every decision exactly, whatever the ids', () => {
+    const enc = new ExplanationEncoder('TR-0001');
+    const cases: Decision[] = [
+      decision('f1', 'host:a', 'CVE-1', ['finding f1 validation is unvalidated', 'asset host:a', 'CVE-1 on host:a']),
+      decision('f2', 'host:b', 'CVE-2', ['finding f2 validation is unvalidated', 'asset host:b', 'CVE-2 on host:b']),
+      decision('F', 'A', 'V', ['F A V \u0001F', 'FAV']),
+      decision('x"y', 'a\\b', 'é\n', ['x"y and a\\b and é\n', 'quote " backslash \\']),
+      decision('id', 'id-2', 'd', ['id id-2 d did']),
+      decision('', '', '', ['empty ids']),
+    ];
+    const stored = new Map<number, string>();
+    const codes = cases.map((d) => enc.encode(d));
+    for (const [, n, text] of enc.pending) stored.set(n, text);
+    cases.forEach((d, i) => {
+      const back = (JSON.parse(codes[i] ?? '[]') as number[]).map((n) => JSON.parse(restoreLine(stored.get(n) ?? '', d)) as unknown);
+      expect(back).toEqual(d.explanation);
+    });
+    // f1 and f2 share their templated lines: 2 lines + the shared outcome line so far
+    expect(codes[0]).toBe('[0,1]');
+    expect(codes[1]).toBe('[0,1]');
+  });
+});
