@@ -9,7 +9,7 @@ import { nonEmpty, parseInput } from './validate.js';
 
 const roleList = z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'role names in snake_case')).min(1, 'at least one role');
 
-export const addPersonInput = z.object({ name: nonEmpty('name'), roles: roleList });
+export const addPersonInput = z.strictObject({ name: nonEmpty('name'), roles: roleList });
 
 /**
  * Adds (or re-roles) a person in the people directory of closeloop.yaml. The change is audited in
@@ -27,7 +27,7 @@ export async function addPerson(ctx: AppContext, caller: Caller, input: z.input<
   return { name: p.name, roles };
 }
 
-export const createTokenInput = z.object({ actor: nonEmpty('actor'), label: z.string().optional() });
+export const createTokenInput = z.strictObject({ actor: nonEmpty('actor'), label: z.string().optional() });
 
 /** Creates an API token for a person. The token is returned once; only its SHA-256 is stored. */
 export async function createToken(ctx: AppContext, caller: Caller, input: z.input<typeof createTokenInput>): Promise<{ id: string; actor: string; token: string }> {

@@ -22,7 +22,7 @@ function addDays(day: string, days: number): string {
 
 // ---- remediation ------------------------------------------------------------------------------
 
-export const addRemediationInput = z.object({
+export const addRemediationInput = z.strictObject({
   weakness: nonEmpty('weakness id'),
   owner_role: nonEmpty('owner role'),
   assignee: nonEmpty('assignee'),
@@ -68,7 +68,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
   });
 }
 
-export const moveRemediationInput = z.object({ item: nonEmpty('remediation item id'), state: z.enum(REMEDIATION_STATES) });
+export const moveRemediationInput = z.strictObject({ item: nonEmpty('remediation item id'), state: z.enum(REMEDIATION_STATES) });
 
 export async function moveRemediation(ctx: AppContext, caller: Caller, input: z.input<typeof moveRemediationInput>): Promise<RemediationItem> {
   authorize(ctx, caller, 'remediation.edit');
@@ -91,7 +91,7 @@ export async function moveRemediation(ctx: AppContext, caller: Caller, input: z.
 
 // ---- risk acceptance --------------------------------------------------------------------------
 
-export const requestRiskInput = z.object({
+export const requestRiskInput = z.strictObject({
   weakness: nonEmpty('weakness id'),
   rationale: nonEmpty('rationale'),
   controls: nonEmpty('compensating controls'),
@@ -130,7 +130,7 @@ export async function requestRisk(ctx: AppContext, caller: Caller, input: z.inpu
   });
 }
 
-export const decideRiskInput = z.object({ risk: nonEmpty('risk acceptance id'), approve: z.boolean(), reason: nonEmpty('reason').optional() })
+export const decideRiskInput = z.strictObject({ risk: nonEmpty('risk acceptance id'), approve: z.boolean(), reason: nonEmpty('reason').optional() })
   .refine((v) => v.approve || v.reason !== undefined, { path: ['reason'], message: 'a rejection needs a reason' });
 
 /**
@@ -165,7 +165,7 @@ export async function decideRisk(ctx: AppContext, caller: Caller, input: z.input
 
 // ---- third parties ----------------------------------------------------------------------------
 
-export const vendorNotifyInput = z.object({ weakness: nonEmpty('weakness id'), channel: nonEmpty('channel'), tracking_item: nonEmpty('tracking item').optional() });
+export const vendorNotifyInput = z.strictObject({ weakness: nonEmpty('weakness id'), channel: nonEmpty('channel'), tracking_item: nonEmpty('tracking item').optional() });
 
 /** Records that the vendor was notified through its contract channel (opens the notice if needed). */
 export async function notifyVendor(ctx: AppContext, caller: Caller, input: z.input<typeof vendorNotifyInput>): Promise<ThirdPartyNotice> {
@@ -197,7 +197,7 @@ async function loadNotice(db: Db, id: string): Promise<ThirdPartyNotice> {
   return n;
 }
 
-export const vendorResponseInput = z.object({ notice: nonEmpty('notice id'), text: nonEmpty('response text') });
+export const vendorResponseInput = z.strictObject({ notice: nonEmpty('notice id'), text: nonEmpty('response text') });
 
 /** Records the vendor's response or RCA statement. */
 export async function recordVendorResponse(ctx: AppContext, caller: Caller, input: z.input<typeof vendorResponseInput>): Promise<ThirdPartyNotice> {
@@ -214,7 +214,7 @@ export async function recordVendorResponse(ctx: AppContext, caller: Caller, inpu
   });
 }
 
-export const vendorChaseInput = z.object({ notice: nonEmpty('notice id') });
+export const vendorChaseInput = z.strictObject({ notice: nonEmpty('notice id') });
 
 /** Records that an unanswered vendor notice was chased. */
 export async function chaseVendor(ctx: AppContext, caller: Caller, input: z.input<typeof vendorChaseInput>): Promise<ThirdPartyNotice> {

@@ -21,7 +21,7 @@ import { parsedBatches, type WireItem } from './parse-worker.js';
 import { nonEmpty, parseInput } from './validate.js';
 import { applyNotAffected } from './advisory-apply.js';
 
-export const importInput = z.object({ kind: z.enum(IMPORT_KINDS), file: nonEmpty('file'), format: nonEmpty('format').optional() });
+export const importInput = z.strictObject({ kind: z.enum(IMPORT_KINDS), file: nonEmpty('file'), format: nonEmpty('format').optional() });
 
 /** Counts of one import; the key of the main count is the kind's own noun (`findings`, `assets`, …). */
 export interface ImportResult {

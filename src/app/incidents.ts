@@ -18,7 +18,7 @@ import { audit, authorize, inTransaction, isoNow, nextCounter, today, type AppCo
 import { nonEmpty, parseInput } from './validate.js';
 import type { Db } from '../audit/chain.js';
 
-export const openIncidentInput = z.object({
+export const openIncidentInput = z.strictObject({
   title: nonEmpty('title'),
   severity: z.enum(SEVERITIES),
   assets: z.array(nonEmpty('asset id')).default([]),
@@ -85,7 +85,7 @@ export async function createIncident(
   return row;
 }
 
-export const listIncidentsInput = z.object({ state: z.enum(INCIDENT_STATES).optional() });
+export const listIncidentsInput = z.strictObject({ state: z.enum(INCIDENT_STATES).optional() });
 
 export async function listIncidents(ctx: AppContext, caller: Caller, input: z.input<typeof listIncidentsInput>): Promise<Incident[]> {
   authorize(ctx, caller, 'incident.read');
@@ -95,7 +95,7 @@ export async function listIncidents(ctx: AppContext, caller: Caller, input: z.in
   return q.execute();
 }
 
-export const moveIncidentInput = z.object({ id: nonEmpty('incident id'), state: z.enum(INCIDENT_STATES) });
+export const moveIncidentInput = z.strictObject({ id: nonEmpty('incident id'), state: z.enum(INCIDENT_STATES) });
 
 /** Moves an incident one step along the workflow; opens the report-out task at the configured state. */
 export async function moveIncident(ctx: AppContext, caller: Caller, input: z.input<typeof moveIncidentInput>): Promise<Incident> {
@@ -151,7 +151,7 @@ export async function gateFor(db: Db, ctx: AppContext, inc: Incident): Promise<G
 }
 
 export const closeIncidentInput = z
-  .object({
+  .strictObject({
     id: nonEmpty('incident id'),
     non_incident: z.boolean().default(false),
     rationale: nonEmpty('rationale').optional(),
@@ -210,7 +210,7 @@ export async function closeIncident(ctx: AppContext, caller: Caller, input: z.in
   });
 }
 
-export const reopenIncidentInput = z.object({ id: nonEmpty('incident id'), reason: nonEmpty('reason') });
+export const reopenIncidentInput = z.strictObject({ id: nonEmpty('incident id'), reason: nonEmpty('reason') });
 
 /** Reopens a closed incident (audited with the reason): real incidents go back to post_incident. */
 export async function reopenIncident(ctx: AppContext, caller: Caller, input: z.input<typeof reopenIncidentInput>): Promise<Incident> {

@@ -10,7 +10,7 @@ import { enqueue } from '../delivery/outbox.js';
 
 
 export const addWeaknessInput = z
-  .object({
+  .strictObject({
     incident: nonEmpty('incident id'),
     type: z.enum(WEAKNESS_TYPES),
     relation: z.enum(WEAKNESS_RELATIONS),
@@ -51,7 +51,7 @@ export async function addWeakness(ctx: AppContext, caller: Caller, input: z.inpu
   });
 }
 
-export const noneIdentifiedInput = z.object({ incident: nonEmpty('incident id'), rationale: nonEmpty('rationale') });
+export const noneIdentifiedInput = z.strictObject({ incident: nonEmpty('incident id'), rationale: nonEmpty('rationale') });
 
 /** Records an explicit "none identified" report-out, with its rationale. */
 export async function markNoneIdentified(ctx: AppContext, caller: Caller, input: z.input<typeof noneIdentifiedInput>): Promise<Incident> {
@@ -96,7 +96,7 @@ function reportOutBody(inc: Incident, weaknesses: readonly Weakness[], role: str
   return { subject: `[closeloop] ${inc.id} vulnerability report-out (${role})`, body: lines.join('\n') };
 }
 
-export const sendReportOutInput = z.object({ incident: nonEmpty('incident id') });
+export const sendReportOutInput = z.strictObject({ incident: nonEmpty('incident id') });
 
 export interface SendResult {
   incident: Incident;
@@ -171,7 +171,7 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
   });
 }
 
-export const acknowledgeInput = z.object({ incident: nonEmpty('incident id'), role: nonEmpty('role'), comment: z.string().optional() });
+export const acknowledgeInput = z.strictObject({ incident: nonEmpty('incident id'), role: nonEmpty('role'), comment: z.string().optional() });
 
 /** A recipient role confirms receipt of the report-out. The actor must hold that role. */
 export async function acknowledge(ctx: AppContext, caller: Caller, input: z.input<typeof acknowledgeInput>): Promise<Acknowledgment> {

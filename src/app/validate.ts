@@ -8,7 +8,12 @@ import { badInput } from '../errors.js';
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const fields = r.error.issues.map((i) => ({ field: i.path.join('.') || '(input)', message: i.message }));
+  const fields = r.error.issues.flatMap((i) => {
+    const at = i.path.join('.');
+    // A misspelt field is refused by name rather than silently dropped.
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ field: at ? `${at}.${k}` : k, message: 'unknown field' }));
+    return [{ field: at || '(input)', message: i.message }];
+  });
   const text = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
   throw badInput(`invalid input: ${text}`, { fields });
 }

@@ -113,6 +113,7 @@ describe.each(ENGINES)('API errors on %s', (engine) => {
       { name: 'rejection without reason', as: 'approver', method: 'POST', url: () => '/risk-acceptances/RA-0001/reject', body: {}, field: 'reason' },
       { name: 'vendor notice without channel', as: 'tpm', method: 'POST', url: () => `/weaknesses/${weakness}/vendor-notices`, body: {}, field: 'channel' },
       { name: 'ack without role', as: 'lead', method: 'POST', url: () => `/incidents/${incident}/acks`, body: { comment: 'ok' }, field: 'role' },
+      { name: 'a misspelt field', as: 'lead', method: 'POST', url: () => `/incidents/${incident}/close`, body: { non_incidnet: true, rationale: 'r' }, field: 'non_incidnet' },
       { name: 'a JSON array body', as: 'lead', method: 'POST', url: () => '/incidents', body: [{ title: 'x', severity: 'low' }], field: '(body)' },
       { name: 'a body that is not JSON', as: 'lead', method: 'POST', url: () => '/incidents', body: '{"title": "x", ', field: '(body)' },
     ];
