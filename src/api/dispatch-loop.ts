@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { dispatchOnce, type DispatchSummary } from '../delivery/dispatcher.js';
+import { sendAckReminders } from '../app/reminders.js';
 
 export interface DispatchLoop {
   /** Stops scheduling and waits for a pass that is under way. */
@@ -8,7 +9,7 @@ export interface DispatchLoop {
 }
 
 /**
- * Drains the outbox in the background: one pass at start (to catch up on anything queued while
+ * Sends due acknowledgment reminders and drains the outbox in the background: one pass at start (to catch up on anything queued while
  * the server was down), then one every `everyMs` after the previous pass ends — passes never
  * overlap. A failing pass is logged and retried on the next tick; it never takes the server down.
  */
@@ -19,7 +20,9 @@ export function startDispatchLoop(ctx: AppContext, log: FastifyBaseLogger, every
 
   const tick = (): void => {
     timer = null;
-    running = dispatchOnce(ctx)
+    // Reminders first, so a reminder queued in this pass is delivered in the same pass.
+    running = sendAckReminders(ctx)
+      .then(() => dispatchOnce(ctx))
       .then(
         (s) => {
           if (s.delivered + s.failed + s.retrying > 0) log.info({ outbox: s }, 'outbox pass');

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../app/reportout.js';
 import { addPerson, createToken, verifyAudit } from '../app/admin.js';
-import type { AppContext, Caller } from '../app/context.js';
+import { authorize, type AppContext, type Caller } from '../app/context.js';
+import { sendAckReminders } from '../app/reminders.js';
 import { closeIncident, listIncidents, moveIncident, openIncident, reopenIncident, showIncident, type IncidentView } from '../app/incidents.js';
 import {
   addRemediation,
@@ -343,6 +344,15 @@ A first incident, end to end:
     action(deliver, async (ctx, caller, opts) => {
       const s = await runDelivery(ctx, caller);
       print(opts, s, () => `delivered ${s.delivered}, retrying ${s.retrying}, failed ${s.failed}, waiting for a channel ${s.no_channel}`);
+    }),
+  );
+
+  const remind = program.command('remind').description('queue reminders to roles past the acknowledgment SLA, and tell the IR lead (the server does this continuously)');
+  remind.action(
+    action(remind, async (ctx, caller, opts) => {
+      authorize(ctx, caller, 'delivery.run');
+      const s = await sendAckReminders(ctx, caller);
+      print(opts, s, () => `${s.reminders} reminder(s) and ${s.lead_notices} IR lead notice(s) queued for ${s.incidents} incident(s); run \`closeloop deliver\` to send them`);
     }),
   );
 

@@ -1,0 +1,77 @@
+import { isClosed, type IncidentState } from '../domain/incident.js';
+import { enqueue } from '../delivery/outbox.js';
+import { inTransaction, type AppContext, type Caller } from './context.js';
+import { requiredRoles } from './incidents.js';
+import { routesFor } from './reportout.js';
+
+const SYSTEM: Caller = { actor: 'system:reminders' };
+
+export interface ReminderSummary {
+  incidents: number;
+  reminders: number;
+  lead_notices: number;
+}
+
+/**
+ * SPEC §3: a recipient role that has not acknowledged the report-out within the ack SLA
+ * (`workflow.ack_sla_hours`) gets a reminder, and the IR lead is told which roles are overdue.
+ * Idempotent per report-out revision: running it again sends nothing new until the report-out is
+ * re-sent. Reminders go through the outbox like every other message.
+ */
+export async function sendAckReminders(ctx: AppContext, caller: Caller = SYSTEM): Promise<ReminderSummary> {
+  const summary: ReminderSummary = { incidents: 0, reminders: 0, lead_notices: 0 };
+  const cutoff = new Date(ctx.now().getTime() - ctx.config.workflow.ack_sla_hours * 3_600_000).toISOString();
+  const due = await ctx.store.db.selectFrom('incidents').selectAll().where('reportout_sent_at', 'is not', null).where('reportout_sent_at', '<=', cutoff).orderBy('id').execute();
+  for (const inc of due) {
+    if (isClosed(inc.state as IncidentState)) continue;
+    await inTransaction(ctx, async (trx) => {
+      const [weaknesses, acks, rev] = await Promise.all([
+        trx.selectFrom('weaknesses').select('type').where('incident_id', '=', inc.id).execute(),
+        trx.selectFrom('acknowledgments').select('role').where('incident_id', '=', inc.id).execute(),
+        trx.selectFrom('counters').select('value').where('name', '=', `reportout:${inc.id}`).executeTakeFirst(),
+      ]);
+      const revision = Number(rev?.value ?? 1);
+      const acked = new Set(acks.map((a) => a.role));
+      const overdue = requiredRoles(ctx, weaknesses).filter((r) => !acked.has(r));
+      if (overdue.length === 0) return;
+      const keys = new Set(
+        (await trx.selectFrom('notifications').select('idempotency_key').where('incident_id', '=', inc.id).where('purpose', '=', 'reminder').execute()).map((n) => n.idempotency_key),
+      );
+      let sent = 0;
+      for (const role of overdue) {
+        for (const route of routesFor(ctx, role, inc.service)) {
+          const key = `reminder:${inc.id}:r${revision}:${role}:${route.channel}:${route.address}`;
+          if (keys.has(key)) continue;
+          await enqueue(trx, ctx, caller, {
+            incident: inc.id,
+            purpose: 'reminder',
+            role,
+            route,
+            subject: `[closeloop] reminder: ${inc.id} report-out awaits acknowledgment by ${role}`,
+            body: `The IR-6(2) report-out of ${inc.id} (${inc.title}) was sent ${inc.reportout_sent_at ?? ''} and role ${role} has not acknowledged it within ${ctx.config.workflow.ack_sla_hours} h.\nAcknowledge: closeloop ack ${inc.id} --role ${role}`,
+            idempotencyKey: key,
+          });
+          summary.reminders += 1;
+          sent += 1;
+        }
+      }
+      for (const route of routesFor(ctx, 'ir_lead', inc.service)) {
+        const key = `reminder-lead:${inc.id}:r${revision}:${overdue.join(',')}:${route.channel}:${route.address}`;
+        if (keys.has(key)) continue;
+        await enqueue(trx, ctx, caller, {
+          incident: inc.id,
+          purpose: 'reminder',
+          role: 'ir_lead',
+          route,
+          subject: `[closeloop] ${inc.id}: ${overdue.length} role(s) past the acknowledgment SLA`,
+          body: `Roles that have not acknowledged the report-out of ${inc.id} within ${ctx.config.workflow.ack_sla_hours} h: ${overdue.join(', ')}.`,
+          idempotencyKey: key,
+        });
+        summary.lead_notices += 1;
+        sent += 1;
+      }
+      if (sent > 0) summary.incidents += 1;
+    });
+  }
+  return summary;
+}
