@@ -40,12 +40,8 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const SSVC_OUTCOMES = ['Track', 'Track*', 'Attend', 'Act'] as const;
 export type SsvcOutcome = (typeof SSVC_OUTCOMES)[number];
 
-/**
- * Incident severities (SPEC §1 Incident). Kept here too so the pure escalation core does not
- * depend on the incident workflow module; the values are the same contract.
- */
-export const INCIDENT_SEVERITIES = ['low', 'moderate', 'high', 'critical'] as const;
-export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
+/** Incident severities (SPEC §1 Incident): the incident workflow's own list, one contract. */
+export { SEVERITIES as INCIDENT_SEVERITIES, type Severity as IncidentSeverity } from '../incident.js';
 
 /** What the IR handoff asks IR to decide (seed 002 "Decision needed"). */
 export const DECISIONS_NEEDED = [

@@ -299,16 +299,29 @@ async function* parseJson(source: ByteSource, ctx: ParseContext): AsyncGenerator
       }
       if (out.length > 0) yield* out.splice(0, out.length);
     }
-    const target = asset ?? reportAsset(ctx);
-    emit.asset(out, target);
-    for await (const v of deferred.drain()) {
-      if (isRecord(v)) handleVulnerability(v, components, target, emit, out);
-      if (out.length > 0) yield* out.splice(0, out.length);
-    }
-    yield* out.splice(0, out.length);
+    yield* finish(asset ?? reportAsset(ctx), components, deferred, emit, out);
   } finally {
     await deferred.dispose();
   }
+}
+
+/**
+ * End of a BOM: emits its target, then the vulnerabilities that were read before the components
+ * they refer to, and whatever is still pending.
+ */
+async function* finish(
+  target: AssetRef,
+  components: Map<string, ComponentInfo>,
+  deferred: DeferredQueue,
+  emit: Emitter,
+  out: ImportItem[],
+): AsyncGenerator<ImportItem> {
+  emit.asset(out, target);
+  for await (const v of deferred.drain()) {
+    if (isRecord(v)) handleVulnerability(v, components, target, emit, out);
+    if (out.length > 0) yield* out.splice(0, out.length);
+  }
+  yield* out.splice(0, out.length);
 }
 
 async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
@@ -353,13 +366,7 @@ async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<
       if (out.length > 0) yield* out.splice(0, out.length);
     }
     if (seen.root !== 'bom') throw new ImportError(ctx.file, null, null, `not a CycloneDX BOM: root element <${seen.root ?? '?'}>`);
-    const target = asset ?? reportAsset(ctx);
-    emit.asset(out, target);
-    for await (const v of deferred.drain()) {
-      if (isRecord(v)) handleVulnerability(v, components, target, emit, out);
-      if (out.length > 0) yield* out.splice(0, out.length);
-    }
-    yield* out.splice(0, out.length);
+    yield* finish(asset ?? reportAsset(ctx), components, deferred, emit, out);
   } finally {
     await deferred.dispose();
   }
