@@ -14,14 +14,26 @@ import {
   vulnerabilityFromRow,
   vulnerabilityToRow,
 } from '../store/records.js';
-import { F, FINDING_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
+import { F, FINDING_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
+import type { Ruleset } from '../domain/escalation/index.js';
+import { ClError } from '../errors.js';
+import { StoreFacts, TriageRun } from './decisions.js';
+import { loadRuleset } from './triage.js';
 import type { VulnerabilitiesTable } from '../store/schema.js';
 import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
 import { parsedBatches, type WireItem } from './parse-worker.js';
 import { nonEmpty, parseInput } from './validate.js';
 import { applyNotAffected } from './advisory-apply.js';
 
-export const importInput = z.strictObject({ kind: z.enum(IMPORT_KINDS), file: nonEmpty('file'), format: nonEmpty('format').optional() });
+export const importInput = z.strictObject({
+  kind: z.enum(IMPORT_KINDS),
+  file: nonEmpty('file'),
+  format: nonEmpty('format').optional(),
+  /** Findings only: decide every new or changed finding in the same transaction (a triage run of the import). */
+  triage: z.boolean().optional(),
+  /** With `triage`: a ruleset file instead of the shipped default. */
+  ruleset: nonEmpty('ruleset').optional(),
+});
 
 /** Counts of one import; the key of the main count is the kind's own noun (`findings`, `assets`, …). */
 export interface ImportResult {
@@ -42,6 +54,8 @@ export interface ImportResult {
   vulnerabilities_created: number;
   /** Advisories: stored findings a `not_affected` statement set to validation `not_affected`. */
   findings_not_affected: number;
+  /** With `triage`: the run that decided the new and changed findings of this import. */
+  triage: { run: string; ruleset: string; evaluated: number; by_outcome: Record<string, number>; by_trigger: Record<string, number> } | null;
   /** Set when the same file (same SHA-256) was imported before: nothing was written. */
   duplicate_of: string | null;
   errors: { record: string | number | null; field: string | null; message: string }[];
@@ -98,6 +112,8 @@ class ImportWriter {
   /** Advisory statements of this file, applied to stored findings once the file is read. */
   readonly statements: AdvisoryStatement[] = [];
   private findings: { values: FindingValues; scanKey: string | null }[] = [];
+  /** Set for `import --triage`: decides the findings each batch creates or changes. */
+  triage: ImportTriage | null = null;
 
   constructor(
     private readonly trx: Trx,
@@ -161,6 +177,7 @@ class ImportWriter {
     const stored = await this.bulk.lookup(table, [...new Set(ops.map((o) => o.id))]);
     const state = new Map<string, KeyedRows[T] | undefined>();
     for (const op of ops) state.set(op.id, op.step(state.has(op.id) ? state.get(op.id) : stored.get(op.id)));
+    if (this.triage !== null) this.triage.written(table, state);
     const inserts: KeyedRows[T][] = [];
     const updates: KeyedRows[T][] = [];
     for (const [id, row] of state) {
@@ -300,11 +317,54 @@ class ImportWriter {
     await this.bulk.findings.touch(touched, this.at, this.importId);
     await this.bulk.findings.insert(inserts);
     this.result.created += inserts.length;
+    if (this.triage !== null) {
+      // the assets and vulnerabilities these findings name are written before they are read
+      await this.flushKeyed('assets');
+      await this.flushKeyed('vulnerabilities');
+      await this.triage.decide(inserts, updates);
+    }
   }
 
   /** Findings of the same scanner and target that this report no longer lists are resolved. */
   async resolveMissing(): Promise<void> {
     this.result.resolved += await this.bulk.findings.resolveMissing(this.scanKeys, this.importId);
+  }
+}
+
+/**
+ * `import findings --triage`: the decisions of one import, recorded as a triage run of their own
+ * (src/app/decisions.ts) in the import's transaction. Only findings the import creates or changes
+ * are decided: an unchanged finding keeps its last decision (`closeloop triage` decides them all).
+ */
+class ImportTriage {
+  private constructor(
+    private readonly run: TriageRun,
+    private readonly facts: StoreFacts,
+    private readonly bulk: BulkSession,
+  ) {}
+
+  static async start(trx: Trx, bulk: BulkSession, ruleset: Ruleset, at: string, importId: string): Promise<ImportTriage> {
+    return new ImportTriage(await TriageRun.start(trx, ruleset, at, 'import', importId), await StoreFacts.open(trx, bulk), bulk);
+  }
+
+  /** Rows the import has just written: the facts the next findings read, without reading them back. */
+  written<T extends KeyedTable>(table: T, rows: ReadonlyMap<string, KeyedRows[T] | undefined>): void {
+    this.facts.prime(table, rows);
+  }
+
+  async decide(...batches: (readonly FindingValues[])[]): Promise<void> {
+    const page = batches.flat().map((v) => findingFromRow(findingRow(v)));
+    if (page.length === 0) return;
+    await this.facts.load(page);
+    const rows: DecisionValues[] = [];
+    for (const f of page) rows.push(this.run.decide(this.facts.inputFor(f)).values);
+    await this.bulk.insertDecisions(rows);
+  }
+
+  async finish(trx: Trx, caller: Caller): Promise<ImportResult['triage']> {
+    await this.run.finish(trx, caller);
+    const c = this.run.counts;
+    return { run: this.run.id, ruleset: this.run.ruleset.version, evaluated: c.evaluated, by_outcome: c.by_outcome, by_trigger: c.by_trigger };
   }
 }
 
@@ -316,6 +376,12 @@ class ImportWriter {
 export async function importFile(ctx: AppContext, caller: Caller, input: z.input<typeof importInput>): Promise<ImportResult> {
   authorize(ctx, caller, 'vr.import');
   const p = parseInput(importInput, input);
+  if ((p.triage === true || p.ruleset !== undefined) && p.kind !== 'findings') {
+    throw new ClError('CL_BAD_INPUT', `--triage applies to findings imports only, not ${p.kind}`, { field: 'triage' });
+  }
+  if (p.ruleset !== undefined && p.triage !== true) throw new ClError('CL_BAD_INPUT', '--ruleset needs --triage', { field: 'ruleset' });
+  if (p.triage === true) authorize(ctx, caller, 'vr.triage');
+  const ruleset = p.triage === true ? await loadRuleset(p.ruleset) : null;
   const format = await resolveFormat(p.kind, p.file, p.format);
   // Parsing starts now (in a worker for large files) and overlaps the file's SHA-256.
   const batches = await parsedBatches(p.kind, p.file, format);
@@ -335,6 +401,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       assets_created: 0,
       vulnerabilities_created: 0,
       findings_not_affected: 0,
+      triage: null,
       duplicate_of: null,
       errors: [],
     };
@@ -351,6 +418,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       const at = isoNow(ctx);
       result.id = await nextId(trx, 'IMP');
       const writer = new ImportWriter(trx, bulk, at, result.id, result, p.kind === 'findings' && (format === 'native' || format === 'csv'));
+      if (ruleset !== null) writer.triage = await ImportTriage.start(trx, bulk, ruleset, at, result.id);
       for await (const batch of batches) {
         for (const item of batch) {
           const isOwn = item.kind === own;
@@ -360,6 +428,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       }
       await writer.flushAll();
       if (p.kind === 'findings') await writer.resolveMissing();
+      if (writer.triage !== null) result.triage = await writer.triage.finish(trx, caller);
       if (p.kind === 'advisories') result.findings_not_affected = await applyNotAffected(trx, writer.statements);
       const counts = { ...result, errors: undefined };
       await trx.insertInto('imports').values({ id: result.id, kind: p.kind, format, file: p.file, sha256, counts: JSON.stringify(counts), actor: caller.actor, at }).execute();
@@ -384,6 +453,7 @@ export function presentImport(r: ImportResult): Record<string, unknown> {
     unchanged: r.unchanged,
     ...(r.kind === 'advisories' ? { findings_not_affected: r.findings_not_affected } : {}),
     ...(r.kind === 'findings' ? { resolved: r.resolved, assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created } : {}),
+    ...(r.triage !== null ? { triage: r.triage } : {}),
     duplicate_of: r.duplicate_of,
     errors: r.errors,
   };

@@ -1,5 +1,5 @@
 import type { AdvisoryStatement, AssetRecord, EpssFacts, FindingRecord, KevFacts, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
-import { assetWithDefaults, evaluate, vulnerabilityWithDefaults, type Decision, type EvaluationInput, type Ruleset } from '../domain/escalation/index.js';
+import { assetWithDefaults, evaluate, vulnerabilityWithDefaults, type Decision, type EvaluateOptions, type EvaluationInput, type Ruleset } from '../domain/escalation/index.js';
 import type { ImportItem } from '../ingest/types.js';
 
 /**
@@ -100,9 +100,9 @@ export class Knowledge {
     };
   }
 
-  decide(finding: FindingRecord, ruleset: Ruleset): { input: EvaluationInput; decision: Decision } {
+  decide(finding: FindingRecord, ruleset: Ruleset, options: EvaluateOptions = {}): { input: EvaluationInput; decision: Decision } {
     const input = this.inputFor(finding);
-    return { input, decision: evaluate(input, ruleset) };
+    return { input, decision: evaluate(input, ruleset, options) };
   }
 }
 

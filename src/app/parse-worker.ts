@@ -13,7 +13,7 @@ import { stat } from 'node:fs/promises';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { FindingRecord } from '../domain/records.js';
 import { ClError, ImportError, type ErrorCode } from '../errors.js';
-import { openItems, type ImportKind } from '../ingest/index.js';
+import { openBatches, type ImportKind } from '../ingest/index.js';
 import type { ImportItem } from '../ingest/types.js';
 import { findingValues, type FindingValues } from '../store/bulk/index.js';
 import { findingToRow } from '../store/records.js';
@@ -41,11 +41,11 @@ function toWire(item: ImportItem): WireItem {
   return item.kind === 'finding' ? findingWire(item.record, item.scanKey) : item;
 }
 
-/** Batches of an in-thread item stream. */
-async function* inThread(items: AsyncGenerator<ImportItem>): AsyncGenerator<WireItem[]> {
+/** Wire batches of about BATCH_ITEMS items from the parser's own batches. */
+async function* inThread(batches: AsyncGenerator<ImportItem[]>): AsyncGenerator<WireItem[]> {
   let batch: WireItem[] = [];
-  for await (const item of items) {
-    batch.push(toWire(item));
+  for await (const items of batches) {
+    for (const item of items) batch.push(toWire(item));
     if (batch.length >= BATCH_ITEMS) {
       yield batch;
       batch = [];
@@ -95,8 +95,8 @@ async function runWorker(input: WorkerInput): Promise<void> {
     w?.();
   });
   try {
-    const { items } = await openItems(input.kind, input.file, input.format);
-    for await (const batch of inThread(items)) {
+    const { batches } = await openBatches(input.kind, input.file, input.format, BATCH_ITEMS);
+    for await (const batch of inThread(batches)) {
       while (inFlight >= WINDOW) await new Promise<void>((resolve) => (wake = resolve));
       inFlight++;
       port.postMessage({ type: 'batch', items: batch } satisfies WorkerMessage);
@@ -114,7 +114,7 @@ function fromWorker(kind: ImportKind, file: string, format: string): ParsedBatch
   const input: WorkerInput = { closeloopParse: true, kind, file, format };
   // The worker holds a few batches and one matched value at a time: a modest heap keeps V8 from
   // growing it (and the process's RSS) far beyond what is live.
-  const worker = new Worker(new URL(import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 32 } });
+  const worker = new Worker(new URL(import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 192 } });
   const queue: WorkerMessage[] = [];
   let failure: Error | null = null;
   let exited = false;
@@ -185,13 +185,13 @@ function workerWanted(size: number): boolean {
 export async function parsedBatches(kind: ImportKind, file: string, format: string): Promise<ParsedBatches> {
   const size = (await stat(file)).size;
   if (workerWanted(size)) return fromWorker(kind, file, format);
-  const { items } = await openItems(kind, file, format);
-  const it = inThread(items);
+  const { batches } = await openBatches(kind, file, format, BATCH_ITEMS);
+  const it = inThread(batches);
   return {
     [Symbol.asyncIterator]: () => it,
     close: async () => {
       await it.return(undefined);
-      await items.return(undefined);
+      await batches.return(undefined);
     },
   };
 }

@@ -434,16 +434,30 @@ A first incident, end to end:
     .command('import <kind> <file>')
     .description('import a file into the store: assets|vulnerabilities|findings|signals|kev|epss|advisories (one transaction per file; re-importing the same file changes nothing)')
     .option('--format <format>', 'input format (detected when absent); findings: trivy, grype, sarif, osv-scanner, cyclonedx, dependency-check, npm-audit, csv, native; signals: native, ocsf; advisories: csaf, openvex; assets: json, ndjson, csv; vulnerabilities: json, ndjson')
-    .addHelpText('after', '\nExamples:\n  closeloop import assets assets.csv\n  closeloop import kev known_exploited_vulnerabilities.json\n  closeloop import findings trivy-report.json --json');
+    .option('--triage', 'findings: decide each new or changed finding in the same transaction and record the decisions (a triage run of this import; `closeloop why` explains them)')
+    .option('--ruleset <file>', 'with --triage: ruleset YAML (default: the shipped rules/default.yaml)')
+    .addHelpText(
+      'after',
+      '\nImport context first (assets, kev, epss, signals, advisories), then findings: with --triage each\nfinding is decided against what is stored at that moment.\n\nExamples:\n  closeloop import assets assets.csv\n  closeloop import kev known_exploited_vulnerabilities.json\n  closeloop import findings trivy-report.json --json\n  closeloop import findings trivy-report.json --triage',
+    );
   imp.action(
     action(imp, async (ctx, caller, opts, kind: string, file: string) => {
       const { importFile, presentImport } = await vr();
-      const r = await importFile(ctx, caller, { kind: kind as 'assets', file, format: opts.format as string | undefined });
+      const r = await importFile(ctx, caller, {
+        kind: kind as 'assets',
+        file,
+        format: opts.format as string | undefined,
+        ...(opts.triage === true ? { triage: true } : {}),
+        ...(typeof opts.ruleset === 'string' ? { ruleset: opts.ruleset } : {}),
+      });
       print(opts, presentImport(r), () =>
         r.duplicate_of
           ? `${file}: already imported as ${r.duplicate_of} (same SHA-256); nothing changed (${r.count} ${kind} read)`
           : `${file} (${r.format}) imported as ${r.id ?? ''}: ${r.count} ${kind}, ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged` +
-            (kind === 'findings' ? `, ${r.resolved} resolved (no longer reported), ${r.assets_created} new assets, ${r.vulnerabilities_created} new vulnerabilities` : ''),
+            (kind === 'findings' ? `, ${r.resolved} resolved (no longer reported), ${r.assets_created} new assets, ${r.vulnerabilities_created} new vulnerabilities` : '') +
+            (r.triage !== null
+              ? `\ntriage run ${r.triage.run} (ruleset ${r.triage.ruleset}): ${r.triage.evaluated} decided, ${r.triage.by_outcome.escalate ?? 0} escalate, ${r.triage.by_outcome.stay ?? 0} stay${Object.keys(r.triage.by_trigger).length ? ` (${Object.entries(r.triage.by_trigger).map(([t, n]) => `${t} ${n}`).join(', ')})` : ''}`
+              : ''),
       );
     }),
   );
@@ -503,6 +517,7 @@ A first incident, end to end:
           `  ssvc ${w.ssvc}; flags ${w.flags.join(', ') || '-'}; next ${w.next_actions.join(', ') || '-'}`,
           `  decision ${w.decision} at ${w.decided_at}, ruleset ${w.ruleset}, inputs ${w.input_hash}${w.incident ? `, incident ${w.incident}` : ''}`,
           `  evidence: ${w.evidence.join(', ') || '-'}`,
+          `  ${w.replay.verified ? 'replay verified' : 'REPLAY NOT VERIFIED'}: ${w.replay.message}`,
           '  rules:',
           ...w.explanation.map((l) => `    [${l.holds ? 'x' : ' '}] ${l.rule}${l.facts.length ? `: ${l.facts.join('; ')}` : ''}`),
         ].join('\n'),

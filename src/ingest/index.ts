@@ -91,6 +91,31 @@ export async function resolveFormat(kind: ImportKind, file: string, format?: str
   }
 }
 
+/** Items in batches of about `size` (the last may be shorter); a batch is never empty. */
+async function* batched(items: AsyncGenerator<ImportItem>, size: number): AsyncGenerator<ImportItem[]> {
+  let batch: ImportItem[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * Opens a file of `kind` and streams its items in batches, in file order: the parser's own
+ * batches where it has them, otherwise its items grouped by `size`. The file is never read whole.
+ */
+export async function openBatches(kind: ImportKind, file: string, format?: string, size = 2000): Promise<{ format: string; batches: AsyncGenerator<ImportItem[]> }> {
+  const chosen = await resolveFormat(kind, file, format);
+  const parser = PARSERS[kind][chosen];
+  if (!parser) throw new ClError('CL_BAD_INPUT', `unknown ${kind} format ${chosen}`);
+  const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  return { format: chosen, batches: parser.parseBatches ? parser.parseBatches(stream, { file }) : batched(parser.parse(stream, { file }), size) };
+}
+
 /** Opens a file of `kind` and streams its items; the file is never read whole. */
 export async function openItems(kind: ImportKind, file: string, format?: string): Promise<{ format: string; items: AsyncGenerator<ImportItem> }> {
   const chosen = await resolveFormat(kind, file, format);

@@ -48,4 +48,9 @@ export interface Parser {
   readonly format: string;
   /** Streams items from the source; throws `ImportError` naming file, record and field. */
   parse(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem>;
+  /**
+   * The same items in input order, in batches (optional): for formats whose reports run to
+   * millions of items, where one async step per item would cost more than parsing it.
+   */
+  parseBatches?(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]>;
 }

@@ -3,6 +3,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import pg from 'pg';
 import { ClError } from '../errors.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-replayable-decisions.js';
 import type { Database as Schema } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -24,6 +25,7 @@ export interface Store {
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-replayable-decisions': m0002,
 };
 
 const provider: MigrationProvider = {
@@ -74,6 +76,9 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   return store;
 }
 
+/** Page size of new SQLite databases (bytes). */
+export const SQLITE_PAGE_SIZE = 65536;
+
 function openSqlite(file: string): Store {
   let handle: Database.Database;
   try {
@@ -81,6 +86,9 @@ function openSqlite(file: string): Store {
   } catch (err) {
     throw new ClError('CL_CONFIG_INVALID', `cannot open SQLite database ${file}: ${(err as Error).message}`);
   }
+  // A new database gets 64 KiB pages (an existing one keeps its own): bulk imports write and read
+  // back far fewer pages, and on a VM every page is a system call. See docs/benchmarks.md.
+  handle.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = NORMAL');
   handle.pragma('foreign_keys = ON');

@@ -258,14 +258,26 @@ export interface ImportsTable {
   at: string;
 }
 
-/**
- * One distinct explanation line of a triage run, with the decision's finding, asset and
- * vulnerability ids written as placeholders (see `encodeExplanation` in src/app/triage.ts).
- */
-export interface DecisionLinesTable {
-  run: string;
-  n: number;
-  text: string;
+/** A ruleset as a triage run used it (canonical JSON), stored once per digest so `why` can replay. */
+export interface RulesetsTable {
+  digest: string;
+  version: string;
+  body: string;
+  first_used_at: string;
+}
+
+/** One triage run: stored triage (`closeloop triage`) or the decisions of a findings import. */
+export interface TriageRunsTable {
+  id: string;
+  source: string;
+  ruleset_digest: string;
+  ruleset_version: string;
+  import_id: string | null;
+  actor: string;
+  at: string;
+  evaluated: number;
+  /** JSON: by_outcome and by_trigger. */
+  counts: string;
 }
 
 export interface DecisionsTable {
@@ -280,8 +292,6 @@ export interface DecisionsTable {
   next_actions: string;
   ssvc: string;
   evidence: string;
-  /** JSON array of line numbers into `decision_lines` of the decision's run (see DecisionLinesTable). */
-  explanation: string;
   ruleset_version: string;
   input_hash: string;
   snapshot: string;
@@ -320,7 +330,8 @@ export interface Database {
   advisory_statements: AdvisoryStatementsTable;
   imports: ImportsTable;
   decisions: DecisionsTable;
-  decision_lines: DecisionLinesTable;
+  rulesets: RulesetsTable;
+  triage_runs: TriageRunsTable;
   handoff_notes: HandoffNotesTable;
 }
 

@@ -68,6 +68,47 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
     expect(kev.count).toBe(1662);
   }
 
+  it('import --triage decides each new or changed finding in the import, exactly as stored triage would', async () => {
+    for (const kind of ['assets', 'vulnerabilities', 'signals'] as const) await importFile(t.ctx, vm, { kind, file: files[kind] ?? '' });
+    await importFile(t.ctx, vm, { kind: 'kev', file: corpusPath('kev/lodestone-mirror_2026.08.07/known_exploited_vulnerabilities.json') });
+    const ruleset = await loadRuleset();
+    const imported = await importFile(t.ctx, vm, { kind: 'findings', file: files.findings ?? '', triage: true });
+    expect(imported.triage).toMatchObject({ evaluated: 3, ruleset: ruleset.version });
+    expect(imported.triage?.by_trigger.observed_exploitation).toBe(1);
+    const run = imported.triage?.run ?? '';
+    expect(await t.ctx.store.db.selectFrom('triage_runs').select(['source', 'import_id', 'evaluated']).where('id', '=', run).executeTakeFirst()).toEqual({ source: 'import', import_id: imported.id, evaluated: 3 });
+    const fromImport = await t.ctx.store.db.selectFrom('decisions').selectAll().where('id', 'like', `${run}/%`).orderBy('finding_id').execute();
+    const stored = await triageStored(t.ctx, vm, { escalate: false }, ruleset);
+    const fromTriage = await t.ctx.store.db.selectFrom('decisions').selectAll().where('id', 'like', `${stored.run}/%`).orderBy('finding_id').execute();
+    const strip = (rows: typeof fromImport) => rows.map(({ id: _id, ...rest }) => rest);
+    expect(strip(fromImport)).toEqual(strip(fromTriage));
+    expect(imported.triage?.by_outcome).toEqual(stored.by_outcome);
+    expect(imported.triage?.by_trigger).toEqual(stored.by_trigger);
+    const why = await explainFinding(t.ctx, vm, 'F-web');
+    expect(why.replay.verified).toBe(true);
+    // the same file again: nothing written, nothing decided
+    const again = await importFile(t.ctx, vm, { kind: 'findings', file: files.findings ?? '', triage: true });
+    expect(again.duplicate_of).toBe(imported.id);
+    expect(again.triage).toBeNull();
+    // a changed report: only the new and the changed findings are decided
+    const changed = path.join(path.dirname(files.findings ?? ''), 'findings-2.json');
+    writeFileSync(
+      changed,
+      JSON.stringify([
+        { id: 'F-web', vulnerability: 'CVE-2021-41773', asset: 'web-01', component: 'httpd', version: '2.4.49' },
+        { id: 'F-batch', vulnerability: 'CVE-2099-1111', asset: 'batch-07', component: 'libx', version: '1.0', validation: 'false_positive' },
+        { id: 'F-new', vulnerability: 'CVE-2099-2222', asset: 'web-01', component: 'libz', version: '2' },
+      ]),
+    );
+    const second = await importFile(t.ctx, vm, { kind: 'findings', file: changed, triage: true });
+    expect(second).toMatchObject({ created: 1, updated: 1, unchanged: 1 });
+    expect(second.triage?.evaluated).toBe(2);
+    const decided = await t.ctx.store.db.selectFrom('decisions').select('finding_id').where('id', 'like', `${second.triage?.run ?? ''}/%`).orderBy('finding_id').execute();
+    expect(decided.map((d) => d.finding_id)).toEqual(['F-batch', 'F-new']);
+    await expect(importFile(t.ctx, vm, { kind: 'assets', file: files.assets ?? '', triage: true })).rejects.toThrow(/findings imports only/);
+    await expect(importFile(t.ctx, { actor: 'auditor' }, { kind: 'findings', file: changed, triage: true })).rejects.toThrow(/not allowed|role/);
+  });
+
   it('records a decision per open finding with ruleset version, input hash and the KEV/EPSS snapshot', async () => {
     await importAll();
     const ruleset = await loadRuleset();

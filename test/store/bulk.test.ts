@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/app/importer.js';
-import { ExplanationEncoder, RunDigester, explainFinding, loadRuleset, restoreLine, triageStored } from '../../src/app/triage.js';
+import { explainFinding, loadRuleset, triageStored } from '../../src/app/triage.js';
+import { RunDigester } from '../../src/app/decisions.js';
 import { Knowledge } from '../../src/app/knowledge.js';
-import { decisionInputDigest, evaluate, type Decision } from '../../src/domain/escalation/index.js';
+import { decisionInputDigest, evaluate, rulesetDigest } from '../../src/domain/escalation/index.js';
 import { assetFromRow, findingFromRow, vulnerabilityFromRow } from '../../src/store/records.js';
 import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingValues, withBulkTransaction, type FindingValues } from '../../src/store/bulk/index.js';
 import { KeyHashSet } from '../../src/store/bulk/key-set.js';
@@ -239,16 +240,47 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     const decisions = await t.ctx.store.db.selectFrom('decisions').selectAll().orderBy('id').execute();
     expect(decisions.map((d) => d.id)).toEqual([`${r.run}/0000001`, `${r.run}/0000002`, `${r.run}/0000003`]);
     expect(new Set(decisions.map((d) => d.finding_id))).toEqual(new Set((await findings()).map((f) => f.id)));
-    // `why` gives back exactly the engine's explanation, from the compact stored form
+    // `why` replays the engine with the run's stored ruleset: exactly the engine's explanation, verified by digest
     const k = new Knowledge();
     for (const a of await t.ctx.store.db.selectFrom('assets').selectAll().execute()) k.assets.set(a.id, assetFromRow(a));
     for (const v of await t.ctx.store.db.selectFrom('vulnerabilities').selectAll().execute()) k.vulnerabilities.set(v.id, vulnerabilityFromRow(v));
     for (const f of await findings()) {
       const why = await explainFinding(t.ctx, vm, f.id);
       expect(why.explanation).toEqual(evaluate(k.inputFor(findingFromRow(f)), ruleset).explanation);
+      expect(why.explanation.length).toBeGreaterThan(10);
+      expect(why.replay).toMatchObject({ verified: true, input_hash: why.input_hash });
     }
-    const lines = await t.ctx.store.db.selectFrom('decision_lines').selectAll().where('run', '=', r.run).execute();
-    expect(lines.length).toBeLessThan(3 * 26);
+    const run = await t.ctx.store.db.selectFrom('triage_runs').selectAll().where('id', '=', r.run).executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ source: 'triage', ruleset_version: ruleset.version, ruleset_digest: rulesetDigest(ruleset), evaluated: 3, actor: 'vm' });
+    const stored = await t.ctx.store.db.selectFrom('rulesets').selectAll().execute();
+    expect(stored.map((x) => x.digest)).toEqual([rulesetDigest(ruleset)]);
+    // a second run with the same ruleset stores it once
+    await triageStored(t.ctx, vm, { escalate: false }, ruleset);
+    expect(await t.ctx.store.db.selectFrom('rulesets').selectAll().execute()).toHaveLength(1);
+  });
+
+  it('why says when the facts behind a decision have changed since, instead of passing today\'s lines off as the decision\'s', async () => {
+    await importFile(t.ctx, vm, { kind: 'findings', file: file('r1.json', trivy('app', V1)) });
+    const ruleset = await loadRuleset();
+    await triageStored(t.ctx, vm, { escalate: false }, ruleset);
+    const f = (await findings())[0];
+    if (f === undefined) throw new Error('no finding');
+    const before = await explainFinding(t.ctx, vm, f.id);
+    expect(before.replay.verified).toBe(true);
+    // the asset becomes internet-facing and business-critical after the decision
+    const asset = await t.ctx.store.db.selectFrom('assets').selectAll().where('id', '=', f.asset_id).executeTakeFirstOrThrow();
+    await t.ctx.store.db.updateTable('assets').set({ exposure: 'internet', business_critical: 1 }).where('id', '=', f.asset_id).execute();
+    const after = await explainFinding(t.ctx, vm, f.id);
+    expect(after.replay.verified).toBe(false);
+    expect(after.replay.input_hash).not.toBe(after.input_hash);
+    expect(after.replay.message).toMatch(/changed since/);
+    expect(after.decision).toBe(before.decision);
+    // a vulnerability refreshed since (EPSS) does not break the replay: the decision kept the facts it read
+    await t.ctx.store.db.updateTable('assets').set({ exposure: asset.exposure, business_critical: asset.business_critical }).where('id', '=', f.asset_id).execute();
+    await t.ctx.store.db.updateTable('vulnerabilities').set({ epss_score: 0.99, epss_percentile: 0.999, epss_date: '2026-12-01' }).where('id', '=', f.vulnerability_id).execute();
+    const refreshed = await explainFinding(t.ctx, vm, f.id);
+    expect(refreshed.replay.verified).toBe(true);
+    expect(refreshed.explanation).toEqual(before.explanation);
   });
 });
 
@@ -261,7 +293,7 @@ describe('RunDigester', () => {
     k.add({ kind: 'signal', record: { id: 'S-1', time: '2026-11-27T09:00:00Z', asset: 'web', kind: 'abnormal_auth', vulnerability: null, component: null, source: 'idp', indicator: null, payload: null, alert: null, confidence: null, extra: { x: [1, { b: 2, a: 1 }] } } });
     k.add({ kind: 'advisory', record: { vulnerability: 'CVE-2024-0002', product: 'zlib', status: 'not_affected', justification: 'vulnerable_code_not_present', statement: null, source: 'vendor' } });
     k.add({ kind: 'kev', record: { cve: 'CVE-2024-0001', dateAdded: '2024-05-01', dueDate: null, knownRansomwareCampaignUse: true, vendorProject: null, product: null, name: null } });
-    const digester = new RunDigester(ruleset);
+    const digester = new RunDigester(rulesetDigest(ruleset));
     const base = { fingerprint: 'x', source: 'trivy', validation: 'unvalidated', reachability: 'unknown', affected_version_known: true, vendor_scope_known: true, containment_needed: false, title: null, severity: 'high', cwe: ['CWE-79'], file_path: null, line: null, fixed_version: null, aliases: [], extra: { b: 1, a: [2, 1] } } as const;
     for (const f of [
       { ...base, id: 'f1', vulnerability: 'CVE-2024-0001', asset: 'web', component: 'openssl', version: '3' },
@@ -270,48 +302,7 @@ describe('RunDigester', () => {
       { ...base, id: 'f4', vulnerability: 'CVE-2024-0001', asset: 'web', component: 'openssl', version: '4', validation: 'validated' as const },
     ]) {
       const input = k.inputFor({ ...f, cwe: [...f.cwe], aliases: [...f.aliases], extra: { ...f.extra } });
-      expect(digester.digest(input)).toBe(decisionInputDigest(input, ruleset));
+      expect(digester.digest(input).digest).toBe(decisionInputDigest(input, ruleset));
     }
-  });
-});
-
-describe('ExplanationEncoder', () => {
-  const decision = (finding: string, asset: string, vulnerability: string, facts: string[]): Decision => ({
-    finding,
-    asset,
-    vulnerability,
-    outcome: 'stay',
-    triggers: [],
-    stay_reasons: [],
-    flags: [],
-    next_actions: [],
-    ssvc: 'Track',
-    evidence: [],
-    explanation: [
-      { rule: 'applicability', holds: true, facts },
-      { rule: 'outcome', holds: false, facts: ['stay: no trigger fired'] },
-    ],
-  });
-
-  it('stores each distinct line once per run and restores every decision exactly, whatever the ids', () => {
-    const enc = new ExplanationEncoder('TR-0001');
-    const cases: Decision[] = [
-      decision('f1', 'host:a', 'CVE-1', ['finding f1 validation is unvalidated', 'asset host:a', 'CVE-1 on host:a']),
-      decision('f2', 'host:b', 'CVE-2', ['finding f2 validation is unvalidated', 'asset host:b', 'CVE-2 on host:b']),
-      decision('F', 'A', 'V', ['F A V \u0001F', 'FAV']),
-      decision('x"y', 'a\\b', 'é\n', ['x"y and a\\b and é\n', 'quote " backslash \\']),
-      decision('id', 'id-2', 'd', ['id id-2 d did']),
-      decision('', '', '', ['empty ids']),
-    ];
-    const stored = new Map<number, string>();
-    const codes = cases.map((d) => enc.encode(d));
-    for (const [, n, text] of enc.pending) stored.set(n, text);
-    cases.forEach((d, i) => {
-      const back = (JSON.parse(codes[i] ?? '[]') as number[]).map((n) => JSON.parse(restoreLine(stored.get(n) ?? '', d)) as unknown);
-      expect(back).toEqual(d.explanation);
-    });
-    // f1 and f2 share their templated lines: 2 lines + the shared outcome line so far
-    expect(codes[0]).toBe('[0,1]');
-    expect(codes[1]).toBe('[0,1]');
   });
 });

@@ -121,12 +121,17 @@ function readContainment(value: unknown, where: string, ruleset: Ruleset): Conta
   };
 }
 
+export interface EvaluateOptions {
+  /** Build the explanation lines (default true). Without them the decision is the same, only faster. */
+  explain?: boolean;
+}
+
 /**
  * Evaluates one finding against the ruleset. Throws `CL_BAD_INPUT` when the asset or
  * vulnerability passed in is not the one the finding names: a mismatched input would produce a
  * confident but wrong decision.
  */
-export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
+export function evaluate(input: EvaluationInput, ruleset: Ruleset, options: EvaluateOptions = {}): Decision {
   const { finding, asset, vulnerability: v } = input;
   const vulnIds = findingVulnerabilityIds(finding);
   if (asset !== null && asset.id !== finding.asset) {
@@ -138,8 +143,11 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
 
   const explanation: ExplanationLine[] = [];
   const evidence: string[] = [];
-  const line = (rule: string, holds: boolean, facts: string[]): boolean => {
-    explanation.push({ rule, holds, facts });
+  const explain = options.explain !== false;
+  // Facts are words for `why` and handoff notes only: they are built when asked for (a stored
+  // triage run decides a million findings without writing a line of them; `why` replays).
+  const line = (rule: string, holds: boolean, facts: () => string[]): boolean => {
+    if (explain) explanation.push({ rule, holds, facts: facts() });
     return holds;
   };
 
@@ -147,7 +155,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   const statements = statementsFor(input.advisories ?? [], finding, asset);
   let validation: Validation = finding.validation;
   let vendorScopeKnown = finding.vendor_scope_known;
-  const applicabilityFacts: string[] = [`finding ${finding.id} validation is ${finding.validation}`];
+  const applicabilityFacts: string[] = explain ? [`finding ${finding.id} validation is ${finding.validation}`] : [];
   const notAffected = statements.filter((s) => s.status === 'not_affected');
   const affected = statements.filter((s) => s.status === 'affected');
   for (const s of statements) evidence.push(`vex:${s.status}:${s.source}`);
@@ -170,8 +178,8 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
     vendorScopeKnown = false;
     applicabilityFacts.push('vendor advisory status is under_investigation: vendor scope unknown');
   }
-  applicabilityFacts.push(`reachability is ${finding.reachability}`);
-  const applicable = line('applicability', !INAPPLICABLE.has(validation), [
+  if (explain) applicabilityFacts.push(`reachability is ${finding.reachability}`);
+  const applicable = line('applicability', !INAPPLICABLE.has(validation), () => [
     ...applicabilityFacts,
     INAPPLICABLE.has(validation)
       ? `finding is ${validation}: dangerous_exposure and scope_unknown cannot fire`
@@ -194,25 +202,25 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   for (const s of onAsset.filter((x) => exploitKinds.has(x.kind))) {
     const tie = tieOf(s, finding, vulnIds);
     if (tie === null) {
-      exploitFacts.push(
+      if (explain) exploitFacts.push(
         `${describeSignal(s)} on asset ${s.asset} is not tied to the vulnerable path (names neither ${finding.vulnerability} nor component ${finding.component ?? '(none)'})`,
       );
     } else if (!countingKinds.has(s.kind)) {
-      exploitFacts.push(
+      if (explain) exploitFacts.push(
         `${describeSignal(s)} ${tie}, but the finding is ${validation}: an attempt against a component that is not affected is not counted`,
       );
     } else {
       exploitSignals.push(s);
-      exploitFacts.push(`${describeSignal(s)} on asset ${s.asset} ${tie}`);
+      if (explain) exploitFacts.push(`${describeSignal(s)} on asset ${s.asset} ${tie}`);
     }
   }
-  if (elsewhere.length > 0) {
+  if (explain && elsewhere.length > 0) {
     exploitFacts.push(
       `${elsewhere.length} signal(s) about ${finding.vulnerability} on other assets (${uniq(elsewhere.map((s) => s.asset)).join(', ')}) are not counted for asset ${finding.asset}`,
     );
   }
   if (exploitFacts.length === 0) exploitFacts.push(`no exploitation signal on asset ${finding.asset}`);
-  const observedExploitation = line('observed_exploitation', exploitSignals.length > 0, exploitFacts);
+  const observedExploitation = line('observed_exploitation', exploitSignals.length > 0, () => exploitFacts);
 
   // confirmed_compromise
   const compromiseKinds = new Set(ruleset.signals.confirmed_compromise);
@@ -220,9 +228,9 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   const confirmedCompromise = line(
     'confirmed_compromise',
     compromiseSignals.length > 0,
-    compromiseSignals.length > 0
+    () => (compromiseSignals.length > 0
       ? compromiseSignals.map((s) => `${describeSignal(s)} on asset ${s.asset}`)
-      : [`no compromise signal on asset ${finding.asset}`],
+      : [`no compromise signal on asset ${finding.asset}`]),
   );
 
   // dangerous_exposure: exploit pressure ∧ critical reachability ∧ environment fit
@@ -247,9 +255,9 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   const pressure = line(
     'dangerous_exposure.exploit_pressure',
     pressureFacts.length > 0,
-    pressureFacts.length > 0
+    () => (pressureFacts.length > 0
       ? pressureFacts
-      : [v === null ? `nothing known about ${finding.vulnerability}` : `${v.id}: not in KEV, no active exploitation, no public PoC`],
+      : [v === null ? `nothing known about ${finding.vulnerability}` : `${v.id}: not in KEV, no active exploitation, no public PoC`]),
   );
 
   const reachFacts: string[] = [];
@@ -263,13 +271,13 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   const critical = line(
     'dangerous_exposure.critical_reachability',
     reachFacts.length > 0,
-    reachFacts.length > 0
+    () => (reachFacts.length > 0
       ? reachFacts
       : [
           asset === null
             ? `asset ${finding.asset} is not in the inventory`
             : `asset ${asset.id} is ${asset.exposure}, ${asset.auth_required ? 'requires authentication' : 'unauthenticated'}, ${asset.privileged ? 'privileged' : 'not privileged'}, ${asset.business_critical ? 'business-critical' : 'not business-critical'}`,
-        ],
+        ]),
   );
 
   const fitByEvidence = validation === 'validated' || finding.reachability === 'reachable';
@@ -281,8 +289,8 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
       : fitByEvidence
         ? [validation === 'validated' ? 'finding is validated' : 'vulnerable path is reachable']
         : ['finding is neither validated nor known reachable'];
-  line('dangerous_exposure.environment_fit', fit, fitFacts);
-  const dangerousExposure = line('dangerous_exposure', pressure && critical && fit, [
+  line('dangerous_exposure.environment_fit', fit, () => fitFacts);
+  const dangerousExposure = line('dangerous_exposure', pressure && critical && fit, () => [
     `exploit pressure ${pressure ? 'yes' : 'no'}, critical reachability ${critical ? 'yes' : 'no'}, environment fit ${fit ? 'yes' : 'no'}`,
   ]);
 
@@ -293,7 +301,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   const containmentNeeded = line(
     'containment_needed',
     fromFinding.flagged || fromAsset.flagged,
-    fromFinding.flagged || fromAsset.flagged ? [...fromFinding.facts, ...fromAsset.facts] : ['no containment flag'],
+    () => (fromFinding.flagged || fromAsset.flagged ? [...fromFinding.facts, ...fromAsset.facts] : ['no containment flag']),
   );
 
   // scope_unknown: pressure ∧ business-critical ∧ a gap that keeps owners from bounding the blast radius
@@ -305,13 +313,13 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   }
   if (sg.affected_version_unknown && !finding.affected_version_known) gaps.push('affected version unknown');
   if (sg.vendor_scope_unknown && !vendorScopeKnown) gaps.push('vendor scope unknown');
-  const businessCritical = line('scope_unknown.business_critical', asset?.business_critical === true, [
+  const businessCritical = line('scope_unknown.business_critical', asset?.business_critical === true, () => [
     asset === null
       ? `asset ${finding.asset} is not in the inventory`
       : `asset ${asset.id} is ${asset.business_critical ? '' : 'not '}business-critical`,
   ]);
-  line('scope_unknown.gap', gaps.length > 0, gaps.length > 0 ? gaps : ['owner, telemetry, affected version and vendor scope are known']);
-  const scopeUnknown = line('scope_unknown', applicable && pressure && businessCritical && gaps.length > 0, [
+  line('scope_unknown.gap', gaps.length > 0, () => (gaps.length > 0 ? gaps : ['owner, telemetry, affected version and vendor scope are known']));
+  const scopeUnknown = line('scope_unknown', applicable && pressure && businessCritical && gaps.length > 0, () => [
     `applicable ${applicable ? 'yes' : 'no'}, exploit pressure ${pressure ? 'yes' : 'no'}, business-critical ${businessCritical ? 'yes' : 'no'}, gap ${gaps.length > 0 ? 'yes' : 'no'}`,
   ]);
 
@@ -329,7 +337,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   const regulatedScope = line(
     'regulated_impact.scope',
     scopeFacts.length > 0,
-    scopeFacts.length > 0 ? scopeFacts : ['not regulated, customer-facing or safety-relevant'],
+    () => (scopeFacts.length > 0 ? scopeFacts : ['not regulated, customer-facing or safety-relevant']),
   );
   const regulatedKinds = new Set(ruleset.signals.regulated_impact);
   const regulatedSignals = onAsset.filter((s) => regulatedKinds.has(s.kind));
@@ -340,9 +348,9 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   const harm = line(
     'regulated_impact.harm',
     harmFacts.length > 0,
-    harmFacts.length > 0 ? harmFacts : ['no compromise/data access signal and no dangerous exposure'],
+    () => (harmFacts.length > 0 ? harmFacts : ['no compromise/data access signal and no dangerous exposure']),
   );
-  const regulatedImpact = line('regulated_impact', regulatedScope && harm, [
+  const regulatedImpact = line('regulated_impact', regulatedScope && harm, () => [
     `regulated scope ${regulatedScope ? 'yes' : 'no'}, compromise or dangerous exposure ${harm ? 'yes' : 'no'}`,
   ]);
 
@@ -361,7 +369,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   const validateUrgently = line(
     'flag.validate_urgently',
     validation === 'unvalidated' && pressure && critical && finding.reachability !== 'unreachable',
-    [
+    () => [
       validation !== 'unvalidated'
         ? `finding is ${validation}, not unvalidated`
         : `if validated: exploit pressure ${pressure ? 'yes' : 'no'}, critical reachability ${critical ? 'yes' : 'no'}, reachability ${finding.reachability}`,
@@ -382,7 +390,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   const localEvidence = telemetryEvidence || validation === 'validated' || finding.reachability === 'reachable';
   const exploitAvailable = v !== null && (v.public_poc || v.exploitation === 'poc' || v.exploitation === 'active');
 
-  const stayCandidates: Array<[StayReason, boolean, string[]]> = [
+  const stayCandidates: Array<[StayReason, boolean, () => string[]]> = [
     [
       'high_score_only',
       cvss !== null &&
@@ -391,7 +399,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
         !exploitabilityEvidence &&
         !impactEvidence &&
         !telemetryEvidence,
-      [
+      () => [
         cvss === null
           ? 'no CVSS score'
           : `CVSS ${cvss.version} base score ${cvss.base_score} (threshold ${ruleset.thresholds.cvss_high_score})`,
@@ -401,16 +409,16 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
     [
       'poc_without_environment_fit',
       exploitAvailable && !fit,
-      [
+      () => [
         exploitAvailable ? 'a public or in-the-wild exploit exists' : 'no public exploit known',
         `environment fit ${fit ? 'yes' : 'no'}`,
       ],
     ],
-    ['unvalidated_scanner_finding', validation === 'unvalidated', [`validation is ${validation}`]],
+    ['unvalidated_scanner_finding', validation === 'unvalidated', () => [`validation is ${validation}`]],
     [
       'vendor_advisory_only',
       v !== null && v.vendor_advisory && !localEvidence,
-      [
+      () => [
         v?.vendor_advisory === true ? `${v.id} is known from a vendor advisory` : 'not known from a vendor advisory',
         `local evidence (signal, validation or reachability) ${localEvidence ? 'yes' : 'no'}`,
       ],
@@ -464,8 +472,8 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   const chosen = actionChecks.filter(([, holds]) => holds).map(([a]) => a);
   const monitor = outcome === 'escalate' || pressure || !applicable || telemetryEvidence || chosen.length === 0;
   const nextActions = inVocabularyOrder(NEXT_ACTIONS, monitor ? [...chosen, 'monitor'] : chosen);
-  for (const [action, holds, why] of actionChecks) line(`next_action.${action}`, holds, [why]);
-  line('next_action.monitor', monitor, [
+  for (const [action, holds, why] of actionChecks) line(`next_action.${action}`, holds, () => [why]);
+  line('next_action.monitor', monitor, () => [
     outcome === 'escalate'
       ? 'escalated: keep watching the asset while IR works'
       : pressure
@@ -481,7 +489,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
 
   // SSVC cross-check
   const ssvc = computeSsvc({ vulnerability: v, asset, observedExploitation }, ruleset);
-  line('ssvc', true, ssvc.facts);
+  line('ssvc', true, () => ssvc.facts);
 
   // evidence
   for (const s of [...exploitSignals, ...compromiseSignals]) evidence.push(s.id);
@@ -499,13 +507,13 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset): Decision {
   line(
     'outcome',
     outcome === 'escalate',
-    outcome === 'escalate'
+    () => (outcome === 'escalate'
       ? [`escalate: ${triggers.join(', ')}`]
       : [
           stayReasons.length > 0
             ? `stay: no trigger fired; ${stayReasons.join(', ')}`
             : 'stay: no trigger fired and no stay reason applies',
-        ],
+        ]),
   );
 
   return {

@@ -3,7 +3,7 @@
  * use cases) so the module layout inside can change freely.
  */
 export { evaluate } from './engine.js';
-export type { Decision, EvaluationInput, ExplanationLine } from './engine.js';
+export type { Decision, EvaluateOptions, EvaluationInput, ExplanationLine } from './engine.js';
 export { buildHandoffNote, handoffSeverity, DECISIONS_BY_TRIGGER, UNCERTAINTY_KINDS } from './handoff.js';
 export type { HandoffContext, HandoffEvidence, HandoffNote, UncertaintyKind } from './handoff.js';
 export { computeSsvc, ssvcOutcome, CISA_COORDINATOR_TABLE } from './ssvc.js';
@@ -20,5 +20,6 @@ export {
   vulnerabilityWithDefaults,
 } from './defaults.js';
 export type { AssetInput, FindingInput, SignalInput, VulnerabilityInput } from './defaults.js';
-export { canonicalJson, decisionInputDigest } from './input-digest.js';
+export { canonicalFinding, canonicalVulnerabilityFacts, canonicalJson, decisionInputDigest, digestOfParts, digestParts, rulesetDigest, sha256Text, vulnerabilityFacts } from './input-digest.js';
+export type { DigestParts, VulnerabilityFacts } from './input-digest.js';
 export * from './vocabulary.js';

@@ -69,8 +69,21 @@ export function ssvcOutcome(points: SsvcPoints): SsvcOutcome {
   return CISA_COORDINATOR_TABLE[key];
 }
 
+/** Parsed vectors: a scan names the same few hundred vectors a million times. Bounded; read-only maps. */
+const parsedVectors = new Map<string, ReadonlyMap<string, string>>();
+
 /** CVSS vector metrics as a map (`AV` → `N`); the `CVSS:x.y` prefix is dropped. */
-export function parseCvssVector(vector: string): Map<string, string> {
+export function parseCvssVector(vector: string): ReadonlyMap<string, string> {
+  let metrics = parsedVectors.get(vector);
+  if (metrics === undefined) {
+    metrics = parseVector(vector);
+    if (parsedVectors.size >= 10_000) parsedVectors.clear();
+    parsedVectors.set(vector, metrics);
+  }
+  return metrics;
+}
+
+function parseVector(vector: string): Map<string, string> {
   const metrics = new Map<string, string>();
   for (const part of vector.trim().replace(/^\(|\)$/g, '').split('/')) {
     const [k, v] = part.split(':');
@@ -81,7 +94,7 @@ export function parseCvssVector(vector: string): Map<string, string> {
 }
 
 /** Which CVSS generation a vector uses; decides the metric names (v4 VC/VI, v2 Au and C:C). */
-function cvssGeneration(vulnerability: VulnerabilityRecord, m: Map<string, string>): 2 | 3 | 4 {
+function cvssGeneration(vulnerability: VulnerabilityRecord, m: ReadonlyMap<string, string>): 2 | 3 | 4 {
   const version = vulnerability.cvss?.version ?? '';
   const vector = vulnerability.cvss?.vector ?? '';
   if (version.startsWith('4') || /^CVSS:4/i.test(vector) || m.has('VC')) return 4;

@@ -27,12 +27,12 @@
  * goes into `aliases`. Ids that only mean something inside one tool (SARIF rule ids, Trivy
  * misconfiguration and secret rules) are written `<tool>:<id>`.
  */
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { sha256Text } from '../../domain/escalation/input-digest.js';
 import type { Cvss, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
 import { formatJsonPath, readNdjson } from '../stream/json-stream.js';
@@ -249,8 +249,7 @@ export function fingerprintOf(parts: {
   version: string | null;
   location: string | null;
 }): string {
-  const text = JSON.stringify([parts.scanner, parts.asset, parts.vulnerability, parts.component, parts.version, parts.location]);
-  return createHash('sha256').update(text).digest('hex');
+  return sha256Text(JSON.stringify([parts.scanner, parts.asset, parts.vulnerability, parts.component, parts.version, parts.location]));
 }
 
 export interface FindingInput {

@@ -27,7 +27,7 @@
  * report without them falls back to per-target assets.
  */
 import type { Cvss, FindingSeverity, Validation } from '../../domain/records.js';
-import { streamJson, type JsonMatch, type PathPattern } from '../stream/json-stream.js';
+import { streamJsonBatches, type JsonMatch, type PathPattern } from '../stream/json-stream.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
 import {
@@ -327,16 +327,21 @@ class TrivyReader {
   }
 }
 
+async function* trivyBatches(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]> {
+  const reader = new TrivyReader(ctx);
+  for await (const matches of streamJsonBatches(source, PATTERNS, ctx)) {
+    const out: ImportItem[] = [];
+    for (const m of matches) reader.handle(m, out);
+    if (out.length > 0) yield out;
+  }
+}
+
 export const trivyParser: Parser = {
   format: 'trivy',
   async *parse(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
-    const reader = new TrivyReader(ctx);
-    const out: ImportItem[] = [];
-    for await (const m of streamJson(source, PATTERNS, ctx)) {
-      reader.handle(m, out);
-      if (out.length > 0) yield* out.splice(0, out.length);
-    }
+    for await (const batch of trivyBatches(source, ctx)) yield* batch;
   },
+  parseBatches: trivyBatches,
 };
 
 /** True when the head of a JSON document looks like a Trivy report. */

@@ -13,7 +13,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { Engine, Store } from '../db.js';
-import type { Database, FindingsTable } from '../schema.js';
+import type { Database, FindingsTable, SignalsTable } from '../schema.js';
 import type { DecisionValues, FindingValues, KeyedRows, KeyedTable } from './columns.js';
 import { withPostgresBulk } from './postgres.js';
 import { withSqliteBulk } from './sqlite.js';
@@ -45,6 +45,8 @@ export interface BulkSession {
   /** Stored rows of a keyed table by id (each id once). */
   lookup<T extends KeyedTable>(table: T, ids: readonly string[]): Promise<Map<string, KeyedRows[T]>>;
   insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void>;
+  /** Stored signals on these assets (rows written earlier in the same transaction included), by time. */
+  signalsOn(assetIds: readonly string[]): Promise<SignalsTable[]>;
   /** Replaces every column of the rows with the same id. */
   update<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void>;
   /**
@@ -54,8 +56,6 @@ export interface BulkSession {
   openFindings(pageSize: number): AsyncGenerator<FindingsTable[]>;
   /** Appends decision rows (DECISION_COLUMNS order). */
   insertDecisions(rows: readonly DecisionValues[]): Promise<void>;
-  /** Appends explanation lines: [run, n, text]. */
-  insertDecisionLines(rows: readonly [string, number, string][]): Promise<void>;
 }
 
 /**

@@ -16,7 +16,7 @@ import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } f
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Store } from '../db.js';
-import type { Database, FindingsTable } from '../schema.js';
+import type { Database, FindingsTable, SignalsTable } from '../schema.js';
 import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from './columns.js';
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
 
@@ -148,6 +148,12 @@ class PgSession implements BulkSession {
     return found;
   }
 
+  async signalsOn(assetIds: readonly string[]): Promise<SignalsTable[]> {
+    if (assetIds.length === 0) return [];
+    const r = await this.client.query<SignalsTable>('SELECT * FROM signals WHERE asset_id = ANY($1::text[]) ORDER BY time, id', [assetIds]);
+    return r.rows;
+  }
+
   async insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
     await copyRows(this.client, table, KEYED_COLUMNS[table], rows.map((r) => keyedValues(table, r)));
   }
@@ -181,9 +187,6 @@ class PgSession implements BulkSession {
     await copyRows(this.client, 'decisions', DECISION_COLUMNS, rows);
   }
 
-  async insertDecisionLines(rows: readonly [string, number, string][]): Promise<void> {
-    await copyRows(this.client, 'decision_lines', ['run', 'n', 'text'], rows);
-  }
 }
 
 /** A Kysely "pool" that always hands out the same client and never releases it. */

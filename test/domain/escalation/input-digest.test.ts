@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { signalWithDefaults } from '../../../src/domain/escalation/defaults.js';
-import { canonicalJson, decisionInputDigest } from '../../../src/domain/escalation/input-digest.js';
+import fc from 'fast-check';
+import { canonicalFinding, canonicalJson, canonicalVulnerabilityFacts, decisionInputDigest, vulnerabilityFacts } from '../../../src/domain/escalation/input-digest.js';
+import type { VulnerabilityRecord } from '../../../src/domain/records.js';
 import { loadDefaultRuleset, parseRuleset, defaultRulesetPath } from '../../../src/domain/escalation/ruleset.js';
 import { readFileSync } from 'node:fs';
 import { KEV, scenario } from './builders.js';
@@ -30,5 +32,36 @@ describe('decisionInputDigest', () => {
 
   it('canonical JSON sorts keys at every level', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } })).toBe('{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
+  });
+});
+
+describe('the fast canonical serialisers behind the digest', () => {
+  it('write exactly canonicalJson of the vulnerability facts and of the finding, whatever the values', () => {
+    const text = fc.oneof(fc.constant(null), fc.string(), fc.constantFrom('CVE-2024-1', 'a"b\\c', 'é\n\u2028'));
+    const vuln = fc.record({
+      id: fc.string(),
+      cvss: fc.option(fc.record({ version: fc.constantFrom('3.1', '2.0'), base_score: fc.double({ noNaN: true, noDefaultInfinity: true }), vector: text })),
+      exploitation: fc.constantFrom('none', 'poc', 'active'),
+      public_poc: fc.boolean(),
+      vendor_advisory: fc.boolean(),
+      fix_available: fc.option(fc.boolean()),
+      kev: fc.option(fc.record({ dateAdded: fc.string(), dueDate: text, knownRansomwareCampaignUse: fc.boolean() })),
+      epss: fc.option(fc.record({ score: fc.double({ min: 0, max: 1, noNaN: true }), percentile: fc.double({ min: 0, max: 1, noNaN: true }), date: text })),
+      title: text,
+      references: fc.array(fc.string()),
+      extra: fc.dictionary(fc.string(), fc.jsonValue()),
+    });
+    fc.assert(
+      fc.property(vuln, (v) => {
+        const record = v as unknown as VulnerabilityRecord;
+        expect(canonicalVulnerabilityFacts(record)).toBe(canonicalJson(vulnerabilityFacts(record)));
+        expect(JSON.parse(canonicalVulnerabilityFacts(record))).toEqual(JSON.parse(JSON.stringify(vulnerabilityFacts(record))));
+      }),
+      { numRuns: 300 },
+    );
+    expect(canonicalVulnerabilityFacts(null)).toBe('null');
+    const f = scenario({}).finding;
+    expect(canonicalFinding(f)).toBe(canonicalJson(f));
+    expect(canonicalFinding({ ...f, extra: { z: 1, a: [2, { y: 1, b: 0 }] } })).toBe(canonicalJson({ ...f, extra: { z: 1, a: [2, { y: 1, b: 0 }] } }));
   });
 });

@@ -185,6 +185,18 @@ describe('escalation engine properties', () => {
     );
   });
 
+  it('decides the same without building the explanation (what stored triage records)', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const full = evaluate(input, ruleset);
+        const lean = evaluate(input, ruleset, { explain: false });
+        expect(lean.explanation).toEqual([]);
+        expect({ ...lean, explanation: full.explanation }).toEqual(full);
+      }),
+      RUNS,
+    );
+  });
+
   it('explains every trigger: a holding line for each fired one, a failing line for the rest', () => {
     fc.assert(
       fc.property(inputArb, (input) => {

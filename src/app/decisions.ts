@@ -1,0 +1,264 @@
+/**
+ * Recording decisions (SPEC §2: "records each Decision with the ruleset version, the hash of its
+ * inputs and the KEV/EPSS values as they were") and explaining them again later.
+ *
+ * A decision row keeps what the engine concluded, the vulnerability facts it read (`snapshot`),
+ * the ruleset version and the SHA-256 of its inputs. It does not keep the explanation text: the
+ * engine is pure, so `closeloop why` replays it with the run's exact ruleset (stored once per
+ * digest in `rulesets`) and the stored vulnerability facts, then checks the replay's input digest
+ * against the stored one. Same digest: the lines shown are exactly the ones behind the decision.
+ * Different digest: something the decision read has changed since (the finding, the asset, its
+ * signals or advisories), and `why` says so. See docs/decisions/decision-records.md.
+ */
+import type { AdvisoryStatement, AssetRecord, FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
+import {
+  canonicalFinding,
+  canonicalJson,
+  digestOfParts,
+  evaluate,
+  rulesetDigest,
+  canonicalVulnerabilityFacts,
+  type Decision,
+  type EvaluationInput,
+  type Ruleset,
+} from '../domain/escalation/index.js';
+import { statementsFor } from '../domain/escalation/advisory-match.js';
+import type { BulkSession, DecisionValues, KeyedRows, KeyedTable } from '../store/bulk/index.js';
+import type { AssetsTable, SignalsTable, VulnerabilitiesTable } from '../store/schema.js';
+import { advisoryFromRow, assetFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
+import { Knowledge } from './knowledge.js';
+import { nextId, type Caller, type Trx } from './context.js';
+
+const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * `decisionInputDigest` for many findings of one run: the same SHA-256 over the same canonical
+ * JSON, with the parts that repeat within a run (an asset, a vulnerability, an asset's signals)
+ * serialised once. Caches are bounded: past LIMIT entries they start over.
+ */
+export class RunDigester {
+  private static readonly LIMIT = 50_000;
+  readonly ruleset: string;
+  private readonly assets = new Map<string, string>();
+  private readonly vulns = new Map<string, string>();
+  private readonly signals = new Map<string, string>();
+
+  constructor(rulesetDigestText: string) {
+    this.ruleset = JSON.stringify(rulesetDigestText);
+  }
+
+  /** The digest and the canonical vulnerability facts (the decision's snapshot). */
+  digest(input: EvaluationInput): { digest: string; vulnerability: string } {
+    const f = input.finding;
+    const adv: readonly AdvisoryStatement[] = input.advisories ?? [];
+    const matched = adv.length === 0 ? [] : statementsFor(adv, f, input.asset);
+    const advisories = matched.length === 0 ? '[]' : canonicalJson(matched.map((a) => canonicalJson(a)).sort());
+    const asset = this.cached(this.assets, f.asset, input.asset, (a: AssetRecord | null) => canonicalJson(a));
+    const vulnerability = this.cached(this.vulns, f.vulnerability, input.vulnerability, canonicalVulnerabilityFacts);
+    const signals = this.cached(this.signals, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalJson(list.filter((x) => x.asset === f.asset).sort(byId)));
+    const digest = digestOfParts({ advisories, asset, finding: canonicalFinding(f), ruleset: this.ruleset, signals, vulnerability });
+    return { digest, vulnerability };
+  }
+
+  /** Forget cached parts (call when the facts behind them may have changed). */
+  forget(): void {
+    this.assets.clear();
+    this.vulns.clear();
+    this.signals.clear();
+  }
+
+  private cached<T>(cache: Map<string, string>, key: string, value: T, make: (v: T) => string): string {
+    let s = cache.get(key);
+    if (s === undefined) {
+      s = make(value);
+      if (cache.size >= RunDigester.LIMIT) cache.clear();
+      cache.set(key, s);
+    }
+    return s;
+  }
+}
+
+export interface RunCounts {
+  evaluated: number;
+  by_outcome: Record<string, number>;
+  by_trigger: Record<string, number>;
+}
+
+/**
+ * One triage run: numbers its decisions, digests their inputs and turns each into a row. The run
+ * itself (with its counts) is written by `finish`, in the same transaction as its decisions.
+ */
+export class TriageRun {
+  readonly counts: RunCounts = { evaluated: 0, by_outcome: { escalate: 0, stay: 0 }, by_trigger: {} };
+  private readonly digester: RunDigester;
+
+  private constructor(
+    readonly id: string,
+    readonly ruleset: Ruleset,
+    readonly rulesetDigest: string,
+    readonly at: string,
+    private readonly source: 'triage' | 'import',
+    private readonly importId: string | null,
+  ) {
+    this.digester = new RunDigester(rulesetDigest);
+  }
+
+  /** Opens a run: allocates its id and stores the ruleset (once per digest). */
+  static async start(trx: Trx, ruleset: Ruleset, at: string, source: 'triage' | 'import', importId: string | null = null): Promise<TriageRun> {
+    const id = await nextId(trx, 'TR');
+    const digest = rulesetDigest(ruleset);
+    await trx
+      .insertInto('rulesets')
+      .values({ digest, version: ruleset.version, body: canonicalJson(ruleset), first_used_at: at })
+      .onConflict((oc) => oc.column('digest').doNothing())
+      .execute();
+    return new TriageRun(id, ruleset, digest, at, source, importId);
+  }
+
+  /** Decides one finding (no explanation: `why` replays it) and returns the decision and its row. */
+  decide(input: EvaluationInput): { id: string; decision: Decision; values: DecisionValues } {
+    const decision = evaluate(input, this.ruleset, { explain: false });
+    const c = this.counts;
+    c.evaluated += 1;
+    c.by_outcome[decision.outcome] = (c.by_outcome[decision.outcome] ?? 0) + 1;
+    for (const t of decision.triggers) c.by_trigger[t] = (c.by_trigger[t] ?? 0) + 1;
+    const id = `${this.id}/${String(c.evaluated).padStart(7, '0')}`;
+    const { digest, vulnerability } = this.digester.digest(input);
+    const values: DecisionValues = [
+      id,
+      decision.finding,
+      decision.asset,
+      decision.vulnerability,
+      decision.outcome,
+      JSON.stringify(decision.triggers),
+      JSON.stringify(decision.stay_reasons),
+      JSON.stringify(decision.flags),
+      JSON.stringify(decision.next_actions),
+      decision.ssvc,
+      JSON.stringify(decision.evidence),
+      this.ruleset.version,
+      digest,
+      vulnerability,
+      null,
+      this.at,
+    ];
+    return { id, decision, values };
+  }
+
+  /** The facts of some assets or vulnerabilities may have changed: drop their cached parts. */
+  forgetCached(): void {
+    this.digester.forget();
+  }
+
+  async finish(trx: Trx, caller: Caller): Promise<void> {
+    await trx
+      .insertInto('triage_runs')
+      .values({
+        id: this.id,
+        source: this.source,
+        ruleset_digest: this.rulesetDigest,
+        ruleset_version: this.ruleset.version,
+        import_id: this.importId,
+        actor: caller.actor,
+        at: this.at,
+        evaluated: this.counts.evaluated,
+        counts: JSON.stringify({ by_outcome: this.counts.by_outcome, by_trigger: this.counts.by_trigger }),
+      })
+      .execute();
+  }
+}
+
+/**
+ * The facts stored triage reads beside each finding, loaded from the store as pages of findings
+ * name them: assets, vulnerabilities and each asset's signals (advisory statements, usually few,
+ * are loaded whole). At most LOADED_LIMIT assets and vulnerabilities are held; past that the
+ * index starts over, so memory stays flat whatever the store's size.
+ */
+/**
+ * A stored vulnerability as the engine reads it: its words (title, references, extra) are left
+ * out, so a hundred thousand of them stay small. Decisions and their digests depend only on the
+ * facts (`vulnerabilityFacts`); a handoff note reads the whole record again.
+ */
+function factsOnly(row: VulnerabilitiesTable): VulnerabilityRecord {
+  return { ...vulnerabilityFromRow({ ...row, title: null, refs: '[]', extra: '{}' }) };
+}
+
+export class StoreFacts {
+  private static readonly LOADED_LIMIT = 25_000;
+  private static readonly VULNERABILITY_LIMIT = 100_000;
+  private readonly k = new Knowledge();
+  private readonly seenAssets = new Set<string>();
+  private readonly seenVulns = new Set<string>();
+
+  private constructor(private readonly bulk: BulkSession) {}
+
+  static async open(trx: Trx, bulk: BulkSession): Promise<StoreFacts> {
+    const facts = new StoreFacts(bulk);
+    for (const r of await trx.selectFrom('advisory_statements').selectAll().execute()) facts.k.add({ kind: 'advisory', record: advisoryFromRow(r) });
+    return facts;
+  }
+
+  /** Loads what a page of findings names that is not loaded yet. */
+  async load(page: readonly FindingRecord[]): Promise<void> {
+    const k = this.k;
+    if (this.seenAssets.size > StoreFacts.LOADED_LIMIT) {
+      k.assets.clear();
+      k.signalsByAsset.clear();
+      this.seenAssets.clear();
+    }
+    if (this.seenVulns.size > StoreFacts.VULNERABILITY_LIMIT) {
+      k.vulnerabilities.clear();
+      this.seenVulns.clear();
+    }
+    const assets = new Set<string>();
+    const vulns = new Set<string>();
+    for (const f of page) {
+      if (!this.seenAssets.has(f.asset)) assets.add(f.asset);
+      if (!this.seenVulns.has(f.vulnerability)) vulns.add(f.vulnerability);
+    }
+    if (assets.size > 0) {
+      const ids = [...assets];
+      for (const id of ids) k.signalsByAsset.delete(id);
+      for (const [id, r] of await this.bulk.lookup('assets', ids)) k.assets.set(id, assetFromRow(r));
+      for (const r of await this.bulk.signalsOn(ids)) k.add({ kind: 'signal', record: signalFromRow(r) });
+      for (const id of ids) this.seenAssets.add(id);
+    }
+    if (vulns.size > 0) {
+      for (const [id, r] of await this.bulk.lookup('vulnerabilities', [...vulns])) k.vulnerabilities.set(id, factsOnly(r));
+      for (const id of vulns) this.seenVulns.add(id);
+    }
+  }
+
+  /** Everything the engine reads about a finding of the last loaded page. */
+  inputFor(finding: FindingRecord): EvaluationInput {
+    return this.k.inputFor(finding);
+  }
+
+  /** Rows written (by the same transaction) since they were loaded: they replace what was loaded. */
+  prime<T extends KeyedTable>(table: T, rows: ReadonlyMap<string, KeyedRows[T] | undefined>): void {
+    if (table === 'signals') {
+      // a signal changes what its asset's findings read: load that asset's signals again
+      for (const row of rows.values()) if (row !== undefined) this.forgetAsset((row as SignalsTable).asset_id);
+      return;
+    }
+    const k = this.k;
+    for (const [id, row] of rows) {
+      if (table === 'assets') {
+        if (row === undefined) k.assets.delete(id);
+        else k.assets.set(id, assetFromRow(row as AssetsTable));
+        // its signals are loaded with the next page that names it
+        if (!k.signalsByAsset.has(id)) this.seenAssets.delete(id);
+      } else {
+        if (row === undefined) k.vulnerabilities.delete(id);
+        else k.vulnerabilities.set(id, factsOnly(row as VulnerabilitiesTable));
+        this.seenVulns.add(id);
+      }
+    }
+  }
+
+  private forgetAsset(id: string): void {
+    this.seenAssets.delete(id);
+    this.k.assets.delete(id);
+    this.k.signalsByAsset.delete(id);
+  }
+}
