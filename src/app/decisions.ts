@@ -12,7 +12,8 @@
  */
 import type { AdvisoryStatement, AssetRecord, FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
 import {
-  canonicalFinding,
+  assetFacts,
+  canonicalFindingFacts,
   canonicalJson,
   digestOfParts,
   evaluate,
@@ -53,10 +54,10 @@ export class RunDigester {
     const adv: readonly AdvisoryStatement[] = input.advisories ?? [];
     const matched = adv.length === 0 ? [] : statementsFor(adv, f, input.asset);
     const advisories = matched.length === 0 ? '[]' : canonicalJson(matched.map((a) => canonicalJson(a)).sort());
-    const asset = this.cached(this.assets, f.asset, input.asset, (a: AssetRecord | null) => canonicalJson(a));
+    const asset = this.cached(this.assets, f.asset, input.asset, (a: AssetRecord | null) => canonicalJson(assetFacts(a)));
     const vulnerability = this.cached(this.vulns, f.vulnerability, input.vulnerability, canonicalVulnerabilityFacts);
     const signals = this.cached(this.signals, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalJson(list.filter((x) => x.asset === f.asset).sort(byId)));
-    const digest = digestOfParts({ advisories, asset, finding: canonicalFinding(f), ruleset: this.ruleset, signals, vulnerability });
+    const digest = digestOfParts({ advisories, asset, finding: canonicalFindingFacts(f), ruleset: this.ruleset, signals, vulnerability });
     return { digest, vulnerability };
   }
 

@@ -19,7 +19,7 @@ import {
   setOwn,
 } from './record-fields.js';
 import type { JsonObject } from './record-fields.js';
-import { readNdjson, streamJson } from './stream/json-stream.js';
+import { readNdjsonBatches, streamJson } from './stream/json-stream.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 
 /** The three layouts an asset inventory may use. */
@@ -157,11 +157,16 @@ export async function* parseAssetsJson(source: ByteSource, ctx: ParseContext): A
   }
 }
 
+/** Streams assets from NDJSON in batches, one object a line (record = line number). */
+export async function* parseAssetsNdjsonBatches(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]> {
+  for await (const lines of readNdjsonBatches(source, ctx)) {
+    yield lines.map(({ line, value }): ImportItem => ({ kind: 'asset', record: assetFromObject(recordObject(value, ctx, line), ctx, line) }));
+  }
+}
+
 /** Streams assets from NDJSON, one object a line (record = line number). */
 export async function* parseAssetsNdjson(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
-  for await (const { line, value } of readNdjson(source, ctx)) {
-    yield { kind: 'asset', record: assetFromObject(recordObject(value, ctx, line), ctx, line) };
-  }
+  for await (const batch of parseAssetsNdjsonBatches(source, ctx)) yield* batch;
 }
 
 /** Streams assets from CSV with a header row of FORMATS.md column names (record = line number). */
@@ -183,7 +188,7 @@ export async function* parseAssets(source: ByteSource, ctx: ParseContext): Async
 /** `--format assets-json`. */
 export const assetsJsonParser: Parser = { format: 'assets-json', parse: parseAssetsJson };
 /** `--format assets-ndjson`. */
-export const assetsNdjsonParser: Parser = { format: 'assets-ndjson', parse: parseAssetsNdjson };
+export const assetsNdjsonParser: Parser = { format: 'assets-ndjson', parse: parseAssetsNdjson, parseBatches: parseAssetsNdjsonBatches };
 /** `--format assets-csv`. */
 export const assetsCsvParser: Parser = { format: 'assets-csv', parse: parseAssetsCsv };
 /** `--format assets`: layout detected from content, then file name. */

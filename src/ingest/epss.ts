@@ -5,7 +5,7 @@
  * travels with every item because an EPSS score is only meaningful for the day it was computed.
  */
 import { ImportError } from '../errors.js';
-import { describe, readCsvRows, splitFirstLine } from './record-fields.js';
+import { describe, readCsvRowBatches, splitFirstLine } from './record-fields.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 
 /** The facts of the `#…` comment line; both null when the file has none. */
@@ -51,14 +51,14 @@ async function* prepend(line: string, complete: boolean, rest: ByteSource): Asyn
 }
 
 /**
- * Streams `{kind:'epss'}` items. `date` is the day of `score_date` (YYYY-MM-DD) so it compares
- * with the EPSS API's `date`; `onHeader` receives the model version and full score date.
+ * Streams `{kind:'epss'}` items in batches. `date` is the day of `score_date` (YYYY-MM-DD) so it
+ * compares with the EPSS API's `date`; `onHeader` receives the model version and full score date.
  */
-export async function* parseEpssCsv(
+export async function* parseEpssBatches(
   source: ByteSource,
   ctx: ParseContext,
   onHeader?: (header: EpssHeader) => void,
-): AsyncGenerator<ImportItem> {
+): AsyncGenerator<ImportItem[]> {
   const first = await splitFirstLine(source, 64 * 1024);
   let header: EpssHeader = { modelVersion: null, scoreDate: null };
   let body: ByteSource;
@@ -73,33 +73,37 @@ export async function* parseEpssCsv(
   onHeader?.(header);
   const date = scoreDay(header.scoreDate);
   let checked = false;
-  for await (const { line, row } of readCsvRows(body, ctx, firstLine)) {
-    if (!checked) {
-      for (const column of ['cve', 'epss', 'percentile']) {
-        if (!(column in row)) {
-          throw new ImportError(
-            ctx.file,
-            firstLine,
-            column,
-            'missing column: an EPSS CSV header is cve,epss,percentile',
-          );
+  for await (const rows of readCsvRowBatches(body, ctx, firstLine)) {
+    const out: ImportItem[] = [];
+    for (const { line, row } of rows) {
+      if (!checked) {
+        for (const column of ['cve', 'epss', 'percentile']) {
+          if (!(column in row)) {
+            throw new ImportError(ctx.file, firstLine, column, 'missing column: an EPSS CSV header is cve,epss,percentile');
+          }
         }
+        checked = true;
       }
-      checked = true;
+      const cve = row.cve ?? '';
+      if (cve.trim() === '') throw new ImportError(ctx.file, line, 'cve', 'missing: a CVE id is required');
+      out.push({
+        kind: 'epss',
+        record: {
+          cve: cve.trim(),
+          score: probability(row.epss, ctx, line, 'epss'),
+          percentile: probability(row.percentile, ctx, line, 'percentile'),
+          date,
+        },
+      });
     }
-    const cve = row.cve ?? '';
-    if (cve.trim() === '') throw new ImportError(ctx.file, line, 'cve', 'missing: a CVE id is required');
-    yield {
-      kind: 'epss',
-      record: {
-        cve: cve.trim(),
-        score: probability(row.epss, ctx, line, 'epss'),
-        percentile: probability(row.percentile, ctx, line, 'percentile'),
-        date,
-      },
-    };
+    if (out.length > 0) yield out;
   }
 }
 
+/** `parseEpssBatches` one item at a time. */
+export async function* parseEpssCsv(source: ByteSource, ctx: ParseContext, onHeader?: (header: EpssHeader) => void): AsyncGenerator<ImportItem> {
+  for await (const batch of parseEpssBatches(source, ctx, onHeader)) yield* batch;
+}
+
 /** `--format epss`: the FIRST EPSS daily CSV (plain; decompress `.csv.gz` before). */
-export const epssParser: Parser = { format: 'epss', parse: (source, ctx) => parseEpssCsv(source, ctx) };
+export const epssParser: Parser = { format: 'epss', parse: (source, ctx) => parseEpssCsv(source, ctx), parseBatches: (source, ctx) => parseEpssBatches(source, ctx) };

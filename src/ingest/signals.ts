@@ -11,7 +11,7 @@ import { CONFIDENCES, SIGNAL_KINDS } from '../domain/records.js';
 import type { SignalRecord } from '../domain/records.js';
 import { FieldReader, describe, isRfc3339, recordObject } from './record-fields.js';
 import type { JsonObject } from './record-fields.js';
-import { readNdjson } from './stream/json-stream.js';
+import { readNdjsonBatches } from './stream/json-stream.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 
 /**
@@ -49,12 +49,17 @@ export function signalFromObject(obj: JsonObject, ctx: ParseContext, record: str
   return signal;
 }
 
-/** Streams native signals from NDJSON (record = line number). */
-export async function* parseSignals(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
-  for await (const { line, value } of readNdjson(source, ctx)) {
-    yield { kind: 'signal', record: signalFromObject(recordObject(value, ctx, line), ctx, line) };
+/** Streams native signals from NDJSON in batches (record = line number). */
+export async function* parseSignalBatches(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]> {
+  for await (const lines of readNdjsonBatches(source, ctx)) {
+    yield lines.map(({ line, value }): ImportItem => ({ kind: 'signal', record: signalFromObject(recordObject(value, ctx, line), ctx, line) }));
   }
 }
 
+/** Streams native signals from NDJSON (record = line number). */
+export async function* parseSignals(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
+  for await (const batch of parseSignalBatches(source, ctx)) yield* batch;
+}
+
 /** `--format signals`: closeloop's own NDJSON signal shape. */
-export const signalsParser: Parser = { format: 'signals', parse: parseSignals };
+export const signalsParser: Parser = { format: 'signals', parse: parseSignals, parseBatches: parseSignalBatches };

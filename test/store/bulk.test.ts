@@ -95,6 +95,9 @@ describe('KeyHashSet', () => {
     expect(s.size).toBe(50_000);
     expect(s.add('k123')).toBe(true);
     expect(s.add('k49999')).toBe(true);
+    expect(s.has('k123')).toBe(true);
+    expect(s.has('k50000')).toBe(false);
+    expect(s.size).toBe(50_000);
   });
 });
 
@@ -208,6 +211,22 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     ).rejects.toThrow(/unique|duplicate/i);
     expect(await findings()).toHaveLength(0);
     expect(await t.ctx.store.db.selectFrom('assets').selectAll().execute()).toHaveLength(0);
+  });
+
+  it('finds keyed rows written earlier in the same session, also in a table that was empty when it began', async () => {
+    const asset = (id: string, owner: string | null) => ({ id, name: null, service: null, owner, business_critical: 0, exposure: 'internal', auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now' });
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
+      expect((await bulk.lookup('assets', ['a1', 'a2'])).size).toBe(0);
+      await bulk.insert('assets', [asset('a1', 'x'), asset('a2', null)]);
+      const found = await bulk.lookup('assets', ['a1', 'a2', 'a3']);
+      expect([...found.keys()].sort()).toEqual(['a1', 'a2']);
+      expect(found.get('a1')?.owner).toBe('x');
+      await bulk.update('assets', [asset('a2', 'y')]);
+      expect((await bulk.lookup('assets', ['a2'])).get('a2')?.owner).toBe('y');
+    });
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
+      expect([...(await bulk.lookup('assets', ['a1', 'a2', 'a3'])).keys()].sort()).toEqual(['a1', 'a2']);
+    });
   });
 
   it('writes values exactly (tabs, newlines, backslashes, \\N, unicode, null) and updates, touches and looks up', async () => {

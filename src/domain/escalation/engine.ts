@@ -76,6 +76,17 @@ function describeSignal(s: SignalRecord): string {
   return `signal ${s.id} (${details}) at ${s.time}`;
 }
 
+/** A ruleset's list of kinds as a set, built once per list (rulesets are not changed once parsed). */
+const kindSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+function kindSet(list: readonly string[]): ReadonlySet<string> {
+  let set = kindSets.get(list);
+  if (set === undefined) {
+    set = new Set(list);
+    kindSets.set(list, set);
+  }
+  return set;
+}
+
 function uniq<T>(values: Iterable<T>): T[] {
   return [...new Set(values)];
 }
@@ -193,10 +204,8 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset, options: Eval
   );
 
   // observed_exploitation
-  const exploitKinds = new Set(ruleset.signals.observed_exploitation);
-  const countingKinds = new Set(
-    applicable ? ruleset.signals.observed_exploitation : ruleset.signals.observed_exploitation_inapplicable,
-  );
+  const exploitKinds = kindSet(ruleset.signals.observed_exploitation);
+  const countingKinds = kindSet(applicable ? ruleset.signals.observed_exploitation : ruleset.signals.observed_exploitation_inapplicable);
   const exploitFacts: string[] = [];
   const exploitSignals: SignalRecord[] = [];
   for (const s of onAsset.filter((x) => exploitKinds.has(x.kind))) {
@@ -223,7 +232,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset, options: Eval
   const observedExploitation = line('observed_exploitation', exploitSignals.length > 0, () => exploitFacts);
 
   // confirmed_compromise
-  const compromiseKinds = new Set(ruleset.signals.confirmed_compromise);
+  const compromiseKinds = kindSet(ruleset.signals.confirmed_compromise);
   const compromiseSignals = onAsset.filter((s) => compromiseKinds.has(s.kind));
   const confirmedCompromise = line(
     'confirmed_compromise',
@@ -339,7 +348,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset, options: Eval
     scopeFacts.length > 0,
     () => (scopeFacts.length > 0 ? scopeFacts : ['not regulated, customer-facing or safety-relevant']),
   );
-  const regulatedKinds = new Set(ruleset.signals.regulated_impact);
+  const regulatedKinds = kindSet(ruleset.signals.regulated_impact);
   const regulatedSignals = onAsset.filter((s) => regulatedKinds.has(s.kind));
   const harmFacts = [
     ...regulatedSignals.map((s) => `${describeSignal(s)} on asset ${s.asset}`),
@@ -488,7 +497,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset, options: Eval
   ]);
 
   // SSVC cross-check
-  const ssvc = computeSsvc({ vulnerability: v, asset, observedExploitation }, ruleset);
+  const ssvc = computeSsvc({ vulnerability: v, asset, observedExploitation }, ruleset, { explain });
   line('ssvc', true, () => ssvc.facts);
 
   // evidence

@@ -3,10 +3,12 @@
  * exactly what the decision depends on. Two triage runs over the same facts give the same digest
  * even when unrelated signals or advisories arrived in between.
  *
- * The parts, under their keys in canonical (sorted) order:
+ * Each part is what the engine reads of it, no more: a title, a description or a scanner's extra
+ * fields changing later does not make an old decision look as if its facts had changed. The parts,
+ * under their keys in canonical (sorted) order:
  * - `advisories`: the statements about this finding, each as canonical JSON, sorted;
- * - `asset`: the asset record (or null);
- * - `finding`: the finding record;
+ * - `asset`: the asset's facts (`assetFacts`), or null;
+ * - `finding`: the finding's facts (`findingFacts`);
  * - `ruleset`: the ruleset's own digest (`rulesetDigest`): a ruleset edited without a version
  *   bump still changes every decision's digest, and the ruleset is stored once per digest;
  * - `signals`: the signals on the finding's asset, sorted by id;
@@ -14,7 +16,7 @@
  *   also what a decision stores as its snapshot, so a replay can rebuild them exactly.
  */
 import * as crypto from 'node:crypto';
-import type { FindingRecord, VulnerabilityRecord } from '../records.js';
+import type { AssetRecord, FindingRecord, VulnerabilityRecord } from '../records.js';
 import { canonicalJson } from '../canonical.js';
 import { statementsFor } from './advisory-match.js';
 import type { EvaluationInput } from './engine.js';
@@ -69,30 +71,53 @@ export function rulesetDigest(ruleset: Ruleset): string {
   return `sha256:${sha256Text(canonicalJson(ruleset))}`;
 }
 
-/** FindingRecord's keys in canonical (sorted) order. */
-const FINDING_KEYS = [
-  'affected_version_known', 'aliases', 'asset', 'component', 'containment_needed', 'cwe', 'extra', 'file_path', 'fingerprint',
-  'fixed_version', 'id', 'line', 'reachability', 'severity', 'source', 'title', 'validation', 'vendor_scope_known', 'version',
-  'vulnerability',
-] as const satisfies readonly (keyof FindingRecord)[];
-const FINDING_KEY_SET: ReadonlySet<string> = new Set(FINDING_KEYS);
-const FINDING_KEY_TEXT = FINDING_KEYS.map((k, i) => `${i === 0 ? '{' : ','}${JSON.stringify(k)}:`);
+/** The finding as the engine reads it (and advisory matching): no title, severity, CWE, location or extra. */
+export type FindingFacts = Pick<
+  FindingRecord,
+  'affected_version_known' | 'aliases' | 'asset' | 'component' | 'containment_needed' | 'id' | 'reachability' | 'validation' | 'vendor_scope_known' | 'version' | 'vulnerability'
+>;
 
-/**
- * `canonicalJson(finding)` without sorting the keys of every finding: the same text whenever the
- * record has exactly FindingRecord's keys (anything else goes through canonicalJson itself).
- */
-export function canonicalFinding(f: FindingRecord): string {
-  const keys = Object.keys(f);
-  if (keys.length !== FINDING_KEYS.length || !keys.every((k) => FINDING_KEY_SET.has(k))) return canonicalJson(f);
+/** FindingFacts' keys in canonical (sorted) order. */
+const FINDING_FACT_KEYS = [
+  'affected_version_known', 'aliases', 'asset', 'component', 'containment_needed', 'id', 'reachability', 'validation',
+  'vendor_scope_known', 'version', 'vulnerability',
+] as const satisfies readonly (keyof FindingFacts)[];
+const FINDING_FACT_KEY_TEXT = FINDING_FACT_KEYS.map((k, i) => `${i === 0 ? '{' : ','}${JSON.stringify(k)}:`);
+
+export function findingFacts(f: FindingRecord): FindingFacts {
+  const out: Partial<Record<keyof FindingFacts, unknown>> = {};
+  for (const k of FINDING_FACT_KEYS) out[k] = f[k];
+  return out as FindingFacts;
+}
+
+/** `canonicalJson(findingFacts(f))`, written in key order without sorting for each of a million findings. */
+export function canonicalFindingFacts(f: FindingRecord): string {
   let s = '';
-  for (let i = 0; i < FINDING_KEYS.length; i++) {
-    const key = FINDING_KEYS[i];
-    const v: unknown = key === undefined ? undefined : f[key];
-    if (v === undefined) return canonicalJson(f);
-    s += `${FINDING_KEY_TEXT[i] ?? ''}${typeof v === 'object' && v !== null ? canonicalJson(v) : (JSON.stringify(v) ?? 'null')}`;
+  for (let i = 0; i < FINDING_FACT_KEYS.length; i++) {
+    const v: unknown = f[FINDING_FACT_KEYS[i] as keyof FindingFacts];
+    if (v === undefined) return canonicalJson(findingFacts(f));
+    s += `${FINDING_FACT_KEY_TEXT[i] ?? ''}${typeof v === 'object' && v !== null ? canonicalJson(v) : JSON.stringify(v)}`;
   }
   return `${s}}`;
+}
+
+/** The asset as the engine reads it: its exposure, impact, ownership and telemetry facts, and its analyst containment flag. */
+export function assetFacts(a: AssetRecord | null): Record<string, unknown> | null {
+  if (a === null) return null;
+  return {
+    id: a.id,
+    name: a.name,
+    exposure: a.exposure,
+    auth_required: a.auth_required,
+    privileged: a.privileged,
+    business_critical: a.business_critical,
+    regulated: a.regulated,
+    customer_facing: a.customer_facing,
+    safety: a.safety,
+    owner: a.owner,
+    telemetry: a.telemetry,
+    containment_needed: a.extra['containment_needed'] ?? null,
+  };
 }
 
 /** The canonical JSON parts of a decision input, one string each, keyed as in the digest. */
@@ -108,8 +133,8 @@ export interface DigestParts {
 export function digestParts(input: EvaluationInput, rulesetDigestText: string): DigestParts {
   return {
     advisories: canonicalJson(statementsFor(input.advisories ?? [], input.finding, input.asset).map((a) => canonicalJson(a)).sort()),
-    asset: canonicalJson(input.asset),
-    finding: canonicalFinding(input.finding),
+    asset: canonicalJson(assetFacts(input.asset)),
+    finding: canonicalFindingFacts(input.finding),
     ruleset: JSON.stringify(rulesetDigestText),
     signals: canonicalJson(input.signals.filter((s) => s.asset === input.finding.asset).sort(byId)),
     vulnerability: canonicalVulnerabilityFacts(input.vulnerability),

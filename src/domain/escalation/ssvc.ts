@@ -124,22 +124,23 @@ export interface SsvcResult {
  * the CVSS vector, technical impact from CVSS C/I (or privileged asset), mission & well-being
  * from the asset's criticality flags.
  */
-export function computeSsvc(facts: SsvcFacts, ruleset: Ruleset): SsvcResult {
+export function computeSsvc(facts: SsvcFacts, ruleset: Ruleset, options: { explain?: boolean } = {}): SsvcResult {
+  const explain = options.explain !== false;
   const { vulnerability: v, asset } = facts;
   const lines: string[] = [];
 
   let exploitation: SsvcExploitation = 'none';
   if (v !== null && (v.kev !== null || v.exploitation === 'active')) {
     exploitation = 'active';
-    lines.push(`exploitation active: ${v.kev !== null ? 'listed in CISA KEV' : 'exploitation is active'}`);
+    if (explain) lines.push(`exploitation active: ${v.kev !== null ? 'listed in CISA KEV' : 'exploitation is active'}`);
   } else if (facts.observedExploitation) {
     exploitation = 'active';
-    lines.push('exploitation active: exploitation observed on this asset');
+    if (explain) lines.push('exploitation active: exploitation observed on this asset');
   } else if (v !== null && (v.exploitation === 'poc' || v.public_poc)) {
     exploitation = 'poc';
-    lines.push('exploitation poc: a public proof of concept exists');
+    if (explain) lines.push('exploitation poc: a public proof of concept exists');
   } else {
-    lines.push('exploitation none: not in KEV, no active exploitation, no public PoC');
+    if (explain) lines.push('exploitation none: not in KEV, no active exploitation, no public PoC');
   }
 
   const vector = v?.cvss?.vector ?? null;
@@ -148,14 +149,14 @@ export function computeSsvc(facts: SsvcFacts, ruleset: Ruleset): SsvcResult {
 
   let automatable: SsvcAutomatable = 'no';
   if (vector === null) {
-    lines.push('automatable no: no CVSS vector to judge from');
+    if (explain) lines.push('automatable no: no CVSS vector to judge from');
   } else {
     const network = metrics.get('AV') === 'N';
     const noPrivileges = generation === 2 ? metrics.get('AU') === 'N' : metrics.get('PR') === 'N';
     const noInteraction = generation === 2 ? true : metrics.get('UI') === 'N';
     const noRequirements = generation === 4 ? (metrics.get('AT') ?? 'N') === 'N' : true;
     automatable = network && noPrivileges && noInteraction && noRequirements ? 'yes' : 'no';
-    lines.push(
+    if (explain) lines.push(
       `automatable ${automatable}: CVSS ${vector} ${automatable === 'yes' ? 'is' : 'is not'} network, no privileges, no user interaction${generation === 4 ? ', no attack requirements' : ''}`,
     );
   }
@@ -167,43 +168,43 @@ export function computeSsvc(facts: SsvcFacts, ruleset: Ruleset): SsvcResult {
     const i = metrics.get(generation === 4 ? 'VI' : 'I') === high;
     if (c && i) {
       technical_impact = 'total';
-      lines.push('technical impact total: CVSS confidentiality and integrity impact are both high');
+      if (explain) lines.push('technical impact total: CVSS confidentiality and integrity impact are both high');
     } else if (asset?.privileged === true && (c || i)) {
       technical_impact = 'total';
-      lines.push('technical impact total: high confidentiality or integrity impact on a privileged asset');
+      if (explain) lines.push('technical impact total: high confidentiality or integrity impact on a privileged asset');
     } else {
-      lines.push('technical impact partial: CVSS confidentiality and integrity are not both high');
+      if (explain) lines.push('technical impact partial: CVSS confidentiality and integrity are not both high');
     }
   } else if (v?.cvss !== null && v?.cvss !== undefined && v.cvss.base_score >= ruleset.ssvc.total_impact_score_without_vector) {
     technical_impact = 'total';
-    lines.push(
+    if (explain) lines.push(
       `technical impact total: no vector, base score ${v.cvss.base_score} ≥ ${ruleset.ssvc.total_impact_score_without_vector}`,
     );
   } else {
-    lines.push('technical impact partial: no CVSS vector showing total control');
+    if (explain) lines.push('technical impact partial: no CVSS vector showing total control');
   }
 
   let mission_wellbeing: SsvcMissionWellbeing;
   if (asset === null) {
     mission_wellbeing = ruleset.ssvc.unknown_asset_mission_impact;
-    lines.push(`mission & well-being ${mission_wellbeing}: asset not in the inventory (ruleset default)`);
+    if (explain) lines.push(`mission & well-being ${mission_wellbeing}: asset not in the inventory (ruleset default)`);
   } else if (asset.business_critical || asset.safety) {
     mission_wellbeing = 'high';
-    lines.push(
+    if (explain) lines.push(
       `mission & well-being high: ${asset.business_critical ? 'business-critical (mission essential)' : 'safety-relevant (irreversible well-being impact)'}`,
     );
   } else if (asset.regulated.length > 0 || asset.customer_facing) {
     mission_wellbeing = 'medium';
-    lines.push(
+    if (explain) lines.push(
       `mission & well-being medium: ${asset.regulated.length > 0 ? `regulated data (${asset.regulated.join(', ')})` : 'customer-facing'}`,
     );
   } else {
     mission_wellbeing = 'low';
-    lines.push('mission & well-being low: not business-critical, regulated, customer-facing or safety');
+    if (explain) lines.push('mission & well-being low: not business-critical, regulated, customer-facing or safety');
   }
 
   const points: SsvcPoints = { exploitation, automatable, technical_impact, mission_wellbeing };
   const outcome = ssvcOutcome(points);
-  lines.push(`CISA coordinator 2.0.3: ${exploitation}/${automatable}/${technical_impact}/${mission_wellbeing} → ${outcome}`);
+  if (explain) lines.push(`CISA coordinator 2.0.3: ${exploitation}/${automatable}/${technical_impact}/${mission_wellbeing} → ${outcome}`);
   return { points, outcome, facts: lines };
 }

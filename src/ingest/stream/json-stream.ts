@@ -650,6 +650,14 @@ export async function* readNdjson(
   source: ByteSource,
   ctx: ParseContext,
 ): AsyncGenerator<{ line: number; value: unknown }> {
+  for await (const batch of readNdjsonBatches(source, ctx)) yield* batch;
+}
+
+/** `readNdjson`'s lines, a batch per input chunk (see `streamJsonBatches`). */
+export async function* readNdjsonBatches(
+  source: ByteSource,
+  ctx: ParseContext,
+): AsyncGenerator<{ line: number; value: unknown }[]> {
   let carry: Buffer[] = [];
   let carried = 0;
   let line = 0;
@@ -667,6 +675,7 @@ export async function* readNdjson(
   };
   for await (const raw of source) {
     const buf = toBuffer(raw);
+    const out: { line: number; value: unknown }[] = [];
     let from = 0;
     for (let nl = buf.indexOf(NL); nl !== -1; nl = buf.indexOf(NL, from)) {
       const piece = buf.subarray(from, nl);
@@ -675,8 +684,9 @@ export async function* readNdjson(
       carried = 0;
       from = nl + 1;
       const item = parseLine(bytes);
-      if (item !== null) yield item;
+      if (item !== null) out.push(item);
     }
+    if (out.length > 0) yield out;
     if (from < buf.length) {
       carry.push(buf.subarray(from));
       carried += buf.length - from;
@@ -687,7 +697,7 @@ export async function* readNdjson(
   }
   if (carry.length > 0) {
     const item = parseLine(Buffer.concat(carry));
-    if (item !== null) yield item;
+    if (item !== null) yield [item];
   }
 }
 

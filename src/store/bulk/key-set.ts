@@ -34,6 +34,18 @@ export class KeyHashSet {
     return hi * 0x100000000 + (h1 >>> 0) + 1;
   }
 
+  /** True when the key's hash is present (the key may have been added; false means it was not). */
+  has(key: string): boolean {
+    const h = KeyHashSet.hash(key);
+    let i = (h % (this.mask + 1)) | 0;
+    for (;;) {
+      const s = this.slots[i];
+      if (s === 0) return false;
+      if (s === h) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
   /** Adds the key's hash; true when that hash was already present. */
   add(key: string): boolean {
     const h = KeyHashSet.hash(key);

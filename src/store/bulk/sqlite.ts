@@ -151,10 +151,28 @@ class SqliteSession implements BulkSession {
     return this.stmts.get(this.db, sql);
   }
 
+  /**
+   * Per keyed table: when it was empty as this session first looked into it, the ids written since
+   * (by hash). An id not among them cannot be stored, so a first import into an empty table (EPSS,
+   * an inventory) looks nothing up; a possible repeat is looked up for real.
+   */
+  private readonly writtenToEmpty = new Map<KeyedTable, KeyHashSet | null>();
+
+  private written(table: KeyedTable): KeyHashSet | null {
+    let set = this.writtenToEmpty.get(table);
+    if (set === undefined) {
+      set = this.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined ? new KeyHashSet(1 << 16) : null;
+      this.writtenToEmpty.set(table, set);
+    }
+    return set;
+  }
+
   async lookup<T extends KeyedTable>(table: T, ids: readonly string[]): Promise<Map<string, KeyedRows[T]>> {
     const get = this.stmt(`SELECT * FROM ${table} WHERE id = ?`);
     const found = new Map<string, KeyedRows[T]>();
+    const written = this.written(table);
     for (const id of ids) {
+      if (written !== null && !written.has(id)) continue;
       const row = get.get(id) as KeyedRows[T] | undefined;
       if (row !== undefined) found.set(id, row);
     }
@@ -171,7 +189,11 @@ class SqliteSession implements BulkSession {
   async insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
     const cols = KEYED_COLUMNS[table];
     const ins = this.stmt(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-    for (const r of rows) ins.run(keyedValues(table, r));
+    const written = this.written(table);
+    for (const r of rows) {
+      written?.add(r.id);
+      ins.run(keyedValues(table, r));
+    }
   }
 
   async update<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { signalWithDefaults } from '../../../src/domain/escalation/defaults.js';
 import fc from 'fast-check';
-import { canonicalFinding, canonicalJson, canonicalVulnerabilityFacts, decisionInputDigest, vulnerabilityFacts } from '../../../src/domain/escalation/input-digest.js';
+import { canonicalFindingFacts, canonicalJson, canonicalVulnerabilityFacts, decisionInputDigest, findingFacts, vulnerabilityFacts } from '../../../src/domain/escalation/input-digest.js';
 import type { VulnerabilityRecord } from '../../../src/domain/records.js';
 import { loadDefaultRuleset, parseRuleset, defaultRulesetPath } from '../../../src/domain/escalation/ruleset.js';
 import { readFileSync } from 'node:fs';
@@ -24,8 +24,15 @@ describe('decisionInputDigest', () => {
     expect(decisionInputDigest({ ...input, signals: [...input.signals, other] }, ruleset)).toBe(digest);
   });
 
-  it('changes with the facts and with the ruleset', () => {
+  it('changes with the facts and with the ruleset, and only with what the engine reads', () => {
     expect(decisionInputDigest({ ...input, finding: { ...input.finding, validation: 'validated' } }, ruleset)).not.toBe(digest);
+    expect(decisionInputDigest({ ...input, finding: { ...input.finding, aliases: ['GHSA-x'] } }, ruleset)).not.toBe(digest);
+    expect(decisionInputDigest({ ...input, asset: input.asset && { ...input.asset, exposure: 'internet' } }, ruleset)).not.toBe(digest);
+    expect(decisionInputDigest({ ...input, asset: input.asset && { ...input.asset, extra: { containment_needed: 'isolate' } } }, ruleset)).not.toBe(digest);
+    // words the engine never reads: a retitled finding or a richer description is the same input
+    expect(decisionInputDigest({ ...input, finding: { ...input.finding, title: 'new title', extra: { note: 'x' }, cwe: ['CWE-1'] } }, ruleset)).toBe(digest);
+    expect(decisionInputDigest({ ...input, asset: input.asset && { ...input.asset, service: 'other', components: [] } }, ruleset)).toBe(digest);
+    expect(decisionInputDigest({ ...input, vulnerability: input.vulnerability && { ...input.vulnerability, title: 't', references: ['r'] } }, ruleset)).toBe(digest);
     const edited = parseRuleset(readFileSync(defaultRulesetPath(), 'utf8').replace('cvss_high_score: 7.0', 'cvss_high_score: 8.0'), 'x');
     expect(decisionInputDigest(input, edited)).not.toBe(digest);
   });
@@ -61,7 +68,9 @@ describe('the fast canonical serialisers behind the digest', () => {
     );
     expect(canonicalVulnerabilityFacts(null)).toBe('null');
     const f = scenario({}).finding;
-    expect(canonicalFinding(f)).toBe(canonicalJson(f));
-    expect(canonicalFinding({ ...f, extra: { z: 1, a: [2, { y: 1, b: 0 }] } })).toBe(canonicalJson({ ...f, extra: { z: 1, a: [2, { y: 1, b: 0 }] } }));
+    expect(canonicalFindingFacts(f)).toBe(canonicalJson(findingFacts(f)));
+    for (const g of [{ ...f, aliases: ['GHSA-1', 'a"b'] }, { ...f, containment_needed: 'isolate host' }, { ...f, component: null, version: null }]) {
+      expect(canonicalFindingFacts(g)).toBe(canonicalJson(findingFacts(g)));
+    }
   });
 });
