@@ -4,21 +4,25 @@
  * on closeloop's own code (dist/), beside its floor. See docs/benchmarks.md.
  *
  *   node bench/triage.mjs [--findings 1000000] [--assets 100000] [--epss 250000] [--signals 100000]
- *                         [--seed 1] [--pg] [--no-sqlite] [--no-floor] [--json FILE]
+ *                         [--seed 1] [--pg] [--no-sqlite] [--no-floor] [--no-retriage] [--json FILE]
  *
  * Steps (each measured run in a child process of its own, so peak RSS is that run's alone):
  * 1. Data: generated deterministically into bench/data/ (gitignored) by bench/gen-data.mjs, and
  *    reused when bench/data/params.json records the same parameters. KEV is the full catalog of
  *    the shared corpus.
  * 2. Run, per engine (SQLite file in bench/data/, PostgreSQL schema `bench_run` with --pg): a fresh
- *    store; `importFile` KEV, EPSS, assets, signals, then the Trivy report; then `triageStored`
- *    (every open finding decided and its Decision stored). Wall time per phase, findings/s, peak
+ *    store; `importFile` KEV, EPSS, assets, signals, then the Trivy report with `triage: true`
+ *    (`closeloop import findings F --triage`: every finding decided and its Decision stored in the
+ *    import's transaction). That is the measured pipeline: wall time per phase, findings/s, peak
  *    RSS sampled every 20 ms (process.memoryUsage().rss) and process.resourceUsage().maxRSS.
+ *    Then, outside the total, `triageStored` over everything (a later `closeloop triage`), unless
+ *    --no-retriage. CLOSELOOP_BENCH_PROFILE=<phase> writes bench/data/<phase>.cpuprofile.
  * 3. Floor, from the same data: the time to only tokenize the Trivy file with the fastest
  *    streaming approach (the hand-written reader capturing each finding object, JSON.parse per
  *    finding, no records built), plus the time to insert exactly the rows the run stored into a
  *    fresh store with the same schema, the cheapest way the engine offers (SQLite: one transaction
- *    of prepared inserts, findings indexes built after the load; PostgreSQL: COPY).
+ *    of prepared inserts, findings and decisions indexes built after the load; PostgreSQL: COPY);
+ *    of the decisions, only the pipeline's own run (not the re-triage).
  *    The ratio printed is run total / floor.
  */
 import { spawn } from 'node:child_process';
@@ -238,7 +242,7 @@ async function floorSqlite(o) {
     ms += performance.now() - t;
   };
   tick(() => dst.exec('BEGIN'));
-  const findingsIndexes = dst.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' AND sql IS NOT NULL").all();
+  const findingsIndexes = dst.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('findings', 'decisions') AND sql IS NOT NULL").all();
   tick(() => findingsIndexes.forEach((ix) => dst.exec(`DROP INDEX ${ix.name}`)));
   for (const table of TABLES) {
     const cols = src.prepare(`SELECT * FROM ${table} LIMIT 0`).columns().map((c) => c.name);

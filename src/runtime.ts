@@ -19,4 +19,6 @@ export function tuneRuntime(env: NodeJS.ProcessEnv = process.env): void {
   const mb = raw === undefined || raw.trim() === '' ? 64 : Number(raw);
   if (!Number.isInteger(mb) || mb < 0 || mb > 1024) return;
   if (mb > 0) v8.setFlagsFromString(`--max-semi-space-size=${mb}`);
+  const heap = env.CLOSELOOP_HEAP_MB;
+  if (heap !== undefined && /^[0-9]+$/.test(heap.trim()) && Number(heap) >= 64) v8.setFlagsFromString(`--max-old-space-size=${Number(heap)}`);
 }
