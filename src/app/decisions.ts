@@ -79,6 +79,34 @@ export class RunDigester {
   }
 }
 
+/**
+ * The engine's decision for one input and its decisions row (DECISION_COLUMNS order) with an empty
+ * id and time: the run that adopts the row fills them in.
+ */
+export function decideRow(input: EvaluationInput, ruleset: Ruleset, digester: RunDigester): { decision: Decision; values: DecisionValues } {
+  const decision = evaluate(input, ruleset, { explain: false });
+  const { digest, vulnerability } = digester.digest(input);
+  const values: DecisionValues = [
+    '',
+    decision.finding,
+    decision.asset,
+    decision.vulnerability,
+    decision.outcome,
+    JSON.stringify(decision.triggers),
+    JSON.stringify(decision.stay_reasons),
+    JSON.stringify(decision.flags),
+    JSON.stringify(decision.next_actions),
+    decision.ssvc,
+    JSON.stringify(decision.evidence),
+    ruleset.version,
+    digest,
+    vulnerability,
+    null,
+    '',
+  ];
+  return { decision, values };
+}
+
 export interface RunCounts {
   evaluated: number;
   by_outcome: Record<string, number>;
@@ -118,32 +146,26 @@ export class TriageRun {
 
   /** Decides one finding (no explanation: `why` replays it) and returns the decision and its row. */
   decide(input: EvaluationInput): { id: string; decision: Decision; values: DecisionValues } {
-    const decision = evaluate(input, this.ruleset, { explain: false });
+    const { decision, values } = decideRow(input, this.ruleset, this.digester);
+    const id = this.adopt(values, decision.outcome, decision.triggers);
+    return { id, decision, values };
+  }
+
+  /**
+   * Takes a row decided elsewhere (the parser worker, same engine and digest) into this run: gives
+   * it the run's next id and time and counts it. Returns the id.
+   */
+  adopt(values: DecisionValues, outcome?: string, triggers?: readonly string[]): string {
     const c = this.counts;
     c.evaluated += 1;
-    c.by_outcome[decision.outcome] = (c.by_outcome[decision.outcome] ?? 0) + 1;
-    for (const t of decision.triggers) c.by_trigger[t] = (c.by_trigger[t] ?? 0) + 1;
+    const o = outcome ?? values[4];
+    c.by_outcome[o] = (c.by_outcome[o] ?? 0) + 1;
+    const fired = triggers ?? (values[5] === '[]' ? [] : (JSON.parse(values[5]) as string[]));
+    for (const t of fired) c.by_trigger[t] = (c.by_trigger[t] ?? 0) + 1;
     const id = `${this.id}/${String(c.evaluated).padStart(7, '0')}`;
-    const { digest, vulnerability } = this.digester.digest(input);
-    const values: DecisionValues = [
-      id,
-      decision.finding,
-      decision.asset,
-      decision.vulnerability,
-      decision.outcome,
-      JSON.stringify(decision.triggers),
-      JSON.stringify(decision.stay_reasons),
-      JSON.stringify(decision.flags),
-      JSON.stringify(decision.next_actions),
-      decision.ssvc,
-      JSON.stringify(decision.evidence),
-      this.ruleset.version,
-      digest,
-      vulnerability,
-      null,
-      this.at,
-    ];
-    return { id, decision, values };
+    values[0] = id;
+    values[15] = this.at;
+    return id;
   }
 
   /** The facts of some assets or vulnerabilities may have changed: drop their cached parts. */

@@ -18,6 +18,7 @@ import { F, FINDING_COLUMNS, findingRow, findingValues, withBulkTransaction, typ
 import type { Ruleset } from '../domain/escalation/index.js';
 import { ClError } from '../errors.js';
 import { StoreFacts, TriageRun } from './decisions.js';
+import { scannerFillsGaps } from './knowledge.js';
 import { loadRuleset } from './triage.js';
 import type { VulnerabilitiesTable } from '../store/schema.js';
 import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
@@ -233,7 +234,7 @@ class ImportWriter {
       // KEV and EPSS come from their own files and are kept unless this record gives them.
       const merged: VulnerabilityRecord = authoritative
         ? { ...v, kev: v.kev ?? existing.kev, epss: v.epss ?? existing.epss, cvss: v.cvss ?? existing.cvss, title: v.title ?? existing.title }
-        : { ...existing, cvss: existing.cvss ?? v.cvss, title: existing.title ?? v.title, fix_available: existing.fix_available ?? v.fix_available, references: existing.references.length > 0 ? existing.references : v.references };
+        : scannerFillsGaps(existing, v);
       const row = vulnerabilityToRow(merged, this.at);
       if (JSON.stringify({ ...existingRow, updated_at: '' }) === JSON.stringify({ ...row, updated_at: '' })) {
         if (authoritative) this.count('unchanged');

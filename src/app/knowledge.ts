@@ -3,6 +3,21 @@ import { assetWithDefaults, evaluate, vulnerabilityWithDefaults, type Decision, 
 import type { ImportItem } from '../ingest/types.js';
 
 /**
+ * A scanner report's facts about a vulnerability that is already known: they only fill what the
+ * known record lacks (CVSS, title, fix availability, references). The importer stores exactly
+ * this, and triage reads it.
+ */
+export function scannerFillsGaps(known: VulnerabilityRecord, v: VulnerabilityRecord): VulnerabilityRecord {
+  return {
+    ...known,
+    cvss: known.cvss ?? v.cvss,
+    title: known.title ?? v.title,
+    fix_available: known.fix_available ?? v.fix_available,
+    references: known.references.length > 0 ? known.references : v.references,
+  };
+}
+
+/**
  * What the escalation engine needs to know beside a finding: the inventory, advisory facts, KEV
  * and EPSS, telemetry and VEX statements, indexed for lookup by finding. Built from files
  * (`triage --assets …`) or from the store; the same evaluation runs over both.
@@ -66,13 +81,7 @@ export class Knowledge {
       this.vulnerabilities.set(v.id, { ...v, cvss: v.cvss ?? known.cvss, title: v.title ?? known.title, fix_available: v.fix_available ?? known.fix_available });
       return;
     }
-    this.vulnerabilities.set(v.id, {
-      ...known,
-      cvss: known.cvss ?? v.cvss,
-      title: known.title ?? v.title,
-      fix_available: known.fix_available ?? v.fix_available,
-      references: known.references.length > 0 ? known.references : v.references,
-    });
+    this.vulnerabilities.set(v.id, scannerFillsGaps(known, v));
   }
 
   /** The vulnerability as the engine sees it: KEV and EPSS files win over inline values. */
