@@ -184,6 +184,11 @@ async function childRun(o) {
     phases[phase] = secs(performance.now() - t);
     if (stopProfile) await stopProfile(path.join(DATA, `${phase}.cpuprofile`));
     phaseRss[phase] = meter.mark();
+    if (process.env.CLOSELOOP_BENCH_MEMORY) {
+      globalThis.gc?.();
+      const m = process.memoryUsage();
+      console.error(`${phase}: rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} MiB`);
+    }
     counts[phase] = { count: r.count, created: r.created, updated: r.updated, unchanged: r.unchanged, ...(kind === 'findings' ? { assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created } : {}) };
     if (r.triage) counts.triage = { run: r.triage.run, evaluated: r.triage.evaluated, by_outcome: r.triage.by_outcome };
   }

@@ -87,5 +87,22 @@ describe('vulnerability response on the command line', () => {
     expect(why.code, why.stderr).toBe(0);
     expect(why.stdout).toContain('rules:');
     expect(why.stdout).toContain('ruleset');
+    expect(why.stdout).toContain('replay verified');
+    expect(why.stdout).toMatch(/\[x\] applicability/);
+  }, 60_000);
+
+  it('import findings --triage records a run of its own that why explains; --triage on another kind is a usage error', () => {
+    const file = corpusPath('scanners/trivy/scheme_2_many_vulns.json');
+    const r = cli(['import', 'findings', file, '--triage', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = r.json() as { findings: number; created: number; triage: { run: string; evaluated: number; by_outcome: Record<string, number> } };
+    expect(j.triage.evaluated).toBe(j.created);
+    expect(j.triage.evaluated).toBeGreaterThan(0);
+    expect((j.triage.by_outcome.escalate ?? 0) + (j.triage.by_outcome.stay ?? 0)).toBe(j.triage.evaluated);
+    const text = cli(['import', 'findings', file, '--triage']);
+    expect(text.stdout).toContain('already imported');
+    const bad = cli(['import', 'kev', corpusPath('kev/lodestone-mirror_2026.08.07/known_exploited_vulnerabilities.json'), '--triage']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('findings imports only');
   }, 60_000);
 });
