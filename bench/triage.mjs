@@ -187,7 +187,8 @@ async function childRun(o) {
     if (process.env.CLOSELOOP_BENCH_MEMORY) {
       globalThis.gc?.();
       const m = process.memoryUsage();
-      console.error(`${phase}: rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} MiB`);
+      const status = existsSync('/proc/self/status') ? readFileSync('/proc/self/status', 'utf8').split('\n').filter((l) => /^Rss(Anon|File|Shmem)/.test(l)).map((l) => l.replace(/\s+/g, ' ')).join(', ') : '';
+      console.error(`${phase}: rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} MiB; ${status}`);
     }
     counts[phase] = { count: r.count, created: r.created, updated: r.updated, unchanged: r.unchanged, ...(kind === 'findings' ? { assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created } : {}) };
     if (r.triage) counts.triage = { run: r.triage.run, evaluated: r.triage.evaluated, by_outcome: r.triage.by_outcome };
