@@ -14,7 +14,7 @@ import {
   vulnerabilityFromRow,
   vulnerabilityToRow,
 } from '../store/records.js';
-import { F, FINDING_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
+import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
 import type { Ruleset } from '../domain/escalation/index.js';
 import { ClError } from '../errors.js';
 import { StoreFacts, TriageRun } from './decisions.js';
@@ -100,6 +100,12 @@ const COMPARED = FINDING_COLUMNS.map((c, i) => ({ c, i })).filter(({ c }) => !['
 
 function sameContent(a: FindingValues, b: FindingValues): boolean {
   for (const i of COMPARED) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Two rows of a keyed table hold the same values, `updated_at` aside. */
+function sameColumns<T extends KeyedTable>(table: T, a: KeyedRows[T], b: KeyedRows[T]): boolean {
+  for (const c of KEYED_COLUMNS[table]) if (c !== 'updated_at' && a[c] !== b[c]) return false;
   return true;
 }
 
@@ -206,7 +212,7 @@ class ImportWriter {
         this.count('created');
         return row;
       }
-      if (JSON.stringify({ ...existing, updated_at: '' }) === JSON.stringify({ ...row, updated_at: '' })) {
+      if (sameColumns('assets', existing, row)) {
         this.count('unchanged');
         return existing;
       }
@@ -236,7 +242,7 @@ class ImportWriter {
         ? { ...v, kev: v.kev ?? existing.kev, epss: v.epss ?? existing.epss, cvss: v.cvss ?? existing.cvss, title: v.title ?? existing.title }
         : scannerFillsGaps(existing, v);
       const row = vulnerabilityToRow(merged, this.at);
-      if (JSON.stringify({ ...existingRow, updated_at: '' }) === JSON.stringify({ ...row, updated_at: '' })) {
+      if (sameColumns('vulnerabilities', existingRow, row)) {
         if (authoritative) this.count('unchanged');
         return existingRow;
       }
@@ -268,7 +274,7 @@ class ImportWriter {
         this.count('created');
         return row;
       }
-      if (JSON.stringify(existing) === JSON.stringify(row)) {
+      if (sameColumns('signals', existing, row)) {
         this.count('unchanged');
         return existing;
       }
