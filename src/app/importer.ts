@@ -19,6 +19,7 @@ import type { Ruleset } from '../domain/escalation/index.js';
 import { ClError } from '../errors.js';
 import { StoreFacts, TriageRun } from './decisions.js';
 import { scannerFillsGaps } from './knowledge.js';
+import { throttled, type Progress } from './progress.js';
 import { loadRuleset } from './triage.js';
 import type { VulnerabilitiesTable } from '../store/schema.js';
 import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
@@ -380,7 +381,7 @@ class ImportTriage {
  * transaction, so a bad record anywhere leaves nothing of the file behind. The same file imported
  * again (same SHA-256) is recognised and changes nothing.
  */
-export async function importFile(ctx: AppContext, caller: Caller, input: z.input<typeof importInput>): Promise<ImportResult> {
+export async function importFile(ctx: AppContext, caller: Caller, input: z.input<typeof importInput>, options: { onProgress?: (p: Progress) => void; progressIntervalMs?: number } = {}): Promise<ImportResult> {
   authorize(ctx, caller, 'vr.import');
   const p = parseInput(importInput, input);
   if ((p.triage === true || p.ruleset !== undefined) && p.kind !== 'findings') {
@@ -426,12 +427,14 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       result.id = await nextId(trx, 'IMP');
       const writer = new ImportWriter(trx, bulk, at, result.id, result, p.kind === 'findings' && (format === 'native' || format === 'csv'));
       if (ruleset !== null) writer.triage = await ImportTriage.start(trx, bulk, ruleset, at, result.id);
+      const progress = throttled(options.onProgress, options.progressIntervalMs);
       for await (const batch of batches) {
         for (const item of batch) {
           const isOwn = item.kind === own;
           if (isOwn) result.count += 1;
           await writer.add(item, isOwn);
         }
+        progress(result.count);
       }
       await writer.flushAll();
       if (p.kind === 'findings') await writer.resolveMissing();

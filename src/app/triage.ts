@@ -22,6 +22,7 @@ import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Tr
 import { createIncident } from './incidents.js';
 import { Knowledge, presentDecision, type PresentedDecision } from './knowledge.js';
 import { StoreFacts, TriageRun } from './decisions.js';
+import { throttled, type Progress } from './progress.js';
 import { enqueue } from '../delivery/outbox.js';
 
 /** Loads the ruleset from a file, or the shipped default. */
@@ -102,7 +103,7 @@ const DECISION_BATCH = 2000;
  * whatever the number of findings (escalations, and with `all` every decision, are kept for the
  * summary).
  */
-export async function triageStored(ctx: AppContext, caller: Caller, input: z.input<typeof triageStoredInput>, ruleset: Ruleset): Promise<TriageSummary> {
+export async function triageStored(ctx: AppContext, caller: Caller, input: z.input<typeof triageStoredInput>, ruleset: Ruleset, options: { onProgress?: (p: Progress) => void; progressIntervalMs?: number } = {}): Promise<TriageSummary> {
   authorize(ctx, caller, input.escalate ? 'vr.escalate' : 'vr.triage');
   const p = triageStoredInput.parse(input);
   return withBulkTransaction(ctx.store, async (trx, bulk) => {
@@ -111,7 +112,9 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
     const summary: TriageSummary = { run: run.id, ruleset: ruleset.version, evaluated: 0, by_outcome: run.counts.by_outcome, by_trigger: run.counts.by_trigger, escalations: [], decisions: p.all ? [] : null, incidents: [] };
     const escalated: { id: string; decision: Decision; input: EvaluationInput }[] = [];
     let batch: DecisionValues[] = [];
+    const progress = throttled(options.onProgress, options.progressIntervalMs);
     for await (const rows of bulk.openFindings(5000)) {
+      progress(run.counts.evaluated);
       const page = rows.map(findingFromRow);
       await facts.load(page);
       for (const finding of page) {

@@ -69,6 +69,19 @@ function action<A extends unknown[]>(
   };
 }
 
+/**
+ * A progress reporter for long work: lines on stderr when stderr is a terminal or `--progress` is
+ * given (stdout, `--json` included, is untouched). `CLOSELOOP_PROGRESS_MS` sets the interval.
+ */
+function progressTo(opts: Record<string, unknown>, what: string, noun: string) {
+  if (opts.progress !== true && process.stderr.isTTY !== true) return {};
+  const ms = Number(process.env.CLOSELOOP_PROGRESS_MS ?? 1000);
+  return {
+    onProgress: (p: { done: number; seconds: number }) => process.stderr.write(`closeloop: ${what}: ${p.done.toLocaleString('en')} ${noun} (${p.seconds.toFixed(1)} s)\n`),
+    progressIntervalMs: Number.isFinite(ms) && ms >= 0 ? ms : 1000,
+  };
+}
+
 function list(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 }
@@ -436,6 +449,7 @@ A first incident, end to end:
     .option('--format <format>', 'input format (detected when absent); findings: trivy, grype, sarif, osv-scanner, cyclonedx, dependency-check, npm-audit, csv, native; signals: native, ocsf; advisories: csaf, openvex; assets: json, ndjson, csv; vulnerabilities: json, ndjson')
     .option('--triage', 'findings: decide each new or changed finding in the same transaction and record the decisions (a triage run of this import; `closeloop why` explains them)')
     .option('--ruleset <file>', 'with --triage: ruleset YAML (default: the shipped rules/default.yaml)')
+    .option('--progress', 'progress lines on stderr (the default when stderr is a terminal)')
     .addHelpText(
       'after',
       '\nImport context first (assets, kev, epss, signals, advisories), then findings: with --triage each\nfinding is decided against what is stored at that moment.\n\nExamples:\n  closeloop import assets assets.csv\n  closeloop import kev known_exploited_vulnerabilities.json\n  closeloop import findings trivy-report.json --json\n  closeloop import findings trivy-report.json --triage',
@@ -443,13 +457,18 @@ A first incident, end to end:
   imp.action(
     action(imp, async (ctx, caller, opts, kind: string, file: string) => {
       const { importFile, presentImport } = await vr();
-      const r = await importFile(ctx, caller, {
-        kind: kind as 'assets',
-        file,
-        format: opts.format as string | undefined,
-        ...(opts.triage === true ? { triage: true } : {}),
-        ...(typeof opts.ruleset === 'string' ? { ruleset: opts.ruleset } : {}),
-      });
+      const r = await importFile(
+        ctx,
+        caller,
+        {
+          kind: kind as 'assets',
+          file,
+          format: opts.format as string | undefined,
+          ...(opts.triage === true ? { triage: true } : {}),
+          ...(typeof opts.ruleset === 'string' ? { ruleset: opts.ruleset } : {}),
+        },
+        progressTo(opts, `import ${kind}`, `${kind} read`),
+      );
       print(opts, presentImport(r), () =>
         r.duplicate_of
           ? `${file}: already imported as ${r.duplicate_of} (same SHA-256); nothing changed (${r.count} ${kind} read)`
@@ -475,6 +494,7 @@ A first incident, end to end:
     .option('--ruleset <file>', 'ruleset YAML (default: the shipped rules/default.yaml)')
     .option('--all', 'list every decision, not only the escalations')
     .option('--escalate', 'stored mode: open or link an incident for each escalation, with its handoff note')
+    .option('--progress', 'stored mode: progress lines on stderr (the default when stderr is a terminal)')
     .addHelpText(
       'after',
       '\nWith file arguments, the files are evaluated and nothing is stored (no actor needed).\nWithout them, every open finding in the store is evaluated and each Decision is recorded.\n\nExamples:\n  closeloop triage --assets assets.json --vulnerabilities vulns.json --findings findings.ndjson --kev kev.json --json\n  closeloop triage --by alice                # stored data: summary, then the escalations\n  closeloop triage --escalate --by alice     # and hand them to incident response',
@@ -497,7 +517,7 @@ A first incident, end to end:
       }
       const caller = { actor: actorOf(opts) };
       ctx = await openContext();
-      const r = await triageStored(ctx, caller, { escalate: opts.escalate === true, all: opts.all === true }, ruleset);
+      const r = await triageStored(ctx, caller, { escalate: opts.escalate === true, all: opts.all === true }, ruleset, progressTo(opts, 'triage', 'findings decided'));
       print(opts, r, () => triageSummaryText(r));
     } catch (err) {
       process.exitCode = reportError(opts, err);

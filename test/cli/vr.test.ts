@@ -91,6 +91,30 @@ describe('vulnerability response on the command line', () => {
     expect(why.stdout).toMatch(/\[x\] applicability/);
   }, 60_000);
 
+  it('--progress reports long work on stderr and leaves --json stdout alone', () => {
+    const file = corpusPath('scanners/trivy/kubernetes.json');
+    const env = { CLOSELOOP_PROGRESS_MS: '0' };
+    const r = spawnSync(process.execPath, [bin, 'import', 'findings', file, '--progress', '--json'], {
+      cwd: dir,
+      env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'vr.db'), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice', ...env },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^closeloop: import findings: [\d,]+ findings read \(\d+\.\d s\)$/m);
+    expect((JSON.parse(r.stdout) as { findings: number }).findings).toBeGreaterThan(0);
+    const t = spawnSync(process.execPath, [bin, 'triage', '--progress', '--json'], {
+      cwd: dir,
+      env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'vr.db'), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice', ...env },
+      encoding: 'utf8',
+    });
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/^closeloop: triage: [\d,]+ findings decided/m);
+    expect((JSON.parse(t.stdout) as { evaluated: number }).evaluated).toBeGreaterThan(0);
+    // without --progress and without a terminal: nothing on stderr
+    const quiet = cli(['triage', '--json']);
+    expect(quiet.stderr).toBe('');
+  }, 60_000);
+
   it('import findings --triage records a run of its own that why explains; --triage on another kind is a usage error', () => {
     const file = corpusPath('scanners/trivy/scheme_2_many_vulns.json');
     const r = cli(['import', 'findings', file, '--triage', '--json']);

@@ -1,0 +1,22 @@
+/** How far a long import or triage run has got (for a progress line; never part of a result). */
+export interface Progress {
+  /** Items of the file's own kind read so far (import), or findings decided so far (triage). */
+  done: number;
+  seconds: number;
+}
+
+/**
+ * Calls `report` at most once per `intervalMs` (and never when absent): a progress line a second
+ * is plenty for a person watching a million-finding import.
+ */
+export function throttled(report: ((p: Progress) => void) | undefined, intervalMs = 1000, now: () => number = () => performance.now()): (done: number) => void {
+  if (report === undefined) return () => undefined;
+  const t0 = now();
+  let last = t0;
+  return (done: number) => {
+    const t = now();
+    if (t - last < intervalMs) return;
+    last = t;
+    report({ done, seconds: (t - t0) / 1000 });
+  };
+}

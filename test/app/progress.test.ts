@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { throttled, type Progress } from '../../src/app/progress.js';
+
+describe('throttled progress', () => {
+  it('reports at most once per interval, with the count and the seconds since the start', () => {
+    let clock = 1000;
+    const seen: Progress[] = [];
+    const tick = throttled((p) => seen.push(p), 1000, () => clock);
+    tick(10); // at the start: nothing yet
+    clock += 400;
+    tick(20);
+    clock += 700; // 1.1 s since the start
+    tick(30);
+    clock += 999;
+    tick(40);
+    clock += 1;
+    tick(50);
+    expect(seen).toEqual([
+      { done: 30, seconds: 1.1 },
+      { done: 50, seconds: 2.1 },
+    ]);
+  });
+
+  it('does nothing without a reporter', () => {
+    expect(() => throttled(undefined)(5)).not.toThrow();
+  });
+});
