@@ -35,7 +35,9 @@ const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1
 /**
  * `decisionInputDigest` for many findings of one run: the same SHA-256 over the same canonical
  * JSON, with the parts that repeat within a run (an asset, a vulnerability, an asset's signals)
- * serialised once. Caches are bounded: past LIMIT entries they start over.
+ * serialised once. Caches are bounded: past LIMIT entries they start over. A part is cached from
+ * its first use in the run; the facts a run reads do not change under it (an import writes a
+ * report's vulnerability and targets before the first finding that names them is decided).
  */
 export class RunDigester {
   private static readonly LIMIT = 50_000;
@@ -59,13 +61,6 @@ export class RunDigester {
     const signals = this.cached(this.signals, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalJson(list.filter((x) => x.asset === f.asset).sort(byId)));
     const digest = digestOfParts({ advisories, asset, finding: canonicalFindingFacts(f), ruleset: this.ruleset, signals, vulnerability });
     return { digest, vulnerability };
-  }
-
-  /** Forget cached parts (call when the facts behind them may have changed). */
-  forget(): void {
-    this.assets.clear();
-    this.vulns.clear();
-    this.signals.clear();
   }
 
   private cached<T>(cache: Map<string, string>, key: string, value: T, make: (v: T) => string): string {
@@ -151,10 +146,7 @@ export class TriageRun {
     return { id, decision, values };
   }
 
-  /**
-   * Takes a row decided elsewhere (the parser worker, same engine and digest) into this run: gives
-   * it the run's next id and time and counts it. Returns the id.
-   */
+  /** Takes a decided row (see `decideRow`) into this run: gives it the run's next id and time, and counts it. */
   adopt(values: DecisionValues, outcome?: string, triggers?: readonly string[]): string {
     const c = this.counts;
     c.evaluated += 1;
@@ -166,11 +158,6 @@ export class TriageRun {
     values[0] = id;
     values[15] = this.at;
     return id;
-  }
-
-  /** The facts of some assets or vulnerabilities may have changed: drop their cached parts. */
-  forgetCached(): void {
-    this.digester.forget();
   }
 
   async finish(trx: Trx, caller: Caller): Promise<void> {
@@ -192,12 +179,6 @@ export class TriageRun {
 }
 
 /**
- * The facts stored triage reads beside each finding, loaded from the store as pages of findings
- * name them: assets, vulnerabilities and each asset's signals (advisory statements, usually few,
- * are loaded whole). At most LOADED_LIMIT assets and vulnerabilities are held; past that the
- * index starts over, so memory stays flat whatever the store's size.
- */
-/**
  * A stored vulnerability as the engine reads it: its words (title, references, extra) are left
  * out, so a hundred thousand of them stay small. Decisions and their digests depend only on the
  * facts (`vulnerabilityFacts`); a handoff note reads the whole record again.
@@ -206,6 +187,12 @@ function factsOnly(row: VulnerabilitiesTable): VulnerabilityRecord {
   return { ...vulnerabilityFromRow({ ...row, title: null, refs: '[]', extra: '{}' }) };
 }
 
+/**
+ * The facts stored triage reads beside each finding, loaded from the store as pages of findings
+ * name them: assets, vulnerabilities and each asset's signals (advisory statements, usually few,
+ * are loaded whole). At most LOADED_LIMIT assets and VULNERABILITY_LIMIT vulnerabilities are held; past that the
+ * index starts over, so memory stays flat whatever the store's size.
+ */
 export class StoreFacts {
   private static readonly LOADED_LIMIT = 25_000;
   private static readonly VULNERABILITY_LIMIT = 100_000;
