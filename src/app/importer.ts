@@ -79,7 +79,10 @@ async function fileSha256(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Findings per lookup/write batch (one round trip each on PostgreSQL). */
+/**
+ * Items per lookup/write batch (one round trip each on PostgreSQL). Measured: 1,000 made the
+ * million-finding SQLite import 92.9 → 118.6 s and the 100k PostgreSQL one 11.1 → 15.6 s.
+ */
 const BATCH = 5000;
 
 /** Fields an analyst owns on a finding: a scanner re-import never resets them to defaults. */
