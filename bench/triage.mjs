@@ -206,16 +206,16 @@ async function childRun(o) {
   console.log(JSON.stringify({ engine: o.engine, location, phases, phaseRss, total, counts, extra, rss }));
 }
 
-/** Floor 1: tokenize the Trivy file with the hand-written streaming reader; a value per finding. */
+/** Floor 1: tokenize the Trivy file with the hand-written streaming reader (in batches); a value per finding. */
 async function childTokenize() {
   const data = JSON.parse(readFileSync(path.join(DATA, 'params.json'), 'utf8'));
-  const { streamJson } = await import(dist('ingest/stream/json-stream.js'));
+  const { streamJsonBatches } = await import(dist('ingest/stream/json-stream.js'));
   const file = data.files.trivy;
   const meter = rssMeter();
   const t0 = performance.now();
   let n = 0;
   const src = createReadStream(file, { highWaterMark: 1 << 20 });
-  for await (const m of streamJson(src, [['*', '*', 'Results', '*', 'Vulnerabilities', '*']], { file })) if (m.value !== null) n++;
+  for await (const batch of streamJsonBatches(src, [['*', '*', 'Results', '*', 'Vulnerabilities', '*']], { file })) for (const m of batch) if (m.value !== null) n++;
   console.log(JSON.stringify({ seconds: secs(performance.now() - t0), findings: n, rss: meter.stop() }));
 }
 
