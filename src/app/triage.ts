@@ -170,12 +170,6 @@ async function escalate(trx: Trx, ctx: AppContext, caller: Caller, decisionId: s
     .where('incidents.state', 'not in', ['closed', 'closed_non_incident'])
     .orderBy('incidents.id')
     .executeTakeFirst();
-  // Stored triage reads only the facts of a vulnerability; the note also gives its title and references.
-  const full = await trx.selectFrom('vulnerabilities').selectAll().where('id', '=', d.vulnerability).executeTakeFirst();
-  const vulnerability = full === undefined || input.vulnerability === null ? input.vulnerability : { ...vulnerabilityFromRow(full), ...vulnerabilityFacts(input.vulnerability) };
-  // Stored decisions carry no explanation; the handoff note quotes the rule lines, so build them.
-  const explained = d.explanation.length > 0 ? d : evaluate(input, ruleset);
-  const note = buildHandoffNote({ decision: explained, finding: input.finding, asset: input.asset, vulnerability, signals: input.signals, advisories: input.advisories, ruleset, now: ctx.now() });
   let incidentId: string;
   let created = false;
   if (linked) {
@@ -205,6 +199,13 @@ async function escalate(trx: Trx, ctx: AppContext, caller: Caller, decisionId: s
       .executeTakeFirst();
     if (handed) return { incident: incidentId, decision: decisionId, finding: d.finding, created, handoff: handed.id, resent: false };
   }
+  // The note is built only when it is sent (a linked incident may already have it).
+  // Stored triage reads only the facts of a vulnerability; the note also gives its title and references.
+  const full = await trx.selectFrom('vulnerabilities').selectAll().where('id', '=', d.vulnerability).executeTakeFirst();
+  const vulnerability = full === undefined || input.vulnerability === null ? input.vulnerability : { ...vulnerabilityFromRow(full), ...vulnerabilityFacts(input.vulnerability) };
+  // Stored decisions carry no explanation; the handoff note quotes the rule lines, so build them.
+  const explained = d.explanation.length > 0 ? d : evaluate(input, ruleset);
+  const note = buildHandoffNote({ decision: explained, finding: input.finding, asset: input.asset, vulnerability, signals: input.signals, advisories: input.advisories, ruleset, now: ctx.now() });
   const handoffId = await nextId(trx, 'HO');
   await trx.insertInto('handoff_notes').values({ id: handoffId, incident_id: incidentId, decision_id: decisionId, markdown: note.markdown, json: JSON.stringify(note.json), created_at: at }).execute();
   await audit(trx, ctx, caller, { action: 'handoff.created', entityType: 'handoff_note', entityId: handoffId, incidentId, state: { id: handoffId, incident: incidentId, decision: decisionId, note: note.json } });
