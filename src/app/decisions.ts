@@ -10,27 +10,26 @@
  * Different digest: something the decision read has changed since (the finding, the asset, its
  * signals or advisories), and `why` says so. See docs/decisions/decision-records.md.
  */
-import type { AdvisoryStatement, AssetRecord, FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
+import type { FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
 import {
-  assetFacts,
+  canonicalAdvisories,
+  canonicalAssetFacts,
   canonicalFindingFacts,
   canonicalJson,
+  canonicalSignals,
+  canonicalVulnerabilityFacts,
   digestOfParts,
   evaluate,
   rulesetDigest,
-  canonicalVulnerabilityFacts,
   type Decision,
   type EvaluationInput,
   type Ruleset,
 } from '../domain/escalation/index.js';
-import { statementsFor } from '../domain/escalation/advisory-match.js';
 import type { BulkSession, DecisionValues, KeyedRows, KeyedTable } from '../store/bulk/index.js';
 import type { AssetsTable, SignalsTable, VulnerabilitiesTable } from '../store/schema.js';
 import { advisoryFromRow, assetFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
 import { Knowledge } from './knowledge.js';
 import { nextId, type Caller, type Trx } from './context.js';
-
-const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * `decisionInputDigest` for many findings of one run: the same SHA-256 over the same canonical
@@ -53,12 +52,10 @@ export class RunDigester {
   /** The digest and the canonical vulnerability facts (the decision's snapshot). */
   digest(input: EvaluationInput): { digest: string; vulnerability: string } {
     const f = input.finding;
-    const adv: readonly AdvisoryStatement[] = input.advisories ?? [];
-    const matched = adv.length === 0 ? [] : statementsFor(adv, f, input.asset);
-    const advisories = matched.length === 0 ? '[]' : canonicalJson(matched.map((a) => canonicalJson(a)).sort());
-    const asset = this.cached(this.assets, f.asset, input.asset, (a: AssetRecord | null) => canonicalJson(assetFacts(a)));
+    const advisories = canonicalAdvisories(input.advisories ?? [], f, input.asset);
+    const asset = this.cached(this.assets, f.asset, input.asset, canonicalAssetFacts);
     const vulnerability = this.cached(this.vulns, f.vulnerability, input.vulnerability, canonicalVulnerabilityFacts);
-    const signals = this.cached(this.signals, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalJson(list.filter((x) => x.asset === f.asset).sort(byId)));
+    const signals = this.cached(this.signals, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalSignals(list, f.asset));
     const digest = digestOfParts({ advisories, asset, finding: canonicalFindingFacts(f), ruleset: this.ruleset, signals, vulnerability });
     return { digest, vulnerability };
   }

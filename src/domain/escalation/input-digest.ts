@@ -16,7 +16,7 @@
  *   also what a decision stores as its snapshot, so a replay can rebuild them exactly.
  */
 import * as crypto from 'node:crypto';
-import type { AssetRecord, FindingRecord, VulnerabilityRecord } from '../records.js';
+import type { AdvisoryStatement, AssetRecord, FindingRecord, SignalRecord, VulnerabilityRecord } from '../records.js';
 import { canonicalJson } from '../canonical.js';
 import { statementsFor } from './advisory-match.js';
 import type { EvaluationInput } from './engine.js';
@@ -130,13 +130,29 @@ export interface DigestParts {
   vulnerability: string;
 }
 
+/** The `advisories` part: the statements that cover the finding, each as canonical JSON, sorted. */
+export function canonicalAdvisories(advisories: readonly AdvisoryStatement[], finding: FindingRecord, asset: AssetRecord | null): string {
+  if (advisories.length === 0) return '[]';
+  return canonicalJson(statementsFor(advisories, finding, asset).map((a) => canonicalJson(a)).sort());
+}
+
+/** The `asset` part. */
+export function canonicalAssetFacts(asset: AssetRecord | null): string {
+  return canonicalJson(assetFacts(asset));
+}
+
+/** The `signals` part: the signals on the asset, sorted by id. */
+export function canonicalSignals(signals: readonly SignalRecord[], assetId: string): string {
+  return canonicalJson(signals.filter((s) => s.asset === assetId).sort(byId));
+}
+
 export function digestParts(input: EvaluationInput, rulesetDigestText: string): DigestParts {
   return {
-    advisories: canonicalJson(statementsFor(input.advisories ?? [], input.finding, input.asset).map((a) => canonicalJson(a)).sort()),
-    asset: canonicalJson(assetFacts(input.asset)),
+    advisories: canonicalAdvisories(input.advisories ?? [], input.finding, input.asset),
+    asset: canonicalAssetFacts(input.asset),
     finding: canonicalFindingFacts(input.finding),
     ruleset: JSON.stringify(rulesetDigestText),
-    signals: canonicalJson(input.signals.filter((s) => s.asset === input.finding.asset).sort(byId)),
+    signals: canonicalSignals(input.signals, input.finding.asset),
     vulnerability: canonicalVulnerabilityFacts(input.vulnerability),
   };
 }
