@@ -19,7 +19,8 @@ import {
   setOwn,
 } from './record-fields.js';
 import type { JsonObject } from './record-fields.js';
-import { readNdjsonBatches, streamJson } from './stream/json-stream.js';
+import { streamJson } from './stream/json-stream.js';
+import { batchParser, ndjsonItems } from './batches.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 
 /** The three layouts an asset inventory may use. */
@@ -158,16 +159,12 @@ export async function* parseAssetsJson(source: ByteSource, ctx: ParseContext): A
 }
 
 /** Streams assets from NDJSON in batches, one object a line (record = line number). */
-export async function* parseAssetsNdjsonBatches(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]> {
-  for await (const lines of readNdjsonBatches(source, ctx)) {
-    yield lines.map(({ line, value }): ImportItem => ({ kind: 'asset', record: assetFromObject(recordObject(value, ctx, line), ctx, line) }));
-  }
+export function parseAssetsNdjsonBatches(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]> {
+  return ndjsonItems(source, ctx, (obj, line) => ({ kind: 'asset', record: assetFromObject(obj, ctx, line) }));
 }
 
-/** Streams assets from NDJSON, one object a line (record = line number). */
-export async function* parseAssetsNdjson(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
-  for await (const batch of parseAssetsNdjsonBatches(source, ctx)) yield* batch;
-}
+/** `--format assets-ndjson`. */
+export const assetsNdjsonParser: Parser = batchParser('assets-ndjson', parseAssetsNdjsonBatches);
 
 /** Streams assets from CSV with a header row of FORMATS.md column names (record = line number). */
 export async function* parseAssetsCsv(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
@@ -181,14 +178,12 @@ export async function* parseAssets(source: ByteSource, ctx: ParseContext): Async
   const peeked = await peekLayout(source);
   const format = detectAssetFormat(peeked.head, ctx.file);
   if (format === 'assets-json') yield* parseAssetsJson(peeked.source, ctx);
-  else if (format === 'assets-ndjson') yield* parseAssetsNdjson(peeked.source, ctx);
+  else if (format === 'assets-ndjson') yield* assetsNdjsonParser.parse(peeked.source, ctx);
   else yield* parseAssetsCsv(peeked.source, ctx);
 }
 
 /** `--format assets-json`. */
 export const assetsJsonParser: Parser = { format: 'assets-json', parse: parseAssetsJson };
-/** `--format assets-ndjson`. */
-export const assetsNdjsonParser: Parser = { format: 'assets-ndjson', parse: parseAssetsNdjson, parseBatches: parseAssetsNdjsonBatches };
 /** `--format assets-csv`. */
 export const assetsCsvParser: Parser = { format: 'assets-csv', parse: parseAssetsCsv };
 /** `--format assets`: layout detected from content, then file name. */

@@ -5,6 +5,7 @@
  * travels with every item because an EPSS score is only meaningful for the day it was computed.
  */
 import { ImportError } from '../errors.js';
+import { batchParser, flatten } from './batches.js';
 import { describe, readCsvRowBatches, splitFirstLine } from './record-fields.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 
@@ -101,9 +102,9 @@ export async function* parseEpssBatches(
 }
 
 /** `parseEpssBatches` one item at a time. */
-export async function* parseEpssCsv(source: ByteSource, ctx: ParseContext, onHeader?: (header: EpssHeader) => void): AsyncGenerator<ImportItem> {
-  for await (const batch of parseEpssBatches(source, ctx, onHeader)) yield* batch;
+export function parseEpssCsv(source: ByteSource, ctx: ParseContext, onHeader?: (header: EpssHeader) => void): AsyncGenerator<ImportItem> {
+  return flatten(parseEpssBatches(source, ctx, onHeader));
 }
 
 /** `--format epss`: the FIRST EPSS daily CSV (plain; decompress `.csv.gz` before). */
-export const epssParser: Parser = { format: 'epss', parse: (source, ctx) => parseEpssCsv(source, ctx), parseBatches: (source, ctx) => parseEpssBatches(source, ctx) };
+export const epssParser: Parser = batchParser('epss', (source, ctx) => parseEpssBatches(source, ctx));

@@ -9,9 +9,9 @@
  */
 import { CONFIDENCES, SIGNAL_KINDS } from '../domain/records.js';
 import type { SignalRecord } from '../domain/records.js';
-import { FieldReader, describe, isRfc3339, recordObject } from './record-fields.js';
+import { FieldReader, describe, isRfc3339 } from './record-fields.js';
 import type { JsonObject } from './record-fields.js';
-import { readNdjsonBatches } from './stream/json-stream.js';
+import { batchParser, ndjsonItems } from './batches.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 
 /**
@@ -50,16 +50,9 @@ export function signalFromObject(obj: JsonObject, ctx: ParseContext, record: str
 }
 
 /** Streams native signals from NDJSON in batches (record = line number). */
-export async function* parseSignalBatches(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]> {
-  for await (const lines of readNdjsonBatches(source, ctx)) {
-    yield lines.map(({ line, value }): ImportItem => ({ kind: 'signal', record: signalFromObject(recordObject(value, ctx, line), ctx, line) }));
-  }
-}
-
-/** Streams native signals from NDJSON (record = line number). */
-export async function* parseSignals(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
-  for await (const batch of parseSignalBatches(source, ctx)) yield* batch;
+export function parseSignalBatches(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]> {
+  return ndjsonItems(source, ctx, (obj, line) => ({ kind: 'signal', record: signalFromObject(obj, ctx, line) }));
 }
 
 /** `--format signals`: closeloop's own NDJSON signal shape. */
-export const signalsParser: Parser = { format: 'signals', parse: parseSignals, parseBatches: parseSignalBatches };
+export const signalsParser: Parser = batchParser('signals', parseSignalBatches);

@@ -27,6 +27,7 @@
  * report without them falls back to per-target assets.
  */
 import type { Cvss, FindingSeverity, Validation } from '../../domain/records.js';
+import { batchParser } from '../batches.js';
 import { streamJsonBatches, type JsonMatch, type PathPattern } from '../stream/json-stream.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
@@ -336,13 +337,7 @@ async function* trivyBatches(source: ByteSource, ctx: ParseContext): AsyncGenera
   }
 }
 
-export const trivyParser: Parser = {
-  format: 'trivy',
-  async *parse(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
-    for await (const batch of trivyBatches(source, ctx)) yield* batch;
-  },
-  parseBatches: trivyBatches,
-};
+export const trivyParser: Parser = batchParser('trivy', trivyBatches);
 
 /** True when the head of a JSON document looks like a Trivy report. */
 export function looksLikeTrivy(head: string): boolean {
