@@ -83,29 +83,33 @@ async function finishesOrImportError(parser: Parser, input: Buffer, chunk: numbe
   }
 }
 
-type Mutation =
+/** One edit of a seed document (positions are taken modulo its length). */
+export type Mutation =
   | { op: 'set'; at: number; byte: number }
   | { op: 'delete'; at: number; len: number }
   | { op: 'insert'; at: number; data: Uint8Array }
   | { op: 'truncate'; at: number };
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 16 }) }),
-  fc.record({
-    op: fc.constant('insert' as const),
-    at: fc.nat(),
-    data: fc.oneof(
-      fc.uint8Array({ minLength: 1, maxLength: 8 }),
-      fc.constantFrom(...['"', '{', '}', '[', ']', ',', ':', '\n', '\\', 'null', '1e999', '\r\n'].map((s) => new Uint8Array(Buffer.from(s)))),
-    ),
-  }),
-  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
-);
+/** Random edits: set a byte, delete up to `maxDelete` bytes, insert random bytes or one of `spice`, truncate. */
+export function mutations(spice: readonly string[], maxDelete: number): fc.Arbitrary<Mutation> {
+  return fc.oneof(
+    fc.record({ op: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: maxDelete }) }),
+    fc.record({
+      op: fc.constant('insert' as const),
+      at: fc.nat(),
+      data: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 8 }), fc.constantFrom(...spice.map((s) => new Uint8Array(Buffer.from(s))))),
+    }),
+    fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
+  );
+}
 
-function mutate(seed: Buffer, mutations: Mutation[]): Buffer {
+const mutation = mutations(['"', '{', '}', '[', ']', ',', ':', '\n', '\\', 'null', '1e999', '\r\n'], 16);
+
+/** The seed with the edits applied in order. */
+export function mutate(seed: Buffer, edits: Mutation[]): Buffer {
   let buf = Buffer.from(seed);
-  for (const m of mutations) {
+  for (const m of edits) {
     const at = buf.length === 0 ? 0 : m.at % (buf.length + 1);
     if (m.op === 'set' && buf.length > 0) buf[at % buf.length] = m.byte;
     else if (m.op === 'delete') buf = Buffer.concat([buf.subarray(0, at), buf.subarray(at + m.len)]);

@@ -8,39 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { ImportError } from '../../../src/errors.js';
 import { findingParsers, type FindingFormat } from '../../../src/ingest/findings/index.js';
 import { TOOL_DIRS, chunked, corpusBytes, corpusFiles, errorOf, finishesOrImportError, parseAll } from './helpers.js';
+import { mutate, mutations } from '../ingest-helpers.js';
 
 const RUN_MS = 10_000;
 
-type Mutation =
-  | { op: 'set'; at: number; byte: number }
-  | { op: 'delete'; at: number; len: number }
-  | { op: 'insert'; at: number; data: Uint8Array }
-  | { op: 'truncate'; at: number };
-
 const SPICE = ['"', '{', '}', '[', ']', ',', ':', '\n', '\\', 'null', '1e999', '<', '>', '</', '&amp;', '<![CDATA[', ']]>', '\u00e9'];
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 64 }) }),
-  fc.record({
-    op: fc.constant('insert' as const),
-    at: fc.nat(),
-    data: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 8 }), fc.constantFrom(...SPICE.map((s) => new Uint8Array(Buffer.from(s))))),
-  }),
-  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
-);
-
-function mutate(seed: Buffer, mutations: Mutation[]): Buffer {
-  let buf = Buffer.from(seed);
-  for (const m of mutations) {
-    const at = buf.length === 0 ? 0 : m.at % (buf.length + 1);
-    if (m.op === 'set' && buf.length > 0) buf[at % buf.length] = m.byte;
-    else if (m.op === 'delete') buf = Buffer.concat([buf.subarray(0, at), buf.subarray(at + m.len)]);
-    else if (m.op === 'insert') buf = Buffer.concat([buf.subarray(0, at), Buffer.from(m.data), buf.subarray(at)]);
-    else buf = buf.subarray(0, at);
-  }
-  return buf;
-}
+const mutation = mutations(SPICE, 64);
 
 const formats = Object.keys(findingParsers) as FindingFormat[];
 
