@@ -209,20 +209,24 @@ class ImportWriter {
     await this.flushFindings();
   }
 
-  private upsertAsset(a: AssetRecord): Promise<void> {
-    const row = assetToRow(a, this.at);
-    return this.queue('assets', a.id, (existing) => {
+  /** A record of the file's own kind: created, replaced when a column differs, else unchanged. */
+  private upsert<T extends 'assets' | 'signals'>(table: T, row: KeyedRows[T]): Promise<void> {
+    return this.queue(table, row.id, (existing) => {
       if (!existing) {
         this.count('created');
         return row;
       }
-      if (sameColumns('assets', existing, row)) {
+      if (sameColumns(table, existing, row)) {
         this.count('unchanged');
         return existing;
       }
       this.count('updated');
       return row;
     });
+  }
+
+  private upsertAsset(a: AssetRecord): Promise<void> {
+    return this.upsert('assets', assetToRow(a, this.at));
   }
 
   private insertAssetIfMissing(a: AssetRecord): Promise<void> {
@@ -272,19 +276,7 @@ class ImportWriter {
   }
 
   private upsertSignal(s: SignalRecord): Promise<void> {
-    const row = signalToRow(s);
-    return this.queue('signals', s.id, (existing) => {
-      if (!existing) {
-        this.count('created');
-        return row;
-      }
-      if (sameColumns('signals', existing, row)) {
-        this.count('unchanged');
-        return existing;
-      }
-      this.count('updated');
-      return row;
-    });
+    return this.upsert('signals', signalToRow(s));
   }
 
   private async insertAdvisory(a: AdvisoryStatement): Promise<void> {
