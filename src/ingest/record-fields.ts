@@ -362,46 +362,27 @@ export async function* readCsvRowBatches(
     failure ??= err;
   });
   type Row = { record: Record<string, string>; raw: string; info: { lines: number } };
-  const take = (): { line: number; row: Record<string, string> }[] => {
-    const out: { line: number; row: Record<string, string> }[] = [];
-    for (let rec = parser.read() as Row | null; rec !== null; rec = parser.read() as Row | null) {
-      // info.lines is where the record ends; step back over the line breaks inside it so the
-      // line named is where a (multi-line, quoted) record starts.
-      const inner = rec.raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
-      let breaks = 0;
-      for (let p = inner.indexOf('\n'); p !== -1; p = inner.indexOf('\n', p + 1)) breaks++;
-      out.push({ line: rec.info.lines - breaks + firstLine - 1, row: rec.record });
-    }
-    if (failure !== null) throw failure;
-    return out;
+  const located = (rec: Row): { line: number; row: Record<string, string> } => {
+    // info.lines is where the record ends; step back over the line breaks inside it so the
+    // line named is where a (multi-line, quoted) record starts.
+    const inner = rec.raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
+    let breaks = 0;
+    for (let p = inner.indexOf('\n'); p !== -1; p = inner.indexOf('\n', p + 1)) breaks++;
+    return { line: rec.info.lines - breaks + firstLine - 1, row: rec.record };
   };
   try {
     for await (const chunk of source) {
       parser.write(chunk);
-      const batch = take();
+      const batch: { line: number; row: Record<string, string> }[] = [];
+      for (let rec = parser.read() as Row | null; rec !== null; rec = parser.read() as Row | null) batch.push(located(rec));
+      if (failure !== null) throw failure;
       if (batch.length > 0) yield batch;
     }
-    let settled = false;
-    const done = new Promise<void>((resolve) => {
-      const finish = (): void => {
-        settled = true;
-        resolve();
-      };
-      parser.once('end', finish);
-      parser.once('error', finish);
-      parser.once('close', finish);
-    });
+    // the last record is pushed when the parser flushes; a flush error ends the iteration with it
     parser.end();
-    // the last record is pushed when the parser flushes: read until the readable side ends (or fails)
     const rest: { line: number; row: Record<string, string> }[] = [];
-    for (;;) {
-      rest.push(...take());
-      if (settled || parser.readableEnded) {
-        rest.push(...take());
-        break;
-      }
-      await Promise.race([done, new Promise<void>((resolve) => parser.once('readable', resolve))]);
-    }
+    for await (const rec of parser as AsyncIterable<Row>) rest.push(located(rec));
+    if (failure !== null) throw failure;
     if (rest.length > 0) yield rest;
   } catch (err) {
     if (err instanceof ImportError) throw err;
