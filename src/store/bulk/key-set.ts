@@ -37,29 +37,25 @@ export class KeyHashSet {
   /** True when the key's hash is present (the key may have been added; false means it was not). */
   has(key: string): boolean {
     const h = KeyHashSet.hash(key);
-    let i = (h % (this.mask + 1)) | 0;
-    for (;;) {
-      const s = this.slots[i];
-      if (s === 0) return false;
-      if (s === h) return true;
-      i = (i + 1) & this.mask;
-    }
+    return this.slots[this.slot(h)] === h;
   }
 
   /** Adds the key's hash; true when that hash was already present. */
   add(key: string): boolean {
     const h = KeyHashSet.hash(key);
-    let i = (h % (this.mask + 1)) | 0;
-    for (;;) {
-      const s = this.slots[i];
-      if (s === 0) break;
-      if (s === h) return true;
-      i = (i + 1) & this.mask;
-    }
+    const i = this.slot(h);
+    if (this.slots[i] === h) return true;
     this.slots[i] = h;
     this.count++;
     if (this.count * 2 > this.mask + 1) this.grow();
     return false;
+  }
+
+  /** Where hash `h` is, or the empty slot where it would go (linear probing; the table is never full). */
+  private slot(h: number): number {
+    let i = (h % (this.mask + 1)) | 0;
+    for (let s = this.slots[i]; s !== 0 && s !== h; s = this.slots[i]) i = (i + 1) & this.mask;
+    return i;
   }
 
   private grow(): void {
@@ -68,9 +64,7 @@ export class KeyHashSet {
     this.mask = this.slots.length - 1;
     for (const h of old) {
       if (h === 0) continue;
-      let i = (h % (this.mask + 1)) | 0;
-      while (this.slots[i] !== 0) i = (i + 1) & this.mask;
-      this.slots[i] = h;
+      this.slots[this.slot(h)] = h;
     }
   }
 }
