@@ -109,6 +109,7 @@ class SqliteFindings implements BulkFindings {
   }
 
   async update(rows: readonly FindingValues[]): Promise<void> {
+    if (rows.length === 0) return;
     this.start();
     this.endLoad();
     const cols = FINDING_COLUMNS.slice(1);
@@ -117,6 +118,7 @@ class SqliteFindings implements BulkFindings {
   }
 
   async touch(ids: readonly string[], at: string, importId: string): Promise<void> {
+    if (ids.length === 0) return;
     this.start();
     this.endLoad();
     const upd = this.stmt('UPDATE findings SET last_seen = ?, last_import_id = ? WHERE id = ?');
