@@ -70,6 +70,7 @@ export function statementsFor(
   finding: FindingRecord,
   asset: AssetRecord | null,
 ): AdvisoryStatement[] {
+  if (advisories.length === 0) return [];
   const ids = findingVulnerabilityIds(finding);
   return advisories.filter(
     (a) => ids.has(a.vulnerability.trim().toLowerCase()) && productCovers(a.product, finding, asset),
