@@ -139,6 +139,8 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
     summary.evaluated = run.counts.evaluated;
     await run.finish(trx, caller);
     if (p.escalate) {
+      // escalation queries the decisions just written (decisions_link, by finding): indexes first
+      await bulk.settle();
       for (const e of escalated) summary.incidents.push(await escalate(trx, ctx, caller, e.id, e.decision, e.input, ruleset));
     }
     await audit(trx, ctx, caller, {

@@ -13,7 +13,7 @@ import { RunDigester } from '../../src/app/decisions.js';
 import { Knowledge } from '../../src/app/knowledge.js';
 import { decisionInputDigest, evaluate, rulesetDigest } from '../../src/domain/escalation/index.js';
 import { assetFromRow, findingFromRow, vulnerabilityFromRow } from '../../src/store/records.js';
-import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingValues, withBulkTransaction, type FindingValues } from '../../src/store/bulk/index.js';
+import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingValues, withBulkTransaction, type DecisionValues, type FindingValues } from '../../src/store/bulk/index.js';
 import { KeyHashSet } from '../../src/store/bulk/key-set.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 
@@ -183,21 +183,27 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     }
   });
 
-  it('loads an empty findings table in batches; on SQLite without its indexes until the end of the session', async () => {
-    // PostgreSQL keeps its indexes (COPY into an indexed table); SQLite rebuilds them once at the end
-    const indexes = () => (engine === 'sqlite' ? t.ctx.store.sqlite?.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings'").pluck().get() : 0);
+  it('loads empty findings and decisions tables in batches; on SQLite without their indexes until the session settles', async () => {
+    // PostgreSQL keeps its indexes (COPY into an indexed table); SQLite rebuilds them once, by sorting
+    const indexes = (table: string) => (engine === 'sqlite' ? t.ctx.store.sqlite?.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").pluck().get(table) : 0);
+    const decision = (id: string, finding: string): DecisionValues => [id, finding, 'host:a', 'CVE-1', 'stay', '[]', '[]', '[]', '[]', 'Track', '[]', 'v', 'sha256:x', 'null', null, 'now'];
     await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
       for (const batch of [['f1', 'f2'], ['f3'], ['f4']]) {
-        // what every import batch does: look up, update and touch (usually nothing), insert
+        // what every import batch does: look up, update and touch (usually nothing), insert, decide
         expect((await bulk.findings.lookup(batch)).size).toBe(0);
         await bulk.findings.update([]);
         await bulk.findings.touch([], 'now', 'IMP-X');
         await bulk.findings.insert(batch.map((id) => row(id)));
-        expect(indexes()).toBe(0);
+        await bulk.insertDecisions(batch.map((id) => decision(`D-${id}`, id)));
+        expect(indexes('findings')).toBe(0);
+        expect(indexes('decisions')).toBe(0);
       }
+      await bulk.settle();
+      if (engine === 'sqlite') expect([indexes('findings'), indexes('decisions')]).toEqual([4, 3]);
     });
-    if (engine === 'sqlite') expect(indexes()).toBe(4);
+    if (engine === 'sqlite') expect([indexes('findings'), indexes('decisions')]).toEqual([4, 3]);
     expect(await findings()).toHaveLength(4);
+    expect(await t.ctx.store.db.selectFrom('decisions').select('id').where('finding_id', '=', 'f3').execute()).toEqual([{ id: 'D-f3' }]);
   });
 
   it('a bad record anywhere in a file leaves nothing of it behind, and the store stays usable', async () => {

@@ -3,8 +3,9 @@
  * use cases stream millions of rows without knowing which engine they write to.
  *
  * - SQLite (`sqlite.ts`): prepared better-sqlite3 statements on the store's own connection, inside
- *   the use case's transaction; bigger page cache for the duration; when the findings table is
- *   empty at the start, its indexes are dropped and built once at the end (same transaction).
+ *   the use case's transaction; bigger page cache for the duration; when the findings or the
+ *   decisions table is empty as the session first writes to it, its indexes are dropped and built
+ *   once at the end (`settle`, same transaction).
  * - PostgreSQL (`postgres.ts`): `COPY … FROM STDIN` into the table (or a temporary table, then one
  *   `UPDATE … FROM`), array parameters for lookups; the Kysely transaction runs on the same
  *   connection as the COPY, so one transaction still covers everything.
@@ -56,6 +57,11 @@ export interface BulkSession {
   openFindings(pageSize: number): AsyncGenerator<FindingsTable[]>;
   /** Appends decision rows (DECISION_COLUMNS order). */
   insertDecisions(rows: readonly DecisionValues[]): Promise<void>;
+  /**
+   * Builds whatever a load deferred (SQLite: the indexes of a table loaded while empty). Called
+   * before the use case queries what it wrote through `trx`, and always before commit.
+   */
+  settle(): Promise<void>;
 }
 
 /**

@@ -187,6 +187,8 @@ class PgSession implements BulkSession {
     await copyRows(this.client, 'decisions', DECISION_COLUMNS, rows);
   }
 
+  /** Nothing is deferred on PostgreSQL: COPY writes into the indexed tables. */
+  async settle(): Promise<void> {}
 }
 
 /** A Kysely "pool" that always hands out the same client and never releases it. */
