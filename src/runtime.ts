@@ -1,24 +1,31 @@
 /**
  * Process-wide runtime tuning, applied by the CLI (and so the server) before any work starts.
+ * Measured on the million-finding import with triage (docs/benchmarks.md, "Memory").
  *
- * Young generation: importers turn every report element into short-lived objects (a million
- * findings are tens of millions of them). With V8's default semi-space (16 MiB here) objects of
- * the batches in flight survive a scavenge or two and are copied each time; a 64 MiB semi-space
- * lets them die young. Measured on the 1,000,000-finding Trivy report (docs/benchmarks.md): parse
- * time 26.8 s → 19.5 s, peak RSS +40 MiB. Set before the first import allocates; workers started
- * later get the same size. `CLOSELOOP_SEMI_SPACE_MB` overrides it (0 keeps V8's default).
+ * V8 lets the old generation grow to up to four times what survived the last full collection
+ * before it collects again. An import keeps bounded caches live (100–200 MB at the million), so
+ * the heap grew past 1.1 GB, most of it garbage. `--heap-growing-percent=50` makes the next limit
+ * 1.5× the survivors: peak RSS 1,493 → ~580 MiB at the million, same time. This flag is read at
+ * every collection, so setting it here takes effect; heap and semi-space *size* flags would not
+ * (they are fixed when the main isolate is created: the parser worker sets its own young
+ * generation, src/app/parse-worker.ts). `CLOSELOOP_HEAP_GROWING_PERCENT` overrides the 50 (0:
+ * V8's own policy). Workers started later follow the same flag.
  */
 import v8 from 'node:v8';
 
 let applied = false;
 
+/** A whole number from the environment within [min, max], or the fallback (unset, blank or invalid). */
+export function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '' || !/^[0-9]+$/.test(raw)) return fallback;
+  const n = Number(raw);
+  return n >= min && n <= max ? n : fallback;
+}
+
 export function tuneRuntime(env: NodeJS.ProcessEnv = process.env): void {
   if (applied) return;
   applied = true;
-  const raw = env.CLOSELOOP_SEMI_SPACE_MB;
-  const mb = raw === undefined || raw.trim() === '' ? 64 : Number(raw);
-  if (!Number.isInteger(mb) || mb < 0 || mb > 1024) return;
-  if (mb > 0) v8.setFlagsFromString(`--max-semi-space-size=${mb}`);
-  const heap = env.CLOSELOOP_HEAP_MB;
-  if (heap !== undefined && /^[0-9]+$/.test(heap.trim()) && Number(heap) >= 64) v8.setFlagsFromString(`--max-old-space-size=${Number(heap)}`);
+  const growing = envInt(env, 'CLOSELOOP_HEAP_GROWING_PERCENT', 50, 0, 1000);
+  if (growing > 0) v8.setFlagsFromString(`--heap-growing-percent=${growing}`);
 }

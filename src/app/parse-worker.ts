@@ -17,6 +17,7 @@ import { openBatches, type ImportKind } from '../ingest/index.js';
 import type { ImportItem } from '../ingest/types.js';
 import { findingValues, type FindingValues } from '../store/bulk/index.js';
 import { findingToRow } from '../store/records.js';
+import { envInt } from '../runtime.js';
 
 /** One parsed item as it crosses the thread boundary. */
 export type WireItem =
@@ -112,9 +113,13 @@ async function runWorker(input: WorkerInput): Promise<void> {
 /** The main thread's side: batches from a worker (started now), acknowledged as they are taken. */
 function fromWorker(kind: ImportKind, file: string, format: string): ParsedBatches {
   const input: WorkerInput = { closeloopParse: true, kind, file, format };
-  // The worker holds a few batches and one matched value at a time: a modest heap keeps V8 from
-  // growing it (and the process's RSS) far beyond what is live.
-  const worker = new Worker(new URL(import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 192 } });
+  // The worker holds a few batches and one matched value at a time: a modest old generation keeps
+  // V8 from growing it (and the process's RSS) far beyond what is live. Its young generation is
+  // 3 × the semi-space: parsing turns every report element into short-lived objects, and with
+  // V8's default 16 MiB semi-space the batches in flight survive scavenges and are copied (the
+  // million-finding import took 78 s with it, 62 s with 32 MiB; docs/benchmarks.md).
+  const semi = envInt(process.env, 'CLOSELOOP_PARSER_SEMI_SPACE_MB', 32, 1, 256);
+  const worker = new Worker(new URL(import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 3 * semi } });
   const queue: WorkerMessage[] = [];
   let failure: Error | null = null;
   let exited = false;
