@@ -1,0 +1,16 @@
+/**
+ * Runtime tuning: the environment knobs are read strictly (a typo falls back to the default rather
+ * than to something V8 would misread). The effect of the heap-growth flag is measured by the
+ * benchmark (docs/benchmarks.md), not here.
+ */
+import { describe, expect, it } from 'vitest';
+import { envInt } from '../../src/runtime.js';
+
+describe('envInt', () => {
+  it('takes whole numbers within range and falls back otherwise', () => {
+    const env = { A: '25', B: ' 7 ', C: '-1', D: '3.5', E: 'lots', F: '', G: '5000' };
+    expect(envInt(env, 'A', 50, 0, 1000)).toBe(25);
+    expect(envInt(env, 'B', 50, 0, 1000)).toBe(7);
+    for (const name of ['C', 'D', 'E', 'F', 'G', 'MISSING']) expect(envInt(env, name, 50, 0, 1000)).toBe(50);
+  });
+});
