@@ -34,17 +34,19 @@ import { nextId, type Caller, type Trx } from './context.js';
 /**
  * `decisionInputDigest` for many findings of one run: the same SHA-256 over the same canonical
  * JSON, with the parts that repeat within a run (an asset, a vulnerability, an asset's signals)
- * serialised once. Caches are bounded: past LIMIT entries they start over. A part is cached from
+ * serialised once. Caches are bounded: past their limit they start over. A part is cached from
  * its first use in the run; the facts a run reads do not change under it (an import writes a
  * report's vulnerability and targets before the first finding that names them is decided).
  */
 export class RunDigester {
   /**
    * Entries per cache. Reports list findings target by target, so a few thousand assets cover the
-   * run's locality; every cached entry stays live (and V8 sizes the heap from what is live):
-   * 50,000 → 10,000 took the million-finding import's peak RSS down by ~280 MiB for ~3 s.
+   * run's locality; vulnerabilities recur across targets, in no order. Every cached entry stays
+   * live (and V8 sizes the heap from what is live): 50,000 → 10,000 per-asset entries took the
+   * million-finding import's peak RSS down by ~280 MiB (with StoreFacts' bounds).
    */
-  private static readonly LIMIT = 10_000;
+  private static readonly ASSET_LIMIT = 10_000;
+  private static readonly VULNERABILITY_LIMIT = 50_000;
   readonly ruleset: string;
   private readonly assets = new Map<string, string>();
   private readonly vulns = new Map<string, string>();
@@ -58,23 +60,26 @@ export class RunDigester {
   digest(input: EvaluationInput): { digest: string; vulnerability: string } {
     const f = input.finding;
     const advisories = canonicalAdvisories(input.advisories ?? [], f, input.asset);
-    const asset = this.cached(this.assets, f.asset, input.asset, canonicalAssetFacts);
-    const vulnerability = this.cached(this.vulns, f.vulnerability, input.vulnerability, canonicalVulnerabilityFacts);
-    const signals = this.cached(this.signals, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalSignals(list, f.asset));
+    const asset = this.cached(this.assets, RunDigester.ASSET_LIMIT, f.asset, input.asset, canonicalAssetFacts);
+    const vulnerability = this.cached(this.vulns, RunDigester.VULNERABILITY_LIMIT, f.vulnerability, input.vulnerability, canonicalVulnerabilityFacts);
+    const signals = this.cached(this.signals, RunDigester.ASSET_LIMIT, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalSignals(list, f.asset));
     const digest = digestOfParts({ advisories, asset, finding: canonicalFindingFacts(f), ruleset: this.ruleset, signals, vulnerability });
     return { digest, vulnerability };
   }
 
-  private cached<T>(cache: Map<string, string>, key: string, value: T, make: (v: T) => string): string {
+  private cached<T>(cache: Map<string, string>, limit: number, key: string, value: T, make: (v: T) => string): string {
     let s = cache.get(key);
     if (s === undefined) {
       s = make(value);
-      if (cache.size >= RunDigester.LIMIT) cache.clear();
+      if (cache.size >= limit) cache.clear();
       cache.set(key, s);
     }
     return s;
   }
 }
+
+/** JSON text of a list of strings; the empty list (most triggers and flags) without a call. */
+const jsonList = (list: readonly string[]): string => (list.length === 0 ? '[]' : JSON.stringify(list));
 
 /**
  * The engine's decision for one input and its decisions row (DECISION_COLUMNS order) with an empty
@@ -89,12 +94,12 @@ export function decideRow(input: EvaluationInput, ruleset: Ruleset, digester: Ru
     decision.asset,
     decision.vulnerability,
     decision.outcome,
-    JSON.stringify(decision.triggers),
-    JSON.stringify(decision.stay_reasons),
-    JSON.stringify(decision.flags),
-    JSON.stringify(decision.next_actions),
+    jsonList(decision.triggers),
+    jsonList(decision.stay_reasons),
+    jsonList(decision.flags),
+    jsonList(decision.next_actions),
     decision.ssvc,
-    JSON.stringify(decision.evidence),
+    jsonList(decision.evidence),
     ruleset.version,
     digest,
     vulnerability,
@@ -196,7 +201,7 @@ function factsOnly(row: VulnerabilitiesTable): VulnerabilityRecord {
  * index starts over, so memory stays flat whatever the store's size.
  */
 export class StoreFacts {
-  /** Bounds (with RunDigester.LIMIT, measured together): assets follow the report's targets; vulnerabilities recur across them. */
+  /** Bounds (with RunDigester's, measured together): assets follow the report's targets; vulnerabilities recur across them. */
   private static readonly LOADED_LIMIT = 10_000;
   private static readonly VULNERABILITY_LIMIT = 50_000;
   private readonly k = new Knowledge();

@@ -135,13 +135,13 @@ class ImportWriter {
     private readonly nativeFindings: boolean,
   ) {}
 
-  async add(item: WireItem, own: boolean): Promise<void> {
+  /** Takes one item; returns a promise only when it has to wait (a finding does once a batch is full). */
+  add(item: WireItem, own: boolean): Promise<void> | undefined {
     switch (item.kind) {
       case 'finding_row':
-        this.findings.push({ values: item.values, scanKey: item.scanKey });
+        this.findings.push(item);
         if (item.scanKey !== null) this.scanKeys.add(item.scanKey);
-        if (this.findings.length >= BATCH) await this.flushFindings();
-        return;
+        return this.findings.length >= BATCH ? this.flushFindings() : undefined;
       case 'asset':
         return this.upsertAsset(item.record);
       case 'asset_ref':
@@ -427,7 +427,8 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
         for (const item of batch) {
           const isOwn = item.kind === own;
           if (isOwn) result.count += 1;
-          await writer.add(item, isOwn);
+          const pending = writer.add(item, isOwn);
+          if (pending !== undefined) await pending;
         }
         progress(result.count);
       }

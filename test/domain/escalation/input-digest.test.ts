@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { signalWithDefaults } from '../../../src/domain/escalation/defaults.js';
 import fc from 'fast-check';
 import { canonicalFindingFacts, canonicalJson, canonicalVulnerabilityFacts, decisionInputDigest, findingFacts, vulnerabilityFacts } from '../../../src/domain/escalation/input-digest.js';
-import type { VulnerabilityRecord } from '../../../src/domain/records.js';
+import type { FindingRecord, VulnerabilityRecord } from '../../../src/domain/records.js';
 import { loadDefaultRuleset, parseRuleset, defaultRulesetPath } from '../../../src/domain/escalation/ruleset.js';
 import { readFileSync } from 'node:fs';
 import { KEV, scenario } from './builders.js';
@@ -72,5 +72,29 @@ describe('the fast canonical serialisers behind the digest', () => {
     for (const g of [{ ...f, aliases: ['GHSA-1', 'a"b'] }, { ...f, containment_needed: 'isolate host' }, { ...f, component: null, version: null }]) {
       expect(canonicalFindingFacts(g)).toBe(canonicalJson(findingFacts(g)));
     }
+    // any strings (quotes, control characters, lone surrogates), any flag values, keys left undefined
+    const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+    const finding = fc.record({
+      affected_version_known: maybe(fc.boolean()),
+      aliases: fc.array(fc.string({ unit: 'binary' })),
+      asset: fc.string({ unit: 'binary' }),
+      component: maybe(fc.option(fc.string({ unit: 'binary' }))),
+      containment_needed: maybe(fc.oneof(fc.boolean(), fc.string({ unit: 'binary' }), fc.constant(null))),
+      id: fc.string(),
+      reachability: fc.string(),
+      validation: fc.string(),
+      vendor_scope_known: fc.boolean(),
+      version: fc.option(fc.string({ unit: 'binary' })),
+      vulnerability: fc.string({ unit: 'binary' }),
+      title: fc.string(),
+      extra: fc.dictionary(fc.string(), fc.jsonValue()),
+    });
+    fc.assert(
+      fc.property(finding, (g) => {
+        const record = { ...f, ...g } as unknown as FindingRecord;
+        expect(canonicalFindingFacts(record)).toBe(canonicalJson(findingFacts(record)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
