@@ -19,6 +19,7 @@ import type { Store } from '../db.js';
 import type { Database, FindingsTable, SignalsTable } from '../schema.js';
 import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from './columns.js';
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
+import { KeyHashSet } from './key-set.js';
 
 type Value = string | number | null;
 
@@ -65,6 +66,12 @@ class PgFindings implements BulkFindings {
   private started = false;
   private fresh = false;
   private tempReady = false;
+  /**
+   * When the table was empty as the import began (and is locked against other imports): the
+   * fingerprints written since, by hash. Only a possible repeat is looked up: a first import
+   * makes no lookup round trip per batch.
+   */
+  private written: KeyHashSet | null = null;
 
   constructor(private readonly client: pg.PoolClient) {}
 
@@ -74,11 +81,14 @@ class PgFindings implements BulkFindings {
     await this.client.query('LOCK TABLE findings IN SHARE ROW EXCLUSIVE MODE');
     const r = await this.client.query('SELECT 1 FROM findings LIMIT 1');
     this.fresh = r.rowCount === 0;
+    if (this.fresh) this.written = new KeyHashSet(1 << 16);
   }
 
-  async lookup(fingerprints: readonly string[]): Promise<Map<string, FindingsTable>> {
+  async lookup(all: readonly string[]): Promise<Map<string, FindingsTable>> {
     await this.start();
     const found = new Map<string, FindingsTable>();
+    const written = this.written;
+    const fingerprints = written === null ? all : all.filter((fp) => written.add(fp));
     if (fingerprints.length === 0) return found;
     const r = await this.client.query<FindingsTable>(
       `SELECT * FROM findings WHERE id = ANY($1::text[]) AND fingerprint = id
