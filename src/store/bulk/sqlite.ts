@@ -68,10 +68,6 @@ class DeferredIndexes {
     private readonly stmts: StatementCache,
   ) {}
 
-  get loading(): boolean {
-    return this.dropped !== null;
-  }
-
   /** On the first call: enters load mode if the table is empty. Returns whether it did. */
   start(): boolean {
     if (this.checked) return false;
