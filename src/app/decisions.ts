@@ -216,8 +216,8 @@ export class StoreFacts {
     return facts;
   }
 
-  /** Loads what a page of findings names that is not loaded yet. */
-  async load(page: readonly FindingRecord[]): Promise<void> {
+  /** Loads what a page of findings (their asset and vulnerability ids) names that is not loaded yet. */
+  async load(page: readonly Pick<FindingRecord, 'asset' | 'vulnerability'>[]): Promise<void> {
     const k = this.k;
     if (this.seenAssets.size > StoreFacts.LOADED_LIMIT) {
       k.assets.clear();

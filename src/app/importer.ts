@@ -356,11 +356,13 @@ class ImportTriage {
   }
 
   async decide(...batches: (readonly FindingValues[])[]): Promise<void> {
-    const page = batches.flat().map((v) => findingFromRow(findingRow(v)));
+    const page = batches.flat();
     if (page.length === 0) return;
-    await this.facts.load(page);
+    await this.facts.load(page.map((v) => ({ asset: v[F.asset_id], vulnerability: v[F.vulnerability_id] })));
+    // Each finding's record and input are made as it is decided, so they die young (a page of them
+    // built up front outlived several scavenges and was promoted).
     const rows: DecisionValues[] = [];
-    for (const f of page) rows.push(this.run.decide(this.facts.inputFor(f)).values);
+    for (const v of page) rows.push(this.run.decide(this.facts.inputFor(findingFromRow(findingRow(v)))).values);
     await this.bulk.insertDecisions(rows);
   }
 

@@ -126,6 +126,8 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
           : (await t.ctx.store.pgPool?.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position', [table]))?.rows.map((r) => r.column_name);
       expect(cols).toEqual([...KEYED_COLUMNS[table]]);
     }
+    // the named positions of the findings columns point at those columns
+    for (const [name, i] of Object.entries(F)) expect(FINDING_COLUMNS[i]).toBe(name);
   });
 
   it('counts created, unchanged, updated and resolved findings across re-imports; analyst fields survive', async () => {

@@ -62,6 +62,8 @@ export type DecisionValues = Values<DecisionsTable, typeof DECISION_COLUMNS>;
 export const F = {
   id: 0,
   fingerprint: 1,
+  vulnerability_id: 2,
+  asset_id: 3,
   status: 20,
   scan_key: 21,
   last_import_id: 22,
