@@ -237,7 +237,9 @@ export class StoreFacts {
     if (assets.size > 0) {
       const ids = [...assets];
       for (const id of ids) k.signalsByAsset.delete(id);
-      for (const [id, r] of await this.bulk.lookup('assets', ids)) k.assets.set(id, assetFromRow(r));
+      // an asset this transaction has just written is here already (prime): only its signals are missing
+      const unknown = ids.filter((id) => !k.assets.has(id));
+      if (unknown.length > 0) for (const [id, r] of await this.bulk.lookup('assets', unknown)) k.assets.set(id, assetFromRow(r));
       for (const r of await this.bulk.signalsOn(ids)) k.add({ kind: 'signal', record: signalFromRow(r) });
       for (const id of ids) this.seenAssets.add(id);
     }
