@@ -121,6 +121,19 @@ class TrivyReader {
   private header: Record<string, string | number | null> = {};
   private result: ResultState = { key: '', target: null, cls: null, type: null };
   private workload: Workload = { key: '', namespace: null, kind: null, name: null };
+  /**
+   * The asset of the current result, built once per result: every finding of a result names it.
+   * Anything `asset()` reads (header, workload, result, target) clears it when it changes.
+   */
+  private assetRef: AssetRef | null = null;
+  /** The last k8s path seen and its keys: a report lists thousands of findings per result. */
+  private k8sPath: { section: unknown; workload: unknown; result: unknown; workloadKey: string; resultKey: string } = {
+    section: undefined,
+    workload: undefined,
+    result: undefined,
+    workloadKey: '',
+    resultKey: '',
+  };
 
   constructor(private readonly ctx: ParseContext) {}
 
@@ -131,6 +144,7 @@ class TrivyReader {
     switch (info.layout) {
       case 'header':
         if (typeof m.value === 'string' || typeof m.value === 'number') this.header[info.field] = m.value;
+        this.assetRef = null;
         return;
       case 'workload':
         if (typeof p[0] !== 'string' || !K8S_SECTIONS.has(p[0])) return;
@@ -138,6 +152,7 @@ class TrivyReader {
         if (info.field === 'Namespace') this.workload.namespace = typeof m.value === 'string' ? m.value : null;
         if (info.field === 'Kind') this.workload.kind = typeof m.value === 'string' ? m.value : null;
         if (info.field === 'Name') this.workload.name = typeof m.value === 'string' ? m.value : null;
+        this.assetRef = null;
         return;
       case 'v2':
         this.field(`v2/${String(p[1])}`, info.field, m, out);
@@ -148,21 +163,31 @@ class TrivyReader {
         return;
       case 'k8s':
         if (typeof p[0] !== 'string' || !K8S_SECTIONS.has(p[0])) return;
-        this.enterWorkload(`${p[0]}/${String(p[1])}`);
-        this.field(`k8s/${p[0]}/${String(p[1])}/${String(p[3])}`, info.field, m, out);
+        const k = this.k8sPath;
+        if (k.section !== p[0] || k.workload !== p[1] || k.result !== p[3]) {
+          this.k8sPath = { section: p[0], workload: p[1], result: p[3], workloadKey: `${p[0]}/${String(p[1])}`, resultKey: `k8s/${p[0]}/${String(p[1])}/${String(p[3])}` };
+        }
+        this.enterWorkload(this.k8sPath.workloadKey);
+        this.field(this.k8sPath.resultKey, info.field, m, out);
         return;
     }
   }
 
   private enterWorkload(key: string): void {
-    if (this.workload.key !== key) this.workload = { key, namespace: null, kind: null, name: null };
+    if (this.workload.key === key) return;
+    this.workload = { key, namespace: null, kind: null, name: null };
+    this.assetRef = null;
   }
 
   private field(key: string, field: string, m: JsonMatch, out: ImportItem[]): void {
-    if (this.result.key !== key) this.result = { key, target: null, cls: null, type: null };
+    if (this.result.key !== key) {
+      this.result = { key, target: null, cls: null, type: null };
+      this.assetRef = null;
+    }
     const text = typeof m.value === 'string' ? m.value : null;
     if (field === 'Target') {
       this.result.target = text;
+      this.assetRef = null;
       // Every target the report names is an asset (even one without findings: it was scanned).
       this.emit.asset(out, this.asset());
     }
@@ -175,6 +200,10 @@ class TrivyReader {
 
   /** The asset the current result belongs to (see the module comment). */
   private asset(): AssetRef {
+    return (this.assetRef ??= this.makeAsset());
+  }
+
+  private makeAsset(): AssetRef {
     const target = this.result.target ?? 'unknown-target';
     if (this.result.key.startsWith('k8s/')) {
       const cluster = typeof this.header.ClusterName === 'string' ? this.header.ClusterName : 'cluster';
