@@ -20,8 +20,8 @@ export const CONFIDENCES = ['low', 'medium', 'high'] as const;
 export type Confidence = (typeof CONFIDENCES)[number];
 
 /** Normalised scanner severity (DefectDojo's Critical/High/Medium/Low/Info, lower-cased). */
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export type FindingSeverity = (typeof SEVERITIES)[number];
+export const FINDING_SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
 
 export const SIGNAL_KINDS = [
   'exploit_attempt',

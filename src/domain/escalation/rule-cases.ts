@@ -6,7 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ClError } from '../../errors.js';
-import { CONFIDENCES, EXPLOITATIONS, EXPOSURES, REACHABILITIES, SEVERITIES, SIGNAL_KINDS, VALIDATIONS } from '../records.js';
+import { CONFIDENCES, EXPLOITATIONS, EXPOSURES, REACHABILITIES, FINDING_SEVERITIES, SIGNAL_KINDS, VALIDATIONS } from '../records.js';
 import type { AdvisoryStatement } from '../records.js';
 import { assetWithDefaults, findingWithDefaults, signalWithDefaults, vulnerabilityWithDefaults } from './defaults.js';
 import { evaluate } from './engine.js';
@@ -83,7 +83,7 @@ const findingCase = z.strictObject({
   vendor_scope_known: z.boolean().optional(),
   containment_needed: z.union([z.boolean(), z.string()]).optional(),
   title: z.string().nullable().optional(),
-  severity: z.enum(SEVERITIES).nullable().optional(),
+  severity: z.enum(FINDING_SEVERITIES).nullable().optional(),
   aliases: z.array(z.string()).optional(),
   extra: extra.optional(),
 });

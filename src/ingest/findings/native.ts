@@ -11,7 +11,7 @@
  */
 import {
   REACHABILITIES,
-  SEVERITIES,
+  FINDING_SEVERITIES,
   VALIDATIONS,
   type FindingRecord,
   type FindingSeverity,
@@ -43,8 +43,8 @@ export function readNativeFinding(r: FieldReader): FindingRecord {
   const severityWord = r.optionalString('severity');
   let severity: FindingSeverity | null = null;
   if (severityWord !== null) {
-    const found = SEVERITIES.find((s) => s === severityWord.toLowerCase());
-    if (found === undefined) r.fail('severity', `expected one of ${SEVERITIES.join(', ')}; got ${describe(severityWord)}`);
+    const found = FINDING_SEVERITIES.find((s) => s === severityWord.toLowerCase());
+    if (found === undefined) r.fail('severity', `expected one of ${FINDING_SEVERITIES.join(', ')}; got ${describe(severityWord)}`);
     severity = found;
   }
   const cwe = r.stringArray('cwe').map((c, i) => {
