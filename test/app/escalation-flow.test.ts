@@ -209,6 +209,64 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
     expect(rows.find((f) => f.id === 'F-batch')?.validation).toBe('unvalidated');
   });
 
+  it('not_affected statements: ids and aliases compared as the engine does, the first covering statement wins, people and other components untouched, any number of ids', async () => {
+    const f = (id: string, vulnerability: string, component: string, more: Record<string, unknown> = {}) =>
+      JSON.stringify({ id, vulnerability, asset: 'host:web', component, version: '2.4.49', ...more });
+    // 5,001 findings of a named vulnerability on components no statement covers
+    const filler = Array.from({ length: 5001 }, (_, i) => f(`A-${String(i).padStart(5, '0')}`, 'CVE-2026-0004', `other-${i}`));
+    const findingsFile = path.join(t.dir, 'vex-findings.ndjson');
+    writeFileSync(
+      findingsFile,
+      [
+        ...filler,
+        f('F-plain', 'CVE-2026-0001', 'httpd'),
+        f('F-alias', 'GHSA-aaaa-bbbb-cccc', 'libfoo', { aliases: ['cve-2026-0002'] }),
+        f('F-other-product', 'CVE-2026-0001', 'nginx'),
+        // same vulnerability and component on another asset (the same on one asset would be one finding)
+        f('F-person', 'CVE-2026-0001', 'httpd', { asset: 'host:api', validation: 'validated' }),
+        f('F-two', 'CVE-2026-0003', 'httpd'),
+        f('Z-late', 'CVE-2026-0004', 'httpd'),
+      ].join('\n'),
+    );
+    await importFile(t.ctx, vm, { kind: 'findings', file: findingsFile, format: 'native' });
+    const vex = path.join(t.dir, 'vex-many.json');
+    const st = (name: string, product: string, justification: string) => ({ vulnerability: { name }, products: [{ '@id': product }], status: 'not_affected', justification });
+    writeFileSync(
+      vex,
+      JSON.stringify({
+        '@context': 'https://openvex.dev/ns/v0.2.0',
+        '@id': 'https://example.com/vex/3',
+        author: 'Vendor',
+        timestamp: '2026-11-01T00:00:00Z',
+        version: 1,
+        statements: [
+          // 600 ids the store does not hold come first: the ids that matter are past the first query's 500
+          ...Array.from({ length: 600 }, (_, i) => st(`CVE-2025-${10000 + i}`, 'pkg:generic/httpd', 'component_not_present')),
+          st('CVE-2026-0001', 'pkg:generic/httpd@2.4.49', 'vulnerable_code_not_present'),
+          st('CVE-2026-0002', 'pkg:generic/libfoo', 'component_not_present'),
+          st('CVE-2026-0003', 'pkg:generic/httpd', 'inline_mitigations_already_exist'),
+          st('CVE-2026-0003', 'pkg:generic/httpd', 'vulnerable_code_cannot_be_controlled_by_adversary'),
+          st('cve-2026-0004', 'pkg:generic/httpd', 'vulnerable_code_not_in_execute_path'),
+        ],
+      }),
+    );
+    const r = await importFile(t.ctx, vm, { kind: 'advisories', file: vex });
+    expect(r).toMatchObject({ format: 'openvex', count: 605, findings_not_affected: 4 });
+    const rows = await t.ctx.store.db.selectFrom('findings').select(['id', 'validation', 'extra']).where('id', 'not like', 'A-%').orderBy('id').execute();
+    const state = Object.fromEntries(rows.map((row) => [row.id, [row.validation, (JSON.parse(row.extra) as { vex?: { justification: string } }).vex?.justification ?? null]]));
+    expect(state).toEqual({
+      'F-alias': ['not_affected', 'component_not_present'],
+      'F-other-product': ['unvalidated', null],
+      'F-person': ['validated', null],
+      'F-plain': ['not_affected', 'vulnerable_code_not_present'],
+      'F-two': ['not_affected', 'inline_mitigations_already_exist'],
+      'Z-late': ['not_affected', 'vulnerable_code_not_in_execute_path'],
+    });
+    const filler2 = await t.ctx.store.db.selectFrom('findings').select('validation').where('id', 'like', 'A-%').execute();
+    expect(filler2).toHaveLength(5001);
+    expect(filler2.every((row) => row.validation === 'unvalidated')).toBe(true);
+  });
+
   it('an auditor may not import or triage', async () => {
     await expect(importFile(t.ctx, { actor: 'auditor' }, { kind: 'assets', file: files.assets ?? '' })).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
     await expect(triageStored(t.ctx, { actor: 'auditor' }, {}, await loadRuleset())).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
