@@ -16,7 +16,9 @@ const IDS_PER_QUERY = 500;
  *
  * The candidates are found with one scan per 500 vulnerability ids named (not one per statement),
  * reading only ids, vulnerabilities and aliases; a whole finding (and its asset) is loaded only
- * when a statement names its vulnerability.
+ * when a statement names its vulnerability. (SQLite's lower() folds ASCII letters only: a
+ * vulnerability id with other letters in another case would be missed there. CVE, GHSA, OSV and
+ * vendor ids are ASCII.)
  */
 export async function applyNotAffected(trx: Trx, statements: readonly AdvisoryStatement[]): Promise<number> {
   const byId = new Map<string, { order: number; statement: AdvisoryStatement }[]>();
