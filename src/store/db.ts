@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { ClError } from '../errors.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-replayable-decisions.js';
@@ -108,6 +108,8 @@ function openSqlite(file: string): Store {
 }
 
 async function openPostgres(url: string): Promise<Store> {
+  // loaded here, not at start-up: a SQLite store (the default) never needs the driver (~100 ms)
+  const { default: pg } = await import('pg');
   const u = new URL(url);
   // libpq falls back to the OS user name; where none is set (containers, CI) use `postgres`.
   if (u.username === '' && !process.env.PGUSER && !process.env.USER) u.username = 'postgres';
