@@ -44,6 +44,7 @@ async function copyRows(client: pg.PoolClient, table: string, columns: readonly 
   if (rows.length === 0) return;
   const counts = written.get(client);
   if (counts !== undefined && !table.startsWith('bulk_')) counts.set(table, (counts.get(table) ?? 0) + rows.length);
+  // loaded on first use, like the driver (src/store/db.ts): SQLite-only runs never load it
   const { from: copyFrom } = await import('pg-copy-streams');
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   const done = finished(stream);
