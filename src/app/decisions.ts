@@ -85,7 +85,7 @@ const jsonList = (list: readonly string[]): string => (list.length === 0 ? '[]' 
  * The engine's decision for one input and its decisions row (DECISION_COLUMNS order) with an empty
  * id and time: the run that adopts the row fills them in.
  */
-export function decideRow(input: EvaluationInput, ruleset: Ruleset, digester: RunDigester): { decision: Decision; values: DecisionValues } {
+function decideRow(input: EvaluationInput, ruleset: Ruleset, digester: RunDigester): { decision: Decision; values: DecisionValues } {
   const decision = evaluate(input, ruleset, { explain: false });
   const { digest, vulnerability } = digester.digest(input);
   const values: DecisionValues = [
@@ -149,22 +149,15 @@ export class TriageRun {
   /** Decides one finding (no explanation: `why` replays it) and returns the decision and its row. */
   decide(input: EvaluationInput): { id: string; decision: Decision; values: DecisionValues } {
     const { decision, values } = decideRow(input, this.ruleset, this.digester);
-    const id = this.adopt(values, decision.outcome, decision.triggers);
-    return { id, decision, values };
-  }
-
-  /** Takes a decided row (see `decideRow`) into this run: gives it the run's next id and time, and counts it. */
-  adopt(values: DecisionValues, outcome?: string, triggers?: readonly string[]): string {
     const c = this.counts;
     c.evaluated += 1;
-    const o = outcome ?? values[4];
-    c.by_outcome[o] = (c.by_outcome[o] ?? 0) + 1;
-    const fired = triggers ?? (values[5] === '[]' ? [] : (JSON.parse(values[5]) as string[]));
-    for (const t of fired) c.by_trigger[t] = (c.by_trigger[t] ?? 0) + 1;
+    c.by_outcome[decision.outcome] = (c.by_outcome[decision.outcome] ?? 0) + 1;
+    for (const t of decision.triggers) c.by_trigger[t] = (c.by_trigger[t] ?? 0) + 1;
+    // the row gets the run's next id and time
     const id = `${this.id}/${String(c.evaluated).padStart(7, '0')}`;
     values[0] = id;
     values[15] = this.at;
-    return id;
+    return { id, decision, values };
   }
 
   async finish(trx: Trx, caller: Caller): Promise<void> {
