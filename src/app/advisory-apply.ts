@@ -1,5 +1,5 @@
 import type { AdvisoryStatement, AssetRecord } from '../domain/records.js';
-import { findingVulnerabilityIds, productCovers } from '../domain/escalation/advisory-match.js';
+import { findingVulnerabilityIds, productCovers, vulnerabilityKey } from '../domain/escalation/advisory-match.js';
 import { assetFromRow, findingFromRow } from '../store/records.js';
 import type { Trx } from './context.js';
 
@@ -24,7 +24,7 @@ export async function applyNotAffected(trx: Trx, statements: readonly AdvisorySt
   const byId = new Map<string, { order: number; statement: AdvisoryStatement }[]>();
   statements.forEach((statement, order) => {
     if (statement.status !== 'not_affected') return;
-    const key = statement.vulnerability.trim().toLowerCase();
+    const key = vulnerabilityKey(statement.vulnerability);
     const list = byId.get(key);
     if (list) list.push({ order, statement });
     else byId.set(key, [{ order, statement }]);
@@ -41,7 +41,7 @@ export async function applyNotAffected(trx: Trx, statements: readonly AdvisorySt
     return a;
   };
   const named = (ids: Iterable<string>): boolean => {
-    for (const id of ids) if (byId.has(id.trim().toLowerCase())) return true;
+    for (const id of ids) if (byId.has(vulnerabilityKey(id))) return true;
     return false;
   };
   const keys = [...byId.keys()];

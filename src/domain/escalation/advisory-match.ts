@@ -59,9 +59,14 @@ export function productCovers(
   });
 }
 
+/** A vulnerability id as ids are compared (a finding's, an alias, a statement's): trimmed, lower-case. */
+export function vulnerabilityKey(id: string): string {
+  return id.trim().toLowerCase();
+}
+
 /** Lower-cased vulnerability ids the finding answers to (its id and the scanner's aliases). */
 export function findingVulnerabilityIds(finding: FindingRecord): Set<string> {
-  return new Set([finding.vulnerability, ...finding.aliases].map((id) => id.trim().toLowerCase()));
+  return new Set([finding.vulnerability, ...finding.aliases].map(vulnerabilityKey));
 }
 
 /** The statements about this finding's vulnerability (or an alias) and product. */
@@ -73,6 +78,6 @@ export function statementsFor(
   if (advisories.length === 0) return [];
   const ids = findingVulnerabilityIds(finding);
   return advisories.filter(
-    (a) => ids.has(a.vulnerability.trim().toLowerCase()) && productCovers(a.product, finding, asset),
+    (a) => ids.has(vulnerabilityKey(a.vulnerability)) && productCovers(a.product, finding, asset),
   );
 }

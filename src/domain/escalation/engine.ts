@@ -14,7 +14,7 @@ import type {
   Validation,
   VulnerabilityRecord,
 } from '../records.js';
-import { findingVulnerabilityIds, productName, statementsFor } from './advisory-match.js';
+import { findingVulnerabilityIds, productName, statementsFor, vulnerabilityKey } from './advisory-match.js';
 import { normaliseActionName } from './ruleset.js';
 import type { Ruleset } from './ruleset.js';
 import { computeSsvc } from './ssvc.js';
@@ -91,7 +91,7 @@ function uniq<T>(values: Iterable<T>): T[] {
 
 /** How a signal is tied to the finding's vulnerable path, or null when it is not. */
 function tieOf(signal: SignalRecord, finding: FindingRecord, vulnIds: ReadonlySet<string>): string | null {
-  if (signal.vulnerability !== null && vulnIds.has(lower(signal.vulnerability))) {
+  if (signal.vulnerability !== null && vulnIds.has(vulnerabilityKey(signal.vulnerability))) {
     return `targets ${signal.vulnerability}`;
   }
   if (signal.component !== null && finding.component !== null) {
@@ -148,7 +148,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset, options: Eval
   if (asset !== null && asset.id !== finding.asset) {
     throw new ClError('CL_BAD_INPUT', `finding ${finding.id} is on asset ${finding.asset}, not ${asset.id}`);
   }
-  if (v !== null && v.id !== finding.vulnerability && !vulnIds().has(lower(v.id))) {
+  if (v !== null && v.id !== finding.vulnerability && !vulnIds().has(vulnerabilityKey(v.id))) {
     throw new ClError('CL_BAD_INPUT', `finding ${finding.id} is about ${finding.vulnerability}, not ${v.id}`);
   }
 
@@ -230,7 +230,7 @@ export function evaluate(input: EvaluationInput, ruleset: Ruleset, options: Eval
         facts.push(`${describeSignal(s)} on asset ${s.asset} ${tie}`);
       }
     }
-    const elsewhere = signals.filter((s) => s.asset !== finding.asset && s.vulnerability !== null && vulnIds().has(lower(s.vulnerability)));
+    const elsewhere = signals.filter((s) => s.asset !== finding.asset && s.vulnerability !== null && vulnIds().has(vulnerabilityKey(s.vulnerability)));
     if (elsewhere.length > 0) {
       facts.push(
         `${elsewhere.length} signal(s) about ${finding.vulnerability} on other assets (${uniq(elsewhere.map((s) => s.asset)).join(', ')}) are not counted for asset ${finding.asset}`,
