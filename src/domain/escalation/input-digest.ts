@@ -71,17 +71,14 @@ export function rulesetDigest(ruleset: Ruleset): string {
   return `sha256:${sha256Text(canonicalJson(ruleset))}`;
 }
 
-/** The finding as the engine reads it (and advisory matching): no title, severity, CWE, location or extra. */
-export type FindingFacts = Pick<
-  FindingRecord,
-  'affected_version_known' | 'aliases' | 'asset' | 'component' | 'containment_needed' | 'id' | 'reachability' | 'validation' | 'vendor_scope_known' | 'version' | 'vulnerability'
->;
-
-/** FindingFacts' keys in canonical (sorted) order. */
+/** The keys of the finding as the engine reads it (and advisory matching), in canonical (sorted) order. */
 const FINDING_FACT_KEYS = [
   'affected_version_known', 'aliases', 'asset', 'component', 'containment_needed', 'id', 'reachability', 'validation',
   'vendor_scope_known', 'version', 'vulnerability',
-] as const satisfies readonly (keyof FindingFacts)[];
+] as const satisfies readonly (keyof FindingRecord)[];
+
+/** The finding as the engine reads it: no title, severity, CWE, location or extra. */
+export type FindingFacts = Pick<FindingRecord, (typeof FINDING_FACT_KEYS)[number]>;
 
 export function findingFacts(f: FindingRecord): FindingFacts {
   const out: Partial<Record<keyof FindingFacts, unknown>> = {};
