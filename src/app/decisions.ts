@@ -10,7 +10,7 @@
  * Different digest: something the decision read has changed since (the finding, the asset, its
  * signals or advisories), and `why` says so. See docs/decisions/decision-records.md.
  */
-import type { FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
+import type { FindingFacts, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
 import {
   canonicalAdvisories,
   canonicalAssetFacts,
@@ -57,7 +57,7 @@ export class RunDigester {
   }
 
   /** The digest and the canonical vulnerability facts (the decision's snapshot). */
-  digest(input: EvaluationInput): { digest: string; vulnerability: string } {
+  digest(input: EvaluationInput<FindingFacts>): { digest: string; vulnerability: string } {
     const f = input.finding;
     const advisories = canonicalAdvisories(input.advisories ?? [], f, input.asset);
     const asset = this.cached(this.assets, RunDigester.ASSET_LIMIT, f.asset, input.asset, canonicalAssetFacts);
@@ -85,7 +85,7 @@ const jsonList = (list: readonly string[]): string => (list.length === 0 ? '[]' 
  * The engine's decision for one input and its decisions row (DECISION_COLUMNS order) with an empty
  * id and time: the run that adopts the row fills them in.
  */
-function decideRow(input: EvaluationInput, ruleset: Ruleset, digester: RunDigester): { decision: Decision; values: DecisionValues } {
+function decideRow(input: EvaluationInput<FindingFacts>, ruleset: Ruleset, digester: RunDigester): { decision: Decision; values: DecisionValues } {
   const decision = evaluate(input, ruleset, { explain: false });
   const { digest, vulnerability } = digester.digest(input);
   const values: DecisionValues = [
@@ -147,7 +147,7 @@ export class TriageRun {
   }
 
   /** Decides one finding (no explanation: `why` replays it) and returns the decision and its row. */
-  decide(input: EvaluationInput): { id: string; decision: Decision; values: DecisionValues } {
+  decide(input: EvaluationInput<FindingFacts>): { id: string; decision: Decision; values: DecisionValues } {
     const { decision, values } = decideRow(input, this.ruleset, this.digester);
     const c = this.counts;
     c.evaluated += 1;
@@ -210,7 +210,7 @@ export class StoreFacts {
   }
 
   /** Loads what a page of findings (their asset and vulnerability ids) names that is not loaded yet. */
-  async load(page: readonly Pick<FindingRecord, 'asset' | 'vulnerability'>[]): Promise<void> {
+  async load(page: readonly Pick<FindingFacts, 'asset' | 'vulnerability'>[]): Promise<void> {
     const k = this.k;
     if (this.seenAssets.size > StoreFacts.LOADED_LIMIT) {
       k.assets.clear();
@@ -243,7 +243,7 @@ export class StoreFacts {
   }
 
   /** Everything the engine reads about a finding of the last loaded page. */
-  inputFor(finding: FindingRecord): EvaluationInput {
+  inputFor<F extends FindingFacts>(finding: F): EvaluationInput<F> {
     return this.k.inputFor(finding);
   }
 

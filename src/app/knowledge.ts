@@ -1,4 +1,4 @@
-import type { AdvisoryStatement, AssetRecord, EpssFacts, FindingRecord, KevFacts, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
+import type { AdvisoryStatement, AssetRecord, EpssFacts, FindingFacts, FindingRecord, KevFacts, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
 import { assetWithDefaults, evaluate, vulnerabilityWithDefaults, type Decision, type EvaluateOptions, type EvaluationInput, type Ruleset } from '../domain/escalation/index.js';
 import type { ImportItem } from '../ingest/types.js';
 
@@ -96,10 +96,11 @@ export class Knowledge {
   }
 
   /** Everything the engine reads about one finding. */
-  inputFor(finding: FindingRecord): EvaluationInput {
-    const ids = [finding.vulnerability, ...finding.aliases];
+  inputFor<F extends FindingFacts>(finding: F): EvaluationInput<F> {
     const advisories: AdvisoryStatement[] = [];
-    for (const id of ids) advisories.push(...(this.advisoriesByVulnerability.get(id) ?? []));
+    if (this.advisoriesByVulnerability.size > 0) {
+      for (const id of [finding.vulnerability, ...finding.aliases]) advisories.push(...(this.advisoriesByVulnerability.get(id) ?? []));
+    }
     return {
       finding,
       asset: this.assets.get(finding.asset) ?? null,

@@ -15,9 +15,9 @@ import {
 } from '../domain/escalation/index.js';
 import { ClError, notFound } from '../errors.js';
 import { openItems, type ImportKind } from '../ingest/index.js';
-import { advisoryFromRow, assetFromRow, findingFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
+import { advisoryFromRow, assetFromRow, findingFactsFromValues, findingFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
 import type { VulnerabilityRecord } from '../domain/records.js';
-import { withBulkTransaction, type DecisionValues } from '../store/bulk/index.js';
+import { F, findingRow, withBulkTransaction, type DecisionValues } from '../store/bulk/index.js';
 import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
 import { createIncident } from './incidents.js';
 import { Knowledge, presentDecision, type PresentedDecision } from './knowledge.js';
@@ -115,10 +115,9 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
     const progress = throttled(options.onProgress, options.progressIntervalMs);
     for await (const rows of bulk.openFindings(5000)) {
       progress(run.counts.evaluated);
-      const page = rows.map(findingFromRow);
-      await facts.load(page);
-      for (const finding of page) {
-        const ein = facts.inputFor(finding);
+      await facts.load(rows.map((v) => ({ asset: v[F.asset_id], vulnerability: v[F.vulnerability_id] })));
+      for (const row of rows) {
+        const ein = facts.inputFor(findingFactsFromValues(row));
         const { id, decision, values } = run.decide(ein);
         batch.push(values);
         if (batch.length >= DECISION_BATCH) {
@@ -130,7 +129,8 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
           summary.decisions?.push(presented);
           if (decision.outcome === 'escalate') {
             summary.escalations.push(presented);
-            if (p.escalate) escalated.push({ id, decision, input: ein });
+            // the handoff note quotes the finding's words too: the whole record, for the few escalations
+            if (p.escalate) escalated.push({ id, decision, input: { ...ein, finding: findingFromRow(findingRow(row)) } });
           }
         }
       }

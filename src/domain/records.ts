@@ -126,6 +126,19 @@ export interface FindingRecord {
   extra: Record<string, unknown>;
 }
 
+/**
+ * The keys of a finding that escalation reads (the engine, advisory matching and the decision's
+ * input digest), in canonical (sorted) order. Title, severity, CWE, location, fix and extra are
+ * words for people and handoff notes: a decision never depends on them.
+ */
+export const FINDING_FACT_KEYS = [
+  'affected_version_known', 'aliases', 'asset', 'component', 'containment_needed', 'id', 'reachability', 'validation',
+  'vendor_scope_known', 'version', 'vulnerability',
+] as const satisfies readonly (keyof FindingRecord)[];
+
+/** The finding as escalation reads it (a FindingRecord is one). */
+export type FindingFacts = Pick<FindingRecord, (typeof FINDING_FACT_KEYS)[number]>;
+
 export interface SignalRecord {
   id: string;
   time: string;

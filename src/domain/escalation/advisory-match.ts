@@ -3,7 +3,7 @@
  * `not_affected` into the finding's validation; the engine applies the same statements again so a
  * decision replayed from its inputs explains itself (`vex:` evidence) and needs no import history.
  */
-import type { AdvisoryStatement, AssetRecord, FindingRecord } from '../records.js';
+import type { AdvisoryStatement, AssetRecord, FindingFacts } from '../records.js';
 
 interface ProductName {
   name: string;
@@ -38,7 +38,7 @@ export function productName(raw: string): ProductName {
  */
 export function productCovers(
   product: string | null,
-  finding: FindingRecord,
+  finding: FindingFacts,
   asset: AssetRecord | null,
 ): boolean {
   if (product === null) return true;
@@ -65,14 +65,14 @@ export function vulnerabilityKey(id: string): string {
 }
 
 /** Lower-cased vulnerability ids the finding answers to (its id and the scanner's aliases). */
-export function findingVulnerabilityIds(finding: FindingRecord): Set<string> {
+export function findingVulnerabilityIds(finding: FindingFacts): Set<string> {
   return new Set([finding.vulnerability, ...finding.aliases].map(vulnerabilityKey));
 }
 
 /** The statements about this finding's vulnerability (or an alias) and product. */
 export function statementsFor(
   advisories: readonly AdvisoryStatement[],
-  finding: FindingRecord,
+  finding: FindingFacts,
   asset: AssetRecord | null,
 ): AdvisoryStatement[] {
   if (advisories.length === 0) return [];

@@ -9,6 +9,7 @@ import { ClError } from '../../errors.js';
 import type {
   AdvisoryStatement,
   AssetRecord,
+  FindingFacts,
   FindingRecord,
   SignalRecord,
   Validation,
@@ -20,9 +21,13 @@ import type { Ruleset } from './ruleset.js';
 import { computeSsvc } from './ssvc.js';
 import type { Flag, NextAction, Outcome, SsvcOutcome, StayReason, Trigger } from './vocabulary.js';
 
-/** Everything one decision is made from; the caller loads it, the engine only reads it. */
-export interface EvaluationInput {
-  finding: FindingRecord;
+/**
+ * Everything one decision is made from; the caller loads it, the engine only reads it. The engine
+ * reads only the finding's facts (`EvaluationInput<FindingFacts>`); a handoff note also needs the
+ * finding's words, hence the whole record by default.
+ */
+export interface EvaluationInput<F extends FindingFacts = FindingRecord> {
+  finding: F;
   /** null when the finding names an asset that is not in the inventory. */
   asset: AssetRecord | null;
   /** null when nothing is known about the vulnerability beyond its id. */
@@ -90,7 +95,7 @@ function uniq<T>(values: Iterable<T>): T[] {
 }
 
 /** How a signal is tied to the finding's vulnerable path, or null when it is not. */
-function tieOf(signal: SignalRecord, finding: FindingRecord, vulnIds: ReadonlySet<string>): string | null {
+function tieOf(signal: SignalRecord, finding: FindingFacts, vulnIds: ReadonlySet<string>): string | null {
   if (signal.vulnerability !== null && vulnIds.has(vulnerabilityKey(signal.vulnerability))) {
     return `targets ${signal.vulnerability}`;
   }
@@ -140,7 +145,7 @@ export interface EvaluateOptions {
  * vulnerability passed in is not the one the finding names: a mismatched input would produce a
  * confident but wrong decision.
  */
-export function evaluate(input: EvaluationInput, ruleset: Ruleset, options: EvaluateOptions = {}): Decision {
+export function evaluate(input: EvaluationInput<FindingFacts>, ruleset: Ruleset, options: EvaluateOptions = {}): Decision {
   const { finding, asset, vulnerability: v } = input;
   // the finding's vulnerability ids (with aliases), lower-cased: built when a signal or a check needs them
   let ids: ReadonlySet<string> | null = null;

@@ -16,7 +16,7 @@
  *   also what a decision stores as its snapshot, so a replay can rebuild them exactly.
  */
 import * as crypto from 'node:crypto';
-import type { AdvisoryStatement, AssetRecord, FindingRecord, SignalRecord, VulnerabilityRecord } from '../records.js';
+import { FINDING_FACT_KEYS, type AdvisoryStatement, type AssetRecord, type FindingFacts, type SignalRecord, type VulnerabilityRecord } from '../records.js';
 import { canonicalJson } from '../canonical.js';
 import { statementsFor } from './advisory-match.js';
 import type { EvaluationInput } from './engine.js';
@@ -71,16 +71,9 @@ export function rulesetDigest(ruleset: Ruleset): string {
   return `sha256:${sha256Text(canonicalJson(ruleset))}`;
 }
 
-/** The keys of the finding as the engine reads it (and advisory matching), in canonical (sorted) order. */
-const FINDING_FACT_KEYS = [
-  'affected_version_known', 'aliases', 'asset', 'component', 'containment_needed', 'id', 'reachability', 'validation',
-  'vendor_scope_known', 'version', 'vulnerability',
-] as const satisfies readonly (keyof FindingRecord)[];
+export type { FindingFacts };
 
-/** The finding as the engine reads it: no title, severity, CWE, location or extra. */
-export type FindingFacts = Pick<FindingRecord, (typeof FINDING_FACT_KEYS)[number]>;
-
-export function findingFacts(f: FindingRecord): FindingFacts {
+export function findingFacts(f: FindingFacts): FindingFacts {
   const out: Partial<Record<keyof FindingFacts, unknown>> = {};
   for (const k of FINDING_FACT_KEYS) out[k] = f[k];
   return out as FindingFacts;
@@ -92,7 +85,7 @@ export function findingFacts(f: FindingRecord): FindingFacts {
  * order is the same text (it drops undefined keys and writes undefined list items as null, as
  * canonicalJson does), built in one pass.
  */
-export function canonicalFindingFacts(f: FindingRecord): string {
+export function canonicalFindingFacts(f: FindingFacts): string {
   for (const a of f.aliases) if (typeof a !== 'string') return canonicalJson(findingFacts(f));
   if (typeof f.containment_needed === 'object' && f.containment_needed !== null) return canonicalJson(findingFacts(f));
   return JSON.stringify({
@@ -140,7 +133,7 @@ export interface DigestParts {
 }
 
 /** The `advisories` part: the statements that cover the finding, each as canonical JSON, sorted. */
-export function canonicalAdvisories(advisories: readonly AdvisoryStatement[], finding: FindingRecord, asset: AssetRecord | null): string {
+export function canonicalAdvisories(advisories: readonly AdvisoryStatement[], finding: FindingFacts, asset: AssetRecord | null): string {
   if (advisories.length === 0) return '[]';
   return canonicalJson(statementsFor(advisories, finding, asset).map((a) => canonicalJson(a)).sort());
 }
@@ -155,7 +148,7 @@ export function canonicalSignals(signals: readonly SignalRecord[], assetId: stri
   return canonicalJson(signals.filter((s) => s.asset === assetId).sort(byId));
 }
 
-export function digestParts(input: EvaluationInput, rulesetDigestText: string): DigestParts {
+export function digestParts(input: EvaluationInput<FindingFacts>, rulesetDigestText: string): DigestParts {
   return {
     advisories: canonicalAdvisories(input.advisories ?? [], input.finding, input.asset),
     asset: canonicalAssetFacts(input.asset),
@@ -172,6 +165,6 @@ export function digestOfParts(p: DigestParts): string {
 }
 
 /** `sha256:<hex>` of the inputs the decision for `input.finding` depends on, and the ruleset. */
-export function decisionInputDigest(input: EvaluationInput, ruleset: Ruleset): string {
+export function decisionInputDigest(input: EvaluationInput<FindingFacts>, ruleset: Ruleset): string {
   return digestOfParts(digestParts(input, rulesetDigest(ruleset)));
 }

@@ -52,9 +52,10 @@ export interface BulkSession {
   update<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void>;
   /**
    * Open findings, a page at a time, in the order the engine reads them fastest (SQLite: storage
-   * order; PostgreSQL: id order). Stable for a given store; pages are fetched as they are taken.
+   * order; PostgreSQL: id order), as row values (FINDING_COLUMNS order). Stable for a given store;
+   * pages are fetched as they are taken.
    */
-  openFindings(pageSize: number): AsyncGenerator<FindingsTable[]>;
+  openFindings(pageSize: number): AsyncGenerator<FindingValues[]>;
   /** Appends decision rows (DECISION_COLUMNS order). */
   insertDecisions(rows: readonly DecisionValues[]): Promise<void>;
   /**

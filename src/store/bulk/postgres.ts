@@ -183,13 +183,14 @@ class PgSession implements BulkSession {
     await this.client.query(`TRUNCATE ${temp}`);
   }
 
-  async *openFindings(pageSize: number): AsyncGenerator<FindingsTable[]> {
+  async *openFindings(pageSize: number): AsyncGenerator<FindingValues[]> {
+    const text = `SELECT ${FINDING_COLUMNS.join(', ')} FROM findings WHERE status = 'open' AND id > $1 ORDER BY id LIMIT $2`;
     let after = '';
     for (;;) {
-      const r = await this.client.query<FindingsTable>("SELECT * FROM findings WHERE status = 'open' AND id > $1 ORDER BY id LIMIT $2", [after, pageSize]);
+      const r = await this.client.query<FindingValues>({ text, values: [after, pageSize], rowMode: 'array' });
       const last = r.rows[r.rows.length - 1];
       if (last === undefined) return;
-      after = last.id;
+      after = last[0];
       yield r.rows;
     }
   }

@@ -15,7 +15,7 @@
 import type Database from 'better-sqlite3';
 import type { Store } from '../db.js';
 import type { FindingsTable, SignalsTable } from '../schema.js';
-import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, findingRow, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from './columns.js';
+import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from './columns.js';
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
 import { KeyHashSet } from './key-set.js';
 
@@ -256,7 +256,7 @@ class SqliteSession implements BulkSession {
     }
   }
 
-  async *openFindings(pageSize: number): AsyncGenerator<FindingsTable[]> {
+  async *openFindings(pageSize: number): AsyncGenerator<FindingValues[]> {
     // rowid order reads the table sequentially; id order would visit a random page per row
     const page = this.stmt(`SELECT ${FINDING_COLUMNS.join(', ')}, rowid FROM findings WHERE status = 'open' AND rowid > ? ORDER BY rowid LIMIT ?`).raw(true);
     let after = 0;
@@ -265,7 +265,8 @@ class SqliteSession implements BulkSession {
       const last = rows[rows.length - 1];
       if (last === undefined) return;
       after = Number(last[FINDING_COLUMNS.length]);
-      yield rows.map((r) => findingRow(r as unknown as FindingValues));
+      for (const r of rows) r.length = FINDING_COLUMNS.length;
+      yield rows as unknown as FindingValues[];
     }
   }
 

@@ -30,7 +30,8 @@ describe('decisionInputDigest', () => {
     expect(decisionInputDigest({ ...input, asset: input.asset && { ...input.asset, exposure: 'internet' } }, ruleset)).not.toBe(digest);
     expect(decisionInputDigest({ ...input, asset: input.asset && { ...input.asset, extra: { containment_needed: 'isolate' } } }, ruleset)).not.toBe(digest);
     // words the engine never reads: a retitled finding or a richer description is the same input
-    expect(decisionInputDigest({ ...input, finding: { ...input.finding, title: 'new title', extra: { note: 'x' }, cwe: ['CWE-1'] } }, ruleset)).toBe(digest);
+    const retitled: FindingRecord = { ...input.finding, title: 'new title', extra: { note: 'x' }, cwe: ['CWE-1'] };
+    expect(decisionInputDigest({ ...input, finding: retitled }, ruleset)).toBe(digest);
     expect(decisionInputDigest({ ...input, asset: input.asset && { ...input.asset, service: 'other', components: [] } }, ruleset)).toBe(digest);
     expect(decisionInputDigest({ ...input, vulnerability: input.vulnerability && { ...input.vulnerability, title: 't', references: ['r'] } }, ruleset)).toBe(digest);
     const edited = parseRuleset(readFileSync(defaultRulesetPath(), 'utf8').replace('cvss_high_score: 7.0', 'cvss_high_score: 8.0'), 'x');
