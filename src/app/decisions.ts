@@ -70,12 +70,22 @@ export class RunDigester {
   private cached<T>(cache: Map<string, string>, limit: number, key: string, value: T, make: (v: T) => string): string {
     let s = cache.get(key);
     if (s === undefined) {
-      s = make(value);
+      s = flat(make(value));
       if (cache.size >= limit) cache.clear();
       cache.set(key, s);
     }
     return s;
   }
+}
+
+/**
+ * The same text as one flat string. Texts built by concatenation are trees of pieces in V8; a
+ * cached one is read for many findings, and each digest would walk (and keep alive) its tree:
+ * converting a string to a number makes V8 flatten it in place.
+ */
+function flat(s: string): string {
+  void Number(s);
+  return s;
 }
 
 /** JSON text of a list of strings; the empty list (most triggers and flags) without a call. */
