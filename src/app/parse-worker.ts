@@ -24,9 +24,14 @@ export type WireItem =
   | { kind: 'finding_row'; values: FindingValues; scanKey: string | null }
   | Exclude<ImportItem, { kind: 'finding' }>;
 
-/** Items per batch, and unacknowledged batches the worker may have in flight. */
-const BATCH_ITEMS = 2000;
-const WINDOW = 4;
+/**
+ * Items per batch, and unacknowledged batches the worker may have in flight. Small batches keep
+ * what the worker holds between scavenges small, so a small young generation will do (see
+ * fromWorker): 250 × 16 with an 8 MiB semi-space, against 2,000 × 4 with 32 MiB, took the
+ * million-finding import's peak RSS down by 23–31 MiB for 1–2 s more (docs/benchmarks.md).
+ */
+const BATCH_ITEMS = 250;
+const WINDOW = 16;
 /** Files at least this large are parsed in a worker (unless CLOSELOOP_PARSE_WORKER says otherwise). */
 const WORKER_MIN_BYTES = 4 * 1024 * 1024;
 
@@ -113,12 +118,13 @@ async function runWorker(input: WorkerInput): Promise<void> {
 /** The main thread's side: batches from a worker (started now), acknowledged as they are taken. */
 function fromWorker(kind: ImportKind, file: string, format: string): ParsedBatches {
   const input: WorkerInput = { closeloopParse: true, kind, file, format };
-  // The worker holds a few batches and one matched value at a time: a modest old generation keeps
-  // V8 from growing it (and the process's RSS) far beyond what is live. Its young generation is
-  // 3 × the semi-space: parsing turns every report element into short-lived objects, and with
-  // V8's default 16 MiB semi-space the batches in flight survive scavenges and are copied (the
-  // million-finding import took 78 s with it, 62 s with 32 MiB; docs/benchmarks.md).
-  const semi = envInt(process.env, 'CLOSELOOP_PARSER_SEMI_SPACE_MB', 32, 1, 256);
+  // The worker holds one small batch and one matched value at a time: a modest old generation
+  // keeps V8 from growing it (and the process's RSS) far beyond what is live. Its young generation
+  // is 3 × the semi-space. Parsing turns every report element into short-lived objects; what
+  // survives a scavenge is the batch being built, so with batches of BATCH_ITEMS an 8 MiB
+  // semi-space costs no time (with batches of 2,000 it took 32 MiB: 16 MiB made the
+  // million-finding import 78 s instead of 62 s; docs/benchmarks.md).
+  const semi = envInt(process.env, 'CLOSELOOP_PARSER_SEMI_SPACE_MB', 8, 1, 256);
   const worker = new Worker(new URL(import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 3 * semi } });
   const queue: WorkerMessage[] = [];
   let failure: Error | null = null;
