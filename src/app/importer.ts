@@ -319,16 +319,21 @@ class ImportWriter {
       } else touched.push(old.id);
       this.count(changed ? 'updated' : 'unchanged');
     }
+    const decide = inserts.length + updates.length > 0 ? this.triage : null;
+    const page = decide === null ? [] : [...inserts, ...updates];
+    if (decide !== null) {
+      // the assets and vulnerabilities these findings name are written before they are read, and
+      // the facts are read before the findings are written: on PostgreSQL the findings' COPY then
+      // runs on the server while this thread decides them (src/store/bulk/postgres.ts)
+      await this.flushKeyed('assets');
+      await this.flushKeyed('vulnerabilities');
+      await decide.load(page);
+    }
     await this.bulk.findings.update(updates);
     await this.bulk.findings.touch(touched, this.at, this.importId);
     await this.bulk.findings.insert(inserts);
     this.result.created += inserts.length;
-    if (this.triage !== null) {
-      // the assets and vulnerabilities these findings name are written before they are read
-      await this.flushKeyed('assets');
-      await this.flushKeyed('vulnerabilities');
-      await this.triage.decide(inserts, updates);
-    }
+    if (decide !== null) await decide.decide(page);
   }
 
   /** Findings of the same scanner and target that this report no longer lists are resolved. */
@@ -358,10 +363,13 @@ class ImportTriage {
     this.facts.prime(table, rows);
   }
 
-  async decide(...batches: (readonly FindingValues[])[]): Promise<void> {
-    const page = batches.flat();
-    if (page.length === 0) return;
+  /** Loads the facts a page of findings reads (before `decide`). */
+  async load(page: readonly FindingValues[]): Promise<void> {
     await this.facts.load(page.map((v) => ({ asset: v[F.asset_id], vulnerability: v[F.vulnerability_id] })));
+  }
+
+  /** Decides a page of findings whose facts are loaded, and writes the decisions. */
+  async decide(page: readonly FindingValues[]): Promise<void> {
     // Each finding's facts and input are made as it is decided, and its decision row is written a
     // chunk at a time, so they die young (built for a whole page, they outlived several scavenges
     // and were promoted).

@@ -244,6 +244,23 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     expect(await t.ctx.store.db.selectFrom('assets').selectAll().execute()).toHaveLength(0);
   });
 
+  it('reports the write that failed, not the statements that came after it', async () => {
+    // PostgreSQL writes COPYs behind (src/store/bulk/postgres.ts): the failure of one must not be
+    // reported as the "transaction is aborted" of the next statement
+    await expect(
+      withBulkTransaction(t.ctx.store, async (trx, bulk) => {
+        await bulk.findings.insert([row('f1'), row('f2')]);
+        await bulk.findings.insert([row('f1', { fingerprint: 'other' })]);
+        await bulk.lookup('assets', ['host:a']);
+        await trx.selectFrom('findings').select('id').execute();
+        await bulk.settle();
+      }),
+    ).rejects.toThrow(/unique|duplicate/i);
+    expect(await findings()).toHaveLength(0);
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => bulk.findings.insert([row('f1')]));
+    expect((await findings()).map((f) => f.id)).toEqual(['f1']);
+  });
+
   it('finds keyed rows written earlier in the same session, also in a table that was empty when it began', async () => {
     const asset = (id: string, owner: string | null) => ({ id, name: null, service: null, owner, business_critical: 0, exposure: 'internal', auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now' });
     await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {

@@ -6,6 +6,9 @@
  * from the pool and runs a Kysely instance bound to that client only: the use case's `trx` and the
  * COPY streams share one connection and one transaction.
  *
+ * Appends and keyed updates are written behind (`Connection`): the thread goes on deciding while
+ * the server takes the rows.
+ *
  * The session takes `SHARE ROW EXCLUSIVE` on `findings` before its first findings write: findings
  * imports then run one at a time (readers are not blocked), so fingerprint lookups and resolution
  * see every row a concurrent import could have written.
@@ -39,13 +42,16 @@ const ANALYZE_AFTER_ROWS = 10_000;
 /** Rows written per table by the current sessions: large loads get fresh planner statistics. */
 const written = new WeakMap<pg.PoolClient, Map<string, number>>();
 
+type CopyFrom = (typeof import('pg-copy-streams'))['from'];
+/** Loaded with the first session, like the driver (src/store/db.ts): SQLite-only runs never load it. */
+let copyFrom: CopyFrom | null = null;
+
 /** Streams rows into `COPY <table> (<columns>) FROM STDIN`. */
 async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void> {
   if (rows.length === 0) return;
+  if (copyFrom === null) throw new Error('pg-copy-streams is not loaded: COPY runs inside withPostgresBulk');
   const counts = written.get(client);
   if (counts !== undefined && !table.startsWith('bulk_')) counts.set(table, (counts.get(table) ?? 0) + rows.length);
-  // loaded on first use, like the driver (src/store/db.ts): SQLite-only runs never load it
-  const { from: copyFrom } = await import('pg-copy-streams');
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   const done = finished(stream);
   let text = '';
@@ -63,6 +69,60 @@ async function copyRows(client: pg.PoolClient, table: string, columns: readonly 
   await done;
 }
 
+/**
+ * The session's connection. Writes that nothing reads back at once (the COPY of new findings,
+ * decisions and keyed rows, the update of keyed rows) are written behind: they are sent and the
+ * call returns while the server is still at them, so this thread decides the next findings
+ * meanwhile. Every other statement (a lookup, the next write, the commit) waits for the write
+ * behind to end first, so it sees its rows, and one statement at a time runs on the connection.
+ * A write that fails is the error the session reports, not the "transaction is aborted" of
+ * whatever statement came next.
+ */
+class Connection {
+  private pending: Promise<void> | null = null;
+  private failure: { error: unknown } | null = null;
+
+  constructor(readonly client: pg.PoolClient) {}
+
+  /**
+   * One statement, once the write behind (if any) has ended. After a failed write only a ROLLBACK
+   * goes through: anything else throws that write's error.
+   */
+  async query<R extends object = Record<string, unknown>>(config: string | pg.QueryArrayConfig | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    await this.settle();
+    if (this.failure !== null && !(typeof config === 'string' && /^\s*rollback\b/i.test(config))) throw this.failure.error;
+    return this.client.query<R>(config, values);
+  }
+
+  /** A COPY written behind. */
+  copy(table: string, columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void> {
+    return this.behind((client) => copyRows(client, table, columns, rows));
+  }
+
+  /** Waits for the previous write behind, then starts `write` (its statements one after another) behind. */
+  async behind(write: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    await this.drain();
+    const p = write(this.client);
+    this.pending = p;
+    p.catch((error: unknown) => {
+      this.failure ??= { error };
+    });
+  }
+
+  /** Waits for the write behind, if any; throws the error of a write that failed. */
+  async drain(): Promise<void> {
+    await this.settle();
+    if (this.failure !== null) throw this.failure.error;
+  }
+
+  /** Waits for the write behind, if any, to end either way. */
+  async settle(): Promise<void> {
+    const p = this.pending;
+    this.pending = null;
+    if (p !== null) await p.catch(() => undefined);
+  }
+}
+
 class PgFindings implements BulkFindings {
   private started = false;
   private fresh = false;
@@ -74,13 +134,13 @@ class PgFindings implements BulkFindings {
    */
   private written: KeyHashSet | null = null;
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(private readonly conn: Connection) {}
 
   private async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.client.query('LOCK TABLE findings IN SHARE ROW EXCLUSIVE MODE');
-    const r = await this.client.query('SELECT 1 FROM findings LIMIT 1');
+    await this.conn.query('LOCK TABLE findings IN SHARE ROW EXCLUSIVE MODE');
+    const r = await this.conn.query('SELECT 1 FROM findings LIMIT 1');
     this.fresh = r.rowCount === 0;
     if (this.fresh) this.written = new KeyHashSet(1 << 16);
   }
@@ -91,7 +151,7 @@ class PgFindings implements BulkFindings {
     const written = this.written;
     const fingerprints = written === null ? all : all.filter((fp) => written.add(fp));
     if (fingerprints.length === 0) return found;
-    const r = await this.client.query<FindingsTable>(
+    const r = await this.conn.query<FindingsTable>(
       `SELECT * FROM findings WHERE id = ANY($1::text[]) AND fingerprint = id
        UNION ALL
        SELECT * FROM findings WHERE fingerprint = ANY($1::text[]) AND id <> fingerprint`,
@@ -103,26 +163,27 @@ class PgFindings implements BulkFindings {
 
   async insert(rows: readonly FindingValues[]): Promise<void> {
     await this.start();
-    await copyRows(this.client, 'findings', FINDING_COLUMNS, rows);
+    await this.conn.copy('findings', FINDING_COLUMNS, rows);
   }
 
   async update(rows: readonly FindingValues[]): Promise<void> {
     await this.start();
     if (rows.length === 0) return;
     if (!this.tempReady) {
-      await this.client.query('CREATE TEMP TABLE IF NOT EXISTS bulk_findings (LIKE findings) ON COMMIT DROP');
+      await this.conn.query('CREATE TEMP TABLE IF NOT EXISTS bulk_findings (LIKE findings) ON COMMIT DROP');
       this.tempReady = true;
     }
-    await copyRows(this.client, 'bulk_findings', FINDING_COLUMNS, rows);
+    await this.conn.drain();
+    await copyRows(this.conn.client, 'bulk_findings', FINDING_COLUMNS, rows);
     const set = FINDING_COLUMNS.slice(1).map((c) => `${c} = t.${c}`).join(', ');
-    await this.client.query(`UPDATE findings AS f SET ${set} FROM bulk_findings AS t WHERE f.id = t.id`);
-    await this.client.query('TRUNCATE bulk_findings');
+    await this.conn.query(`UPDATE findings AS f SET ${set} FROM bulk_findings AS t WHERE f.id = t.id`);
+    await this.conn.query('TRUNCATE bulk_findings');
   }
 
   async touch(ids: readonly string[], at: string, importId: string): Promise<void> {
     await this.start();
     if (ids.length === 0) return;
-    await this.client.query('UPDATE findings SET last_seen = $1, last_import_id = $2 WHERE id = ANY($3::text[])', [at, importId, ids]);
+    await this.conn.query('UPDATE findings SET last_seen = $1, last_import_id = $2 WHERE id = ANY($3::text[])', [at, importId, ids]);
   }
 
   async resolveMissing(scanKeys: ReadonlySet<string>, importId: string): Promise<number> {
@@ -132,7 +193,7 @@ class PgFindings implements BulkFindings {
     const keys = [...scanKeys];
     let n = 0;
     for (let i = 0; i < keys.length; i += 5000) {
-      const r = await this.client.query(
+      const r = await this.conn.query(
         "UPDATE findings SET status = 'resolved' WHERE scan_key = ANY($1::text[]) AND status = 'open' AND (last_import_id IS NULL OR last_import_id <> $2)",
         [keys.slice(i, i + 5000), importId],
       );
@@ -147,47 +208,50 @@ class PgSession implements BulkSession {
   readonly findings: PgFindings;
   private readonly temps = new Set<string>();
 
-  constructor(private readonly client: pg.PoolClient) {
-    this.findings = new PgFindings(client);
+  constructor(readonly conn: Connection) {
+    this.findings = new PgFindings(conn);
   }
 
   async lookup<T extends KeyedTable>(table: T, ids: readonly string[]): Promise<Map<string, KeyedRows[T]>> {
     const found = new Map<string, KeyedRows[T]>();
     if (ids.length === 0) return found;
-    const r = await this.client.query<KeyedRows[T] & { id: string }>(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids]);
+    const r = await this.conn.query<KeyedRows[T] & { id: string }>(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids]);
     for (const row of r.rows) found.set(row.id, row);
     return found;
   }
 
   async signalsOn(assetIds: readonly string[]): Promise<SignalsTable[]> {
     if (assetIds.length === 0) return [];
-    const r = await this.client.query<SignalsTable>('SELECT * FROM signals WHERE asset_id = ANY($1::text[]) ORDER BY time, id', [assetIds]);
+    const r = await this.conn.query<SignalsTable>('SELECT * FROM signals WHERE asset_id = ANY($1::text[]) ORDER BY time, id', [assetIds]);
     return r.rows;
   }
 
   async insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
-    await copyRows(this.client, table, KEYED_COLUMNS[table], rows.map((r) => keyedValues(table, r)));
+    if (rows.length === 0) return;
+    await this.conn.copy(table, KEYED_COLUMNS[table], rows.map((r) => keyedValues(table, r)));
   }
 
   async update<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
     if (rows.length === 0) return;
     const temp = `bulk_${table}`;
-    if (!this.temps.has(temp)) {
-      await this.client.query(`CREATE TEMP TABLE IF NOT EXISTS ${temp} (LIKE ${table}) ON COMMIT DROP`);
-      this.temps.add(temp);
-    }
     const cols = KEYED_COLUMNS[table];
-    await copyRows(this.client, temp, cols, rows.map((r) => keyedValues(table, r)));
     const set = cols.slice(1).map((c) => `${c} = t.${c}`).join(', ');
-    await this.client.query(`UPDATE ${table} AS x SET ${set} FROM ${temp} AS t WHERE x.id = t.id`);
-    await this.client.query(`TRUNCATE ${temp}`);
+    const values = rows.map((r) => keyedValues(table, r));
+    const create = !this.temps.has(temp);
+    this.temps.add(temp);
+    await this.conn.behind(async (client) => {
+      if (create) await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${temp} (LIKE ${table}) ON COMMIT DROP`);
+      await copyRows(client, temp, cols, values);
+      await client.query(`UPDATE ${table} AS x SET ${set} FROM ${temp} AS t WHERE x.id = t.id`);
+      await client.query(`TRUNCATE ${temp}`);
+    });
   }
 
   async *openFindings(pageSize: number): AsyncGenerator<FindingValues[]> {
     const text = `SELECT ${FINDING_COLUMNS.join(', ')} FROM findings WHERE status = 'open' AND id > $1 ORDER BY id LIMIT $2`;
     let after = '';
     for (;;) {
-      const r = await this.client.query<FindingValues>({ text, values: [after, pageSize], rowMode: 'array' });
+      const r = await this.conn.query<FindingValues>({ text, values: [after, pageSize], rowMode: 'array' });
       const last = r.rows[r.rows.length - 1];
       if (last === undefined) return;
       after = last[0];
@@ -196,7 +260,7 @@ class PgSession implements BulkSession {
   }
 
   async insertDecisions(rows: readonly DecisionValues[]): Promise<void> {
-    await copyRows(this.client, 'decisions', DECISION_COLUMNS, rows);
+    await this.conn.copy('decisions', DECISION_COLUMNS, rows);
   }
 
   /** Nothing is deferred on PostgreSQL: COPY writes into the indexed tables. */
@@ -204,29 +268,34 @@ class PgSession implements BulkSession {
 }
 
 /** A Kysely "pool" that always hands out the same client and never releases it. */
-function singleClientPool(client: pg.PoolClient): PostgresPool {
-  // pg's client has Kysely's query signatures (Kysely's dialect is written for it); only release differs.
-  const wrapped = { query: client.query.bind(client), release: () => undefined } as unknown as PostgresPoolClient;
+function singleClientPool(conn: Connection): PostgresPool {
+  // Kysely's dialect calls pg's query(text, values); release never gives the client back.
+  const wrapped = { query: (text: string, values?: unknown[]) => conn.query(text, values), release: () => undefined } as unknown as PostgresPoolClient;
   return { connect: async () => wrapped, end: async () => undefined };
 }
 
 export async function withPostgresBulk<T>(store: Store, fn: (trx: BulkTrx, bulk: BulkSession) => Promise<T>): Promise<T> {
   const pool = store.pgPool;
   if (pool === null) throw new Error('PostgreSQL bulk path on a store without a pool');
+  copyFrom ??= (await import('pg-copy-streams')).from;
   const client = await pool.connect();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleClientPool(client) }) });
+  const conn = new Connection(client);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleClientPool(conn) }) });
   let broken: Error | undefined;
   const counts = new Map<string, number>();
   written.set(client, counts);
+  const session = new PgSession(conn);
   try {
     return await db.transaction().execute(async (trx) => {
-      const result = await fn(trx, new PgSession(client));
+      const result = await fn(trx, session);
+      await conn.drain();
       // A bulk load leaves the planner with no statistics for the new rows (autovacuum comes
       // later): without them the next paged read of a million findings sorts the table per page.
-      for (const [table, n] of counts) if (n >= ANALYZE_AFTER_ROWS) await client.query(`ANALYZE ${table}`);
+      for (const [table, n] of counts) if (n >= ANALYZE_AFTER_ROWS) await conn.query(`ANALYZE ${table}`);
       return result;
     });
   } catch (err) {
+    await conn.settle();
     // A failed ROLLBACK leaves the connection unusable: drop it instead of returning it to the pool.
     const status = await client.query('SELECT 1').then(
       () => null,
