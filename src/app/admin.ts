@@ -5,7 +5,7 @@ import { verifyChain, type VerifyResult } from '../audit/chain.js';
 import { setPersonRoles } from '../config/load.js';
 import { ClError } from '../errors.js';
 import { audit, authorize, inTransaction, isoNow, nextId, type AppContext, type Caller } from './context.js';
-import { nonEmpty, parseInput } from './validate.js';
+import { nonEmpty, parseInput, plainText } from './validate.js';
 
 const roleList = z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'role names in snake_case')).min(1, 'at least one role');
 
@@ -27,7 +27,7 @@ export async function addPerson(ctx: AppContext, caller: Caller, input: z.input<
   return { name: p.name, roles };
 }
 
-export const createTokenInput = z.strictObject({ actor: nonEmpty('actor'), label: z.string().optional() });
+export const createTokenInput = z.strictObject({ actor: nonEmpty('actor'), label: plainText('label').optional() });
 
 /** Creates an API token for a person. The token is returned once; only its SHA-256 is stored. */
 export async function createToken(ctx: AppContext, caller: Caller, input: z.input<typeof createTokenInput>): Promise<{ id: string; actor: string; token: string }> {

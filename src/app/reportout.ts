@@ -5,7 +5,7 @@ import { ClError } from '../errors.js';
 import type { Acknowledgment, Incident, Notification, Weakness } from '../store/schema.js';
 import { audit, authorize, inTransaction, isoNow, nextCounter, nextId, rolesOf, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, loadIncident, requiredRoles } from './incidents.js';
-import { nonEmpty, parseInput } from './validate.js';
+import { nonEmpty, parseInput, plainText } from './validate.js';
 import { enqueue } from '../delivery/outbox.js';
 
 
@@ -171,7 +171,7 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
   });
 }
 
-export const acknowledgeInput = z.strictObject({ incident: nonEmpty('incident id'), role: nonEmpty('role'), comment: z.string().optional() });
+export const acknowledgeInput = z.strictObject({ incident: nonEmpty('incident id'), role: nonEmpty('role'), comment: plainText('comment').optional() });
 
 /** A recipient role confirms receipt of the report-out. The actor must hold that role. */
 export async function acknowledge(ctx: AppContext, caller: Caller, input: z.input<typeof acknowledgeInput>): Promise<Acknowledgment> {

@@ -23,4 +23,7 @@ export const isoDate = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
   .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'a real calendar date as YYYY-MM-DD');
 
-export const nonEmpty = (what: string) => z.string().trim().min(1, `${what} must not be empty`);
+/** Text given by a caller. U+0000 is refused on both engines: PostgreSQL cannot store it in text. */
+export const plainText = (what: string) => z.string().refine((s) => !s.includes('\u0000'), `${what} must not contain the character U+0000`);
+
+export const nonEmpty = (what: string) => plainText(what).trim().min(1, `${what} must not be empty`);

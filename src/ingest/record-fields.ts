@@ -320,6 +320,16 @@ export function firstSignificantByte(head: Buffer): number {
   return -1;
 }
 
+/**
+ * A CSV record with every U+0000 written as U+FFFD: PostgreSQL cannot store U+0000 in text, and a
+ * file must read the same into either engine (JSON input does the same, src/ingest/stream).
+ */
+function withoutNul(record: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record)) setOwn(out, k.replaceAll('\u0000', '\ufffd'), typeof v === 'string' ? v.replaceAll('\u0000', '\ufffd') : v);
+  return out;
+}
+
 /** The line a csv-parse error points at, when it says. */
 function csvErrorLine(err: unknown): number | null {
   if (typeof err === 'object' && err !== null && 'lines' in err && typeof err.lines === 'number') {
@@ -368,7 +378,7 @@ export async function* readCsvRowBatches(
     const inner = rec.raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
     let breaks = 0;
     for (let p = inner.indexOf('\n'); p !== -1; p = inner.indexOf('\n', p + 1)) breaks++;
-    return { line: rec.info.lines - breaks + firstLine - 1, row: rec.record };
+    return { line: rec.info.lines - breaks + firstLine - 1, row: rec.raw.includes('\u0000') ? withoutNul(rec.record) : rec.record };
   };
   try {
     for await (const chunk of source) {

@@ -244,6 +244,24 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     expect(await t.ctx.store.db.selectFrom('assets').selectAll().execute()).toHaveLength(0);
   });
 
+  it('reads an escaped or raw U+0000 in a report as U+FFFD, the same on both engines (PostgreSQL cannot store it)', async () => {
+    // JSON (the streaming reader), NDJSON and CSV; an escaped backslash before u0000 is text
+    const json = trivy('nul', [{ id: 'CVE-2024-0001', pkg: 'open\u0000ssl', version: '3.0.1' }]).replace('flaw', 'fl\\u0000aw \\\\u0000 \\\\\\u0000');
+    const ndjson = `${JSON.stringify({ id: 'n1', vulnerability: 'CVE-2024-0002', asset: 'host:nul', title: 'a\u0000b', component: 'lib\u0000c' })}\n`;
+    const csv = 'id,vulnerability,asset,title\nc1,CVE-2024-0003,host:nul,x\u0000y\n';
+    const r1 = await importFile(t.ctx, vm, { kind: 'findings', file: file('nul.json', json) });
+    const r2 = await importFile(t.ctx, vm, { kind: 'findings', file: file('nul.ndjson', ndjson), format: 'native' });
+    const r3 = await importFile(t.ctx, vm, { kind: 'findings', file: file('nul.csv', csv), format: 'csv' });
+    expect([r1.created, r2.created, r3.created]).toEqual([1, 1, 1]);
+    const rows = await findings();
+    const byVuln = new Map(rows.map((r) => [r.vulnerability_id, r]));
+    expect(byVuln.get('CVE-2024-0001')?.component).toBe('open\ufffdssl');
+    expect(byVuln.get('CVE-2024-0001')?.title).toContain('fl\ufffdaw \\u0000 \\\ufffd');
+    expect(byVuln.get('CVE-2024-0002')).toMatchObject({ title: 'a\ufffdb', component: 'lib\ufffdc' });
+    expect(byVuln.get('CVE-2024-0003')?.title).toBe('x\ufffdy');
+    for (const r of rows) expect(JSON.stringify(r)).not.toContain('\\u0000"');
+  });
+
   it('reports the write that failed, not the statements that came after it', async () => {
     // PostgreSQL writes COPYs behind (src/store/bulk/postgres.ts): the failure of one must not be
     // reported as the "transaction is aborted" of the next statement

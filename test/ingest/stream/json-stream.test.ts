@@ -52,6 +52,18 @@ async function errorOf(p: Promise<unknown>): Promise<unknown> {
 }
 
 /** The reference semantics: full JSON.parse, then a document-order walk, outermost match wins. */
+const withoutNul = (s: string): string => s.replaceAll('\u0000', '\ufffd');
+
+/** A parsed JSON value with U+0000 written as U+FFFD in every string and key. */
+function deepWithoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return withoutNul(value);
+  if (Array.isArray(value)) return value.map(deepWithoutNul);
+  if (typeof value !== 'object' || value === null) return value;
+  const out = {};
+  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, withoutNul(k), { value: deepWithoutNul(v), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
 function walk(value: unknown, patterns: readonly PathPattern[]): Omit<JsonMatch, 'offset'>[] {
   const out: Omit<JsonMatch, 'offset'>[] = [];
   const matches = (pat: PathPattern, path: readonly (string | number)[], n: number): boolean => {
@@ -292,8 +304,10 @@ describe('streamJson', () => {
       fc.asyncProperty(arb, async ({ value, patterns, indent, cuts }) => {
         const text = JSON.stringify(value, null, indent);
         const bytes = Buffer.from(text, 'utf8');
-        const got = await collect(chunks(splitAt(bytes, cuts.map((c) => c % (bytes.length + 1)))), patterns);
-        expect(got).toEqual(walk(JSON.parse(text), patterns));
+        // the reader gives U+0000 as U+FFFD (PostgreSQL cannot store it), in values and keys alike
+        const pats = patterns.map((p): PathPattern => p.map((seg) => (typeof seg === 'string' ? withoutNul(seg) : seg)));
+        const got = await collect(chunks(splitAt(bytes, cuts.map((c) => c % (bytes.length + 1)))), pats);
+        expect(got).toEqual(walk(deepWithoutNul(JSON.parse(text)), pats));
       }),
       { numRuns: 400 },
     );
