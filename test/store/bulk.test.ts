@@ -15,6 +15,7 @@ import { decisionInputDigest, evaluate, rulesetDigest } from '../../src/domain/e
 import { assetFromRow, findingFromRow, vulnerabilityFromRow } from '../../src/store/records.js';
 import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingValues, withBulkTransaction, type DecisionValues, type FindingValues } from '../../src/store/bulk/index.js';
 import { KeyHashSet } from '../../src/store/bulk/key-set.js';
+import { loadModeDue } from '../../src/store/bulk/sqlite.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 
 const vm = { actor: 'vm' };
@@ -87,6 +88,17 @@ function row(id: string, over: Partial<Record<(typeof FINDING_COLUMNS)[number], 
     ...over,
   } as Parameters<typeof findingValues>[0]);
 }
+
+describe('loadModeDue', () => {
+  it('loads an empty table without indexes; a non-empty one only for a large share of it, and only when asked', () => {
+    expect(loadModeDue(0, 0, false)).toBe(true);
+    expect(loadModeDue(10, 1_000_000, false)).toBe(false);
+    expect(loadModeDue(10, 49_999, true)).toBe(false);
+    expect(loadModeDue(10, 50_000, true)).toBe(true);
+    expect(loadModeDue(1_000_000, 124_999, true)).toBe(false);
+    expect(loadModeDue(1_000_000, 125_000, true)).toBe(true);
+  });
+});
 
 describe('KeyHashSet', () => {
   it('answers "new" for every first key and "maybe" for a repeat', () => {
@@ -212,6 +224,25 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     if (engine === 'sqlite') expect([indexes('findings'), indexes('decisions'), ...partials()]).toEqual([3, 1, 1, 2]);
     expect(await findings()).toHaveLength(4);
     expect(await t.ctx.store.db.selectFrom('decisions').select('id').where('finding_id', '=', 'f3').execute()).toEqual([{ id: 'D-f3' }]);
+  });
+
+  it('drops the decisions index while a session appends a large share of a non-empty table, and builds it at settle', async () => {
+    const fullIndexes = () =>
+      engine === 'sqlite' ? t.ctx.store.sqlite?.prepare("SELECT count(*) FROM sqlite_master m JOIN pragma_index_list('decisions') il ON il.name = m.name WHERE m.sql IS NOT NULL AND il.partial = 0").pluck().get() : 1;
+    const decision = (id: string, finding: string): DecisionValues => [id, finding, 'host:a', 'CVE-1', 'stay', '[]', '[]', '[]', '[]', 'Track', '[]', 'v', 'sha256:x', 'null', null, 'now'];
+    const run = (tr: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => decision(`${tr}/${String(from + i).padStart(7, '0')}`, `f${(from + i) % 977}`));
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => bulk.insertDecisions(run('TR-0001', 10)));
+    expect(fullIndexes()).toBe(1);
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
+      await bulk.insertDecisions(run('TR-0002', 30_000));
+      expect(fullIndexes()).toBe(1); // fewer than 50,000 rows appended: indexes are kept up as rows come
+      await bulk.insertDecisions(run('TR-0002', 30_000, 30_000));
+      expect(fullIndexes()).toBe(engine === 'sqlite' ? 0 : 1);
+      await bulk.settle();
+      expect(fullIndexes()).toBe(1);
+    });
+    const rows = await t.ctx.store.db.selectFrom('decisions').select('id').where('finding_id', '=', 'f5').orderBy('id').execute();
+    expect(rows).toHaveLength(1 + Math.floor((60_000 - 5 - 1) / 977) + 1);
   });
 
   it('a bad record anywhere in a file leaves nothing of it behind, and the store stays usable', async () => {

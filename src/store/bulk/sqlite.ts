@@ -50,29 +50,61 @@ class StatementCache {
 }
 
 /**
- * Load mode for one table: when it is empty as the session first writes to it, its full secondary
+ * Rows a session appends to a table that already holds rows before its indexes are dropped too
+ * (with `whenLarge`): at least this many, and at least 1/LOAD_MODE_SHARE of what the table held.
+ * A re-triage of a million findings appends a million decisions: maintaining `decisions_finding`
+ * (random keys) row by row took 23.7 of its 54.5 s; a sort of the whole table at the end takes a
+ * few seconds.
+ */
+const LOAD_MODE_MIN_ROWS = 50_000;
+const LOAD_MODE_SHARE = 8;
+
+/** Whether a table that held `base` rows goes into load mode once a session has appended `appended`. */
+export function loadModeDue(base: number, appended: number, whenLarge: boolean): boolean {
+  if (base === 0) return true;
+  return whenLarge && appended >= LOAD_MODE_MIN_ROWS && appended * LOAD_MODE_SHARE >= base;
+}
+
+/**
+ * Load mode for one table: when it is empty as the session first writes to it (or, with
+ * `whenLarge`, once the session has appended a large share of what it held), its full secondary
  * indexes (those with stored SQL: not the primary key's) are dropped and later built once, by
  * sorting, from their own SQL. Partial indexes stay: a row outside their WHERE costs them nothing
  * (a Trivy finding's id is its fingerprint; a new decision has no incident), while building one
  * means a scan of the whole table (three of the seven scans at the million). Statements prepared
- * meanwhile are cleared on both edges (their plans name the indexes).
+ * meanwhile are cleared on both edges (their plans name the indexes). Other connections keep
+ * reading the indexes: the drop is part of the session's transaction.
  */
 class DeferredIndexes {
   /** Index definitions dropped, rebuilt by `rebuild`; null when not loading. */
   private dropped: string[] | null = null;
-  private checked = false;
+  /** Rows in the table when the session first wrote to it (the largest rowid); null before. */
+  private base: number | null = null;
+  private appended = 0;
+  /** Load mode has ended in this session: it does not begin again. */
+  private ended = false;
 
   constructor(
     private readonly db: Database.Database,
     private readonly table: 'findings' | 'decisions',
     private readonly stmts: StatementCache,
+    private readonly whenLarge = false,
   ) {}
 
-  /** On the first call: enters load mode if the table is empty. Returns whether it did. */
-  start(): boolean {
-    if (this.checked) return false;
-    this.checked = true;
-    if (this.db.prepare(`SELECT 1 FROM ${this.table} LIMIT 1`).get() !== undefined) return false;
+  /**
+   * Before appending `rows` rows: enters load mode if the table was empty when the session first
+   * wrote to it, or (with `whenLarge`) once the session's rows pass the share above. Returns
+   * whether load mode began now.
+   */
+  start(rows = 0): boolean {
+    if (this.dropped !== null || this.ended) return false;
+    if (this.base === null) {
+      this.base = this.db.prepare(`SELECT 1 FROM ${this.table} LIMIT 1`).get() === undefined
+        ? 0
+        : Number(this.db.prepare(`SELECT max(rowid) FROM ${this.table}`).pluck().get());
+    } else if (!this.whenLarge) return false;
+    this.appended += rows;
+    if (!loadModeDue(this.base, this.appended, this.whenLarge)) return false;
     const indexes = this.db
       .prepare(
         "SELECT m.name, m.sql FROM sqlite_master m JOIN pragma_index_list(?) il ON il.name = m.name WHERE m.type = 'index' AND m.sql IS NOT NULL AND il.partial = 0 ORDER BY m.name",
@@ -89,6 +121,7 @@ class DeferredIndexes {
     if (this.dropped === null) return;
     const sqls = this.dropped;
     this.dropped = null;
+    this.ended = true;
     for (const s of sqls) this.db.exec(s);
     this.stmts.clear();
   }
@@ -188,7 +221,7 @@ class SqliteSession implements BulkSession {
 
   constructor(private readonly db: Database.Database) {
     this.findings = new SqliteFindings(db);
-    this.decisionIndexes = new DeferredIndexes(db, 'decisions', this.stmts);
+    this.decisionIndexes = new DeferredIndexes(db, 'decisions', this.stmts, true);
   }
 
   private stmt(sql: string): Stmt {
@@ -271,7 +304,7 @@ class SqliteSession implements BulkSession {
   }
 
   async insertDecisions(rows: readonly DecisionValues[]): Promise<void> {
-    this.decisionIndexes.start();
+    this.decisionIndexes.start(rows.length);
     const ins = this.stmt(`INSERT INTO decisions (${DECISION_COLUMNS.join(', ')}) VALUES (${DECISION_COLUMNS.map(() => '?').join(', ')})`);
     for (const r of rows) ins.run(r);
   }
