@@ -122,8 +122,8 @@ function fromWorker(kind: ImportKind, file: string, format: string): ParsedBatch
   // keeps V8 from growing it (and the process's RSS) far beyond what is live. Its young generation
   // is 3 × the semi-space. Parsing turns every report element into short-lived objects; what
   // survives a scavenge is the batch being built, so with batches of BATCH_ITEMS an 8 MiB
-  // semi-space costs no time (with batches of 2,000 it took 32 MiB: 16 MiB made the
-  // million-finding import 78 s instead of 62 s; docs/benchmarks.md).
+  // semi-space will do (with batches of 2,000 it took 32 MiB: 16 MiB made the million-finding
+  // import 78 s instead of 62 s; docs/benchmarks.md).
   const semi = envInt(process.env, 'CLOSELOOP_PARSER_SEMI_SPACE_MB', 8, 1, 256);
   const worker = new Worker(new URL(import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 3 * semi } });
   const queue: WorkerMessage[] = [];
