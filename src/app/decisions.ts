@@ -25,7 +25,7 @@ import {
   type EvaluationInput,
   type Ruleset,
 } from '../domain/escalation/index.js';
-import type { BulkSession, DecisionValues, KeyedRows, KeyedTable } from '../store/bulk/index.js';
+import { F, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
 import type { AssetsTable, SignalsTable, VulnerabilitiesTable } from '../store/schema.js';
 import { advisoryFromRow, assetFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
 import { Knowledge } from './knowledge.js';
@@ -217,6 +217,11 @@ export class StoreFacts {
     const facts = new StoreFacts(bulk);
     for (const r of await trx.selectFrom('advisory_statements').selectAll().execute()) facts.k.add({ kind: 'advisory', record: advisoryFromRow(r) });
     return facts;
+  }
+
+  /** `load` for a page of findings rows (FINDING_COLUMNS order). */
+  loadRows(rows: readonly FindingValues[]): Promise<void> {
+    return this.load(rows.map((v) => ({ asset: v[F.asset_id], vulnerability: v[F.vulnerability_id] })));
   }
 
   /** Loads what a page of findings (their asset and vulnerability ids) names that is not loaded yet. */

@@ -319,21 +319,21 @@ class ImportWriter {
       } else touched.push(old.id);
       this.count(changed ? 'updated' : 'unchanged');
     }
-    const decide = inserts.length + updates.length > 0 ? this.triage : null;
-    const page = decide === null ? [] : [...inserts, ...updates];
-    if (decide !== null) {
+    const triage = inserts.length + updates.length > 0 ? this.triage : null;
+    const page = triage === null ? [] : [...inserts, ...updates];
+    if (triage !== null) {
       // the assets and vulnerabilities these findings name are written before they are read, and
       // the facts are read before the findings are written: on PostgreSQL the findings' COPY then
       // runs on the server while this thread decides them (src/store/bulk/postgres.ts)
       await this.flushKeyed('assets');
       await this.flushKeyed('vulnerabilities');
-      await decide.load(page);
+      await triage.load(page);
     }
     await this.bulk.findings.update(updates);
     await this.bulk.findings.touch(touched, this.at, this.importId);
     await this.bulk.findings.insert(inserts);
     this.result.created += inserts.length;
-    if (decide !== null) await decide.decide(page);
+    if (triage !== null) await triage.decide(page);
   }
 
   /** Findings of the same scanner and target that this report no longer lists are resolved. */
@@ -364,8 +364,8 @@ class ImportTriage {
   }
 
   /** Loads the facts a page of findings reads (before `decide`). */
-  async load(page: readonly FindingValues[]): Promise<void> {
-    await this.facts.load(page.map((v) => ({ asset: v[F.asset_id], vulnerability: v[F.vulnerability_id] })));
+  load(page: readonly FindingValues[]): Promise<void> {
+    return this.facts.loadRows(page);
   }
 
   /** Decides a page of findings whose facts are loaded, and writes the decisions. */
@@ -381,7 +381,7 @@ class ImportTriage {
         rows = [];
       }
     }
-    await this.bulk.insertDecisions(rows);
+    if (rows.length > 0) await this.bulk.insertDecisions(rows);
   }
 
   async finish(trx: Trx, caller: Caller): Promise<ImportResult['triage']> {

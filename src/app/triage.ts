@@ -17,7 +17,7 @@ import { ClError, notFound } from '../errors.js';
 import { openItems, type ImportKind } from '../ingest/index.js';
 import { advisoryFromRow, assetFromRow, findingFactsFromValues, findingFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
 import type { VulnerabilityRecord } from '../domain/records.js';
-import { F, findingRow, withBulkTransaction, type DecisionValues } from '../store/bulk/index.js';
+import { findingRow, withBulkTransaction, type DecisionValues } from '../store/bulk/index.js';
 import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
 import { createIncident } from './incidents.js';
 import { Knowledge, presentDecision, type PresentedDecision } from './knowledge.js';
@@ -115,7 +115,7 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
     const progress = throttled(options.onProgress, options.progressIntervalMs);
     for await (const rows of bulk.openFindings(5000)) {
       progress(run.counts.evaluated);
-      await facts.load(rows.map((v) => ({ asset: v[F.asset_id], vulnerability: v[F.vulnerability_id] })));
+      await facts.loadRows(rows);
       for (const row of rows) {
         const ein = facts.inputFor(findingFactsFromValues(row));
         const { id, decision, values } = run.decide(ein);

@@ -94,9 +94,10 @@ class Connection {
     return this.client.query<R>(config, values);
   }
 
-  /** A COPY written behind. */
-  copy(table: string, columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void> {
-    return this.behind((client) => copyRows(client, table, columns, rows));
+  /** A COPY written behind (no rows: nothing to wait for). */
+  async copy(table: string, columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.behind((client) => copyRows(client, table, columns, rows));
   }
 
   /** Waits for the previous write behind, then starts `write` (its statements one after another) behind. */
