@@ -125,22 +125,23 @@ export interface SsvcResult {
  * from the asset's criticality flags.
  */
 export function computeSsvc(facts: SsvcFacts, ruleset: Ruleset, options: { explain?: boolean } = {}): SsvcResult {
-  const explain = options.explain !== false;
   const { vulnerability: v, asset } = facts;
   const lines: string[] = [];
+  // a fact line for `why`, written only when explaining (`say?.(…)` does not even build its text)
+  const say = options.explain !== false ? (line: string): void => void lines.push(line) : null;
 
   let exploitation: SsvcExploitation = 'none';
   if (v !== null && (v.kev !== null || v.exploitation === 'active')) {
     exploitation = 'active';
-    if (explain) lines.push(`exploitation active: ${v.kev !== null ? 'listed in CISA KEV' : 'exploitation is active'}`);
+    say?.(`exploitation active: ${v.kev !== null ? 'listed in CISA KEV' : 'exploitation is active'}`);
   } else if (facts.observedExploitation) {
     exploitation = 'active';
-    if (explain) lines.push('exploitation active: exploitation observed on this asset');
+    say?.('exploitation active: exploitation observed on this asset');
   } else if (v !== null && (v.exploitation === 'poc' || v.public_poc)) {
     exploitation = 'poc';
-    if (explain) lines.push('exploitation poc: a public proof of concept exists');
+    say?.('exploitation poc: a public proof of concept exists');
   } else {
-    if (explain) lines.push('exploitation none: not in KEV, no active exploitation, no public PoC');
+    say?.('exploitation none: not in KEV, no active exploitation, no public PoC');
   }
 
   const vector = v?.cvss?.vector ?? null;
@@ -149,14 +150,14 @@ export function computeSsvc(facts: SsvcFacts, ruleset: Ruleset, options: { expla
 
   let automatable: SsvcAutomatable = 'no';
   if (vector === null) {
-    if (explain) lines.push('automatable no: no CVSS vector to judge from');
+    say?.('automatable no: no CVSS vector to judge from');
   } else {
     const network = metrics.get('AV') === 'N';
     const noPrivileges = generation === 2 ? metrics.get('AU') === 'N' : metrics.get('PR') === 'N';
     const noInteraction = generation === 2 ? true : metrics.get('UI') === 'N';
     const noRequirements = generation === 4 ? (metrics.get('AT') ?? 'N') === 'N' : true;
     automatable = network && noPrivileges && noInteraction && noRequirements ? 'yes' : 'no';
-    if (explain) lines.push(
+    say?.(
       `automatable ${automatable}: CVSS ${vector} ${automatable === 'yes' ? 'is' : 'is not'} network, no privileges, no user interaction${generation === 4 ? ', no attack requirements' : ''}`,
     );
   }
@@ -168,43 +169,43 @@ export function computeSsvc(facts: SsvcFacts, ruleset: Ruleset, options: { expla
     const i = metrics.get(generation === 4 ? 'VI' : 'I') === high;
     if (c && i) {
       technical_impact = 'total';
-      if (explain) lines.push('technical impact total: CVSS confidentiality and integrity impact are both high');
+      say?.('technical impact total: CVSS confidentiality and integrity impact are both high');
     } else if (asset?.privileged === true && (c || i)) {
       technical_impact = 'total';
-      if (explain) lines.push('technical impact total: high confidentiality or integrity impact on a privileged asset');
+      say?.('technical impact total: high confidentiality or integrity impact on a privileged asset');
     } else {
-      if (explain) lines.push('technical impact partial: CVSS confidentiality and integrity are not both high');
+      say?.('technical impact partial: CVSS confidentiality and integrity are not both high');
     }
   } else if (v?.cvss !== null && v?.cvss !== undefined && v.cvss.base_score >= ruleset.ssvc.total_impact_score_without_vector) {
     technical_impact = 'total';
-    if (explain) lines.push(
+    say?.(
       `technical impact total: no vector, base score ${v.cvss.base_score} ≥ ${ruleset.ssvc.total_impact_score_without_vector}`,
     );
   } else {
-    if (explain) lines.push('technical impact partial: no CVSS vector showing total control');
+    say?.('technical impact partial: no CVSS vector showing total control');
   }
 
   let mission_wellbeing: SsvcMissionWellbeing;
   if (asset === null) {
     mission_wellbeing = ruleset.ssvc.unknown_asset_mission_impact;
-    if (explain) lines.push(`mission & well-being ${mission_wellbeing}: asset not in the inventory (ruleset default)`);
+    say?.(`mission & well-being ${mission_wellbeing}: asset not in the inventory (ruleset default)`);
   } else if (asset.business_critical || asset.safety) {
     mission_wellbeing = 'high';
-    if (explain) lines.push(
+    say?.(
       `mission & well-being high: ${asset.business_critical ? 'business-critical (mission essential)' : 'safety-relevant (irreversible well-being impact)'}`,
     );
   } else if (asset.regulated.length > 0 || asset.customer_facing) {
     mission_wellbeing = 'medium';
-    if (explain) lines.push(
+    say?.(
       `mission & well-being medium: ${asset.regulated.length > 0 ? `regulated data (${asset.regulated.join(', ')})` : 'customer-facing'}`,
     );
   } else {
     mission_wellbeing = 'low';
-    if (explain) lines.push('mission & well-being low: not business-critical, regulated, customer-facing or safety');
+    say?.('mission & well-being low: not business-critical, regulated, customer-facing or safety');
   }
 
   const points: SsvcPoints = { exploitation, automatable, technical_impact, mission_wellbeing };
   const outcome = ssvcOutcome(points);
-  if (explain) lines.push(`CISA coordinator 2.0.3: ${exploitation}/${automatable}/${technical_impact}/${mission_wellbeing} → ${outcome}`);
+  say?.(`CISA coordinator 2.0.3: ${exploitation}/${automatable}/${technical_impact}/${mission_wellbeing} → ${outcome}`);
   return { points, outcome, facts: lines };
 }

@@ -132,6 +132,9 @@ describe('closeloop facts → SSVC decision points', () => {
     expect(r.points).toMatchObject(expected);
     expect(d.ssvc).toBe(r.outcome);
     expect(r.facts).toHaveLength(5);
+    // without the explanation: the same points and outcome, no fact lines
+    const quiet = computeSsvc({ vulnerability: input.vulnerability, asset: input.asset, observedExploitation: observed }, ruleset, { explain: false });
+    expect(quiet).toEqual({ points: r.points, outcome: r.outcome, facts: [] });
   });
 
   it('Act for a KEV, automatable, total-impact vulnerability on a business-critical asset', () => {
