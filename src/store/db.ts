@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { ClError } from '../errors.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-replayable-decisions.js';
+import * as m0003 from './migrations/0003-remediation-by-finding.js';
 import type { Database as Schema } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -26,6 +27,7 @@ export interface Store {
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-replayable-decisions': m0002,
+  '0003-remediation-by-finding': m0003,
 };
 
 const provider: MigrationProvider = {
