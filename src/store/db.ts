@@ -78,6 +78,31 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   return store;
 }
 
+/** Prepared statements kept for reuse per SQLite store (cleared when full). */
+const STATEMENT_CACHE = 512;
+
+/**
+ * The connection as Kysely sees it, with prepared statements reused by SQL text. Kysely prepares
+ * every query it runs; preparing is ~20 µs here, a tenth of an escalation's queries (measured on
+ * the ~20,000 escalations of a million findings). A statement busy in an open iterator is never
+ * handed out again: a second one is prepared. A schema change makes SQLite re-prepare a cached
+ * statement on its next run.
+ */
+function reusingStatements(handle: Database.Database): { close(): void; prepare(sql: string): Database.Statement } {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => handle.close(),
+    prepare: (sql: string) => {
+      const cached = cache.get(sql);
+      if (cached !== undefined && !cached.busy) return cached;
+      const stmt = handle.prepare(sql);
+      if (cache.size >= STATEMENT_CACHE) cache.clear();
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
+}
+
 /** Page size of new SQLite databases (bytes). */
 export const SQLITE_PAGE_SIZE = 65536;
 
@@ -95,7 +120,7 @@ function openSqlite(file: string): Store {
   handle.pragma('synchronous = NORMAL');
   handle.pragma('foreign_keys = ON');
   handle.pragma('busy_timeout = 5000');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: reusingStatements(handle) }) });
   return {
     db,
     engine: 'sqlite',
