@@ -4,7 +4,8 @@
  * on closeloop's own code (dist/), beside its floor. See docs/benchmarks.md.
  *
  *   node bench/triage.mjs [--findings 1000000] [--assets 100000] [--epss 250000] [--signals 100000]
- *                         [--seed 1] [--pg] [--no-sqlite] [--no-floor] [--no-retriage] [--json FILE]
+ *                         [--seed 1] [--pg] [--no-sqlite] [--no-floor] [--no-retriage] [--escalate]
+ *                         [--json FILE]
  *
  * Steps (each measured run in a child process of its own, so peak RSS is that run's alone):
  * 1. Data: generated deterministically into bench/data/ (gitignored) by bench/gen-data.mjs, and
@@ -14,9 +15,10 @@
  *    store; `importFile` KEV, EPSS, assets, signals, then the Trivy report with `triage: true`
  *    (`closeloop import findings F --triage`: every finding decided and its Decision stored in the
  *    import's transaction). That is the measured pipeline: wall time per phase, findings/s, peak
- *    RSS sampled every 20 ms (process.memoryUsage().rss) and process.resourceUsage().maxRSS.
- *    Then, outside the total, `triageStored` over everything (a later `closeloop triage`), unless
- *    --no-retriage. CLOSELOOP_BENCH_PROFILE=<phase> writes bench/data/<phase>.cpuprofile.
+ *    RSS read from outside every 20 ms (/proc/<pid>/status) and process.resourceUsage().maxRSS.
+ *    Then, outside the total, `triageStored` over everything (a later `closeloop triage`; with
+ *    --escalate, `closeloop triage --escalate`: incidents, handoff notes, remediation items),
+ *    unless --no-retriage. CLOSELOOP_BENCH_PROFILE=<phase> writes bench/data/<phase>.cpuprofile.
  * 3. Floor, from the same data: the time to only tokenize the Trivy file with the fastest
  *    streaming approach (the hand-written reader capturing each finding object, JSON.parse per
  *    finding, no records built), plus the time to insert exactly the rows the run stored into a
@@ -40,13 +42,14 @@ const PG_URL = process.env.CLOSELOOP_BENCH_PG ?? 'postgres://postgres@127.0.0.1:
 const TABLES = ['vulnerabilities', 'assets', 'signals', 'findings', 'decisions', 'triage_runs', 'rulesets'];
 
 function parseArgs(argv) {
-  const o = { findings: 1000000, assets: 100000, epss: 250000, signals: 100000, seed: 1, pg: false, sqlite: true, floor: true, retriage: true, json: null, child: null, engine: null, run: null };
+  const o = { findings: 1000000, assets: 100000, epss: 250000, signals: 100000, seed: 1, pg: false, sqlite: true, floor: true, retriage: true, escalate: false, json: null, child: null, engine: null, run: null };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'pg') o.pg = true;
     else if (k === 'no-sqlite') o.sqlite = false;
     else if (k === 'no-floor') o.floor = false;
     else if (k === 'no-retriage') o.retriage = false;
+    else if (k === 'escalate') o.escalate = true;
     else if (['findings', 'assets', 'epss', 'signals', 'seed'].includes(k)) o[k] = Number(argv[++i]);
     else if (['json', 'child', 'engine', 'run'].includes(k)) o[k] = argv[++i];
     else {
@@ -242,9 +245,9 @@ async function childRun(o) {
     // Not part of the pipeline's total: a later `closeloop triage` over everything stored (after a KEV/EPSS refresh).
     const tt = performance.now();
     const w0 = Date.now();
-    const summary = await triageStored(ctx, caller, { escalate: false }, ruleset);
+    const summary = await triageStored(ctx, caller, { escalate: o.escalate }, ruleset);
     windows.retriage = [w0, Date.now()];
-    extra.retriage = { seconds: secs(performance.now() - tt), peakRssMiB: meter.mark(), evaluated: summary.evaluated, by_outcome: summary.by_outcome };
+    extra.retriage = { seconds: secs(performance.now() - tt), peakRssMiB: meter.mark(), evaluated: summary.evaluated, by_outcome: summary.by_outcome, ...(o.escalate ? { incidents: summary.incidents.filter((i) => i.created).length, handoffs: summary.incidents.filter((i) => i.resent).length } : {}) };
   }
   const rss = meter.stop();
   await store.close();
@@ -386,7 +389,7 @@ function report(o, data, runs, floors) {
     say(`  ${'total'.padEnd(9)} ${String(r.total.toFixed(2)).padStart(7)} s   ${Math.round(o.findings / r.total).toLocaleString('en')} findings/s overall; findings import with triage alone ${Math.round(o.findings / r.phases.findings).toLocaleString('en')}/s`);
     say(`  peak RSS ${r.rss.sampledPeakMiB} MiB sampled${r.rss.sampledFrom === 'outside' ? ' from outside every 20 ms' : ''}, maxRSS ${r.rss.maxRssMiB} MiB`);
     say(`  triage: ${JSON.stringify(r.counts.triage)}`);
-    if (r.extra.retriage) say(`  re-triage of everything stored (not in the total): ${r.extra.retriage.seconds} s (${Math.round(r.extra.retriage.evaluated / r.extra.retriage.seconds).toLocaleString('en')} findings/s), peak RSS ${r.extra.retriage.peakRssMiB} MiB, ${JSON.stringify(r.extra.retriage.by_outcome)}`);
+    if (r.extra.retriage) say(`  re-triage of everything stored${r.extra.retriage.incidents === undefined ? '' : ` with escalation (${r.extra.retriage.incidents.toLocaleString('en')} incidents opened, ${r.extra.retriage.handoffs.toLocaleString('en')} handoff notes)`} (not in the total): ${r.extra.retriage.seconds} s (${Math.round(r.extra.retriage.evaluated / r.extra.retriage.seconds).toLocaleString('en')} findings/s), peak RSS ${r.extra.retriage.peakRssMiB} MiB, ${JSON.stringify(r.extra.retriage.by_outcome)}`);
     const f = floors[r.engine];
     if (f && floors.tokenize) {
       const floor = floors.tokenize.seconds + f.seconds;
@@ -407,7 +410,7 @@ async function main() {
   const floors = {};
   for (const engine of engines) {
     process.stdout.write(`run ${engine} … `);
-    const r = await runChild(['--child', 'run', '--engine', engine, ...(o.retriage ? [] : ['--no-retriage'])]);
+    const r = await runChild(['--child', 'run', '--engine', engine, ...(o.retriage ? [] : ['--no-retriage']), ...(o.escalate ? ['--escalate'] : [])]);
     console.log(`${r.total} s`);
     runs.push(r);
     if (o.floor) {
