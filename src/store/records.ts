@@ -14,7 +14,7 @@ import type {
   VulnerabilityRecord,
 } from '../domain/records.js';
 import type { AdvisoryStatementsTable, AssetsTable, FindingsTable, SignalsTable, VulnerabilitiesTable } from './schema.js';
-import { FINDING_COLUMNS, type FindingValues } from './bulk/columns.js';
+import { F, type FindingValues } from './bulk/columns.js';
 
 /**
  * Mapping between the native records and their rows. One place, so the importer, the bulk writer
@@ -173,21 +173,6 @@ export function findingFromRow(r: FindingsTable): FindingRecord {
   };
 }
 
-const col = (c: (typeof FINDING_COLUMNS)[number]): number => FINDING_COLUMNS.indexOf(c);
-const V = {
-  id: col('id'),
-  vulnerability: col('vulnerability_id'),
-  asset: col('asset_id'),
-  component: col('component'),
-  version: col('version'),
-  validation: col('validation'),
-  reachability: col('reachability'),
-  affected_version_known: col('affected_version_known'),
-  vendor_scope_known: col('vendor_scope_known'),
-  containment_needed: col('containment_needed'),
-  aliases: col('aliases'),
-} as const;
-
 /**
  * The facts triage reads of a finding, straight from its row values (FINDING_COLUMNS order): the
  * same values as `findingFromRow`'s for these keys, without reading the words (title, CWE, extra)
@@ -195,17 +180,17 @@ const V = {
  */
 export function findingFactsFromValues(v: FindingValues): FindingFacts {
   return {
-    id: v[V.id] as string,
-    vulnerability: v[V.vulnerability] as string,
-    asset: v[V.asset] as string,
-    component: v[V.component] as string | null,
-    version: v[V.version] as string | null,
-    validation: v[V.validation] as Validation,
-    reachability: v[V.reachability] as Reachability,
-    affected_version_known: v[V.affected_version_known] === 1,
-    vendor_scope_known: v[V.vendor_scope_known] === 1,
-    containment_needed: containmentFromText(v[V.containment_needed] as string | null),
-    aliases: v[V.aliases] === '[]' ? [] : parse<string[]>(v[V.aliases] as string | null, []),
+    id: v[F.id],
+    vulnerability: v[F.vulnerability_id],
+    asset: v[F.asset_id],
+    component: v[F.component],
+    version: v[F.version],
+    validation: v[F.validation] as Validation,
+    reachability: v[F.reachability] as Reachability,
+    affected_version_known: v[F.affected_version_known] === 1,
+    vendor_scope_known: v[F.vendor_scope_known] === 1,
+    containment_needed: containmentFromText(v[F.containment_needed]),
+    aliases: v[F.aliases] === '[]' ? [] : parse<string[]>(v[F.aliases], []),
   };
 }
 

@@ -58,12 +58,20 @@ export type FindingValues = Values<FindingsTable, typeof FINDING_COLUMNS>;
 /** A decisions row as values in DECISION_COLUMNS order. */
 export type DecisionValues = Values<DecisionsTable, typeof DECISION_COLUMNS>;
 
-/** Positions of the findings columns the importer fills in or compares. */
+/** Positions of the findings columns the importer fills in or compares, and triage reads. */
 export const F = {
   id: 0,
   fingerprint: 1,
   vulnerability_id: 2,
   asset_id: 3,
+  component: 4,
+  version: 5,
+  validation: 7,
+  reachability: 8,
+  affected_version_known: 9,
+  vendor_scope_known: 10,
+  containment_needed: 11,
+  aliases: 18,
   status: 20,
   scan_key: 21,
   last_import_id: 22,
