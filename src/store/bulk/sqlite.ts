@@ -99,10 +99,10 @@ class DeferredIndexes {
   start(rows = 0): boolean {
     if (this.dropped !== null || this.ended) return false;
     if (this.base === null) {
-      this.base = this.db.prepare(`SELECT 1 FROM ${this.table} LIMIT 1`).get() === undefined
-        ? 0
-        : Number(this.db.prepare(`SELECT max(rowid) FROM ${this.table}`).pluck().get());
-    } else if (!this.whenLarge) return false;
+      // max(rowid) is null only for an empty table; a table with rows counts as holding at least one
+      const max = this.db.prepare(`SELECT max(rowid) FROM ${this.table}`).pluck().get();
+      this.base = max === null ? 0 : Math.max(1, Number(max));
+    }
     this.appended += rows;
     if (!loadModeDue(this.base, this.appended, this.whenLarge)) return false;
     const indexes = this.db
