@@ -6,7 +6,7 @@
  * from the pool and runs a Kysely instance bound to that client only: the use case's `trx` and the
  * COPY streams share one connection and one transaction.
  *
- * Appends and keyed updates are written behind (`Connection`): the thread goes on deciding while
+ * Appends and updates are written behind (`Connection`): the thread goes on deciding while
  * the server takes the rows.
  *
  * The session takes `SHARE ROW EXCLUSIVE` on `findings` before its first findings write: findings
@@ -71,7 +71,7 @@ async function copyRows(client: pg.PoolClient, table: string, columns: readonly 
 
 /**
  * The session's connection. Writes that nothing reads back at once (the COPY of new findings,
- * decisions and keyed rows, the update of keyed rows) are written behind: they are sent and the
+ * decisions and keyed rows, the update of changed rows) are written behind: they are sent and the
  * call returns while the server is still at them, so this thread decides the next findings
  * meanwhile. Every other statement (a lookup, the next write, the commit) waits for the write
  * behind to end first, so it sees its rows, and one statement at a time runs on the connection.
@@ -81,6 +81,8 @@ async function copyRows(client: pg.PoolClient, table: string, columns: readonly 
 class Connection {
   private pending: Promise<void> | null = null;
   private failure: { error: unknown } | null = null;
+  /** Temporary tables made for `update` in this transaction. */
+  private readonly temps = new Set<string>();
 
   constructor(readonly client: pg.PoolClient) {}
 
@@ -89,8 +91,8 @@ class Connection {
    * goes through: anything else throws that write's error.
    */
   async query<R extends object = Record<string, unknown>>(config: string | pg.QueryArrayConfig | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    await this.settle();
-    if (this.failure !== null && !(typeof config === 'string' && /^\s*rollback\b/i.test(config))) throw this.failure.error;
+    if (typeof config === 'string' && /^\s*rollback\b/i.test(config)) await this.settle();
+    else await this.drain();
     return this.client.query<R>(config, values);
   }
 
@@ -98,6 +100,24 @@ class Connection {
   async copy(table: string, columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void> {
     if (rows.length === 0) return;
     await this.behind((client) => copyRows(client, table, columns, rows));
+  }
+
+  /**
+   * Replaces every column of the rows with the same id, written behind: the rows are copied into a
+   * temporary table (made on first use, dropped at commit) and applied with one `UPDATE … FROM`.
+   */
+  async update(table: string, columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void> {
+    if (rows.length === 0) return;
+    const temp = `bulk_${table}`;
+    const create = !this.temps.has(temp);
+    this.temps.add(temp);
+    const set = columns.slice(1).map((c) => `${c} = t.${c}`).join(', ');
+    await this.behind(async (client) => {
+      if (create) await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${temp} (LIKE ${table}) ON COMMIT DROP`);
+      await copyRows(client, temp, columns, rows);
+      await client.query(`UPDATE ${table} AS x SET ${set} FROM ${temp} AS t WHERE x.id = t.id`);
+      await client.query(`TRUNCATE ${temp}`);
+    });
   }
 
   /** Waits for the previous write behind, then starts `write` (its statements one after another) behind. */
@@ -127,7 +147,6 @@ class Connection {
 class PgFindings implements BulkFindings {
   private started = false;
   private fresh = false;
-  private tempReady = false;
   /**
    * When the table was empty as the import began (and is locked against other imports): the
    * fingerprints written since, by hash. Only a possible repeat is looked up: a first import
@@ -169,16 +188,7 @@ class PgFindings implements BulkFindings {
 
   async update(rows: readonly FindingValues[]): Promise<void> {
     await this.start();
-    if (rows.length === 0) return;
-    if (!this.tempReady) {
-      await this.conn.query('CREATE TEMP TABLE IF NOT EXISTS bulk_findings (LIKE findings) ON COMMIT DROP');
-      this.tempReady = true;
-    }
-    await this.conn.drain();
-    await copyRows(this.conn.client, 'bulk_findings', FINDING_COLUMNS, rows);
-    const set = FINDING_COLUMNS.slice(1).map((c) => `${c} = t.${c}`).join(', ');
-    await this.conn.query(`UPDATE findings AS f SET ${set} FROM bulk_findings AS t WHERE f.id = t.id`);
-    await this.conn.query('TRUNCATE bulk_findings');
+    await this.conn.update('findings', FINDING_COLUMNS, rows);
   }
 
   async touch(ids: readonly string[], at: string, importId: string): Promise<void> {
@@ -207,7 +217,6 @@ class PgFindings implements BulkFindings {
 class PgSession implements BulkSession {
   readonly engine = 'postgres' as const;
   readonly findings: PgFindings;
-  private readonly temps = new Set<string>();
 
   constructor(readonly conn: Connection) {
     this.findings = new PgFindings(conn);
@@ -233,19 +242,7 @@ class PgSession implements BulkSession {
   }
 
   async update<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
-    if (rows.length === 0) return;
-    const temp = `bulk_${table}`;
-    const cols = KEYED_COLUMNS[table];
-    const set = cols.slice(1).map((c) => `${c} = t.${c}`).join(', ');
-    const values = rows.map((r) => keyedValues(table, r));
-    const create = !this.temps.has(temp);
-    this.temps.add(temp);
-    await this.conn.behind(async (client) => {
-      if (create) await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${temp} (LIKE ${table}) ON COMMIT DROP`);
-      await copyRows(client, temp, cols, values);
-      await client.query(`UPDATE ${table} AS x SET ${set} FROM ${temp} AS t WHERE x.id = t.id`);
-      await client.query(`TRUNCATE ${temp}`);
-    });
+    await this.conn.update(table, KEYED_COLUMNS[table], rows.map((r) => keyedValues(table, r)));
   }
 
   async *openFindings(pageSize: number): AsyncGenerator<FindingValues[]> {
