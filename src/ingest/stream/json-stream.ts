@@ -115,9 +115,10 @@ const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 /**
  * UTF-8 bytes of JSON text → string, with every escaped U+0000 (`\u0000`) written as an escaped
  * U+FFFD: PostgreSQL cannot store U+0000 in text, and a report must read the same into either
- * engine (a raw U+0000 is not valid JSON, so the escape is the only way in). Pure ASCII (most scanner output) takes the latin1 path, several
- * times faster than any UTF-8 decoder; `TextDecoder` (simdutf) handles the rest, far faster than
- * `Buffer#toString('utf8')` on non-ASCII text in Node 20.
+ * engine (a raw U+0000 is not valid JSON, so the escape is the only way in). Pure ASCII (most
+ * scanner output) takes the latin1 path, several times faster than any UTF-8 decoder;
+ * `TextDecoder` (simdutf) handles the rest, far faster than `Buffer#toString('utf8')` on non-ASCII
+ * text in Node 20.
  */
 function decodeUtf8(bytes: Buffer): string {
   const text = isAscii(bytes) ? bytes.toString('latin1') : decoder.decode(bytes);
