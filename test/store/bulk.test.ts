@@ -59,6 +59,11 @@ const V1: Vuln[] = [
   { id: 'CVE-2024-0003', pkg: 'curl', version: '8.0.0', fixed: '8.0.1' },
 ];
 
+/** A stay decision row of `finding`. */
+function decision(id: string, finding: string): DecisionValues {
+  return [id, finding, 'host:a', 'CVE-1', 'stay', '[]', '[]', '[]', '[]', 'Track', '[]', 'v', 'sha256:x', 'null', null, 'now'];
+}
+
 function row(id: string, over: Partial<Record<(typeof FINDING_COLUMNS)[number], string | number | null>> = {}): FindingValues {
   return findingValues({
     id,
@@ -129,6 +134,9 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     return f;
   };
   const findings = () => t.ctx.store.db.selectFrom('findings').selectAll().orderBy('id').execute();
+  /** SQLite: how many indexes with stored SQL (not a primary key's) the table has, full (0) or partial (1). */
+  const sqliteIndexes = (table: string, partial = 0) =>
+    t.ctx.store.sqlite?.prepare("SELECT count(*) FROM sqlite_master m JOIN pragma_index_list(?) il ON il.name = m.name WHERE m.sql IS NOT NULL AND il.partial = ?").pluck().get(table, partial);
 
   it("escalation's lookup of a finding's open remediation item uses an index, not a scan", async () => {
     // one lookup per escalation: a scan made a run's escalations quadratic (10.7 s of 95.5 s for
@@ -215,12 +223,8 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
   it('loads empty findings and decisions tables in batches; on SQLite without their indexes until the session settles', async () => {
     // PostgreSQL keeps its indexes (COPY into an indexed table); SQLite rebuilds them once, by sorting
     // full indexes are dropped while loading; partial ones (fingerprint ≠ id, decisions with an incident) stay
-    const indexes = (table: string, partial = 0) =>
-      engine === 'sqlite'
-        ? t.ctx.store.sqlite?.prepare("SELECT count(*) FROM sqlite_master m JOIN pragma_index_list(?) il ON il.name = m.name WHERE m.sql IS NOT NULL AND il.partial = ?").pluck().get(table, partial)
-        : 0;
+    const indexes = (table: string, partial = 0) => (engine === 'sqlite' ? sqliteIndexes(table, partial) : 0);
     const partials = () => (engine === 'sqlite' ? [indexes('findings', 1), indexes('decisions', 1)] : [0, 0]);
-    const decision = (id: string, finding: string): DecisionValues => [id, finding, 'host:a', 'CVE-1', 'stay', '[]', '[]', '[]', '[]', 'Track', '[]', 'v', 'sha256:x', 'null', null, 'now'];
     await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
       for (const batch of [['f1', 'f2'], ['f3'], ['f4']]) {
         // what every import batch does: look up, update and touch (usually nothing), insert, decide
@@ -242,9 +246,7 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
   });
 
   it('drops the decisions index while a session appends a large share of a non-empty table, and builds it at settle', async () => {
-    const fullIndexes = () =>
-      engine === 'sqlite' ? t.ctx.store.sqlite?.prepare("SELECT count(*) FROM sqlite_master m JOIN pragma_index_list('decisions') il ON il.name = m.name WHERE m.sql IS NOT NULL AND il.partial = 0").pluck().get() : 1;
-    const decision = (id: string, finding: string): DecisionValues => [id, finding, 'host:a', 'CVE-1', 'stay', '[]', '[]', '[]', '[]', 'Track', '[]', 'v', 'sha256:x', 'null', null, 'now'];
+    const fullIndexes = () => (engine === 'sqlite' ? sqliteIndexes('decisions') : 1);
     const run = (tr: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => decision(`${tr}/${String(from + i).padStart(7, '0')}`, `f${(from + i) % 977}`));
     await withBulkTransaction(t.ctx.store, async (_trx, bulk) => bulk.insertDecisions(run('TR-0001', 10)));
     expect(fullIndexes()).toBe(1);
