@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { isAllowed, type Action } from '../domain/policy.js';
 import { ClError } from '../errors.js';
 import type { Store } from '../store/db.js';
+import { bumpCounter } from '../store/counters.js';
 import type { Database } from '../store/schema.js';
 
 /** Everything a use case needs, passed explicitly: no globals, clock injected. */
@@ -50,15 +51,8 @@ export async function audit(trx: Trx, ctx: AppContext, caller: Caller, e: Omit<A
 }
 
 /** Next value of a named counter, inside the transaction (row lock on PostgreSQL). */
-export async function nextCounter(trx: Trx, name: string): Promise<number> {
-  await trx.insertInto('counters').values({ name, value: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
-  const row = await trx
-    .updateTable('counters')
-    .set((eb) => ({ value: eb('value', '+', 1) }))
-    .where('name', '=', name)
-    .returning('value')
-    .executeTakeFirstOrThrow();
-  return Number(row.value);
+export function nextCounter(trx: Trx, name: string): Promise<number> {
+  return bumpCounter(trx, name);
 }
 
 /** A short readable id such as `WK-0007`. */

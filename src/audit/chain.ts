@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AuditEvent, Database } from '../store/schema.js';
 import { canonicalJson, digestOf, sha256Hex } from './canonical.js';
+import { bumpCounter } from '../store/counters.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const COUNTER = 'audit_seq';
@@ -36,23 +37,24 @@ export function eventHash(e: Omit<AuditEvent, 'hash'>): string {
 }
 
 /**
+ * The last event each open transaction appended: its successor, appended by the same transaction,
+ * chains onto it without reading it back (an escalation appends four events).
+ */
+const lastAppended = new WeakMap<Db, { seq: number; hash: string }>();
+
+/**
  * Appends one event to the chain inside the caller's transaction. The sequence counter is bumped
- * with an UPDATE … RETURNING first: on PostgreSQL that row lock serialises concurrent writers, so
- * two transactions never chain onto the same predecessor; SQLite serialises writers anyway.
+ * first (bumpCounter): on PostgreSQL that row lock serialises concurrent writers until the
+ * transaction ends, so two transactions never chain onto the same predecessor, and an event this
+ * transaction appended last is the predecessor of its next one; SQLite serialises writers anyway.
  */
 export async function appendAudit(trx: Db, input: AuditInput): Promise<AuditEvent> {
-  await trx.insertInto('counters').values({ name: COUNTER, value: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
-  const bumped = await trx
-    .updateTable('counters')
-    .set({ value: sql<number>`value + 1` })
-    .where('name', '=', COUNTER)
-    .returning('value')
-    .executeTakeFirstOrThrow();
-  const seq = Number(bumped.value);
-  const prev =
-    seq === 1
-      ? null
-      : await trx.selectFrom('audit_events').select('hash').where('seq', '=', seq - 1).executeTakeFirst();
+  const seq = await bumpCounter(trx, COUNTER);
+  const mine = lastAppended.get(trx);
+  let prevHash: string;
+  if (seq === 1) prevHash = GENESIS_HASH;
+  else if (mine !== undefined && mine.seq === seq - 1) prevHash = mine.hash;
+  else prevHash = (await trx.selectFrom('audit_events').select('hash').where('seq', '=', seq - 1).executeTakeFirst())?.hash ?? GENESIS_HASH;
   const base = {
     seq,
     at: input.at,
@@ -62,10 +64,11 @@ export async function appendAudit(trx: Db, input: AuditInput): Promise<AuditEven
     entity_id: input.entityId,
     incident_id: input.incidentId,
     digest: digestOf(input.state),
-    prev_hash: prev?.hash ?? GENESIS_HASH,
+    prev_hash: prevHash,
   };
   const event: AuditEvent = { ...base, hash: eventHash(base) };
   await trx.insertInto('audit_events').values(event).execute();
+  lastAppended.set(trx, { seq, hash: event.hash });
   return event;
 }
 

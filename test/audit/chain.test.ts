@@ -91,6 +91,33 @@ describe.each(Object.keys(engines) as (keyof typeof engines)[])('audit chain on 
     expect(r).toMatchObject({ ok: true, events: 25 });
   });
 
+  it('chains the events of concurrent transactions, each appending several', async () => {
+    store = await seeded(engine, 1);
+    const s = store;
+    const event = (t: number, i: number) => ({ at: `2026-11-28T12:0${t}:0${i}Z`, actor: `actor-${t}`, action: 'x', entityType: 'incident', entityId: `INC-2026-00${t}${i}`, incidentId: null, state: { t, i } });
+    // on PostgreSQL each transaction has a connection of its own: they wait on the sequence's row lock
+    await Promise.all(
+      [1, 2, 3, 4].map((t) =>
+        s.db.transaction().execute(async (trx) => {
+          for (let i = 1; i <= 3; i += 1) {
+            await appendAudit(trx, event(t, i));
+            await trx.selectFrom('audit_events').select('seq').execute();
+          }
+        }),
+      ),
+    );
+    const r = await verifyChain(s.db);
+    expect(r).toMatchObject({ ok: true, events: 13, firstBad: null });
+    const rows = await s.db.selectFrom('audit_events').select(['seq', 'actor']).orderBy('seq').execute();
+    expect(rows.map((x) => x.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+    // each transaction's three events are consecutive: it held the sequence until it committed
+    for (const t of [1, 2, 3, 4]) {
+      const seqs = rows.filter((x) => x.actor === `actor-${t}`).map((x) => x.seq);
+      expect(seqs).toHaveLength(3);
+      expect(seqs[2]! - seqs[0]!).toBe(2);
+    }
+  });
+
   it('rolls back the audit event with the change when the transaction fails', async () => {
     store = await seeded(engine, 2);
     const s = store;
