@@ -267,6 +267,53 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
     expect(filler2.every((row) => row.validation === 'unvalidated')).toBe(true);
   });
 
+  it('many escalations in one run: a finding of the same asset and vulnerability links the incident an earlier one opened, across chunks; a rerun resends only what changed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'closeloop-many-'));
+    const n = 600;
+    const assets = Array.from({ length: n }, (_, i) => ({ id: `host-${i}`, name: `Host ${i}`, owner: 'ops', business_critical: true, exposure: 'internet', auth_required: false }));
+    // each asset's second finding (another component) comes after every first one: it links to an
+    // incident opened one or two chunks of escalations before
+    const findings = [0, 1].flatMap((k) => assets.map((a) => ({ id: `F-${a.id}-${k}`, vulnerability: 'CVE-2021-41773', asset: a.id, component: `httpd-${k}`, version: '2.4.49', validation: 'validated' })));
+    const write = (name: string, rows: unknown[]) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+      return file;
+    };
+    await importFile(t.ctx, vm, { kind: 'assets', file: write('assets.ndjson', assets) });
+    await importFile(t.ctx, vm, { kind: 'vulnerabilities', file: write('vulns.ndjson', [{ id: 'CVE-2021-41773', exploitation: 'active', public_poc: true }]) });
+    await importFile(t.ctx, vm, { kind: 'findings', file: write('findings.ndjson', findings) });
+    const ruleset = await loadRuleset();
+    const first = await triageStored(t.ctx, vm, { escalate: true }, ruleset);
+    expect(first.by_outcome.escalate).toBe(2 * n);
+    expect(first.incidents).toHaveLength(2 * n);
+    const byFinding = new Map(first.incidents.map((i) => [i.finding, i]));
+    for (const a of assets) {
+      const opened = byFinding.get(`F-${a.id}-0`);
+      const linked = byFinding.get(`F-${a.id}-1`);
+      expect(opened).toMatchObject({ created: true, resent: true });
+      expect(linked).toMatchObject({ created: false, resent: true, incident: opened?.incident });
+    }
+    const db = t.ctx.store.db;
+    const count = async (table: 'incidents' | 'handoff_notes' | 'remediation_items' | 'notifications') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    expect(await count('incidents')).toBe(n);
+    expect(await count('handoff_notes')).toBe(2 * n);
+    expect(await count('remediation_items')).toBe(2 * n);
+    expect(await count('notifications')).toBe(2 * n);
+
+    // the same facts again: every escalation links, nothing is resent or reopened
+    const again = await triageStored(t.ctx, vm, { escalate: true }, ruleset);
+    expect(again.incidents.filter((i) => i.created || i.resent)).toEqual([]);
+    expect(again.incidents.find((i) => i.finding === 'F-host-599-1')?.handoff).toBe(byFinding.get('F-host-599-1')?.handoff);
+    // a signal on one asset changes what its two findings read: their notes are sent again
+    await importFile(t.ctx, vm, { kind: 'signals', file: write('signals.ndjson', [{ id: 'S-7', time: '2026-11-28T01:00:00Z', asset: 'host-7', kind: 'exploit_attempt', vulnerability: 'CVE-2021-41773', source: 'waf' }]) });
+    const third = await triageStored(t.ctx, vm, { escalate: true }, ruleset);
+    expect(third.incidents.filter((i) => i.resent).map((i) => i.finding).sort()).toEqual(['F-host-7-0', 'F-host-7-1']);
+    expect(third.incidents.filter((i) => i.created)).toEqual([]);
+    expect(await count('handoff_notes')).toBe(2 * n + 2);
+    expect(await count('remediation_items')).toBe(2 * n);
+    expect((await verifyChain(db)).ok).toBe(true);
+  });
+
   it('an auditor may not import or triage', async () => {
     await expect(importFile(t.ctx, { actor: 'auditor' }, { kind: 'assets', file: files.assets ?? '' })).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
     await expect(triageStored(t.ctx, { actor: 'auditor' }, {}, await loadRuleset())).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
