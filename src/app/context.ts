@@ -1,10 +1,10 @@
 import type { Transaction } from 'kysely';
-import { appendAudit, type AuditInput } from '../audit/chain.js';
+import { appendAudit, appendAuditMany, type AuditInput } from '../audit/chain.js';
 import type { Config } from '../config/schema.js';
 import { isAllowed, type Action } from '../domain/policy.js';
 import { ClError } from '../errors.js';
 import type { Store } from '../store/db.js';
-import { bumpCounter } from '../store/counters.js';
+import { bumpCounter, reserveCounter } from '../store/counters.js';
 import type { Database } from '../store/schema.js';
 
 /** Everything a use case needs, passed explicitly: no globals, clock injected. */
@@ -46,8 +46,17 @@ export async function inTransaction<T>(ctx: AppContext, fn: (trx: Trx) => Promis
   return ctx.store.db.transaction().execute(fn);
 }
 
-export async function audit(trx: Trx, ctx: AppContext, caller: Caller, e: Omit<AuditInput, 'at' | 'actor'>): Promise<void> {
+export async function audit(trx: Trx, ctx: AppContext, caller: Caller, e: AuditEntry): Promise<void> {
   await appendAudit(trx, { ...e, at: isoNow(ctx), actor: caller.actor });
+}
+
+/** What a use case says of a change for the audit chain (`audit` adds the time and the actor). */
+export type AuditEntry = Omit<AuditInput, 'at' | 'actor'>;
+
+/** `audit` for several changes, in order, in one go (see appendAuditMany). */
+export async function auditMany(trx: Trx, ctx: AppContext, caller: Caller, entries: readonly AuditEntry[]): Promise<void> {
+  const at = isoNow(ctx);
+  await appendAuditMany(trx, entries.map((e) => ({ ...e, at, actor: caller.actor })));
 }
 
 /** Next value of a named counter, inside the transaction (row lock on PostgreSQL). */
@@ -55,8 +64,17 @@ export function nextCounter(trx: Trx, name: string): Promise<number> {
   return bumpCounter(trx, name);
 }
 
+/** The short readable id of counter value `n`, such as `WK-0007`. */
+export function formatId(prefix: string, n: number): string {
+  return `${prefix}-${String(n).padStart(4, '0')}`;
+}
+
 /** A short readable id such as `WK-0007`. */
 export async function nextId(trx: Trx, prefix: string): Promise<string> {
-  const n = await nextCounter(trx, `id:${prefix}`);
-  return `${prefix}-${String(n).padStart(4, '0')}`;
+  return formatId(prefix, await nextCounter(trx, `id:${prefix}`));
+}
+
+/** The first of `count` ids taken at once (`formatId(prefix, first + i)` for the others). */
+export function reserveIds(trx: Trx, prefix: string, count: number): Promise<number> {
+  return reserveCounter(trx, `id:${prefix}`, count);
 }

@@ -14,7 +14,7 @@ import {
 } from '../domain/incident.js';
 import { ClError, notFound } from '../errors.js';
 import type { Incident } from '../store/schema.js';
-import { audit, authorize, inTransaction, isoNow, nextCounter, today, type AppContext, type Caller, type Trx } from './context.js';
+import { audit, authorize, inTransaction, isoNow, nextCounter, today, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
 import { nonEmpty, parseInput } from './validate.js';
 import type { Db } from '../audit/chain.js';
 
@@ -47,17 +47,12 @@ export async function openIncident(ctx: AppContext, caller: Caller, input: OpenI
   return inTransaction(ctx, (trx) => createIncident(trx, ctx, caller, p));
 }
 
-/** Creates the incident rows inside an existing transaction (also used by escalation). */
-export async function createIncident(
-  trx: Trx,
-  ctx: AppContext,
-  caller: Caller,
-  p: z.output<typeof openIncidentInput>,
-): Promise<Incident> {
-  const now = ctx.now();
-  const year = now.getUTCFullYear();
-  const n = await nextCounter(trx, `incident:${year}`);
-  const at = now.toISOString();
+/**
+ * A new incident's row (number `n` of its year), its assets and its audit entry: what
+ * `createIncident` writes, and escalation writes for many incidents at once.
+ */
+export function incidentRecord(ctx: AppContext, caller: Caller, p: z.output<typeof openIncidentInput>, year: number, n: number): { row: Incident; assets: string[]; audit: AuditEntry } {
+  const at = isoNow(ctx);
   const row: Incident = {
     id: formatIncidentId(year, n),
     title: p.title,
@@ -76,12 +71,27 @@ export async function createIncident(
     updated_at: at,
     closed_at: null,
   };
-  await trx.insertInto('incidents').values(row).execute();
   const assets = [...new Set(p.assets)];
+  return { row, assets, audit: { action: 'incident.opened', entityType: 'incident', entityId: row.id, incidentId: row.id, state: { ...row, assets } } };
+}
+
+/** The counter of incident numbers of a year. */
+export const incidentCounter = (year: number): string => `incident:${year}`;
+
+/** Creates the incident rows inside an existing transaction. */
+export async function createIncident(
+  trx: Trx,
+  ctx: AppContext,
+  caller: Caller,
+  p: z.output<typeof openIncidentInput>,
+): Promise<Incident> {
+  const year = ctx.now().getUTCFullYear();
+  const { row, assets, audit: entry } = incidentRecord(ctx, caller, p, year, await nextCounter(trx, incidentCounter(year)));
+  await trx.insertInto('incidents').values(row).execute();
   if (assets.length > 0) {
     await trx.insertInto('incident_assets').values(assets.map((a) => ({ incident_id: row.id, asset_id: a }))).execute();
   }
-  await audit(trx, ctx, caller, { action: 'incident.opened', entityType: 'incident', entityId: row.id, incidentId: row.id, state: { ...row, assets } });
+  await audit(trx, ctx, caller, entry);
   return row;
 }
 

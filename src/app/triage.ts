@@ -18,12 +18,15 @@ import { openItems, type ImportKind } from '../ingest/index.js';
 import { advisoryFromRow, assetFromRow, findingFactsFromValues, findingFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
 import type { VulnerabilityRecord } from '../domain/records.js';
 import { findingRow, withBulkTransaction, type DecisionValues } from '../store/bulk/index.js';
-import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
-import { createIncident } from './incidents.js';
+import { audit, auditMany, authorize, formatId, isoNow, reserveIds, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
+import { incidentCounter, incidentRecord } from './incidents.js';
 import { Knowledge, presentDecision, type PresentedDecision } from './knowledge.js';
 import { StoreFacts, TriageRun } from './decisions.js';
 import { throttled, type Progress } from './progress.js';
-import { enqueue } from '../delivery/outbox.js';
+import { NOTIFICATION_PREFIX, notificationRecord } from '../delivery/outbox.js';
+import { reserveCounter } from '../store/counters.js';
+import type { Database, HandoffNotesTable, Incident, Notification, RemediationHistoryTable, RemediationItem } from '../store/schema.js';
+import { sql, type Insertable } from 'kysely';
 
 /** Loads the ruleset from a file, or the shipped default. */
 export async function loadRuleset(file?: string): Promise<Ruleset> {
@@ -145,7 +148,7 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
       for (let i = 0; i < escalated.length; i += ESCALATION_CHUNK) {
         const chunk = escalated.slice(i, i + ESCALATION_CHUNK);
         await handoff.prefetch(chunk);
-        for (const e of chunk) summary.incidents.push(await handoff.escalate(e));
+        summary.incidents.push(...(await handoff.escalateChunk(chunk)));
       }
     }
     await audit(trx, ctx, caller, {
@@ -246,83 +249,151 @@ class Handoff {
   }
 
   /**
-   * Hands one escalation (of the last prefetched chunk) to IR: links the open incident for the same
-   * asset and vulnerability, or opens one; stores the handoff note (Markdown and JSON); queues it to
-   * the `ir_lead` role; keeps a remediation item open for the finding so patching goes on in parallel.
+   * Hands a prefetched chunk of escalations to IR, in run order: each links the open incident for
+   * the same asset and vulnerability, or opens one; stores its handoff note (Markdown and JSON);
+   * queues the note to the `ir_lead` role; keeps a remediation item open for the finding so
+   * patching goes on in parallel. The chunk is planned first, then its ids and audit sequence
+   * numbers are taken in one statement per counter and its rows written a table at a time, with
+   * the same rows, ids and audit chain as escalating one by one.
    */
-  async escalate(e: Escalation) {
+  async escalateChunk(chunk: readonly Escalation[]): Promise<TriageSummary['incidents']> {
     const { trx, ctx, caller, ruleset } = this;
-    const { id: decisionId, decision: d, input } = e;
-    const at = isoNow(ctx);
-    const pair = pairKey(d.asset, d.vulnerability);
-    const linked = this.openIncident.get(pair) ?? null;
-    let incidentId: string;
-    let created = false;
-    if (linked !== null) {
-      incidentId = linked;
-      await trx.insertInto('incident_assets').values({ incident_id: incidentId, asset_id: d.asset }).onConflict((oc) => oc.columns(['incident_id', 'asset_id']).doNothing()).execute();
-    } else {
-      const inc = await createIncident(trx, ctx, caller, {
-        title: `Escalation: ${d.vulnerability} on ${input.asset?.name ?? d.asset} (${d.triggers.join(', ')})`,
-        severity: handoffSeverity(d.triggers, ruleset),
-        assets: [d.asset],
-        service: input.asset?.service ?? undefined,
-      });
-      incidentId = inc.id;
-      created = true;
-      this.openIncident.set(pair, incidentId);
+    const routes = ctx.config.routing.roles.ir_lead ?? [];
+    // 1. What each escalation does: incidents opened earlier in the chunk are numbered by order.
+    const opened = new Map<string, number>();
+    const plans = chunk.map((e) => {
+      const d = e.decision;
+      const pair = pairKey(d.asset, d.vulnerability);
+      let incident: string | number | null = this.openIncident.get(pair) ?? opened.get(pair) ?? null;
+      const create = incident === null;
+      if (incident === null) {
+        incident = opened.size;
+        opened.set(pair, incident);
+      }
+      const sent = typeof incident === 'string' ? this.noted.get(noteKey(incident, d.finding, e.inputHash)) : undefined;
+      const remediate = sent === undefined && !this.remediating.has(d.finding);
+      if (remediate) this.remediating.add(d.finding);
+      return { e, pair, incident, create, sent, remediate };
+    });
+    // 2. Ids for what the chunk creates.
+    const notes = plans.filter((p) => p.sent === undefined).length;
+    const items = plans.filter((p) => p.remediate).length;
+    const year = ctx.now().getUTCFullYear();
+    const firstIncident = opened.size > 0 ? await reserveCounter(trx, incidentCounter(year), opened.size) : 0;
+    const firstNote = notes > 0 ? await reserveIds(trx, 'HO', notes) : 0;
+    const firstNotification = notes * routes.length > 0 ? await reserveIds(trx, NOTIFICATION_PREFIX, notes * routes.length) : 0;
+    const firstItem = items > 0 ? await reserveIds(trx, 'RI', items) : 0;
+    // 3. The rows and audit entries, in the order escalating one by one would make them.
+    const rows = { incidents: [] as Incident[], incidentAssets: new Map<string, { incident_id: string; asset_id: string }>(), notes: [] as HandoffNotesTable[], notifications: [] as Notification[], items: [] as RemediationItem[], history: [] as RemediationHistoryTable[] };
+    const links: [decision: string, incident: string][] = [];
+    const entries: AuditEntry[] = [];
+    const results: TriageSummary['incidents'] = [];
+    let note = 0;
+    let notification = 0;
+    let item = 0;
+    for (const p of plans) {
+      const { id: decisionId, decision: d, input } = p.e;
+      const at = isoNow(ctx);
+      let incidentId: string;
+      if (typeof p.incident === 'string') incidentId = p.incident;
+      else if (p.create) {
+        const inc = incidentRecord(
+          ctx,
+          caller,
+          { title: `Escalation: ${d.vulnerability} on ${input.asset?.name ?? d.asset} (${d.triggers.join(', ')})`, severity: handoffSeverity(d.triggers, ruleset), assets: [d.asset], service: input.asset?.service ?? undefined },
+          year,
+          firstIncident + p.incident,
+        );
+        incidentId = inc.row.id;
+        rows.incidents.push(inc.row);
+        entries.push(inc.audit);
+        this.openIncident.set(p.pair, incidentId);
+      } else incidentId = this.openIncident.get(p.pair)!;
+      const assetKey = pairKey(incidentId, d.asset);
+      if (!rows.incidentAssets.has(assetKey)) rows.incidentAssets.set(assetKey, { incident_id: incidentId, asset_id: d.asset });
+      links.push([decisionId, incidentId]);
+      // Same finding, same facts as a decision already handed over: IR has this note; don't resend.
+      if (p.sent !== undefined) {
+        results.push({ incident: incidentId, decision: decisionId, finding: d.finding, created: p.create, handoff: p.sent, resent: false });
+        continue;
+      }
+      // Stored triage reads only the facts of a vulnerability; the note also gives its title and references.
+      const full = this.vulnerabilities.get(d.vulnerability);
+      const vulnerability = full === undefined || input.vulnerability === null ? input.vulnerability : { ...full, ...vulnerabilityFacts(input.vulnerability) };
+      // Stored decisions carry no explanation; the handoff note quotes the rule lines, so build them.
+      const explained = d.explanation.length > 0 ? d : evaluate(input, ruleset);
+      const built = buildHandoffNote({ decision: explained, finding: input.finding, asset: input.asset, vulnerability, signals: input.signals, advisories: input.advisories, ruleset, now: ctx.now() });
+      const handoffId = formatId('HO', firstNote + note++);
+      rows.notes.push({ id: handoffId, incident_id: incidentId, decision_id: decisionId, markdown: built.markdown, json: JSON.stringify(built.json), created_at: at });
+      this.note(noteKey(incidentId, d.finding, p.e.inputHash), handoffId);
+      entries.push({ action: 'handoff.created', entityType: 'handoff_note', entityId: handoffId, incidentId, state: { id: handoffId, incident: incidentId, decision: decisionId, note: built.json } });
+      for (const route of routes) {
+        const queued = notificationRecord(
+          ctx,
+          {
+            incident: incidentId,
+            purpose: 'handoff',
+            role: 'ir_lead',
+            route,
+            subject: `[closeloop] ${incidentId} IR escalation: ${d.vulnerability} on ${d.asset} (${d.triggers.join(', ')})`,
+            body: built.markdown,
+            idempotencyKey: `handoff:${handoffId}:ir_lead:${route.channel}:${route.address}`,
+          },
+          formatId(NOTIFICATION_PREFIX, firstNotification + notification++),
+        );
+        rows.notifications.push(queued.row);
+        entries.push(queued.audit);
+      }
+      if (p.remediate) {
+        const opening: RemediationItem = {
+          id: formatId('RI', firstItem + item++),
+          incident_id: incidentId,
+          weakness_id: null,
+          finding_id: d.finding,
+          owner_role: 'vuln_mgmt_owner',
+          assignee: input.asset?.owner ?? 'unassigned',
+          criteria: input.finding.fixed_version
+            ? `${input.finding.component ?? 'component'} at ${input.finding.fixed_version} or later on ${d.asset}, or a verified mitigation`
+            : `patch or verified mitigation of ${d.vulnerability} on ${d.asset}`,
+          due: built.json.requested_response.by.slice(0, 10),
+          ticket: null,
+          status: 'open',
+          created_at: at,
+          updated_at: at,
+        };
+        rows.items.push(opening);
+        rows.history.push({ item_id: opening.id, seq: 1, status: 'open', actor: caller.actor, at });
+        entries.push({ action: 'remediation.opened', entityType: 'remediation_item', entityId: opening.id, incidentId, state: opening });
+      }
+      results.push({ incident: incidentId, decision: decisionId, finding: d.finding, created: p.create, handoff: handoffId, resent: true });
     }
-    await trx.updateTable('decisions').set({ incident_id: incidentId }).where('id', '=', decisionId).execute();
-    const handed = noteKey(incidentId, d.finding, e.inputHash);
-    const sent = this.noted.get(handed);
-    // Same finding, same facts as a decision already handed over: IR has this note; don't resend.
-    if (sent !== undefined) return { incident: incidentId, decision: decisionId, finding: d.finding, created, handoff: sent, resent: false };
-    // The note is built only when it is sent (a linked incident may already have it).
-    // Stored triage reads only the facts of a vulnerability; the note also gives its title and references.
-    const full = this.vulnerabilities.get(d.vulnerability);
-    const vulnerability = full === undefined || input.vulnerability === null ? input.vulnerability : { ...full, ...vulnerabilityFacts(input.vulnerability) };
-    // Stored decisions carry no explanation; the handoff note quotes the rule lines, so build them.
-    const explained = d.explanation.length > 0 ? d : evaluate(input, ruleset);
-    const note = buildHandoffNote({ decision: explained, finding: input.finding, asset: input.asset, vulnerability, signals: input.signals, advisories: input.advisories, ruleset, now: ctx.now() });
-    const handoffId = await nextId(trx, 'HO');
-    await trx.insertInto('handoff_notes').values({ id: handoffId, incident_id: incidentId, decision_id: decisionId, markdown: note.markdown, json: JSON.stringify(note.json), created_at: at }).execute();
-    this.note(handed, handoffId);
-    await audit(trx, ctx, caller, { action: 'handoff.created', entityType: 'handoff_note', entityId: handoffId, incidentId, state: { id: handoffId, incident: incidentId, decision: decisionId, note: note.json } });
-    for (const route of ctx.config.routing.roles.ir_lead ?? []) {
-      await enqueue(trx, ctx, caller, {
-        incident: incidentId,
-        purpose: 'handoff',
-        role: 'ir_lead',
-        route,
-        subject: `[closeloop] ${incidentId} IR escalation: ${d.vulnerability} on ${d.asset} (${d.triggers.join(', ')})`,
-        body: note.markdown,
-        idempotencyKey: `handoff:${handoffId}:ir_lead:${route.channel}:${route.address}`,
-      });
+    // 4. The writes: parents before the rows that refer to them.
+    await insertRows(trx, 'incidents', rows.incidents);
+    for (const part of slices([...rows.incidentAssets.values()], ROWS_PER_INSERT)) {
+      await trx.insertInto('incident_assets').values(part).onConflict((oc) => oc.columns(['incident_id', 'asset_id']).doNothing()).execute();
     }
-    if (!this.remediating.has(d.finding)) {
-      const item = {
-        id: await nextId(trx, 'RI'),
-        incident_id: incidentId,
-        weakness_id: null,
-        finding_id: d.finding,
-        owner_role: 'vuln_mgmt_owner',
-        assignee: input.asset?.owner ?? 'unassigned',
-        criteria: input.finding.fixed_version
-          ? `${input.finding.component ?? 'component'} at ${input.finding.fixed_version} or later on ${d.asset}, or a verified mitigation`
-          : `patch or verified mitigation of ${d.vulnerability} on ${d.asset}`,
-        due: note.json.requested_response.by.slice(0, 10),
-        ticket: null,
-        status: 'open',
-        created_at: at,
-        updated_at: at,
-      };
-      await trx.insertInto('remediation_items').values(item).execute();
-      await trx.insertInto('remediation_history').values({ item_id: item.id, seq: 1, status: 'open', actor: caller.actor, at }).execute();
-      this.remediating.add(d.finding);
-      await audit(trx, ctx, caller, { action: 'remediation.opened', entityType: 'remediation_item', entityId: item.id, incidentId, state: item });
+    for (const part of slices(links, ROWS_PER_INSERT / 2)) {
+      const incidentOf = sql<string>`CASE id ${sql.join(part.map(([dec, inc]) => sql`WHEN ${dec} THEN ${inc}`), sql` `)} END`;
+      await trx.updateTable('decisions').set({ incident_id: incidentOf }).where('id', 'in', part.map(([dec]) => dec)).execute();
     }
-    return { incident: incidentId, decision: decisionId, finding: d.finding, created, handoff: handoffId, resent: true };
+    await insertRows(trx, 'handoff_notes', rows.notes);
+    await insertRows(trx, 'notifications', rows.notifications);
+    await insertRows(trx, 'remediation_items', rows.items);
+    await insertRows(trx, 'remediation_history', rows.history);
+    await auditMany(trx, ctx, caller, entries);
+    return results;
   }
+}
+
+/** Rows per multi-row INSERT: with up to 17 columns, well under either engine's limit on parameters. */
+const ROWS_PER_INSERT = 1000;
+
+function* slices<T>(list: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < list.length; i += size) yield list.slice(i, i + size);
+}
+
+async function insertRows<T extends 'incidents' | 'handoff_notes' | 'notifications' | 'remediation_items' | 'remediation_history'>(trx: Trx, table: T, rows: readonly Insertable<Database[T]>[]): Promise<void> {
+  for (const part of slices(rows, ROWS_PER_INSERT)) await trx.insertInto(table).values(part as never).execute();
 }
 
 /** How `why` rebuilt a decision's explanation, and whether the rebuild is exact. */

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AuditEvent, Database } from '../store/schema.js';
 import { canonicalJson, digestOf, sha256Hex } from './canonical.js';
-import { bumpCounter } from '../store/counters.js';
+import { reserveCounter } from '../store/counters.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const COUNTER = 'audit_seq';
@@ -49,27 +49,46 @@ const lastAppended = new WeakMap<Db, { seq: number; hash: string }>();
  * transaction appended last is the predecessor of its next one; SQLite serialises writers anyway.
  */
 export async function appendAudit(trx: Db, input: AuditInput): Promise<AuditEvent> {
-  const seq = await bumpCounter(trx, COUNTER);
+  const [event] = await appendAuditMany(trx, [input]);
+  return event!;
+}
+
+/** Audit rows per INSERT statement (10 columns: well under either engine's limit on parameters). */
+const AUDIT_ROWS_PER_INSERT = 1000;
+
+/**
+ * Appends events to the chain in the order given, as `appendAudit` one after another would: their
+ * sequence numbers are taken in one counter upsert and their rows written a thousand a statement.
+ */
+export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): Promise<AuditEvent[]> {
+  if (inputs.length === 0) return [];
+  const first = await reserveCounter(trx, COUNTER, inputs.length);
   const mine = lastAppended.get(trx);
   let prevHash: string;
-  if (seq === 1) prevHash = GENESIS_HASH;
-  else if (mine !== undefined && mine.seq === seq - 1) prevHash = mine.hash;
-  else prevHash = (await trx.selectFrom('audit_events').select('hash').where('seq', '=', seq - 1).executeTakeFirst())?.hash ?? GENESIS_HASH;
-  const base = {
-    seq,
-    at: input.at,
-    actor: input.actor,
-    action: input.action,
-    entity_type: input.entityType,
-    entity_id: input.entityId,
-    incident_id: input.incidentId,
-    digest: digestOf(input.state),
-    prev_hash: prevHash,
-  };
-  const event: AuditEvent = { ...base, hash: eventHash(base) };
-  await trx.insertInto('audit_events').values(event).execute();
-  lastAppended.set(trx, { seq, hash: event.hash });
-  return event;
+  if (first === 1) prevHash = GENESIS_HASH;
+  else if (mine !== undefined && mine.seq === first - 1) prevHash = mine.hash;
+  else prevHash = (await trx.selectFrom('audit_events').select('hash').where('seq', '=', first - 1).executeTakeFirst())?.hash ?? GENESIS_HASH;
+  const events: AuditEvent[] = [];
+  for (const [i, input] of inputs.entries()) {
+    const base = {
+      seq: first + i,
+      at: input.at,
+      actor: input.actor,
+      action: input.action,
+      entity_type: input.entityType,
+      entity_id: input.entityId,
+      incident_id: input.incidentId,
+      digest: digestOf(input.state),
+      prev_hash: prevHash,
+    };
+    const event: AuditEvent = { ...base, hash: eventHash(base) };
+    events.push(event);
+    prevHash = event.hash;
+  }
+  for (let i = 0; i < events.length; i += AUDIT_ROWS_PER_INSERT) await trx.insertInto('audit_events').values(events.slice(i, i + AUDIT_ROWS_PER_INSERT)).execute();
+  const last = events[events.length - 1]!;
+  lastAppended.set(trx, { seq: last.seq, hash: last.hash });
+  return events;
 }
 
 export interface VerifyResult {

@@ -1,6 +1,6 @@
 import type { Route } from '../config/schema.js';
 import type { Notification } from '../store/schema.js';
-import { audit, isoNow, nextId, type AppContext, type Caller, type Trx } from '../app/context.js';
+import { audit, isoNow, nextId, type AppContext, type AuditEntry, type Caller, type Trx } from '../app/context.js';
 
 export interface Enqueue {
   incident: string;
@@ -18,9 +18,20 @@ export interface Enqueue {
  * message exists exactly when the state change that caused it committed.
  */
 export async function enqueue(trx: Trx, ctx: AppContext, caller: Caller, m: Enqueue): Promise<Notification> {
+  const { row, audit: entry } = notificationRecord(ctx, m, await nextId(trx, NOTIFICATION_PREFIX));
+  await trx.insertInto('notifications').values(row).execute();
+  await audit(trx, ctx, caller, entry);
+  return row;
+}
+
+/** Notification ids: `NT-0001`. */
+export const NOTIFICATION_PREFIX = 'NT';
+
+/** A queued message's row (id given) and its audit entry: what `enqueue` writes. */
+export function notificationRecord(ctx: AppContext, m: Enqueue, id: string): { row: Notification; audit: AuditEntry } {
   const at = isoNow(ctx);
-  const n: Notification = {
-    id: await nextId(trx, 'NT'),
+  const row: Notification = {
+    id,
     incident_id: m.incident,
     purpose: m.purpose,
     role: m.role,
@@ -38,7 +49,5 @@ export async function enqueue(trx: Trx, ctx: AppContext, caller: Caller, m: Enqu
     sent_at: null,
     delivered_at: null,
   };
-  await trx.insertInto('notifications').values(n).execute();
-  await audit(trx, ctx, caller, { action: 'notification.queued', entityType: 'notification', entityId: n.id, incidentId: m.incident, state: n });
-  return n;
+  return { row, audit: { action: 'notification.queued', entityType: 'notification', entityId: id, incidentId: m.incident, state: row } };
 }

@@ -2,16 +2,23 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
- * Next value of a named counter (1 the first time), in one statement: an upsert that returns the
- * new value. On PostgreSQL the upsert locks the counter's row until the transaction ends, so two
- * transactions never take the same value; SQLite serialises writers anyway.
+ * Takes the next `count` values of a named counter (which starts at 1) in one statement, an upsert
+ * that returns the new value, and returns the first of them. On PostgreSQL the upsert locks the
+ * counter's row until the transaction ends, so two transactions never take the same value; SQLite
+ * serialises writers anyway.
  */
-export async function bumpCounter(db: Kysely<Database> | Transaction<Database>, name: string): Promise<number> {
+export async function reserveCounter(db: Kysely<Database> | Transaction<Database>, name: string, count: number): Promise<number> {
+  if (!Number.isSafeInteger(count) || count < 1) throw new Error(`reserveCounter: count must be a positive integer, not ${count}`);
   const row = await db
     .insertInto('counters')
-    .values({ name, value: 1 })
-    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
+    .values({ name, value: count })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', count) })))
     .returning('value')
     .executeTakeFirstOrThrow();
-  return Number(row.value);
+  return Number(row.value) - count + 1;
+}
+
+/** Next value of a named counter (1 the first time): `reserveCounter` of one. */
+export function bumpCounter(db: Kysely<Database> | Transaction<Database>, name: string): Promise<number> {
+  return reserveCounter(db, name, 1);
 }

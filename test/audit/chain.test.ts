@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendAudit, verifyChain } from '../../src/audit/chain.js';
+import { appendAudit, appendAuditMany, verifyChain } from '../../src/audit/chain.js';
 import { canonicalJson } from '../../src/audit/canonical.js';
 import { openStore, type Store } from '../../src/store/db.js';
 
@@ -116,6 +116,31 @@ describe.each(Object.keys(engines) as (keyof typeof engines)[])('audit chain on 
       expect(seqs).toHaveLength(3);
       expect(seqs[2]! - seqs[0]!).toBe(2);
     }
+  });
+
+  it('appends many events at once exactly as one by one, and chains on either side of them', async () => {
+    const inputs = Array.from({ length: 1234 }, (_, i) => ({ at: '2026-11-28T12:00:00Z', actor: 'vm', action: `a.${i % 7}`, entityType: 'thing', entityId: `T-${i}`, incidentId: i % 2 ? null : 'INC-2026-0001', state: { i } }));
+    const one = await seeded(engine, 2);
+    for (const input of inputs.slice(0, 1000)) await one.db.transaction().execute((trx) => appendAudit(trx, input));
+    await one.db.transaction().execute(async (trx) => {
+      for (const input of inputs.slice(1000)) await appendAudit(trx, input);
+    });
+    const byOne = await one.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
+    await one.close();
+    store = await seeded(engine, 2);
+    const s = store;
+    // in separate transactions (the predecessor read back) and in one (the predecessor remembered)
+    await s.db.transaction().execute((trx) => appendAuditMany(trx, inputs.slice(0, 1000)));
+    await s.db.transaction().execute(async (trx) => {
+      await appendAudit(trx, inputs[1000]!);
+      await appendAuditMany(trx, inputs.slice(1001, 1200));
+      await appendAuditMany(trx, []);
+      for (const input of inputs.slice(1200)) await appendAudit(trx, input);
+    });
+    const atOnce = await s.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
+    expect(atOnce).toHaveLength(2 + inputs.length);
+    expect(atOnce).toEqual(byOne);
+    expect(await verifyChain(s.db)).toMatchObject({ ok: true, events: 2 + inputs.length });
   });
 
   it('rolls back the audit event with the change when the transaction fails', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bumpCounter } from '../../src/store/counters.js';
+import { bumpCounter, reserveCounter } from '../../src/store/counters.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 
 describe.each(ENGINES)('counters on %s', (engine) => {
@@ -23,6 +23,16 @@ describe.each(ENGINES)('counters on %s', (engine) => {
     ).rejects.toThrow('boom');
     // the failed transaction's value is not taken
     expect(await bumpCounter(db, 'a')).toBe(3);
+  });
+
+  it('reserves several values at once: the first is returned, the next bump follows the last', async () => {
+    t = await makeTestContext(engine, { label: 'counters' });
+    const db = t.ctx.store.db;
+    expect(await reserveCounter(db, 'r', 3)).toBe(1);
+    expect(await bumpCounter(db, 'r')).toBe(4);
+    expect(await reserveCounter(db, 'r', 500)).toBe(5);
+    expect(await bumpCounter(db, 'r')).toBe(505);
+    await expect(reserveCounter(db, 'r', 0)).rejects.toThrow(/positive integer/);
   });
 
   it('gives concurrent transactions distinct values', async () => {
