@@ -173,8 +173,9 @@ interface Escalation {
 }
 
 /**
- * Escalations whose stored facts are read in one statement per kind (on PostgreSQL each statement
- * is a round trip): at the million, one triage escalated 20,398 findings.
+ * Escalations handed to IR together: what they look up is read in one statement per kind and what
+ * they write is written in a few multi-row statements (on PostgreSQL each statement is a round
+ * trip). At the million, one triage escalated 20,398 findings.
  */
 const ESCALATION_CHUNK = 500;
 
@@ -182,8 +183,8 @@ const pairKey = (asset: string, vulnerability: string): string => JSON.stringify
 const noteKey = (incident: string, finding: string, inputHash: string): string => JSON.stringify([incident, finding, inputHash]);
 
 /**
- * Hands escalations to IR, one at a time in run order, with what they look up in the store read a
- * chunk at a time (`prefetch`) and kept up to date as escalations before them write: the open
+ * Hands escalations to IR a chunk at a time, in run order. What they look up in the store is read
+ * for the chunk (`prefetch`) and kept up to date as the escalations before them write: the open
  * incident of an asset and vulnerability, the handoff notes an incident already has, the finding's
  * open remediation item and the vulnerability's words for the note.
  */
@@ -211,18 +212,15 @@ class Handoff {
       const linked = await trx
         .selectFrom('decisions')
         .innerJoin('incidents', 'incidents.id', 'decisions.incident_id')
-        .select(['decisions.asset_id', 'decisions.vulnerability_id', 'incidents.id'])
+        .select((eb) => ['decisions.asset_id', 'decisions.vulnerability_id', eb.fn.min('incidents.id').as('incident')])
         // implied by the join; stated so the partial index decisions_link (incident_id IS NOT NULL) applies
         .where('decisions.incident_id', 'is not', null)
         .where((eb) => eb(eb.refTuple('decisions.asset_id', 'decisions.vulnerability_id'), 'in', pairs.map(([, d]) => eb.tuple(d.asset, d.vulnerability))))
         .where('incidents.state', 'not in', ['closed', 'closed_non_incident'])
+        .groupBy(['decisions.asset_id', 'decisions.vulnerability_id'])
         .execute();
       for (const [k] of pairs) this.openIncident.set(k, null);
-      for (const r of linked) {
-        const k = pairKey(r.asset_id, r.vulnerability_id);
-        const known = this.openIncident.get(k);
-        if (known === null || known === undefined || r.id < known) this.openIncident.set(k, r.id);
-      }
+      for (const r of linked) this.openIncident.set(pairKey(r.asset_id, r.vulnerability_id), r.incident);
     }
     const incidents = [...new Set(chunk.map((e) => this.openIncident.get(pairKey(e.decision.asset, e.decision.vulnerability))).filter((x): x is string => typeof x === 'string'))];
     if (incidents.length > 0) {
