@@ -132,8 +132,7 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
           summary.decisions?.push(presented);
           if (decision.outcome === 'escalate') {
             summary.escalations.push(presented);
-            // the handoff note quotes the finding's words too: the whole record, for the few escalations
-            if (p.escalate) escalated.push({ id, decision, inputHash: values[12], input: { ...ein, finding: findingFromRow(findingRow(row)) } });
+            if (p.escalate) escalated.push({ id, decision, inputHash: values[12] });
           }
         }
       }
@@ -144,7 +143,7 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
     if (p.escalate) {
       // escalation queries the decisions just written (decisions_link, by finding): indexes first
       await bulk.settle();
-      const handoff = new Handoff(trx, ctx, caller, ruleset);
+      const handoff = new Handoff(trx, ctx, caller, ruleset, facts);
       for (let i = 0; i < escalated.length; i += ESCALATION_CHUNK) {
         const chunk = escalated.slice(i, i + ESCALATION_CHUNK);
         await handoff.prefetch(chunk);
@@ -162,14 +161,17 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
   });
 }
 
-/** One escalation of a run, to hand to IR once the run's decisions are stored. */
+/**
+ * One escalation of a run, to hand to IR once the run's decisions are stored. Its input is read
+ * again with its chunk (`Handoff.prefetch`): the run writes only decisions, so the finding and its
+ * facts are those the decision read, and 20,398 escalations do not hold ~100 MiB of inputs.
+ */
 interface Escalation {
   /** The decision's id (its row is stored). */
   id: string;
   decision: Decision;
   /** The decision's input digest. */
   inputHash: string;
-  input: EvaluationInput;
 }
 
 /**
@@ -196,12 +198,15 @@ class Handoff {
   /** Findings with an open or in-progress remediation item. */
   private readonly remediating = new Set<string>();
   private vulnerabilities = new Map<string, VulnerabilityRecord>();
+  /** The inputs of the last prefetched chunk's decisions, by decision id (the finding's whole record: the note quotes its words). */
+  private inputs = new Map<string, EvaluationInput>();
 
   constructor(
     private readonly trx: Trx,
     private readonly ctx: AppContext,
     private readonly caller: Caller,
     private readonly ruleset: Ruleset,
+    private readonly facts: StoreFacts,
   ) {}
 
   /** Reads what the chunk's escalations look up (pairs already known keep what this run made of them). */
@@ -240,6 +245,14 @@ class Handoff {
     for (const r of items) if (r.finding_id !== null) this.remediating.add(r.finding_id);
     const vulnIds = [...new Set(chunk.map((e) => e.decision.vulnerability))];
     this.vulnerabilities = new Map((await trx.selectFrom('vulnerabilities').selectAll().where('id', 'in', vulnIds).execute()).map((r) => [r.id, vulnerabilityFromRow(r)]));
+    const rows = new Map((await trx.selectFrom('findings').selectAll().where('id', 'in', findings).execute()).map((r) => [r.id, r]));
+    await this.facts.load([...rows.values()].map((r) => ({ asset: r.asset_id, vulnerability: r.vulnerability_id })));
+    this.inputs = new Map();
+    for (const e of chunk) {
+      const row = rows.get(e.decision.finding);
+      if (row === undefined) throw new Error(`escalation ${e.id}: finding ${e.decision.finding} is not stored`);
+      this.inputs.set(e.id, this.facts.inputFor(findingFromRow(row)));
+    }
   }
 
   private note(key: string, id: string): void {
@@ -261,6 +274,7 @@ class Handoff {
     const opened = new Map<string, number>();
     const plans = chunk.map((e) => {
       const d = e.decision;
+      if (!this.inputs.has(e.id)) throw new Error(`escalation ${e.id} was not prefetched`);
       const pair = pairKey(d.asset, d.vulnerability);
       let incident: string | number | null = this.openIncident.get(pair) ?? opened.get(pair) ?? null;
       const create = incident === null;
@@ -290,7 +304,8 @@ class Handoff {
     let notification = 0;
     let item = 0;
     for (const p of plans) {
-      const { id: decisionId, decision: d, input } = p.e;
+      const { id: decisionId, decision: d } = p.e;
+      const input = this.inputs.get(decisionId)!;
       const at = isoNow(ctx);
       let incidentId: string;
       if (typeof p.incident === 'string') incidentId = p.incident;
