@@ -227,9 +227,9 @@ class Handoff {
       for (const [k] of pairs) this.openIncident.set(k, null);
       for (const r of linked) this.openIncident.set(pairKey(r.asset_id, r.vulnerability_id), r.incident);
     }
+    const findings = [...new Set(chunk.map((e) => e.decision.finding))];
     const incidents = [...new Set(chunk.map((e) => this.openIncident.get(pairKey(e.decision.asset, e.decision.vulnerability))).filter((x): x is string => typeof x === 'string'))];
     if (incidents.length > 0) {
-      const findings = [...new Set(chunk.map((e) => e.decision.finding))];
       const notes = await trx
         .selectFrom('handoff_notes')
         .innerJoin('decisions', 'decisions.id', 'handoff_notes.decision_id')
@@ -240,7 +240,6 @@ class Handoff {
         .execute();
       for (const n of notes) this.note(noteKey(n.incident_id, n.finding_id, n.input_hash), n.id);
     }
-    const findings = [...new Set(chunk.map((e) => e.decision.finding))];
     const items = await trx.selectFrom('remediation_items').select('finding_id').where('finding_id', 'in', findings).where('status', 'in', ['open', 'in_progress']).execute();
     for (const r of items) if (r.finding_id !== null) this.remediating.add(r.finding_id);
     const vulnIds = [...new Set(chunk.map((e) => e.decision.vulnerability))];

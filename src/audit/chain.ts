@@ -38,7 +38,7 @@ export function eventHash(e: Omit<AuditEvent, 'hash'>): string {
 
 /**
  * The last event each open transaction appended: its successor, appended by the same transaction,
- * chains onto it without reading it back (an escalation appends four events).
+ * chains onto it without reading it back (a use case often appends several).
  */
 const lastAppended = new WeakMap<Db, { seq: number; hash: string }>();
 
