@@ -144,7 +144,12 @@ export class TriageRun {
     this.digester = new RunDigester(rulesetDigest);
   }
 
-  /** Opens a run: allocates its id and stores the ruleset (once per digest). */
+  /**
+   * Opens a run: allocates its id and stores the ruleset (once per digest). The id comes first: on
+   * PostgreSQL its counter's row lock is held until the run commits, so triage runs (and imports
+   * with triage) take turns, and an escalating run sees the incidents of one that ran before it
+   * (test: two escalating runs at once).
+   */
   static async start(trx: Trx, ruleset: Ruleset, at: string, source: 'triage' | 'import', importId: string | null = null): Promise<TriageRun> {
     const id = await nextId(trx, 'TR');
     const digest = rulesetDigest(ruleset);

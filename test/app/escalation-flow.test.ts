@@ -314,6 +314,32 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
     expect((await verifyChain(db)).ok).toBe(true);
   });
 
+  it('two escalating triage runs at once open one incident per asset and vulnerability', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'closeloop-race-'));
+    const n = 300;
+    const write = (name: string, rows: unknown[]) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+      return file;
+    };
+    const assets = Array.from({ length: n }, (_, i) => ({ id: `host-${i}`, name: `Host ${i}`, business_critical: true, exposure: 'internet', auth_required: false }));
+    await importFile(t.ctx, vm, { kind: 'assets', file: write('assets.ndjson', assets) });
+    await importFile(t.ctx, vm, { kind: 'vulnerabilities', file: write('vulns.ndjson', [{ id: 'CVE-2021-41773', exploitation: 'active', public_poc: true }]) });
+    await importFile(t.ctx, vm, { kind: 'findings', file: write('findings.ndjson', assets.map((a) => ({ id: `F-${a.id}`, vulnerability: 'CVE-2021-41773', asset: a.id, component: 'httpd', version: '2.4.49', validation: 'validated' }))) });
+    const ruleset = await loadRuleset();
+    // a run before (its ruleset stored): the two below meet only on what escalation writes
+    expect((await triageStored(t.ctx, vm, {}, ruleset)).by_outcome.escalate).toBe(n);
+    // on PostgreSQL the two runs are two transactions on two connections; SQLite runs them one after
+    // the other. Each run takes its id first (a counter's row lock until it commits), so the second
+    // escalates after the first has committed and links its incidents.
+    const runs = await Promise.all([triageStored(t.ctx, vm, { escalate: true }, ruleset), triageStored(t.ctx, vm, { escalate: true }, ruleset)]);
+    const db = t.ctx.store.db;
+    expect(Number((await db.selectFrom('incidents').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(n);
+    expect(runs.flatMap((r) => r.incidents).filter((i) => i.created)).toHaveLength(n);
+    expect(Number((await db.selectFrom('handoff_notes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(n);
+    expect((await verifyChain(db)).ok).toBe(true);
+  });
+
   it('an auditor may not import or triage', async () => {
     await expect(importFile(t.ctx, { actor: 'auditor' }, { kind: 'assets', file: files.assets ?? '' })).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
     await expect(triageStored(t.ctx, { actor: 'auditor' }, {}, await loadRuleset())).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
