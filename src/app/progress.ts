@@ -3,13 +3,20 @@ export interface Progress {
   /** Items of the file's own kind read so far (import), or findings decided so far (triage). */
   done: number;
   seconds: number;
+  /** What `done` counts when it is not the run's own items: a later stage of the run (`escalations handed to IR`). */
+  counting?: string;
 }
 
 /**
  * Calls `report` at most once per `intervalMs` (and never when absent): a progress line a second
  * is plenty for a person watching a million-finding import.
  */
-export function throttled(report: ((p: Progress) => void) | undefined, intervalMs = 1000, now: () => number = () => performance.now()): (done: number) => void {
+export function throttled(
+  report: ((p: Progress) => void) | undefined,
+  intervalMs = 1000,
+  now: () => number = () => performance.now(),
+  counting?: string,
+): (done: number) => void {
   if (report === undefined) return () => undefined;
   const t0 = now();
   let last = t0;
@@ -17,6 +24,6 @@ export function throttled(report: ((p: Progress) => void) | undefined, intervalM
     const t = now();
     if (t - last < intervalMs) return;
     last = t;
-    report({ done, seconds: (t - t0) / 1000 });
+    report(counting === undefined ? { done, seconds: (t - t0) / 1000 } : { done, seconds: (t - t0) / 1000, counting });
   };
 }

@@ -144,10 +144,12 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
       // escalation queries the decisions just written (decisions_link, by finding): indexes first
       await bulk.settle();
       const handoff = new Handoff(trx, ctx, caller, ruleset, facts);
+      const handed = throttled(options.onProgress, options.progressIntervalMs, undefined, 'escalations handed to IR');
       for (let i = 0; i < escalated.length; i += ESCALATION_CHUNK) {
         const chunk = escalated.slice(i, i + ESCALATION_CHUNK);
         await handoff.prefetch(chunk);
         summary.incidents.push(...(await handoff.escalateChunk(chunk)));
+        handed(summary.incidents.length);
       }
     }
     await audit(trx, ctx, caller, {

@@ -22,6 +22,7 @@ import { openStore, storeUrlFromEnv } from '../store/db.js';
 import { EXIT, print, reportError, table } from './output.js';
 import type { TriageSummary } from '../app/triage.js';
 import type { PresentedDecision } from '../app/knowledge.js';
+import type { Progress } from '../app/progress.js';
 import type { Decision } from '../domain/escalation/index.js';
 import { readFile } from 'node:fs/promises';
 
@@ -77,7 +78,7 @@ function progressTo(opts: Record<string, unknown>, what: string, noun: string) {
   if (opts.progress !== true && process.stderr.isTTY !== true) return {};
   const ms = Number(process.env.CLOSELOOP_PROGRESS_MS ?? 1000);
   return {
-    onProgress: (p: { done: number; seconds: number }) => process.stderr.write(`closeloop: ${what}: ${p.done.toLocaleString('en')} ${noun} (${p.seconds.toFixed(1)} s)\n`),
+    onProgress: (p: Progress) => process.stderr.write(`closeloop: ${what}: ${p.done.toLocaleString('en')} ${p.counting ?? noun} (${p.seconds.toFixed(1)} s)\n`),
     progressIntervalMs: Number.isFinite(ms) && ms >= 0 ? ms : 1000,
   };
 }

@@ -21,6 +21,15 @@ describe('throttled progress', () => {
     ]);
   });
 
+  it('says what it counts when it counts a later stage of the run', () => {
+    let clock = 0;
+    const seen: Progress[] = [];
+    const tick = throttled((p) => seen.push(p), 500, () => clock, 'escalations handed to IR');
+    clock += 500;
+    tick(500);
+    expect(seen).toEqual([{ done: 500, seconds: 0.5, counting: 'escalations handed to IR' }]);
+  });
+
   it('does nothing without a reporter', () => {
     expect(() => throttled(undefined)(5)).not.toThrow();
   });

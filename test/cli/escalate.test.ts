@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = path.join(root, 'bin', 'closeloop.js');
+let dir: string;
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'esc.db'), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice', ...env },
+    encoding: 'utf8',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ndjson(name: string, rows: unknown[]): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+  return file;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'closeloop-esc-'));
+  expect(cli(['init']).code).toBe(0);
+  expect(cli(['people', 'add', 'alice', '--roles', 'admin,vuln_mgmt_owner,ir_lead']).code).toBe(0);
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('escalation on the command line', () => {
+  it('triage --escalate opens incidents with progress on stderr, and handoff show prints their notes', () => {
+    const n = 600;
+    const assets = Array.from({ length: n }, (_, i) => ({ id: `host-${i}`, name: `Host ${i}`, business_critical: true, exposure: 'internet', auth_required: false }));
+    for (const [kind, file] of [
+      ['assets', ndjson('assets.ndjson', assets)],
+      ['vulnerabilities', ndjson('vulns.ndjson', [{ id: 'CVE-2021-41773', exploitation: 'active', public_poc: true }])],
+      ['findings', ndjson('findings.ndjson', assets.map((a) => ({ id: `F-${a.id}`, vulnerability: 'CVE-2021-41773', asset: a.id, component: 'httpd', version: '2.4.49', validation: 'validated' })))],
+    ] as const) {
+      const r = cli(['import', kind, file]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const r = cli(['triage', '--escalate', '--progress', '--json'], { CLOSELOOP_PROGRESS_MS: '0' });
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { by_outcome: Record<string, number>; incidents: { incident: string; created: boolean; resent: boolean }[] };
+    expect(summary.by_outcome.escalate).toBe(n);
+    expect(summary.incidents).toHaveLength(n);
+    expect(summary.incidents.every((i) => i.created && i.resent)).toBe(true);
+    // deciding, then handing over (two chunks of escalations): each stage says what it counts
+    expect(r.stderr).toMatch(/^closeloop: triage: [\d,]+ findings decided/m);
+    expect(r.stderr).toMatch(/^closeloop: triage: 500 escalations handed to IR \(\d+\.\d s\)$/m);
+    expect(r.stderr).toMatch(/^closeloop: triage: 600 escalations handed to IR \(\d+\.\d s\)$/m);
+
+    const incident = summary.incidents[0]?.incident ?? '';
+    const shown = cli(['handoff', 'show', incident]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('IR escalation trigger');
+    expect(shown.stdout).toContain('CVE-2021-41773');
+    const json = cli(['handoff', 'show', incident, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const shownJson = JSON.parse(json.stdout) as { incident: string; notes: { note: Record<string, unknown>; markdown: string }[] };
+    expect(shownJson.incident).toBe(incident);
+    expect(shownJson.notes).toHaveLength(1);
+    for (const field of ['triggers', 'evidence', 'requested_response', 'recommended_route']) expect(shownJson.notes[0]?.note).toHaveProperty(field);
+
+    // the text summary of a rerun: every escalation linked, nothing sent again
+    const again = cli(['triage', '--escalate']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`${incident} linked`);
+    expect(again.stdout).not.toContain(' opened for finding');
+    const unknown = cli(['handoff', 'show', 'INC-1999-0001']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('INC-1999-0001');
+  }, 120_000);
+});
