@@ -261,21 +261,16 @@ class Handoff {
   }
 
   /**
-   * Hands a prefetched chunk of escalations to IR, in run order: each links the open incident for
-   * the same asset and vulnerability, or opens one; stores its handoff note (Markdown and JSON);
-   * queues the note to the `ir_lead` role; keeps a remediation item open for the finding so
-   * patching goes on in parallel. The chunk is planned first, then its ids and audit sequence
-   * numbers are taken in one statement per counter and its rows written a table at a time, with
-   * the same rows, ids and audit chain as escalating one by one.
+   * What each escalation of a chunk does, in run order: link an open incident or open one (those
+   * opened in the chunk numbered by order), send its note or not (IR has it already), open a
+   * remediation item or not.
    */
-  async escalateChunk(chunk: readonly Escalation[]): Promise<TriageSummary['incidents']> {
-    const { trx, ctx, caller, ruleset } = this;
-    const routes = ctx.config.routing.roles.ir_lead ?? [];
-    // 1. What each escalation does: incidents opened earlier in the chunk are numbered by order.
+  private plan(chunk: readonly Escalation[]): { plans: EscalationPlan[]; opened: number } {
     const opened = new Map<string, number>();
-    const plans = chunk.map((e) => {
+    const plans = chunk.map((e): EscalationPlan => {
       const d = e.decision;
-      if (!this.inputs.has(e.id)) throw new Error(`escalation ${e.id} was not prefetched`);
+      const input = this.inputs.get(e.id);
+      if (input === undefined) throw new Error(`escalation ${e.id} was not prefetched`);
       const pair = pairKey(d.asset, d.vulnerability);
       let incident: string | number | null = this.openIncident.get(pair) ?? opened.get(pair) ?? null;
       const create = incident === null;
@@ -286,116 +281,180 @@ class Handoff {
       const sent = typeof incident === 'string' ? this.noted.get(noteKey(incident, d.finding, e.inputHash)) : undefined;
       const remediate = sent === undefined && !this.remediating.has(d.finding);
       if (remediate) this.remediating.add(d.finding);
-      return { e, pair, incident, create, sent, remediate };
+      return { e, input, pair, incident, create, sent, remediate };
     });
-    // 2. Ids for what the chunk creates.
+    return { plans, opened: opened.size };
+  }
+
+  /**
+   * Hands a prefetched chunk of escalations to IR, in run order: each links the open incident for
+   * the same asset and vulnerability, or opens one; stores its handoff note (Markdown and JSON);
+   * queues the note to the `ir_lead` role; keeps a remediation item open for the finding so
+   * patching goes on in parallel. The chunk is planned first, then its ids and audit sequence
+   * numbers are taken in one statement per counter and its rows written a table at a time, with
+   * the same rows, ids and audit chain as escalating one by one.
+   */
+  async escalateChunk(chunk: readonly Escalation[]): Promise<TriageSummary['incidents']> {
+    const { trx, ctx } = this;
+    const routes = ctx.config.routing.roles.ir_lead ?? [];
+    const { plans, opened } = this.plan(chunk);
     const notes = plans.filter((p) => p.sent === undefined).length;
-    const items = plans.filter((p) => p.remediate).length;
     const year = ctx.now().getUTCFullYear();
-    const firstIncident = opened.size > 0 ? await reserveCounter(trx, incidentCounter(year), opened.size) : 0;
-    const firstNote = notes > 0 ? await reserveIds(trx, 'HO', notes) : 0;
-    const firstNotification = notes * routes.length > 0 ? await reserveIds(trx, NOTIFICATION_PREFIX, notes * routes.length) : 0;
-    const firstItem = items > 0 ? await reserveIds(trx, 'RI', items) : 0;
-    // 3. The rows and audit entries, in the order escalating one by one would make them.
-    const rows = { incidents: [] as Incident[], incidentAssets: new Map<string, { incident_id: string; asset_id: string }>(), notes: [] as HandoffNotesTable[], notifications: [] as Notification[], items: [] as RemediationItem[], history: [] as RemediationHistoryTable[] };
-    const links: [decision: string, incident: string][] = [];
-    const entries: AuditEntry[] = [];
-    const results: TriageSummary['incidents'] = [];
-    let note = 0;
-    let notification = 0;
-    let item = 0;
-    for (const p of plans) {
-      const { id: decisionId, decision: d } = p.e;
-      const input = this.inputs.get(decisionId)!;
-      const at = isoNow(ctx);
-      let incidentId: string;
-      if (typeof p.incident === 'string') incidentId = p.incident;
-      else if (p.create) {
-        const inc = incidentRecord(
-          ctx,
-          caller,
-          { title: `Escalation: ${d.vulnerability} on ${input.asset?.name ?? d.asset} (${d.triggers.join(', ')})`, severity: handoffSeverity(d.triggers, ruleset), assets: [d.asset], service: input.asset?.service ?? undefined },
-          year,
-          firstIncident + p.incident,
-        );
-        incidentId = inc.row.id;
-        rows.incidents.push(inc.row);
-        entries.push(inc.audit);
-        this.openIncident.set(p.pair, incidentId);
-      } else incidentId = this.openIncident.get(p.pair)!;
-      const assetKey = pairKey(incidentId, d.asset);
-      if (!rows.incidentAssets.has(assetKey)) rows.incidentAssets.set(assetKey, { incident_id: incidentId, asset_id: d.asset });
-      links.push([decisionId, incidentId]);
-      // Same finding, same facts as a decision already handed over: IR has this note; don't resend.
-      if (p.sent !== undefined) {
-        results.push({ incident: incidentId, decision: decisionId, finding: d.finding, created: p.create, handoff: p.sent, resent: false });
-        continue;
-      }
-      // Stored triage reads only the facts of a vulnerability; the note also gives its title and references.
-      const full = this.vulnerabilities.get(d.vulnerability);
-      const vulnerability = full === undefined || input.vulnerability === null ? input.vulnerability : { ...full, ...vulnerabilityFacts(input.vulnerability) };
-      // Stored decisions carry no explanation; the handoff note quotes the rule lines, so build them.
-      const explained = d.explanation.length > 0 ? d : evaluate(input, ruleset);
-      const built = buildHandoffNote({ decision: explained, finding: input.finding, asset: input.asset, vulnerability, signals: input.signals, advisories: input.advisories, ruleset, now: ctx.now() });
-      const handoffId = formatId('HO', firstNote + note++);
-      rows.notes.push({ id: handoffId, incident_id: incidentId, decision_id: decisionId, markdown: built.markdown, json: JSON.stringify(built.json), created_at: at });
-      this.note(noteKey(incidentId, d.finding, p.e.inputHash), handoffId);
-      entries.push({ action: 'handoff.created', entityType: 'handoff_note', entityId: handoffId, incidentId, state: { id: handoffId, incident: incidentId, decision: decisionId, note: built.json } });
-      for (const route of routes) {
-        const queued = notificationRecord(
-          ctx,
-          {
-            incident: incidentId,
-            purpose: 'handoff',
-            role: 'ir_lead',
-            route,
-            subject: `[closeloop] ${incidentId} IR escalation: ${d.vulnerability} on ${d.asset} (${d.triggers.join(', ')})`,
-            body: built.markdown,
-            idempotencyKey: `handoff:${handoffId}:ir_lead:${route.channel}:${route.address}`,
-          },
-          formatId(NOTIFICATION_PREFIX, firstNotification + notification++),
-        );
-        rows.notifications.push(queued.row);
-        entries.push(queued.audit);
-      }
-      if (p.remediate) {
-        const opening: RemediationItem = {
-          id: formatId('RI', firstItem + item++),
-          incident_id: incidentId,
-          weakness_id: null,
-          finding_id: d.finding,
-          owner_role: 'vuln_mgmt_owner',
-          assignee: input.asset?.owner ?? 'unassigned',
-          criteria: input.finding.fixed_version
-            ? `${input.finding.component ?? 'component'} at ${input.finding.fixed_version} or later on ${d.asset}, or a verified mitigation`
-            : `patch or verified mitigation of ${d.vulnerability} on ${d.asset}`,
-          due: built.json.requested_response.by.slice(0, 10),
-          ticket: null,
-          status: 'open',
-          created_at: at,
-          updated_at: at,
-        };
-        rows.items.push(opening);
-        rows.history.push({ item_id: opening.id, seq: 1, status: 'open', actor: caller.actor, at });
-        entries.push({ action: 'remediation.opened', entityType: 'remediation_item', entityId: opening.id, incidentId, state: opening });
-      }
-      results.push({ incident: incidentId, decision: decisionId, finding: d.finding, created: p.create, handoff: handoffId, resent: true });
+    const ids = new ChunkIds(year, {
+      incident: opened > 0 ? await reserveCounter(trx, incidentCounter(year), opened) : 0,
+      HO: notes > 0 ? await reserveIds(trx, 'HO', notes) : 0,
+      [NOTIFICATION_PREFIX]: notes * routes.length > 0 ? await reserveIds(trx, NOTIFICATION_PREFIX, notes * routes.length) : 0,
+      RI: plans.some((p) => p.remediate) ? await reserveIds(trx, 'RI', plans.filter((p) => p.remediate).length) : 0,
+    });
+    const rows = new ChunkRows();
+    const results = plans.map((p) => this.handOver(p, ids, rows));
+    await rows.write(trx, ctx, this.caller);
+    return results;
+  }
+
+  /** One planned escalation's rows and audit entries, in the order escalating one by one makes them. */
+  private handOver(p: EscalationPlan, ids: ChunkIds, rows: ChunkRows): TriageSummary['incidents'][number] {
+    const { ctx, caller, ruleset } = this;
+    const { id: decisionId, decision: d } = p.e;
+    const input = p.input;
+    const at = isoNow(ctx);
+    let incidentId: string;
+    if (typeof p.incident === 'string') incidentId = p.incident;
+    else if (p.create) {
+      const inc = incidentRecord(
+        ctx,
+        caller,
+        { title: `Escalation: ${d.vulnerability} on ${input.asset?.name ?? d.asset} (${d.triggers.join(', ')})`, severity: handoffSeverity(d.triggers, ruleset), assets: [d.asset], service: input.asset?.service ?? undefined },
+        ids.year,
+        ids.incidentNumber(p.incident),
+      );
+      incidentId = inc.row.id;
+      rows.incidents.push(inc.row);
+      rows.audit.push(inc.audit);
+      this.openIncident.set(p.pair, incidentId);
+    } else incidentId = this.openIncident.get(p.pair)!;
+    rows.linkAsset(incidentId, d.asset);
+    rows.links.push([decisionId, incidentId]);
+    // Same finding, same facts as a decision already handed over: IR has this note; don't resend.
+    if (p.sent !== undefined) return { incident: incidentId, decision: decisionId, finding: d.finding, created: p.create, handoff: p.sent, resent: false };
+    // Stored triage reads only the facts of a vulnerability; the note also gives its title and references.
+    const full = this.vulnerabilities.get(d.vulnerability);
+    const vulnerability = full === undefined || input.vulnerability === null ? input.vulnerability : { ...full, ...vulnerabilityFacts(input.vulnerability) };
+    // Stored decisions carry no explanation; the handoff note quotes the rule lines, so build them.
+    const explained = d.explanation.length > 0 ? d : evaluate(input, ruleset);
+    const built = buildHandoffNote({ decision: explained, finding: input.finding, asset: input.asset, vulnerability, signals: input.signals, advisories: input.advisories, ruleset, now: ctx.now() });
+    const handoffId = ids.next('HO');
+    rows.notes.push({ id: handoffId, incident_id: incidentId, decision_id: decisionId, markdown: built.markdown, json: JSON.stringify(built.json), created_at: at });
+    this.note(noteKey(incidentId, d.finding, p.e.inputHash), handoffId);
+    rows.audit.push({ action: 'handoff.created', entityType: 'handoff_note', entityId: handoffId, incidentId, state: { id: handoffId, incident: incidentId, decision: decisionId, note: built.json } });
+    for (const route of ctx.config.routing.roles.ir_lead ?? []) {
+      const queued = notificationRecord(
+        ctx,
+        {
+          incident: incidentId,
+          purpose: 'handoff',
+          role: 'ir_lead',
+          route,
+          subject: `[closeloop] ${incidentId} IR escalation: ${d.vulnerability} on ${d.asset} (${d.triggers.join(', ')})`,
+          body: built.markdown,
+          idempotencyKey: `handoff:${handoffId}:ir_lead:${route.channel}:${route.address}`,
+        },
+        ids.next(NOTIFICATION_PREFIX),
+      );
+      rows.notifications.push(queued.row);
+      rows.audit.push(queued.audit);
     }
-    // 4. The writes: parents before the rows that refer to them.
-    await insertRows(trx, 'incidents', rows.incidents);
-    for (const part of slices([...rows.incidentAssets.values()], ROWS_PER_INSERT)) {
+    if (p.remediate) {
+      const opening: RemediationItem = {
+        id: ids.next('RI'),
+        incident_id: incidentId,
+        weakness_id: null,
+        finding_id: d.finding,
+        owner_role: 'vuln_mgmt_owner',
+        assignee: input.asset?.owner ?? 'unassigned',
+        criteria: input.finding.fixed_version
+          ? `${input.finding.component ?? 'component'} at ${input.finding.fixed_version} or later on ${d.asset}, or a verified mitigation`
+          : `patch or verified mitigation of ${d.vulnerability} on ${d.asset}`,
+        due: built.json.requested_response.by.slice(0, 10),
+        ticket: null,
+        status: 'open',
+        created_at: at,
+        updated_at: at,
+      };
+      rows.items.push(opening);
+      rows.history.push({ item_id: opening.id, seq: 1, status: 'open', actor: caller.actor, at });
+      rows.audit.push({ action: 'remediation.opened', entityType: 'remediation_item', entityId: opening.id, incidentId, state: opening });
+    }
+    return { incident: incidentId, decision: decisionId, finding: d.finding, created: p.create, handoff: handoffId, resent: true };
+  }
+}
+
+/** What one escalation of a chunk does (Handoff.plan). */
+interface EscalationPlan {
+  e: Escalation;
+  input: EvaluationInput;
+  pair: string;
+  /** The open incident it links (its id), or the chunk's new incident it opens or links (numbered from 0 in the chunk). */
+  incident: string | number;
+  create: boolean;
+  /** The note IR already has for this finding and input, if any: nothing is sent. */
+  sent: string | undefined;
+  remediate: boolean;
+}
+
+/** The ids a chunk reserved: the first of each kind, handed out in order. */
+class ChunkIds {
+  private readonly taken = new Map<string, number>();
+
+  constructor(
+    readonly year: number,
+    private readonly first: Readonly<Record<string, number>>,
+  ) {}
+
+  /** The number of the chunk's n-th new incident (from 0). */
+  incidentNumber(n: number): number {
+    return this.first['incident']! + n;
+  }
+
+  /** The next id of a kind (`HO-0042`). */
+  next(prefix: string): string {
+    const n = this.taken.get(prefix) ?? 0;
+    this.taken.set(prefix, n + 1);
+    return formatId(prefix, this.first[prefix]! + n);
+  }
+}
+
+/** The rows a chunk of escalations writes, and its audit entries in order. */
+class ChunkRows {
+  readonly incidents: Incident[] = [];
+  private readonly incidentAssets = new Map<string, { incident_id: string; asset_id: string }>();
+  readonly links: [decision: string, incident: string][] = [];
+  readonly notes: HandoffNotesTable[] = [];
+  readonly notifications: Notification[] = [];
+  readonly items: RemediationItem[] = [];
+  readonly history: RemediationHistoryTable[] = [];
+  readonly audit: AuditEntry[] = [];
+
+  linkAsset(incident: string, asset: string): void {
+    const key = pairKey(incident, asset);
+    if (!this.incidentAssets.has(key)) this.incidentAssets.set(key, { incident_id: incident, asset_id: asset });
+  }
+
+  /** Writes them, parents before the rows that refer to them, a table at a time. */
+  async write(trx: Trx, ctx: AppContext, caller: Caller): Promise<void> {
+    await insertRows(trx, 'incidents', this.incidents);
+    for (const part of slices([...this.incidentAssets.values()], ROWS_PER_INSERT)) {
       await trx.insertInto('incident_assets').values(part).onConflict((oc) => oc.columns(['incident_id', 'asset_id']).doNothing()).execute();
     }
-    for (const part of slices(links, ROWS_PER_INSERT / 2)) {
+    for (const part of slices(this.links, ROWS_PER_INSERT / 2)) {
       const incidentOf = sql<string>`CASE id ${sql.join(part.map(([dec, inc]) => sql`WHEN ${dec} THEN ${inc}`), sql` `)} END`;
       await trx.updateTable('decisions').set({ incident_id: incidentOf }).where('id', 'in', part.map(([dec]) => dec)).execute();
     }
-    await insertRows(trx, 'handoff_notes', rows.notes);
-    await insertRows(trx, 'notifications', rows.notifications);
-    await insertRows(trx, 'remediation_items', rows.items);
-    await insertRows(trx, 'remediation_history', rows.history);
-    await auditMany(trx, ctx, caller, entries);
-    return results;
+    await insertRows(trx, 'handoff_notes', this.notes);
+    await insertRows(trx, 'notifications', this.notifications);
+    await insertRows(trx, 'remediation_items', this.items);
+    await insertRows(trx, 'remediation_history', this.history);
+    await auditMany(trx, ctx, caller, this.audit);
   }
 }
 
