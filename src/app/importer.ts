@@ -248,9 +248,10 @@ class ImportWriter {
         return vulnerabilityToRow(v, this.at);
       }
       const existing = vulnerabilityFromRow(existingRow);
-      // KEV and EPSS come from their own files and are kept unless this record gives them.
+      // KEV and EPSS come from their own files and are kept unless this record gives them; a
+      // field the record leaves out (score, title, fix) keeps what is known, as in triage over files.
       const merged: VulnerabilityRecord = authoritative
-        ? { ...v, kev: v.kev ?? existing.kev, epss: v.epss ?? existing.epss, cvss: v.cvss ?? existing.cvss, title: v.title ?? existing.title }
+        ? { ...v, kev: v.kev ?? existing.kev, epss: v.epss ?? existing.epss, cvss: v.cvss ?? existing.cvss, title: v.title ?? existing.title, fix_available: v.fix_available ?? existing.fix_available }
         : scannerFillsGaps(existing, v);
       const row = vulnerabilityToRow(merged, this.at);
       if (sameColumns('vulnerabilities', existingRow, row)) {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/app/importer.js';
 import { showIncident } from '../../src/app/incidents.js';
-import { explainFinding, handoffNotes, loadRuleset, triageStored } from '../../src/app/triage.js';
+import { explainFinding, handoffNotes, loadRuleset, triageFiles, triageStored } from '../../src/app/triage.js';
+import type { Decision } from '../../src/domain/escalation/index.js';
 import { verifyChain } from '../../src/audit/chain.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 import { corpusPath } from '../helpers/corpus.js';
@@ -338,6 +339,34 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
     expect(runs.flatMap((r) => r.incidents).filter((i) => i.created)).toHaveLength(n);
     expect(Number((await db.selectFrom('handoff_notes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(n);
     expect((await verifyChain(db)).ok).toBe(true);
+  });
+
+  it('a later vulnerabilities file that leaves a field out keeps what is known, stored as over files', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'closeloop-vulns-'));
+    const write = (name: string, rows: unknown[]) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+      return file;
+    };
+    const files = {
+      assets: write('assets.ndjson', [{ id: 'app-1', exposure: 'internal' }]),
+      first: write('v1.ndjson', [{ id: 'CVE-2099-7777', cvss: { version: '3.1', base_score: 9.1 }, fix_available: false, title: 'Known unfixable' }]),
+      // a later file says more about exploitation and nothing about a fix, a score or a title
+      later: write('v2.ndjson', [{ id: 'CVE-2099-7777', exploitation: 'poc', public_poc: true }]),
+      findings: write('findings.ndjson', [{ id: 'F-1', vulnerability: 'CVE-2099-7777', asset: 'app-1', component: 'libz', version: '1' }]),
+    };
+    const ruleset = await loadRuleset();
+    const overFiles: Decision[] = [];
+    await triageFiles({ assets: [files.assets], vulnerabilities: [files.first, files.later], findings: [files.findings] }, ruleset, (d) => overFiles.push(d));
+    for (const [kind, file] of [['assets', files.assets], ['vulnerabilities', files.first], ['vulnerabilities', files.later], ['findings', files.findings]] as const) {
+      await importFile(t.ctx, vm, { kind, file });
+    }
+    const stored = await t.ctx.store.db.selectFrom('vulnerabilities').selectAll().where('id', '=', 'CVE-2099-7777').executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ fix_available: 0, cvss_score: 9.1, title: 'Known unfixable', exploitation: 'poc', public_poc: 1 });
+    const run = await triageStored(t.ctx, vm, { all: true }, ruleset);
+    const { explanation: _, ...fromFiles } = overFiles[0]!;
+    expect(run.decisions?.[0]).toEqual(fromFiles);
+    expect(fromFiles.next_actions).not.toContain('patch');
   });
 
   it('an auditor may not import or triage', async () => {
