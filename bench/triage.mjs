@@ -16,9 +16,11 @@
  *    (`closeloop import findings F --triage`: every finding decided and its Decision stored in the
  *    import's transaction). That is the measured pipeline: wall time per phase, findings/s, peak
  *    RSS read from outside every 20 ms (/proc/<pid>/status) and process.resourceUsage().maxRSS.
- *    Then, outside the total, `triageStored` over everything (a later `closeloop triage`; with
- *    --escalate, `closeloop triage --escalate`: incidents, handoff notes, remediation items),
- *    unless --no-retriage. CLOSELOOP_BENCH_PROFILE=<phase> writes bench/data/<phase>.cpuprofile.
+ *    Then, outside the total and in a child process of its own (so its peak RSS is its own),
+ *    `triageStored` over everything the run stored (a later `closeloop triage`; with --escalate,
+ *    `closeloop triage --escalate`: incidents, handoff notes, remediation items), unless
+ *    --no-retriage. CLOSELOOP_BENCH_PROFILE=<phase> (or `retriage`) writes
+ *    bench/data/<phase>.cpuprofile.
  * 3. Floor, from the same data: the time to only tokenize the Trivy file with the fastest
  *    streaming approach (the hand-written reader capturing each finding object, JSON.parse per
  *    finding, no records built), plus the time to insert exactly the rows the run stored into a
@@ -154,28 +156,28 @@ function runChild(args) {
         r.rss.insideMiB = r.rss.sampledPeakMiB;
         r.rss.sampledPeakMiB = outside.peak();
         r.rss.sampledFrom = 'outside';
-        for (const [phase, [from, to]] of Object.entries(r.windows ?? {})) {
-          if (phase === 'retriage') r.extra.retriage.peakRssMiB = outside.peak(from, to);
-          else r.phaseRss[phase] = outside.peak(from, to);
-        }
+        for (const [phase, [from, to]] of Object.entries(r.windows ?? {})) r.phaseRss[phase] = outside.peak(from, to);
       }
       resolve(r);
     });
   });
 }
 
-async function benchStore(engine) {
+/** The run's store: a fresh one, or (`existing`) the one the last run left. */
+async function benchStore(engine, existing = false) {
   const { openStore } = await import(dist('store/db.js'));
   if (engine === 'sqlite') {
     const file = path.join(DATA, 'run-sqlite.db');
-    for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+    if (!existing) for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
     return { store: await openStore({ url: file }), location: file };
   }
-  const pg = (await import('pg')).default;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query('DROP SCHEMA IF EXISTS bench_run CASCADE');
-  await c.end();
+  if (!existing) {
+    const pg = (await import('pg')).default;
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query('DROP SCHEMA IF EXISTS bench_run CASCADE');
+    await c.end();
+  }
   const u = new URL(PG_URL);
   u.searchParams.set('schema', 'bench_run');
   return { store: await openStore({ url: u.toString() }), location: 'bench_run' };
@@ -196,17 +198,22 @@ async function startProfile() {
   };
 }
 
-async function childRun(o) {
+/** The store, configuration and caller the measured children use, with the CLI's runtime tuning. */
+async function benchContext(engine, existing) {
   // the same runtime tuning as bin/closeloop.js
   (await import(dist('runtime.js'))).tuneRuntime();
-  const data = JSON.parse(readFileSync(path.join(DATA, 'params.json'), 'utf8'));
-  const { importFile } = await import(dist('app/importer.js'));
-  const { triageStored, loadRuleset } = await import(dist('app/triage.js'));
   const { validateConfig, defaultConfig } = await import(dist('config/load.js'));
-  const { store, location } = await benchStore(o.engine);
+  const { store, location } = await benchStore(engine, existing);
   const config = validateConfig({ ...defaultConfig('bench', path.join(DATA, 'evidence')), people: { bench: ['admin'], vm: ['vuln_mgmt_owner'] } }, 'bench');
   const ctx = { store, config, configPath: path.join(DATA, 'closeloop.yaml'), now: () => new Date('2026-11-28T12:00:00Z') };
-  const caller = { actor: 'vm' };
+  return { store, location, ctx, caller: { actor: 'vm' } };
+}
+
+async function childRun(o) {
+  const data = JSON.parse(readFileSync(path.join(DATA, 'params.json'), 'utf8'));
+  const { importFile } = await import(dist('app/importer.js'));
+  const { loadRuleset } = await import(dist('app/triage.js'));
+  const { store, location, ctx, caller } = await benchContext(o.engine, false);
   const ruleset = await loadRuleset();
   const meter = rssMeter();
   const phases = {};
@@ -240,18 +247,30 @@ async function childRun(o) {
     if (r.triage) counts.triage = { run: r.triage.run, evaluated: r.triage.evaluated, by_outcome: r.triage.by_outcome };
   }
   const total = secs(performance.now() - t0);
-  const extra = {};
-  if (o.retriage) {
-    // Not part of the pipeline's total: a later `closeloop triage` over everything stored (after a KEV/EPSS refresh).
-    const tt = performance.now();
-    const w0 = Date.now();
-    const summary = await triageStored(ctx, caller, { escalate: o.escalate }, ruleset);
-    windows.retriage = [w0, Date.now()];
-    extra.retriage = { seconds: secs(performance.now() - tt), peakRssMiB: meter.mark(), evaluated: summary.evaluated, by_outcome: summary.by_outcome, ...(o.escalate ? { incidents: summary.incidents.filter((i) => i.created).length, handoffs: summary.incidents.filter((i) => i.resent).length } : {}) };
-  }
   const rss = meter.stop();
   await store.close();
-  console.log(JSON.stringify({ engine: o.engine, location, phases, phaseRss, windows, total, counts, extra, rss }));
+  console.log(JSON.stringify({ engine: o.engine, location, phases, phaseRss, windows, total, counts, rss }));
+}
+
+/**
+ * Not part of the pipeline's total: a later `closeloop triage` over everything the run stored (after
+ * a KEV/EPSS refresh; with --escalate, `closeloop triage --escalate`), in a process of its own so
+ * its peak RSS is its own.
+ */
+async function childRetriage(o) {
+  const { triageStored, loadRuleset } = await import(dist('app/triage.js'));
+  const { store, ctx, caller } = await benchContext(o.engine, true);
+  const ruleset = await loadRuleset();
+  const meter = rssMeter();
+  const stopProfile = process.env.CLOSELOOP_BENCH_PROFILE === 'retriage' ? await startProfile() : null;
+  const t = performance.now();
+  const summary = await triageStored(ctx, caller, { escalate: o.escalate }, ruleset);
+  const seconds = secs(performance.now() - t);
+  if (stopProfile) await stopProfile(path.join(DATA, 'retriage.cpuprofile'));
+  const rss = meter.stop();
+  await store.close();
+  const escalation = o.escalate ? { incidents: summary.incidents.filter((i) => i.created).length, handoffs: summary.incidents.filter((i) => i.resent).length } : {};
+  console.log(JSON.stringify({ seconds, evaluated: summary.evaluated, by_outcome: summary.by_outcome, ...escalation, rss }));
 }
 
 /** Floor 1: tokenize the Trivy file with the hand-written streaming reader (in batches); a value per finding. */
@@ -389,7 +408,7 @@ function report(o, data, runs, floors) {
     say(`  ${'total'.padEnd(9)} ${String(r.total.toFixed(2)).padStart(7)} s   ${Math.round(o.findings / r.total).toLocaleString('en')} findings/s overall; findings import with triage alone ${Math.round(o.findings / r.phases.findings).toLocaleString('en')}/s`);
     say(`  peak RSS ${r.rss.sampledPeakMiB} MiB sampled${r.rss.sampledFrom === 'outside' ? ' from outside every 20 ms' : ''}, maxRSS ${r.rss.maxRssMiB} MiB`);
     say(`  triage: ${JSON.stringify(r.counts.triage)}`);
-    if (r.extra.retriage) say(`  re-triage of everything stored${r.extra.retriage.incidents === undefined ? '' : ` with escalation (${r.extra.retriage.incidents.toLocaleString('en')} incidents opened, ${r.extra.retriage.handoffs.toLocaleString('en')} handoff notes)`} (not in the total): ${r.extra.retriage.seconds} s (${Math.round(r.extra.retriage.evaluated / r.extra.retriage.seconds).toLocaleString('en')} findings/s), peak RSS ${r.extra.retriage.peakRssMiB} MiB, ${JSON.stringify(r.extra.retriage.by_outcome)}`);
+    if (r.extra?.retriage) say(`  re-triage of everything stored${r.extra.retriage.incidents === undefined ? '' : ` with escalation (${r.extra.retriage.incidents.toLocaleString('en')} incidents opened, ${r.extra.retriage.handoffs.toLocaleString('en')} handoff notes)`} (not in the total): ${r.extra.retriage.seconds} s (${Math.round(r.extra.retriage.evaluated / r.extra.retriage.seconds).toLocaleString('en')} findings/s), peak RSS ${r.extra.retriage.peakRssMiB} MiB, ${JSON.stringify(r.extra.retriage.by_outcome)}`);
     const f = floors[r.engine];
     if (f && floors.tokenize) {
       const floor = floors.tokenize.seconds + f.seconds;
@@ -402,6 +421,7 @@ function report(o, data, runs, floors) {
 async function main() {
   const o = parseArgs(process.argv);
   if (o.child === 'run') return childRun(o);
+  if (o.child === 'retriage') return childRetriage(o);
   if (o.child === 'tokenize') return childTokenize();
   if (o.child === 'floor') return o.engine === 'sqlite' ? floorSqlite(o) : floorPg(o);
   const data = await ensureData(o);
@@ -410,9 +430,15 @@ async function main() {
   const floors = {};
   for (const engine of engines) {
     process.stdout.write(`run ${engine} … `);
-    const r = await runChild(['--child', 'run', '--engine', engine, ...(o.retriage ? [] : ['--no-retriage']), ...(o.escalate ? ['--escalate'] : [])]);
+    const r = await runChild(['--child', 'run', '--engine', engine]);
     console.log(`${r.total} s`);
     runs.push(r);
+    if (o.retriage) {
+      process.stdout.write(`re-triage ${engine}${o.escalate ? ' with escalation' : ''} … `);
+      const t = await runChild(['--child', 'retriage', '--engine', engine, ...(o.escalate ? ['--escalate'] : [])]);
+      console.log(`${t.seconds} s`);
+      r.extra = { retriage: { ...t, peakRssMiB: t.rss.sampledPeakMiB, maxRssMiB: t.rss.maxRssMiB } };
+    }
     if (o.floor) {
       process.stdout.write(`floor insert ${engine} … `);
       floors[engine] = await runChild(['--child', 'floor', '--engine', engine, '--run', r.counts.triage.run]);
