@@ -17,13 +17,14 @@ import { ClError, notFound } from '../errors.js';
 import { openItems, type ImportKind } from '../ingest/index.js';
 import { advisoryFromRow, assetFromRow, findingFactsFromValues, findingFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
 import type { VulnerabilityRecord } from '../domain/records.js';
-import { findingRow, withBulkTransaction, type DecisionValues } from '../store/bulk/index.js';
+import { withBulkTransaction, type DecisionValues } from '../store/bulk/index.js';
 import { audit, auditMany, authorize, formatId, isoNow, reserveIds, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
 import { incidentCounter, incidentRecord } from './incidents.js';
 import { Knowledge, presentDecision, type PresentedDecision } from './knowledge.js';
 import { StoreFacts, TriageRun } from './decisions.js';
 import { throttled, type Progress } from './progress.js';
 import { NOTIFICATION_PREFIX, notificationRecord } from '../delivery/outbox.js';
+import type { Route } from '../config/schema.js';
 import { reserveCounter } from '../store/counters.js';
 import type { Database, HandoffNotesTable, Incident, Notification, RemediationHistoryTable, RemediationItem } from '../store/schema.js';
 import { sql, type Insertable } from 'kysely';
@@ -299,21 +300,22 @@ class Handoff {
     const routes = ctx.config.routing.roles.ir_lead ?? [];
     const { plans, opened } = this.plan(chunk);
     const notes = plans.filter((p) => p.sent === undefined).length;
+    const items = plans.filter((p) => p.remediate).length;
     const year = ctx.now().getUTCFullYear();
     const ids = new ChunkIds(year, {
       incident: opened > 0 ? await reserveCounter(trx, incidentCounter(year), opened) : 0,
       HO: notes > 0 ? await reserveIds(trx, 'HO', notes) : 0,
       [NOTIFICATION_PREFIX]: notes * routes.length > 0 ? await reserveIds(trx, NOTIFICATION_PREFIX, notes * routes.length) : 0,
-      RI: plans.some((p) => p.remediate) ? await reserveIds(trx, 'RI', plans.filter((p) => p.remediate).length) : 0,
+      RI: items > 0 ? await reserveIds(trx, 'RI', items) : 0,
     });
     const rows = new ChunkRows();
-    const results = plans.map((p) => this.handOver(p, ids, rows));
+    const results = plans.map((p) => this.handOver(p, ids, routes, rows));
     await rows.write(trx, ctx, this.caller);
     return results;
   }
 
   /** One planned escalation's rows and audit entries, in the order escalating one by one makes them. */
-  private handOver(p: EscalationPlan, ids: ChunkIds, rows: ChunkRows): TriageSummary['incidents'][number] {
+  private handOver(p: EscalationPlan, ids: ChunkIds, routes: readonly Route[], rows: ChunkRows): TriageSummary['incidents'][number] {
     const { ctx, caller, ruleset } = this;
     const { id: decisionId, decision: d } = p.e;
     const input = p.input;
@@ -347,7 +349,7 @@ class Handoff {
     rows.notes.push({ id: handoffId, incident_id: incidentId, decision_id: decisionId, markdown: built.markdown, json: JSON.stringify(built.json), created_at: at });
     this.note(noteKey(incidentId, d.finding, p.e.inputHash), handoffId);
     rows.audit.push({ action: 'handoff.created', entityType: 'handoff_note', entityId: handoffId, incidentId, state: { id: handoffId, incident: incidentId, decision: decisionId, note: built.json } });
-    for (const route of ctx.config.routing.roles.ir_lead ?? []) {
+    for (const route of routes) {
       const queued = notificationRecord(
         ctx,
         {

@@ -237,7 +237,6 @@ class PgSession implements BulkSession {
   }
 
   async insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
-    if (rows.length === 0) return;
     await this.conn.copy(table, KEYED_COLUMNS[table], rows.map((r) => keyedValues(table, r)));
   }
 
