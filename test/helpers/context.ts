@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AppContext } from '../../src/app/context.js';
 import { defaultConfig, loadConfig, writeConfig } from '../../src/config/load.js';
-import pg from 'pg';
 import { openStore, type Engine } from '../../src/store/db.js';
 
 export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
