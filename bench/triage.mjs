@@ -5,7 +5,7 @@
  *
  *   node bench/triage.mjs [--findings 1000000] [--assets 100000] [--epss 250000] [--signals 100000]
  *                         [--seed 1] [--pg] [--no-sqlite] [--no-floor] [--no-retriage] [--escalate]
- *                         [--json FILE]
+ *                         [--rounds N] [--json FILE]
  *
  * Steps (each measured run in a child process of its own, so peak RSS is that run's alone):
  * 1. Data: generated deterministically into bench/data/ (gitignored) by bench/gen-data.mjs, and
@@ -28,6 +28,10 @@
  *    of prepared inserts, findings and decisions indexes built after the load; PostgreSQL: COPY);
  *    of the decisions, only the pipeline's own run (not the re-triage).
  *    The ratio printed is run total / floor.
+ * 4. --rounds N (default 1): the run and both floors N times per engine, back to back, each round's
+ *    ratio from its own measurements: this VM's speed drifts by a third within minutes, and a
+ *    ratio of a run and a floor measured minutes apart drifts with it. Printed: every round's ratio
+ *    and their median; the phases are the first round's.
  */
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -44,7 +48,7 @@ const PG_URL = process.env.CLOSELOOP_BENCH_PG ?? 'postgres://postgres@127.0.0.1:
 const TABLES = ['vulnerabilities', 'assets', 'signals', 'findings', 'decisions', 'triage_runs', 'rulesets'];
 
 function parseArgs(argv) {
-  const o = { findings: 1000000, assets: 100000, epss: 250000, signals: 100000, seed: 1, pg: false, sqlite: true, floor: true, retriage: true, escalate: false, json: null, child: null, engine: null, run: null };
+  const o = { findings: 1000000, assets: 100000, epss: 250000, signals: 100000, seed: 1, pg: false, sqlite: true, floor: true, retriage: true, escalate: false, json: null, child: null, engine: null, run: null, rounds: 1 };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'pg') o.pg = true;
@@ -52,12 +56,16 @@ function parseArgs(argv) {
     else if (k === 'no-floor') o.floor = false;
     else if (k === 'no-retriage') o.retriage = false;
     else if (k === 'escalate') o.escalate = true;
-    else if (['findings', 'assets', 'epss', 'signals', 'seed'].includes(k)) o[k] = Number(argv[++i]);
+    else if (['findings', 'assets', 'epss', 'signals', 'seed', 'rounds'].includes(k)) o[k] = Number(argv[++i]);
     else if (['json', 'child', 'engine', 'run'].includes(k)) o[k] = argv[++i];
     else {
       console.error(`unknown option ${argv[i]}`);
       process.exit(2);
     }
+  }
+  if (!Number.isInteger(o.rounds) || o.rounds < 1) {
+    console.error('--rounds takes a whole number of at least 1');
+    process.exit(2);
   }
   return o;
 }
@@ -414,6 +422,14 @@ function report(o, data, runs, floors) {
       const floor = floors.tokenize.seconds + f.seconds;
       say(`  floor: tokenize ${floors.tokenize.seconds} s + insert the same ${f.rows.toLocaleString('en')} rows ${f.seconds} s = ${floor.toFixed(2)} s; run / floor = ${(r.total / floor).toFixed(2)}×`);
     }
+    const rounds = r.rounds ?? [];
+    if (rounds.length > 1) {
+      const ratios = rounds.map((x) => x.ratio).sort((a, b) => a - b);
+      const median = ratios.length % 2 === 1 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+      say(`  ${rounds.length} rounds, each run / (tokenize + insert) measured back to back:`);
+      rounds.forEach((x, i) => say(`    ${i + 1}: ${x.total.toFixed(2)} s / (${x.tokenize} + ${x.insert} s) = ${x.ratio.toFixed(2)}×, maxRSS ${x.maxRssMiB} MiB`));
+      say(`    median run / floor ${median.toFixed(2)}× (${ratios[0].toFixed(2)}–${ratios[ratios.length - 1].toFixed(2)}×)`);
+    }
   }
   return lines.join('\n');
 }
@@ -433,19 +449,34 @@ async function main() {
     const r = await runChild(['--child', 'run', '--engine', engine]);
     console.log(`${r.total} s`);
     runs.push(r);
+    if (o.floor && o.rounds > 1) {
+      r.rounds = [];
+      for (let round = 1; round <= o.rounds; round++) {
+        const run = round === 1 ? r : await runChild(['--child', 'run', '--engine', engine]);
+        if (round > 1) console.log(`run ${engine} (round ${round}) … ${run.total} s`);
+        const insert = await runChild(['--child', 'floor', '--engine', engine, '--run', run.counts.triage.run]);
+        const tokenize = await runChild(['--child', 'tokenize']);
+        console.log(`  floor (round ${round}): insert ${insert.seconds} s, tokenize ${tokenize.seconds} s`);
+        if (round === 1) {
+          floors[engine] = insert;
+          floors.tokenize ??= tokenize;
+        }
+        r.rounds.push({ total: run.total, insert: insert.seconds, tokenize: tokenize.seconds, ratio: run.total / (insert.seconds + tokenize.seconds), maxRssMiB: run.rss.maxRssMiB });
+      }
+    }
     if (o.retriage) {
       process.stdout.write(`re-triage ${engine}${o.escalate ? ' with escalation' : ''} … `);
       const t = await runChild(['--child', 'retriage', '--engine', engine, ...(o.escalate ? ['--escalate'] : [])]);
       console.log(`${t.seconds} s`);
       r.extra = { retriage: { ...t, peakRssMiB: t.rss.sampledPeakMiB, maxRssMiB: t.rss.maxRssMiB } };
     }
-    if (o.floor) {
+    if (o.floor && o.rounds === 1) {
       process.stdout.write(`floor insert ${engine} … `);
       floors[engine] = await runChild(['--child', 'floor', '--engine', engine, '--run', r.counts.triage.run]);
       console.log(`${floors[engine].seconds} s`);
     }
   }
-  if (o.floor) {
+  if (o.floor && floors.tokenize === undefined) {
     process.stdout.write('floor tokenize … ');
     floors.tokenize = await runChild(['--child', 'tokenize']);
     console.log(`${floors.tokenize.seconds} s`);
