@@ -67,6 +67,10 @@ function parseArgs(argv) {
     console.error('--rounds takes a whole number of at least 1');
     process.exit(2);
   }
+  if (o.rounds > 1 && !o.floor) {
+    console.error('--rounds compares runs with their floors: it cannot go with --no-floor');
+    process.exit(2);
+  }
   return o;
 }
 
