@@ -182,9 +182,12 @@ export const ROUTES: readonly ApiRoute[] = [
   }),
   op({
     method: 'GET', path: '/incidents', operationId: 'listIncidents', tag: 'incidents',
-    summary: 'List incidents, optionally in one state',
+    summary: 'List incidents in creation order, a page at a time (`limit`, default 100; `after` = the `next` of the previous page), optionally in one state',
     schema: listIncidentsInput, from: 'query',
-    handle: async (ctx, caller, input) => ({ incidents: (await listIncidents(ctx, caller, input)).map(presentIncident) }),
+    handle: async (ctx, caller, input) => {
+      const page = await listIncidents(ctx, caller, input);
+      return { incidents: page.incidents.map(presentIncident), next: page.next };
+    },
   }),
   view({
     method: 'GET', path: '/incidents/:id', operationId: 'showIncident', tag: 'incidents', params: incidentParam(),

@@ -95,14 +95,62 @@ export async function createIncident(
   return row;
 }
 
-export const listIncidentsInput = z.strictObject({ state: z.enum(INCIDENT_STATES).optional() });
+/** Incidents per page when the caller gives no limit, and the most a page may hold. */
+export const INCIDENT_PAGE = { default: 100, max: 1000 } as const;
 
-export async function listIncidents(ctx: AppContext, caller: Caller, input: z.input<typeof listIncidentsInput>): Promise<Incident[]> {
+export const listIncidentsInput = z.strictObject({
+  state: z.enum(INCIDENT_STATES).optional(),
+  /** Incidents on this page (default 100, at most 1,000). */
+  limit: z.coerce.number().int().min(1).max(INCIDENT_PAGE.max).optional(),
+  /** The `next` of the previous page. */
+  after: nonEmpty('after').optional(),
+});
+
+/** One page of incidents in creation order, and the cursor of the next (null on the last page). */
+export interface IncidentPage {
+  incidents: Incident[];
+  next: string | null;
+}
+
+/** An opaque cursor: the creation time and id of the last incident of a page. */
+function incidentCursor(i: Pick<Incident, 'created_at' | 'id'>): string {
+  return Buffer.from(JSON.stringify([i.created_at, i.id])).toString('base64url');
+}
+
+function fromIncidentCursor(after: string): [string, string] {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
+  } catch {
+    v = null;
+  }
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') {
+    throw new ClError('CL_BAD_INPUT', 'after is not a cursor of this list: pass the `next` value of the previous page, or leave it out for the first page', {
+      fields: [{ field: 'after', message: 'a `next` value from the previous page' }],
+    });
+  }
+  return [v[0], v[1]];
+}
+
+/**
+ * Incidents in creation order, a page at a time: `limit` of them (default 100) after the `after`
+ * cursor, and the cursor of the next page. A keyset cursor, so a page is an index range however
+ * many incidents there are, and incidents opened meanwhile never shift a page already read.
+ */
+export async function listIncidents(ctx: AppContext, caller: Caller, input: z.input<typeof listIncidentsInput>): Promise<IncidentPage> {
   authorize(ctx, caller, 'incident.read');
   const p = parseInput(listIncidentsInput, input);
+  const limit = p.limit ?? INCIDENT_PAGE.default;
   let q = ctx.store.db.selectFrom('incidents').selectAll().orderBy('created_at').orderBy('id');
   if (p.state) q = q.where('state', '=', p.state);
-  return q.execute();
+  if (p.after !== undefined) {
+    const [at, id] = fromIncidentCursor(p.after);
+    q = q.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]));
+  }
+  const rows = await q.limit(limit + 1).execute();
+  const incidents = rows.slice(0, limit);
+  const last = incidents[incidents.length - 1];
+  return { incidents, next: rows.length > limit && last !== undefined ? incidentCursor(last) : null };
 }
 
 export const moveIncidentInput = z.strictObject({ id: nonEmpty('incident id'), state: z.enum(INCIDENT_STATES) });

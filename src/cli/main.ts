@@ -4,7 +4,7 @@ import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../
 import { addPerson, createToken, verifyAudit } from '../app/admin.js';
 import { authorize, type AppContext, type Caller } from '../app/context.js';
 import { sendAckReminders } from '../app/reminders.js';
-import { closeIncident, listIncidents, moveIncident, openIncident, reopenIncident, showIncident, type IncidentView } from '../app/incidents.js';
+import { INCIDENT_PAGE, closeIncident, listIncidents, moveIncident, openIncident, reopenIncident, showIncident, type IncidentView } from '../app/incidents.js';
 import {
   addRemediation,
   chaseVendor,
@@ -267,13 +267,33 @@ A first incident, end to end:
     }),
   );
 
-  const ls = incident.command('list').description('list incidents').option('--state <state>', 'only incidents in this state');
+  const ls = incident
+    .command('list')
+    .description('list incidents in creation order, a page at a time')
+    .option('--state <state>', 'only incidents in this state')
+    .option('--limit <n>', `incidents per page (default ${INCIDENT_PAGE.default}, at most ${INCIDENT_PAGE.max})`)
+    .option('--after <cursor>', 'the page after this one: the cursor printed at the end of the previous page (`next` with --json)')
+    .option('--all', 'every page from here on, in one list')
+    .addHelpText('after', '\nExamples:\n  closeloop incident list --state reported\n  closeloop incident list --all --json > incidents.json');
   ls.action(
     action(ls, async (ctx, caller, opts) => {
-      const rows = await listIncidents(ctx, caller, { state: opts.state as 'reported' | undefined });
-      print(opts, { incidents: rows }, () =>
-        rows.length === 0 ? 'no incidents' : table(['ID', 'SEVERITY', 'STATE', 'TITLE'], rows.map((r) => [r.id, r.severity, r.state, r.title])),
-      );
+      const ask = { state: opts.state as 'reported' | undefined, limit: opts.limit as string | undefined };
+      let page = await listIncidents(ctx, caller, { ...ask, after: opts.after as string | undefined });
+      if (opts.all === true) {
+        const incidents = [...page.incidents];
+        while (page.next !== null) {
+          page = await listIncidents(ctx, caller, { ...ask, after: page.next });
+          incidents.push(...page.incidents);
+        }
+        page = { incidents, next: null };
+      }
+      const { incidents, next } = page;
+      print(opts, { incidents, next }, () => {
+        const body = incidents.length === 0 ? 'no incidents' : table(['ID', 'SEVERITY', 'STATE', 'TITLE'], incidents.map((r) => [r.id, r.severity, r.state, r.title]));
+        if (next === null) return body;
+        const again = ['closeloop incident list', ...(ask.state ? [`--state ${ask.state}`] : []), ...(ask.limit ? [`--limit ${ask.limit}`] : []), `--after ${next}`].join(' ');
+        return `${body}\n\nmore incidents: ${again} (or --all)`;
+      });
     }),
   );
 

@@ -5,6 +5,7 @@ import { ClError } from '../errors.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-replayable-decisions.js';
 import * as m0003 from './migrations/0003-remediation-by-finding.js';
+import * as m0004 from './migrations/0004-incidents-by-creation.js';
 import type { Database as Schema } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-replayable-decisions': m0002,
   '0003-remediation-by-finding': m0003,
+  '0004-incidents-by-creation': m0004,
 };
 
 const provider: MigrationProvider = {

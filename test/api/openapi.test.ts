@@ -126,7 +126,11 @@ describe.each(ENGINES)('OpenAPI document (%s)', (engine) => {
     }
     const list = operations(doc).find(([, , o]) => o.operationId === 'listIncidents')?.[2];
     expect(list?.requestBody).toBeUndefined();
-    expect(list?.parameters).toEqual([expect.objectContaining({ name: 'state', in: 'query', required: false })]);
+    expect(list?.parameters).toEqual([
+      expect.objectContaining({ name: 'state', in: 'query', required: false }),
+      expect.objectContaining({ name: 'limit', in: 'query', required: false, schema: expect.objectContaining({ minimum: 1, maximum: 1000 }) }),
+      expect.objectContaining({ name: 'after', in: 'query', required: false }),
+    ]);
   });
 
   it('holds request schemas that are valid JSON Schema 2020-12 and accept what the server accepts', () => {

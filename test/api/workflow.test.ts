@@ -170,6 +170,27 @@ describe.each(ENGINES)('API workflow on %s', (engine) => {
     const none = await api.ok<IncidentOut>('lead', 'POST', `/incidents/${b.id}/reportout/none`, { rationale: 'user reported before clicking' });
     expect(none.none_identified_rationale).toBe('user reported before clicking');
   });
+
+  it('pages the incident list with limit and after, and refuses a bad limit or cursor with 400 naming the field', async () => {
+    for (const title of ['one', 'two', 'three']) await api.ok<IncidentOut>('lead', 'POST', '/incidents', { title, severity: 'low' }, 201);
+    type Page = { incidents: IncidentOut[]; next: string | null };
+    const all = await api.ok<Page>('lead', 'GET', '/incidents?limit=1000');
+    expect(all.next).toBeNull();
+    expect(all.incidents.length).toBeGreaterThanOrEqual(3);
+    const paged: string[] = [];
+    let page = await api.ok<Page>('lead', 'GET', '/incidents?limit=2');
+    for (;;) {
+      expect(page.incidents.length).toBeLessThanOrEqual(2);
+      paged.push(...page.incidents.map((i) => i.id));
+      if (page.next === null) break;
+      page = await api.ok<Page>('lead', 'GET', `/incidents?limit=2&after=${encodeURIComponent(page.next)}`);
+    }
+    expect(paged).toEqual(all.incidents.map((i) => i.id));
+    for (const [query, field] of [['limit=0', 'limit'], ['limit=many', 'limit'], ['after=xyz', 'after']]) {
+      const body = await api.fail('lead', 'GET', `/incidents?${query}`, undefined, 400, 'CL_BAD_INPUT');
+      expect(body.details?.fields?.map((f) => f.field), query).toContain(field);
+    }
+  });
 });
 
 describe.each(ENGINES)('API close in soft gate mode on %s', (engine) => {

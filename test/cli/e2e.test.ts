@@ -227,6 +227,32 @@ describe.each(engines)('CLI end to end on $name', ({ name, url }) => {
     expect(cli(['incident', 'close', id], 'lead').code).toBe(0);
   });
 
+  it('lists incidents a page at a time, tells how to get the next page, and lists all with --all', { timeout: 60_000 }, () => {
+    const all = cli(['incident', 'list', '--limit', '1000', '--json'], 'lead');
+    expect(all.code, all.stderr).toBe(0);
+    const ids = (all.json().incidents as { id: string }[]).map((i) => i.id);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    expect(all.json().next).toBeNull();
+
+    const first = cli(['incident', 'list', '--limit', '1'], 'lead');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(ids[0] as string);
+    expect(first.stdout).not.toContain(ids[1] as string);
+    const more = /more incidents: closeloop incident list --limit 1 --after (\S+) \(or --all\)/.exec(first.stdout);
+    expect(more, first.stdout).not.toBeNull();
+    const second = cli(['incident', 'list', '--limit', '1', '--after', more?.[1] ?? '', '--json'], 'lead');
+    expect((second.json().incidents as { id: string }[]).map((i) => i.id)).toEqual([ids[1]]);
+
+    const every = cli(['incident', 'list', '--all', '--limit', '1', '--json'], 'lead');
+    expect(every.json()).toEqual({ incidents: expect.any(Array), next: null });
+    expect((every.json().incidents as { id: string }[]).map((i) => i.id)).toEqual(ids);
+
+    const bad = cli(['incident', 'list', '--limit', '0'], 'lead');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('limit');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('rejects bad input with exit 2, naming the field, and changes nothing', { timeout: 120_000 }, () => {
     const before = cli(['audit', 'verify', '--json'], 'auditor').json().events as number;
     const cases: [string[], string][] = [
