@@ -28,8 +28,30 @@ import {
 import { F, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
 import type { AssetsTable, SignalsTable, VulnerabilitiesTable } from '../store/schema.js';
 import { advisoryFromRow, assetFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
+import type { Engine } from '../store/db.js';
 import { Knowledge } from './knowledge.js';
 import { nextId, type Caller, type Trx } from './context.js';
+
+/** Entries the triage caches of a run hold (RunDigester, StoreFacts) before they start over. */
+export interface CacheBounds {
+  assets: number;
+  vulnerabilities: number;
+}
+
+/**
+ * The bounds by engine. Reports list findings target by target, so a thousand assets cover a run's
+ * locality; vulnerabilities recur across targets in no order, so a bounded cache of them hits
+ * little on a large estate whatever its size. Every cached entry stays live, and V8 sizes the heap
+ * from what is live: on SQLite, 10,000 → 1,000 assets and 50,000 → 10,000 vulnerabilities (with a
+ * lower heap growth and page cache) took the million-finding import from ~480 to ~345 MiB at the
+ * same speed. On PostgreSQL a miss is read in a round trip: the same bounds made its import of the
+ * million 8–30 % slower (92.5 → 100.6 and 121.4 s), so it keeps the larger ones (docs/benchmarks.md,
+ * "Session 6").
+ */
+export const CACHE_BOUNDS: Readonly<Record<Engine, CacheBounds>> = {
+  sqlite: { assets: 1_000, vulnerabilities: 10_000 },
+  postgres: { assets: 10_000, vulnerabilities: 50_000 },
+};
 
 /**
  * `decisionInputDigest` for many findings of one run: the same SHA-256 over the same canonical
@@ -39,20 +61,16 @@ import { nextId, type Caller, type Trx } from './context.js';
  * report's vulnerability and targets before the first finding that names them is decided).
  */
 export class RunDigester {
-  /**
-   * Entries per cache. Reports list findings target by target, so a few thousand assets cover the
-   * run's locality; vulnerabilities recur across targets, in no order. Every cached entry stays
-   * live (and V8 sizes the heap from what is live): 50,000 → 10,000 per-asset entries took the
-   * million-finding import's peak RSS down by ~280 MiB (with StoreFacts' bounds).
-   */
-  private static readonly ASSET_LIMIT = 10_000;
-  private static readonly VULNERABILITY_LIMIT = 50_000;
   readonly ruleset: string;
   private readonly assets = new Map<string, string>();
   private readonly vulns = new Map<string, string>();
   private readonly signals = new Map<string, string>();
 
-  constructor(rulesetDigestText: string) {
+  /** `bounds`: entries per cache (CACHE_BOUNDS); 50,000 → 10,000 per-asset entries once took the million's peak RSS down by ~280 MiB. */
+  constructor(
+    rulesetDigestText: string,
+    private readonly bounds: CacheBounds,
+  ) {
     this.ruleset = JSON.stringify(rulesetDigestText);
   }
 
@@ -60,9 +78,9 @@ export class RunDigester {
   digest(input: EvaluationInput<FindingFacts>): { digest: string; vulnerability: string } {
     const f = input.finding;
     const advisories = canonicalAdvisories(input.advisories ?? [], f, input.asset);
-    const asset = this.cached(this.assets, RunDigester.ASSET_LIMIT, f.asset, input.asset, canonicalAssetFacts);
-    const vulnerability = this.cached(this.vulns, RunDigester.VULNERABILITY_LIMIT, f.vulnerability, input.vulnerability, canonicalVulnerabilityFacts);
-    const signals = this.cached(this.signals, RunDigester.ASSET_LIMIT, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalSignals(list, f.asset));
+    const asset = this.cached(this.assets, this.bounds.assets, f.asset, input.asset, canonicalAssetFacts);
+    const vulnerability = this.cached(this.vulns, this.bounds.vulnerabilities, f.vulnerability, input.vulnerability, canonicalVulnerabilityFacts);
+    const signals = this.cached(this.signals, this.bounds.assets, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalSignals(list, f.asset));
     const digest = digestOfParts({ advisories, asset, finding: canonicalFindingFacts(f), ruleset: this.ruleset, signals, vulnerability });
     return { digest, vulnerability };
   }
@@ -140,8 +158,9 @@ export class TriageRun {
     readonly at: string,
     private readonly source: 'triage' | 'import',
     private readonly importId: string | null,
+    bounds: CacheBounds,
   ) {
-    this.digester = new RunDigester(rulesetDigest);
+    this.digester = new RunDigester(rulesetDigest, bounds);
   }
 
   /**
@@ -150,7 +169,7 @@ export class TriageRun {
    * with triage) take turns, and an escalating run sees the incidents of one that ran before it
    * (test: two escalating runs at once).
    */
-  static async start(trx: Trx, ruleset: Ruleset, at: string, source: 'triage' | 'import', importId: string | null = null): Promise<TriageRun> {
+  static async start(trx: Trx, ruleset: Ruleset, at: string, bounds: CacheBounds, source: 'triage' | 'import', importId: string | null = null): Promise<TriageRun> {
     const id = await nextId(trx, 'TR');
     const digest = rulesetDigest(ruleset);
     await trx
@@ -158,7 +177,7 @@ export class TriageRun {
       .values({ digest, version: ruleset.version, body: canonicalJson(ruleset), first_used_at: at })
       .onConflict((oc) => oc.column('digest').doNothing())
       .execute();
-    return new TriageRun(id, ruleset, digest, at, source, importId);
+    return new TriageRun(id, ruleset, digest, at, source, importId, bounds);
   }
 
   /** Decides one finding (no explanation: `why` replays it) and returns the decision and its row. */
@@ -205,21 +224,21 @@ function factsOnly(row: VulnerabilitiesTable): VulnerabilityRecord {
 /**
  * The facts stored triage reads beside each finding, loaded from the store as pages of findings
  * name them: assets, vulnerabilities and each asset's signals (advisory statements, usually few,
- * are loaded whole). At most LOADED_LIMIT assets and VULNERABILITY_LIMIT vulnerabilities are held; past that the
+ * are loaded whole). At most `bounds` (CACHE_BOUNDS) assets and vulnerabilities are held; past that the
  * index starts over, so memory stays flat whatever the store's size.
  */
 export class StoreFacts {
-  /** Bounds (with RunDigester's, measured together): assets follow the report's targets; vulnerabilities recur across them. */
-  private static readonly LOADED_LIMIT = 10_000;
-  private static readonly VULNERABILITY_LIMIT = 50_000;
   private readonly k = new Knowledge();
   private readonly seenAssets = new Set<string>();
   private readonly seenVulns = new Set<string>();
 
-  private constructor(private readonly bulk: BulkSession) {}
+  private constructor(
+    private readonly bulk: BulkSession,
+    private readonly bounds: CacheBounds,
+  ) {}
 
-  static async open(trx: Trx, bulk: BulkSession): Promise<StoreFacts> {
-    const facts = new StoreFacts(bulk);
+  static async open(trx: Trx, bulk: BulkSession, bounds: CacheBounds): Promise<StoreFacts> {
+    const facts = new StoreFacts(bulk, bounds);
     for (const r of await trx.selectFrom('advisory_statements').selectAll().execute()) facts.k.add({ kind: 'advisory', record: advisoryFromRow(r) });
     return facts;
   }
@@ -232,12 +251,12 @@ export class StoreFacts {
   /** Loads what a page of findings (their asset and vulnerability ids) names that is not loaded yet. */
   async load(page: readonly Pick<FindingFacts, 'asset' | 'vulnerability'>[]): Promise<void> {
     const k = this.k;
-    if (this.seenAssets.size > StoreFacts.LOADED_LIMIT) {
+    if (this.seenAssets.size > this.bounds.assets) {
       k.assets.clear();
       k.signalsByAsset.clear();
       this.seenAssets.clear();
     }
-    if (this.seenVulns.size > StoreFacts.VULNERABILITY_LIMIT) {
+    if (this.seenVulns.size > this.bounds.vulnerabilities) {
       k.vulnerabilities.clear();
       this.seenVulns.clear();
     }

@@ -18,7 +18,7 @@ import {
 import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
 import type { Ruleset } from '../domain/escalation/index.js';
 import { ClError } from '../errors.js';
-import { StoreFacts, TriageRun } from './decisions.js';
+import { CACHE_BOUNDS, StoreFacts, TriageRun } from './decisions.js';
 import { scannerFillsGaps } from './knowledge.js';
 import { throttled, type Progress } from './progress.js';
 import { loadRuleset } from './triage.js';
@@ -356,7 +356,8 @@ class ImportTriage {
   ) {}
 
   static async start(trx: Trx, bulk: BulkSession, ruleset: Ruleset, at: string, importId: string): Promise<ImportTriage> {
-    return new ImportTriage(await TriageRun.start(trx, ruleset, at, 'import', importId), await StoreFacts.open(trx, bulk), bulk);
+    const bounds = CACHE_BOUNDS[bulk.engine];
+    return new ImportTriage(await TriageRun.start(trx, ruleset, at, bounds, 'import', importId), await StoreFacts.open(trx, bulk, bounds), bulk);
   }
 
   /** Rows the import has just written: the facts the next findings read, without reading them back. */

@@ -21,7 +21,7 @@ import { withBulkTransaction, type DecisionValues } from '../store/bulk/index.js
 import { audit, auditMany, authorize, formatId, isoNow, reserveIds, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
 import { incidentCounter, incidentRecord } from './incidents.js';
 import { Knowledge, presentDecision, type PresentedDecision } from './knowledge.js';
-import { StoreFacts, TriageRun } from './decisions.js';
+import { CACHE_BOUNDS, StoreFacts, TriageRun } from './decisions.js';
 import { throttled, type Progress } from './progress.js';
 import { NOTIFICATION_PREFIX, notificationRecord } from '../delivery/outbox.js';
 import type { Route } from '../config/schema.js';
@@ -111,8 +111,8 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
   authorize(ctx, caller, input.escalate ? 'vr.escalate' : 'vr.triage');
   const p = triageStoredInput.parse(input);
   return withBulkTransaction(ctx.store, async (trx, bulk) => {
-    const run = await TriageRun.start(trx, ruleset, isoNow(ctx), 'triage');
-    const facts = await StoreFacts.open(trx, bulk);
+    const run = await TriageRun.start(trx, ruleset, isoNow(ctx), CACHE_BOUNDS[bulk.engine], 'triage');
+    const facts = await StoreFacts.open(trx, bulk, CACHE_BOUNDS[bulk.engine]);
     const summary: TriageSummary = { run: run.id, ruleset: ruleset.version, evaluated: 0, by_outcome: run.counts.by_outcome, by_trigger: run.counts.by_trigger, escalations: [], decisions: p.all ? [] : null, incidents: [] };
     const escalated: Escalation[] = [];
     let batch: DecisionValues[] = [];

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/app/importer.js';
 import { explainFinding, loadRuleset, triageStored } from '../../src/app/triage.js';
-import { RunDigester } from '../../src/app/decisions.js';
+import { CACHE_BOUNDS, RunDigester } from '../../src/app/decisions.js';
 import { Knowledge } from '../../src/app/knowledge.js';
 import { decisionInputDigest, evaluate, rulesetDigest } from '../../src/domain/escalation/index.js';
 import { assetFromRow, findingFromRow, vulnerabilityFromRow } from '../../src/store/records.js';
@@ -447,16 +447,19 @@ describe('RunDigester', () => {
     k.add({ kind: 'signal', record: { id: 'S-1', time: '2026-11-27T09:00:00Z', asset: 'web', kind: 'abnormal_auth', vulnerability: null, component: null, source: 'idp', indicator: null, payload: null, alert: null, confidence: null, extra: { x: [1, { b: 2, a: 1 }] } } });
     k.add({ kind: 'advisory', record: { vulnerability: 'CVE-2024-0002', product: 'zlib', status: 'not_affected', justification: 'vulnerable_code_not_present', statement: null, source: 'vendor' } });
     k.add({ kind: 'kev', record: { cve: 'CVE-2024-0001', dateAdded: '2024-05-01', dueDate: null, knownRansomwareCampaignUse: true, vendorProject: null, product: null, name: null } });
-    const digester = new RunDigester(rulesetDigest(ruleset));
+    // the engines' bounds, and bounds so small that every cache starts over between findings
+    const digesters = [CACHE_BOUNDS.sqlite, CACHE_BOUNDS.postgres, { assets: 1, vulnerabilities: 1 }].map((b) => new RunDigester(rulesetDigest(ruleset), b));
     const base = { fingerprint: 'x', source: 'trivy', validation: 'unvalidated', reachability: 'unknown', affected_version_known: true, vendor_scope_known: true, containment_needed: false, title: null, severity: 'high', cwe: ['CWE-79'], file_path: null, line: null, fixed_version: null, aliases: [], extra: { b: 1, a: [2, 1] } } as const;
     for (const f of [
       { ...base, id: 'f1', vulnerability: 'CVE-2024-0001', asset: 'web', component: 'openssl', version: '3' },
       { ...base, id: 'f2', vulnerability: 'CVE-2024-0002', asset: 'web', component: 'zlib', version: '1' },
       { ...base, id: 'f3', vulnerability: 'CVE-2024-0001', asset: 'unknown-host', component: null, version: null, aliases: ['GHSA-x'] },
       { ...base, id: 'f4', vulnerability: 'CVE-2024-0001', asset: 'web', component: 'openssl', version: '4', validation: 'validated' as const },
+      { ...base, id: 'f5', vulnerability: 'CVE-2024-0002', asset: 'unknown-host', component: 'zlib', version: '1' },
+      { ...base, id: 'f6', vulnerability: 'CVE-2024-0001', asset: 'web', component: 'openssl', version: '3' },
     ]) {
       const input = k.inputFor({ ...f, cwe: [...f.cwe], aliases: [...f.aliases], extra: { ...f.extra } });
-      expect(digester.digest(input).digest).toBe(decisionInputDigest(input, ruleset));
+      for (const digester of digesters) expect(digester.digest(input).digest).toBe(decisionInputDigest(input, ruleset));
     }
   });
 });

@@ -19,7 +19,15 @@ import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, keyedValues, type Dec
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
 import { KeyHashSet } from './key-set.js';
 
-/** Page cache for the duration of a bulk session (KiB, as `PRAGMA cache_size = -N`). */
+/**
+ * Page cache for the duration of a bulk session (KiB, as `PRAGMA cache_size = -N`), by what the
+ * session works on (docs/benchmarks.md, "Session 6"). Into an empty findings table (a first
+ * import), the findings and decisions are appended with their indexes deferred and the cache
+ * serves only the keyed lookups: 64 MiB there cost the million-finding import ~50 MiB of peak RSS
+ * for no speed. With findings stored, lookups and updates go through their large indexes: a
+ * re-import of the same million took 24.2 s with 64 MiB and 30.2 s with 16.
+ */
+const LOAD_CACHE_KIB = 16 * 1024;
 const BULK_CACHE_KIB = 64 * 1024;
 
 type Stmt = Database.Statement<unknown[], unknown>;
@@ -319,7 +327,8 @@ export async function withSqliteBulk<T>(store: Store, fn: (trx: BulkTrx, bulk: B
   const db = store.sqlite;
   if (db === null) throw new Error('SQLite bulk path on a store without a SQLite handle');
   const cache = db.pragma('cache_size', { simple: true });
-  db.pragma(`cache_size = -${BULK_CACHE_KIB}`);
+  const firstLoad = db.prepare('SELECT 1 FROM findings LIMIT 1').get() === undefined;
+  db.pragma(`cache_size = -${firstLoad ? LOAD_CACHE_KIB : BULK_CACHE_KIB}`);
   try {
     return await store.db.transaction().execute(async (trx) => {
       const session = new SqliteSession(db);
