@@ -1,22 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCliDir, runCli } from '../helpers/cli.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(root, 'bin', 'closeloop.js');
 let dir: string;
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'esc.db'), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice', ...env },
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(dir, 'esc.db', args, env);
 
 function ndjson(name: string, rows: unknown[]): string {
   const file = path.join(dir, name);
@@ -25,9 +14,7 @@ function ndjson(name: string, rows: unknown[]): string {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'closeloop-esc-'));
-  expect(cli(['init']).code).toBe(0);
-  expect(cli(['people', 'add', 'alice', '--roles', 'admin,vuln_mgmt_owner,ir_lead']).code).toBe(0);
+  dir = makeCliDir('closeloop-esc-', 'esc.db', 'admin,vuln_mgmt_owner,ir_lead');
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

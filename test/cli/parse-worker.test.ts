@@ -1,26 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCliDir, runCli } from '../helpers/cli.js';
 import { corpusPath } from '../helpers/corpus.js';
 
 // Files of 4 MiB and more are parsed in a worker thread (src/app/parse-worker.ts), which needs the
 // compiled code: these tests run the CLI (dist/) with the worker forced on and off.
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(root, 'bin', 'closeloop.js');
 let dir: string;
 
-function cli(db: string, worker: 'always' | 'never', args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    env: { ...process.env, CLOSELOOP_DB: path.join(dir, db), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice', CLOSELOOP_PARSE_WORKER: worker },
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (db: string, worker: 'always' | 'never', args: string[]) => runCli(dir, db, args, { CLOSELOOP_PARSE_WORKER: worker });
 
 /** Every stored finding and decision, without the columns that name the import or its time. */
 function stored(db: string): { findings: unknown[]; decisions: unknown[] } {
@@ -35,9 +24,7 @@ function stored(db: string): { findings: unknown[]; decisions: unknown[] } {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'closeloop-worker-'));
-  expect(cli('a.db', 'never', ['init']).code).toBe(0);
-  expect(cli('a.db', 'never', ['people', 'add', 'alice', '--roles', 'admin,vuln_mgmt_owner']).code).toBe(0);
+  dir = makeCliDir('closeloop-worker-', 'a.db', 'admin,vuln_mgmt_owner');
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,28 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCliDir, root, runCli } from '../helpers/cli.js';
 import { corpusPath } from '../helpers/corpus.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(root, 'bin', 'closeloop.js');
 let dir: string;
 
-const cli = (args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'vr.db'), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice' },
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
-};
+const cli = (args: string[]) => runCli(dir, 'vr.db', args);
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'closeloop-vr-'));
-  expect(cli(['init']).code).toBe(0);
-  expect(cli(['people', 'add', 'alice', '--roles', 'admin,vuln_mgmt_owner']).code).toBe(0);
+  dir = makeCliDir('closeloop-vr-', 'vr.db', 'admin,vuln_mgmt_owner');
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -94,20 +82,12 @@ describe('vulnerability response on the command line', () => {
   it('--progress reports long work on stderr and leaves --json stdout alone', () => {
     const file = corpusPath('scanners/trivy/kubernetes.json');
     const env = { CLOSELOOP_PROGRESS_MS: '0' };
-    const r = spawnSync(process.execPath, [bin, 'import', 'findings', file, '--progress', '--json'], {
-      cwd: dir,
-      env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'vr.db'), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice', ...env },
-      encoding: 'utf8',
-    });
-    expect(r.status, r.stderr).toBe(0);
+    const r = runCli(dir, 'vr.db', ['import', 'findings', file, '--progress', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^closeloop: import findings: [\d,]+ findings read \(\d+\.\d s\)$/m);
     expect((JSON.parse(r.stdout) as { findings: number }).findings).toBeGreaterThan(0);
-    const t = spawnSync(process.execPath, [bin, 'triage', '--progress', '--json'], {
-      cwd: dir,
-      env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'vr.db'), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice', ...env },
-      encoding: 'utf8',
-    });
-    expect(t.status, t.stderr).toBe(0);
+    const t = runCli(dir, 'vr.db', ['triage', '--progress', '--json'], env);
+    expect(t.code, t.stderr).toBe(0);
     expect(t.stderr).toMatch(/^closeloop: triage: [\d,]+ findings decided/m);
     expect((JSON.parse(t.stdout) as { evaluated: number }).evaluated).toBeGreaterThan(0);
     // without --progress and without a terminal: nothing on stderr

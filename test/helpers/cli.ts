@@ -1,0 +1,39 @@
+/**
+ * The compiled CLI (bin/closeloop.js, dist/) run as a child process, as a person would, in a
+ * temporary directory of its own with a SQLite store and a closeloop.yaml there.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+
+/** The project's root folder. */
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = path.join(root, 'bin', 'closeloop.js');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: () => Record<string, unknown>;
+}
+
+/** Runs `closeloop ARGS` in `dir` on the SQLite file `db` there, as alice, with `env` on top. */
+export function runCli(dir: string, db: string, args: string[], env: Record<string, string> = {}): CliRun {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    env: { ...process.env, CLOSELOOP_DB: path.join(dir, db), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice', ...env },
+    encoding: 'utf8',
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
+}
+
+/** A new temporary directory with `closeloop init` done on `db` and alice added with `roles`. */
+export function makeCliDir(prefix: string, db: string, roles: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  expect(runCli(dir, db, ['init']).code).toBe(0);
+  expect(runCli(dir, db, ['people', 'add', 'alice', '--roles', roles]).code).toBe(0);
+  return dir;
+}
