@@ -111,8 +111,9 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
   authorize(ctx, caller, input.escalate ? 'vr.escalate' : 'vr.triage');
   const p = triageStoredInput.parse(input);
   return withBulkTransaction(ctx.store, async (trx, bulk) => {
-    const run = await TriageRun.start(trx, ruleset, isoNow(ctx), CACHE_BOUNDS[bulk.engine], 'triage');
-    const facts = await StoreFacts.open(trx, bulk, CACHE_BOUNDS[bulk.engine]);
+    const bounds = CACHE_BOUNDS[bulk.engine];
+    const run = await TriageRun.start(trx, ruleset, isoNow(ctx), bounds, 'triage');
+    const facts = await StoreFacts.open(trx, bulk, bounds);
     const summary: TriageSummary = { run: run.id, ruleset: ruleset.version, evaluated: 0, by_outcome: run.counts.by_outcome, by_trigger: run.counts.by_trigger, escalations: [], decisions: p.all ? [] : null, incidents: [] };
     const escalated: Escalation[] = [];
     let batch: DecisionValues[] = [];
