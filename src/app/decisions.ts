@@ -10,7 +10,7 @@
  * Different digest: something the decision read has changed since (the finding, the asset, its
  * signals or advisories), and `why` says so. See docs/decisions/decision-records.md.
  */
-import type { FindingFacts, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
+import type { FindingFacts, SignalRecord } from '../domain/records.js';
 import {
   canonicalAdvisories,
   canonicalAssetFacts,
@@ -27,7 +27,7 @@ import {
 } from '../domain/escalation/index.js';
 import { F, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
 import type { AssetsTable, SignalsTable, VulnerabilitiesTable } from '../store/schema.js';
-import { advisoryFromRow, assetFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
+import { advisoryFromRow, assetFromRow, signalFromRow, vulnerabilityFactsFromRow, vulnerabilityFromFactValues } from '../store/records.js';
 import type { Engine } from '../store/db.js';
 import { Knowledge } from './knowledge.js';
 import { nextId, type Caller, type Trx } from './context.js';
@@ -213,19 +213,11 @@ export class TriageRun {
 }
 
 /**
- * A stored vulnerability as the engine reads it: its words (title, references, extra) are left
- * out, so a hundred thousand of them stay small. Decisions and their digests depend only on the
- * facts (`vulnerabilityFacts`); a handoff note reads the whole record again.
- */
-function factsOnly(row: VulnerabilitiesTable): VulnerabilityRecord {
-  return { ...vulnerabilityFromRow({ ...row, title: null, refs: '[]', extra: '{}' }) };
-}
-
-/**
  * The facts stored triage reads beside each finding, loaded from the store as pages of findings
  * name them: assets, vulnerabilities and each asset's signals (advisory statements, usually few,
- * are loaded whole). At most `bounds` (CACHE_BOUNDS) assets and vulnerabilities are held; past that the
- * index starts over, so memory stays flat whatever the store's size.
+ * are loaded whole). At most `bounds` (CACHE_BOUNDS) assets and vulnerabilities are held, and a
+ * page's own: past that, only what the page names is kept, so memory stays flat whatever the
+ * store's size.
  */
 export class StoreFacts {
   private readonly k = new Knowledge();
@@ -248,35 +240,38 @@ export class StoreFacts {
     return this.load(rows.map((v) => ({ asset: v[F.asset_id], vulnerability: v[F.vulnerability_id] })));
   }
 
-  /** Loads what a page of findings (their asset and vulnerability ids) names that is not loaded yet. */
+  /**
+   * Loads what a page of findings (their asset and vulnerability ids) names that is not loaded
+   * yet. Past its bound, a cache keeps only what this page names (rows the import has just
+   * written for it included) and starts over from there.
+   */
   async load(page: readonly Pick<FindingFacts, 'asset' | 'vulnerability'>[]): Promise<void> {
     const k = this.k;
+    const pageAssets = new Set<string>();
+    const pageVulns = new Set<string>();
+    for (const f of page) {
+      pageAssets.add(f.asset);
+      pageVulns.add(f.vulnerability);
+    }
     if (this.seenAssets.size > this.bounds.assets) {
-      k.assets.clear();
-      k.signalsByAsset.clear();
-      this.seenAssets.clear();
+      for (const m of [k.assets, k.signalsByAsset, this.seenAssets]) retainOnly(m, pageAssets);
     }
     if (this.seenVulns.size > this.bounds.vulnerabilities) {
-      k.vulnerabilities.clear();
-      this.seenVulns.clear();
+      for (const m of [k.vulnerabilities, this.seenVulns]) retainOnly(m, pageVulns);
     }
-    const assets = new Set<string>();
-    const vulns = new Set<string>();
-    for (const f of page) {
-      if (!this.seenAssets.has(f.asset)) assets.add(f.asset);
-      if (!this.seenVulns.has(f.vulnerability)) vulns.add(f.vulnerability);
-    }
-    if (assets.size > 0) {
-      const ids = [...assets];
-      for (const id of ids) k.signalsByAsset.delete(id);
+    const assets = [...pageAssets].filter((id) => !this.seenAssets.has(id));
+    const vulns = [...pageVulns].filter((id) => !this.seenVulns.has(id));
+    if (assets.length > 0) {
+      for (const id of assets) k.signalsByAsset.delete(id);
       // an asset this transaction has just written is here already (prime): only its signals are missing
-      const unknown = ids.filter((id) => !k.assets.has(id));
+      const unknown = assets.filter((id) => !k.assets.has(id));
       if (unknown.length > 0) for (const [id, r] of await this.bulk.lookup('assets', unknown)) k.assets.set(id, assetFromRow(r));
-      for (const r of await this.bulk.signalsOn(ids)) k.add({ kind: 'signal', record: signalFromRow(r) });
-      for (const id of ids) this.seenAssets.add(id);
+      for (const r of await this.bulk.signalsOn(assets)) k.add({ kind: 'signal', record: signalFromRow(r) });
+      for (const id of assets) this.seenAssets.add(id);
     }
-    if (vulns.size > 0) {
-      for (const [id, r] of await this.bulk.lookup('vulnerabilities', [...vulns])) k.vulnerabilities.set(id, factsOnly(r));
+    if (vulns.length > 0) {
+      // the facts alone: a stored vulnerability's words (title, references, extra) are never read here
+      for (const v of await this.bulk.vulnerabilityFacts(vulns)) k.vulnerabilities.set(v[0], vulnerabilityFromFactValues(v));
       for (const id of vulns) this.seenVulns.add(id);
     }
   }
@@ -302,7 +297,7 @@ export class StoreFacts {
         if (!k.signalsByAsset.has(id)) this.seenAssets.delete(id);
       } else {
         if (row === undefined) k.vulnerabilities.delete(id);
-        else k.vulnerabilities.set(id, factsOnly(row as VulnerabilitiesTable));
+        else k.vulnerabilities.set(id, vulnerabilityFactsFromRow(row as VulnerabilitiesTable));
         this.seenVulns.add(id);
       }
     }
@@ -313,4 +308,9 @@ export class StoreFacts {
     this.k.assets.delete(id);
     this.k.signalsByAsset.delete(id);
   }
+}
+
+/** Drops every key of `m` that `keep` does not hold. */
+function retainOnly(m: Map<string, unknown> | Set<string>, keep: ReadonlySet<string>): void {
+  for (const key of m.keys()) if (!keep.has(key)) m.delete(key);
 }

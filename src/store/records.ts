@@ -14,7 +14,7 @@ import type {
   VulnerabilityRecord,
 } from '../domain/records.js';
 import type { AdvisoryStatementsTable, AssetsTable, FindingsTable, SignalsTable, VulnerabilitiesTable } from './schema.js';
-import { F, type FindingValues } from './bulk/columns.js';
+import { F, VULNERABILITY_FACT_COLUMNS, type FindingValues, type VulnerabilityFactValues } from './bulk/columns.js';
 
 /**
  * Mapping between the native records and their rows. One place, so the importer, the bulk writer
@@ -90,16 +90,37 @@ export function vulnerabilityToRow(v: VulnerabilityRecord, at: string): Vulnerab
   };
 }
 
+/**
+ * A vulnerability from its fact columns (VULNERABILITY_FACT_COLUMNS order): the record the
+ * escalation engine reads, with no title, references or extra.
+ */
+export function vulnerabilityFromFactValues(v: VulnerabilityFactValues): VulnerabilityRecord {
+  const cvssScore = v[2];
+  const kevDateAdded = v[8];
+  const epssScore = v[11];
+  return {
+    id: v[0],
+    cvss: cvssScore === null ? null : { version: v[1] ?? '3.1', base_score: Number(cvssScore), vector: v[3] },
+    exploitation: v[4] as Exploitation,
+    public_poc: v[5] === 1,
+    vendor_advisory: v[6] === 1,
+    fix_available: v[7] === null ? null : v[7] === 1,
+    kev: kevDateAdded === null ? null : { dateAdded: kevDateAdded, dueDate: v[9], knownRansomwareCampaignUse: v[10] === 1 },
+    epss: epssScore === null ? null : { score: Number(epssScore), percentile: Number(v[12] ?? 0), date: v[13] },
+    title: null,
+    references: [],
+    extra: {},
+  };
+}
+
+/** A stored vulnerability's facts alone (`vulnerabilityFromFactValues`) from its whole row. */
+export function vulnerabilityFactsFromRow(r: VulnerabilitiesTable): VulnerabilityRecord {
+  return vulnerabilityFromFactValues(VULNERABILITY_FACT_COLUMNS.map((c) => r[c]) as VulnerabilityFactValues);
+}
+
 export function vulnerabilityFromRow(r: VulnerabilitiesTable): VulnerabilityRecord {
   return {
-    id: r.id,
-    cvss: r.cvss_score === null ? null : { version: r.cvss_version ?? '3.1', base_score: Number(r.cvss_score), vector: r.cvss_vector },
-    exploitation: r.exploitation as Exploitation,
-    public_poc: r.public_poc === 1,
-    vendor_advisory: r.vendor_advisory === 1,
-    fix_available: r.fix_available === null ? null : r.fix_available === 1,
-    kev: r.kev_date_added === null ? null : { dateAdded: r.kev_date_added, dueDate: r.kev_due_date, knownRansomwareCampaignUse: r.kev_ransomware === 1 },
-    epss: r.epss_score === null ? null : { score: Number(r.epss_score), percentile: Number(r.epss_percentile ?? 0), date: r.epss_date },
+    ...vulnerabilityFactsFromRow(r),
     title: r.title,
     references: parse<string[]>(r.refs, []),
     extra: parse(r.extra, {}),

@@ -10,14 +10,15 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/app/importer.js';
 import { explainFinding, loadRuleset, triageStored } from '../../src/app/triage.js';
-import { CACHE_BOUNDS, RunDigester } from '../../src/app/decisions.js';
+import { CACHE_BOUNDS, RunDigester, StoreFacts } from '../../src/app/decisions.js';
 import { Knowledge } from '../../src/app/knowledge.js';
-import { decisionInputDigest, evaluate, rulesetDigest } from '../../src/domain/escalation/index.js';
-import { assetFromRow, findingFromRow, vulnerabilityFromRow } from '../../src/store/records.js';
-import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingValues, withBulkTransaction, type DecisionValues, type FindingValues } from '../../src/store/bulk/index.js';
+import { assetWithDefaults, decisionInputDigest, evaluate, rulesetDigest, vulnerabilityWithDefaults } from '../../src/domain/escalation/index.js';
+import { assetFromRow, assetToRow, findingFromRow, signalToRow, vulnerabilityFromFactValues, vulnerabilityFromRow, vulnerabilityToRow } from '../../src/store/records.js';
+import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues } from '../../src/store/bulk/index.js';
 import { KeyHashSet } from '../../src/store/bulk/key-set.js';
 import { loadModeDue } from '../../src/store/bulk/sqlite.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
+import { scenario } from '../domain/escalation/builders.js';
 
 const vm = { actor: 'vm' };
 
@@ -362,6 +363,73 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
       const few = await bulk.lookup('assets', [...odd.slice(0, 5), ...missing]);
       expect([...few.keys()].sort()).toEqual(odd.slice(0, 5).sort());
     });
+  });
+
+  it("reads vulnerabilities' facts and assets' signals for a page, in one statement or many, rows of the same session included", async () => {
+    const vuln = (i: number) => vulnerabilityToRow(
+      { ...vulnerabilityWithDefaults({ id: `CVE-2026-${String(i).padStart(4, '0')}` }), cvss: i % 3 === 0 ? null : { version: '3.1', base_score: (i % 10) + 0.5, vector: i % 2 === 0 ? null : 'AV:N' }, kev: i % 4 === 0 ? { dateAdded: '2026-01-02', dueDate: null, knownRansomwareCampaignUse: i % 8 === 0 } : null, epss: i % 5 === 0 ? null : { score: i / 1000, percentile: 0.5, date: '2026-11-01' }, fix_available: i % 7 === 0 ? null : i % 2 === 0, title: `title ${i}`, references: ['https://example.org'], extra: { k: i } },
+      'now',
+    );
+    const signal = (id: string, asset: string, time: string) => signalToRow({ id, time, asset, kind: 'exploit_attempt', vulnerability: null, component: null, source: 'edr', indicator: null, payload: null, alert: null, confidence: 'high', extra: {} });
+    const stored = Array.from({ length: 40 }, (_, i) => vuln(i));
+    const assets = Array.from({ length: 40 }, (_, i) => `host:${i}`);
+    const check = async (bulk: BulkSession, ids: string[], signalAssets: string[]) => {
+      const facts = await bulk.vulnerabilityFacts(ids);
+      const want = stored.filter((r) => ids.includes(r.id));
+      expect(facts.map((v) => v[0]).sort()).toEqual(want.map((r) => r.id).sort());
+      for (const v of facts) {
+        const row = stored.find((r) => r.id === v[0])!;
+        expect(vulnerabilityFromFactValues(v)).toStrictEqual({ ...vulnerabilityFromRow(row), title: null, references: [], extra: {} });
+      }
+      const signals = await bulk.signalsOn(signalAssets);
+      const wantSignals = signalAssets.filter((a) => assets.includes(a)).flatMap((a) => [`${a}/late`, `${a}/early`]);
+      expect(signals.map((r) => r.id).sort()).toEqual(wantSignals.sort());
+      // by time, then id, whichever way they were read
+      const order = signals.map((r) => `${r.time}|${r.id}`);
+      expect(order).toEqual([...order].sort());
+    };
+    const missing = ['CVE-1999-0001', 'host:"other"'];
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
+      await bulk.insert('vulnerabilities', stored);
+      await bulk.insert('signals', assets.flatMap((a, i) => [signal(`${a}/late`, a, `2026-11-0${(i % 9) + 1}T00:00:00Z`), signal(`${a}/early`, a, '2026-10-01T00:00:00Z')]));
+      await check(bulk, [...stored.map((r) => r.id), ...missing], [...assets, 'host:none']);
+    });
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
+      await check(bulk, [...missing, ...stored.map((r) => r.id)], [...assets, 'host:none']);
+      // fewer than one statement is worth: read one by one, same answer
+      await check(bulk, [stored[3]!.id, stored[4]!.id, ...missing], [assets[3]!, 'host:none']);
+    });
+  });
+
+  it("gives every finding of a page its stored facts whatever the cache bounds, and keeps a page's rows written by the import", async () => {
+    const assetRow = (i: number) => assetToRow(assetWithDefaults({ id: `host:${i}`, owner: `team-${i}`, exposure: i % 2 === 0 ? 'internet' : 'internal' }), 'now');
+    const vulnRow = (i: number, score: number) => vulnerabilityToRow({ ...vulnerabilityWithDefaults({ id: `CVE-2026-${1000 + i}` }), epss: { score, percentile: 0.9, date: '2026-11-01' }, title: `t${i}` }, 'now');
+    const signal = (i: number) => signalToRow({ id: `S-${i}`, time: '2026-11-27T10:00:00Z', asset: `host:${i}`, kind: 'exploit_attempt', vulnerability: null, component: null, source: 'waf', indicator: null, payload: null, alert: null, confidence: 'high', extra: {} });
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
+      await bulk.insert('assets', Array.from({ length: 9 }, (_, i) => assetRow(i)));
+      await bulk.insert('vulnerabilities', Array.from({ length: 9 }, (_, i) => vulnRow(i, i / 100)));
+      await bulk.insert('signals', [signal(1), signal(4), signal(7)]);
+    });
+    const pages = [0, 3, 6].map((p) => [0, 1, 2].map((j) => ({ asset: `host:${p + j}`, vulnerability: `CVE-2026-${1000 + p + j}` })));
+    for (const bounds of [CACHE_BOUNDS.sqlite, { assets: 1, vulnerabilities: 1 }]) {
+      await withBulkTransaction(t.ctx.store, async (trx, bulk) => {
+        const facts = await StoreFacts.open(trx, bulk, bounds);
+        for (const [n, page] of pages.entries()) {
+          // as an import does before a page: the page's vulnerability rows written and primed (here with a score the store does not hold)
+          const primed = vulnRow(n * 3 + 1, 0.5);
+          facts.prime('vulnerabilities', new Map([[primed.id, primed]]));
+          await facts.load(page);
+          for (const [j, f] of page.entries()) {
+            const i = n * 3 + j;
+            const input = facts.inputFor({ ...scenario({}).finding, id: `f${i}`, asset: f.asset, vulnerability: f.vulnerability });
+            expect(input.asset?.owner).toBe(`team-${i}`);
+            expect(input.vulnerability?.epss?.score).toBe(j === 1 ? 0.5 : i / 100);
+            expect(input.vulnerability?.title).toBeNull();
+            expect(input.signals.map((x) => x.id)).toEqual(i % 3 === 1 ? [`S-${i}`] : []);
+          }
+        }
+      });
+    }
   });
 
   it('writes values exactly (tabs, newlines, backslashes, \\N, unicode, null) and updates, touches and looks up', async () => {

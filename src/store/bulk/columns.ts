@@ -51,12 +51,23 @@ export const DECISION_COLUMNS = [
   'decided_at',
 ] as const satisfies readonly (keyof DecisionsTable)[];
 
+/**
+ * The vulnerability columns the escalation engine reads: its facts, without the words (title,
+ * references, extra) and the bookkeeping, which triage never reads.
+ */
+export const VULNERABILITY_FACT_COLUMNS = [
+  'id', 'cvss_version', 'cvss_score', 'cvss_vector', 'exploitation', 'public_poc', 'vendor_advisory', 'fix_available',
+  'kev_date_added', 'kev_due_date', 'kev_ransomware', 'epss_score', 'epss_percentile', 'epss_date',
+] as const satisfies readonly (keyof VulnerabilitiesTable)[];
+
 type Values<Row, Cols extends readonly (keyof Row)[]> = { -readonly [K in keyof Cols]: Row[Cols[K]] };
 
 /** A findings row as values in FINDING_COLUMNS order. */
 export type FindingValues = Values<FindingsTable, typeof FINDING_COLUMNS>;
 /** A decisions row as values in DECISION_COLUMNS order. */
 export type DecisionValues = Values<DecisionsTable, typeof DECISION_COLUMNS>;
+/** A vulnerability's facts as values in VULNERABILITY_FACT_COLUMNS order. */
+export type VulnerabilityFactValues = Values<VulnerabilitiesTable, typeof VULNERABILITY_FACT_COLUMNS>;
 
 /** Positions of the findings columns the importer fills in or compares, and triage reads. */
 export const F = {
@@ -173,11 +184,7 @@ export const KEYED_COLUMNS: { readonly [T in KeyedTable]: readonly (keyof KeyedR
     'id', 'name', 'service', 'owner', 'business_critical', 'exposure', 'auth_required', 'privileged', 'regulated',
     'customer_facing', 'safety', 'third_party', 'telemetry', 'components', 'extra', 'updated_at',
   ],
-  vulnerabilities: [
-    'id', 'cvss_version', 'cvss_score', 'cvss_vector', 'exploitation', 'public_poc', 'vendor_advisory', 'fix_available',
-    'kev_date_added', 'kev_due_date', 'kev_ransomware', 'epss_score', 'epss_percentile', 'epss_date', 'title', 'refs',
-    'extra', 'updated_at',
-  ],
+  vulnerabilities: [...VULNERABILITY_FACT_COLUMNS, 'title', 'refs', 'extra', 'updated_at'],
   signals: ['id', 'time', 'asset_id', 'kind', 'vulnerability_id', 'component', 'source', 'indicator', 'payload', 'alert', 'confidence', 'extra'],
 };
 

