@@ -272,6 +272,8 @@ async function childRun(o) {
 async function childRetriage(o) {
   const { triageStored, loadRuleset } = await import(dist('app/triage.js'));
   const { store, ctx, caller } = await benchContext(o.engine, true);
+  // as `closeloop triage` over the store tunes itself (src/cli/main.ts)
+  (await import(dist('runtime.js'))).tuneFor('stored-triage');
   const ruleset = await loadRuleset();
   const meter = rssMeter();
   const stopProfile = process.env.CLOSELOOP_BENCH_PROFILE === 'retriage' ? await startProfile() : null;

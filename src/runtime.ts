@@ -9,12 +9,25 @@
  * smaller triage caches and page cache, ~480 → ~345 MiB, same time (session 6). This flag is read at
  * every collection, so setting it here takes effect; heap and semi-space *size* flags would not
  * (they are fixed when the main isolate is created: the parser worker sets its own young
- * generation, src/app/parse-worker.ts). `CLOSELOOP_HEAP_GROWING_PERCENT` overrides the 25 (0:
- * V8's own policy). Workers started later follow the same flag.
+ * generation, src/app/parse-worker.ts). `CLOSELOOP_HEAP_GROWING_PERCENT` overrides the growth of
+ * every workload (0: V8's own policy). Workers started later follow the same flag.
  */
 import v8 from 'node:v8';
 
 let applied = false;
+
+/**
+ * Heap growth (percent) by the one workload a CLI process runs. `default`: everything, the import
+ * and the server included. `stored-triage` (`closeloop triage` over the store): no parser worker
+ * and no page cache for a first load, so it can afford the larger growth, and it pays for the
+ * smaller one: at the million, 50 % was faster in five alternated pairs of five, by 0.1–9.8 s
+ * (medians 40.2 against 46.7 s), for 6–9 MiB more (340–344 MiB; docs/benchmarks.md, "Session 7").
+ * The import at 50 % peaked at 368–370 MiB, too near 400 MB for a gain that did not show.
+ */
+export const HEAP_GROWING_PERCENT = { default: 25, 'stored-triage': 50 } as const;
+export type Workload = keyof typeof HEAP_GROWING_PERCENT;
+
+const GROWTH_VARIABLE = 'CLOSELOOP_HEAP_GROWING_PERCENT';
 
 /** A whole number from the environment within [min, max], or the fallback (unset, blank or invalid). */
 export function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -24,9 +37,22 @@ export function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, m
   return n >= min && n <= max ? n : fallback;
 }
 
+/** The heap growth a workload runs with: the environment's, when it sets a valid one. */
+export function heapGrowingPercent(workload: Workload, env: NodeJS.ProcessEnv = process.env): number {
+  return envInt(env, GROWTH_VARIABLE, HEAP_GROWING_PERCENT[workload], 0, 1000);
+}
+
 export function tuneRuntime(env: NodeJS.ProcessEnv = process.env): void {
   if (applied) return;
   applied = true;
-  const growing = envInt(env, 'CLOSELOOP_HEAP_GROWING_PERCENT', 25, 0, 1000);
+  tuneFor('default', env);
+}
+
+/**
+ * Sets the heap growth for the workload this process is about to run (the CLI knows it once it
+ * has parsed its command). The flag is V8's, for the whole process: the server keeps `default`.
+ */
+export function tuneFor(workload: Workload, env: NodeJS.ProcessEnv = process.env): void {
+  const growing = heapGrowingPercent(workload, env);
   if (growing > 0) v8.setFlagsFromString(`--heap-growing-percent=${growing}`);
 }

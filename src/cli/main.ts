@@ -20,6 +20,7 @@ import { runDelivery } from '../delivery/dispatcher.js';
 import { ClError } from '../errors.js';
 import { openStore, storeUrlFromEnv } from '../store/db.js';
 import { EXIT, print, reportError, table } from './output.js';
+import { tuneFor } from '../runtime.js';
 import type { TriageSummary } from '../app/triage.js';
 import type { PresentedDecision } from '../app/knowledge.js';
 import type { Progress } from '../app/progress.js';
@@ -537,6 +538,7 @@ A first incident, end to end:
         return;
       }
       const caller = { actor: actorOf(opts) };
+      tuneFor('stored-triage');
       ctx = await openContext();
       const r = await triageStored(ctx, caller, { escalate: opts.escalate === true, all: opts.all === true }, ruleset, progressTo(opts, 'triage', 'findings decided'));
       print(opts, r, () => triageSummaryText(r));

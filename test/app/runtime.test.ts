@@ -4,7 +4,7 @@
  * benchmark (docs/benchmarks.md), not here.
  */
 import { describe, expect, it } from 'vitest';
-import { envInt } from '../../src/runtime.js';
+import { HEAP_GROWING_PERCENT, envInt, heapGrowingPercent } from '../../src/runtime.js';
 
 describe('envInt', () => {
   it('takes whole numbers within range and falls back otherwise', () => {
@@ -12,5 +12,18 @@ describe('envInt', () => {
     expect(envInt(env, 'A', 50, 0, 1000)).toBe(25);
     expect(envInt(env, 'B', 50, 0, 1000)).toBe(7);
     for (const name of ['C', 'D', 'E', 'F', 'G', 'MISSING']) expect(envInt(env, name, 50, 0, 1000)).toBe(50);
+  });
+});
+
+describe('heapGrowingPercent', () => {
+  it("is the workload's own unless the environment sets one, which then holds for every workload", () => {
+    expect(heapGrowingPercent('default', {})).toBe(25);
+    expect(heapGrowingPercent('stored-triage', {})).toBe(50);
+    expect(HEAP_GROWING_PERCENT['stored-triage']).toBeGreaterThan(HEAP_GROWING_PERCENT.default);
+    for (const workload of ['default', 'stored-triage'] as const) {
+      expect(heapGrowingPercent(workload, { CLOSELOOP_HEAP_GROWING_PERCENT: '40' })).toBe(40);
+      expect(heapGrowingPercent(workload, { CLOSELOOP_HEAP_GROWING_PERCENT: '0' })).toBe(0);
+      expect(heapGrowingPercent(workload, { CLOSELOOP_HEAP_GROWING_PERCENT: 'fast' })).toBe(HEAP_GROWING_PERCENT[workload]);
+    }
   });
 });
