@@ -422,7 +422,7 @@ function report(o, data, runs, floors) {
     say(`  ${'total'.padEnd(9)} ${String(r.total.toFixed(2)).padStart(7)} s   ${Math.round(o.findings / r.total).toLocaleString('en')} findings/s overall; findings import with triage alone ${Math.round(o.findings / r.phases.findings).toLocaleString('en')}/s`);
     say(`  peak RSS ${r.rss.sampledPeakMiB} MiB sampled${r.rss.sampledFrom === 'outside' ? ' from outside every 20 ms' : ''}, maxRSS ${r.rss.maxRssMiB} MiB`);
     say(`  triage: ${JSON.stringify(r.counts.triage)}`);
-    if (r.extra?.retriage) say(`  re-triage of everything stored${r.extra.retriage.incidents === undefined ? '' : ` with escalation (${r.extra.retriage.incidents.toLocaleString('en')} incidents opened, ${r.extra.retriage.handoffs.toLocaleString('en')} handoff notes)`} (not in the total): ${r.extra.retriage.seconds} s (${Math.round(r.extra.retriage.evaluated / r.extra.retriage.seconds).toLocaleString('en')} findings/s), peak RSS ${r.extra.retriage.peakRssMiB} MiB, ${JSON.stringify(r.extra.retriage.by_outcome)}`);
+    if (r.extra?.retriage) say(`  re-triage of everything stored${r.extra.retriage.incidents === undefined ? '' : ` with escalation (${r.extra.retriage.incidents.toLocaleString('en')} incidents opened, ${r.extra.retriage.handoffs.toLocaleString('en')} handoff notes)`} (not in the total): ${r.extra.retriage.seconds} s (${Math.round(r.extra.retriage.evaluated / r.extra.retriage.seconds).toLocaleString('en')} findings/s), maxRSS ${r.extra.retriage.maxRssMiB} MiB (sampled in the process: ${r.extra.retriage.peakRssMiB} MiB), ${JSON.stringify(r.extra.retriage.by_outcome)}`);
     const f = floors[r.engine];
     if (f && floors.tokenize) {
       const floor = floors.tokenize.seconds + f.seconds;
