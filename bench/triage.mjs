@@ -79,10 +79,10 @@ const mib = (bytes) => Math.round(bytes / 1048576);
 
 /** Peak RSS: sampled on an interval, and the kernel's maxRSS for the whole process. */
 function rssMeter() {
-  let peak = process.memoryUsage().rss;
+  let peak = process.memoryUsage.rss();
   let phasePeak = peak;
   const t = setInterval(() => {
-    const r = process.memoryUsage().rss;
+    const r = process.memoryUsage.rss();
     if (r > peak) peak = r;
     if (r > phasePeak) phasePeak = r;
   }, 20);
@@ -90,13 +90,13 @@ function rssMeter() {
   return {
     /** Peak RSS since the previous mark (MiB). */
     mark() {
-      const r = Math.max(phasePeak, process.memoryUsage().rss);
-      phasePeak = process.memoryUsage().rss;
+      const r = Math.max(phasePeak, process.memoryUsage.rss());
+      phasePeak = process.memoryUsage.rss();
       return mib(r);
     },
     stop() {
       clearInterval(t);
-      const r = process.memoryUsage().rss;
+      const r = process.memoryUsage.rss();
       if (r > peak) peak = r;
       return { sampledPeakMiB: mib(peak), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
     },

@@ -454,6 +454,18 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     expect(after.get('n1')?.status).toBe('resolved');
   });
 
+  it('writes values larger than a write chunk, and rows across many chunks, exactly', async () => {
+    // PostgreSQL's COPY text is written into 2 MiB buffers sent a MiB at a time: a value that does
+    // not fit gets a buffer of its own, and multi-byte text takes up to 3 bytes a UTF-16 unit
+    const big = 'é✓😀\t\\N\t'.repeat(300_000);
+    const rows = [row('f-big', { title: big, extra: JSON.stringify({ note: big.slice(0, 5000) }) }), ...Array.from({ length: 3000 }, (_, i) => row(`f${i}`, { title: `${i} ✓\there` }))];
+    await withBulkTransaction(t.ctx.store, async (_trx, bulk) => bulk.findings.insert(rows));
+    const stored = new Map((await findings()).map((r) => [r.id, findingValues(r)]));
+    expect(stored.size).toBe(rows.length);
+    for (const r of rows) expect(stored.get(r[F.id])).toEqual(r);
+    expect(Buffer.byteLength(big)).toBeGreaterThan(2 << 20);
+  });
+
   it('stored triage writes one decision per open finding through the bulk path, with the domain input digest', async () => {
     await importFile(t.ctx, vm, { kind: 'findings', file: file('r1.json', trivy('app', V1)) });
     const ruleset = await loadRuleset();
