@@ -444,7 +444,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       result.id = await nextId(trx, 'IMP');
       const writer = new ImportWriter(trx, bulk, at, result.id, result, p.kind === 'findings' && (format === 'native' || format === 'csv'));
       if (ruleset !== null) writer.triage = await ImportTriage.start(trx, bulk, ruleset, at, result.id);
-      const progress = throttled(options.onProgress, options.progressIntervalMs);
+      const progress = throttled(options.onProgress, { intervalMs: options.progressIntervalMs });
       for await (const batch of batches) {
         for (const item of batch) {
           const isOwn = item.kind === own;

@@ -7,17 +7,22 @@ export interface Progress {
   counting?: string;
 }
 
+export interface ThrottleOptions {
+  /** At most one report per this many milliseconds (default 1,000). */
+  intervalMs?: number | undefined;
+  /** The clock, in milliseconds (default `performance.now`). */
+  now?: () => number;
+  /** What the count counts, when it is a later stage of the run (`Progress.counting`). */
+  counting?: string;
+}
+
 /**
  * Calls `report` at most once per `intervalMs` (and never when absent): a progress line a second
  * is plenty for a person watching a million-finding import.
  */
-export function throttled(
-  report: ((p: Progress) => void) | undefined,
-  intervalMs = 1000,
-  now: () => number = () => performance.now(),
-  counting?: string,
-): (done: number) => void {
+export function throttled(report: ((p: Progress) => void) | undefined, options: ThrottleOptions = {}): (done: number) => void {
   if (report === undefined) return () => undefined;
+  const { intervalMs = 1000, now = () => performance.now(), counting } = options;
   const t0 = now();
   let last = t0;
   return (done: number) => {

@@ -117,7 +117,7 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
     const summary: TriageSummary = { run: run.id, ruleset: ruleset.version, evaluated: 0, by_outcome: run.counts.by_outcome, by_trigger: run.counts.by_trigger, escalations: [], decisions: p.all ? [] : null, incidents: [] };
     const escalated: Escalation[] = [];
     let batch: DecisionValues[] = [];
-    const progress = throttled(options.onProgress, options.progressIntervalMs);
+    const progress = throttled(options.onProgress, { intervalMs: options.progressIntervalMs });
     for await (const rows of bulk.openFindings(5000)) {
       progress(run.counts.evaluated);
       await facts.loadRows(rows);
@@ -146,7 +146,7 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
       // escalation queries the decisions just written (decisions_link, by finding): indexes first
       await bulk.settle();
       const handoff = new Handoff(trx, ctx, caller, ruleset, facts);
-      const handed = throttled(options.onProgress, options.progressIntervalMs, undefined, 'escalations handed to IR');
+      const handed = throttled(options.onProgress, { intervalMs: options.progressIntervalMs, counting: 'escalations handed to IR' });
       for (let i = 0; i < escalated.length; i += ESCALATION_CHUNK) {
         const chunk = escalated.slice(i, i + ESCALATION_CHUNK);
         await handoff.prefetch(chunk);

@@ -5,7 +5,7 @@ describe('throttled progress', () => {
   it('reports at most once per interval, with the count and the seconds since the start', () => {
     let clock = 1000;
     const seen: Progress[] = [];
-    const tick = throttled((p) => seen.push(p), 1000, () => clock);
+    const tick = throttled((p) => seen.push(p), { intervalMs: 1000, now: () => clock });
     tick(10); // at the start: nothing yet
     clock += 400;
     tick(20);
@@ -24,7 +24,7 @@ describe('throttled progress', () => {
   it('says what it counts when it counts a later stage of the run', () => {
     let clock = 0;
     const seen: Progress[] = [];
-    const tick = throttled((p) => seen.push(p), 500, () => clock, 'escalations handed to IR');
+    const tick = throttled((p) => seen.push(p), { intervalMs: 500, now: () => clock, counting: 'escalations handed to IR' });
     clock += 500;
     tick(500);
     expect(seen).toEqual([{ done: 500, seconds: 0.5, counting: 'escalations handed to IR' }]);
