@@ -26,8 +26,9 @@ import { throttled, type Progress } from './progress.js';
 import { NOTIFICATION_PREFIX, notificationRecord } from '../delivery/outbox.js';
 import type { Route } from '../config/schema.js';
 import { reserveCounter } from '../store/counters.js';
-import type { Database, HandoffNotesTable, Incident, Notification, RemediationHistoryTable, RemediationItem } from '../store/schema.js';
-import { sql, type Insertable } from 'kysely';
+import { ROWS_PER_INSERT, insertRows, slices } from '../store/insert.js';
+import type { HandoffNotesTable, Incident, Notification, RemediationHistoryTable, RemediationItem } from '../store/schema.js';
+import { sql } from 'kysely';
 
 /** Loads the ruleset from a file, or the shipped default. */
 export async function loadRuleset(file?: string): Promise<Ruleset> {
@@ -459,17 +460,6 @@ class ChunkRows {
     await insertRows(trx, 'remediation_history', this.history);
     await auditMany(trx, ctx, caller, this.audit);
   }
-}
-
-/** Rows per multi-row INSERT: with up to 17 columns, well under either engine's limit on parameters. */
-const ROWS_PER_INSERT = 1000;
-
-function* slices<T>(list: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < list.length; i += size) yield list.slice(i, i + size);
-}
-
-async function insertRows<T extends 'incidents' | 'handoff_notes' | 'notifications' | 'remediation_items' | 'remediation_history'>(trx: Trx, table: T, rows: readonly Insertable<Database[T]>[]): Promise<void> {
-  for (const part of slices(rows, ROWS_PER_INSERT)) await trx.insertInto(table).values(part as never).execute();
 }
 
 /** How `why` rebuilt a decision's explanation, and whether the rebuild is exact. */

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AuditEvent, Database } from '../store/schema.js';
 import { canonicalJson, digestOf, sha256Hex } from './canonical.js';
 import { reserveCounter } from '../store/counters.js';
+import { insertRows } from '../store/insert.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const COUNTER = 'audit_seq';
@@ -53,12 +54,10 @@ export async function appendAudit(trx: Db, input: AuditInput): Promise<AuditEven
   return event!;
 }
 
-/** Audit rows per INSERT statement (10 columns: well under either engine's limit on parameters). */
-const AUDIT_ROWS_PER_INSERT = 1000;
-
 /**
  * Appends events to the chain in the order given, as `appendAudit` one after another would: their
- * sequence numbers are taken in one counter upsert and their rows written a thousand a statement.
+ * sequence numbers are taken in one counter upsert and their rows written a thousand a statement
+ * (insertRows).
  */
 export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): Promise<AuditEvent[]> {
   if (inputs.length === 0) return [];
@@ -85,7 +84,7 @@ export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): P
     events.push(event);
     prevHash = event.hash;
   }
-  for (let i = 0; i < events.length; i += AUDIT_ROWS_PER_INSERT) await trx.insertInto('audit_events').values(events.slice(i, i + AUDIT_ROWS_PER_INSERT)).execute();
+  await insertRows(trx, 'audit_events', events);
   const last = events[events.length - 1]!;
   lastAppended.set(trx, { seq: last.seq, hash: last.hash });
   return events;
