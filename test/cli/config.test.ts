@@ -1,23 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(root, 'bin', 'closeloop.js');
+import { spawnCli } from '../helpers/cli.js';
 
 let dir: string;
-const cli = (args: string[], by?: string) => {
-  const r = spawnSync(process.execPath, [bin, ...args, ...(by ? ['--by', by] : [])], {
-    cwd: dir,
-    env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'c.db'), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: '' },
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+/** `closeloop` in `dir` on its c.db, as nobody unless `by` is given. */
+const cli = (args: string[], by?: string) => spawnCli(dir, [...args, ...(by ? ['--by', by] : [])], { CLOSELOOP_DB: path.join(dir, 'c.db'), CLOSELOOP_ACTOR: '' });
 const configFile = () => path.join(dir, 'closeloop.yaml');
 const editConfig = (fn: (c: Record<string, unknown>) => void) => {
   const c = parse(readFileSync(configFile(), 'utf8')) as Record<string, unknown>;
@@ -86,7 +76,7 @@ describe('configuration', () => {
     expect(cli(['init'], 'alice').code).toBe(0);
     editConfig((c) => ((c.gate as Record<string, unknown>).mode = 'soft'));
     expect(cli(['people', 'add', 'lead', '--roles', 'ir_lead'], 'alice').code).toBe(0);
-    const open = spawnSync(process.execPath, [bin, 'incident', 'open', '--title', 't', '--severity', 'low', '--json', '--by', 'lead'], { cwd: dir, env: { ...process.env, CLOSELOOP_DB: path.join(dir, 'c.db'), CLOSELOOP_CONFIG: configFile() }, encoding: 'utf8' });
+    const open = cli(['incident', 'open', '--title', 't', '--severity', 'low', '--json'], 'lead');
     const id = (JSON.parse(open.stdout) as { id: string }).id;
     for (const s of ['triage', 'eradication', 'recovery', 'post_incident']) expect(cli(['incident', 'move', id, s], 'lead').code).toBe(0);
     const r = cli(['incident', 'close', id], 'lead');

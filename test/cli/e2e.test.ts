@@ -1,31 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli, type CliRun } from '../helpers/cli.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(root, 'bin', 'closeloop.js');
 const PG = process.env.CLOSELOOP_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: () => Record<string, unknown>;
-}
-
+/** `closeloop` in `dir` on the store `db` (a file or a PostgreSQL URL), as nobody unless `by` is given. */
 function makeCli(dir: string, db: string) {
-  return (args: string[], by?: string): Run => {
-    const r = spawnSync(process.execPath, [bin, ...args, ...(by ? ['--by', by] : [])], {
-      cwd: dir,
-      env: { ...process.env, CLOSELOOP_DB: db, CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: '' },
-      encoding: 'utf8',
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
-  };
+  return (args: string[], by?: string): CliRun => spawnCli(dir, [...args, ...(by ? ['--by', by] : [])], { CLOSELOOP_DB: db, CLOSELOOP_ACTOR: '' });
 }
 
 function futureDate(days: number): string {

@@ -20,14 +20,19 @@ export interface CliRun {
   json: () => Record<string, unknown>;
 }
 
-/** Runs `closeloop ARGS` in `dir` on the SQLite file `db` there, as alice, with `env` on top. */
-export function runCli(dir: string, db: string, args: string[], env: Record<string, string> = {}): CliRun {
+/** Runs `closeloop ARGS` in `dir` with the closeloop.yaml there, and `env` on top of this process's environment. */
+export function spawnCli(dir: string, args: readonly string[], env: Record<string, string>): CliRun {
   const r = spawnSync(process.execPath, [bin, ...args], {
     cwd: dir,
-    env: { ...process.env, CLOSELOOP_DB: path.join(dir, db), CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), CLOSELOOP_ACTOR: 'alice', ...env },
+    env: { ...process.env, CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), ...env },
     encoding: 'utf8',
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
+}
+
+/** Runs `closeloop ARGS` in `dir` on the SQLite file `db` there, as alice, with `env` on top. */
+export function runCli(dir: string, db: string, args: string[], env: Record<string, string> = {}): CliRun {
+  return spawnCli(dir, args, { CLOSELOOP_DB: path.join(dir, db), CLOSELOOP_ACTOR: 'alice', ...env });
 }
 
 /** A new temporary directory with `closeloop init` done on `db` and alice added with `roles`. */
