@@ -311,13 +311,13 @@ class ImportWriter {
         continue;
       }
       const incoming = findingFromRow(findingRow(values));
-      const merged = mergeFinding(findingFromRow(old), incoming, this.nativeFindings);
-      const row = findingValues({ ...findingToRow(merged, { at: this.at, scanKey: scanKey ?? old.scan_key, importId: this.importId }), first_seen: old.first_seen });
-      const changed = !sameContent(row, findingValues(old)) || old.status !== 'open';
+      const merged = mergeFinding(findingFromRow(findingRow(old)), incoming, this.nativeFindings);
+      const row = findingValues({ ...findingToRow(merged, { at: this.at, scanKey: scanKey ?? old[F.scan_key], importId: this.importId }), first_seen: old[F.first_seen] });
+      const changed = !sameContent(row, old) || old[F.status] !== 'open';
       if (changed) {
-        row[F.id] = old.id;
+        row[F.id] = old[F.id];
         updates.push(row);
-      } else touched.push(old.id);
+      } else touched.push(old[F.id]);
       this.count(changed ? 'updated' : 'unchanged');
     }
     const triage = inserts.length + updates.length > 0 ? this.triage : null;

@@ -14,7 +14,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { Engine, Store } from '../db.js';
-import type { Database, FindingsTable, SignalsTable } from '../schema.js';
+import type { Database, SignalsTable } from '../schema.js';
 import type { DecisionValues, FindingValues, KeyedRows, KeyedTable, VulnerabilityFactValues } from './columns.js';
 import { withPostgresBulk } from './postgres.js';
 import { withSqliteBulk } from './sqlite.js';
@@ -26,11 +26,11 @@ export type BulkTrx = Transaction<Database>;
 /** Findings writes of one import. Rows are value arrays in FINDING_COLUMNS order. */
 export interface BulkFindings {
   /**
-   * The stored rows with these fingerprints (each fingerprint once), rows written earlier in the
-   * same transaction included. A fingerprint that is not returned must then be inserted: the
-   * session remembers it as written.
+   * The stored rows with these fingerprints (each fingerprint once), as values in FINDING_COLUMNS
+   * order, rows written earlier in the same transaction included. A fingerprint that is not
+   * returned must then be inserted: the session remembers it as written.
    */
-  lookup(fingerprints: readonly string[]): Promise<Map<string, FindingsTable>>;
+  lookup(fingerprints: readonly string[]): Promise<Map<string, FindingValues>>;
   insert(rows: readonly FindingValues[]): Promise<void>;
   /** Replaces every column of the rows with the same id. */
   update(rows: readonly FindingValues[]): Promise<void>;

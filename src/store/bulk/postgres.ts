@@ -18,8 +18,8 @@ import { finished } from 'node:stream/promises';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 import type { Store } from '../db.js';
-import type { Database, FindingsTable, SignalsTable } from '../schema.js';
-import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, VULNERABILITY_FACT_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable, type VulnerabilityFactValues } from './columns.js';
+import type { Database, SignalsTable } from '../schema.js';
+import { DECISION_COLUMNS, F, FINDING_COLUMNS, KEYED_COLUMNS, VULNERABILITY_FACT_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable, type VulnerabilityFactValues } from './columns.js';
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
 import { KeyHashSet } from './key-set.js';
 
@@ -182,19 +182,21 @@ class PgFindings implements BulkFindings {
     if (this.fresh) this.written = new KeyHashSet(1 << 16);
   }
 
-  async lookup(all: readonly string[]): Promise<Map<string, FindingsTable>> {
+  async lookup(all: readonly string[]): Promise<Map<string, FindingValues>> {
     await this.start();
-    const found = new Map<string, FindingsTable>();
+    const found = new Map<string, FindingValues>();
     const written = this.written;
     const fingerprints = written === null ? all : all.filter((fp) => written.add(fp));
     if (fingerprints.length === 0) return found;
-    const r = await this.conn.query<FindingsTable>(
-      `SELECT * FROM findings WHERE id = ANY($1::text[]) AND fingerprint = id
-       UNION ALL
-       SELECT * FROM findings WHERE fingerprint = ANY($1::text[]) AND id <> fingerprint`,
-      [fingerprints],
-    );
-    for (const row of r.rows) found.set(row.fingerprint, row);
+    const columns = FINDING_COLUMNS.join(', ');
+    const r = await this.conn.query({
+      text: `SELECT ${columns} FROM findings WHERE id = ANY($1::text[]) AND fingerprint = id
+             UNION ALL
+             SELECT ${columns} FROM findings WHERE fingerprint = ANY($1::text[]) AND id <> fingerprint`,
+      values: [fingerprints],
+      rowMode: 'array',
+    });
+    for (const row of r.rows as unknown as FindingValues[]) found.set(row[F.fingerprint], row);
     return found;
   }
 

@@ -14,7 +14,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Store } from '../db.js';
-import type { FindingsTable, SignalsTable } from '../schema.js';
+import type { SignalsTable } from '../schema.js';
 import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, VULNERABILITY_FACT_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable, type VulnerabilityFactValues } from './columns.js';
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
 import { KeyHashSet } from './key-set.js';
@@ -162,9 +162,9 @@ class SqliteFindings implements BulkFindings {
     this.indexes.rebuild();
   }
 
-  async lookup(fingerprints: readonly string[]): Promise<Map<string, FindingsTable>> {
+  async lookup(fingerprints: readonly string[]): Promise<Map<string, FindingValues>> {
     this.start();
-    const found = new Map<string, FindingsTable>();
+    const found = new Map<string, FindingValues>();
     let ask: readonly string[] = fingerprints;
     if (this.written !== null) {
       const maybe: string[] = [];
@@ -173,10 +173,12 @@ class SqliteFindings implements BulkFindings {
       this.endLoad();
       ask = maybe;
     }
-    const byId = this.stmt('SELECT * FROM findings WHERE id = ? AND fingerprint = id');
-    const byFp = this.stmt('SELECT * FROM findings WHERE fingerprint = ? AND id <> fingerprint');
+    // value arrays: a re-import looks up every finding of the report, and rows as objects cost ~6 µs more each
+    const columns = FINDING_COLUMNS.join(', ');
+    const byId = this.stmt(`SELECT ${columns} FROM findings WHERE id = ? AND fingerprint = id`).raw(true);
+    const byFp = this.stmt(`SELECT ${columns} FROM findings WHERE fingerprint = ? AND id <> fingerprint`).raw(true);
     for (const fp of ask) {
-      const row = (byId.get(fp) ?? byFp.get(fp)) as FindingsTable | undefined;
+      const row = (byId.get(fp) ?? byFp.get(fp)) as FindingValues | undefined;
       if (row !== undefined) found.set(fp, row);
     }
     return found;
