@@ -268,29 +268,27 @@ class SqliteSession implements BulkSession {
   /** `columns` of the stored rows of `table` with these ids (each id once), as objects or (`raw`) value arrays. */
   private keyed(table: KeyedTable, columns: string, ids: readonly string[], raw: boolean): unknown[] {
     const written = this.written(table);
-    const ask = written === null ? ids : ids.filter((id) => written.has(id));
-    if (ask.length === 0) return [];
-    if (ask.length < LOOKUP_IN_ONE_STATEMENT) {
-      const get = this.stmt(`SELECT ${columns} FROM ${table} WHERE id = ?`).raw(raw);
-      const out: unknown[] = [];
-      for (const id of ask) {
-        const row = get.get(id);
-        if (row !== undefined) out.push(row);
-      }
-      return out;
-    }
-    // One statement for the whole batch: SQLite probes the key index for each id of the JSON array.
-    return this.stmt(`SELECT ${columns} FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`).raw(raw).all(JSON.stringify(ask));
+    return this.matching(`SELECT ${columns} FROM ${table}`, 'id', written === null ? ids : ids.filter((id) => written.has(id)), raw);
   }
 
   async signalsOn(assetIds: readonly string[]): Promise<SignalsTable[]> {
-    if (assetIds.length < LOOKUP_IN_ONE_STATEMENT) {
-      const get = this.stmt('SELECT * FROM signals WHERE asset_id = ? ORDER BY time, id');
-      const out: SignalsTable[] = [];
-      for (const id of assetIds) for (const row of get.all(id) as SignalsTable[]) out.push(row);
+    return this.matching('SELECT * FROM signals', 'asset_id', assetIds, false, ' ORDER BY time, id') as SignalsTable[];
+  }
+
+  /**
+   * The rows of `select` whose `column` is one of `keys` (each key once), in `order`: one statement
+   * over a JSON array of the keys from LOOKUP_IN_ONE_STATEMENT keys on, SQLite probing the index
+   * for each; below that, a statement per key.
+   */
+  private matching(select: string, column: string, keys: readonly string[], raw: boolean, order = ''): unknown[] {
+    if (keys.length === 0) return [];
+    if (keys.length < LOOKUP_IN_ONE_STATEMENT) {
+      const each = this.stmt(`${select} WHERE ${column} = ?${order}`).raw(raw);
+      const out: unknown[] = [];
+      for (const key of keys) for (const row of each.all(key)) out.push(row);
       return out;
     }
-    return this.stmt('SELECT * FROM signals WHERE asset_id IN (SELECT value FROM json_each(?)) ORDER BY time, id').all(JSON.stringify(assetIds)) as SignalsTable[];
+    return this.stmt(`${select} WHERE ${column} IN (SELECT value FROM json_each(?))${order}`).raw(raw).all(JSON.stringify(keys));
   }
 
   async insert<T extends KeyedTable>(table: T, rows: readonly KeyedRows[T][]): Promise<void> {
