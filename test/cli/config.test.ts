@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spawnCli } from '../helpers/cli.js';
+import { runCliBy } from '../helpers/cli.js';
 
 let dir: string;
 /** `closeloop` in `dir` on its c.db, as nobody unless `by` is given. */
-const cli = (args: string[], by?: string) => spawnCli(dir, [...args, ...(by ? ['--by', by] : [])], { CLOSELOOP_DB: path.join(dir, 'c.db'), CLOSELOOP_ACTOR: '' });
+const cli = (args: string[], by?: string) => runCliBy(dir, path.join(dir, 'c.db'), args, by);
 const configFile = () => path.join(dir, 'closeloop.yaml');
 const editConfig = (fn: (c: Record<string, unknown>) => void) => {
   const c = parse(readFileSync(configFile(), 'utf8')) as Record<string, unknown>;

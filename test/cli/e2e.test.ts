@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli, type CliRun } from '../helpers/cli.js';
+import { runCliBy, type CliRun } from '../helpers/cli.js';
 
 const PG = process.env.CLOSELOOP_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** `closeloop` in `dir` on the store `db` (a file or a PostgreSQL URL), as nobody unless `by` is given. */
 function makeCli(dir: string, db: string) {
-  return (args: string[], by?: string): CliRun => spawnCli(dir, [...args, ...(by ? ['--by', by] : [])], { CLOSELOOP_DB: db, CLOSELOOP_ACTOR: '' });
+  return (args: string[], by?: string): CliRun => runCliBy(dir, db, args, by);
 }
 
 function futureDate(days: number): string {

@@ -30,6 +30,11 @@ export function spawnCli(dir: string, args: readonly string[], env: Record<strin
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
 }
 
+/** Runs `closeloop ARGS` in `dir` on the store `db` (a file path or a PostgreSQL URL) as nobody, or as `by` (`--by`). */
+export function runCliBy(dir: string, db: string, args: readonly string[], by?: string): CliRun {
+  return spawnCli(dir, [...args, ...(by ? ['--by', by] : [])], { CLOSELOOP_DB: db, CLOSELOOP_ACTOR: '' });
+}
+
 /** Runs `closeloop ARGS` in `dir` on the SQLite file `db` there, as alice, with `env` on top. */
 export function runCli(dir: string, db: string, args: string[], env: Record<string, string> = {}): CliRun {
   return spawnCli(dir, args, { CLOSELOOP_DB: path.join(dir, db), CLOSELOOP_ACTOR: 'alice', ...env });
