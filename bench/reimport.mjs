@@ -4,7 +4,7 @@
  * again, unchanged, into a copy of the SQLite store that run left (bench/data/run-sqlite.db). The
  * copy of the report has a newline appended, so its SHA-256 differs and every finding is read,
  * looked up by fingerprint and marked as seen. Measured in this process: wall time, counts and
- * maxRSS. See docs/benchmarks.md ("Session 7").
+ * maxRSS. See docs/benchmarks.md.
  *
  *   node bench/triage.mjs --no-floor --no-retriage   # once, to leave the store
  *   node bench/reimport.mjs
