@@ -7,6 +7,7 @@
  *
  *   npm run build && node bench/json-readers.mjs [--findings 150000] [--targets 50] [--rounds 3]
  *                                                 [--file F] [--readers a,b,…] [--json FILE]
+ *   node bench/json-readers.mjs --from FILE         # the table of a run saved with --json
  *
  * Readers (each in a child process of its own, so its maxRSS is its own):
  * - `closeloop`: `streamJsonBatches` from dist/ (what src/ingest/findings/trivy.ts calls), one
@@ -42,14 +43,14 @@ const READERS = ['closeloop', 'streamparser', 'stream-json', 'json-parse', 'read
 const CHUNK = 1024 * 1024;
 
 function parseArgs(argv) {
-  const o = { findings: 150000, targets: 50, rounds: 3, file: null, readers: READERS, json: null, child: null };
+  const o = { findings: 150000, targets: 50, rounds: 3, file: null, readers: READERS, json: null, child: null, from: null };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     const v = argv[++i];
     if (v === undefined) usage(`${argv[i - 1]} takes a value`);
     if (['findings', 'targets', 'rounds'].includes(k)) o[k] = Number(v);
     else if (k === 'readers') o.readers = v.split(',');
-    else if (['file', 'json', 'child'].includes(k)) o[k] = v;
+    else if (['file', 'json', 'child', 'from'].includes(k)) o[k] = v;
     else usage(`unknown option ${argv[i - 1]}`);
   }
   for (const r of o.readers) if (!READERS.includes(r)) usage(`unknown reader ${r} (${READERS.join(', ')})`);
@@ -58,7 +59,7 @@ function parseArgs(argv) {
 }
 
 function usage(problem) {
-  console.error(`${problem}\nusage: json-readers.mjs [--findings N] [--targets M] [--rounds R] [--file F] [--readers ${READERS.join(',')}] [--json FILE]`);
+  console.error(`${problem}\nusage: json-readers.mjs [--findings N] [--targets M] [--rounds R] [--file F] [--readers ${READERS.join(',')}] [--json FILE] | --from FILE`);
   process.exit(2);
 }
 
@@ -177,6 +178,7 @@ const median = (xs) => {
 async function main() {
   const o = parseArgs(process.argv);
   if (o.child !== null) return child(o);
+  if (o.from !== null) return console.log(table(JSON.parse(readFileSync(o.from, 'utf8'))));
   const file = ensureReport(o);
   const bytes = statSync(file).size;
   console.log(`${path.relative(root, file)}: ${(bytes / 1e6).toFixed(1)} MB; node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -189,35 +191,35 @@ async function main() {
       console.log(`round ${round + 1} ${reader.padEnd(12)} ${r.seconds.toFixed(2).padStart(7)} s (CPU ${r.cpuSeconds.toFixed(2)} s)  ${String(r.count).padStart(8)} elements  checksum ${r.checksum}  maxRSS ${Math.round(r.maxRssMiB)} MiB`);
     }
   }
-  // every reader that yields elements must yield the same ones
-  const yielding = o.readers.filter((r) => r !== 'read').flatMap((r) => runs[r]);
-  const agreed = new Set(yielding.map((r) => `${r.count}/${r.checksum}`));
-  if (agreed.size > 1) {
-    console.error(`readers disagree: ${[...agreed].join(', ')}`);
-    process.exit(1);
-  }
-  const rows = o.readers.map((reader) => {
+  if (o.json !== null) writeFileSync(o.json, JSON.stringify({ file, bytes, rounds: o.rounds, readers: o.readers, runs }, null, 2));
+  console.log();
+  console.log(table({ bytes, rounds: o.rounds, readers: o.readers, runs }));
+}
+
+/**
+ * The medians as a Markdown table. Every reader that yields elements must have yielded the same
+ * ones (count and checksum) in every round, or this throws.
+ */
+function table({ bytes, rounds, readers, runs }) {
+  const yielding = readers.filter((r) => r !== 'read').flatMap((r) => runs[r]);
+  const agreed = new Set(yielding.map((r) => `${r.count} elements, checksum ${r.checksum}`));
+  if (agreed.size > 1) throw new Error(`readers disagree: ${[...agreed].join('; ')}`);
+  const mb = bytes / 1e6;
+  const lines = [
+    `medians of ${rounds} round(s) over ${mb.toFixed(1)} MB${agreed.size === 1 ? `; every reader: ${[...agreed][0]}` : ''}`,
+    '| reader | wall time (median, range) | CPU time (median) | MB/s, wall / CPU | elements/s, wall / CPU | maxRSS (median) |',
+    '|---|---|---|---|---|---|',
+  ];
+  const n = (x) => Math.round(x).toLocaleString('en');
+  for (const reader of readers) {
     const rs = runs[reader];
-    const seconds = median(rs.map((r) => r.seconds));
-    return {
-      reader,
-      seconds,
-      min: Math.min(...rs.map((r) => r.seconds)),
-      max: Math.max(...rs.map((r) => r.seconds)),
-      mbPerS: bytes / 1e6 / seconds,
-      elementsPerS: reader === 'read' ? null : rs[0].count / seconds,
-      cpuSeconds: median(rs.map((r) => r.cpuSeconds)),
-      maxRssMiB: median(rs.map((r) => r.maxRssMiB)),
-    };
-  });
-  console.log(`\nmedians of ${o.rounds} round(s)${agreed.size === 1 ? `; every reader: ${[...agreed][0].replace('/', ' elements, checksum ')}` : ''}`);
-  console.log('| reader | wall time (median, range) | CPU time | MB/s | elements/s | maxRSS |');
-  console.log('|---|---|---|---|---|---|');
-  for (const r of rows) {
-    const el = r.elementsPerS === null ? '' : Math.round(r.elementsPerS).toLocaleString('en');
-    console.log(`| ${r.reader} | ${r.seconds.toFixed(2)} s (${r.min.toFixed(2)}–${r.max.toFixed(2)}) | ${r.cpuSeconds.toFixed(2)} s | ${r.mbPerS.toFixed(0)} | ${el} | ${Math.round(r.maxRssMiB)} MiB |`);
+    const wall = median(rs.map((r) => r.seconds));
+    const cpu = median(rs.map((r) => r.cpuSeconds));
+    const range = `${Math.min(...rs.map((r) => r.seconds)).toFixed(2)}–${Math.max(...rs.map((r) => r.seconds)).toFixed(2)}`;
+    const elements = reader === 'read' ? '' : `${n(rs[0].count / wall)} / ${n(rs[0].count / cpu)}`;
+    lines.push(`| ${reader} | ${wall.toFixed(2)} s (${range}) | ${cpu.toFixed(2)} s | ${n(mb / wall)} / ${n(mb / cpu)} | ${elements} | ${n(median(rs.map((r) => r.maxRssMiB)))} MiB |`);
   }
-  if (o.json !== null) writeFileSync(o.json, JSON.stringify({ file, bytes, runs, rows }, null, 2));
+  return lines.join('\n');
 }
 
 main().catch((err) => {
