@@ -1,12 +1,10 @@
 /**
  * Process-wide runtime tuning, applied by the CLI (and so the server) before any work starts.
- * Measured on the million-finding import with triage (docs/benchmarks.md, "Memory").
  *
  * V8 lets the old generation grow to up to four times what survived the last full collection
- * before it collects again. An import keeps bounded caches live (100–200 MB at the million), so
- * the heap grew past 1.1 GB, most of it garbage. `--heap-growing-percent=50` made the next limit
- * 1.5× the survivors: peak RSS 1,493 → ~580 MiB at the million, same time; 25 (1.25×), with
- * smaller triage caches and page cache, ~480 → ~345 MiB, same time (session 6). This flag is read at
+ * before it collects again. An import keeps bounded caches live, so under V8's own policy most of
+ * its heap is garbage; a lower growth keeps the peak near what is live at the same speed
+ * (docs/decisions/memory-budget.md). This flag is read at
  * every collection, so setting it here takes effect; heap and semi-space *size* flags would not
  * (they are fixed when the main isolate is created: the parser worker sets its own young
  * generation, src/app/parse-worker.ts). `CLOSELOOP_HEAP_GROWING_PERCENT` overrides the growth of
@@ -19,10 +17,9 @@ let applied = false;
 /**
  * Heap growth (percent) by the one workload a CLI process runs. `default`: everything, the import
  * and the server included. `stored-triage` (`closeloop triage` over the store): no parser worker
- * and no page cache for a first load, so it can afford the larger growth, and it pays for the
- * smaller one: at the million, 50 % was faster in five alternated pairs of five, by 0.1–9.8 s
- * (medians 40.2 against 46.7 s), for 6–9 MiB more (340–344 MiB; docs/benchmarks.md, "Session 7").
- * The import at 50 % peaked at 368–370 MiB, too near 400 MB for a gain that did not show.
+ * and no page cache for a first load, so it can afford the larger growth, and runs measurably
+ * faster with it; the import gains nothing from it and would come near 400 MB
+ * (docs/decisions/memory-budget.md).
  */
 export const HEAP_GROWING_PERCENT = { default: 25, 'stored-triage': 50 } as const;
 export type Workload = keyof typeof HEAP_GROWING_PERCENT;
