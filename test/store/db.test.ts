@@ -6,8 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
+import { testPgUrl } from '../helpers/context.js';
 
 describe('SQLite statement reuse', () => {
   let store: Store;
@@ -47,5 +49,56 @@ describe('SQLite statement reuse', () => {
     // the same text, run before and after the column was added: re-prepared, not stale
     const again = await sql<{ id: number; v: string; x: string | null }>`SELECT * FROM t WHERE id = ${2}`.execute(store.db);
     expect(again.rows).toEqual([{ id: 2, v: 'v2', x: null }]);
+  });
+});
+
+describe('PostgreSQL start-up in a schema of its own', () => {
+  it('opens while other schemas of the same database are created and dropped', async () => {
+    const base = testPgUrl();
+    const tag = `${process.pid}_${Date.now()}`;
+    const churners = Array.from({ length: 2 }, () => new pg.Client({ connectionString: base.toString() }));
+    await Promise.all(churners.map((c) => c.connect()));
+    let opening = true;
+    let churned = 0;
+    const deadline = Date.now() + 20_000;
+    // Other stores' schemas come and go, each with tables whose columns a whole-database catalog
+    // read would trip over when the schema disappears under it.
+    const churn = async (client: pg.Client, k: number): Promise<void> => {
+      for (let i = 0; opening && i < 2_000 && Date.now() < deadline; i += 1) {
+        const other = `t_churn_${tag}_${k}_${i}`;
+        const tables = Array.from({ length: 6 }, (_, j) => `CREATE TABLE ${other}.r${j} (a text, b integer, c text, d text);`);
+        await client.query(`CREATE SCHEMA ${other}; ${tables.join(' ')}`);
+        await client.query(`DROP SCHEMA ${other} CASCADE`);
+        churned += 1;
+      }
+    };
+    const churning = Promise.all(churners.map((c, k) => churn(c, k)));
+    const own = Array.from({ length: 3 }, (_, i) => `t_own_${tag}_${i}`);
+    const failures: string[] = [];
+    let opened = 0;
+    try {
+      // each schema's first start-up creates its store, the next ones open it again
+      for (let round = 0; round < 4; round += 1) {
+        for (const schema of own) {
+          const u = new URL(base);
+          u.searchParams.set('schema', schema);
+          try {
+            const store = await openStore({ url: u.toString() });
+            await store.close();
+            opened += 1;
+          } catch (err) {
+            failures.push((err as Error).message);
+          }
+        }
+      }
+    } finally {
+      opening = false;
+      await churning;
+      for (const schema of own) await churners[0]?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await Promise.all(churners.map((c) => c.end()));
+    }
+    expect(churned).toBeGreaterThan(0);
+    expect(failures).toEqual([]);
+    expect(opened).toBe(12);
   });
 });
