@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import type pg from 'pg';
 import { ClError } from '../errors.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-replayable-decisions.js';
 import * as m0003 from './migrations/0003-remediation-by-finding.js';
 import * as m0004 from './migrations/0004-incidents-by-creation.js';
+import { OwnSchemaPostgresDialect } from './own-schema-dialect.js';
 import type { Database as Schema } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -170,7 +171,9 @@ async function openPostgres(url: string): Promise<Store> {
     await pool.end().catch(() => undefined);
     throw new ClError('CL_CONFIG_INVALID', `cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`);
   }
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  // Introspection (the Migrator's check for its own tables) reads this store's schema only: see
+  // OwnSchemaIntrospector.
+  const db = new Kysely<Schema>({ dialect: new OwnSchemaPostgresDialect({ pool }, schema) });
   return {
     db,
     engine: 'postgres',
