@@ -106,8 +106,9 @@ const idleSchemas: string[] = [];
 const madeSchemas = new Set<string>();
 
 /**
- * Drops this file's PostgreSQL test schemas (setup.ts calls it when the file ends). A schema a test
- * left open with a transaction does not stop the file: its drop gives up after a few seconds.
+ * Drops this file's PostgreSQL test schemas (setup.ts calls it when the file ends), the idle ones
+ * and those not fit for reuse. A schema a test left open with a transaction does not stop the
+ * file: its drop gives up after a few seconds.
  */
 export async function dropTestSchemas(): Promise<void> {
   const names = [...madeSchemas];
@@ -192,12 +193,12 @@ export async function makeTestContext(engine: Engine, opts: TestContextOptions =
       cleaned = true;
       try {
         if (schema !== null && store.pgPool) {
-          if (pgTemplate !== null && (await emptied(store.pgPool, pgTemplate))) {
-            idleSchemas.push(schema);
-          } else {
-            madeSchemas.delete(schema);
+          if (pgTemplate === null) {
             await store.pgPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          } else if (await emptied(store.pgPool, pgTemplate)) {
+            idleSchemas.push(schema);
           }
+          // else a copy the test changed, or whose store it closed: dropped when the file ends
         }
       } finally {
         await store.close();

@@ -60,7 +60,7 @@ const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
  * of pg_class, which the test runs' schemas coming and going make large).
  */
 export function describeSchemaSql(tables?: readonly string[]): string {
-  const which = tables === undefined ? `c.relkind <> 'i'` : `c.relname = ANY (ARRAY[${tables.map((t) => `'${t}'`).join(', ')}]::name[])`;
+  const which = tables === undefined ? `c.relkind <> 'i'` : `c.relname = ANY (ARRAY[${tables.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ')}]::name[])`;
   return `
     WITH t AS (SELECT c.oid, c.relname, c.relkind FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND ${which})
     SELECT coalesce(string_agg(d, E'\\n' ORDER BY d), '') AS shape FROM (
@@ -137,7 +137,8 @@ export async function templateScripts(client: pg.ClientBase, template: string): 
     ].join('\n');
     const emptied = tables.filter((t) => !MIGRATION_TABLES.has(t.name));
     // DELETE, not TRUNCATE: a handful of rows go in a few milliseconds, where TRUNCATE makes new
-    // files for every table and index. Rows the migrations wrote into other tables come back.
+    // files for every table and index. Rows the migrations wrote into other tables come back. (A
+    // DELETE a foreign key refuses fails the reset, and the copy is dropped instead of reused.)
     const reset = [
       ...emptied.map((t) => `DELETE FROM ${quote(t.name)};`),
       ...emptied.filter((t) => t.filled).map((t) => `INSERT INTO ${quote(t.name)} SELECT * FROM ${quote(template)}.${quote(t.name)};`),
