@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
-import { makeTestContext } from './context.js';
+import { dropTestSchemas, makeTestContext } from './context.js';
 import { describeSchema, testPgUrl } from './store-templates.js';
 
 const migrationNames = async (store: Store): Promise<string[]> =>
@@ -56,12 +56,18 @@ describe('PostgreSQL test schemas', () => {
     await second.cleanup();
 
     const third = await makeTestContext('postgres', { label: 'reuse' });
+    const other = third.ctx.store.schema;
+    expect(other).not.toBe(schema);
+    await third.cleanup();
+    // what setup.ts does when the file ends: every copy goes, the changed one included
+    await dropTestSchemas();
+    const client = new pg.Client({ connectionString: testPgUrl().toString() });
+    await client.connect();
     try {
-      expect(third.ctx.store.schema).not.toBe(schema);
-      const left = await third.ctx.store.pgPool?.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-      expect(left?.rowCount).toBe(0);
+      const left = await client.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY ($1)', [[schema, other]]);
+      expect(left.rows).toEqual([]);
     } finally {
-      await third.cleanup();
+      await client.end();
     }
   });
 });
