@@ -105,6 +105,10 @@ const idleSchemas: string[] = [];
 /** Every copy of the template this file made and has not dropped yet. */
 const madeSchemas = new Set<string>();
 
+/** Connections that empty and drop this file's copies (never a test's own store, which it may close). */
+let admin: pg.Pool | null = null;
+const adminPool = (): pg.Pool => (admin ??= new pg.Pool({ connectionString: testPgUrl().toString(), max: 2 }));
+
 /**
  * Drops this file's PostgreSQL test schemas (setup.ts calls it when the file ends), the idle ones
  * and those not fit for reuse. A schema a test left open with a transaction does not stop the
@@ -114,26 +118,33 @@ export async function dropTestSchemas(): Promise<void> {
   const names = [...madeSchemas];
   madeSchemas.clear();
   idleSchemas.length = 0;
-  if (names.length === 0) return;
-  const client = new pg.Client({ connectionString: testPgUrl().toString() });
-  await client.connect();
+  if (names.length === 0 && admin === null) return;
+  const pool = adminPool();
+  admin = null;
   try {
-    await client.query(`SET lock_timeout = '5s'`);
-    await client.query(`DROP SCHEMA IF EXISTS ${names.map((n) => `"${n}"`).join(', ')} CASCADE`);
+    if (names.length > 0) await pool.query(`SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS ${names.map((n) => `"${n}"`).join(', ')} CASCADE`);
   } catch (err) {
     console.warn(`could not drop test schemas ${names.join(', ')}: ${(err as Error).message}`);
   } finally {
-    await client.end();
+    await pool.end();
   }
 }
 
-/** Empties a finished test's copy of the template; false when it no longer matches the template. */
-async function emptied(pool: pg.Pool, template: PgTemplate): Promise<boolean> {
+/**
+ * Empties a finished test's copy of the template for the file's next test; false when it no
+ * longer matches the template (the test changed its tables). Run once the test's store is closed,
+ * so that nothing a timed-out test still runs can write into it afterwards.
+ */
+async function emptied(schema: string, template: PgTemplate): Promise<boolean> {
+  const client = await adminPool().connect();
   try {
-    await pool.query(template.reset);
-    return (await describeSchema(pool, template.tables)) === template.shape;
+    await client.query(`SET search_path = "${schema}"`);
+    await client.query(template.reset);
+    return (await describeSchema(client, template.tables)) === template.shape;
   } catch {
     return false;
+  } finally {
+    client.release();
   }
 }
 
@@ -192,18 +203,14 @@ export async function makeTestContext(engine: Engine, opts: TestContextOptions =
       if (cleaned) return;
       cleaned = true;
       try {
-        if (schema !== null && store.pgPool) {
-          if (pgTemplate === null) {
-            await store.pgPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-          } else if (await emptied(store.pgPool, pgTemplate)) {
-            idleSchemas.push(schema);
-          }
-          // else a copy the test changed, or whose store it closed: dropped when the file ends
-        }
+        if (schema !== null && pgTemplate === null) await store.pgPool?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       } finally {
+        // waits for the queries a timed-out test may still be running, and takes no new ones
         await store.close();
         await rm(dir, { recursive: true, force: true });
       }
+      // a copy the test changed is dropped when the file ends
+      if (schema !== null && pgTemplate !== null && (await emptied(schema, pgTemplate))) idleSchemas.push(schema);
     },
   };
 }

@@ -72,6 +72,36 @@ describe('PostgreSQL test schemas', () => {
   });
 });
 
+describe('a PostgreSQL test schema handed to the next test', () => {
+  it('holds nothing a timed-out test was still writing when it was cleaned up', async () => {
+    const first = await makeTestContext('postgres', { label: 'late' });
+    const db = first.ctx.store.db;
+    // what a test that timed out leaves running: a transaction that writes after a while
+    let begun = (): void => undefined;
+    const inside = new Promise<void>((resolve) => {
+      begun = resolve;
+    });
+    const late = db
+      .transaction()
+      .execute(async (trx) => {
+        begun();
+        await sql`SELECT pg_sleep(0.5)`.execute(trx);
+        await trx.insertInto('counters').values({ name: 'late', value: 1 }).execute();
+      })
+      .then(() => 'committed', () => 'failed');
+    await inside;
+    await first.cleanup();
+    const second = await makeTestContext('postgres', { label: 'late' });
+    try {
+      expect(second.ctx.store.schema).toBe(first.ctx.store.schema);
+      expect(await late).toBe('committed');
+      expect(await second.ctx.store.db.selectFrom('counters').selectAll().execute()).toEqual([]);
+    } finally {
+      await second.cleanup();
+    }
+  });
+});
+
 describe('SQLite test stores', () => {
   it('are copies of a migrated database', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'closeloop-db-')), 'closeloop.db');
