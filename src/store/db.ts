@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import type pg from 'pg';
 import { ClError } from '../errors.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-replayable-decisions.js';
 import * as m0003 from './migrations/0003-remediation-by-finding.js';
 import * as m0004 from './migrations/0004-incidents-by-creation.js';
+import { OwnSchemaPostgresDialect } from './own-schema-dialect.js';
 import type { Database as Schema } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -147,30 +148,26 @@ async function openPostgres(url: string): Promise<Store> {
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new ClError('CL_CONFIG_INVALID', `schema name ${schema} in CLOSELOOP_DB must match [a-z_][a-z0-9_]*`);
   }
-  if (schema !== null) {
-    const admin = new pg.Client({ connectionString: u.toString() });
-    try {
-      await admin.connect();
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    } catch (err) {
-      throw new ClError('CL_CONFIG_INVALID', `cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`);
-    } finally {
-      await admin.end().catch(() => undefined);
-    }
-  }
   const pool = new pg.Pool({
     connectionString: u.toString(),
     max: 10,
     ...(schema !== null ? { options: `-c search_path=${schema}` } : {}),
   });
   try {
+    // the first connection proves the server is there, and creates the schema when it is missing
     const c = await pool.connect();
-    c.release();
+    try {
+      if (schema !== null) await c.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } finally {
+      c.release();
+    }
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw new ClError('CL_CONFIG_INVALID', `cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`);
   }
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  // Introspection (the Migrator's check for its own tables) reads this store's schema only: see
+  // OwnSchemaIntrospector.
+  const db = new Kysely<Schema>({ dialect: new OwnSchemaPostgresDialect({ pool }, schema) });
   return {
     db,
     engine: 'postgres',
@@ -184,8 +181,29 @@ async function openPostgres(url: string): Promise<Store> {
   };
 }
 
+/**
+ * True when the store's migration records name exactly the migrations this build has, so there is
+ * nothing to run. Kysely's Migrator would find the same in a transaction under an advisory lock
+ * that is one for the whole database, after reading the catalog; this one query spares every
+ * start-up of an up-to-date store that (most of a PostgreSQL store's start-up time). A store whose
+ * records differ in any way (new, behind, unknown names) goes to the Migrator.
+ */
+async function isUpToDate(store: Store): Promise<boolean> {
+  let done: string[];
+  try {
+    // unqualified: the search_path holds the store's schema, where the Migrator keeps its tables
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
+    done = rows.map((r) => r.name);
+  } catch {
+    return false; // no migration table yet: a new store
+  }
+  const known = Object.keys(migrations);
+  return done.length === known.length && known.every((name) => done.includes(name));
+}
+
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(store: Store): Promise<void> {
+  if (await isUpToDate(store)) return;
   // Kysely's own bookkeeping tables live in the store's schema, so stores in different schemas of
   // one database never see each other's migration state.
   const migrator = new Migrator({ db: store.db, provider, ...(store.schema !== null ? { migrationTableSchema: store.schema } : {}) });

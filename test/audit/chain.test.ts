@@ -2,17 +2,15 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendAudit, appendAuditMany, verifyChain } from '../../src/audit/chain.js';
 import { canonicalJson } from '../../src/audit/canonical.js';
-import { openStore, type Store } from '../../src/store/db.js';
+import type { Engine, Store } from '../../src/store/db.js';
+import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 
-const PG = process.env.CLOSELOOP_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-let n = 0;
-const engines = {
-  sqlite: () => ':memory:',
-  postgres: () => `${PG}?schema=audit_${process.pid}_${Date.now()}_${(n += 1)}`,
-};
+const contexts: TestContext[] = [];
 
-async function seeded(engine: keyof typeof engines, count = 6): Promise<Store> {
-  const store = await openStore({ url: engines[engine]() });
+async function seeded(engine: Engine, count = 6): Promise<Store> {
+  const t = await makeTestContext(engine, { label: 'audit' });
+  contexts.push(t);
+  const store = t.ctx.store;
   for (let i = 1; i <= count; i += 1) {
     await store.db.transaction().execute((trx) =>
       appendAudit(trx, { at: `2026-11-28T10:00:0${i}Z`, actor: 'lead', action: 'incident.opened', entityType: 'incident', entityId: `INC-2026-000${i}`, incidentId: `INC-2026-000${i}`, state: { n: i } }),
@@ -27,19 +25,10 @@ describe('canonical JSON', () => {
   });
 });
 
-describe.each(Object.keys(engines) as (keyof typeof engines)[])('audit chain on %s', (engine) => {
+describe.each(ENGINES)('audit chain on %s', (engine) => {
   let store: Store | null = null;
   afterEach(async () => {
-    if (store?.engine === 'postgres') {
-      const schema = await sql<{ s: string }>`select current_schema() as s`.execute(store.db);
-      const name = schema.rows[0]?.s;
-      await store.close();
-      const admin = await openStore({ url: PG, migrate: false });
-      await sql.raw(`DROP SCHEMA IF EXISTS "${name ?? 'none'}" CASCADE`).execute(admin.db);
-      await admin.close();
-    } else if (store) {
-      await store.close();
-    }
+    for (const t of contexts.splice(0)) await t.cleanup();
     store = null;
   });
 

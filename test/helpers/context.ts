@@ -3,15 +3,23 @@
  * edit the people directory work), a store on a real engine (SQLite file in that directory, or a
  * PostgreSQL schema of its own), and a clock the test moves by hand.
  *
- * Every test file gets its own PostgreSQL schema (`t_<prefix>_<pid>_<time>_<n>`), dropped by
- * `cleanup()`, so parallel test files never see each other's rows.
+ * Every test context gets a PostgreSQL schema no other test uses at the same time
+ * (`t_<label>_<pid>_<time>_<n>`), so parallel test files never see each other's rows. The schema is
+ * a copy of the run's migrated template (see store-templates.ts); `cleanup()` empties it for the
+ * file's next test, and the file's schemas are dropped when it ends (setup.ts). A SQLite store is a
+ * copy of the run's migrated template file.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
 import { defaultConfig, loadConfig, writeConfig } from '../../src/config/load.js';
-import { openStore, type Engine } from '../../src/store/db.js';
+import { openStore, type Engine, type Store } from '../../src/store/db.js';
+import { describeSchema, testPgUrl, type PgTemplate } from './store-templates.js';
+
+export { testPgUrl };
 
 export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 
@@ -90,18 +98,81 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
   return out;
 }
 
+let schemaCounter = 0;
+
+/** This file's copies of the template that a finished test emptied, ready for the next one. */
+const idleSchemas: string[] = [];
+/** Every copy of the template this file made and has not dropped yet. */
+const madeSchemas = new Set<string>();
+
+/** Connections that empty and drop this file's copies (never a test's own store, which it may close). */
+let admin: pg.Pool | null = null;
+const adminPool = (): pg.Pool => (admin ??= new pg.Pool({ connectionString: testPgUrl().toString(), max: 2 }));
+
 /**
- * The PostgreSQL server used by tests: `CLOSELOOP_TEST_PG` or the development machines' default.
- * node-postgres takes the user from the URL, else `$PGUSER` / `$USER`; when none is set (some CI
- * shells) it would refuse to connect, so the trust-auth default user `postgres` is filled in.
+ * Drops this file's PostgreSQL test schemas (setup.ts calls it when the file ends), the idle ones
+ * and those not fit for reuse. A schema a test left open with a transaction does not stop the
+ * file: its drop gives up after a few seconds.
  */
-export function testPgUrl(): URL {
-  const url = new URL(process.env.CLOSELOOP_TEST_PG ?? 'postgres://127.0.0.1:5432/test');
-  if (url.username === '' && !process.env.PGUSER && !process.env.USER) url.username = 'postgres';
-  return url;
+export async function dropTestSchemas(): Promise<void> {
+  const names = [...madeSchemas];
+  madeSchemas.clear();
+  idleSchemas.length = 0;
+  if (names.length === 0 && admin === null) return;
+  const pool = adminPool();
+  admin = null;
+  try {
+    if (names.length > 0) await pool.query(`SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS ${names.map((n) => `"${n}"`).join(', ')} CASCADE`);
+  } catch (err) {
+    console.warn(`could not drop test schemas ${names.join(', ')}: ${(err as Error).message}`);
+  } finally {
+    await pool.end();
+  }
 }
 
-let schemaCounter = 0;
+/**
+ * Empties a finished test's copy of the template for the file's next test; false when it no
+ * longer matches the template (the test changed its tables). Run once the test's store is closed,
+ * so that nothing a timed-out test still runs can write into it afterwards.
+ */
+async function emptied(schema: string, template: PgTemplate): Promise<boolean> {
+  const client = await adminPool().connect();
+  try {
+    await client.query(`SET search_path = "${schema}"`);
+    await client.query(template.reset);
+    return (await describeSchema(client, template.tables)) === template.shape;
+  } catch {
+    return false;
+  } finally {
+    client.release();
+  }
+}
+
+/** A PostgreSQL store in a schema of its own: a reused or new copy of the template, or migrated when there is none. */
+async function openPgStore(label: string, template: PgTemplate | null): Promise<{ store: Store; schema: string }> {
+  const reused = template !== null ? idleSchemas.pop() : undefined;
+  schemaCounter += 1;
+  const schema = reused ?? `t_${label}_${process.pid}_${Date.now()}_${schemaCounter}`;
+  const u = testPgUrl();
+  u.searchParams.set('schema', schema);
+  const store = await openStore({ url: u.toString(), migrate: template === null });
+  if (template !== null && reused === undefined) {
+    madeSchemas.add(schema);
+    try {
+      await store.pgPool?.query(template.create);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return { store, schema };
+}
+
+/** A SQLite store at `file`: a copy of the migrated template, or migrated when there is none. */
+async function openSqliteStore(file: string, template: string | null): Promise<Store> {
+  if (template !== null) await copyFile(template, file);
+  return openStore({ url: file, migrate: template === null });
+}
 
 export async function makeTestContext(engine: Engine, opts: TestContextOptions = {}): Promise<TestContext> {
   const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-test-'));
@@ -111,18 +182,15 @@ export async function makeTestContext(engine: Engine, opts: TestContextOptions =
   writeConfig(configPath, deepMerge(base, { ...(opts.config ?? {}), people }));
   const config = loadConfig(configPath);
 
-  let url: string;
+  // null when the run's global set-up made no template (or this file runs without it)
+  const pgTemplate = engine === 'postgres' ? (inject('pgTemplate') ?? null) : null;
+  let store: Store;
   let schema: string | null = null;
   if (engine === 'postgres') {
-    schemaCounter += 1;
-    schema = `t_${opts.label ?? 'test'}_${process.pid}_${Date.now()}_${schemaCounter}`;
-    const u = testPgUrl();
-    u.searchParams.set('schema', schema);
-    url = u.toString();
+    ({ store, schema } = await openPgStore(opts.label ?? 'test', pgTemplate));
   } else {
-    url = path.join(dir, 'closeloop.db');
+    store = await openSqliteStore(path.join(dir, 'closeloop.db'), inject('sqliteTemplate') ?? null);
   }
-  const store = await openStore({ url });
   const clock = makeClock(opts.start);
   const ctx: AppContext = { store, config, configPath, now: () => clock.now() };
 
@@ -135,11 +203,14 @@ export async function makeTestContext(engine: Engine, opts: TestContextOptions =
       if (cleaned) return;
       cleaned = true;
       try {
-        if (schema !== null && store.pgPool) await store.pgPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        if (schema !== null && pgTemplate === null) await store.pgPool?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       } finally {
+        // waits for the queries a timed-out test may still be running, and takes no new ones
         await store.close();
         await rm(dir, { recursive: true, force: true });
       }
+      // a copy the test changed is dropped when the file ends
+      if (schema !== null && pgTemplate !== null && (await emptied(schema, pgTemplate))) idleSchemas.push(schema);
     },
   };
 }
