@@ -8,7 +8,7 @@ export { buildHandoffNote, handoffSeverity, DECISIONS_BY_TRIGGER, UNCERTAINTY_KI
 export type { HandoffContext, HandoffEvidence, HandoffNote, UncertaintyKind } from './handoff.js';
 export { computeSsvc, ssvcOutcome, CISA_COORDINATOR_TABLE } from './ssvc.js';
 export type { SsvcFacts, SsvcPoints, SsvcResult } from './ssvc.js';
-export { RulesetSchema, defaultRulesetPath, durationMs, loadDefaultRuleset, parseRuleset } from './ruleset.js';
+export { RulesetSchema, durationMs, parseRuleset } from './ruleset.js';
 export type { Ruleset } from './ruleset.js';
 export { runRuleCases, CASE_DEFAULTS } from './rule-cases.js';
 export type { CaseActual, CaseExpectation, CaseResult, CaseRun } from './rule-cases.js';
