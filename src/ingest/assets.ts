@@ -11,15 +11,14 @@ import { ImportError } from '../errors.js';
 import {
   FieldReader,
   describe,
-  firstSignificantByte,
   isObject,
-  peekLayout,
   readCsvRows,
   recordObject,
   setOwn,
 } from './record-fields.js';
 import type { JsonObject } from './record-fields.js';
 import { streamJson } from './stream/json-stream.js';
+import { firstSignificantByte, peekLayout } from './stream/peek.js';
 import { batchParser, ndjsonItems } from './batches.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 

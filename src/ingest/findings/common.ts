@@ -35,22 +35,16 @@ import { basename, join } from 'node:path';
 import { sha256Text } from '../../domain/escalation/input-digest.js';
 import type { Cvss, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
+import { isObject, type JsonObject } from '../record-fields.js';
 import { formatJsonPath, readNdjson } from '../stream/json-stream.js';
 import type { AssetRef, ImportItem, ParseContext } from '../types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Reading untyped JSON
 
-export type Json = Record<string, unknown>;
-
-/** A JSON object (not an array, not null). */
-export function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** A non-empty string field, else null. Numbers are accepted and written as strings. */
 export function str(o: unknown, key: string): string | null {
-  if (!isRecord(o)) return null;
+  if (!isObject(o)) return null;
   const v = o[key];
   if (typeof v === 'string') return v === '' ? null : v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
@@ -59,7 +53,7 @@ export function str(o: unknown, key: string): string | null {
 
 /** A finite number field (numeric strings accepted), else null. */
 export function num(o: unknown, key: string): number | null {
-  if (!isRecord(o)) return null;
+  if (!isObject(o)) return null;
   const v = o[key];
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
@@ -68,16 +62,16 @@ export function num(o: unknown, key: string): number | null {
 
 /** An array field, else an empty array (so a wrong type reads as "nothing there"). */
 export function arr(o: unknown, key: string): unknown[] {
-  if (!isRecord(o)) return [];
+  if (!isObject(o)) return [];
   const v = o[key];
   return Array.isArray(v) ? v : [];
 }
 
 /** An object field, else null. */
-export function rec(o: unknown, key: string): Json | null {
-  if (!isRecord(o)) return null;
+export function rec(o: unknown, key: string): JsonObject | null {
+  if (!isObject(o)) return null;
   const v = o[key];
-  return isRecord(v) ? v : null;
+  return isObject(v) ? v : null;
 }
 
 /** The strings of an array field (other members skipped). */
@@ -89,8 +83,8 @@ export function strings(o: unknown, key: string): string[] {
  * Requires a matched element to be an object, so a report with the right shape but wrong types
  * fails with an ImportError naming the file and the JSON path (never a TypeError later on).
  */
-export function requireRecord(v: unknown, ctx: ParseContext, path: readonly (string | number)[]): Json {
-  if (isRecord(v)) return v;
+export function requireRecord(v: unknown, ctx: ParseContext, path: readonly (string | number)[]): JsonObject {
+  if (isObject(v)) return v;
   const got = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
   throw new ImportError(ctx.file, formatJsonPath(path), null, `expected a JSON object, got ${got}`);
 }

@@ -16,8 +16,9 @@ import {
   type FindingRecord,
   type FindingSeverity,
 } from '../../domain/records.js';
-import { FieldReader, describe, firstSignificantByte, peekLayout, recordObject } from '../record-fields.js';
+import { FieldReader, describe, recordObject } from '../record-fields.js';
 import { readNdjson, streamJson } from '../stream/json-stream.js';
+import { firstSignificantByte, peekLayout } from '../stream/peek.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { Emitter, cweId, fingerprintOf, makeVulnerability } from './common.js';
 
