@@ -14,12 +14,13 @@ export { runRuleCases, CASE_DEFAULTS } from './rule-cases.js';
 export type { CaseActual, CaseExpectation, CaseResult, CaseRun } from './rule-cases.js';
 export {
   assetWithDefaults,
+  fileLocation,
   findingFingerprint,
   findingWithDefaults,
   signalWithDefaults,
   vulnerabilityWithDefaults,
 } from './defaults.js';
-export type { AssetInput, FindingInput, SignalInput, VulnerabilityInput } from './defaults.js';
+export type { AssetInput, FindingInput, FingerprintParts, SignalInput, VulnerabilityInput } from './defaults.js';
 export { assetFacts, canonicalAdvisories, canonicalAssetFacts, canonicalFindingFacts, canonicalSignals, canonicalVulnerabilityFacts, findingFacts, canonicalJson, decisionInputDigest, digestOfParts, digestParts, rulesetDigest, sha256Text, vulnerabilityFacts } from './input-digest.js';
 export type { DigestParts, FindingFacts, VulnerabilityFacts } from './input-digest.js';
 export * from './vocabulary.js';

@@ -32,7 +32,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { sha256Text } from '../../domain/escalation/input-digest.js';
+import { findingFingerprint, findingWithDefaults } from '../../domain/escalation/defaults.js';
 import type { Cvss, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
 import { isObject, type JsonObject } from '../record-fields.js';
@@ -234,19 +234,11 @@ export function toolSlug(name: string): string {
 // ---------------------------------------------------------------------------------------------
 // Records
 
-/** sha256 hex of the identifying parts, JSON-encoded so no separator can be ambiguous. */
-export function fingerprintOf(parts: {
-  scanner: string;
-  asset: string;
-  vulnerability: string;
-  component: string | null;
-  version: string | null;
-  location: string | null;
-}): string {
-  return sha256Text(JSON.stringify([parts.scanner, parts.asset, parts.vulnerability, parts.component, parts.version, parts.location]));
-}
-
-export interface FindingInput {
+/**
+ * What a scanner report says about one finding, before FORMATS.md defaults: the scanner and a
+ * `location` take the place of the record's `source` and identity (see `findingFingerprint`).
+ */
+export interface ScannerFinding {
   scanner: string;
   asset: string;
   vulnerability: string;
@@ -265,40 +257,35 @@ export interface FindingInput {
   extra?: Record<string, unknown>;
 }
 
-/** A FindingRecord with FORMATS.md defaults; its id is its fingerprint. */
-export function makeFinding(f: FindingInput): FindingRecord {
+/** A FindingRecord with FORMATS.md defaults (`findingWithDefaults`); its id is its fingerprint. */
+export function makeFinding(f: ScannerFinding): FindingRecord {
   const component = f.component ?? null;
   const version = f.version ?? null;
-  const fingerprint = fingerprintOf({
-    scanner: f.scanner,
+  const fingerprint = findingFingerprint({
+    source: f.scanner,
     asset: f.asset,
     vulnerability: f.vulnerability,
     component,
     version,
     location: f.location ?? null,
   });
-  return {
-    id: fingerprint,
+  return findingWithDefaults({
     fingerprint,
     vulnerability: f.vulnerability,
     asset: f.asset,
     component,
     version,
     source: f.scanner,
-    validation: f.validation ?? 'unvalidated',
-    reachability: 'unknown',
-    affected_version_known: true,
-    vendor_scope_known: true,
-    containment_needed: false,
-    title: f.title ?? null,
-    severity: f.severity ?? null,
-    cwe: f.cwe ?? [],
-    file_path: f.file_path ?? null,
-    line: f.line ?? null,
-    fixed_version: f.fixed_version ?? null,
-    aliases: f.aliases ?? [],
-    extra: f.extra ?? {},
-  };
+    validation: f.validation,
+    title: f.title,
+    severity: f.severity,
+    cwe: f.cwe,
+    file_path: f.file_path,
+    line: f.line,
+    fixed_version: f.fixed_version,
+    aliases: f.aliases,
+    extra: f.extra,
+  });
 }
 
 /**
@@ -321,7 +308,8 @@ export function mergeFindings(first: FindingRecord, later: FindingRecord): Findi
   };
 }
 
-export interface VulnerabilityInput {
+/** What a scanner report says about a vulnerability; the rest is FORMATS.md defaults. */
+export interface ScannerVulnerability {
   id: string;
   cvss?: Cvss | null;
   fix_available?: boolean | null;
@@ -330,7 +318,7 @@ export interface VulnerabilityInput {
   extra?: Record<string, unknown>;
 }
 
-export function makeVulnerability(v: VulnerabilityInput): VulnerabilityRecord {
+export function makeVulnerability(v: ScannerVulnerability): VulnerabilityRecord {
   return {
     id: v.id,
     cvss: v.cvss ?? null,
