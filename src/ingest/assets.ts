@@ -94,7 +94,7 @@ const TRUE_WORDS = new Set(['true', '1', 'yes']);
 const FALSE_WORDS = new Set(['false', '0', 'no']);
 
 /** Parses a CSV boolean cell: true/false/1/0/yes/no, any case; empty means absent. */
-export function csvBoolean(cell: string, ctx: ParseContext, line: number, field: string): boolean | undefined {
+function csvBoolean(cell: string, ctx: ParseContext, line: number, field: string): boolean | undefined {
   const v = cell.trim().toLowerCase();
   if (v === '') return undefined;
   if (TRUE_WORDS.has(v)) return true;

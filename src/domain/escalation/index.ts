@@ -21,6 +21,6 @@ export {
   vulnerabilityWithDefaults,
 } from './defaults.js';
 export type { AssetInput, FindingInput, FingerprintParts, SignalInput, VulnerabilityInput } from './defaults.js';
-export { assetFacts, canonicalAdvisories, canonicalAssetFacts, canonicalFindingFacts, canonicalSignals, canonicalVulnerabilityFacts, findingFacts, canonicalJson, decisionInputDigest, digestOfParts, digestParts, rulesetDigest, sha256Text, vulnerabilityFacts } from './input-digest.js';
+export { canonicalAdvisories, canonicalAssetFacts, canonicalFindingFacts, canonicalSignals, canonicalVulnerabilityFacts, findingFacts, canonicalJson, decisionInputDigest, digestOfParts, rulesetDigest, sha256Text, vulnerabilityFacts } from './input-digest.js';
 export type { DigestParts, FindingFacts, VulnerabilityFacts } from './input-digest.js';
 export * from './vocabulary.js';

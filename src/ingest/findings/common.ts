@@ -104,7 +104,7 @@ export function imageRepository(ref: string): string {
 }
 
 /** Trivy writes image targets as `<ref> (<os> <version>)`; this strips the OS suffix. */
-export function stripOsSuffix(target: string): string {
+function stripOsSuffix(target: string): string {
   return target.replace(/\s+\([^()]*\)\s*$/, '');
 }
 
@@ -138,7 +138,7 @@ export function purlWithoutVersion(purl: string): string {
 }
 
 /** `<scanner>|<asset id>`: the unit a later scan of the same target replaces. */
-export const scanKeyFor = (scanner: string, assetId: string): string => `${scanner}|${assetId}`;
+const scanKeyFor = (scanner: string, assetId: string): string => `${scanner}|${assetId}`;
 
 // ---------------------------------------------------------------------------------------------
 // Normalisation
@@ -186,7 +186,7 @@ export function cweIds(values: readonly unknown[]): string[] {
 const CVE = /^CVE-(\d{4})-(\d{4,})$/i;
 
 /** True for `CVE-YYYY-NNNN…` (any case). */
-export function isCve(id: string): boolean {
+function isCve(id: string): boolean {
   return CVE.test(id.trim());
 }
 

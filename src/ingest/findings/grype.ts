@@ -46,7 +46,7 @@ function cvssList(entries: unknown[]): (Cvss | null)[] {
 }
 
 /** Grype's `source` → the scanned asset. */
-export function grypeAsset(source: JsonObject | null, ctx: ParseContext): AssetRef {
+function grypeAsset(source: JsonObject | null, ctx: ParseContext): AssetRef {
   const type = str(source, 'type');
   const target = source === null ? undefined : source.target;
   const unquote = (s: string): string => s.replace(/^"(.*)"$/, '$1');
