@@ -14,8 +14,9 @@ export const INCIDENT_STATES = [
 ] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
-export const SEVERITIES = ['low', 'moderate', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+/** Incident severities (SPEC §1 Incident), least to most severe; not a finding's scanner severity. */
+export const INCIDENT_SEVERITIES = ['low', 'moderate', 'high', 'critical'] as const;
+export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
 
 export const WEAKNESS_TYPES = [
   'technical',

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ClError } from '../../errors.js';
 import { EXPLOITATIONS, EXPOSURES, SIGNAL_KINDS } from '../records.js';
+import { SSVC_MISSION_WELLBEING } from './ssvc.js';
 import { INCIDENT_SEVERITIES } from './vocabulary.js';
 import type { IncidentSeverity, Trigger } from './vocabulary.js';
 
@@ -78,7 +79,7 @@ export const RulesetSchema = z.strictObject({
   }),
   ssvc: z.strictObject({
     total_impact_score_without_vector: z.number().min(0).max(10),
-    unknown_asset_mission_impact: z.enum(['low', 'medium', 'high']),
+    unknown_asset_mission_impact: z.enum(SSVC_MISSION_WELLBEING),
   }),
 });
 
