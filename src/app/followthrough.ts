@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { effectiveRiskState } from '../domain/gate.js';
-import { REMEDIATION_MOVES, REMEDIATION_STATES, type RemediationState, type Severity } from '../domain/incident.js';
+import { REMEDIATION_MOVES, REMEDIATION_STATES, type IncidentSeverity, type RemediationState } from '../domain/incident.js';
 import { ClError, notFound } from '../errors.js';
 import type { RemediationItem, RiskAcceptance, ThirdPartyNotice, Weakness } from '../store/schema.js';
 import type { Db } from '../audit/chain.js';
@@ -46,7 +46,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
     const inc = await loadIncident(trx, w.incident_id);
     assertIncidentOpen(inc);
     const at = isoNow(ctx);
-    const due = p.due ?? addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity as Severity]);
+    const due = p.due ?? addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity as IncidentSeverity]);
     const row: RemediationItem = {
       id: await nextId(trx, 'RI'),
       incident_id: inc.id,

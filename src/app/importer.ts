@@ -61,7 +61,6 @@ export interface ImportResult {
   triage: { run: string; ruleset: string; evaluated: number; by_outcome: Record<string, number>; by_trigger: Record<string, number> } | null;
   /** Set when the same file (same SHA-256) was imported before: nothing was written. */
   duplicate_of: string | null;
-  errors: { record: string | number | null; field: string | null; message: string }[];
 }
 
 const KIND_NOUN: Record<ImportKind, WireItem['kind']> = {
@@ -428,7 +427,6 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       findings_not_affected: 0,
       triage: null,
       duplicate_of: null,
-      errors: [],
     };
     const own = KIND_NOUN[p.kind];
     const previous = await ctx.store.db.selectFrom('imports').select('id').where('sha256', '=', sha256).where('kind', '=', p.kind).executeTakeFirst();
@@ -458,7 +456,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       if (p.kind === 'findings') await writer.resolveMissing();
       if (writer.triage !== null) result.triage = await writer.triage.finish(trx, caller);
       if (p.kind === 'advisories') result.findings_not_affected = await applyNotAffected(trx, writer.statements);
-      const counts = { ...result, errors: undefined };
+      const counts = { ...result };
       await trx.insertInto('imports').values({ id: result.id, kind: p.kind, format, file: p.file, sha256, counts: JSON.stringify(counts), actor: caller.actor, at }).execute();
       await audit(trx, ctx, caller, { action: `import.${p.kind}`, entityType: 'import', entityId: result.id, incidentId: null, state: counts });
       return result;
@@ -483,6 +481,5 @@ export function presentImport(r: ImportResult): Record<string, unknown> {
     ...(r.kind === 'findings' ? { resolved: r.resolved, assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created } : {}),
     ...(r.triage !== null ? { triage: r.triage } : {}),
     duplicate_of: r.duplicate_of,
-    errors: r.errors,
   };
 }

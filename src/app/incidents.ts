@@ -4,7 +4,7 @@ import {
   CLOSABLE_FROM,
   INCIDENT_STATES,
   NON_INCIDENT_CLOSABLE_FROM,
-  SEVERITIES,
+  INCIDENT_SEVERITIES,
   checkMove,
   formatIncidentId,
   isClosed,
@@ -20,7 +20,7 @@ import type { Db } from '../audit/chain.js';
 
 export const openIncidentInput = z.strictObject({
   title: nonEmpty('title'),
-  severity: z.enum(SEVERITIES),
+  severity: z.enum(INCIDENT_SEVERITIES),
   assets: z.array(nonEmpty('asset id')).default([]),
   service: nonEmpty('service').optional(),
   ir_lead: nonEmpty('ir_lead').optional(),

@@ -6,13 +6,13 @@ import {
   vulnerabilityFacts,
   evaluate,
   handoffSeverity,
-  loadDefaultRuleset,
   parseRuleset,
   type Decision,
   type EvaluationInput,
   type ExplanationLine,
   type Ruleset,
 } from '../domain/escalation/index.js';
+import { loadDefaultRuleset } from '../config/ruleset-file.js';
 import { ClError, notFound } from '../errors.js';
 import { openItems, type ImportKind } from '../ingest/index.js';
 import { advisoryFromRow, assetFromRow, findingFactsFromValues, findingFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';

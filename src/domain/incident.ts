@@ -14,8 +14,9 @@ export const INCIDENT_STATES = [
 ] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
-export const SEVERITIES = ['low', 'moderate', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+/** Incident severities (SPEC §1 Incident), least to most severe; not a finding's scanner severity. */
+export const INCIDENT_SEVERITIES = ['low', 'moderate', 'high', 'critical'] as const;
+export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
 
 export const WEAKNESS_TYPES = [
   'technical',
@@ -30,22 +31,8 @@ export type WeaknessType = (typeof WEAKNESS_TYPES)[number];
 export const WEAKNESS_RELATIONS = ['enabled', 'worsened_impact', 'delayed_detection'] as const;
 export type WeaknessRelation = (typeof WEAKNESS_RELATIONS)[number];
 
-/** Stable recipient roles (never individuals); configuration may add more. */
-export const CORE_ROLES = [
-  'ir_lead',
-  'vuln_mgmt_owner',
-  'service_owner',
-  'eng_ops_lead',
-  'grc_contact',
-  'third_party_manager',
-  'contract_owner',
-] as const;
-
 export const REMEDIATION_STATES = ['open', 'in_progress', 'resolved', 'verified'] as const;
 export type RemediationState = (typeof REMEDIATION_STATES)[number];
-
-export const RISK_STATES = ['requested', 'approved', 'rejected', 'expired'] as const;
-export type RiskState = (typeof RISK_STATES)[number];
 
 export const CLOSED_STATES: readonly IncidentState[] = ['closed', 'closed_non_incident'];
 
@@ -116,8 +103,4 @@ export const REMEDIATION_MOVES: Record<RemediationState, readonly RemediationSta
 
 export function formatIncidentId(year: number, n: number): string {
   return `INC-${year}-${String(n).padStart(4, '0')}`;
-}
-
-export function isOneOf<T extends string>(list: readonly T[], value: string): value is T {
-  return (list as readonly string[]).includes(value);
 }

@@ -11,15 +11,14 @@ import { ImportError } from '../errors.js';
 import {
   FieldReader,
   describe,
-  firstSignificantByte,
   isObject,
-  peekLayout,
   readCsvRows,
   recordObject,
   setOwn,
 } from './record-fields.js';
 import type { JsonObject } from './record-fields.js';
 import { streamJson } from './stream/json-stream.js';
+import { firstSignificantByte, peekLayout } from './stream/peek.js';
 import { batchParser, ndjsonItems } from './batches.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 
@@ -95,7 +94,7 @@ const TRUE_WORDS = new Set(['true', '1', 'yes']);
 const FALSE_WORDS = new Set(['false', '0', 'no']);
 
 /** Parses a CSV boolean cell: true/false/1/0/yes/no, any case; empty means absent. */
-export function csvBoolean(cell: string, ctx: ParseContext, line: number, field: string): boolean | undefined {
+function csvBoolean(cell: string, ctx: ParseContext, line: number, field: string): boolean | undefined {
   const v = cell.trim().toLowerCase();
   if (v === '') return undefined;
   if (TRUE_WORDS.has(v)) return true;

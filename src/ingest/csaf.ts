@@ -38,7 +38,7 @@ import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 type Status = AdvisoryStatement['status'];
 
 /** CSAF product_status keys → closeloop advisory status (`recommended` has none). */
-export const CSAF_STATUS: Readonly<Record<string, Status>> = {
+const CSAF_STATUS: Readonly<Record<string, Status>> = {
   known_not_affected: 'not_affected',
   fixed: 'fixed',
   first_fixed: 'fixed',
@@ -128,8 +128,8 @@ function walkBranches(index: ProductIndex, branches: unknown, place: Place, fiel
   });
 }
 
-/** Flattens a CSAF product_tree. Exported for tests and for other CSAF-based readers. */
-export function indexProductTree(tree: JsonObject | null, ctx: ParseContext): ProductIndex {
+/** Flattens a CSAF product_tree. */
+function indexProductTree(tree: JsonObject | null, ctx: ParseContext): ProductIndex {
   const index: ProductIndex = { products: new Map(), groups: new Map() };
   if (tree === null) return index;
   const place: Place = new Place(ctx, 'product_tree');

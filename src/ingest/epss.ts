@@ -6,7 +6,8 @@
  */
 import { ImportError } from '../errors.js';
 import { batchParser, flatten } from './batches.js';
-import { describe, readCsvRowBatches, splitFirstLine } from './record-fields.js';
+import { describe, readCsvRowBatches } from './record-fields.js';
+import { splitFirstLine } from './stream/peek.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 
 /** The facts of the `#…` comment line; both null when the file has none. */

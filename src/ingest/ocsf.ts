@@ -70,9 +70,10 @@
  */
 import type { Confidence, SignalKind, SignalRecord } from '../domain/records.js';
 import { ImportError } from '../errors.js';
-import { describe, firstSignificantByte, isObject, isRfc3339, peekSource, setOwn } from './record-fields.js';
+import { describe, isObject, isRfc3339, setOwn } from './record-fields.js';
 import type { JsonObject } from './record-fields.js';
 import { readNdjson, streamJson } from './stream/json-stream.js';
+import { firstSignificantByte, peekSource } from './stream/peek.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 
 /** OCSF class_uid values this importer maps to signals. */

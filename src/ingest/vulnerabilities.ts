@@ -9,11 +9,10 @@ import { ImportError } from '../errors.js';
 import {
   FieldReader,
   describe,
-  firstSignificantByte,
   isIsoDate,
-  peekLayout,
   recordObject,
 } from './record-fields.js';
+import { firstSignificantByte, peekLayout } from './stream/peek.js';
 import type { JsonObject } from './record-fields.js';
 import { readNdjson, streamJson } from './stream/json-stream.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';

@@ -20,7 +20,8 @@ describe('vulnerability response on the command line', () => {
     const first = cli(['import', 'findings', file, '--json']);
     expect(first.code, first.stderr).toBe(0);
     const j = first.json();
-    expect(j).toMatchObject({ format: 'grype', errors: [] });
+    expect(j).toMatchObject({ format: 'grype' });
+    expect(j).not.toHaveProperty('errors');
     expect(j.findings as number).toBeGreaterThan(0);
     expect(j.created).toBe(j.findings);
     expect(j.updated).toBe(0);

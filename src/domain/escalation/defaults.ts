@@ -4,7 +4,7 @@
  * (an absent `exposure` is `internal`, an absent `telemetry` is `true`, …), which the escalation
  * rules depend on.
  */
-import { createHash } from 'node:crypto';
+import { sha256Text } from './input-digest.js';
 import type {
   AssetRecord,
   Component,
@@ -107,29 +107,30 @@ export function vulnerabilityWithDefaults(input: VulnerabilityInput): Vulnerabil
   };
 }
 
-/**
- * The stable dedup key of a finding: SHA-256 over (source, asset, vulnerability, component,
- * version, location). Re-importing the same report yields the same fingerprints (SPEC §2 inputs).
- */
-export function findingFingerprint(parts: {
+/** What identifies a finding for dedup: the same parts give the same fingerprint. */
+export interface FingerprintParts {
+  /** The scanner (`trivy`, `native`, …). */
   source: string | null;
   asset: string;
   vulnerability: string;
   component: string | null;
   version: string | null;
-  file_path: string | null;
-  line: number | null;
-}): string {
-  const key = JSON.stringify([
-    parts.source,
-    parts.asset,
-    parts.vulnerability,
-    parts.component,
-    parts.version,
-    parts.file_path,
-    parts.line,
-  ]);
-  return createHash('sha256').update(key).digest('hex');
+  /** What tells apart two findings of one vulnerability/component on one asset (`file:line`, a rule target). */
+  location: string | null;
+}
+
+/**
+ * The stable dedup key of a finding (SPEC §1 Finding): SHA-256 hex of the parts, JSON-encoded so
+ * no separator can be ambiguous. Stored findings are matched on it when a report is imported
+ * again, so its value for given parts must never change.
+ */
+export function findingFingerprint(parts: FingerprintParts): string {
+  return sha256Text(JSON.stringify([parts.source, parts.asset, parts.vulnerability, parts.component, parts.version, parts.location]));
+}
+
+/** The `location` of a finding that points into a file (`path:line`, `path:` without a line). */
+export function fileLocation(filePath: string | null, line: number | null): string | null {
+  return filePath === null ? null : `${filePath}:${line ?? ''}`;
 }
 
 /** Fills a finding with FORMATS.md defaults (unvalidated, reachability unknown, versions known). */
@@ -147,8 +148,7 @@ export function findingWithDefaults(input: FindingInput): FindingRecord {
       vulnerability: input.vulnerability,
       component,
       version,
-      file_path,
-      line,
+      location: fileLocation(file_path, line),
     });
   return {
     id: input.id ?? fingerprint,

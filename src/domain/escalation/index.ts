@@ -8,18 +8,19 @@ export { buildHandoffNote, handoffSeverity, DECISIONS_BY_TRIGGER, UNCERTAINTY_KI
 export type { HandoffContext, HandoffEvidence, HandoffNote, UncertaintyKind } from './handoff.js';
 export { computeSsvc, ssvcOutcome, CISA_COORDINATOR_TABLE } from './ssvc.js';
 export type { SsvcFacts, SsvcPoints, SsvcResult } from './ssvc.js';
-export { RulesetSchema, defaultRulesetPath, durationMs, loadDefaultRuleset, parseRuleset } from './ruleset.js';
+export { RulesetSchema, durationMs, parseRuleset } from './ruleset.js';
 export type { Ruleset } from './ruleset.js';
 export { runRuleCases, CASE_DEFAULTS } from './rule-cases.js';
 export type { CaseActual, CaseExpectation, CaseResult, CaseRun } from './rule-cases.js';
 export {
   assetWithDefaults,
+  fileLocation,
   findingFingerprint,
   findingWithDefaults,
   signalWithDefaults,
   vulnerabilityWithDefaults,
 } from './defaults.js';
-export type { AssetInput, FindingInput, SignalInput, VulnerabilityInput } from './defaults.js';
-export { assetFacts, canonicalAdvisories, canonicalAssetFacts, canonicalFindingFacts, canonicalSignals, canonicalVulnerabilityFacts, findingFacts, canonicalJson, decisionInputDigest, digestOfParts, digestParts, rulesetDigest, sha256Text, vulnerabilityFacts } from './input-digest.js';
+export type { AssetInput, FindingInput, FingerprintParts, SignalInput, VulnerabilityInput } from './defaults.js';
+export { canonicalAdvisories, canonicalAssetFacts, canonicalFindingFacts, canonicalSignals, canonicalVulnerabilityFacts, findingFacts, canonicalJson, decisionInputDigest, digestOfParts, rulesetDigest, sha256Text, vulnerabilityFacts } from './input-digest.js';
 export type { DigestParts, FindingFacts, VulnerabilityFacts } from './input-digest.js';
 export * from './vocabulary.js';

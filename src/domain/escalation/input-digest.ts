@@ -104,7 +104,7 @@ export function canonicalFindingFacts(f: FindingFacts): string {
 }
 
 /** The asset as the engine reads it: its exposure, impact, ownership and telemetry facts, and its analyst containment flag. */
-export function assetFacts(a: AssetRecord | null): Record<string, unknown> | null {
+function assetFacts(a: AssetRecord | null): Record<string, unknown> | null {
   if (a === null) return null;
   return {
     id: a.id,
@@ -148,7 +148,7 @@ export function canonicalSignals(signals: readonly SignalRecord[], assetId: stri
   return canonicalJson(signals.filter((s) => s.asset === assetId).sort(byId));
 }
 
-export function digestParts(input: EvaluationInput<FindingFacts>, rulesetDigestText: string): DigestParts {
+function digestParts(input: EvaluationInput<FindingFacts>, rulesetDigestText: string): DigestParts {
   return {
     advisories: canonicalAdvisories(input.advisories ?? [], input.finding, input.asset),
     asset: canonicalAssetFacts(input.asset),

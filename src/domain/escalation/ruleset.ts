@@ -1,13 +1,13 @@
 /**
- * The escalation ruleset: thresholds and rule vocabulary as versioned policy (SPEC §2), read from
- * YAML, validated once, then frozen. The engine only ever sees a parsed `Ruleset`.
+ * The escalation ruleset: thresholds and rule vocabulary as versioned policy (SPEC §2), parsed from
+ * YAML (or an already-parsed value), validated once, then frozen. The engine only ever sees a
+ * parsed `Ruleset`. Pure: reading ruleset files is the edge's job (`src/config/ruleset-file.ts`).
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ClError } from '../../errors.js';
 import { EXPLOITATIONS, EXPOSURES, SIGNAL_KINDS } from '../records.js';
+import { SSVC_MISSION_WELLBEING } from './ssvc.js';
 import { INCIDENT_SEVERITIES } from './vocabulary.js';
 import type { IncidentSeverity, Trigger } from './vocabulary.js';
 
@@ -79,7 +79,7 @@ export const RulesetSchema = z.strictObject({
   }),
   ssvc: z.strictObject({
     total_impact_score_without_vector: z.number().min(0).max(10),
-    unknown_asset_mission_impact: z.enum(['low', 'medium', 'high']),
+    unknown_asset_mission_impact: z.enum(SSVC_MISSION_WELLBEING),
   }),
 });
 
@@ -131,30 +131,35 @@ export function describeIssues(source: string, issues: readonly z.core.$ZodIssue
 }
 
 /**
- * Parses and validates ruleset YAML. Errors are `CL_CONFIG_INVALID` naming the source and every
- * bad key, because a ruleset is configuration that must be right before any decision is made.
+ * Parses and validates a ruleset: YAML text (a ruleset file), or a value already parsed from YAML
+ * or JSON (a ruleset stored beside a triage run). Errors are `CL_CONFIG_INVALID` naming `origin`
+ * and every bad key, because a ruleset is configuration that must be right before any decision
+ * is made.
  */
-export function parseRuleset(yamlText: string, source: string): Ruleset {
-  let raw: unknown;
-  try {
-    raw = parseYaml(yamlText);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    throw new ClError('CL_CONFIG_INVALID', `${source}: not valid YAML: ${message}`, { source });
-  }
+export function parseRuleset(source: unknown, origin: string): Ruleset {
+  const raw = typeof source === 'string' ? parseRulesetYaml(source, origin) : source;
   const parsed = RulesetSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ClError('CL_CONFIG_INVALID', describeIssues(source, parsed.error.issues, raw), {
-      source,
+    throw new ClError('CL_CONFIG_INVALID', describeIssues(origin, parsed.error.issues, raw), {
+      source: origin,
       issues: parsed.error.issues.map((i) => ({ path: issuePath(i.path), message: i.message })),
     });
   }
   const ruleset = parsed.data;
   const unknownActions = crossCheck(ruleset);
   if (unknownActions.length > 0) {
-    throw new ClError('CL_CONFIG_INVALID', `${source}: ${unknownActions.join('; ')}`, { source });
+    throw new ClError('CL_CONFIG_INVALID', `${origin}: ${unknownActions.join('; ')}`, { source: origin });
   }
   return deepFreeze(ruleset);
+}
+
+function parseRulesetYaml(text: string, origin: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ClError('CL_CONFIG_INVALID', `${origin}: not valid YAML: ${message}`, { source: origin });
+  }
 }
 
 /**
@@ -203,21 +208,4 @@ export function durationMs(text: string): number {
   const n = Number(m[1]);
   const unit = m[2] === 'm' ? 60_000 : m[2] === 'h' ? 3_600_000 : 86_400_000;
   return n * unit;
-}
-
-/**
- * Where the shipped ruleset lives: `rules/default.yaml` at the repository root. The path is the
- * same three levels up from `src/domain/escalation/` (vitest) and `dist/domain/escalation/` (built).
- */
-export function defaultRulesetPath(): string {
-  return fileURLToPath(new URL('../../../rules/default.yaml', import.meta.url));
-}
-
-/**
- * Reads and parses the shipped default ruleset. The one function here that does I/O: callers at
- * the edge load the ruleset once and pass it into the pure engine.
- */
-export function loadDefaultRuleset(): Ruleset {
-  const file = defaultRulesetPath();
-  return parseRuleset(readFileSync(file, 'utf8'), file);
 }

@@ -11,7 +11,9 @@ import type { SsvcOutcome } from './vocabulary.js';
 export type SsvcExploitation = 'none' | 'poc' | 'active';
 export type SsvcAutomatable = 'no' | 'yes';
 export type SsvcTechnicalImpact = 'partial' | 'total';
-export type SsvcMissionWellbeing = 'low' | 'medium' | 'high';
+/** SSVC mission and well-being impact levels: CISA's words, not an incident or finding severity. */
+export const SSVC_MISSION_WELLBEING = ['low', 'medium', 'high'] as const;
+export type SsvcMissionWellbeing = (typeof SSVC_MISSION_WELLBEING)[number];
 
 /** One point in the CISA coordinator decision space. */
 export interface SsvcPoints {

@@ -41,7 +41,7 @@ export const SSVC_OUTCOMES = ['Track', 'Track*', 'Attend', 'Act'] as const;
 export type SsvcOutcome = (typeof SSVC_OUTCOMES)[number];
 
 /** Incident severities (SPEC §1 Incident): the incident workflow's own list, one contract. */
-export { SEVERITIES as INCIDENT_SEVERITIES, type Severity as IncidentSeverity } from '../incident.js';
+export { INCIDENT_SEVERITIES, type IncidentSeverity } from '../incident.js';
 
 /** What the IR handoff asks IR to decide (seed 002 "Decision needed"). */
 export const DECISIONS_NEEDED = [

@@ -32,25 +32,19 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { sha256Text } from '../../domain/escalation/input-digest.js';
+import { findingFingerprint, findingWithDefaults } from '../../domain/escalation/defaults.js';
 import type { Cvss, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
+import { isObject, type JsonObject } from '../record-fields.js';
 import { formatJsonPath, readNdjson } from '../stream/json-stream.js';
 import type { AssetRef, ImportItem, ParseContext } from '../types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Reading untyped JSON
 
-export type Json = Record<string, unknown>;
-
-/** A JSON object (not an array, not null). */
-export function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** A non-empty string field, else null. Numbers are accepted and written as strings. */
 export function str(o: unknown, key: string): string | null {
-  if (!isRecord(o)) return null;
+  if (!isObject(o)) return null;
   const v = o[key];
   if (typeof v === 'string') return v === '' ? null : v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
@@ -59,7 +53,7 @@ export function str(o: unknown, key: string): string | null {
 
 /** A finite number field (numeric strings accepted), else null. */
 export function num(o: unknown, key: string): number | null {
-  if (!isRecord(o)) return null;
+  if (!isObject(o)) return null;
   const v = o[key];
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
@@ -68,16 +62,16 @@ export function num(o: unknown, key: string): number | null {
 
 /** An array field, else an empty array (so a wrong type reads as "nothing there"). */
 export function arr(o: unknown, key: string): unknown[] {
-  if (!isRecord(o)) return [];
+  if (!isObject(o)) return [];
   const v = o[key];
   return Array.isArray(v) ? v : [];
 }
 
 /** An object field, else null. */
-export function rec(o: unknown, key: string): Json | null {
-  if (!isRecord(o)) return null;
+export function rec(o: unknown, key: string): JsonObject | null {
+  if (!isObject(o)) return null;
   const v = o[key];
-  return isRecord(v) ? v : null;
+  return isObject(v) ? v : null;
 }
 
 /** The strings of an array field (other members skipped). */
@@ -89,8 +83,8 @@ export function strings(o: unknown, key: string): string[] {
  * Requires a matched element to be an object, so a report with the right shape but wrong types
  * fails with an ImportError naming the file and the JSON path (never a TypeError later on).
  */
-export function requireRecord(v: unknown, ctx: ParseContext, path: readonly (string | number)[]): Json {
-  if (isRecord(v)) return v;
+export function requireRecord(v: unknown, ctx: ParseContext, path: readonly (string | number)[]): JsonObject {
+  if (isObject(v)) return v;
   const got = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
   throw new ImportError(ctx.file, formatJsonPath(path), null, `expected a JSON object, got ${got}`);
 }
@@ -110,7 +104,7 @@ export function imageRepository(ref: string): string {
 }
 
 /** Trivy writes image targets as `<ref> (<os> <version>)`; this strips the OS suffix. */
-export function stripOsSuffix(target: string): string {
+function stripOsSuffix(target: string): string {
   return target.replace(/\s+\([^()]*\)\s*$/, '');
 }
 
@@ -144,7 +138,7 @@ export function purlWithoutVersion(purl: string): string {
 }
 
 /** `<scanner>|<asset id>`: the unit a later scan of the same target replaces. */
-export const scanKeyFor = (scanner: string, assetId: string): string => `${scanner}|${assetId}`;
+const scanKeyFor = (scanner: string, assetId: string): string => `${scanner}|${assetId}`;
 
 // ---------------------------------------------------------------------------------------------
 // Normalisation
@@ -192,7 +186,7 @@ export function cweIds(values: readonly unknown[]): string[] {
 const CVE = /^CVE-(\d{4})-(\d{4,})$/i;
 
 /** True for `CVE-YYYY-NNNN…` (any case). */
-export function isCve(id: string): boolean {
+function isCve(id: string): boolean {
   return CVE.test(id.trim());
 }
 
@@ -240,19 +234,11 @@ export function toolSlug(name: string): string {
 // ---------------------------------------------------------------------------------------------
 // Records
 
-/** sha256 hex of the identifying parts, JSON-encoded so no separator can be ambiguous. */
-export function fingerprintOf(parts: {
-  scanner: string;
-  asset: string;
-  vulnerability: string;
-  component: string | null;
-  version: string | null;
-  location: string | null;
-}): string {
-  return sha256Text(JSON.stringify([parts.scanner, parts.asset, parts.vulnerability, parts.component, parts.version, parts.location]));
-}
-
-export interface FindingInput {
+/**
+ * What a scanner report says about one finding, before FORMATS.md defaults: the scanner and a
+ * `location` take the place of the record's `source` and identity (see `findingFingerprint`).
+ */
+export interface ScannerFinding {
   scanner: string;
   asset: string;
   vulnerability: string;
@@ -271,40 +257,35 @@ export interface FindingInput {
   extra?: Record<string, unknown>;
 }
 
-/** A FindingRecord with FORMATS.md defaults; its id is its fingerprint. */
-export function makeFinding(f: FindingInput): FindingRecord {
+/** A FindingRecord with FORMATS.md defaults (`findingWithDefaults`); its id is its fingerprint. */
+export function makeFinding(f: ScannerFinding): FindingRecord {
   const component = f.component ?? null;
   const version = f.version ?? null;
-  const fingerprint = fingerprintOf({
-    scanner: f.scanner,
+  const fingerprint = findingFingerprint({
+    source: f.scanner,
     asset: f.asset,
     vulnerability: f.vulnerability,
     component,
     version,
     location: f.location ?? null,
   });
-  return {
-    id: fingerprint,
+  return findingWithDefaults({
     fingerprint,
     vulnerability: f.vulnerability,
     asset: f.asset,
     component,
     version,
     source: f.scanner,
-    validation: f.validation ?? 'unvalidated',
-    reachability: 'unknown',
-    affected_version_known: true,
-    vendor_scope_known: true,
-    containment_needed: false,
-    title: f.title ?? null,
-    severity: f.severity ?? null,
-    cwe: f.cwe ?? [],
-    file_path: f.file_path ?? null,
-    line: f.line ?? null,
-    fixed_version: f.fixed_version ?? null,
-    aliases: f.aliases ?? [],
-    extra: f.extra ?? {},
-  };
+    validation: f.validation,
+    title: f.title,
+    severity: f.severity,
+    cwe: f.cwe,
+    file_path: f.file_path,
+    line: f.line,
+    fixed_version: f.fixed_version,
+    aliases: f.aliases,
+    extra: f.extra,
+  });
 }
 
 /**
@@ -327,7 +308,8 @@ export function mergeFindings(first: FindingRecord, later: FindingRecord): Findi
   };
 }
 
-export interface VulnerabilityInput {
+/** What a scanner report says about a vulnerability; the rest is FORMATS.md defaults. */
+export interface ScannerVulnerability {
   id: string;
   cvss?: Cvss | null;
   fix_available?: boolean | null;
@@ -336,7 +318,7 @@ export interface VulnerabilityInput {
   extra?: Record<string, unknown>;
 }
 
-export function makeVulnerability(v: VulnerabilityInput): VulnerabilityRecord {
+export function makeVulnerability(v: ScannerVulnerability): VulnerabilityRecord {
   return {
     id: v.id,
     cvss: v.cvss ?? null,

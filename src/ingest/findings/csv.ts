@@ -18,7 +18,7 @@ const TRUE = new Set(['true', 'yes', '1']);
 const FALSE = new Set(['false', 'no', '0']);
 
 /** A CSV row (all strings) → the typed object a native finding reader expects. */
-export function typedRow(row: Record<string, string>): Record<string, unknown> {
+function typedRow(row: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(row)) {
     const v = raw.trim();

@@ -66,7 +66,7 @@ export function severityFromScore(score: number): FindingSeverity {
 }
 
 /** `CVSS:3.1/…` → `3.1`, `CVSS:4.0/…` → `4.0`; a bare v3 vector → null (version unknown). */
-export function vectorVersion(vector: string): string | null {
+function vectorVersion(vector: string): string | null {
   const m = /^CVSS:(\d+\.\d+)\//i.exec(vector.trim());
   return m?.[1] ?? null;
 }

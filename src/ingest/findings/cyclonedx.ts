@@ -25,7 +25,8 @@
  */
 import type { Cvss, FindingSeverity, Validation } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
-import { firstSignificantByte, sniff, streamJson, type PathPattern } from '../stream/json-stream.js';
+import { streamJson, type PathPattern } from '../stream/json-stream.js';
+import { firstSignificantByte, peekSource } from '../stream/peek.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf, severityFromScore } from './cvss.js';
 import {
@@ -34,7 +35,6 @@ import {
   arr,
   cweIds,
   imageAsset,
-  isRecord,
   makeFinding,
   makeVulnerability,
   manifestAsset,
@@ -47,8 +47,8 @@ import {
   severityWord,
   str,
   strings,
-  type Json,
 } from './common.js';
+import { isObject, type JsonObject } from '../record-fields.js';
 import { child, childText, children, streamXml, type XmlNode } from './xml-stream.js';
 
 const SCANNER = 'cyclonedx';
@@ -71,7 +71,7 @@ function componentInfo(c: unknown): ComponentInfo {
 
 /** Adds a (JSON-shaped) component and its nested components to the bom-ref map. */
 function addComponents(c: unknown, map: Map<string, ComponentInfo>): void {
-  if (!isRecord(c)) return;
+  if (!isObject(c)) return;
   const ref = str(c, 'bom-ref');
   if (ref !== null) map.set(ref, componentInfo(c));
   for (const sub of arr(c, 'components')) addComponents(sub, map);
@@ -79,7 +79,7 @@ function addComponents(c: unknown, map: Map<string, ComponentInfo>): void {
 
 function bomAsset(subject: unknown, ctx: ParseContext): AssetRef {
   const name = str(subject, 'name');
-  if (!isRecord(subject) || name === null) return reportAsset(ctx);
+  if (!isObject(subject) || name === null) return reportAsset(ctx);
   const type = str(subject, 'type');
   const version = str(subject, 'version');
   if (type === 'container') return imageAsset(version === null ? name : `${name}:${version}`);
@@ -146,7 +146,7 @@ function firstSentence(text: string | null): string | null {
 }
 
 /** One (JSON-shaped) vulnerability → its vulnerability item and one finding per affected ref. */
-function handleVulnerability(v: Json, components: Map<string, ComponentInfo>, asset: AssetRef, emit: Emitter, out: ImportItem[]): void {
+function handleVulnerability(v: JsonObject, components: Map<string, ComponentInfo>, asset: AssetRef, emit: Emitter, out: ImportItem[]): void {
   const toolId = str(v, 'id');
   if (toolId === null) return;
   const refIds = arr(v, 'references')
@@ -211,7 +211,7 @@ function handleVulnerability(v: Json, components: Map<string, ComponentInfo>, as
 // -----------------------------------------------------------------------------------------------
 // XML → the JSON shape
 
-function xmlComponent(n: XmlNode): Json {
+function xmlComponent(n: XmlNode): JsonObject {
   return {
     'bom-ref': n.attrs['bom-ref'] ?? null,
     type: n.attrs.type ?? null,
@@ -226,7 +226,7 @@ function xmlComponent(n: XmlNode): Json {
 const isExt = (n: XmlNode): boolean => n.ns.includes('/ext/vulnerability');
 
 /** A 1.4+ `<vulnerability>` or an extension `<v:vulnerability ref>` as the JSON shape. */
-function xmlVulnerability(n: XmlNode, enclosingRef: string | null): Json {
+function xmlVulnerability(n: XmlNode, enclosingRef: string | null): JsonObject {
   const ratings = children(child(n, 'ratings'), 'rating').map((r) => ({
     method: childText(r, 'method'),
     severity: childText(r, 'severity'),
@@ -318,7 +318,7 @@ async function* finish(
 ): AsyncGenerator<ImportItem> {
   emit.asset(out, target);
   for await (const v of deferred.drain()) {
-    if (isRecord(v)) handleVulnerability(v, components, target, emit, out);
+    if (isObject(v)) handleVulnerability(v, components, target, emit, out);
     if (out.length > 0) yield* out.splice(0, out.length);
   }
   yield* out.splice(0, out.length);
@@ -338,7 +338,7 @@ async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<
     if (p.length === 3 && p[1] === 'components' && p[2] === 'component') return true;
     return p.length === 3 && p[1] === 'vulnerabilities' && p[2] === 'vulnerability';
   };
-  const vuln = async (v: Json): Promise<void> => {
+  const vuln = async (v: JsonObject): Promise<void> => {
     if (!sawComponents) await deferred.push(v);
     else handleVulnerability(v, components, asset ?? reportAsset(ctx), emit, out);
   };
@@ -375,8 +375,9 @@ async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<
 export const cyclonedxParser: Parser = {
   format: 'cyclonedx',
   async *parse(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
-    const peeked = await sniff(source, 1024);
-    if (firstSignificantByte(peeked.head) === 0x3c) yield* parseXml(peeked.source, ctx);
+    // XML or JSON, decided by the first significant byte within the first KiB
+    const peeked = await peekSource(source, 1024);
+    if (firstSignificantByte(peeked.head.subarray(0, 1024)) === 0x3c) yield* parseXml(peeked.source, ctx);
     else yield* parseJson(peeked.source, ctx);
   },
 };

@@ -22,7 +22,6 @@ import {
   Emitter,
   arr,
   imageAsset,
-  isRecord,
   makeFinding,
   makeVulnerability,
   manifestAsset,
@@ -35,8 +34,8 @@ import {
   severityWord,
   str,
   strings,
-  type Json,
 } from './common.js';
+import { isObject, type JsonObject } from '../record-fields.js';
 import type { Cvss } from '../../domain/records.js';
 
 const SCANNER = 'grype';
@@ -47,7 +46,7 @@ function cvssList(entries: unknown[]): (Cvss | null)[] {
 }
 
 /** Grype's `source` → the scanned asset. */
-export function grypeAsset(source: Json | null, ctx: ParseContext): AssetRef {
+function grypeAsset(source: JsonObject | null, ctx: ParseContext): AssetRef {
   const type = str(source, 'type');
   const target = source === null ? undefined : source.target;
   const unquote = (s: string): string => s.replace(/^"(.*)"$/, '$1');
@@ -69,12 +68,12 @@ function firstSentence(text: string | null): string | null {
   return m?.[1] ?? (t.length > 200 ? `${t.slice(0, 199)}…` : t);
 }
 
-function handleMatch(m: Json, asset: AssetRef, emit: Emitter, out: ImportItem[]): void {
+function handleMatch(m: JsonObject, asset: AssetRef, emit: Emitter, out: ImportItem[]): void {
   const v = rec(m, 'vulnerability');
   const a = rec(m, 'artifact');
   const toolId = str(v, 'id');
   if (v === null || a === null || toolId === null) return;
-  const related = arr(m, 'relatedVulnerabilities').filter(isRecord);
+  const related = arr(m, 'relatedVulnerabilities').filter(isObject);
   const ids = primaryId(toolId, related.map((r) => str(r, 'id') ?? '').filter((x) => x !== ''));
   const fix = rec(v, 'fix');
   const fixVersions = strings(fix, 'versions');
@@ -133,7 +132,7 @@ export const grypeParser: Parser = {
     try {
       for await (const m of streamJson(source, PATTERNS, ctx)) {
         if (m.pattern === 1) {
-          asset = grypeAsset(isRecord(m.value) ? m.value : null, ctx);
+          asset = grypeAsset(isObject(m.value) ? m.value : null, ctx);
           continue;
         }
         if (m.pattern !== 0) continue;
@@ -148,7 +147,7 @@ export const grypeParser: Parser = {
       const target = asset ?? reportAsset(ctx);
       emit.asset(out, target);
       for await (const match of deferred.drain()) {
-        if (isRecord(match)) handleMatch(match, target, emit, out);
+        if (isObject(match)) handleMatch(match, target, emit, out);
         if (out.length > 0) yield* out.splice(0, out.length);
       }
       yield* out.splice(0, out.length);

@@ -2,7 +2,7 @@
  * The finding importers by `--format` name, and format detection from a file's first bytes.
  * Asset ids, fingerprints and scan keys are shared by all of them (see `common.ts`).
  */
-import { firstSignificantByte } from '../stream/json-stream.js';
+import { firstSignificantByte } from '../stream/peek.js';
 import type { Parser } from '../types.js';
 import { csvFindingsParser } from './csv.js';
 import { cyclonedxParser } from './cyclonedx.js';

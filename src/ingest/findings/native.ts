@@ -16,10 +16,12 @@ import {
   type FindingRecord,
   type FindingSeverity,
 } from '../../domain/records.js';
-import { FieldReader, describe, firstSignificantByte, peekLayout, recordObject } from '../record-fields.js';
+import { FieldReader, describe, recordObject } from '../record-fields.js';
 import { readNdjson, streamJson } from '../stream/json-stream.js';
+import { firstSignificantByte, peekLayout } from '../stream/peek.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
-import { Emitter, cweId, fingerprintOf, makeVulnerability } from './common.js';
+import { fileLocation, findingFingerprint } from '../../domain/escalation/defaults.js';
+import { Emitter, cweId, makeVulnerability } from './common.js';
 
 /** Reads one native finding; `r` reports problems with the file, record and field. */
 export function readNativeFinding(r: FieldReader): FindingRecord {
@@ -57,13 +59,13 @@ export function readNativeFinding(r: FieldReader): FindingRecord {
   if (lineNumber !== null && !Number.isInteger(lineNumber)) r.fail('line', `expected a whole line number, got ${lineNumber}`);
   const fixedVersion = r.optionalString('fixed_version');
   const aliases = r.stringArray('aliases');
-  const fingerprint = fingerprintOf({
-    scanner: source ?? 'native',
+  const fingerprint = findingFingerprint({
+    source: source ?? 'native',
     asset,
     vulnerability,
     component,
     version,
-    location: filePath === null ? null : `${filePath}:${lineNumber ?? ''}`,
+    location: fileLocation(filePath, lineNumber),
   });
   const id = r.optionalString('id') ?? fingerprint;
   r.known('fingerprint');

@@ -27,7 +27,6 @@ import {
   Emitter,
   arr,
   cweIds,
-  isRecord,
   makeFinding,
   makeVulnerability,
   num,
@@ -37,13 +36,13 @@ import {
   severityWord,
   str,
   strings,
-  type Json,
 } from './common.js';
+import { isObject, type JsonObject } from '../record-fields.js';
 
 const SCANNER = 'npm-audit';
 const PATTERNS: PathPattern[] = [['vulnerabilities', '*'], ['advisories'], ['auditReportVersion']];
 
-function advisoryCvss(via: Json): Cvss | null {
+function advisoryCvss(via: JsonObject): Cvss | null {
   const c = rec(via, 'cvss');
   const vector = str(c, 'vectorString');
   const score = num(c, 'score');
@@ -71,10 +70,10 @@ export const npmAuditParser: Parser = {
       const pkg = str(entry, 'name') ?? (typeof m.path[1] === 'string' ? m.path[1] : null);
       const nodes = strings(entry, 'nodes');
       const fix = entry.fixAvailable;
-      const fixPkg = isRecord(fix) ? str(fix, 'name') : null;
-      const fixVersion = isRecord(fix) ? str(fix, 'version') : null;
+      const fixPkg = isObject(fix) ? str(fix, 'name') : null;
+      const fixVersion = isObject(fix) ? str(fix, 'version') : null;
       for (const via of arr(entry, 'via')) {
-        if (!isRecord(via)) continue;
+        if (!isObject(via)) continue;
         const source = str(via, 'source');
         const url = str(via, 'url');
         const ghsa = url === null ? null : (/GHSA(-[0-9a-z]{4}){3}/i.exec(url)?.[0] ?? null);
@@ -111,7 +110,7 @@ export const npmAuditParser: Parser = {
               range: str(via, 'range') ?? str(entry, 'range'),
               nodes,
               direct: entry.isDirect === true,
-              fix: isRecord(fix) ? `${fixPkg ?? '?'}@${fixVersion ?? '?'}${fix.isSemVerMajor === true ? ' (semver-major)' : ''}` : fix === true ? 'npm audit fix' : null,
+              fix: isObject(fix) ? `${fixPkg ?? '?'}@${fixVersion ?? '?'}${fix.isSemVerMajor === true ? ' (semver-major)' : ''}` : fix === true ? 'npm audit fix' : null,
             },
           }),
         );

@@ -27,7 +27,6 @@ import {
   compareLoose,
   cweIds,
   imageAsset,
-  isRecord,
   makeFinding,
   makeVulnerability,
   manifestAsset,
@@ -41,8 +40,8 @@ import {
   severityWord,
   str,
   strings,
-  type Json,
 } from './common.js';
+import { isObject, type JsonObject } from '../record-fields.js';
 
 const SCANNER = 'osv-scanner';
 const PATTERNS: PathPattern[] = [
@@ -60,7 +59,7 @@ function sourceAsset(source: unknown, ctx: ParseContext): AssetRef {
 }
 
 /** The fixed version for `installed` (see the module comment); null when there is none. */
-function fixedVersion(affected: Json | null, installed: string | null): string | null {
+function fixedVersion(affected: JsonObject | null, installed: string | null): string | null {
   if (affected === null) return null;
   const all: string[] = [];
   let chosen: string | null = null;
@@ -95,7 +94,7 @@ function hasFixedEvent(affected: unknown[]): boolean | null {
   return ranges > 0 ? false : null;
 }
 
-function handlePackage(entry: Json, asset: AssetRef, sourcePath: string | null, emit: Emitter, out: ImportItem[]): void {
+function handlePackage(entry: JsonObject, asset: AssetRef, sourcePath: string | null, emit: Emitter, out: ImportItem[]): void {
   const pkg = rec(entry, 'package');
   const name = str(pkg, 'name');
   const version = str(pkg, 'version') ?? str(pkg, 'commit');
@@ -110,7 +109,7 @@ function handlePackage(entry: Json, asset: AssetRef, sourcePath: string | null, 
     if (toolId === null) continue;
     const ids = primaryId(toolId, strings(v, 'aliases'));
     const affected = arr(v, 'affected');
-    const match = affected.filter(isRecord).find((a) => str(rec(a, 'package'), 'name') === name) ?? affected.filter(isRecord)[0] ?? null;
+    const match = affected.filter(isObject).find((a) => str(rec(a, 'package'), 'name') === name) ?? affected.filter(isObject)[0] ?? null;
     const dbSpecific = rec(v, 'database_specific');
     const vectors = arr(v, 'severity').map((s): Cvss | null => {
       const type = str(s, 'type');
@@ -181,7 +180,7 @@ export const osvScannerParser: Parser = {
       deferred = null;
       const target = asset ?? reportAsset(ctx);
       for await (const p of queue.drain()) {
-        if (isRecord(p)) handlePackage(p, target, sourcePath, emit, out);
+        if (isObject(p)) handlePackage(p, target, sourcePath, emit, out);
         yield* out.splice(0, out.length);
       }
     };

@@ -31,7 +31,6 @@ import {
   Emitter,
   arr,
   cweIds,
-  isRecord,
   makeFinding,
   makeVulnerability,
   num,
@@ -43,8 +42,8 @@ import {
   strings,
   toolRuleId,
   toolSlug,
-  type Json,
 } from './common.js';
+import { isObject, type JsonObject } from '../record-fields.js';
 
 const PATTERNS: PathPattern[] = [
   ['runs', '*', 'tool'],
@@ -55,8 +54,8 @@ const PATTERNS: PathPattern[] = [
 interface Tool {
   slug: string;
   name: string;
-  byId: Map<string, Json>;
-  byIndex: Json[];
+  byId: Map<string, JsonObject>;
+  byIndex: JsonObject[];
 }
 
 interface RunState {
@@ -71,21 +70,21 @@ const CVE_IN = /CVE-\d{4}-\d{4,}/i;
 function readTool(v: unknown): Tool {
   const driver = rec(v, 'driver');
   const name = str(driver, 'name') ?? 'sarif';
-  const byId = new Map<string, Json>();
-  const byIndex = arr(driver, 'rules').filter(isRecord);
-  const add = (rules: Json[]): void => {
+  const byId = new Map<string, JsonObject>();
+  const byIndex = arr(driver, 'rules').filter(isObject);
+  const add = (rules: JsonObject[]): void => {
     for (const r of rules) {
       const id = str(r, 'id');
       if (id !== null && !byId.has(id)) byId.set(id, r);
     }
   };
   add(byIndex);
-  for (const ext of arr(v, 'extensions')) add(arr(ext, 'rules').filter(isRecord));
+  for (const ext of arr(v, 'extensions')) add(arr(ext, 'rules').filter(isObject));
   return { slug: toolSlug(name), name, byId, byIndex };
 }
 
 /** Resolves a multiformat message: `text`, or a rule `messageStrings` template with arguments. */
-function messageText(msg: unknown, rule: Json | null): string | null {
+function messageText(msg: unknown, rule: JsonObject | null): string | null {
   const text = str(msg, 'text');
   if (text !== null) return text;
   const id = str(msg, 'id');
@@ -108,7 +107,7 @@ function securitySeverity(o: unknown): number | null {
   return n !== null && n >= 0 && n <= 10 ? n : null;
 }
 
-function ruleCwes(rule: Json | null, result: Json): string[] {
+function ruleCwes(rule: JsonObject | null, result: JsonObject): string[] {
   const values: unknown[] = [];
   for (const rel of arr(rule, 'relationships')) values.push(str(rec(rel, 'target'), 'id'));
   for (const tag of strings(rec(rule, 'properties'), 'tags')) {
@@ -156,7 +155,7 @@ class SarifReader {
     if (deferred === null || run.tool === null) return;
     run.deferred = null;
     for await (const r of deferred.drain()) {
-      if (isRecord(r)) yield* this.result(r);
+      if (isObject(r)) yield* this.result(r);
     }
   }
 
@@ -176,7 +175,7 @@ class SarifReader {
     await this.run.deferred?.dispose();
   }
 
-  async *resultOrDefer(r: Json): AsyncGenerator<ImportItem> {
+  async *resultOrDefer(r: JsonObject): AsyncGenerator<ImportItem> {
     if (this.run.tool === null) {
       this.run.deferred ??= new DeferredQueue();
       await this.run.deferred.push(r);
@@ -185,7 +184,7 @@ class SarifReader {
     yield* this.result(r);
   }
 
-  private *result(r: Json): Generator<ImportItem> {
+  private *result(r: JsonObject): Generator<ImportItem> {
     const tool = this.run.tool;
     if (tool === null) return;
     const kind = str(r, 'kind') ?? 'fail';
@@ -244,7 +243,7 @@ class SarifReader {
     const fixes = arr(r, 'fixes')
       .map((f) => messageText(rec(f, 'description'), rule))
       .filter((t): t is string => t !== null);
-    const suppressions = arr(r, 'suppressions').filter(isRecord);
+    const suppressions = arr(r, 'suppressions').filter(isObject);
     emit.finding(
       out,
       makeFinding({

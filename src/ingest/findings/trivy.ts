@@ -49,8 +49,8 @@ import {
   str,
   strings,
   toolRuleId,
-  type Json,
 } from './common.js';
+import type { JsonObject } from '../record-fields.js';
 
 const SCANNER = 'trivy';
 const CVSS_SOURCES = ['nvd', 'ghsa', 'redhat', 'bitnami'];
@@ -96,7 +96,7 @@ interface Workload {
 }
 
 /** Trivy's CVSS map → the CVSS of the preferred source. */
-function pickCvss(v: Json): Cvss | null {
+function pickCvss(v: JsonObject): Cvss | null {
   const map = rec(v, 'CVSS');
   if (map === null) return null;
   const source = str(v, 'SeveritySource');
@@ -228,7 +228,7 @@ class TrivyReader {
     return /\s\([^()]+\)\s*$/.test(target) ? imageAsset(target) : manifestAsset(target);
   }
 
-  private vulnerability(v: Json, out: ImportItem[]): void {
+  private vulnerability(v: JsonObject, out: ImportItem[]): void {
     const rawId = str(v, 'VulnerabilityID');
     if (rawId === null) return;
     const asset = this.asset();
@@ -284,7 +284,7 @@ class TrivyReader {
     );
   }
 
-  private misconfiguration(v: Json, out: ImportItem[]): void {
+  private misconfiguration(v: JsonObject, out: ImportItem[]): void {
     const status = str(v, 'Status');
     if (status !== null && status !== 'FAIL') return;
     const id = str(v, 'ID') ?? str(v, 'AVDID');
@@ -330,7 +330,7 @@ class TrivyReader {
     );
   }
 
-  private secret(v: Json, out: ImportItem[]): void {
+  private secret(v: JsonObject, out: ImportItem[]): void {
     const rule = str(v, 'RuleID');
     if (rule === null) return;
     const vulnId = toolRuleId(SCANNER, rule);

@@ -67,8 +67,6 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const NL = 0x0a;
 
-const isWs = (c: number): boolean => c === 0x20 || c === NL || c === 0x0d || c === 0x09;
-
 /** First bytes a JSON number or literal can start with: `-`, digits, `t`, `f`, `n`. */
 const isPrimStart = (c: number): boolean =>
   c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e;
@@ -706,57 +704,4 @@ export async function* readNdjsonBatches(
     const item = parseLine(Buffer.concat(carry));
     if (item !== null) yield [item];
   }
-}
-
-/**
- * Reads up to `maxBytes` from the start of a source for format detection, and returns a source
- * that replays those bytes and then continues with the rest (the original is consumed once).
- */
-export async function sniff(
-  source: ByteSource,
-  maxBytes = 65536,
-): Promise<{ head: Buffer; source: ByteSource }> {
-  const it = source[Symbol.asyncIterator]();
-  const buffered: Buffer[] = [];
-  let size = 0;
-  let done = false;
-  while (size < maxBytes) {
-    const r = await it.next();
-    if (r.done === true) {
-      done = true;
-      break;
-    }
-    const b = toBuffer(r.value);
-    buffered.push(b);
-    size += b.length;
-  }
-  const all = Buffer.concat(buffered, size);
-  const head = all.subarray(0, Math.min(size, maxBytes));
-  const replay: ByteSource = {
-    async *[Symbol.asyncIterator]() {
-      if (all.length > 0) yield all;
-      if (done) return;
-      try {
-        for (;;) {
-          const r = await it.next();
-          if (r.done === true) return;
-          yield toBuffer(r.value);
-        }
-      } finally {
-        if (typeof it.return === 'function') await it.return();
-      }
-    },
-  };
-  return { head, source: replay };
-}
-
-/** First non-whitespace byte of a buffer (after an optional BOM), or -1. */
-export function firstSignificantByte(head: Buffer): number {
-  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-  while (i < head.length) {
-    const c = head[i] ?? 0;
-    if (!isWs(c)) return c;
-    i++;
-  }
-  return -1;
 }

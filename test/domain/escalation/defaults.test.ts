@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   assetWithDefaults,
+  fileLocation,
   findingFingerprint,
   findingWithDefaults,
   signalWithDefaults,
@@ -77,8 +78,26 @@ describe('FORMATS.md defaults', () => {
     );
   });
 
+  it('fingerprints are stable: stored findings are matched on them when a report comes again', () => {
+    expect(
+      findingFingerprint({ source: 'trivy', asset: 'image:nginx', vulnerability: 'CVE-2021-44228', component: 'log4j-core', version: '2.14.1', location: null }),
+    ).toBe('9af69d36dd2e62bc4903d3309f0ee0154175f8f8ba4148508e6bf2623835e943');
+    expect(findingFingerprint({ source: 'native', asset: 'a1', vulnerability: 'CVE-1', component: null, version: null, location: 'src/app.js:12' })).toBe(
+      '3ca6aaa160d0cb39df356b3f6ab9eadacf6bcfad4f4968ca6f26af4815374508',
+    );
+  });
+
+  it('a finding filled with defaults has the fingerprint an importer gives the same finding', () => {
+    const parts = { vulnerability: 'CVE-1', asset: 'a1', component: null, version: null, file_path: 'src/app.js', line: 12 };
+    expect(findingWithDefaults({ ...parts, source: 'native' }).fingerprint).toBe(
+      findingFingerprint({ source: 'native', asset: 'a1', vulnerability: 'CVE-1', component: null, version: null, location: 'src/app.js:12' }),
+    );
+    expect(fileLocation('src/app.js', null)).toBe('src/app.js:');
+    expect(fileLocation(null, 12)).toBeNull();
+  });
+
   it('fingerprints do not collide on field boundaries', () => {
-    const base = { source: null, vulnerability: 'CVE-1', version: null, file_path: null, line: null };
+    const base = { source: null, vulnerability: 'CVE-1', version: null, location: null };
     expect(findingFingerprint({ ...base, asset: 'a', component: 'bc' })).not.toBe(findingFingerprint({ ...base, asset: 'ab', component: 'c' }));
   });
 

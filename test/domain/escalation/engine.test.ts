@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../src/domain/escalation/engine.js';
-import { loadDefaultRuleset, parseRuleset } from '../../../src/domain/escalation/ruleset.js';
+import { parseRuleset } from '../../../src/domain/escalation/ruleset.js';
 import { readFileSync } from 'node:fs';
-import { defaultRulesetPath } from '../../../src/domain/escalation/ruleset.js';
+import { defaultRulesetPath, loadDefaultRuleset } from '../../../src/config/ruleset-file.js';
 import type { Trigger } from '../../../src/domain/escalation/vocabulary.js';
 import { isClError } from '../../../src/errors.js';
 import { ASSET, CVE, KEV, scenario } from './builders.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../src/domain/escalation/engine.js';
 import { DECISIONS_BY_TRIGGER, buildHandoffNote, handoffSeverity } from '../../../src/domain/escalation/handoff.js';
 import type { HandoffContext } from '../../../src/domain/escalation/handoff.js';
-import { loadDefaultRuleset } from '../../../src/domain/escalation/ruleset.js';
+import { loadDefaultRuleset } from '../../../src/config/ruleset-file.js';
 import { TRIGGERS } from '../../../src/domain/escalation/vocabulary.js';
 import type { Trigger } from '../../../src/domain/escalation/vocabulary.js';
 import { isClError } from '../../../src/errors.js';

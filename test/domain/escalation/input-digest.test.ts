@@ -3,7 +3,8 @@ import { signalWithDefaults } from '../../../src/domain/escalation/defaults.js';
 import fc from 'fast-check';
 import { canonicalFindingFacts, canonicalJson, canonicalVulnerabilityFacts, decisionInputDigest, findingFacts, vulnerabilityFacts } from '../../../src/domain/escalation/input-digest.js';
 import type { FindingRecord, VulnerabilityRecord } from '../../../src/domain/records.js';
-import { loadDefaultRuleset, parseRuleset, defaultRulesetPath } from '../../../src/domain/escalation/ruleset.js';
+import { parseRuleset } from '../../../src/domain/escalation/ruleset.js';
+import { defaultRulesetPath, loadDefaultRuleset } from '../../../src/config/ruleset-file.js';
 import { readFileSync } from 'node:fs';
 import { KEV, scenario } from './builders.js';
 

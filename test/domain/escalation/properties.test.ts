@@ -9,7 +9,7 @@ import {
 import { evaluate } from '../../../src/domain/escalation/engine.js';
 import type { Decision, EvaluationInput } from '../../../src/domain/escalation/engine.js';
 import { buildHandoffNote } from '../../../src/domain/escalation/handoff.js';
-import { loadDefaultRuleset } from '../../../src/domain/escalation/ruleset.js';
+import { loadDefaultRuleset } from '../../../src/config/ruleset-file.js';
 import { FLAGS, NEXT_ACTIONS, STAY_REASONS, TRIGGERS } from '../../../src/domain/escalation/vocabulary.js';
 import {
   EXPLOITATIONS,

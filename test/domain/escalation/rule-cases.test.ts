@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isClError } from '../../../src/errors.js';
 import { runRuleCases } from '../../../src/domain/escalation/rule-cases.js';
-import { loadDefaultRuleset } from '../../../src/domain/escalation/ruleset.js';
+import { loadDefaultRuleset } from '../../../src/config/ruleset-file.js';
 import { STAY_REASONS, TRIGGERS } from '../../../src/domain/escalation/vocabulary.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

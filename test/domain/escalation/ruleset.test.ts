@@ -2,12 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  defaultRulesetPath,
-  durationMs,
-  loadDefaultRuleset,
-  parseRuleset,
-} from '../../../src/domain/escalation/ruleset.js';
+import { parse as parseYaml } from 'yaml';
+import { durationMs, parseRuleset } from '../../../src/domain/escalation/ruleset.js';
 import { isClError } from '../../../src/errors.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -23,30 +19,32 @@ function configError(text: string): string {
   throw new Error('expected CL_CONFIG_INVALID');
 }
 
-describe('default ruleset', () => {
-  it('lives at rules/default.yaml in the repository root', () => {
-    expect(defaultRulesetPath()).toBe(path.join(repoRoot, 'rules', 'default.yaml'));
+describe('parseRuleset of an already-parsed value', () => {
+  const raw: unknown = parseYaml(defaultText);
+
+  it('gives the same ruleset as the YAML text it came from', () => {
+    expect(parseRuleset(raw, 'stored run')).toEqual(parseRuleset(defaultText, 'rules/default.yaml'));
   });
 
-  it('resolves the same root from dist/domain/escalation (built layout)', () => {
-    const built = new URL('../../../rules/default.yaml', 'file:///repo/dist/domain/escalation/ruleset.js');
-    expect(fileURLToPath(built)).toBe(path.resolve('/repo/rules/default.yaml'));
+  it('survives a JSON round trip (a ruleset stored beside a triage run)', () => {
+    const stored: unknown = JSON.parse(JSON.stringify(parseRuleset(defaultText, 'rules/default.yaml')));
+    expect(parseRuleset(stored, 'run 7').version).toBe('2026.11.1');
   });
 
-  it('loads, is versioned and holds the documented thresholds', () => {
-    const r = loadDefaultRuleset();
-    expect(r.version).toBe('2026.11.1');
-    expect(r.thresholds).toEqual({ cvss_high_score: 7, epss_exploit_pressure: null, epss_exploitability_evidence: 0.1 });
-    expect(r.exploit_pressure).toEqual({ kev: true, ransomware: true, exploitation: ['active', 'poc'], public_poc: true });
-    expect(r.critical_reachability).toEqual({ exposure: ['internet'], unauthenticated: true, privileged: true, business_critical: true });
-    expect(r.severity.response_time).toEqual({ critical: '1h', high: '4h', moderate: '24h', low: '72h' });
-  });
-
-  it('is deeply frozen', () => {
-    const r = loadDefaultRuleset();
-    expect(Object.isFrozen(r)).toBe(true);
+  it('freezes its own copy, not the value passed in', () => {
+    const r = parseRuleset(raw, 'stored run');
     expect(Object.isFrozen(r.thresholds)).toBe(true);
-    expect(Object.isFrozen(r.signals.confirmed_compromise)).toBe(true);
+    expect(Object.isFrozen(raw)).toBe(false);
+  });
+
+  it('names the origin and the bad key', () => {
+    const bad: unknown = parseYaml(defaultText.replace('cvss_high_score:', 'cvss_hi_score:'));
+    expect(() => parseRuleset(bad, 'run 7')).toThrow(/^run 7: .*thresholds\.cvss_hi_score: unknown key/);
+  });
+
+  it('rejects a value that is not a ruleset at all', () => {
+    expect(() => parseRuleset(null, 'run 7')).toThrow(/^run 7: \(top level\)/);
+    expect(() => parseRuleset(42, 'run 7')).toThrow(/^run 7: \(top level\)/);
   });
 });
 

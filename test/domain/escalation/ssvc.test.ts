@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../src/domain/escalation/engine.js';
-import { loadDefaultRuleset } from '../../../src/domain/escalation/ruleset.js';
+import { loadDefaultRuleset } from '../../../src/config/ruleset-file.js';
 import {
   CISA_COORDINATOR_TABLE,
   computeSsvc,

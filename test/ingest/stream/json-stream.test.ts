@@ -4,7 +4,6 @@ import { ImportError } from '../../../src/errors.js';
 import {
   formatJsonPath,
   readNdjson,
-  sniff,
   streamJson,
   type JsonMatch,
   type PathPattern,
@@ -376,24 +375,5 @@ describe('readNdjson', () => {
     );
     expect(err).toBeInstanceOf(ImportError);
     expect(err instanceof ImportError ? err.record : null).toBe(2);
-  });
-});
-
-describe('sniff', () => {
-  it('returns the head and a source that replays everything', async () => {
-    const parts = ['abc', 'def', 'ghi'];
-    const { head, source } = await sniff(chunks(parts), 4);
-    expect(head.toString()).toBe('abcd');
-    const all: Buffer[] = [];
-    for await (const c of source) all.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
-    expect(Buffer.concat(all).toString()).toBe('abcdefghi');
-  });
-
-  it('works on short and empty sources', async () => {
-    const { head, source } = await sniff(chunks([]), 10);
-    expect(head.length).toBe(0);
-    const all: (Buffer | string)[] = [];
-    for await (const c of source) all.push(c);
-    expect(all).toEqual([]);
   });
 });
