@@ -1,9 +1,27 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import type { IncidentState, RemediationState, RiskState, Severity, WeaknessRelation, WeaknessType } from '../domain/incident.js';
+import type { AdvisoryStatement, Confidence, Exploitation, Exposure, FindingSeverity, Reachability, SignalKind, Validation } from '../domain/records.js';
+import type { Outcome } from '../domain/escalation/vocabulary.js';
 
 /**
  * Row types for every table, assembled into one `Database` interface for Kysely.
  * Booleans are stored as 0/1 integers and JSON as text on both engines (see migrations/0001).
  */
+
+/** A Kysely handle or an open transaction: what every repository function takes first, so use cases compose them in one transaction. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** What a closed incident was determined to be (null while open or reopened). */
+export type IncidentDetermination = 'incident' | 'non_incident';
+
+/** A third-party notice: opened by the report-out, sent through the vendor's channel, answered. */
+export type ThirdPartyNoticeStatus = 'pending' | 'sent' | 'responded';
+
+/** Why a notification was queued (the outbox's `Enqueue.purpose`). */
+export type NotificationPurpose = 'reportout' | 'handoff' | 'reminder';
+
+/** A notification's delivery state in the outbox. */
+export type NotificationStatus = 'queued' | 'sending' | 'delivered' | 'failed';
 
 export interface CountersTable { name: string; value: number }
 
@@ -25,11 +43,11 @@ export interface AuditCheckpointsTable { seq: number; hash: string; at: string; 
 export interface IncidentsTable {
   id: string;
   title: string;
-  severity: string;
-  state: string;
+  severity: Severity;
+  state: IncidentState;
   service: string | null;
   ir_lead: string | null;
-  determination: string | null;
+  determination: IncidentDetermination | null;
   determination_rationale: string | null;
   none_identified_rationale: string | null;
   reportout_opened_at: string | null;
@@ -47,8 +65,8 @@ export interface IncidentAssetsTable { incident_id: string; asset_id: string }
 export interface WeaknessesTable {
   id: string;
   incident_id: string;
-  type: string;
-  relation: string;
+  type: WeaknessType;
+  relation: WeaknessRelation;
   assets: string;
   vulnerabilities: string;
   notes: string;
@@ -61,14 +79,14 @@ export interface WeaknessesTable {
 export interface NotificationsTable {
   id: string;
   incident_id: string;
-  purpose: string;
+  purpose: NotificationPurpose;
   role: string;
   channel: string;
   address: string;
   subject: string;
   body: string;
   idempotency_key: string;
-  status: string;
+  status: NotificationStatus;
   attempts: number;
   next_attempt_at: string | null;
   message_id: string | null;
@@ -105,12 +123,12 @@ export interface RemediationItemsTable {
   criteria: string;
   due: string | null;
   ticket: string | null;
-  status: string;
+  status: RemediationState;
   created_at: string;
   updated_at: string;
 }
 
-export interface RemediationHistoryTable { item_id: string; seq: number; status: string; actor: string; at: string }
+export interface RemediationHistoryTable { item_id: string; seq: number; status: RemediationState; actor: string; at: string }
 
 export interface RiskAcceptancesTable {
   id: string;
@@ -121,7 +139,7 @@ export interface RiskAcceptancesTable {
   rationale: string;
   controls: string;
   review_by: string;
-  state: string;
+  state: RiskState;
   reason: string | null;
   created_at: string;
   decided_at: string | null;
@@ -133,7 +151,7 @@ export interface ThirdPartyNoticesTable {
   weakness_id: string;
   vendor: string;
   channel: string | null;
-  status: string;
+  status: ThirdPartyNoticeStatus;
   sent_at: string | null;
   response: string | null;
   responded_at: string | null;
@@ -157,7 +175,7 @@ export interface AssetsTable {
   service: string | null;
   owner: string | null;
   business_critical: number;
-  exposure: string;
+  exposure: Exposure;
   auth_required: number;
   privileged: number;
   regulated: string;
@@ -175,7 +193,7 @@ export interface VulnerabilitiesTable {
   cvss_version: string | null;
   cvss_score: number | null;
   cvss_vector: string | null;
-  exploitation: string;
+  exploitation: Exploitation;
   public_poc: number;
   vendor_advisory: number;
   fix_available: number | null;
@@ -199,14 +217,14 @@ export interface FindingsTable {
   component: string | null;
   version: string | null;
   source: string | null;
-  validation: string;
-  reachability: string;
+  validation: Validation;
+  reachability: Reachability;
   affected_version_known: number;
   vendor_scope_known: number;
   /** null = not needed; 'true' = needed, action unnamed; otherwise the named action. */
   containment_needed: string | null;
   title: string | null;
-  severity: string | null;
+  severity: FindingSeverity | null;
   cwe: string;
   file_path: string | null;
   line: number | null;
@@ -226,14 +244,14 @@ export interface SignalsTable {
   id: string;
   time: string;
   asset_id: string;
-  kind: string;
+  kind: SignalKind;
   vulnerability_id: string | null;
   component: string | null;
   source: string | null;
   indicator: string | null;
   payload: string | null;
   alert: string | null;
-  confidence: string | null;
+  confidence: Confidence | null;
   extra: string;
 }
 
@@ -241,7 +259,7 @@ export interface AdvisoryStatementsTable {
   id: string;
   vulnerability_id: string;
   product: string | null;
-  status: string;
+  status: AdvisoryStatement['status'];
   justification: string | null;
   statement: string | null;
   source: string;
@@ -285,7 +303,7 @@ export interface DecisionsTable {
   finding_id: string;
   asset_id: string;
   vulnerability_id: string;
-  outcome: string;
+  outcome: Outcome;
   triggers: string;
   stay_reasons: string;
   flags: string;
@@ -350,3 +368,7 @@ export type AssetRow = Selectable<AssetsTable>;
 export type VulnerabilityRow = Selectable<VulnerabilitiesTable>;
 export type SignalRow = Selectable<SignalsTable>;
 export type DecisionRow = Selectable<DecisionsTable>;
+export type RemediationHistoryEntry = Selectable<RemediationHistoryTable>;
+export type ThirdPartyNoticeUpdate = Updateable<ThirdPartyNoticesTable>;
+export type ApiToken = Selectable<ApiTokensTable>;
+export type HandoffNote = Selectable<HandoffNotesTable>;
