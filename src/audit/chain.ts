@@ -48,13 +48,14 @@ const lastAppended = new WeakMap<Db, { seq: number; hash: string }>();
  */
 export async function appendAudit(trx: Db, input: AuditInput): Promise<AuditEvent> {
   const [event] = await appendAuditMany(trx, [input]);
-  return event!;
+  if (event === undefined) throw new Error('appendAudit: the chain returned no event for one input');
+  return event;
 }
 
 /**
  * Appends events to the chain in the order given, as `appendAudit` one after another would: their
  * sequence numbers are taken in one counter upsert and their rows written a thousand a statement
- * (insertRows).
+ * (insertAuditEvents).
  */
 export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): Promise<AuditEvent[]> {
   if (inputs.length === 0) return [];
@@ -82,8 +83,8 @@ export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): P
     prevHash = event.hash;
   }
   await insertAuditEvents(trx, events);
-  const last = events[events.length - 1]!;
-  lastAppended.set(trx, { seq: last.seq, hash: last.hash });
+  // prevHash is now the last event's hash, and first + inputs.length - 1 its sequence number
+  lastAppended.set(trx, { seq: first + inputs.length - 1, hash: prevHash });
   return events;
 }
 
