@@ -65,8 +65,8 @@ export async function markNoneIdentified(ctx: AppContext, caller: Caller, input:
   return inTransaction(ctx, async (trx) => {
     const inc = await loadIncident(trx, p.incident);
     assertIncidentOpen(inc);
-    const count = await weaknessIdsOfIncident(trx, inc.id);
-    if (count.length > 0) throw new ClError('CL_RULE_REFUSED', `${inc.id} already lists ${count.length} weakness(es); "none identified" would contradict them`);
+    const weaknesses = await weaknessIdsOfIncident(trx, inc.id);
+    if (weaknesses.length > 0) throw new ClError('CL_RULE_REFUSED', `${inc.id} already lists ${weaknesses.length} weakness(es); "none identified" would contradict them`);
     const at = isoNow(ctx);
     await updateIncident(trx, inc.id, { none_identified_rationale: p.rationale, updated_at: at });
     const next = { ...inc, none_identified_rationale: p.rationale, updated_at: at };
