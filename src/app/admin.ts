@@ -4,6 +4,7 @@ import { sha256Hex } from '../audit/canonical.js';
 import { verifyChain, type VerifyResult } from '../audit/chain.js';
 import { setPersonRoles } from '../config/load.js';
 import { ClError } from '../errors.js';
+import { findApiTokenByHash, insertApiToken } from '../store/repositories/api-tokens.js';
 import { audit, authorize, inTransaction, isoNow, nextId, type AppContext, type Caller } from './context.js';
 import { nonEmpty, parseInput, plainText } from './validate.js';
 
@@ -40,7 +41,7 @@ export async function createToken(ctx: AppContext, caller: Caller, input: z.inpu
   const id = await inTransaction(ctx, async (trx) => {
     const id = await nextId(trx, 'TK');
     const row = { id, actor: p.actor, token_hash: sha256Hex(token), label: p.label ?? null, created_at: isoNow(ctx), revoked_at: null };
-    await trx.insertInto('api_tokens').values(row).execute();
+    await insertApiToken(trx, row);
     await audit(trx, ctx, caller, { action: 'token.created', entityType: 'api_token', entityId: id, incidentId: null, state: { id, actor: p.actor, label: row.label, created_at: row.created_at } });
     return id;
   });
@@ -49,7 +50,7 @@ export async function createToken(ctx: AppContext, caller: Caller, input: z.inpu
 
 /** The actor a bearer token belongs to, or null (unknown or revoked). */
 export async function actorForToken(ctx: AppContext, token: string): Promise<string | null> {
-  const row = await ctx.store.db.selectFrom('api_tokens').select(['actor', 'revoked_at']).where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+  const row = await findApiTokenByHash(ctx.store.db, sha256Hex(token));
   if (!row || row.revoked_at !== null) return null;
   return row.actor;
 }

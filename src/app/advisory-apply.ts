@@ -1,6 +1,8 @@
 import type { AdvisoryStatement, AssetRecord } from '../domain/records.js';
 import { findingVulnerabilityIds, productCovers, vulnerabilityKey } from '../domain/escalation/advisory-match.js';
 import { assetFromRow, findingFromRow } from '../store/records.js';
+import { findAsset } from '../store/repositories/assets.js';
+import { getFinding, markFindingNotAffected, unvalidatedFindingsNaming } from '../store/repositories/findings.js';
 import type { Trx } from './context.js';
 
 /** Vulnerability ids per query: each query is one scan of the unvalidated findings. */
@@ -34,7 +36,7 @@ export async function applyNotAffected(trx: Trx, statements: readonly AdvisorySt
   const assetOf = async (id: string): Promise<AssetRecord | null> => {
     let a = assets.get(id);
     if (a === undefined) {
-      const row = await trx.selectFrom('assets').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await findAsset(trx, id);
       a = row ? assetFromRow(row) : null;
       assets.set(id, a);
     }
@@ -48,25 +50,19 @@ export async function applyNotAffected(trx: Trx, statements: readonly AdvisorySt
   const candidates = new Set<string>();
   for (let i = 0; i < keys.length; i += IDS_PER_QUERY) {
     const chunk = keys.slice(i, i + IDS_PER_QUERY);
-    const rows = await trx
-      .selectFrom('findings')
-      .select(['id', 'vulnerability_id', 'aliases'])
-      .where('validation', '=', 'unvalidated')
-      .where((eb) => eb.or([eb(eb.fn('lower', [eb.fn('trim', ['vulnerability_id'])]), 'in', chunk), eb('aliases', '<>', '[]')]))
-      .execute();
-    for (const r of rows) {
+    for (const r of await unvalidatedFindingsNaming(trx, chunk)) {
       if (named([r.vulnerability_id]) || (r.aliases !== '[]' && named(JSON.parse(r.aliases) as string[]))) candidates.add(r.id);
     }
   }
   let changed = 0;
   for (const id of [...candidates].sort()) {
-    const row = await trx.selectFrom('findings').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await getFinding(trx, id);
     const finding = findingFromRow(row);
     const covering = [...findingVulnerabilityIds(finding)].flatMap((v) => byId.get(v) ?? []).sort((a, b) => a.order - b.order);
     for (const { statement: s } of covering) {
       if (!productCovers(s.product, finding, await assetOf(row.asset_id))) continue;
       const extra = { ...finding.extra, vex: { status: s.status, justification: s.justification, statement: s.statement, source: s.source, product: s.product } };
-      await trx.updateTable('findings').set({ validation: 'not_affected', extra: JSON.stringify(extra) }).where('id', '=', row.id).execute();
+      await markFindingNotAffected(trx, row.id, JSON.stringify(extra));
       changed += 1;
       break;
     }

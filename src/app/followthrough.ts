@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import { effectiveRiskState } from '../domain/gate.js';
-import { REMEDIATION_MOVES, REMEDIATION_STATES, type IncidentSeverity, type RemediationState } from '../domain/incident.js';
+import { REMEDIATION_MOVES, REMEDIATION_STATES, type RemediationState } from '../domain/incident.js';
 import { ClError, notFound } from '../errors.js';
-import type { RemediationItem, RiskAcceptance, ThirdPartyNotice, Weakness } from '../store/schema.js';
-import type { Db } from '../audit/chain.js';
+import type { Db, RemediationItem, RiskAcceptance, ThirdPartyNotice, Weakness } from '../store/schema.js';
+import { appendRemediationHistory, findRemediationItem, insertRemediationItem, setRemediationStatus } from '../store/repositories/remediation.js';
+import { findRiskAcceptance, insertRiskAcceptance, recordRiskDecision } from '../store/repositories/risk-acceptances.js';
+import { findThirdPartyNotice, insertThirdPartyNotice, noticeOfWeakness, updateThirdPartyNotice } from '../store/repositories/third-party-notices.js';
+import { findWeakness } from '../store/repositories/weaknesses.js';
 import { audit, authorize, inTransaction, isoNow, nextId, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, loadIncident } from './incidents.js';
 import { isoDate, nonEmpty, parseInput } from './validate.js';
 
 async function loadWeakness(db: Db, id: string): Promise<Weakness> {
-  const w = await db.selectFrom('weaknesses').selectAll().where('id', '=', id).executeTakeFirst();
+  const w = await findWeakness(db, id);
   if (!w) throw notFound('weakness', id);
   return w;
 }
@@ -31,10 +34,8 @@ export const addRemediationInput = z.strictObject({
   ticket: nonEmpty('ticket').optional(),
 });
 
-async function insertHistory(trx: Trx, ctx: AppContext, caller: Caller, itemId: string, status: string): Promise<void> {
-  const prev = await trx.selectFrom('remediation_history').select((eb) => eb.fn.max('seq').as('m')).where('item_id', '=', itemId).executeTakeFirst();
-  const seq = Number(prev?.m ?? 0) + 1;
-  await trx.insertInto('remediation_history').values({ item_id: itemId, seq, status, actor: caller.actor, at: isoNow(ctx) }).execute();
+async function insertHistory(trx: Trx, ctx: AppContext, caller: Caller, itemId: string, status: RemediationState): Promise<void> {
+  await appendRemediationHistory(trx, { itemId, status, actor: caller.actor, at: isoNow(ctx) });
 }
 
 /** Opens a remediation item for a weakness; the due date defaults from the SLA policy by incident severity. */
@@ -46,7 +47,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
     const inc = await loadIncident(trx, w.incident_id);
     assertIncidentOpen(inc);
     const at = isoNow(ctx);
-    const due = p.due ?? addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity as IncidentSeverity]);
+    const due = p.due ?? addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity]);
     const row: RemediationItem = {
       id: await nextId(trx, 'RI'),
       incident_id: inc.id,
@@ -61,7 +62,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
       created_at: at,
       updated_at: at,
     };
-    await trx.insertInto('remediation_items').values(row).execute();
+    await insertRemediationItem(trx, row);
     await insertHistory(trx, ctx, caller, row.id, 'open');
     await audit(trx, ctx, caller, { action: 'remediation.opened', entityType: 'remediation_item', entityId: row.id, incidentId: inc.id, state: row });
     return row;
@@ -74,14 +75,14 @@ export async function moveRemediation(ctx: AppContext, caller: Caller, input: z.
   authorize(ctx, caller, 'remediation.edit');
   const p = parseInput(moveRemediationInput, input);
   return inTransaction(ctx, async (trx) => {
-    const item = await trx.selectFrom('remediation_items').selectAll().where('id', '=', p.item).executeTakeFirst();
+    const item = await findRemediationItem(trx, p.item);
     if (!item) throw notFound('remediation item', p.item);
-    const allowed = REMEDIATION_MOVES[item.status as RemediationState];
+    const allowed = REMEDIATION_MOVES[item.status];
     if (!allowed.includes(p.state)) {
       throw new ClError('CL_INVALID_TRANSITION', `${item.id}: cannot move from ${item.status} to ${p.state}; allowed: ${allowed.join(', ') || 'none'}`, { from: item.status, to: p.state, allowed });
     }
     const at = isoNow(ctx);
-    await trx.updateTable('remediation_items').set({ status: p.state, updated_at: at }).where('id', '=', item.id).execute();
+    await setRemediationStatus(trx, item.id, p.state, at);
     await insertHistory(trx, ctx, caller, item.id, p.state);
     const next = { ...item, status: p.state, updated_at: at };
     await audit(trx, ctx, caller, { action: `remediation.moved.${p.state}`, entityType: 'remediation_item', entityId: item.id, incidentId: item.incident_id, state: next });
@@ -124,7 +125,7 @@ export async function requestRisk(ctx: AppContext, caller: Caller, input: z.inpu
       created_at: isoNow(ctx),
       decided_at: null,
     };
-    await trx.insertInto('risk_acceptances').values(row).execute();
+    await insertRiskAcceptance(trx, row);
     await audit(trx, ctx, caller, { action: 'risk.requested', entityType: 'risk_acceptance', entityId: row.id, incidentId: w.incident_id, state: row });
     return row;
   });
@@ -145,7 +146,7 @@ export async function decideRisk(ctx: AppContext, caller: Caller, input: z.input
     throw new ClError('CL_FORBIDDEN', `${caller.actor} holds no approving role (${approverRoles.join(', ')}); risk acceptances are decided by those roles only`, { actor: caller.actor, approver_roles: approverRoles });
   }
   return inTransaction(ctx, async (trx) => {
-    const risk = await trx.selectFrom('risk_acceptances').selectAll().where('id', '=', p.risk).executeTakeFirst();
+    const risk = await findRiskAcceptance(trx, p.risk);
     if (!risk) throw notFound('risk acceptance', p.risk);
     if (risk.requester === caller.actor) {
       throw new ClError('CL_RULE_REFUSED', `${caller.actor} requested ${risk.id} and cannot also decide it; another approver must`, { requester: risk.requester });
@@ -157,7 +158,7 @@ export async function decideRisk(ctx: AppContext, caller: Caller, input: z.input
     }
     const at = isoNow(ctx);
     const next: RiskAcceptance = { ...risk, state: p.approve ? 'approved' : 'rejected', approver: caller.actor, reason: p.reason ?? null, decided_at: at };
-    await trx.updateTable('risk_acceptances').set({ state: next.state, approver: next.approver, reason: next.reason, decided_at: at }).where('id', '=', risk.id).execute();
+    await recordRiskDecision(trx, risk.id, next);
     await audit(trx, ctx, caller, { action: p.approve ? 'risk.approved' : 'risk.rejected', entityType: 'risk_acceptance', entityId: risk.id, incidentId: risk.incident_id, state: next });
     return next;
   });
@@ -177,14 +178,14 @@ export async function notifyVendor(ctx: AppContext, caller: Caller, input: z.inp
     const inc = await loadIncident(trx, w.incident_id);
     assertIncidentOpen(inc);
     const at = isoNow(ctx);
-    const existing = await trx.selectFrom('third_party_notices').selectAll().where('weakness_id', '=', w.id).orderBy('id').executeTakeFirst();
+    const existing = await noticeOfWeakness(trx, w.id);
     let notice: ThirdPartyNotice;
     if (existing) {
       notice = { ...existing, channel: p.channel, status: 'sent', sent_at: at, tracking_item: p.tracking_item ?? existing.tracking_item };
-      await trx.updateTable('third_party_notices').set({ channel: notice.channel, status: 'sent', sent_at: at, tracking_item: notice.tracking_item }).where('id', '=', existing.id).execute();
+      await updateThirdPartyNotice(trx, existing.id, { channel: notice.channel, status: 'sent', sent_at: at, tracking_item: notice.tracking_item });
     } else {
       notice = { id: await nextId(trx, 'TP'), incident_id: inc.id, weakness_id: w.id, vendor: w.vendor ?? 'unknown', channel: p.channel, status: 'sent', sent_at: at, response: null, responded_at: null, chased_at: null, tracking_item: p.tracking_item ?? null, created_at: at };
-      await trx.insertInto('third_party_notices').values(notice).execute();
+      await insertThirdPartyNotice(trx, notice);
     }
     await audit(trx, ctx, caller, { action: 'third_party_notice.sent', entityType: 'third_party_notice', entityId: notice.id, incidentId: inc.id, state: notice });
     return notice;
@@ -192,7 +193,7 @@ export async function notifyVendor(ctx: AppContext, caller: Caller, input: z.inp
 }
 
 async function loadNotice(db: Db, id: string): Promise<ThirdPartyNotice> {
-  const n = await db.selectFrom('third_party_notices').selectAll().where('id', '=', id).executeTakeFirst();
+  const n = await findThirdPartyNotice(db, id);
   if (!n) throw notFound('third-party notice', id);
   return n;
 }
@@ -207,8 +208,8 @@ export async function recordVendorResponse(ctx: AppContext, caller: Caller, inpu
     const n = await loadNotice(trx, p.notice);
     if (n.sent_at === null) throw new ClError('CL_RULE_REFUSED', `${n.id} has not been sent to ${n.vendor} yet (\`closeloop vendor notify ${n.weakness_id} --channel …\`)`);
     const at = isoNow(ctx);
-    const next = { ...n, response: p.text, responded_at: at, status: 'responded' };
-    await trx.updateTable('third_party_notices').set({ response: p.text, responded_at: at, status: 'responded' }).where('id', '=', n.id).execute();
+    const next: ThirdPartyNotice = { ...n, response: p.text, responded_at: at, status: 'responded' };
+    await updateThirdPartyNotice(trx, n.id, { response: p.text, responded_at: at, status: 'responded' });
     await audit(trx, ctx, caller, { action: 'third_party_notice.response', entityType: 'third_party_notice', entityId: n.id, incidentId: n.incident_id, state: next });
     return next;
   });
@@ -225,7 +226,7 @@ export async function chaseVendor(ctx: AppContext, caller: Caller, input: z.inpu
     if (n.sent_at === null) throw new ClError('CL_RULE_REFUSED', `${n.id} has not been sent yet; notify the vendor first`);
     const at = isoNow(ctx);
     const next = { ...n, chased_at: at };
-    await trx.updateTable('third_party_notices').set({ chased_at: at }).where('id', '=', n.id).execute();
+    await updateThirdPartyNotice(trx, n.id, { chased_at: at });
     await audit(trx, ctx, caller, { action: 'third_party_notice.chased', entityType: 'third_party_notice', entityId: n.id, incidentId: n.incident_id, state: next });
     return next;
   });

@@ -10,13 +10,20 @@ import {
   isClosed,
   reached,
   reopenTarget,
-  type IncidentState,
 } from '../domain/incident.js';
 import { ClError, notFound } from '../errors.js';
-import type { Incident } from '../store/schema.js';
+import type { Db, Incident } from '../store/schema.js';
+import { acknowledgedRoles, acknowledgmentsOfIncident } from '../store/repositories/acknowledgments.js';
+import { decisionsOfIncident } from '../store/repositories/decisions.js';
+import { handoffNoteHeadsOfIncident } from '../store/repositories/handoff-notes.js';
+import { findIncident, incidentAssetIds, insertIncident, insertIncidentAssets, listIncidentsPage, updateIncident } from '../store/repositories/incidents.js';
+import { notificationsOfIncident, reportOutDeliveries } from '../store/repositories/notifications.js';
+import { remediationForGate, remediationHistoryOfIncident, remediationOfIncident } from '../store/repositories/remediation.js';
+import { riskAcceptancesForGate, riskAcceptancesOfIncident } from '../store/repositories/risk-acceptances.js';
+import { noticesForGate, noticesOfIncident } from '../store/repositories/third-party-notices.js';
+import { weaknessesForGate, weaknessesOfIncident, weaknessIdsOfIncident } from '../store/repositories/weaknesses.js';
 import { audit, authorize, inTransaction, isoNow, nextCounter, today, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
 import { nonEmpty, parseInput } from './validate.js';
-import type { Db } from '../audit/chain.js';
 
 export const openIncidentInput = z.strictObject({
   title: nonEmpty('title'),
@@ -28,14 +35,14 @@ export const openIncidentInput = z.strictObject({
 export type OpenIncidentInput = z.input<typeof openIncidentInput>;
 
 export async function loadIncident(db: Db, id: string): Promise<Incident> {
-  const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findIncident(db, id);
   if (!row) throw notFound('incident', id);
   return row;
 }
 
 /** Refuses changes to a closed incident's records until it is reopened (audited). */
 export function assertIncidentOpen(inc: Incident): void {
-  if (isClosed(inc.state as IncidentState)) {
+  if (isClosed(inc.state)) {
     throw new ClError('CL_RULE_REFUSED', `${inc.id} is ${inc.state}; reopen it (\`closeloop incident reopen ${inc.id} --reason …\`) to change it`);
   }
 }
@@ -87,10 +94,8 @@ export async function createIncident(
 ): Promise<Incident> {
   const year = ctx.now().getUTCFullYear();
   const { row, assets, audit: entry } = incidentRecord(ctx, caller, p, year, await nextCounter(trx, incidentCounter(year)));
-  await trx.insertInto('incidents').values(row).execute();
-  if (assets.length > 0) {
-    await trx.insertInto('incident_assets').values(assets.map((a) => ({ incident_id: row.id, asset_id: a }))).execute();
-  }
+  await insertIncident(trx, row);
+  await insertIncidentAssets(trx, row.id, assets);
   await audit(trx, ctx, caller, entry);
   return row;
 }
@@ -141,13 +146,8 @@ export async function listIncidents(ctx: AppContext, caller: Caller, input: z.in
   authorize(ctx, caller, 'incident.read');
   const p = parseInput(listIncidentsInput, input);
   const limit = p.limit ?? INCIDENT_PAGE.default;
-  let q = ctx.store.db.selectFrom('incidents').selectAll().orderBy('created_at').orderBy('id');
-  if (p.state) q = q.where('state', '=', p.state);
-  if (p.after !== undefined) {
-    const [at, id] = fromIncidentCursor(p.after);
-    q = q.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]));
-  }
-  const rows = await q.limit(limit + 1).execute();
+  const after = p.after === undefined ? undefined : fromIncidentCursor(p.after);
+  const rows = await listIncidentsPage(ctx.store.db, { state: p.state, after, limit: limit + 1 });
   const incidents = rows.slice(0, limit);
   const last = incidents[incidents.length - 1];
   return { incidents, next: rows.length > limit && last !== undefined ? incidentCursor(last) : null };
@@ -161,12 +161,12 @@ export async function moveIncident(ctx: AppContext, caller: Caller, input: z.inp
   const p = parseInput(moveIncidentInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await loadIncident(trx, p.id);
-    const check = checkMove(inc.state as IncidentState, p.state);
+    const check = checkMove(inc.state, p.state);
     if (!check.ok) throw new ClError('CL_INVALID_TRANSITION', `${inc.id}: ${check.reason}`, { from: inc.state, to: p.state, allowed: check.allowed });
     const at = isoNow(ctx);
     const opensReportOut = inc.reportout_opened_at === null && reached(p.state, ctx.config.workflow.reportout_opens_on);
     const next: Incident = { ...inc, state: p.state, updated_at: at, reportout_opened_at: opensReportOut ? at : inc.reportout_opened_at };
-    await trx.updateTable('incidents').set({ state: next.state, updated_at: at, reportout_opened_at: next.reportout_opened_at }).where('id', '=', inc.id).execute();
+    await updateIncident(trx, inc.id, { state: next.state, updated_at: at, reportout_opened_at: next.reportout_opened_at });
     await audit(trx, ctx, caller, { action: `incident.moved.${p.state}`, entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: next });
     if (opensReportOut) {
       await audit(trx, ctx, caller, { action: 'reportout.task_opened', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: { incident: inc.id, opened_at: at } });
@@ -186,13 +186,13 @@ export function requiredRoles(ctx: AppContext, weaknesses: readonly { type: stri
 
 /** Evaluates the closure gate over the incident's stored records. */
 export async function gateFor(db: Db, ctx: AppContext, inc: Incident): Promise<GateMissing[]> {
-  const [weaknesses, notifications, acks, remediation, risks, notices] = await Promise.all([
-    db.selectFrom('weaknesses').select(['id', 'type', 'vendor']).where('incident_id', '=', inc.id).execute(),
-    db.selectFrom('notifications').select(['role', 'status', 'delivered_at']).where('incident_id', '=', inc.id).where('purpose', '=', 'reportout').execute(),
-    db.selectFrom('acknowledgments').select('role').where('incident_id', '=', inc.id).execute(),
-    db.selectFrom('remediation_items').select(['weakness_id', 'status']).where('incident_id', '=', inc.id).execute(),
-    db.selectFrom('risk_acceptances').select(['weakness_id', 'state', 'review_by']).where('incident_id', '=', inc.id).execute(),
-    db.selectFrom('third_party_notices').select(['weakness_id', 'sent_at', 'response', 'chased_at']).where('incident_id', '=', inc.id).execute(),
+  const [weaknesses, notifications, acknowledged, remediation, risks, notices] = await Promise.all([
+    weaknessesForGate(db, inc.id),
+    reportOutDeliveries(db, inc.id),
+    acknowledgedRoles(db, inc.id),
+    remediationForGate(db, inc.id),
+    riskAcceptancesForGate(db, inc.id),
+    noticesForGate(db, inc.id),
   ]);
   return evaluateGate({
     weaknesses,
@@ -200,7 +200,7 @@ export async function gateFor(db: Db, ctx: AppContext, inc: Incident): Promise<G
     reportoutSent: inc.reportout_sent_at !== null,
     requiredRoles: requiredRoles(ctx, weaknesses),
     notifications,
-    acknowledgedRoles: acks.map((a) => a.role),
+    acknowledgedRoles: acknowledged,
     remediation,
     risks,
     notices,
@@ -232,12 +232,12 @@ export async function closeIncident(ctx: AppContext, caller: Caller, input: z.in
   return inTransaction(ctx, async (trx) => {
     const inc = await loadIncident(trx, p.id);
     const at = isoNow(ctx);
-    const state = inc.state as IncidentState;
+    const state = inc.state;
     if (p.non_incident) {
       if (!NON_INCIDENT_CLOSABLE_FROM.includes(state)) {
         throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is in ${state}; a non-incident determination is made from ${NON_INCIDENT_CLOSABLE_FROM.join(' or ')}`, { from: state });
       }
-      const weaknesses = await trx.selectFrom('weaknesses').select('id').where('incident_id', '=', inc.id).execute();
+      const weaknesses = await weaknessIdsOfIncident(trx, inc.id);
       if (weaknesses.length > 0) {
         throw new ClError('CL_RULE_REFUSED', `${inc.id} has ${weaknesses.length} weakness(es) recorded; it cannot be closed as a non-incident`);
       }
@@ -250,7 +250,7 @@ export async function closeIncident(ctx: AppContext, caller: Caller, input: z.in
         updated_at: at,
         closed_at: at,
       };
-      await trx.updateTable('incidents').set({ state: next.state, determination: next.determination, determination_rationale: next.determination_rationale, none_identified_rationale: next.none_identified_rationale, updated_at: at, closed_at: at }).where('id', '=', inc.id).execute();
+      await updateIncident(trx, inc.id, { state: next.state, determination: next.determination, determination_rationale: next.determination_rationale, none_identified_rationale: next.none_identified_rationale, updated_at: at, closed_at: at });
       await audit(trx, ctx, caller, { action: 'incident.closed_non_incident', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: next });
       return { incident: next, flagged: [] };
     }
@@ -262,7 +262,7 @@ export async function closeIncident(ctx: AppContext, caller: Caller, input: z.in
       throw new ClError('CL_GATE_REFUSED', `${inc.id} cannot be closed: ${missing.length} closure item(s) missing:\n${missing.map((m) => `  - ${m.message}`).join('\n')}`, { incident: inc.id, missing });
     }
     const next: Incident = { ...inc, state: 'closed', determination: 'incident', updated_at: at, closed_at: at, gate_flags: missing.length > 0 ? JSON.stringify(missing) : null };
-    await trx.updateTable('incidents').set({ state: 'closed', determination: 'incident', updated_at: at, closed_at: at, gate_flags: next.gate_flags }).where('id', '=', inc.id).execute();
+    await updateIncident(trx, inc.id, { state: 'closed', determination: 'incident', updated_at: at, closed_at: at, gate_flags: next.gate_flags });
     await audit(trx, ctx, caller, { action: missing.length > 0 ? 'incident.closed_with_gaps' : 'incident.closed', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: next });
     return { incident: next, flagged: missing };
   });
@@ -276,7 +276,7 @@ export async function reopenIncident(ctx: AppContext, caller: Caller, input: z.i
   const p = parseInput(reopenIncidentInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await loadIncident(trx, p.id);
-    const state = inc.state as IncidentState;
+    const state = inc.state;
     if (!isClosed(state)) throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is ${state}, not closed; only a closed incident can be reopened`, { from: state });
     const at = isoNow(ctx);
     const target = reopenTarget(state);
@@ -287,7 +287,7 @@ export async function reopenIncident(ctx: AppContext, caller: Caller, input: z.i
       updated_at: at,
       ...(state === 'closed_non_incident' ? { determination: null, determination_rationale: null, none_identified_rationale: null } : {}),
     };
-    await trx.updateTable('incidents').set({ state: next.state, closed_at: null, updated_at: at, determination: next.determination, determination_rationale: next.determination_rationale, none_identified_rationale: next.none_identified_rationale }).where('id', '=', inc.id).execute();
+    await updateIncident(trx, inc.id, { state: next.state, closed_at: null, updated_at: at, determination: next.determination, determination_rationale: next.determination_rationale, none_identified_rationale: next.none_identified_rationale });
     await audit(trx, ctx, caller, { action: 'incident.reopened', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: { ...next, reopen_reason: p.reason } });
     return next;
   });
@@ -299,22 +299,22 @@ export async function showIncident(ctx: AppContext, caller: Caller, id: string) 
   const db = ctx.store.db;
   const inc = await loadIncident(db, id);
   const [assets, weaknesses, notifications, acknowledgments, remediation, history, risks, notices, handoffs, decisions] = await Promise.all([
-    db.selectFrom('incident_assets').select('asset_id').where('incident_id', '=', id).orderBy('asset_id').execute(),
-    db.selectFrom('weaknesses').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
-    db.selectFrom('notifications').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
-    db.selectFrom('acknowledgments').selectAll().where('incident_id', '=', id).orderBy('at').execute(),
-    db.selectFrom('remediation_items').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
-    db.selectFrom('remediation_history').innerJoin('remediation_items', 'remediation_items.id', 'remediation_history.item_id').select(['remediation_history.item_id', 'remediation_history.seq', 'remediation_history.status', 'remediation_history.actor', 'remediation_history.at']).where('remediation_items.incident_id', '=', id).orderBy('remediation_history.item_id').orderBy('remediation_history.seq').execute(),
-    db.selectFrom('risk_acceptances').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
-    db.selectFrom('third_party_notices').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
-    db.selectFrom('handoff_notes').select(['id', 'decision_id', 'created_at']).where('incident_id', '=', id).orderBy('id').execute(),
-    db.selectFrom('decisions').select(['id', 'finding_id', 'outcome', 'triggers']).where('incident_id', '=', id).orderBy('id').execute(),
+    incidentAssetIds(db, id),
+    weaknessesOfIncident(db, id),
+    notificationsOfIncident(db, id),
+    acknowledgmentsOfIncident(db, id),
+    remediationOfIncident(db, id),
+    remediationHistoryOfIncident(db, id),
+    riskAcceptancesOfIncident(db, id),
+    noticesOfIncident(db, id),
+    handoffNoteHeadsOfIncident(db, id),
+    decisionsOfIncident(db, id),
   ]);
-  const gate = isClosed(inc.state as IncidentState) ? [] : await gateFor(db, ctx, inc);
+  const gate = isClosed(inc.state) ? [] : await gateFor(db, ctx, inc);
   const day = today(ctx);
   return {
     incident: inc,
-    assets: assets.map((a) => a.asset_id),
+    assets,
     weaknesses: weaknesses.map((w) => ({ ...w, assets: JSON.parse(w.assets) as string[], vulnerabilities: JSON.parse(w.vulnerabilities) as string[] })),
     notifications,
     acknowledgments,

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import type { Route } from '../config/schema.js';
 import { WEAKNESS_RELATIONS, WEAKNESS_TYPES } from '../domain/incident.js';
 import { ClError } from '../errors.js';
-import type { Acknowledgment, Incident, Notification, Weakness } from '../store/schema.js';
+import type { Acknowledgment, Incident, Notification, ThirdPartyNotice, Weakness } from '../store/schema.js';
+import { findAcknowledgment, insertAcknowledgment } from '../store/repositories/acknowledgments.js';
+import { updateIncident } from '../store/repositories/incidents.js';
+import { reportOutSentTo } from '../store/repositories/notifications.js';
+import { insertThirdPartyNotice, noticeOfWeakness } from '../store/repositories/third-party-notices.js';
+import { insertWeakness, weaknessesOfIncident, weaknessIdsOfIncident } from '../store/repositories/weaknesses.js';
 import { audit, authorize, inTransaction, isoNow, nextCounter, nextId, rolesOf, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, loadIncident, requiredRoles } from './incidents.js';
 import { nonEmpty, parseInput, plainText } from './validate.js';
@@ -45,7 +50,7 @@ export async function addWeakness(ctx: AppContext, caller: Caller, input: z.inpu
       created_by: caller.actor,
       created_at: isoNow(ctx),
     };
-    await trx.insertInto('weaknesses').values(row).execute();
+    await insertWeakness(trx, row);
     await audit(trx, ctx, caller, { action: 'weakness.added', entityType: 'weakness', entityId: row.id, incidentId: inc.id, state: row });
     return row;
   });
@@ -60,10 +65,10 @@ export async function markNoneIdentified(ctx: AppContext, caller: Caller, input:
   return inTransaction(ctx, async (trx) => {
     const inc = await loadIncident(trx, p.incident);
     assertIncidentOpen(inc);
-    const count = await trx.selectFrom('weaknesses').select('id').where('incident_id', '=', inc.id).execute();
-    if (count.length > 0) throw new ClError('CL_RULE_REFUSED', `${inc.id} already lists ${count.length} weakness(es); "none identified" would contradict them`);
+    const weaknesses = await weaknessIdsOfIncident(trx, inc.id);
+    if (weaknesses.length > 0) throw new ClError('CL_RULE_REFUSED', `${inc.id} already lists ${weaknesses.length} weakness(es); "none identified" would contradict them`);
     const at = isoNow(ctx);
-    await trx.updateTable('incidents').set({ none_identified_rationale: p.rationale, updated_at: at }).where('id', '=', inc.id).execute();
+    await updateIncident(trx, inc.id, { none_identified_rationale: p.rationale, updated_at: at });
     const next = { ...inc, none_identified_rationale: p.rationale, updated_at: at };
     await audit(trx, ctx, caller, { action: 'reportout.none_identified', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: next });
     return next;
@@ -119,7 +124,7 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
     if (inc.reportout_opened_at === null) {
       throw new ClError('CL_RULE_REFUSED', `${inc.id} has no report-out task yet: it opens when the incident reaches ${ctx.config.workflow.reportout_opens_on}`);
     }
-    const weaknesses = await trx.selectFrom('weaknesses').selectAll().where('incident_id', '=', inc.id).orderBy('id').execute();
+    const weaknesses = await weaknessesOfIncident(trx, inc.id);
     if (weaknesses.length === 0 && inc.none_identified_rationale === null) {
       throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out is empty; add weaknesses (\`closeloop reportout add\`) or record none identified (\`closeloop reportout none\`)`);
     }
@@ -144,9 +149,8 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
     }
     const notices: string[] = [];
     for (const w of weaknesses.filter((x) => x.type === 'third_party')) {
-      const existing = await trx.selectFrom('third_party_notices').select('id').where('weakness_id', '=', w.id).executeTakeFirst();
-      if (existing) continue;
-      const notice = {
+      if (await noticeOfWeakness(trx, w.id)) continue;
+      const notice: ThirdPartyNotice = {
         id: await nextId(trx, 'TP'),
         incident_id: inc.id,
         weakness_id: w.id,
@@ -160,11 +164,11 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
         tracking_item: null,
         created_at: at,
       };
-      await trx.insertInto('third_party_notices').values(notice).execute();
+      await insertThirdPartyNotice(trx, notice);
       await audit(trx, ctx, caller, { action: 'third_party_notice.opened', entityType: 'third_party_notice', entityId: notice.id, incidentId: inc.id, state: notice });
       notices.push(notice.id);
     }
-    await trx.updateTable('incidents').set({ reportout_sent_at: at, updated_at: at }).where('id', '=', inc.id).execute();
+    await updateIncident(trx, inc.id, { reportout_sent_at: at, updated_at: at });
     const next = { ...inc, reportout_sent_at: at, updated_at: at };
     await audit(trx, ctx, caller, { action: 'reportout.sent', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: { incident: next, revision, notifications: created.map((n) => n.id) } });
     return { incident: next, revision, notifications: created, notices_opened: notices };
@@ -183,13 +187,12 @@ export async function acknowledge(ctx: AppContext, caller: Caller, input: z.inpu
   return inTransaction(ctx, async (trx: Trx) => {
     const inc = await loadIncident(trx, p.incident);
     assertIncidentOpen(inc);
-    const already = await trx.selectFrom('acknowledgments').select(['actor', 'at']).where('incident_id', '=', inc.id).where('role', '=', p.role).executeTakeFirst();
+    const already = await findAcknowledgment(trx, inc.id, p.role);
     if (already) throw new ClError('CL_CONFLICT', `${inc.id}: role ${p.role} already acknowledged (by ${already.actor} at ${already.at})`);
     if (inc.reportout_sent_at === null) throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out has not been sent yet; there is nothing to acknowledge`);
-    const sentTo = await trx.selectFrom('notifications').select('id').where('incident_id', '=', inc.id).where('role', '=', p.role).where('purpose', '=', 'reportout').executeTakeFirst();
-    if (!sentTo) throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out was not sent to role ${p.role}`);
+    if (!(await reportOutSentTo(trx, inc.id, p.role))) throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out was not sent to role ${p.role}`);
     const row: Acknowledgment = { id: await nextId(trx, 'AK'), incident_id: inc.id, role: p.role, actor: caller.actor, comment: p.comment ?? null, at: isoNow(ctx) };
-    await trx.insertInto('acknowledgments').values(row).execute();
+    await insertAcknowledgment(trx, row);
     await audit(trx, ctx, caller, { action: 'reportout.acknowledged', entityType: 'acknowledgment', entityId: row.id, incidentId: inc.id, state: row });
     return row;
   });

@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/chain.js';
 import { defaultConfig, loadConfig, validateConfig, writeConfig } from '../config/load.js';
 import { ClError } from '../errors.js';
 import { openStore } from '../store/db.js';
+import { hasAuditEventFor } from '../store/repositories/audit-events.js';
 import type { AppContext } from './context.js';
 import { createToken } from './admin.js';
 
@@ -31,8 +32,7 @@ export async function initialize(opts: { configPath: string; dbUrl: string; admi
   const now = opts.now ?? (() => new Date());
   const ctx: AppContext = { store, config, configPath: opts.configPath, now };
   const card = `${config.control_card.id}@v${config.control_card.version}`;
-  const recorded = await store.db.selectFrom('audit_events').select('seq').where('entity_type', '=', 'control_card').where('entity_id', '=', card).executeTakeFirst();
-  if (!recorded) {
+  if (!(await hasAuditEventFor(store.db, 'control_card', card))) {
     await store.db.transaction().execute((trx) =>
       appendAudit(trx, { at: now().toISOString(), actor: opts.admin, action: 'control_card.initialized', entityType: 'control_card', entityId: card, incidentId: null, state: config.control_card }),
     );

@@ -1,13 +1,10 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { AuditEvent, Database } from '../store/schema.js';
+import type { AuditEvent, Db } from '../store/schema.js';
 import { canonicalJson, digestOf, sha256Hex } from './canonical.js';
-import { reserveCounter } from '../store/counters.js';
-import { insertRows } from '../store/insert.js';
+import { counterValue, reserveCounter } from '../store/counters.js';
+import { auditEventsFrom, auditHashAt, insertAuditEvents } from '../store/repositories/audit-events.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const COUNTER = 'audit_seq';
-
-export type Db = Kysely<Database> | Transaction<Database>;
 
 export interface AuditInput {
   at: string;
@@ -51,13 +48,14 @@ const lastAppended = new WeakMap<Db, { seq: number; hash: string }>();
  */
 export async function appendAudit(trx: Db, input: AuditInput): Promise<AuditEvent> {
   const [event] = await appendAuditMany(trx, [input]);
-  return event!;
+  if (event === undefined) throw new Error('appendAudit: the chain returned no event for one input');
+  return event;
 }
 
 /**
  * Appends events to the chain in the order given, as `appendAudit` one after another would: their
  * sequence numbers are taken in one counter upsert and their rows written a thousand a statement
- * (insertRows).
+ * (insertAuditEvents).
  */
 export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): Promise<AuditEvent[]> {
   if (inputs.length === 0) return [];
@@ -66,7 +64,7 @@ export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): P
   let prevHash: string;
   if (first === 1) prevHash = GENESIS_HASH;
   else if (mine !== undefined && mine.seq === first - 1) prevHash = mine.hash;
-  else prevHash = (await trx.selectFrom('audit_events').select('hash').where('seq', '=', first - 1).executeTakeFirst())?.hash ?? GENESIS_HASH;
+  else prevHash = (await auditHashAt(trx, first - 1)) ?? GENESIS_HASH;
   const events: AuditEvent[] = [];
   for (const [i, input] of inputs.entries()) {
     const base = {
@@ -84,9 +82,9 @@ export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): P
     events.push(event);
     prevHash = event.hash;
   }
-  await insertRows(trx, 'audit_events', events);
-  const last = events[events.length - 1]!;
-  lastAppended.set(trx, { seq: last.seq, hash: last.hash });
+  await insertAuditEvents(trx, events);
+  // prevHash is now the last event's hash, and first + inputs.length - 1 its sequence number
+  lastAppended.set(trx, { seq: first + inputs.length - 1, hash: prevHash });
   return events;
 }
 
@@ -105,20 +103,13 @@ export interface VerifyResult {
  * were written), and reordered rows (prev_hash no longer points at the row before).
  */
 export async function verifyChain(db: Db, pageSize = 5000): Promise<VerifyResult> {
-  const counter = await db.selectFrom('counters').select('value').where('name', '=', COUNTER).executeTakeFirst();
-  const written = counter ? Number(counter.value) : 0;
+  const written = await counterValue(db, COUNTER);
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let count = 0;
   const fail = (seq: number, problem: string): VerifyResult => ({ ok: false, events: count, headHash: prevHash, firstBad: seq, problem });
   for (;;) {
-    const rows = await db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('seq', '>=', expectedSeq)
-      .orderBy('seq')
-      .limit(pageSize)
-      .execute();
+    const rows = await auditEventsFrom(db, expectedSeq, pageSize);
     if (rows.length === 0) break;
     for (const raw of rows) {
       const row: AuditEvent = { ...raw, seq: Number(raw.seq) };

@@ -58,7 +58,7 @@ export async function dispatchOnce(ctx: AppContext, opts: { limit?: number; chan
       .where('next_attempt_at', '=', candidate.next_attempt_at)
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) continue;
-    const n = { ...candidate, status: 'queued' };
+    const n: Notification = { ...candidate, status: 'queued' };
     const attempt = n.attempts + 1;
     let outcome: { ok: true; messageId: string } | { ok: false; error: string };
     try {

@@ -1,5 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Db } from './schema.js';
 
 /**
  * Takes the next `count` values of a named counter (which starts at 1) in one statement, an upsert
@@ -7,7 +6,7 @@ import type { Database } from './schema.js';
  * counter's row until the transaction ends, so two transactions never take the same value; SQLite
  * serialises writers anyway.
  */
-export async function reserveCounter(db: Kysely<Database> | Transaction<Database>, name: string, count: number): Promise<number> {
+export async function reserveCounter(db: Db, name: string, count: number): Promise<number> {
   if (!Number.isSafeInteger(count) || count < 1) throw new Error(`reserveCounter: count must be a positive integer, not ${count}`);
   const row = await db
     .insertInto('counters')
@@ -19,6 +18,12 @@ export async function reserveCounter(db: Kysely<Database> | Transaction<Database
 }
 
 /** Next value of a named counter (1 the first time): `reserveCounter` of one. */
-export function bumpCounter(db: Kysely<Database> | Transaction<Database>, name: string): Promise<number> {
+export function bumpCounter(db: Db, name: string): Promise<number> {
   return reserveCounter(db, name, 1);
+}
+
+/** The last value a named counter gave (0 when it was never used). Reads only: nothing is taken. */
+export async function counterValue(db: Db, name: string): Promise<number> {
+  const row = await db.selectFrom('counters').select('value').where('name', '=', name).executeTakeFirst();
+  return row ? Number(row.value) : 0;
 }

@@ -4,8 +4,8 @@
  * per row, and no statement passes either engine's limit on bound parameters (SQLite 32,766,
  * PostgreSQL 65,535: a thousand rows of up to 17 columns).
  */
-import type { Insertable, Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Insertable } from 'kysely';
+import type { Database, Db } from './schema.js';
 
 /** Rows per multi-row INSERT. */
 export const ROWS_PER_INSERT = 1000;
@@ -16,6 +16,6 @@ export function* slices<T>(list: readonly T[], size: number): Generator<T[]> {
 }
 
 /** Inserts `rows` into `table` in order, ROWS_PER_INSERT a statement. */
-export async function insertRows<T extends keyof Database & string>(db: Kysely<Database> | Transaction<Database>, table: T, rows: readonly Insertable<Database[T]>[]): Promise<void> {
+export async function insertRows<T extends keyof Database & string>(db: Db, table: T, rows: readonly Insertable<Database[T]>[]): Promise<void> {
   for (const part of slices(rows, ROWS_PER_INSERT)) await db.insertInto(table).values(part as never).execute();
 }

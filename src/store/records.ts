@@ -1,18 +1,4 @@
-import type {
-  AdvisoryStatement,
-  AssetRecord,
-  Confidence,
-  Exploitation,
-  Exposure,
-  FindingFacts,
-  FindingRecord,
-  FindingSeverity,
-  Reachability,
-  SignalKind,
-  SignalRecord,
-  Validation,
-  VulnerabilityRecord,
-} from '../domain/records.js';
+import type { AdvisoryStatement, AssetRecord, FindingFacts, FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
 import type { AdvisoryStatementsTable, AssetsTable, FindingsTable, SignalsTable, VulnerabilitiesTable } from './schema.js';
 import { F, VULNERABILITY_FACT_COLUMNS, type FindingValues, type VulnerabilityFactValues } from './bulk/columns.js';
 
@@ -54,7 +40,7 @@ export function assetFromRow(r: AssetsTable): AssetRecord {
     service: r.service,
     owner: r.owner,
     business_critical: r.business_critical === 1,
-    exposure: r.exposure as Exposure,
+    exposure: r.exposure,
     auth_required: r.auth_required === 1,
     privileged: r.privileged === 1,
     regulated: parse<string[]>(r.regulated, []),
@@ -101,7 +87,7 @@ export function vulnerabilityFromFactValues(v: VulnerabilityFactValues): Vulnera
   return {
     id: v[0],
     cvss: cvssScore === null ? null : { version: v[1] ?? '3.1', base_score: Number(cvssScore), vector: v[3] },
-    exploitation: v[4] as Exploitation,
+    exploitation: v[4],
     public_poc: v[5] === 1,
     vendor_advisory: v[6] === 1,
     fix_available: v[7] === null ? null : v[7] === 1,
@@ -178,13 +164,13 @@ export function findingFromRow(r: FindingsTable): FindingRecord {
     component: r.component,
     version: r.version,
     source: r.source,
-    validation: r.validation as Validation,
-    reachability: r.reachability as Reachability,
+    validation: r.validation,
+    reachability: r.reachability,
     affected_version_known: r.affected_version_known === 1,
     vendor_scope_known: r.vendor_scope_known === 1,
     containment_needed: containmentFromText(r.containment_needed),
     title: r.title,
-    severity: r.severity as FindingSeverity | null,
+    severity: r.severity,
     cwe: parse<string[]>(r.cwe, []),
     file_path: r.file_path,
     line: r.line === null ? null : Number(r.line),
@@ -206,8 +192,8 @@ export function findingFactsFromValues(v: FindingValues): FindingFacts {
     asset: v[F.asset_id],
     component: v[F.component],
     version: v[F.version],
-    validation: v[F.validation] as Validation,
-    reachability: v[F.reachability] as Reachability,
+    validation: v[F.validation],
+    reachability: v[F.reachability],
     affected_version_known: v[F.affected_version_known] === 1,
     vendor_scope_known: v[F.vendor_scope_known] === 1,
     containment_needed: containmentFromText(v[F.containment_needed]),
@@ -237,14 +223,14 @@ export function signalFromRow(r: SignalsTable): SignalRecord {
     id: r.id,
     time: r.time,
     asset: r.asset_id,
-    kind: r.kind as SignalKind,
+    kind: r.kind,
     vulnerability: r.vulnerability_id,
     component: r.component,
     source: r.source,
     indicator: r.indicator,
     payload: r.payload,
     alert: r.alert,
-    confidence: r.confidence as Confidence | null,
+    confidence: r.confidence,
     extra: parse(r.extra, {}),
   };
 }
@@ -254,5 +240,5 @@ export function advisoryToRow(a: AdvisoryStatement, id: string): AdvisoryStateme
 }
 
 export function advisoryFromRow(r: AdvisoryStatementsTable): AdvisoryStatement {
-  return { vulnerability: r.vulnerability_id, product: r.product, status: r.status as AdvisoryStatement['status'], justification: r.justification, statement: r.statement, source: r.source };
+  return { vulnerability: r.vulnerability_id, product: r.product, status: r.status, justification: r.justification, statement: r.statement, source: r.source };
 }

@@ -1,313 +1,35 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import type { CountersTable } from './tables/counters.table.js';
+import type { AuditEventsTable } from './tables/audit-events.table.js';
+import type { AuditCheckpointsTable } from './tables/audit-checkpoints.table.js';
+import type { IncidentsTable } from './tables/incidents.table.js';
+import type { IncidentAssetsTable } from './tables/incident-assets.table.js';
+import type { WeaknessesTable } from './tables/weaknesses.table.js';
+import type { NotificationsTable } from './tables/notifications.table.js';
+import type { NotificationAttemptsTable } from './tables/notification-attempts.table.js';
+import type { AcknowledgmentsTable } from './tables/acknowledgments.table.js';
+import type { RemediationItemsTable } from './tables/remediation-items.table.js';
+import type { RemediationHistoryTable } from './tables/remediation-history.table.js';
+import type { RiskAcceptancesTable } from './tables/risk-acceptances.table.js';
+import type { ThirdPartyNoticesTable } from './tables/third-party-notices.table.js';
+import type { ApiTokensTable } from './tables/api-tokens.table.js';
+import type { AssetsTable } from './tables/assets.table.js';
+import type { VulnerabilitiesTable } from './tables/vulnerabilities.table.js';
+import type { FindingsTable } from './tables/findings.table.js';
+import type { SignalsTable } from './tables/signals.table.js';
+import type { AdvisoryStatementsTable } from './tables/advisory-statements.table.js';
+import type { ImportsTable } from './tables/imports.table.js';
+import type { DecisionsTable } from './tables/decisions.table.js';
+import type { RulesetsTable } from './tables/rulesets.table.js';
+import type { TriageRunsTable } from './tables/triage-runs.table.js';
+import type { HandoffNotesTable } from './tables/handoff-notes.table.js';
 
 /**
- * Row types for every table, assembled into one `Database` interface for Kysely.
- * Booleans are stored as 0/1 integers and JSON as text on both engines (see migrations/0001).
+ * Every table, assembled into one `Database` interface for Kysely. Each table's row type and its
+ * Selectable / Insertable / Updateable aliases are in `tables/<table>.table.ts`, re-exported here.
+ * Booleans are stored as 0/1 integers and JSON as text on both engines (see migrations/0001);
+ * columns that hold a closed vocabulary are typed with it.
  */
-
-export interface CountersTable { name: string; value: number }
-
-export interface AuditEventsTable {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  entity_type: string;
-  entity_id: string;
-  incident_id: string | null;
-  digest: string;
-  prev_hash: string;
-  hash: string;
-}
-
-export interface AuditCheckpointsTable { seq: number; hash: string; at: string; key_id: string; signature: string }
-
-export interface IncidentsTable {
-  id: string;
-  title: string;
-  severity: string;
-  state: string;
-  service: string | null;
-  ir_lead: string | null;
-  determination: string | null;
-  determination_rationale: string | null;
-  none_identified_rationale: string | null;
-  reportout_opened_at: string | null;
-  reportout_sent_at: string | null;
-  /** JSON array of gate items that were missing when the incident was closed in soft mode. */
-  gate_flags: string | null;
-  opened_by: string;
-  created_at: string;
-  updated_at: string;
-  closed_at: string | null;
-}
-
-export interface IncidentAssetsTable { incident_id: string; asset_id: string }
-
-export interface WeaknessesTable {
-  id: string;
-  incident_id: string;
-  type: string;
-  relation: string;
-  assets: string;
-  vulnerabilities: string;
-  notes: string;
-  action: string;
-  vendor: string | null;
-  created_by: string;
-  created_at: string;
-}
-
-export interface NotificationsTable {
-  id: string;
-  incident_id: string;
-  purpose: string;
-  role: string;
-  channel: string;
-  address: string;
-  subject: string;
-  body: string;
-  idempotency_key: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: string | null;
-  message_id: string | null;
-  last_error: string | null;
-  created_at: string;
-  sent_at: string | null;
-  delivered_at: string | null;
-}
-
-export interface NotificationAttemptsTable {
-  notification_id: string;
-  attempt: number;
-  at: string;
-  outcome: string;
-  detail: string | null;
-}
-
-export interface AcknowledgmentsTable {
-  id: string;
-  incident_id: string;
-  role: string;
-  actor: string;
-  comment: string | null;
-  at: string;
-}
-
-export interface RemediationItemsTable {
-  id: string;
-  incident_id: string | null;
-  weakness_id: string | null;
-  finding_id: string | null;
-  owner_role: string;
-  assignee: string;
-  criteria: string;
-  due: string | null;
-  ticket: string | null;
-  status: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface RemediationHistoryTable { item_id: string; seq: number; status: string; actor: string; at: string }
-
-export interface RiskAcceptancesTable {
-  id: string;
-  incident_id: string;
-  weakness_id: string;
-  requester: string;
-  approver: string | null;
-  rationale: string;
-  controls: string;
-  review_by: string;
-  state: string;
-  reason: string | null;
-  created_at: string;
-  decided_at: string | null;
-}
-
-export interface ThirdPartyNoticesTable {
-  id: string;
-  incident_id: string;
-  weakness_id: string;
-  vendor: string;
-  channel: string | null;
-  status: string;
-  sent_at: string | null;
-  response: string | null;
-  responded_at: string | null;
-  chased_at: string | null;
-  tracking_item: string | null;
-  created_at: string;
-}
-
-export interface ApiTokensTable {
-  id: string;
-  actor: string;
-  token_hash: string;
-  label: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-export interface AssetsTable {
-  id: string;
-  name: string | null;
-  service: string | null;
-  owner: string | null;
-  business_critical: number;
-  exposure: string;
-  auth_required: number;
-  privileged: number;
-  regulated: string;
-  customer_facing: number;
-  safety: number;
-  third_party: string | null;
-  telemetry: number;
-  components: string;
-  extra: string;
-  updated_at: string;
-}
-
-export interface VulnerabilitiesTable {
-  id: string;
-  cvss_version: string | null;
-  cvss_score: number | null;
-  cvss_vector: string | null;
-  exploitation: string;
-  public_poc: number;
-  vendor_advisory: number;
-  fix_available: number | null;
-  kev_date_added: string | null;
-  kev_due_date: string | null;
-  kev_ransomware: number | null;
-  epss_score: number | null;
-  epss_percentile: number | null;
-  epss_date: string | null;
-  title: string | null;
-  refs: string;
-  extra: string;
-  updated_at: string;
-}
-
-export interface FindingsTable {
-  id: string;
-  fingerprint: string;
-  vulnerability_id: string;
-  asset_id: string;
-  component: string | null;
-  version: string | null;
-  source: string | null;
-  validation: string;
-  reachability: string;
-  affected_version_known: number;
-  vendor_scope_known: number;
-  /** null = not needed; 'true' = needed, action unnamed; otherwise the named action. */
-  containment_needed: string | null;
-  title: string | null;
-  severity: string | null;
-  cwe: string;
-  file_path: string | null;
-  line: number | null;
-  fixed_version: string | null;
-  aliases: string;
-  extra: string;
-  /** `open`, or `resolved` when a newer report of the same scanner and target no longer lists it. */
-  status: string;
-  /** scanner + target that produced it: findings missing from a newer report of the same key are resolved. */
-  scan_key: string | null;
-  last_import_id: string | null;
-  first_seen: string;
-  last_seen: string;
-}
-
-export interface SignalsTable {
-  id: string;
-  time: string;
-  asset_id: string;
-  kind: string;
-  vulnerability_id: string | null;
-  component: string | null;
-  source: string | null;
-  indicator: string | null;
-  payload: string | null;
-  alert: string | null;
-  confidence: string | null;
-  extra: string;
-}
-
-export interface AdvisoryStatementsTable {
-  id: string;
-  vulnerability_id: string;
-  product: string | null;
-  status: string;
-  justification: string | null;
-  statement: string | null;
-  source: string;
-}
-
-export interface ImportsTable {
-  id: string;
-  kind: string;
-  format: string;
-  file: string;
-  sha256: string;
-  counts: string;
-  actor: string;
-  at: string;
-}
-
-/** A ruleset as a triage run used it (canonical JSON), stored once per digest so `why` can replay. */
-export interface RulesetsTable {
-  digest: string;
-  version: string;
-  body: string;
-  first_used_at: string;
-}
-
-/** One triage run: stored triage (`closeloop triage`) or the decisions of a findings import. */
-export interface TriageRunsTable {
-  id: string;
-  source: string;
-  ruleset_digest: string;
-  ruleset_version: string;
-  import_id: string | null;
-  actor: string;
-  at: string;
-  evaluated: number;
-  /** JSON: by_outcome and by_trigger. */
-  counts: string;
-}
-
-export interface DecisionsTable {
-  id: string;
-  finding_id: string;
-  asset_id: string;
-  vulnerability_id: string;
-  outcome: string;
-  triggers: string;
-  stay_reasons: string;
-  flags: string;
-  next_actions: string;
-  ssvc: string;
-  evidence: string;
-  ruleset_version: string;
-  input_hash: string;
-  snapshot: string;
-  incident_id: string | null;
-  decided_at: string;
-}
-
-export interface HandoffNotesTable {
-  id: string;
-  incident_id: string;
-  decision_id: string;
-  markdown: string;
-  json: string;
-  created_at: string;
-}
-
 export interface Database {
   counters: CountersTable;
   audit_events: AuditEventsTable;
@@ -335,18 +57,30 @@ export interface Database {
   handoff_notes: HandoffNotesTable;
 }
 
-export type Incident = Selectable<IncidentsTable>;
-export type NewIncident = Insertable<IncidentsTable>;
-export type IncidentUpdate = Updateable<IncidentsTable>;
-export type Weakness = Selectable<WeaknessesTable>;
-export type Notification = Selectable<NotificationsTable>;
-export type Acknowledgment = Selectable<AcknowledgmentsTable>;
-export type RemediationItem = Selectable<RemediationItemsTable>;
-export type RiskAcceptance = Selectable<RiskAcceptancesTable>;
-export type ThirdPartyNotice = Selectable<ThirdPartyNoticesTable>;
-export type AuditEvent = Selectable<AuditEventsTable>;
-export type FindingRow = Selectable<FindingsTable>;
-export type AssetRow = Selectable<AssetsTable>;
-export type VulnerabilityRow = Selectable<VulnerabilitiesTable>;
-export type SignalRow = Selectable<SignalsTable>;
-export type DecisionRow = Selectable<DecisionsTable>;
+/** A Kysely handle or an open transaction: what every repository function takes first, so use cases compose them in one transaction. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export type * from './tables/counters.table.js';
+export type * from './tables/audit-events.table.js';
+export type * from './tables/audit-checkpoints.table.js';
+export type * from './tables/incidents.table.js';
+export type * from './tables/incident-assets.table.js';
+export type * from './tables/weaknesses.table.js';
+export type * from './tables/notifications.table.js';
+export type * from './tables/notification-attempts.table.js';
+export type * from './tables/acknowledgments.table.js';
+export type * from './tables/remediation-items.table.js';
+export type * from './tables/remediation-history.table.js';
+export type * from './tables/risk-acceptances.table.js';
+export type * from './tables/third-party-notices.table.js';
+export type * from './tables/api-tokens.table.js';
+export type * from './tables/assets.table.js';
+export type * from './tables/vulnerabilities.table.js';
+export type * from './tables/findings.table.js';
+export type * from './tables/signals.table.js';
+export type * from './tables/advisory-statements.table.js';
+export type * from './tables/imports.table.js';
+export type * from './tables/decisions.table.js';
+export type * from './tables/rulesets.table.js';
+export type * from './tables/triage-runs.table.js';
+export type * from './tables/handoff-notes.table.js';

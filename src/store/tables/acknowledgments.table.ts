@@ -1,0 +1,14 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+export interface AcknowledgmentsTable {
+  id: string;
+  incident_id: string;
+  role: string;
+  actor: string;
+  comment: string | null;
+  at: string;
+}
+
+export type Acknowledgment = Selectable<AcknowledgmentsTable>;
+export type NewAcknowledgment = Insertable<AcknowledgmentsTable>;
+export type AcknowledgmentUpdate = Updateable<AcknowledgmentsTable>;
