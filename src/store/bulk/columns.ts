@@ -69,26 +69,30 @@ export type DecisionValues = Values<DecisionsTable, typeof DECISION_COLUMNS>;
 /** A vulnerability's facts as values in VULNERABILITY_FACT_COLUMNS order. */
 export type VulnerabilityFactValues = Values<VulnerabilitiesTable, typeof VULNERABILITY_FACT_COLUMNS>;
 
-/** Positions of the findings columns the importer fills in or compares, and triage reads. */
-export const F = {
-  id: 0,
-  fingerprint: 1,
-  vulnerability_id: 2,
-  asset_id: 3,
-  component: 4,
-  version: 5,
-  validation: 7,
-  reachability: 8,
-  affected_version_known: 9,
-  vendor_scope_known: 10,
-  containment_needed: 11,
-  aliases: 18,
-  status: 20,
-  scan_key: 21,
-  last_import_id: 22,
-  first_seen: 23,
-  last_seen: 24,
-} as const;
+/** Each column's position in a column list, by name: `{ id: 0, fingerprint: 1, … }`, typed as literals. */
+export type ColumnIndex<Cols extends readonly string[]> = {
+  readonly [I in keyof Cols as I extends `${number}` ? Cols[I] & string : never]: I extends `${infer N extends number}` ? N : never;
+};
+
+/**
+ * The positions of a column list by name, so value arrays are read and written by column name
+ * (`values[DECISION_COLUMN.input_hash]`) with the element type of that column, at the cost of a
+ * constant's property read.
+ */
+export function columnIndex<const Cols extends readonly string[]>(columns: Cols): ColumnIndex<Cols> {
+  const index: Record<string, number> = {};
+  columns.forEach((c, i) => {
+    index[c] = i;
+  });
+  return Object.freeze(index) as ColumnIndex<Cols>;
+}
+
+/** Positions of the findings columns (FINDING_COLUMNS) by name. */
+export const F = columnIndex(FINDING_COLUMNS);
+/** Positions of the decisions columns (DECISION_COLUMNS) by name. */
+export const DECISION_COLUMN = columnIndex(DECISION_COLUMNS);
+/** Positions of the vulnerability fact columns (VULNERABILITY_FACT_COLUMNS) by name. */
+export const VULNERABILITY_FACT_COLUMN = columnIndex(VULNERABILITY_FACT_COLUMNS);
 
 export function findingValues(r: FindingsTable): FindingValues {
   return [
@@ -148,27 +152,6 @@ export function findingRow(v: FindingValues): FindingsTable {
     first_seen: v[23],
     last_seen: v[24],
   };
-}
-
-export function decisionValues(r: DecisionsTable): DecisionValues {
-  return [
-    r.id,
-    r.finding_id,
-    r.asset_id,
-    r.vulnerability_id,
-    r.outcome,
-    r.triggers,
-    r.stay_reasons,
-    r.flags,
-    r.next_actions,
-    r.ssvc,
-    r.evidence,
-    r.ruleset_version,
-    r.input_hash,
-    r.snapshot,
-    r.incident_id,
-    r.decided_at,
-  ];
 }
 
 /** Tables keyed by a text `id` that imports upsert in batches. */
