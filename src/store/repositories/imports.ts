@@ -9,6 +9,7 @@ export function importOfFile(db: Db, sha256: string, kind: string): Promise<{ id
   return db.selectFrom('imports').select('id').where('sha256', '=', sha256).where('kind', '=', kind).executeTakeFirst();
 }
 
+/** Records an import with its counts, in the import's transaction: its SHA-256 then marks the file as imported. */
 export async function insertImport(db: Db, row: Insertable<ImportsTable>): Promise<void> {
   await db.insertInto('imports').values(row).execute();
 }

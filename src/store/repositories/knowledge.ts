@@ -6,22 +6,27 @@ import type { AdvisoryStatementsTable, AssetsTable, FindingsTable, SignalsTable,
  * escalations at a time (a million findings' worth goes through store/bulk instead).
  */
 
+/** A finding's row, for `why` (which replays its decision). */
 export function findingById(db: Db, id: string): Promise<FindingsTable | undefined> {
   return db.selectFrom('findings').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The rows of a chunk's findings: an escalation's note quotes the finding's own words. */
 export function findingsByIds(db: Db, ids: readonly string[]): Promise<FindingsTable[]> {
   return db.selectFrom('findings').selectAll().where('id', 'in', ids).execute();
 }
 
+/** An asset's row, as `why` reads it beside a finding. */
 export function assetById(db: Db, id: string): Promise<AssetsTable | undefined> {
   return db.selectFrom('assets').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** A vulnerability's row: `why` takes its words (title, references) from it. */
 export function vulnerabilityById(db: Db, id: string): Promise<VulnerabilitiesTable | undefined> {
   return db.selectFrom('vulnerabilities').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The rows of a chunk's vulnerabilities: a handoff note gives their title and references. */
 export function vulnerabilitiesByIds(db: Db, ids: readonly string[]): Promise<VulnerabilitiesTable[]> {
   return db.selectFrom('vulnerabilities').selectAll().where('id', 'in', ids).execute();
 }
