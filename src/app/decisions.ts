@@ -25,33 +25,13 @@ import {
   type EvaluationInput,
   type Ruleset,
 } from '../domain/escalation/index.js';
-import { F, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
+import { DECISION_COLUMN, F, VULNERABILITY_FACT_COLUMN, type BulkSession, type CacheBounds, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
 import type { AssetsTable, SignalsTable, VulnerabilitiesTable } from '../store/schema.js';
 import { advisoryFromRow, assetFromRow, signalFromRow, vulnerabilityFactsFromRow, vulnerabilityFromFactValues } from '../store/records.js';
-import type { Engine } from '../store/db.js';
+import { allAdvisoryStatements } from '../store/repositories/knowledge.js';
+import { insertTriageRun, storeRuleset } from '../store/repositories/triage-runs.js';
 import { Knowledge } from './knowledge.js';
 import { nextId, type Caller, type Trx } from './context.js';
-
-/** Entries the triage caches of a run hold (RunDigester, StoreFacts) before they start over. */
-export interface CacheBounds {
-  assets: number;
-  vulnerabilities: number;
-}
-
-/**
- * The bounds by engine. Reports list findings target by target, so a thousand assets cover a run's
- * locality; vulnerabilities recur across targets in no order, so a bounded cache of them hits
- * little on a large estate whatever its size. Every cached entry stays live, and V8 sizes the heap
- * from what is live: on SQLite, 10,000 → 1,000 assets and 50,000 → 10,000 vulnerabilities (with a
- * lower heap growth and page cache) took the million-finding import from ~480 to ~345 MiB at the
- * same speed. On PostgreSQL a miss is read in a round trip: the same bounds made its import of the
- * million 8–30 % slower (92.5 → 100.6 and 121.4 s), so it keeps the larger ones (docs/benchmarks.md,
- * "Session 6").
- */
-export const CACHE_BOUNDS: Readonly<Record<Engine, CacheBounds>> = {
-  sqlite: { assets: 1_000, vulnerabilities: 10_000 },
-  postgres: { assets: 10_000, vulnerabilities: 50_000 },
-};
 
 /**
  * `decisionInputDigest` for many findings of one run: the same SHA-256 over the same canonical
@@ -66,7 +46,7 @@ export class RunDigester {
   private readonly vulns = new Map<string, string>();
   private readonly signals = new Map<string, string>();
 
-  /** `bounds`: entries per cache (CACHE_BOUNDS); 50,000 → 10,000 per-asset entries once took the million's peak RSS down by ~280 MiB. */
+  /** `bounds`: entries per cache (the bulk session's `cacheBounds`); 50,000 → 10,000 per-asset entries once took the million's peak RSS down by ~280 MiB. */
   constructor(
     rulesetDigestText: string,
     private readonly bounds: CacheBounds,
@@ -172,11 +152,7 @@ export class TriageRun {
   static async start(trx: Trx, ruleset: Ruleset, at: string, bounds: CacheBounds, source: 'triage' | 'import', importId: string | null = null): Promise<TriageRun> {
     const id = await nextId(trx, 'TR');
     const digest = rulesetDigest(ruleset);
-    await trx
-      .insertInto('rulesets')
-      .values({ digest, version: ruleset.version, body: canonicalJson(ruleset), first_used_at: at })
-      .onConflict((oc) => oc.column('digest').doNothing())
-      .execute();
+    await storeRuleset(trx, { digest, version: ruleset.version, body: canonicalJson(ruleset), first_used_at: at });
     return new TriageRun(id, ruleset, digest, at, source, importId, bounds);
   }
 
@@ -189,33 +165,30 @@ export class TriageRun {
     for (const t of decision.triggers) c.by_trigger[t] = (c.by_trigger[t] ?? 0) + 1;
     // the row gets the run's next id and time
     const id = `${this.id}/${String(c.evaluated).padStart(7, '0')}`;
-    values[0] = id;
-    values[15] = this.at;
+    values[DECISION_COLUMN.id] = id;
+    values[DECISION_COLUMN.decided_at] = this.at;
     return { id, decision, values };
   }
 
   async finish(trx: Trx, caller: Caller): Promise<void> {
-    await trx
-      .insertInto('triage_runs')
-      .values({
-        id: this.id,
-        source: this.source,
-        ruleset_digest: this.rulesetDigest,
-        ruleset_version: this.ruleset.version,
-        import_id: this.importId,
-        actor: caller.actor,
-        at: this.at,
-        evaluated: this.counts.evaluated,
-        counts: JSON.stringify({ by_outcome: this.counts.by_outcome, by_trigger: this.counts.by_trigger }),
-      })
-      .execute();
+    await insertTriageRun(trx, {
+      id: this.id,
+      source: this.source,
+      ruleset_digest: this.rulesetDigest,
+      ruleset_version: this.ruleset.version,
+      import_id: this.importId,
+      actor: caller.actor,
+      at: this.at,
+      evaluated: this.counts.evaluated,
+      counts: JSON.stringify({ by_outcome: this.counts.by_outcome, by_trigger: this.counts.by_trigger }),
+    });
   }
 }
 
 /**
  * The facts stored triage reads beside each finding, loaded from the store as pages of findings
  * name them: assets, vulnerabilities and each asset's signals (advisory statements, usually few,
- * are loaded whole). At most `bounds` (CACHE_BOUNDS) assets and vulnerabilities are held, and a
+ * are loaded whole). At most `bounds` (the bulk session's `cacheBounds`) assets and vulnerabilities are held, and a
  * page's own: past that, only what the page names is kept, so memory stays flat whatever the
  * store's size.
  */
@@ -231,7 +204,7 @@ export class StoreFacts {
 
   static async open(trx: Trx, bulk: BulkSession, bounds: CacheBounds): Promise<StoreFacts> {
     const facts = new StoreFacts(bulk, bounds);
-    for (const r of await trx.selectFrom('advisory_statements').selectAll().execute()) facts.k.add({ kind: 'advisory', record: advisoryFromRow(r) });
+    for (const r of await allAdvisoryStatements(trx)) facts.k.add({ kind: 'advisory', record: advisoryFromRow(r) });
     return facts;
   }
 
@@ -271,7 +244,7 @@ export class StoreFacts {
     }
     if (vulns.length > 0) {
       // the facts alone: a stored vulnerability's words (title, references, extra) are never read here
-      for (const v of await this.bulk.vulnerabilityFacts(vulns)) k.vulnerabilities.set(v[0], vulnerabilityFromFactValues(v));
+      for (const v of await this.bulk.vulnerabilityFacts(vulns)) k.vulnerabilities.set(v[VULNERABILITY_FACT_COLUMN.id], vulnerabilityFromFactValues(v));
       for (const id of vulns) this.seenVulns.add(id);
     }
   }

@@ -18,11 +18,13 @@ import {
 import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
 import type { Ruleset } from '../domain/escalation/index.js';
 import { ClError } from '../errors.js';
-import { CACHE_BOUNDS, StoreFacts, TriageRun } from './decisions.js';
+import { StoreFacts, TriageRun } from './decisions.js';
 import { scannerFillsGaps } from './knowledge.js';
 import { throttled, type Progress } from './progress.js';
-import { loadRuleset } from './triage.js';
+import { loadRuleset } from './load-ruleset.js';
 import type { VulnerabilitiesTable } from '../store/schema.js';
+import { importOfFile, insertImport } from '../store/repositories/imports.js';
+import { insertAdvisoryStatement } from '../store/repositories/knowledge.js';
 import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Trx } from './context.js';
 import { parsedBatches, type WireItem } from './parse-worker.js';
 import { nonEmpty, parseInput } from './validate.js';
@@ -284,8 +286,7 @@ class ImportWriter {
 
   private async insertAdvisory(a: AdvisoryStatement): Promise<void> {
     const id = sha256Hex(JSON.stringify([a.source, a.vulnerability, a.product, a.status, a.justification, a.statement])).slice(0, 32);
-    const r = await this.trx.insertInto('advisory_statements').values(advisoryToRow(a, id)).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
-    this.count(Number(r.numInsertedOrUpdatedRows ?? 0) > 0 ? 'created' : 'unchanged');
+    this.count((await insertAdvisoryStatement(this.trx, advisoryToRow(a, id))) ? 'created' : 'unchanged');
   }
 
   async flushFindings(): Promise<void> {
@@ -355,8 +356,7 @@ class ImportTriage {
   ) {}
 
   static async start(trx: Trx, bulk: BulkSession, ruleset: Ruleset, at: string, importId: string): Promise<ImportTriage> {
-    const bounds = CACHE_BOUNDS[bulk.engine];
-    return new ImportTriage(await TriageRun.start(trx, ruleset, at, bounds, 'import', importId), await StoreFacts.open(trx, bulk, bounds), bulk);
+    return new ImportTriage(await TriageRun.start(trx, ruleset, at, bulk.cacheBounds, 'import', importId), await StoreFacts.open(trx, bulk, bulk.cacheBounds), bulk);
   }
 
   /** Rows the import has just written: the facts the next findings read, without reading them back. */
@@ -429,7 +429,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       duplicate_of: null,
     };
     const own = KIND_NOUN[p.kind];
-    const previous = await ctx.store.db.selectFrom('imports').select('id').where('sha256', '=', sha256).where('kind', '=', p.kind).executeTakeFirst();
+    const previous = await importOfFile(ctx.store.db, sha256, p.kind);
     if (previous) {
       // Same bytes as before: parse to validate and count, write nothing.
       for await (const batch of batches) for (const item of batch) if (item.kind === own) result.count += 1;
@@ -457,7 +457,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       if (writer.triage !== null) result.triage = await writer.triage.finish(trx, caller);
       if (p.kind === 'advisories') result.findings_not_affected = await applyNotAffected(trx, writer.statements);
       const counts = { ...result };
-      await trx.insertInto('imports').values({ id: result.id, kind: p.kind, format, file: p.file, sha256, counts: JSON.stringify(counts), actor: caller.actor, at }).execute();
+      await insertImport(trx, { id: result.id, kind: p.kind, format, file: p.file, sha256, counts: JSON.stringify(counts), actor: caller.actor, at });
       await audit(trx, ctx, caller, { action: `import.${p.kind}`, entityType: 'import', entityId: result.id, incidentId: null, state: counts });
       return result;
     });

@@ -1,7 +1,7 @@
 /**
  * The shipped ruleset file: where it lives and how it is read. The domain only parses and
  * validates (`parseRuleset`, pure); reading a file is an edge concern, done once at start by the
- * CLI, the API or a use case (`loadRuleset` in `app/triage.ts` for `--ruleset FILE`), which then
+ * CLI, the API or a use case (`loadRuleset` in `app/load-ruleset.ts` for `--ruleset FILE`), which then
  * pass the frozen `Ruleset` into the engine.
  */
 import { readFileSync } from 'node:fs';

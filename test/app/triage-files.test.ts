@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadRuleset, triageFiles, type TriageFiles } from '../../src/app/triage.js';
+import { loadRuleset } from '../../src/app/load-ruleset.js';
+import { triageFiles, type TriageFiles } from '../../src/app/triage-files.js';
 import type { Decision } from '../../src/domain/escalation/index.js';
 import { corpusPath } from '../helpers/corpus.js';
 
@@ -94,6 +95,12 @@ describe('triage over native files (SPEC §2 scenarios)', () => {
     for (const f of s.expect.flags ?? []) expect(d?.flags).toContain(f);
     if (d?.outcome === 'stay') expect(d.triggers).toEqual([]);
     else expect(d?.triggers.length).toBeGreaterThan(0);
+  });
+
+  it('needs at least one findings file', async () => {
+    const decisions: Decision[] = [];
+    await expect(triageFiles({ findings: [] }, await loadRuleset(), (d) => decisions.push(d))).rejects.toMatchObject({ code: 'CL_BAD_INPUT', message: expect.stringMatching(/findings: triage over files needs at least one findings file/) });
+    expect(decisions).toEqual([]);
   });
 
   it('prints the FORMATS.md shape with --json and a readable table without', () => {

@@ -9,12 +9,14 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/app/importer.js';
-import { explainFinding, loadRuleset, triageStored } from '../../src/app/triage.js';
-import { CACHE_BOUNDS, RunDigester, StoreFacts } from '../../src/app/decisions.js';
+import { explainFinding } from '../../src/app/explain-finding.js';
+import { loadRuleset } from '../../src/app/load-ruleset.js';
+import { triageStored } from '../../src/app/triage-stored.js';
+import { RunDigester, StoreFacts } from '../../src/app/decisions.js';
 import { Knowledge } from '../../src/app/knowledge.js';
 import { assetWithDefaults, decisionInputDigest, evaluate, rulesetDigest, vulnerabilityWithDefaults } from '../../src/domain/escalation/index.js';
 import { assetFromRow, assetToRow, findingFromRow, signalToRow, vulnerabilityFromFactValues, vulnerabilityFromRow, vulnerabilityToRow } from '../../src/store/records.js';
-import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues } from '../../src/store/bulk/index.js';
+import { DECISION_COLUMN, DECISION_COLUMNS, F, FINDING_COLUMNS, KEYED_COLUMNS, POSTGRES_CACHE_BOUNDS, SQLITE_CACHE_BOUNDS, VULNERABILITY_FACT_COLUMN, VULNERABILITY_FACT_COLUMNS, columnIndex, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues } from '../../src/store/bulk/index.js';
 import { KeyHashSet } from '../../src/store/bulk/key-set.js';
 import { loadModeDue } from '../../src/store/bulk/sqlite.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
@@ -411,9 +413,10 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
       await bulk.insert('signals', [signal(1), signal(4), signal(7)]);
     });
     const pages = [0, 3, 6].map((p) => [0, 1, 2].map((j) => ({ asset: `host:${p + j}`, vulnerability: `CVE-2026-${1000 + p + j}` })));
-    for (const bounds of [CACHE_BOUNDS.sqlite, { assets: 1, vulnerabilities: 1 }]) {
+    // the session's own bounds, and bounds so small that every cache starts over between pages
+    for (const small of [false, true]) {
       await withBulkTransaction(t.ctx.store, async (trx, bulk) => {
-        const facts = await StoreFacts.open(trx, bulk, bounds);
+        const facts = await StoreFacts.open(trx, bulk, small ? { assets: 1, vulnerabilities: 1 } : bulk.cacheBounds);
         for (const [n, page] of pages.entries()) {
           // as an import does before a page: the page's vulnerability rows written and primed (here with a score the store does not hold)
           const primed = vulnRow(n * 3 + 1, 0.5);
@@ -516,6 +519,51 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     expect(refreshed.replay.verified).toBe(true);
     expect(refreshed.explanation).toEqual(before.explanation);
   });
+
+  it('why refuses a stored ruleset the store has corrupted, naming the run and the digest', async () => {
+    await importFile(t.ctx, vm, { kind: 'findings', file: file('r1.json', trivy('app', V1)) });
+    const ruleset = await loadRuleset();
+    const r = await triageStored(t.ctx, vm, { escalate: false }, ruleset);
+    const f = (await findings())[0];
+    if (f === undefined) throw new Error('no finding');
+    const digest = rulesetDigest(ruleset);
+    const { body } = await t.ctx.store.db.selectFrom('rulesets').select('body').where('digest', '=', digest).executeTakeFirstOrThrow();
+    const corruptions = [
+      // cut short: neither JSON nor YAML
+      body.slice(0, body.length / 2),
+      // well-formed, but not a ruleset
+      JSON.stringify({ version: ruleset.version }),
+      // a valid ruleset, but not the one with this digest
+      body.replace(JSON.stringify(ruleset.version), JSON.stringify(`${ruleset.version}-edited`)),
+    ];
+    for (const corrupt of corruptions) {
+      await t.ctx.store.db.updateTable('rulesets').set({ body: corrupt }).where('digest', '=', digest).execute();
+      const refused = explainFinding(t.ctx, vm, f.id);
+      await expect(refused).rejects.toMatchObject({ code: 'CL_INTERNAL', details: { run: r.run, digest } });
+      await expect(refused).rejects.toThrow(`triage run ${r.run}: its stored ruleset ${digest} is corrupt`);
+    }
+    await t.ctx.store.db.updateTable('rulesets').set({ body }).where('digest', '=', digest).execute();
+    expect((await explainFinding(t.ctx, vm, f.id)).replay.verified).toBe(true);
+  });
+
+  it("gives a triage run the engine's cache bounds", async () => {
+    const bounds = await withBulkTransaction(t.ctx.store, async (_trx, bulk) => bulk.cacheBounds);
+    expect(bounds).toEqual(engine === 'sqlite' ? SQLITE_CACHE_BOUNDS : POSTGRES_CACHE_BOUNDS);
+  });
+});
+
+describe('column maps', () => {
+  it('give every column its position in the column list', () => {
+    for (const [columns, index] of [
+      [DECISION_COLUMNS, DECISION_COLUMN],
+      [FINDING_COLUMNS, F],
+      [VULNERABILITY_FACT_COLUMNS, VULNERABILITY_FACT_COLUMN],
+    ] as const) {
+      expect(Object.entries(index)).toEqual(columns.map((c, i) => [c, i]));
+    }
+    expect(DECISION_COLUMN.input_hash).toBe(12);
+    expect(columnIndex(['a', 'b'] as const)).toEqual({ a: 0, b: 1 });
+  });
 });
 
 describe('RunDigester', () => {
@@ -528,7 +576,7 @@ describe('RunDigester', () => {
     k.add({ kind: 'advisory', record: { vulnerability: 'CVE-2024-0002', product: 'zlib', status: 'not_affected', justification: 'vulnerable_code_not_present', statement: null, source: 'vendor' } });
     k.add({ kind: 'kev', record: { cve: 'CVE-2024-0001', dateAdded: '2024-05-01', dueDate: null, knownRansomwareCampaignUse: true, vendorProject: null, product: null, name: null } });
     // the engines' bounds, and bounds so small that every cache starts over between findings
-    const digesters = [CACHE_BOUNDS.sqlite, CACHE_BOUNDS.postgres, { assets: 1, vulnerabilities: 1 }].map((b) => new RunDigester(rulesetDigest(ruleset), b));
+    const digesters = [SQLITE_CACHE_BOUNDS, POSTGRES_CACHE_BOUNDS, { assets: 1, vulnerabilities: 1 }].map((b) => new RunDigester(rulesetDigest(ruleset), b));
     const base = { fingerprint: 'x', source: 'trivy', validation: 'unvalidated', reachability: 'unknown', affected_version_known: true, vendor_scope_known: true, containment_needed: false, title: null, severity: 'high', cwe: ['CWE-79'], file_path: null, line: null, fixed_version: null, aliases: [], extra: { b: 1, a: [2, 1] } } as const;
     for (const f of [
       { ...base, id: 'f1', vulnerability: 'CVE-2024-0001', asset: 'web', component: 'openssl', version: '3' },

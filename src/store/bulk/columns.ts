@@ -69,27 +69,32 @@ export type DecisionValues = Values<DecisionsTable, typeof DECISION_COLUMNS>;
 /** A vulnerability's facts as values in VULNERABILITY_FACT_COLUMNS order. */
 export type VulnerabilityFactValues = Values<VulnerabilitiesTable, typeof VULNERABILITY_FACT_COLUMNS>;
 
-/** Positions of the findings columns the importer fills in or compares, and triage reads. */
-export const F = {
-  id: 0,
-  fingerprint: 1,
-  vulnerability_id: 2,
-  asset_id: 3,
-  component: 4,
-  version: 5,
-  validation: 7,
-  reachability: 8,
-  affected_version_known: 9,
-  vendor_scope_known: 10,
-  containment_needed: 11,
-  aliases: 18,
-  status: 20,
-  scan_key: 21,
-  last_import_id: 22,
-  first_seen: 23,
-  last_seen: 24,
-} as const;
+/** Each column's position in a column list, by name: `{ id: 0, fingerprint: 1, … }`, typed as literals. */
+export type ColumnIndex<Cols extends readonly string[]> = {
+  readonly [I in keyof Cols as I extends `${number}` ? Cols[I] & string : never]: I extends `${infer N extends number}` ? N : never;
+};
 
+/**
+ * The positions of a column list by name, so value arrays are read and written by column name
+ * (`values[DECISION_COLUMN.input_hash]`) with the element type of that column, at the cost of a
+ * constant's property read.
+ */
+export function columnIndex<const Cols extends readonly string[]>(columns: Cols): ColumnIndex<Cols> {
+  const index: Record<string, number> = {};
+  columns.forEach((c, i) => {
+    index[c] = i;
+  });
+  return Object.freeze(index) as ColumnIndex<Cols>;
+}
+
+/** Positions of the findings columns (FINDING_COLUMNS) by name. */
+export const F = columnIndex(FINDING_COLUMNS);
+/** Positions of the decisions columns (DECISION_COLUMNS) by name. */
+export const DECISION_COLUMN = columnIndex(DECISION_COLUMNS);
+/** Positions of the vulnerability fact columns (VULNERABILITY_FACT_COLUMNS) by name. */
+export const VULNERABILITY_FACT_COLUMN = columnIndex(VULNERABILITY_FACT_COLUMNS);
+
+/** A findings row as the value array the bulk path binds (FINDING_COLUMNS order). */
 export function findingValues(r: FindingsTable): FindingValues {
   return [
     r.id,
@@ -120,55 +125,35 @@ export function findingValues(r: FindingsTable): FindingValues {
   ];
 }
 
+/** A findings value array as a row object, for the code that reads a finding by field (a re-import's merge). */
 export function findingRow(v: FindingValues): FindingsTable {
   return {
-    id: v[0],
-    fingerprint: v[1],
-    vulnerability_id: v[2],
-    asset_id: v[3],
-    component: v[4],
-    version: v[5],
-    source: v[6],
-    validation: v[7],
-    reachability: v[8],
-    affected_version_known: v[9],
-    vendor_scope_known: v[10],
-    containment_needed: v[11],
-    title: v[12],
-    severity: v[13],
-    cwe: v[14],
-    file_path: v[15],
-    line: v[16],
-    fixed_version: v[17],
-    aliases: v[18],
-    extra: v[19],
-    status: v[20],
-    scan_key: v[21],
-    last_import_id: v[22],
-    first_seen: v[23],
-    last_seen: v[24],
+    id: v[F.id],
+    fingerprint: v[F.fingerprint],
+    vulnerability_id: v[F.vulnerability_id],
+    asset_id: v[F.asset_id],
+    component: v[F.component],
+    version: v[F.version],
+    source: v[F.source],
+    validation: v[F.validation],
+    reachability: v[F.reachability],
+    affected_version_known: v[F.affected_version_known],
+    vendor_scope_known: v[F.vendor_scope_known],
+    containment_needed: v[F.containment_needed],
+    title: v[F.title],
+    severity: v[F.severity],
+    cwe: v[F.cwe],
+    file_path: v[F.file_path],
+    line: v[F.line],
+    fixed_version: v[F.fixed_version],
+    aliases: v[F.aliases],
+    extra: v[F.extra],
+    status: v[F.status],
+    scan_key: v[F.scan_key],
+    last_import_id: v[F.last_import_id],
+    first_seen: v[F.first_seen],
+    last_seen: v[F.last_seen],
   };
-}
-
-export function decisionValues(r: DecisionsTable): DecisionValues {
-  return [
-    r.id,
-    r.finding_id,
-    r.asset_id,
-    r.vulnerability_id,
-    r.outcome,
-    r.triggers,
-    r.stay_reasons,
-    r.flags,
-    r.next_actions,
-    r.ssvc,
-    r.evidence,
-    r.ruleset_version,
-    r.input_hash,
-    r.snapshot,
-    r.incident_id,
-    r.decided_at,
-  ];
 }
 
 /** Tables keyed by a text `id` that imports upsert in batches. */

@@ -13,13 +13,15 @@
  * Either way a failure anywhere rolls the whole transaction back: nothing of a failed file remains.
  */
 import type { Transaction } from 'kysely';
-import type { Engine, Store } from '../db.js';
+import type { Store } from '../db.js';
+import type { CacheBounds } from './cache-bounds.js';
 import type { Database, SignalsTable } from '../schema.js';
 import type { DecisionValues, FindingValues, KeyedRows, KeyedTable, VulnerabilityFactValues } from './columns.js';
 import { withPostgresBulk } from './postgres.js';
 import { withSqliteBulk } from './sqlite.js';
 
 export * from './columns.js';
+export * from './cache-bounds.js';
 
 export type BulkTrx = Transaction<Database>;
 
@@ -41,8 +43,9 @@ export interface BulkFindings {
 }
 
 export interface BulkSession {
-  readonly engine: Engine;
   readonly findings: BulkFindings;
+  /** How much a triage run over this session caches (CacheBounds): the engine's answer, so use cases need not ask which engine. */
+  readonly cacheBounds: CacheBounds;
   /** Stored rows of a keyed table by id (each id once). */
   lookup<T extends KeyedTable>(table: T, ids: readonly string[]): Promise<Map<string, KeyedRows[T]>>;
   /**

@@ -21,6 +21,7 @@ import type { Store } from '../db.js';
 import type { Database, SignalsTable } from '../schema.js';
 import { DECISION_COLUMNS, F, FINDING_COLUMNS, KEYED_COLUMNS, VULNERABILITY_FACT_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable, type VulnerabilityFactValues } from './columns.js';
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
+import { POSTGRES_CACHE_BOUNDS } from './cache-bounds.js';
 import { KeyHashSet } from './key-set.js';
 
 type Value = string | number | null;
@@ -234,7 +235,7 @@ class PgFindings implements BulkFindings {
 }
 
 class PgSession implements BulkSession {
-  readonly engine = 'postgres' as const;
+  readonly cacheBounds = POSTGRES_CACHE_BOUNDS;
   readonly findings: PgFindings;
 
   constructor(readonly conn: Connection) {

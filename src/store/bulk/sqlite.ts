@@ -17,6 +17,7 @@ import type { Store } from '../db.js';
 import type { SignalsTable } from '../schema.js';
 import { DECISION_COLUMNS, FINDING_COLUMNS, KEYED_COLUMNS, VULNERABILITY_FACT_COLUMNS, keyedValues, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable, type VulnerabilityFactValues } from './columns.js';
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
+import { SQLITE_CACHE_BOUNDS } from './cache-bounds.js';
 import { KeyHashSet } from './key-set.js';
 
 /**
@@ -223,7 +224,7 @@ class SqliteFindings implements BulkFindings {
 }
 
 class SqliteSession implements BulkSession {
-  readonly engine = 'sqlite' as const;
+  readonly cacheBounds = SQLITE_CACHE_BOUNDS;
   readonly findings: SqliteFindings;
   private readonly stmts = new StatementCache();
   /** Decisions: appended in load mode when the table was empty (a first import or triage run). */

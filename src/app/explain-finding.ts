@@ -1,0 +1,100 @@
+import { decisionInputDigest, evaluate, parseRuleset, rulesetDigest, type EvaluationInput, type ExplanationLine, type Ruleset } from '../domain/escalation/index.js';
+import type { VulnerabilityRecord } from '../domain/records.js';
+import { ClError, isClError, notFound } from '../errors.js';
+import { advisoryFromRow, assetFromRow, findingFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
+import { advisoriesOfVulnerabilities, assetById, findingById, signalsOfAsset, vulnerabilityById } from '../store/repositories/knowledge.js';
+import { latestDecisionOfFinding } from '../store/repositories/triage-decisions.js';
+import { rulesetOfRun } from '../store/repositories/triage-runs.js';
+import { authorize, type AppContext, type Caller } from './context.js';
+
+/** How `why` rebuilt a decision's explanation, and whether the rebuild is exact. */
+export interface Replay {
+  /** The replay's input digest equals the stored one: the lines are exactly those behind the decision. */
+  verified: boolean;
+  input_hash: string | null;
+  message: string;
+}
+
+/**
+ * The ruleset a run stored, validated as a ruleset file is (the same parser: the stored body is
+ * canonical JSON, which is YAML) and checked against its digest. A replay with a ruleset the store
+ * has corrupted would explain a decision with rules it was never made by: refused, naming the run
+ * and the digest.
+ */
+export function storedRuleset(runId: string, stored: { digest: string; body: string }): Ruleset {
+  const corrupt = (why: string) =>
+    new ClError('CL_INTERNAL', `triage run ${runId}: its stored ruleset ${stored.digest} is corrupt (${why}); the decision cannot be replayed`, { run: runId, digest: stored.digest });
+  let ruleset: Ruleset;
+  try {
+    ruleset = parseRuleset(stored.body, `stored ruleset ${stored.digest}`);
+  } catch (err) {
+    if (isClError(err)) throw corrupt(err.message);
+    throw err;
+  }
+  const digest = rulesetDigest(ruleset);
+  if (digest !== stored.digest) throw corrupt(`its body has digest ${digest}`);
+  return ruleset;
+}
+
+/**
+ * `closeloop why FINDING`: the latest stored decision with its facts and rule lines. The lines come
+ * from replaying the engine (see src/app/decisions.ts) with the run's stored ruleset, the stored
+ * vulnerability facts and the finding, asset, signals and advisories as stored now; the replay's
+ * input digest is checked against the decision's.
+ */
+export async function explainFinding(ctx: AppContext, caller: Caller, findingId: string) {
+  authorize(ctx, caller, 'vr.triage');
+  const db = ctx.store.db;
+  const row = await latestDecisionOfFinding(db, findingId);
+  const findingRow = await findingById(db, findingId);
+  if (!row) {
+    if (!findingRow) throw notFound('finding', findingId);
+    throw new ClError('CL_NOT_FOUND', `finding ${findingId} has no decision yet; run \`closeloop triage\` first`);
+  }
+  const snapshot = JSON.parse(row.snapshot) as unknown;
+  const decided = {
+    decision: row.id,
+    finding: row.finding_id,
+    asset: row.asset_id,
+    vulnerability: row.vulnerability_id,
+    outcome: row.outcome,
+    triggers: JSON.parse(row.triggers) as string[],
+    stay_reasons: JSON.parse(row.stay_reasons) as string[],
+    flags: JSON.parse(row.flags) as string[],
+    next_actions: JSON.parse(row.next_actions) as string[],
+    ssvc: row.ssvc,
+    evidence: JSON.parse(row.evidence) as string[],
+    ruleset: row.ruleset_version,
+    input_hash: row.input_hash,
+    snapshot,
+    incident: row.incident_id,
+    decided_at: row.decided_at,
+  };
+  const runId = row.id.slice(0, row.id.indexOf('/'));
+  const run = await rulesetOfRun(db, runId);
+  if (!findingRow || !run) {
+    const replay: Replay = { verified: false, input_hash: null, message: !findingRow ? `finding ${findingId} is no longer stored: the decision cannot be replayed` : `triage run ${runId} has no stored ruleset: the decision cannot be replayed` };
+    return { ...decided, explanation: [] as ExplanationLine[], replay };
+  }
+  const finding = findingFromRow(findingRow);
+  const ruleset = storedRuleset(runId, run);
+  const assetRow = await assetById(db, finding.asset);
+  const vulnRow = await vulnerabilityById(db, finding.vulnerability);
+  const signals = (await signalsOfAsset(db, finding.asset)).map(signalFromRow);
+  const advisories = (await advisoriesOfVulnerabilities(db, [finding.vulnerability, ...finding.aliases])).map(advisoryFromRow);
+  const today = vulnRow ? vulnerabilityFromRow(vulnRow) : null;
+  // The engine reads only the facts the snapshot holds (title, references and extra are words).
+  const vulnerability = snapshot === null ? null : { title: today?.title ?? null, references: today?.references ?? [], extra: today?.extra ?? {}, ...(snapshot as object) } as VulnerabilityRecord;
+  const input: EvaluationInput = { finding, asset: assetRow ? assetFromRow(assetRow) : null, vulnerability, signals, advisories };
+  const replayed = evaluate(input, ruleset);
+  const digest = decisionInputDigest(input, ruleset);
+  const verified = digest === row.input_hash;
+  const replay: Replay = {
+    verified,
+    input_hash: digest,
+    message: verified
+      ? 'replayed with the run\'s ruleset and the stored vulnerability facts: the input digest matches, these are the lines behind the decision'
+      : `the finding, its asset, signals or advisories have changed since ${row.decided_at} (input digest ${digest}): the lines below are for the facts as they are now${replayed.outcome === row.outcome ? '' : `, which would give ${replayed.outcome}`}; run \`closeloop triage\` for a current decision`,
+  };
+  return { ...decided, explanation: replayed.explanation, replay };
+}
