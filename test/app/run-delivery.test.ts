@@ -7,14 +7,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/app/context.js';
-import { dispatchOnce } from '../../src/delivery/dispatcher.js';
-import { enqueue } from '../../src/delivery/outbox.js';
-import type { Channel } from '../../src/delivery/channels.js';
-import type { Route } from '../../src/config/schema.js';
+import { enqueue } from '../../src/app/outbox.js';
+import { runDelivery, type RunDeliveryOptions } from '../../src/app/run-delivery.js';
+import { DISPATCHER, REMINDERS, SystemCaller } from '../../src/app/system-caller.js';
 import { verifyChain } from '../../src/audit/chain.js';
+import type { Route } from '../../src/config/schema.js';
+import type { Channel } from '../../src/delivery/channels.js';
 import { ENGINES, makeTestContext, type TestContext, type TestContextOptions } from '../helpers/context.js';
 
 const lead = { actor: 'lead' };
+/** The background loop's pass. */
+const dispatchOnce = (ctx: TestContext['ctx'], opts?: RunDeliveryOptions) => runDelivery(ctx, DISPATCHER, opts);
 const MAILBOX: Route = { channel: 'file', address: 'mailbox' };
 
 describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
@@ -36,6 +39,12 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
       }
       return ids;
     });
+
+  const queueOne = async (route: Route = MAILBOX): Promise<string> => {
+    const [id] = await queue(['k1'], route);
+    if (id === undefined) throw new Error('one message queued');
+    return id;
+  };
 
   const notification = (id: string) => t.ctx.store.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const attempts = (id: string) => t.ctx.store.db.selectFrom('notification_attempts').selectAll().where('notification_id', '=', id).orderBy('attempt').execute();
@@ -77,8 +86,7 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
 
   it('retries a failing channel with exponential backoff, then marks the message failed at max_attempts', async () => {
     await setUp({ config: { delivery: { max_attempts: 3, backoff_seconds: 10 } } });
-    const [id] = await queue(['k1']);
-    if (id === undefined) throw new Error('one message queued');
+    const id = await queueOne();
     const calls: string[] = [];
     const channels = failing(calls);
 
@@ -112,8 +120,7 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
 
   it('leaves a message whose channel this process lacks queued, noting why once', async () => {
     await setUp();
-    const [id] = await queue(['k1'], { channel: 'email', address: 'grc@example.org' });
-    if (id === undefined) throw new Error('one message queued');
+    const id = await queueOne({ channel: 'email', address: 'grc@example.org' });
     expect(await dispatchOnce(t.ctx)).toEqual({ delivered: 0, failed: 0, retrying: 0, no_channel: 1 });
     expect(await notification(id)).toMatchObject({ status: 'queued', attempts: 0, last_error: 'no channel: email delivery is not configured in this process', next_attempt_at: at() });
     expect(await dispatchOnce(t.ctx)).toEqual({ delivered: 0, failed: 0, retrying: 0, no_channel: 1 });
@@ -123,8 +130,7 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
 
   it('holds a claimed message under a five-minute lease, and takes it over once the lease runs out', async () => {
     await setUp();
-    const [id] = await queue(['k1']);
-    if (id === undefined) throw new Error('one message queued');
+    const id = await queueOne();
     // A dispatcher that dies mid-attempt leaves the row claimed: status sending, lease in next_attempt_at.
     const seen: unknown[] = [];
     const dying: Record<string, Channel> = {
@@ -164,5 +170,48 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
     expect(x.delivered + y.delivered).toBe(4);
     expect([...calls].sort()).toEqual([...ids].sort());
     for (const id of ids) expect(await attempts(id)).toHaveLength(1);
+  });
+
+  describe('who may run it', () => {
+    /** The message stayed queued, unattempted, and nothing was audited of it but its queuing. */
+    const untouched = async (id: string): Promise<void> => {
+      expect(await notification(id)).toMatchObject({ status: 'queued', attempts: 0, last_error: null });
+      expect(await attempts(id)).toEqual([]);
+      expect((await events(id)).map((e) => e.action)).toEqual(['notification.queued']);
+    };
+
+    it('refuses a person whose roles do not allow it, before anything is attempted', async () => {
+      await setUp();
+      const id = await queueOne();
+      await expect(runDelivery(t.ctx, { actor: 'so' })).rejects.toMatchObject({ code: 'CL_FORBIDDEN', message: 'so (roles: service_owner) may not delivery.run' });
+      await untouched(id);
+    });
+
+    it('refuses an actor outside the people directory, even one named like the dispatcher', async () => {
+      await setUp();
+      const id = await queueOne();
+      for (const actor of ['mallory', DISPATCHER.actor]) {
+        await expect(runDelivery(t.ctx, { actor })).rejects.toMatchObject({ code: 'CL_FORBIDDEN', details: { actor, action: 'delivery.run' } });
+      }
+      // A copy of the dispatcher is a plain caller with its name, not the dispatcher.
+      await expect(runDelivery(t.ctx, { ...DISPATCHER })).rejects.toMatchObject({ code: 'CL_FORBIDDEN', details: { actor: 'system:dispatcher' } });
+      await untouched(id);
+    });
+
+    it('allows a system caller exactly what it was granted, whatever the people directory says of its name', async () => {
+      await setUp({ config: { people: { 'system:auditor-bot': ['admin'] } } });
+      const id = await queueOne();
+      await expect(runDelivery(t.ctx, new SystemCaller('auditor-bot', ['audit.verify']))).rejects.toMatchObject({ code: 'CL_FORBIDDEN', message: 'system:auditor-bot may not delivery.run' });
+      await untouched(id);
+      expect(REMINDERS.may('delivery.run')).toBe(true);
+      expect(REMINDERS.may('people.manage')).toBe(false);
+    });
+
+    it('lets a person who may run delivery drain the outbox; the dispatcher audits the outcome', async () => {
+      await setUp();
+      const id = await queueOne();
+      expect(await runDelivery(t.ctx, lead)).toEqual({ delivered: 1, failed: 0, retrying: 0, no_channel: 0 });
+      expect((await events(id)).map((e) => `${e.actor} ${e.action}`)).toEqual(['lead notification.queued', 'system:dispatcher notification.delivered']);
+    });
   });
 });
