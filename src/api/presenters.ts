@@ -2,9 +2,9 @@
  * Response shapes: rows as clients want them. JSON kept as text in the store (weakness assets,
  * gate flags) goes out as JSON; the rest of a row is already plain data.
  */
-import type { GateMissing } from '../domain/gate.js';
 import type { IncidentView } from '../app/incidents.js';
-import type { Incident, Weakness } from '../store/schema.js';
+import type { Incident, Weakness } from '../app/rows.js';
+import type { GateMissing } from '../domain/gate.js';
 
 export type IncidentOut = Omit<Incident, 'gate_flags'> & { gate_flags: GateMissing[] };
 export type WeaknessOut = Omit<Weakness, 'assets' | 'vulnerabilities'> & { assets: string[]; vulnerabilities: string[] };

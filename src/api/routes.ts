@@ -50,8 +50,8 @@ import {
   sendReportOut,
   sendReportOutInput,
 } from '../app/reportout.js';
+import { runDelivery } from '../app/run-delivery.js';
 import { parseInput } from '../app/validate.js';
-import { runDelivery } from '../delivery/dispatcher.js';
 import { badInput } from '../errors.js';
 import { presentIncident, presentIncidentView, presentWeakness } from './presenters.js';
 

@@ -11,11 +11,11 @@
  * Logging: pino through Fastify. The request serializer records method, url and address — never
  * headers or bodies — and `authorization` is redacted anyway in case a header ever gets logged.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { sql } from 'kysely';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from '../app/context.js';
+import { startDispatchLoop, type DispatchLoop } from '../app/dispatch-loop.js';
+import { checkHealth } from '../app/health.js';
 import { callerOf, registerAuth } from './auth.js';
-import { startDispatchLoop, type DispatchLoop } from './dispatch-loop.js';
 import { registerErrorHandling } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import { ROUTES } from './routes.js';
@@ -90,14 +90,12 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
   // Probed at the root (load balancers, `/healthz`) and under the API prefix.
   for (const url of ['/healthz', `${API_PREFIX}/healthz`]) {
     app.get(url, { config: { public: true } }, async (req, reply) => {
-      try {
-        await sql`select 1`.execute(ctx.store.db);
-        return { status: 'ok', db: { engine: ctx.store.engine, reachable: true } };
-      } catch (err) {
-        req.log.warn({ err }, 'health check: database unreachable');
+      const { health, cause } = await checkHealth(ctx);
+      if (health.status !== 'ok') {
+        req.log.warn({ err: cause }, 'health check: database unreachable');
         void reply.status(503);
-        return { status: 'unavailable', db: { engine: ctx.store.engine, reachable: false } };
       }
+      return health;
     });
   }
 
@@ -139,7 +137,6 @@ export async function startServer(ctx: AppContext, opts: StartOptions = {}): Pro
     await app.close();
     throw err;
   }
-  const log: FastifyBaseLogger = app.log;
-  loop = startDispatchLoop(ctx, log, dispatchEveryMs);
+  loop = startDispatchLoop(ctx, app.log, dispatchEveryMs);
   return app;
 }

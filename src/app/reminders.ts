@@ -1,10 +1,10 @@
 import { isClosed, type IncidentState } from '../domain/incident.js';
-import { enqueue } from '../delivery/outbox.js';
+import { idempotencyKeys } from '../delivery/outbox.js';
 import { inTransaction, type AppContext, type Caller } from './context.js';
 import { requiredRoles } from './incidents.js';
+import { enqueue } from './outbox.js';
 import { routesFor } from './reportout.js';
-
-const SYSTEM: Caller = { actor: 'system:reminders' };
+import { authorizeCaller } from './system-caller.js';
 
 export interface ReminderSummary {
   incidents: number;
@@ -16,9 +16,11 @@ export interface ReminderSummary {
  * SPEC §3: a recipient role that has not acknowledged the report-out within the ack SLA
  * (`workflow.ack_sla_hours`) gets a reminder, and the IR lead is told which roles are overdue.
  * Idempotent per report-out revision: running it again sends nothing new until the report-out is
- * re-sent. Reminders go through the outbox like every other message.
+ * re-sent. Reminders go through the outbox like every other message. The caller needs the
+ * permission to run delivery: a person (`closeloop remind`) or the server's loop (REMINDERS).
  */
-export async function sendAckReminders(ctx: AppContext, caller: Caller = SYSTEM): Promise<ReminderSummary> {
+export async function sendAckReminders(ctx: AppContext, caller: Caller): Promise<ReminderSummary> {
+  authorizeCaller(ctx, caller, 'delivery.run');
   const summary: ReminderSummary = { incidents: 0, reminders: 0, lead_notices: 0 };
   const cutoff = new Date(ctx.now().getTime() - ctx.config.workflow.ack_sla_hours * 3_600_000).toISOString();
   const due = await ctx.store.db.selectFrom('incidents').selectAll().where('reportout_sent_at', 'is not', null).where('reportout_sent_at', '<=', cutoff).orderBy('id').execute();
@@ -34,9 +36,7 @@ export async function sendAckReminders(ctx: AppContext, caller: Caller = SYSTEM)
       const acked = new Set(acks.map((a) => a.role));
       const overdue = requiredRoles(ctx, weaknesses).filter((r) => !acked.has(r));
       if (overdue.length === 0) return;
-      const keys = new Set(
-        (await trx.selectFrom('notifications').select('idempotency_key').where('incident_id', '=', inc.id).where('purpose', '=', 'reminder').execute()).map((n) => n.idempotency_key),
-      );
+      const keys = await idempotencyKeys(trx, inc.id, 'reminder');
       let sent = 0;
       for (const role of overdue) {
         for (const route of routesFor(ctx, role, inc.service)) {

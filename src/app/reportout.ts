@@ -11,7 +11,7 @@ import { insertWeakness, weaknessesOfIncident, weaknessIdsOfIncident } from '../
 import { audit, authorize, inTransaction, isoNow, nextCounter, nextId, rolesOf, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, loadIncident, requiredRoles } from './incidents.js';
 import { nonEmpty, parseInput, plainText } from './validate.js';
-import { enqueue } from '../delivery/outbox.js';
+import { enqueue } from './outbox.js';
 
 
 export const addWeaknessInput = z

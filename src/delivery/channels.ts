@@ -31,3 +31,11 @@ export const fileChannel = (baseDir: string): Channel => ({
     return { messageId: `file:${path.join(n.address, name)}` };
   },
 });
+
+/**
+ * The channels available in this process: `file` always is (its mailboxes sit beside
+ * closeloop.yaml), the others arrive with their configuration.
+ */
+export function defaultChannels(configPath: string): Record<string, Channel> {
+  return { file: fileChannel(path.dirname(path.resolve(configPath))) };
+}

@@ -1,0 +1,47 @@
+/**
+ * The system as a caller. Background work (the server's dispatch loop) acts on no person's behalf,
+ * yet the use cases it runs check permission like every other: a system caller carries the actions
+ * it is granted, named here in code, instead of roles from the people directory.
+ *
+ * A system caller is an instance of SystemCaller, not a name: an actor spelled
+ * `system:dispatcher` that arrives from outside (a `--by` flag, a token's actor) is a plain Caller,
+ * looked up in the people directory like anyone, and refused there.
+ */
+import type { Action } from '../domain/policy.js';
+import { ClError } from '../errors.js';
+import { authorize, type AppContext, type Caller } from './context.js';
+
+/** A background principal: `system:<name>` in the audit chain, allowed exactly its `grants`. */
+export class SystemCaller implements Caller {
+  readonly actor: string;
+  readonly #grants: ReadonlySet<Action>;
+
+  constructor(name: string, grants: readonly Action[]) {
+    this.actor = `system:${name}`;
+    this.#grants = new Set(grants);
+    Object.freeze(this);
+  }
+
+  /** Whether this principal was granted `action`. */
+  may(action: Action): boolean {
+    return this.#grants.has(action);
+  }
+}
+
+/** The outbox dispatcher: drains the outbox, and is the actor of every delivery outcome it audits. */
+export const DISPATCHER = new SystemCaller('dispatcher', ['delivery.run']);
+
+/** The reminder job: queues acknowledgment reminders (the same permission as running delivery). */
+export const REMINDERS = new SystemCaller('reminders', ['delivery.run']);
+
+/**
+ * `authorize` that also knows system callers: one is allowed what it was granted and nothing else
+ * (whatever the people directory says of its name); anyone else is checked against the people directory and the policy.
+ */
+export function authorizeCaller(ctx: AppContext, caller: Caller, action: Action): void {
+  if (!(caller instanceof SystemCaller)) {
+    authorize(ctx, caller, action);
+    return;
+  }
+  if (!caller.may(action)) throw new ClError('CL_FORBIDDEN', `${caller.actor} may not ${action}`, { actor: caller.actor, action });
+}
