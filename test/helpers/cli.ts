@@ -32,8 +32,11 @@ function envIn(dir: string, env: Record<string, string>): Record<string, string 
   return { ...process.env, CLOSELOOP_CONFIG: path.join(dir, 'closeloop.yaml'), ...env };
 }
 
-/** Runs `closeloop ARGS` in-process in `dir` with the closeloop.yaml there, and `env` on top of this process's environment. */
-export async function inProcessCli(dir: string, args: readonly string[], env: Record<string, string>): Promise<CliRun> {
+/**
+ * Runs `closeloop ARGS` in-process in `dir` with the closeloop.yaml there, and `env` on top of this
+ * process's environment; `now` is the use cases' clock (default: the system's).
+ */
+export async function inProcessCli(dir: string, args: readonly string[], env: Record<string, string>, now?: () => Date): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runProgram(args, {
@@ -41,6 +44,7 @@ export async function inProcessCli(dir: string, args: readonly string[], env: Re
     cwd: dir,
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
+    ...(now ? { now } : {}),
   });
   return result(code, stdout, stderr);
 }
