@@ -15,6 +15,7 @@ export interface CliStream {
 /** The process-wide workloads the bin tunes the runtime for (src/runtime.ts). */
 export type CliWorkload = 'stored-triage';
 
+/** Where one run of the program reads its settings and writes its output. */
 export interface CliIo {
   /** The environment: CLOSELOOP_DB, CLOSELOOP_CONFIG, CLOSELOOP_ACTOR, … */
   env: Readonly<Record<string, string | undefined>>;

@@ -101,7 +101,7 @@ describe.each(engines)('CLI end to end on $name', ({ name, url }) => {
     const items = new Set(err.details.missing.map((m) => m.item));
     expect(items).toEqual(new Set(['roles_notified', 'roles_acknowledged', 'weakness_followthrough', 'third_party_notice']));
     // 7 roles (5 + third-party manager and contract owner) not notified, 7 not acknowledged, 3 weaknesses, 1 notice
-    expect(err.details.missing).toHaveLength(7 + 7 + 3 + 1);
+    expect(err.details.missing, JSON.stringify(err.details.missing, null, 1)).toHaveLength(7 + 7 + 3 + 1);
 
     const sent = await cli(['reportout', 'send', id, '--json'], 'lead');
     expectExit(sent, 0);
