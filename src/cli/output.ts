@@ -1,4 +1,5 @@
 import { ERROR_CODES, isClError } from '../errors.js';
+import type { CliIo } from './io.js';
 
 /** Exit codes: 0 ok, 1 failure, 2 usage or bad input, 3 refused by a gate or rule. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, refused: 3 } as const;
@@ -7,9 +8,10 @@ export interface OutputOptions {
   json?: boolean;
 }
 
-export function print(opts: OutputOptions, value: unknown, human: () => string): void {
-  if (opts.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-  else process.stdout.write(`${human()}\n`);
+/** Prints a command's result: the value as JSON with `--json`, else the human text. */
+export function print(io: CliIo, opts: OutputOptions, value: unknown, human: () => string): void {
+  if (opts.json) io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  else io.stdout.write(`${human()}\n`);
 }
 
 /**
@@ -17,20 +19,20 @@ export function print(opts: OutputOptions, value: unknown, human: () => string):
  * map to their exit code; anything else is a bug, printed with a short note (stack only with
  * CLOSELOOP_DEBUG=1).
  */
-export function reportError(opts: OutputOptions, err: unknown): number {
+export function reportError(io: CliIo, opts: OutputOptions, err: unknown): number {
   if (isClError(err)) {
     const exit = ERROR_CODES[err.code].exit;
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details ?? undefined } }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details ?? undefined } }, null, 2)}\n`);
     } else {
-      process.stderr.write(`closeloop: ${err.message}\n`);
+      io.stderr.write(`closeloop: ${err.message}\n`);
     }
     return exit;
   }
   const message = err instanceof Error ? err.message : String(err);
-  if (opts.json) process.stdout.write(`${JSON.stringify({ error: { code: 'CL_INTERNAL', message } }, null, 2)}\n`);
-  else process.stderr.write(`closeloop: unexpected failure: ${message}\n`);
-  if (process.env.CLOSELOOP_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
+  if (opts.json) io.stdout.write(`${JSON.stringify({ error: { code: 'CL_INTERNAL', message } }, null, 2)}\n`);
+  else io.stderr.write(`closeloop: unexpected failure: ${message}\n`);
+  if (io.env.CLOSELOOP_DEBUG === '1' && err instanceof Error) io.stderr.write(`${err.stack ?? ''}\n`);
   return EXIT.failure;
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCliBy } from '../helpers/cli.js';
+import { expectExit, runCliBy } from '../helpers/cli.js';
 
 let dir: string;
 /** `closeloop` in `dir` on its c.db, as nobody unless `by` is given. */
@@ -21,22 +21,22 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('configuration', () => {
-  it('init writes a valid control card and makes --by the first admin; a second init refuses', () => {
-    expect(cli(['init'], 'alice').code).toBe(0);
+  it('init writes a valid control card and makes --by the first admin; a second init refuses', async () => {
+    expectExit(await cli(['init'], 'alice'), 0);
     const c = parse(readFileSync(configFile(), 'utf8')) as { people: Record<string, string[]>; control_card: Record<string, unknown>; gate: { mode: string } };
     expect(c.people).toEqual({ alice: ['admin'] });
     for (const key of ['objective', 'owner_role', 'triggers', 'recipient_roles', 'workflow_steps', 'exception_rules', 'evidence_location']) expect(c.control_card).toHaveProperty(key);
     expect(c.gate.mode).toBe('hard');
-    const again = cli(['init'], 'alice');
-    expect(again.code).toBe(3);
+    const again = await cli(['init'], 'alice');
+    expectExit(again, 3);
     expect(again.stderr).toContain('exists already');
   });
 
   it('token create prints a token once and stores only its hash; only an admin may create one', async () => {
-    expect(cli(['init'], 'alice').code).toBe(0);
-    expect(cli(['people', 'add', 'bob', '--roles', 'ir_lead'], 'alice').code).toBe(0);
-    const r = cli(['token', 'create', '--actor', 'bob', '--json'], 'alice');
-    expect(r.code, r.stderr).toBe(0);
+    expectExit(await cli(['init'], 'alice'), 0);
+    expectExit(await cli(['people', 'add', 'bob', '--roles', 'ir_lead'], 'alice'), 0);
+    const r = await cli(['token', 'create', '--actor', 'bob', '--json'], 'alice');
+    expectExit(r, 0);
     const { token, id } = JSON.parse(r.stdout) as { token: string; id: string };
     expect(token).toMatch(/^clt_/);
     expect(id).toMatch(/^TK-/);
@@ -46,13 +46,13 @@ describe('configuration', () => {
     db.close();
     expect(rows).toEqual([{ actor: 'bob', token_hash: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
     expect(JSON.stringify(rows)).not.toContain(token);
-    expect(cli(['token', 'create', '--actor', 'bob'], 'bob').code).toBe(3);
-    expect(cli(['token', 'create', '--actor', 'nobody'], 'alice').code).toBe(2);
+    expectExit(await cli(['token', 'create', '--actor', 'bob'], 'bob'), 3);
+    expectExit(await cli(['token', 'create', '--actor', 'nobody'], 'alice'), 2);
   });
 
-  it('a command without configuration says how to create one', () => {
-    const r = cli(['incident', 'list'], 'alice');
-    expect(r.code).toBe(2);
+  it('a command without configuration says how to create one', async () => {
+    const r = await cli(['incident', 'list'], 'alice');
+    expectExit(r, 2);
     expect(r.stderr).toContain('closeloop init');
   });
 
@@ -63,27 +63,27 @@ describe('configuration', () => {
     ['missing objective', (c) => delete (c.control_card as Record<string, unknown>).objective, 'control_card.objective'],
     ['people roles not a list', (c) => ((c.people as Record<string, unknown>).alice = 'admin'), 'people.alice'],
   ];
-  it.each(invalid)('an invalid file (%s) is refused at start, naming the key', (_n, edit, key) => {
-    expect(cli(['init'], 'alice').code).toBe(0);
+  it.each(invalid)('an invalid file (%s) is refused at start, naming the key', async (_n, edit, key) => {
+    expectExit(await cli(['init'], 'alice'), 0);
     editConfig(edit);
-    const r = cli(['incident', 'list'], 'alice');
-    expect(r.code).toBe(2);
+    const r = await cli(['incident', 'list'], 'alice');
+    expectExit(r, 2);
     expect(r.stderr).toContain('invalid configuration');
     expect(r.stderr).toContain(key);
   });
 
-  it('soft gate mode closes with the gaps flagged, and the incident shows them', () => {
-    expect(cli(['init'], 'alice').code).toBe(0);
+  it('soft gate mode closes with the gaps flagged, and the incident shows them', async () => {
+    expectExit(await cli(['init'], 'alice'), 0);
     editConfig((c) => ((c.gate as Record<string, unknown>).mode = 'soft'));
-    expect(cli(['people', 'add', 'lead', '--roles', 'ir_lead'], 'alice').code).toBe(0);
-    const open = cli(['incident', 'open', '--title', 't', '--severity', 'low', '--json'], 'lead');
+    expectExit(await cli(['people', 'add', 'lead', '--roles', 'ir_lead'], 'alice'), 0);
+    const open = await cli(['incident', 'open', '--title', 't', '--severity', 'low', '--json'], 'lead');
     const id = (JSON.parse(open.stdout) as { id: string }).id;
-    for (const s of ['triage', 'eradication', 'recovery', 'post_incident']) expect(cli(['incident', 'move', id, s], 'lead').code).toBe(0);
-    const r = cli(['incident', 'close', id], 'lead');
-    expect(r.code).toBe(0);
+    for (const s of ['triage', 'eradication', 'recovery', 'post_incident']) expectExit(await cli(['incident', 'move', id, s], 'lead'), 0);
+    const r = await cli(['incident', 'close', id], 'lead');
+    expectExit(r, 0);
     expect(r.stdout).toContain('gap(s) flagged for post-closure review');
     expect(r.stdout).toContain('is not marked "none identified"');
-    const show = cli(['incident', 'show', id], 'lead');
+    const show = await cli(['incident', 'show', id], 'lead');
     expect(show.stdout).toContain('closed with');
   });
 });

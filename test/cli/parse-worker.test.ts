@@ -2,14 +2,17 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCliDir, runCli } from '../helpers/cli.js';
+import { expectExit, makeCliDir, runCli, spawnCli, type CliRun } from '../helpers/cli.js';
 import { corpusPath } from '../helpers/corpus.js';
 
 // Files of 4 MiB and more are parsed in a worker thread (src/app/parse-worker.ts), which needs the
-// compiled code: these tests run the CLI (dist/) with the worker forced on and off.
+// compiled code: with the worker forced on, these tests run the CLI as a child process
+// (bin/closeloop.js, dist/); forced off, in-process (the sources, where parsing stays on the main
+// thread).
 let dir: string;
 
-const cli = (db: string, worker: 'always' | 'never', args: string[]) => runCli(dir, db, args, { CLOSELOOP_PARSE_WORKER: worker });
+const cli = async (db: string, worker: 'always' | 'never', args: string[]): Promise<CliRun> =>
+  worker === 'always' ? spawnCli(dir, args, { CLOSELOOP_DB: path.join(dir, db), CLOSELOOP_ACTOR: 'alice', CLOSELOOP_PARSE_WORKER: worker }) : runCli(dir, db, args, { CLOSELOOP_PARSE_WORKER: worker });
 
 /** Every stored finding and decision, without the columns that name the import or its time. */
 function stored(db: string): { findings: unknown[]; decisions: unknown[] } {
@@ -23,13 +26,13 @@ function stored(db: string): { findings: unknown[]; decisions: unknown[] } {
   }
 }
 
-beforeAll(() => {
-  dir = makeCliDir('closeloop-worker-', 'a.db', 'admin,vuln_mgmt_owner');
+beforeAll(async () => {
+  dir = await makeCliDir('closeloop-worker-', 'a.db', 'admin,vuln_mgmt_owner');
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the parser worker', () => {
-  it('stores every report exactly as parsing on the main thread does', () => {
+  it('stores every report exactly as parsing on the main thread does', async () => {
     const reports = [
       'scanners/trivy/kubernetes.json',
       'scanners/trivy/scheme_2_many_vulns.json',
@@ -40,8 +43,8 @@ describe('the parser worker', () => {
     ];
     for (const [db, worker] of [['worker.db', 'always'], ['thread.db', 'never']] as const) {
       for (const report of reports) {
-        const r = cli(db, worker, ['import', 'findings', corpusPath(report), '--triage', '--json']);
-        expect(r.code, `${report}: ${r.stderr}`).toBe(0);
+        const r = await cli(db, worker, ['import', 'findings', corpusPath(report), '--triage', '--json']);
+        expectExit(r, 0, report);
       }
     }
     const a = stored('worker.db');
@@ -51,12 +54,12 @@ describe('the parser worker', () => {
     expect(a).toEqual(b);
   }, 120_000);
 
-  it('reports a bad record found in the worker with its file, record and field, and stores nothing of the file', () => {
+  it('reports a bad record found in the worker with its file, record and field, and stores nothing of the file', async () => {
     const file = path.join(dir, 'bad.ndjson');
     const good = { id: 'F-1', vulnerability: 'CVE-2099-0001', asset: 'a-1', component: 'x', version: '1' };
     writeFileSync(file, [JSON.stringify(good), JSON.stringify({ ...good, id: 'F-2', validation: 'sure' })].join('\n'));
-    const r = cli('a.db', 'always', ['import', 'findings', file, '--format', 'native']);
-    expect(r.code).toBe(2);
+    const r = await cli('a.db', 'always', ['import', 'findings', file, '--format', 'native']);
+    expectExit(r, 2);
     expect(r.stderr).toContain('bad.ndjson');
     expect(r.stderr).toContain('validation');
     expect(r.stderr).toMatch(/record 2|F-2/);

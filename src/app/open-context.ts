@@ -1,0 +1,73 @@
+/**
+ * Opening and closing the application context for an edge that runs one command at a time (the
+ * CLI): where the configuration and the store are comes from the environment it is given, and
+ * relative paths name files in the directory it is given, so a command can run in-process with an
+ * environment and a working directory of its own.
+ */
+import path from 'node:path';
+import { configPathFromEnv, loadConfig } from '../config/load.js';
+import { openStore, storeUrlFromEnv } from '../store/db.js';
+import type { AppContext } from './context.js';
+import { bootstrapIfMissing, initialize, type InitResult } from './setup.js';
+
+/** The environment and working directory a command runs in, and its clock. */
+export interface ContextSource {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  now: () => Date;
+}
+
+/** Where a command's configuration file and store are. */
+export interface ContextLocations {
+  /** closeloop.yaml: CLOSELOOP_CONFIG, default ./closeloop.yaml. */
+  configPath: string;
+  /** A SQLite file or a postgres:// URL: CLOSELOOP_DB, default ./closeloop.db. */
+  dbUrl: string;
+}
+
+/**
+ * `file` as this process opens it so that it means `file` in the directory `cwd`. It is left as
+ * given when it already does (absolute, or relative with this process running in `cwd`; empty is
+ * left for the use case to refuse), so what
+ * is printed and recorded (an import's file name, the configuration's path) reads as the user
+ * wrote it; otherwise it is made absolute.
+ */
+export function pathIn(cwd: string, file: string): string {
+  if (file === '' || path.isAbsolute(file) || path.resolve(cwd) === process.cwd()) return file;
+  return path.resolve(cwd, file);
+}
+
+/** A store location as this process opens it: a SQLite file path is taken in `cwd`, a URL is kept. */
+function storeIn(cwd: string, url: string): string {
+  if (url.includes('://') || url === ':memory:') return url;
+  return pathIn(cwd, url);
+}
+
+/** The configuration file and store named by the environment, relative paths taken in `cwd`. */
+export function contextLocations(source: Pick<ContextSource, 'env' | 'cwd'>): ContextLocations {
+  const env = { ...source.env };
+  return { configPath: pathIn(source.cwd, configPathFromEnv(env)), dbUrl: storeIn(source.cwd, storeUrlFromEnv(env)) };
+}
+
+/** Loads the configuration, then opens (and migrates) the store: a context for one command. */
+export async function openContext(source: ContextSource): Promise<AppContext> {
+  const { configPath, dbUrl } = contextLocations(source);
+  const config = loadConfig(configPath);
+  const store = await openStore({ url: dbUrl });
+  return { store, config, configPath, now: source.now };
+}
+
+/** Releases what `openContext` (or `initializeContext`) opened: the store's connections. */
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.store.close();
+}
+
+/** `closeloop init` in the source's directory: see `initialize`. */
+export function initializeContext(source: ContextSource, opts: { admin: string; reuseConfig: boolean }): Promise<InitResult> {
+  return initialize({ ...contextLocations(source), admin: opts.admin, reuseConfig: opts.reuseConfig, now: source.now });
+}
+
+/** The server's first start in the source's directory: see `bootstrapIfMissing`. */
+export function bootstrapContext(source: ContextSource, admin: string): Promise<{ ctx: AppContext; token: string | null }> {
+  return bootstrapIfMissing({ ...contextLocations(source), admin });
+}

@@ -1,0 +1,42 @@
+import type { AppContext } from '../../app/context.js';
+import { bootstrapContext, closeContext, openContext } from '../../app/open-context.js';
+import { ClError } from '../../errors.js';
+import type { Program } from '../program.js';
+import { runs, type CliRun } from '../session.js';
+
+/** `closeloop serve`: the HTTP API and the delivery dispatcher, until the host stops them. */
+export function registerServe(program: Program, run: CliRun): void {
+  const serve = program
+    .command('serve')
+    .description('start the HTTP API (and the delivery dispatcher)')
+    .option('--port <port>', 'port', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--bootstrap', 'first start: when closeloop.yaml is missing, write the default one with an `admin` person (or --by NAME) and print a one-time API token');
+  runs(run, serve, async (s, opts) => {
+    const port = Number(opts.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ClError('CL_BAD_INPUT', `--port ${opts.port} is not a port number`);
+    const { startServer } = await import('../../api/server.js');
+    let ctx: AppContext;
+    if (opts.bootstrap) {
+      const admin = s.actorOr('admin');
+      const b = await bootstrapContext(s.source, admin);
+      ctx = b.ctx;
+      if (b.token) {
+        s.io.stdout.write(`first start: wrote ${ctx.configPath} with ${admin} as admin\nAPI token for ${admin} (shown once; keep it safe): ${b.token}\n`);
+      }
+    } else {
+      ctx = await openContext(s.source);
+    }
+    // the server's context stays open after this command returns: closed when the server stops
+    const app = await startServer(ctx, { host: opts.host, port }).catch(async (err: unknown) => {
+      await closeContext(ctx);
+      throw err;
+    });
+    const addr = app.server.address();
+    const bound = addr !== null && typeof addr === 'object' ? addr.port : port;
+    s.io.stdout.write(`closeloop listening on http://${opts.host}:${bound} (database ${ctx.store.location})\n`);
+    s.io.onStop?.(() => {
+      void app.close().then(() => closeContext(ctx));
+    });
+  });
+}
