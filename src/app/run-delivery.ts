@@ -3,6 +3,7 @@
  * it as a person; the server's background loop runs it as the system (DISPATCHER).
  */
 import { defaultChannels, type Channel } from '../delivery/channels.js';
+import type { Notification } from '../store/schema.js';
 import { afterAttempt, claimNotification, dueNotifications, noteWaiting, recordAttempt, type AttemptOutcome } from '../delivery/outbox.js';
 import { audit, inTransaction, isoNow, type AppContext, type Caller } from './context.js';
 import { authorizeCaller, DISPATCHER } from './system-caller.js';
@@ -44,7 +45,7 @@ export async function runDelivery(ctx: AppContext, caller: Caller, opts: RunDeli
     }
     const lease = new Date(ctx.now().getTime() + LEASE_MS).toISOString();
     if (!(await claimNotification(ctx.store.db, candidate, lease))) continue;
-    const n = { ...candidate, status: 'queued' };
+    const n: Notification = { ...candidate, status: 'queued' };
     let outcome: AttemptOutcome;
     try {
       const r = await channel.deliver(n);

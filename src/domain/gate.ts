@@ -4,6 +4,8 @@
  * stable `item` code for machines.
  */
 
+import type { RiskState } from './incident.js';
+
 export const GATE_ITEMS = [
   'reportout_complete',
   'roles_notified',
@@ -29,19 +31,19 @@ export interface GateInput {
   notifications: { role: string; status: string; delivered_at: string | null }[];
   acknowledgedRoles: readonly string[];
   remediation: { weakness_id: string | null; status: string }[];
-  risks: { weakness_id: string; state: string; review_by: string }[];
+  risks: { weakness_id: string; state: RiskState; review_by: string }[];
   notices: { weakness_id: string; sent_at: string | null; response: string | null; chased_at: string | null }[];
   /** Today's date (YYYY-MM-DD), for risk-acceptance expiry. */
   today: string;
 }
 
 /** True while an approved acceptance has not reached its review date. */
-export function riskIsActive(risk: { state: string; review_by: string }, today: string): boolean {
+export function riskIsActive(risk: { state: RiskState; review_by: string }, today: string): boolean {
   return risk.state === 'approved' && risk.review_by > today;
 }
 
 /** The effective state of a risk acceptance on `today`: approved ones become `expired` at their review date. */
-export function effectiveRiskState(risk: { state: string; review_by: string }, today: string): string {
+export function effectiveRiskState(risk: { state: RiskState; review_by: string }, today: string): RiskState {
   if (risk.state === 'approved' && risk.review_by <= today) return 'expired';
   return risk.state;
 }

@@ -34,6 +34,10 @@ export type WeaknessRelation = (typeof WEAKNESS_RELATIONS)[number];
 export const REMEDIATION_STATES = ['open', 'in_progress', 'resolved', 'verified'] as const;
 export type RemediationState = (typeof REMEDIATION_STATES)[number];
 
+/** A risk acceptance's states; `expired` is stored for none: it is computed from the review date (effectiveRiskState). */
+export const RISK_STATES = ['requested', 'approved', 'rejected', 'expired'] as const;
+export type RiskState = (typeof RISK_STATES)[number];
+
 export const CLOSED_STATES: readonly IncidentState[] = ['closed', 'closed_non_incident'];
 
 /**

@@ -141,7 +141,7 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
         },
       },
     };
-    const claimed = { status: 'sending', next_attempt_at: at(5 * 60_000) };
+    const claimed = { status: 'sending' as const, next_attempt_at: at(5 * 60_000) };
     await dispatchOnce(t.ctx, { channels: dying });
     expect(seen).toEqual([{ given: 'queued', row: [claimed.status, claimed.next_attempt_at] }]);
     await t.ctx.store.db.updateTable('notifications').set(claimed).where('id', '=', id).execute();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveRiskState, evaluateGate, type GateInput } from '../../src/domain/gate.js';
+import type { RiskState } from '../../src/domain/incident.js';
 
 const ROLES = ['ir_lead', 'service_owner'];
 
@@ -91,7 +92,7 @@ describe('closure gate', () => {
 });
 
 describe('risk acceptance expiry', () => {
-  it.each([
+  it.each<[RiskState, string, RiskState]>([
     ['approved', '2026-11-29', 'approved'],
     ['approved', '2026-11-28', 'expired'],
     ['approved', '2026-01-01', 'expired'],

@@ -1,6 +1,6 @@
 import { Option } from '@commander-js/extra-typings';
 import { INCIDENT_PAGE, closeIncident, listIncidents, moveIncident, openIncident, reopenIncident, showIncident, type IncidentView } from '../../app/incidents.js';
-import { SEVERITIES, type IncidentState } from '../../domain/incident.js';
+import { INCIDENT_SEVERITIES, type IncidentState } from '../../domain/incident.js';
 import { checkedByUseCase, repeatable } from '../options.js';
 import { table } from '../output.js';
 import type { Program } from '../program.js';
@@ -43,7 +43,7 @@ export function registerIncident(program: Program, run: CliRun): void {
     .command('open')
     .description('open an incident in state reported (it now owes an IR-6(2) report-out)')
     .requiredOption('--title <title>', 'short title')
-    .addOption(new Option('--severity <severity>', 'severity').choices(SEVERITIES).makeOptionMandatory())
+    .addOption(new Option('--severity <severity>', 'severity').choices(INCIDENT_SEVERITIES).makeOptionMandatory())
     .option('--asset <id>', 'affected asset (repeatable)', repeatable, [])
     .option('--service <id>', 'business service (selects per-service routing)')
     .option('--ir-lead <name>', 'the IR lead');

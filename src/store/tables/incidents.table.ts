@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { IncidentState, Severity } from '../../domain/incident.js';
+import type { IncidentState, IncidentSeverity } from '../../domain/incident.js';
 
 /** What a closed incident was determined to be (null while open or reopened). */
 export type IncidentDetermination = 'incident' | 'non_incident';
@@ -7,7 +7,7 @@ export type IncidentDetermination = 'incident' | 'non_incident';
 export interface IncidentsTable {
   id: string;
   title: string;
-  severity: Severity;
+  severity: IncidentSeverity;
   state: IncidentState;
   service: string | null;
   ir_lead: string | null;
