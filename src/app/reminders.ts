@@ -1,5 +1,9 @@
-import { isClosed, type IncidentState } from '../domain/incident.js';
+import { isClosed } from '../domain/incident.js';
 import { idempotencyKeys } from '../delivery/outbox.js';
+import { counterValue } from '../store/counters.js';
+import { acknowledgedRoles } from '../store/repositories/acknowledgments.js';
+import { incidentsWithReportOutSentBy } from '../store/repositories/incidents.js';
+import { weaknessesForGate } from '../store/repositories/weaknesses.js';
 import { inTransaction, type AppContext, type Caller } from './context.js';
 import { requiredRoles } from './incidents.js';
 import { enqueue } from './outbox.js';
@@ -23,17 +27,17 @@ export async function sendAckReminders(ctx: AppContext, caller: Caller): Promise
   authorizeCaller(ctx, caller, 'delivery.run');
   const summary: ReminderSummary = { incidents: 0, reminders: 0, lead_notices: 0 };
   const cutoff = new Date(ctx.now().getTime() - ctx.config.workflow.ack_sla_hours * 3_600_000).toISOString();
-  const due = await ctx.store.db.selectFrom('incidents').selectAll().where('reportout_sent_at', 'is not', null).where('reportout_sent_at', '<=', cutoff).orderBy('id').execute();
+  const due = await incidentsWithReportOutSentBy(ctx.store.db, cutoff);
   for (const inc of due) {
-    if (isClosed(inc.state as IncidentState)) continue;
+    if (isClosed(inc.state)) continue;
     await inTransaction(ctx, async (trx) => {
-      const [weaknesses, acks, rev] = await Promise.all([
-        trx.selectFrom('weaknesses').select('type').where('incident_id', '=', inc.id).execute(),
-        trx.selectFrom('acknowledgments').select('role').where('incident_id', '=', inc.id).execute(),
-        trx.selectFrom('counters').select('value').where('name', '=', `reportout:${inc.id}`).executeTakeFirst(),
+      const [weaknesses, acks, sentRevision] = await Promise.all([
+        weaknessesForGate(trx, inc.id),
+        acknowledgedRoles(trx, inc.id),
+        counterValue(trx, `reportout:${inc.id}`),
       ]);
-      const revision = Number(rev?.value ?? 1);
-      const acked = new Set(acks.map((a) => a.role));
+      const revision = sentRevision === 0 ? 1 : sentRevision;
+      const acked = new Set(acks);
       const overdue = requiredRoles(ctx, weaknesses).filter((r) => !acked.has(r));
       if (overdue.length === 0) return;
       const keys = await idempotencyKeys(trx, inc.id, 'reminder');

@@ -1,6 +1,5 @@
-import { authorize } from '../../app/context.js';
 import { sendAckReminders } from '../../app/reminders.js';
-import { runDelivery } from '../../delivery/dispatcher.js';
+import { runDelivery } from '../../app/run-delivery.js';
 import type { Program } from '../program.js';
 import { acts, type CliRun } from '../session.js';
 
@@ -14,7 +13,6 @@ export function registerDelivery(program: Program, run: CliRun): void {
 
   const remind = program.command('remind').description('queue reminders to roles past the acknowledgment SLA, and tell the IR lead (the server does this continuously)');
   acts(run, remind, async ({ s, ctx, caller }) => {
-    authorize(ctx, caller, 'delivery.run');
     const r = await sendAckReminders(ctx, caller);
     s.print(r, () => `${r.reminders} reminder(s) and ${r.lead_notices} IR lead notice(s) queued for ${r.incidents} incident(s); run \`closeloop deliver\` to send them`);
   });

@@ -53,3 +53,8 @@ export async function incidentAssetIds(db: Db, incidentId: string): Promise<stri
   const rows = await db.selectFrom('incident_assets').select('asset_id').where('incident_id', '=', incidentId).orderBy('asset_id').execute();
   return rows.map((r) => r.asset_id);
 }
+
+/** Incidents whose report-out was sent at or before `sentBy` (ISO time), by id: candidates for acknowledgment reminders. */
+export function incidentsWithReportOutSentBy(db: Db, sentBy: string): Promise<Incident[]> {
+  return db.selectFrom('incidents').selectAll().where('reportout_sent_at', 'is not', null).where('reportout_sent_at', '<=', sentBy).orderBy('id').execute();
+}
