@@ -2,8 +2,8 @@
  * The health check behind `/healthz`: whether the database answers. Public (load balancers probe
  * it without a token), so it takes no caller and says nothing but the engine and reachability.
  */
-import { sql } from 'kysely';
 import type { Engine } from '../store/db.js';
+import { pingStore } from '../store/ping.js';
 import type { AppContext } from './context.js';
 
 export interface Health {
@@ -17,11 +17,11 @@ export interface HealthCheck {
   cause?: unknown;
 }
 
-/** Runs `select 1` on the store. */
+/** Asks the store for one round trip. */
 export async function checkHealth(ctx: AppContext): Promise<HealthCheck> {
   const engine = ctx.store.engine;
   try {
-    await sql`select 1`.execute(ctx.store.db);
+    await pingStore(ctx.store.db);
     return { health: { status: 'ok', db: { engine, reachable: true } } };
   } catch (cause) {
     return { health: { status: 'unavailable', db: { engine, reachable: false } }, cause };
