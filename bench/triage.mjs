@@ -224,9 +224,7 @@ async function benchContext(engine, existing) {
 async function childRun(o) {
   const data = JSON.parse(readFileSync(path.join(DATA, 'params.json'), 'utf8'));
   const { importFile } = await import(dist('app/importer.js'));
-  const { loadRuleset } = await import(dist('app/triage.js'));
   const { store, location, ctx, caller } = await benchContext(o.engine, false);
-  const ruleset = await loadRuleset();
   const meter = rssMeter();
   const phases = {};
   const counts = {};

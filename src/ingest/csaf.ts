@@ -289,7 +289,7 @@ function csafVulnerabilityItems(
       if (seen.has(dedupe)) continue;
       seen.add(dedupe);
       let justification: string | null = null;
-      let statement: string | null = null;
+      let statement: string | null;
       if (mapped === 'not_affected') {
         justification = flagScopes.find((f) => f.label !== null && covers(f.ids, pid))?.label ?? null;
         // Only impact threats scoped to products explain a not_affected status; a document-wide

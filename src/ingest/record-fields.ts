@@ -34,7 +34,16 @@ export function describe(value: unknown): string {
     const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
     return `the string ${JSON.stringify(shown)}`;
   }
-  return `${typeof value} ${String(value)}`;
+  switch (typeof value) {
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+    case 'symbol':
+    case 'undefined':
+      return `${typeof value} ${String(value)}`;
+    default:
+      return typeof value;
+  }
 }
 
 /** Where a record sits: its file, its record number (line, index or path) and a field prefix. */
@@ -262,9 +271,10 @@ export async function* readCsvRowBatches(
     info: true,
     raw: true,
   });
-  let failure: unknown = null;
-  parser.on('error', (err) => {
-    failure ??= err;
+  // set by the parser's error event, which TypeScript's flow analysis does not see
+  const parsing: { failure: Error | null } = { failure: null };
+  parser.on('error', (err: Error) => {
+    parsing.failure ??= err;
   });
   type Row = { record: Record<string, string>; raw: string; info: { lines: number } };
   const located = (rec: Row): { line: number; row: Record<string, string> } => {
@@ -280,14 +290,14 @@ export async function* readCsvRowBatches(
       parser.write(chunk);
       const batch: { line: number; row: Record<string, string> }[] = [];
       for (let rec = parser.read() as Row | null; rec !== null; rec = parser.read() as Row | null) batch.push(located(rec));
-      if (failure !== null) throw failure;
+      if (parsing.failure !== null) throw parsing.failure;
       if (batch.length > 0) yield batch;
     }
     // the last record is pushed when the parser flushes; a flush error ends the iteration with it
     parser.end();
     const rest: { line: number; row: Record<string, string> }[] = [];
     for await (const rec of parser as AsyncIterable<Row>) rest.push(located(rec));
-    if (failure !== null) throw failure;
+    if (parsing.failure !== null) throw parsing.failure;
     if (rest.length > 0) yield rest;
   } catch (err) {
     if (err instanceof ImportError) throw err;

@@ -16,6 +16,6 @@ export function* slices<T>(list: readonly T[], size: number): Generator<T[]> {
 }
 
 /** Inserts `rows` into `table` in order, ROWS_PER_INSERT a statement. */
-export async function insertRows<T extends keyof Database & string>(db: Db, table: T, rows: readonly Insertable<Database[T]>[]): Promise<void> {
-  for (const part of slices(rows, ROWS_PER_INSERT)) await db.insertInto(table).values(part as never).execute();
+export async function insertRows<T extends keyof Database>(db: Db, table: T, rows: readonly Insertable<Database[T]>[]): Promise<void> {
+  for (const part of slices(rows, ROWS_PER_INSERT)) await db.insertInto(table).values(part).execute();
 }

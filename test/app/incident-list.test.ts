@@ -38,7 +38,7 @@ describe.each(ENGINES)('incident list on %s', (engine) => {
   it('gives 100 by default, takes the limit as text (a query string), and filters by state page by page', async () => {
     expect((await listIncidents(t.ctx, lead, {})).incidents).toHaveLength(7);
     for (const id of [ids[1], ids[4], ids[5]]) await moveIncident(t.ctx, lead, { id: id as string, state: 'triage' });
-    const first = await listIncidents(t.ctx, lead, { state: 'triage', limit: '2' as unknown as number });
+    const first = await listIncidents(t.ctx, lead, { state: 'triage', limit: '2' });
     expect(first.incidents.map((i) => i.id)).toEqual([ids[1], ids[4]]);
     const second = await listIncidents(t.ctx, lead, { state: 'triage', limit: 2, after: first.next ?? '' });
     expect(second).toEqual({ incidents: [expect.objectContaining({ id: ids[5], state: 'triage' })], next: null });

@@ -28,7 +28,7 @@ describe('SQLite statement reuse', () => {
     handle.prepare = ((text: string) => {
       prepared.push(text);
       return prepare(text);
-    }) as typeof handle.prepare;
+    });
     for (let i = 1; i <= 3; i++) {
       const rows = await store.db.selectFrom(sql<{ id: number; v: string }>`t`.as('t')).select('t.v').where('t.id', '=', i).execute();
       expect(rows).toEqual([{ v: `v${i}` }]);

@@ -117,7 +117,7 @@ function ruleCwes(rule: JsonObject | null, result: JsonObject): string[] {
   const props = rec(result, 'properties');
   const fromResult = props === null ? undefined : props.cwe;
   if (typeof fromResult === 'string' || typeof fromResult === 'number') values.push(fromResult);
-  if (Array.isArray(fromResult)) values.push(...fromResult);
+  if (Array.isArray(fromResult)) values.push(...(fromResult as unknown[]));
   return cweIds(values.filter((v) => v !== null && v !== undefined));
 }
 

@@ -161,7 +161,7 @@ class TrivyReader {
         if (typeof p[0] !== 'number') return;
         this.field(`legacy/${p[0]}`, info.field, m, out);
         return;
-      case 'k8s':
+      case 'k8s': {
         if (typeof p[0] !== 'string' || !K8S_SECTIONS.has(p[0])) return;
         const k = this.k8sPath;
         if (k.section !== p[0] || k.workload !== p[1] || k.result !== p[3]) {
@@ -170,6 +170,7 @@ class TrivyReader {
         this.enterWorkload(this.k8sPath.workloadKey);
         this.field(this.k8sPath.resultKey, info.field, m, out);
         return;
+      }
     }
   }
 

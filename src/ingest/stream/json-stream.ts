@@ -1,12 +1,13 @@
 /**
  * A hand-written streaming JSON reader for large scanner reports.
  *
- * Why by hand: the stream-json library tokenises every byte into JS events and measured ~15 MB/s
- * here. This reader only tracks structure (brackets, strings, keys) byte by byte, and only along
- * the paths that can still lead to a wanted value; a wanted value is sliced out of the input and
- * given to `JSON.parse` whole, so the per-element cost is about that of `JSON.parse` itself.
- * Everything else is skipped by one tight byte loop (strings, bracket counting, line counting).
- * Measured on a generated 103 MB Trivy report: ~200 MB/s on an idle core (bench/gen-trivy.mjs).
+ * Why by hand: on a large Trivy report it costs about half the CPU of @streamparser/json and a
+ * quarter of stream-json's, with less memory, and its errors name byte, line, column and path
+ * (docs/decisions/json-reader.md; bench/json-readers.mjs). This reader only tracks structure
+ * (brackets, strings, keys) byte by byte, and only along the paths that can still lead to a wanted
+ * value; a wanted value is sliced out of the input and given to `JSON.parse` whole, so the
+ * per-element cost is about that of `JSON.parse` itself. Everything else is skipped by one tight
+ * byte loop (strings, bracket counting, line counting).
  *
  * Semantics, pinned down by the tests:
  * - A value is *matched* when its path (object keys and array indices from the root) has the same
@@ -25,8 +26,8 @@ import { isAscii } from 'node:buffer';
 import { ImportError } from '../../errors.js';
 import type { ByteSource, ParseContext } from '../types.js';
 
-/** A path pattern: object keys, or `'*'` for any key or array index. */
-export type PathPattern = readonly (string | '*')[];
+/** A path pattern: object keys, where `'*'` stands for any key or array index. */
+export type PathPattern = readonly string[];
 
 export interface JsonMatch {
   /** Index of the pattern (in the array given to `streamJson`) that matched. */

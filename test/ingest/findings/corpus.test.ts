@@ -176,6 +176,11 @@ const extraString = (f: FindingRecord, key: string): string | null => {
   return typeof v === 'string' ? v : null;
 };
 
+/** An expected value as text: strings as they are, anything else as JSON. */
+function scalar(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 type Outcome = { kind: 'equal'; actual: unknown; expected: unknown } | { kind: 'true'; ok: boolean; detail: string } | { kind: 'ignored'; reason: string };
 
 /** Maps one DefectDojo check to closeloop's fields. */
@@ -195,7 +200,7 @@ function mapCheck(tool: string, field: string, expected: unknown, f: FindingReco
     case 'vuln_id_from_tool':
     case 'unsaved_vulnerability_ids[0]':
       if (expected === null) return { kind: 'ignored', reason: 'DefectDojo asserts the id is absent (no CVE); closeloop always has a vulnerability id' };
-      return { kind: 'true', ok: idsOf(f).includes(String(expected)), detail: `${String(expected)} in ${JSON.stringify(idsOf(f))}` };
+      return { kind: 'true', ok: idsOf(f).includes(scalar(expected)), detail: `${scalar(expected)} in ${JSON.stringify(idsOf(f))}` };
     case 'unsaved_vulnerability_ids':
       return {
         kind: 'true',
@@ -254,7 +259,7 @@ function mapCheck(tool: string, field: string, expected: unknown, f: FindingReco
         : { kind: 'true', ok: v?.fix_available !== true, detail: `fix_available ${String(v?.fix_available)} is not true` };
     case 'cvssv3':
       if (expected === null) return { kind: 'true', ok: cvss === null || !cvss.version.startsWith('3'), detail: `no v3 CVSS (got ${JSON.stringify(cvss)})` };
-      return { kind: 'equal', actual: cvss?.vector === null || cvss === null ? null : stripCvssPrefix(cvss.vector), expected: stripCvssPrefix(String(expected)) };
+      return { kind: 'equal', actual: cvss?.vector === null || cvss === null ? null : stripCvssPrefix(cvss.vector), expected: stripCvssPrefix(scalar(expected)) };
     case 'cvssv3_score':
       if (expected === null) return { kind: 'true', ok: cvss === null || !cvss.version.startsWith('3'), detail: `no v3 CVSS (got ${JSON.stringify(cvss)})` };
       return { kind: 'equal', actual: cvss?.base_score ?? null, expected };

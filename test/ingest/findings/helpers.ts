@@ -85,7 +85,7 @@ export async function finishesOrImportError(parser: Parser, input: Buffer, chunk
     await Promise.race([parseAll(parser, chunked(input, chunk), 'fuzz.bin'), timeout]);
   } catch (err) {
     if (!(err instanceof ImportError)) throw err;
-    if (err.file !== 'fuzz.bin') throw new Error(`ImportError names ${err.file}, not the input file`);
+    if (err.file !== 'fuzz.bin') throw new Error(`ImportError names ${err.file}, not the input file`, { cause: err });
   } finally {
     clearTimeout(timer);
   }
