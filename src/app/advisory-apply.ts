@@ -1,7 +1,7 @@
 import type { AdvisoryStatement, AssetRecord } from '../domain/records.js';
 import { findingVulnerabilityIds, productCovers, vulnerabilityKey } from '../domain/escalation/advisory-match.js';
 import { assetFromRow, findingFromRow } from '../store/records.js';
-import { findAsset } from '../store/repositories/assets.js';
+import { assetById } from '../store/repositories/knowledge.js';
 import { getFinding, markFindingNotAffected, unvalidatedFindingsNaming } from '../store/repositories/findings.js';
 import type { Trx } from './context.js';
 
@@ -36,7 +36,7 @@ export async function applyNotAffected(trx: Trx, statements: readonly AdvisorySt
   const assetOf = async (id: string): Promise<AssetRecord | null> => {
     let a = assets.get(id);
     if (a === undefined) {
-      const row = await findAsset(trx, id);
+      const row = await assetById(trx, id);
       a = row ? assetFromRow(row) : null;
       assets.set(id, a);
     }

@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import type { Db } from '../db-handle.js';
+import type { Db } from '../schema.js';
 import type { ImportsTable } from '../schema.js';
 
 /** The record of each import: a file imported again (same SHA-256, same kind) is recognised by it. */

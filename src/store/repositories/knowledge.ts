@@ -1,5 +1,4 @@
-import type { Db } from '../db-handle.js';
-import type { AdvisoryStatementsTable, AssetsTable, FindingsTable, SignalsTable, VulnerabilitiesTable } from '../schema.js';
+import type { AdvisoryStatementsTable, AssetsTable, Db, FindingsTable, SignalsTable, VulnerabilitiesTable } from '../schema.js';
 
 /**
  * The facts the escalation engine reads beside a finding, one finding (`why`) or one chunk of
@@ -16,7 +15,7 @@ export function findingsByIds(db: Db, ids: readonly string[]): Promise<FindingsT
   return db.selectFrom('findings').selectAll().where('id', 'in', ids).execute();
 }
 
-/** An asset's row, as `why` reads it beside a finding. */
+/** An asset's row (`why` reads it beside a finding; advisories check the asset exists). */
 export function assetById(db: Db, id: string): Promise<AssetsTable | undefined> {
   return db.selectFrom('assets').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../db-handle.js';
+import type { Db } from '../schema.js';
 import { ROWS_PER_INSERT, slices } from '../insert.js';
 import type { DecisionsTable } from '../schema.js';
 

@@ -1,4 +1,4 @@
-import type { Db } from '../db-handle.js';
+import type { Db } from '../schema.js';
 import { ROWS_PER_INSERT, slices } from '../insert.js';
 import type { HandoffNotesTable, IncidentAssetsTable } from '../schema.js';
 

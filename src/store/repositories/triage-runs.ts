@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import type { Db } from '../db-handle.js';
+import type { Db } from '../schema.js';
 import type { RulesetsTable, TriageRunsTable } from '../schema.js';
 
 /** Triage runs and the rulesets they used: what `why` needs to replay a decision exactly. */
