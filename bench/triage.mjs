@@ -270,7 +270,7 @@ async function childRun(o) {
 async function childRetriage(o) {
   const { triageStored, loadRuleset } = await import(dist('app/triage.js'));
   const { store, ctx, caller } = await benchContext(o.engine, true);
-  // as `closeloop triage` over the store tunes itself (src/cli/main.ts)
+  // as `closeloop triage` over the store tunes itself (src/cli/commands/triage.ts, through bin/closeloop.js)
   (await import(dist('runtime.js'))).tuneFor('stored-triage');
   const ruleset = await loadRuleset();
   const meter = rssMeter();

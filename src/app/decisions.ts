@@ -46,7 +46,7 @@ export class RunDigester {
   private readonly vulns = new Map<string, string>();
   private readonly signals = new Map<string, string>();
 
-  /** `bounds`: entries per cache (the bulk session's `cacheBounds`); 50,000 → 10,000 per-asset entries once took the million's peak RSS down by ~280 MiB. */
+  /** `bounds`: entries per cache (the bulk session's `cacheBounds`); every cached text stays live, so the bound is what this cache costs in memory. */
   constructor(
     rulesetDigestText: string,
     private readonly bounds: CacheBounds,

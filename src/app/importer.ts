@@ -82,8 +82,8 @@ async function fileSha256(file: string): Promise<string> {
 }
 
 /**
- * Items per lookup/write batch (one round trip each on PostgreSQL). Measured: 1,000 made the
- * million-finding SQLite import 92.9 → 118.6 s and the 100k PostgreSQL one 11.1 → 15.6 s.
+ * Items per lookup/write batch (one round trip each on PostgreSQL, where smaller batches were
+ * measurably slower: docs/decisions/import-pipeline.md).
  */
 const BATCH = 5000;
 /** Decision rows per write while an import decides a batch (kept small so the rows die young). */

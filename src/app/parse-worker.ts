@@ -27,8 +27,7 @@ export type WireItem =
 /**
  * Items per batch, and unacknowledged batches the worker may have in flight. Small batches keep
  * what the worker holds between scavenges small, so a small young generation will do (see
- * fromWorker): 250 × 16 with an 8 MiB semi-space, against 2,000 × 4 with 32 MiB, took the
- * million-finding import's peak RSS down by 23–31 MiB for 1–2 s more (docs/benchmarks.md).
+ * fromWorker): ~25–30 MiB less at the million for a second or two (docs/decisions/memory-budget.md).
  */
 const BATCH_ITEMS = 250;
 const WINDOW = 16;
@@ -122,8 +121,8 @@ function fromWorker(kind: ImportKind, file: string, format: string): ParsedBatch
   // keeps V8 from growing it (and the process's RSS) far beyond what is live. Its young generation
   // is 3 × the semi-space. Parsing turns every report element into short-lived objects; what
   // survives a scavenge is the batch being built, so with batches of BATCH_ITEMS an 8 MiB
-  // semi-space will do (with batches of 2,000 it took 32 MiB: 16 MiB made the million-finding
-  // import 78 s instead of 62 s; docs/benchmarks.md).
+  // semi-space will do; a young generation too small for the batch makes the worker the
+  // bottleneck (docs/decisions/memory-budget.md).
   const semi = envInt(process.env, 'CLOSELOOP_PARSER_SEMI_SPACE_MB', 8, 1, 256);
   const worker = new Worker(new URL(import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 3 * semi } });
   const queue: WorkerMessage[] = [];

@@ -56,10 +56,9 @@ async function copyRows(client: pg.PoolClient, table: string, columns: readonly 
   if (counts !== undefined && !table.startsWith('bulk_')) counts.set(table, (counts.get(table) ?? 0) + rows.length);
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   const done = finished(stream);
-  // Values are written into a buffer as UTF-8 as they come: concatenating a chunk's text first
-  // built a string of thousands of pieces that encoding it then had to flatten (3.6–4.1 against
-  // 2.0 µs a row, findings and decisions rows of the bench; on PostgreSQL the import's collections
-  // took twice SQLite's).
+  // Values are written into a buffer as UTF-8 as they come: a chunk's text built by concatenation
+  // is a tree of thousands of pieces that encoding must flatten first, at about twice the cost a
+  // row (docs/decisions/storage.md).
   let buf = Buffer.allocUnsafe(2 * CHUNK);
   let at = 0;
   for (const r of rows) {

@@ -2,7 +2,7 @@
  * SQLite bulk path: prepared better-sqlite3 statements on the store's connection, inside the
  * Kysely transaction that wraps the use case (one connection, so one transaction).
  *
- * Measured on the 2-core development machine (docs/benchmarks.md): a findings row costs ~3 µs to
+ * Measured on the 2-core development machine (docs/decisions/sqlite-bulk-tuning.md): a findings row costs ~3 µs to
  * insert into a table without secondary indexes and several times that with random-order keys
  * (sha256 fingerprints, finding ids); building the same indexes once after the load, by sorting,
  * costs a fraction. So when the findings or the decisions table is empty as the session first
@@ -22,11 +22,10 @@ import { KeyHashSet } from './key-set.js';
 
 /**
  * Page cache for the duration of a bulk session (KiB, as `PRAGMA cache_size = -N`), by what the
- * session works on (docs/benchmarks.md, "Session 6"). Into an empty findings table (a first
- * import), the findings and decisions are appended with their indexes deferred and the cache
- * serves only the keyed lookups: 64 MiB there cost the million-finding import ~50 MiB of peak RSS
- * for no speed. With findings stored, lookups and updates go through their large indexes: a
- * re-import of the same million took 24.2 s with 64 MiB and 30.2 s with 16.
+ * session works on. Into an empty findings table (a first import) the findings and decisions are
+ * appended with their indexes deferred and the cache serves only the keyed lookups, where 64 MiB
+ * cost peak RSS for no speed; with findings stored, lookups and updates go through their large
+ * indexes, where 64 MiB is markedly faster (docs/decisions/sqlite-bulk-tuning.md).
  */
 const LOAD_CACHE_KIB = 16 * 1024;
 const BULK_CACHE_KIB = 64 * 1024;

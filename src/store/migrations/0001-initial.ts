@@ -346,7 +346,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('decisions_finding').on('decisions').column('finding_id').execute();
   // A decision's explanation is stored as line numbers into its run's distinct lines (ids written
   // as placeholders): a million decisions share a few hundred thousand lines instead of carrying
-  // 3-4 KB of rule text each. See encodeExplanation / explainFinding in src/app/triage.ts.
+  // 3-4 KB of rule text each. (Migration 0002 replaced this table: decisions are replayed, src/app/explain-finding.ts.)
   await db.schema
     .createTable('decision_lines')
     .addColumn('run', 'text', (c) => c.notNull())

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * Escalation keeps one open remediation item per finding: it looks the finding's open item up
- * before opening one (src/app/triage.ts). Without an index that lookup scanned every remediation
+ * before opening one (src/app/hand-over-escalations.ts). Without an index that lookup scanned every remediation
  * item, once per escalation: quadratic in the escalations of a run (a million findings escalate
  * ~20,000). Partial: items opened from a weakness have no finding.
  */
