@@ -1,6 +1,6 @@
 import type { AdvisoryStatement, AssetRecord, FindingFacts, FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
 import type { AdvisoryStatementsTable, AssetsTable, FindingsTable, SignalsTable, VulnerabilitiesTable } from './schema.js';
-import { F, VULNERABILITY_FACT_COLUMNS, type FindingValues, type VulnerabilityFactValues } from './bulk/columns.js';
+import { F, VULNERABILITY_FACT_COLUMN, VULNERABILITY_FACT_COLUMNS, type FindingValues, type VulnerabilityFactValues } from './bulk/columns.js';
 
 /**
  * Mapping between the native records and their rows. One place, so the importer, the bulk writer
@@ -81,18 +81,20 @@ export function vulnerabilityToRow(v: VulnerabilityRecord, at: string): Vulnerab
  * escalation engine reads, with no title, references or extra.
  */
 export function vulnerabilityFromFactValues(v: VulnerabilityFactValues): VulnerabilityRecord {
-  const cvssScore = v[2];
-  const kevDateAdded = v[8];
-  const epssScore = v[11];
+  const C = VULNERABILITY_FACT_COLUMN;
+  const cvssScore = v[C.cvss_score];
+  const kevDateAdded = v[C.kev_date_added];
+  const epssScore = v[C.epss_score];
+  const fixAvailable = v[C.fix_available];
   return {
-    id: v[0],
-    cvss: cvssScore === null ? null : { version: v[1] ?? '3.1', base_score: Number(cvssScore), vector: v[3] },
-    exploitation: v[4],
-    public_poc: v[5] === 1,
-    vendor_advisory: v[6] === 1,
-    fix_available: v[7] === null ? null : v[7] === 1,
-    kev: kevDateAdded === null ? null : { dateAdded: kevDateAdded, dueDate: v[9], knownRansomwareCampaignUse: v[10] === 1 },
-    epss: epssScore === null ? null : { score: Number(epssScore), percentile: Number(v[12] ?? 0), date: v[13] },
+    id: v[C.id],
+    cvss: cvssScore === null ? null : { version: v[C.cvss_version] ?? '3.1', base_score: Number(cvssScore), vector: v[C.cvss_vector] },
+    exploitation: v[C.exploitation],
+    public_poc: v[C.public_poc] === 1,
+    vendor_advisory: v[C.vendor_advisory] === 1,
+    fix_available: fixAvailable === null ? null : fixAvailable === 1,
+    kev: kevDateAdded === null ? null : { dateAdded: kevDateAdded, dueDate: v[C.kev_due_date], knownRansomwareCampaignUse: v[C.kev_ransomware] === 1 },
+    epss: epssScore === null ? null : { score: Number(epssScore), percentile: Number(v[C.epss_percentile] ?? 0), date: v[C.epss_date] },
     title: null,
     references: [],
     extra: {},
