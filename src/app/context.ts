@@ -23,12 +23,12 @@ export interface Caller {
   actor: string;
 }
 
-export function rolesOf(ctx: AppContext, actor: string): readonly string[] {
+export function rolesOf(ctx: Pick<AppContext, 'config'>, actor: string): readonly string[] {
   return ctx.config.people[actor] ?? [];
 }
 
 /** Refuses unless the caller's roles allow `action`; an unknown actor is told how to be added. */
-export function authorize(ctx: AppContext, caller: Caller, action: Action): void {
+export function authorize(ctx: Pick<AppContext, 'config'>, caller: Caller, action: Action): void {
   const roles = rolesOf(ctx, caller.actor);
   if (!(caller.actor in ctx.config.people)) {
     throw new ClError('CL_FORBIDDEN', `${caller.actor} is not in the people directory; an admin can add them with \`closeloop people add ${caller.actor} --roles ROLE\``, { actor: caller.actor, action });

@@ -4,6 +4,7 @@
  */
 import { CommanderError } from '@commander-js/extra-typings';
 import { registerAdmin } from './commands/admin.js';
+import { registerBackup } from './commands/backup.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerImport } from './commands/import.js';
 import { registerIncident } from './commands/incident.js';
@@ -37,6 +38,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerTriage,
   registerRules,
   registerAdmin,
+  registerBackup,
   registerServe,
 ];
 

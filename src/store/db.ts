@@ -49,7 +49,7 @@ export function storeUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return env.CLOSELOOP_DB && env.CLOSELOOP_DB.trim() !== '' ? env.CLOSELOOP_DB : './closeloop.db';
 }
 
-function isPostgresUrl(url: string): boolean {
+export function isPostgresUrl(url: string): boolean {
   return url.startsWith('postgres://') || url.startsWith('postgresql://');
 }
 
