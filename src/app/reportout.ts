@@ -36,7 +36,7 @@ export async function addWeakness(ctx: AppContext, caller: Caller, input: z.inpu
     const inc = await lockIncident(trx, p.incident);
     assertIncidentOpen(inc);
     if (inc.none_identified_rationale !== null) {
-      throw new ClError('CL_RULE_REFUSED', `${inc.id} is marked "none identified"; a weakness contradicts that determination`);
+      throw new ClError('CL_RULE_REFUSED', `${inc.id} is marked "none identified"; a weakness contradicts that determination`, { current: { none_identified_rationale: inc.none_identified_rationale } });
     }
     const row: Weakness = {
       id: await nextId(trx, 'WK'),
@@ -67,7 +67,7 @@ export async function markNoneIdentified(ctx: AppContext, caller: Caller, input:
     const inc = await lockIncident(trx, p.incident);
     assertIncidentOpen(inc);
     const weaknesses = await weaknessIdsOfIncident(trx, inc.id);
-    if (weaknesses.length > 0) throw new ClError('CL_RULE_REFUSED', `${inc.id} already lists ${weaknesses.length} weakness(es); "none identified" would contradict them`);
+    if (weaknesses.length > 0) throw new ClError('CL_RULE_REFUSED', `${inc.id} already lists ${weaknesses.length} weakness(es); "none identified" would contradict them`, { current: { weaknesses } });
     const at = isoNow(ctx);
     await updateIncident(trx, inc.id, { none_identified_rationale: p.rationale, updated_at: at });
     const next = { ...inc, none_identified_rationale: p.rationale, updated_at: at };
