@@ -14,6 +14,7 @@ import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../
 import { verifyChain } from '../../src/audit/chain.js';
 import { ERROR_CODES, isClError } from '../../src/errors.js';
 import { openStore, type Store } from '../../src/store/db.js';
+import { insertAcknowledgment } from '../../src/store/repositories/acknowledgments.js';
 import { ENGINES, makeTestContext, testPgUrl, type TestContext } from '../helpers/context.js';
 
 /** Concurrent pairs per use case. */
@@ -257,5 +258,15 @@ describe.each(ENGINES)('races between two servers on %s', (engine) => {
       if (send.status === 'fulfilled') expect(sentAt ?? 0).toBeGreaterThan(noneAt ?? Infinity);
       else expect(sentAt).toBeUndefined();
     }
+  });
+
+  it('the store refuses a second acknowledgment of a role itself, as CL_CONFLICT with the first', async () => {
+    const row = { id: 'AK-9001', incident_id: 'INC-2026-9999', role: 'service_owner', actor: 'so', comment: null, at: '2026-11-28T12:00:00.000Z', revision: 1 };
+    await insertAcknowledgment(a.store.db, row);
+    await expect(insertAcknowledgment(b.store.db, { ...row, id: 'AK-9002', actor: 'so2' })).rejects.toMatchObject({
+      code: 'CL_CONFLICT',
+      details: { role: 'service_owner', current: { state: 'acknowledged', actor: 'so', revision: 1 } },
+    });
+    expect(await db().selectFrom('acknowledgments').select('actor').where('incident_id', '=', 'INC-2026-9999').execute()).toEqual([{ actor: 'so' }]);
   });
 });
