@@ -42,7 +42,7 @@ describe.each(ENGINES)('migration 0005 of a store with data on %s', (engine) => 
     const s = await openStore({ url, migrate: false });
     const migrator = new Migrator({ db: s.db, provider: { getMigrations: async () => UP_TO_0004 }, ...(s.schema !== null ? { migrationTableSchema: s.schema } : {}) });
     const { error } = await migrator.migrateToLatest();
-    if (error) throw new Error(`migrating to 0004 failed: ${String(error)}`);
+    if (error) throw new Error(`migrating to 0004 failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
     return s;
   }
 
