@@ -8,7 +8,7 @@ import { findRiskAcceptance, insertRiskAcceptance, recordRiskDecision } from '..
 import { findThirdPartyNotice, insertThirdPartyNotice, noticeOfWeakness, updateThirdPartyNotice } from '../store/repositories/third-party-notices.js';
 import { findWeakness } from '../store/repositories/weaknesses.js';
 import { audit, authorize, inTransaction, isoNow, nextId, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
-import { assertIncidentOpen, loadIncident } from './incidents.js';
+import { assertIncidentOpen, lockIncident } from './incidents.js';
 import { isoDate, nonEmpty, parseInput } from './validate.js';
 
 async function loadWeakness(db: Db, id: string): Promise<Weakness> {
@@ -44,7 +44,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
   const p = parseInput(addRemediationInput, input);
   return inTransaction(ctx, async (trx) => {
     const w = await loadWeakness(trx, p.weakness);
-    const inc = await loadIncident(trx, w.incident_id);
+    const inc = await lockIncident(trx, w.incident_id);
     assertIncidentOpen(inc);
     const at = isoNow(ctx);
     const due = p.due ?? addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity]);
@@ -82,7 +82,10 @@ export async function moveRemediation(ctx: AppContext, caller: Caller, input: z.
       throw new ClError('CL_INVALID_TRANSITION', `${item.id}: cannot move from ${item.status} to ${p.state}; allowed: ${allowed.join(', ') || 'none'}`, { from: item.status, to: p.state, allowed });
     }
     const at = isoNow(ctx);
-    await setRemediationStatus(trx, item.id, p.state, at);
+    if (!(await setRemediationStatus(trx, item.id, item.status, p.state, at))) {
+      const current = (await findRemediationItem(trx, item.id))?.status;
+      throw new ClError('CL_CONFLICT', `${item.id} was moved meanwhile: it is now ${current ?? 'gone'}`, { current });
+    }
     await insertHistory(trx, ctx, caller, item.id, p.state);
     const next = { ...item, status: p.state, updated_at: at };
     await audit(trx, ctx, caller, { action: `remediation.moved.${p.state}`, entityType: 'remediation_item', entityId: item.id, incidentId: item.incident_id, state: next });
@@ -110,7 +113,7 @@ export async function requestRisk(ctx: AppContext, caller: Caller, input: z.inpu
   if (p.review_by > limit) throw new ClError('CL_RULE_REFUSED', `review_by ${p.review_by} is beyond the control card's limit of ${max} days (${limit})`);
   return inTransaction(ctx, async (trx) => {
     const w = await loadWeakness(trx, p.weakness);
-    assertIncidentOpen(await loadIncident(trx, w.incident_id));
+    assertIncidentOpen(await lockIncident(trx, w.incident_id));
     const row: RiskAcceptance = {
       id: await nextId(trx, 'RA'),
       incident_id: w.incident_id,
@@ -134,9 +137,17 @@ export async function requestRisk(ctx: AppContext, caller: Caller, input: z.inpu
 export const decideRiskInput = z.strictObject({ risk: nonEmpty('risk acceptance id'), approve: z.boolean(), reason: nonEmpty('reason').optional() })
   .refine((v) => v.approve || v.reason !== undefined, { path: ['reason'], message: 'a rejection needs a reason' });
 
+/** The refusal to decide an acceptance that is decided: 409 with its current state and decider. */
+function alreadyDecided(risk: RiskAcceptance, state: string): ClError {
+  const by = risk.approver ? ` by ${risk.approver}` : '';
+  return new ClError('CL_CONFLICT', `${risk.id} is already ${state}${by}; only a requested acceptance can be decided`, { from: state, current: state, approver: risk.approver });
+}
+
 /**
  * Approves or rejects a requested risk acceptance. The decider must hold an approver role from the
- * control card, and is never the requester (segregation of duties).
+ * control card, and is never the requester (segregation of duties). The decision is a conditional
+ * write from `requested`: of two deciders at once, one wins and the other gets CL_CONFLICT with
+ * the state the first left.
  */
 export async function decideRisk(ctx: AppContext, caller: Caller, input: z.input<typeof decideRiskInput>): Promise<RiskAcceptance> {
   const p = parseInput(decideRiskInput, input);
@@ -152,13 +163,16 @@ export async function decideRisk(ctx: AppContext, caller: Caller, input: z.input
       throw new ClError('CL_RULE_REFUSED', `${caller.actor} requested ${risk.id} and cannot also decide it; another approver must`, { requester: risk.requester });
     }
     const state = effectiveRiskState(risk, today(ctx));
-    if (state !== 'requested') throw new ClError('CL_INVALID_TRANSITION', `${risk.id} is ${state}; only a requested acceptance can be decided`, { from: state });
+    if (state !== 'requested') throw alreadyDecided(risk, state);
     if (p.approve && risk.review_by <= today(ctx)) {
       throw new ClError('CL_RULE_REFUSED', `${risk.id}: its review date ${risk.review_by} has passed; request a new acceptance with a future review date`);
     }
     const at = isoNow(ctx);
     const next: RiskAcceptance = { ...risk, state: p.approve ? 'approved' : 'rejected', approver: caller.actor, reason: p.reason ?? null, decided_at: at };
-    await recordRiskDecision(trx, risk.id, next);
+    if (!(await recordRiskDecision(trx, risk.id, next))) {
+      const now = await findRiskAcceptance(trx, risk.id);
+      throw alreadyDecided(now ?? risk, now ? effectiveRiskState(now, today(ctx)) : 'requested');
+    }
     await audit(trx, ctx, caller, { action: p.approve ? 'risk.approved' : 'risk.rejected', entityType: 'risk_acceptance', entityId: risk.id, incidentId: risk.incident_id, state: next });
     return next;
   });
@@ -175,7 +189,7 @@ export async function notifyVendor(ctx: AppContext, caller: Caller, input: z.inp
   return inTransaction(ctx, async (trx) => {
     const w = await loadWeakness(trx, p.weakness);
     if (w.type !== 'third_party') throw new ClError('CL_RULE_REFUSED', `${w.id} is a ${w.type} weakness; vendor notices are for third_party weaknesses`);
-    const inc = await loadIncident(trx, w.incident_id);
+    const inc = await lockIncident(trx, w.incident_id);
     assertIncidentOpen(inc);
     const at = isoNow(ctx);
     const existing = await noticeOfWeakness(trx, w.id);

@@ -16,7 +16,7 @@ import type { Db, Incident } from '../store/schema.js';
 import { acknowledgedRoles, acknowledgmentsOfIncident } from '../store/repositories/acknowledgments.js';
 import { decisionsOfIncident } from '../store/repositories/decisions.js';
 import { handoffNoteHeadsOfIncident } from '../store/repositories/handoff-notes.js';
-import { findIncident, incidentAssetIds, insertIncident, insertIncidentAssets, listIncidentsPage, updateIncident } from '../store/repositories/incidents.js';
+import { findIncident, lockIncident as lockIncidentRow, incidentAssetIds, insertIncident, insertIncidentAssets, listIncidentsPage, updateIncident } from '../store/repositories/incidents.js';
 import { notificationsOfIncident, reportOutDeliveries } from '../store/repositories/notifications.js';
 import { remediationForGate, remediationHistoryOfIncident, remediationOfIncident } from '../store/repositories/remediation.js';
 import { riskAcceptancesForGate, riskAcceptancesOfIncident } from '../store/repositories/risk-acceptances.js';
@@ -40,10 +40,21 @@ export async function loadIncident(db: Db, id: string): Promise<Incident> {
   return row;
 }
 
+/**
+ * The incident, held until the transaction ends (see the repository's lockIncident): use cases
+ * that check an incident before they write read it here, so two servers never both act on one
+ * state of it.
+ */
+export async function lockIncident(trx: Trx, id: string): Promise<Incident> {
+  const row = await lockIncidentRow(trx, id);
+  if (!row) throw notFound('incident', id);
+  return row;
+}
+
 /** Refuses changes to a closed incident's records until it is reopened (audited). */
 export function assertIncidentOpen(inc: Incident): void {
   if (isClosed(inc.state)) {
-    throw new ClError('CL_RULE_REFUSED', `${inc.id} is ${inc.state}; reopen it (\`closeloop incident reopen ${inc.id} --reason …\`) to change it`);
+    throw new ClError('CL_RULE_REFUSED', `${inc.id} is ${inc.state}; reopen it (\`closeloop incident reopen ${inc.id} --reason …\`) to change it`, { current: inc.state });
   }
 }
 
@@ -160,9 +171,10 @@ export async function moveIncident(ctx: AppContext, caller: Caller, input: z.inp
   authorize(ctx, caller, 'incident.move');
   const p = parseInput(moveIncidentInput, input);
   return inTransaction(ctx, async (trx) => {
-    const inc = await loadIncident(trx, p.id);
+    const inc = await lockIncident(trx, p.id);
+    if (inc.state === p.state) throw new ClError('CL_CONFLICT', `${inc.id} is already ${inc.state}`, { from: inc.state, to: p.state, current: inc.state });
     const check = checkMove(inc.state, p.state);
-    if (!check.ok) throw new ClError('CL_INVALID_TRANSITION', `${inc.id}: ${check.reason}`, { from: inc.state, to: p.state, allowed: check.allowed });
+    if (!check.ok) throw new ClError('CL_INVALID_TRANSITION', `${inc.id}: ${check.reason}`, { from: inc.state, to: p.state, allowed: check.allowed, current: inc.state });
     const at = isoNow(ctx);
     const opensReportOut = inc.reportout_opened_at === null && reached(p.state, ctx.config.workflow.reportout_opens_on);
     const next: Incident = { ...inc, state: p.state, updated_at: at, reportout_opened_at: opensReportOut ? at : inc.reportout_opened_at };
@@ -230,12 +242,13 @@ export async function closeIncident(ctx: AppContext, caller: Caller, input: z.in
   authorize(ctx, caller, 'incident.close');
   const p = parseInput(closeIncidentInput, input);
   return inTransaction(ctx, async (trx) => {
-    const inc = await loadIncident(trx, p.id);
+    const inc = await lockIncident(trx, p.id);
     const at = isoNow(ctx);
     const state = inc.state;
+    if (isClosed(state)) throw new ClError('CL_CONFLICT', `${inc.id} is already ${state}`, { from: state, current: state });
     if (p.non_incident) {
       if (!NON_INCIDENT_CLOSABLE_FROM.includes(state)) {
-        throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is in ${state}; a non-incident determination is made from ${NON_INCIDENT_CLOSABLE_FROM.join(' or ')}`, { from: state });
+        throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is in ${state}; a non-incident determination is made from ${NON_INCIDENT_CLOSABLE_FROM.join(' or ')}`, { from: state, current: state });
       }
       const weaknesses = await weaknessIdsOfIncident(trx, inc.id);
       if (weaknesses.length > 0) {
@@ -255,7 +268,7 @@ export async function closeIncident(ctx: AppContext, caller: Caller, input: z.in
       return { incident: next, flagged: [] };
     }
     if (!CLOSABLE_FROM.includes(state)) {
-      throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is in ${state}; it can be closed from ${CLOSABLE_FROM.join(', ')} (move it there first), or as a non-incident from ${NON_INCIDENT_CLOSABLE_FROM.join(' or ')}`, { from: state });
+      throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is in ${state}; it can be closed from ${CLOSABLE_FROM.join(', ')} (move it there first), or as a non-incident from ${NON_INCIDENT_CLOSABLE_FROM.join(' or ')}`, { from: state, current: state });
     }
     const missing = await gateFor(trx, ctx, inc);
     if (missing.length > 0 && ctx.config.gate.mode === 'hard') {
@@ -275,9 +288,9 @@ export async function reopenIncident(ctx: AppContext, caller: Caller, input: z.i
   authorize(ctx, caller, 'incident.reopen');
   const p = parseInput(reopenIncidentInput, input);
   return inTransaction(ctx, async (trx) => {
-    const inc = await loadIncident(trx, p.id);
+    const inc = await lockIncident(trx, p.id);
     const state = inc.state;
-    if (!isClosed(state)) throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is ${state}, not closed; only a closed incident can be reopened`, { from: state });
+    if (!isClosed(state)) throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is ${state}, not closed; only a closed incident can be reopened`, { from: state, current: state });
     const at = isoNow(ctx);
     const target = reopenTarget(state);
     const next: Incident = {

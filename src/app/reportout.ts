@@ -3,13 +3,14 @@ import type { Route } from '../config/schema.js';
 import { WEAKNESS_RELATIONS, WEAKNESS_TYPES } from '../domain/incident.js';
 import { ClError } from '../errors.js';
 import type { Acknowledgment, Incident, Notification, ThirdPartyNotice, Weakness } from '../store/schema.js';
-import { findAcknowledgment, insertAcknowledgment } from '../store/repositories/acknowledgments.js';
+import { alreadyAcknowledged, findAcknowledgment, insertAcknowledgment } from '../store/repositories/acknowledgments.js';
+import { counterValue } from '../store/counters.js';
 import { updateIncident } from '../store/repositories/incidents.js';
 import { reportOutSentTo } from '../store/repositories/notifications.js';
 import { insertThirdPartyNotice, noticeOfWeakness } from '../store/repositories/third-party-notices.js';
 import { insertWeakness, weaknessesOfIncident, weaknessIdsOfIncident } from '../store/repositories/weaknesses.js';
 import { audit, authorize, inTransaction, isoNow, nextCounter, nextId, rolesOf, type AppContext, type Caller, type Trx } from './context.js';
-import { assertIncidentOpen, loadIncident, requiredRoles } from './incidents.js';
+import { assertIncidentOpen, lockIncident, requiredRoles } from './incidents.js';
 import { nonEmpty, parseInput, plainText } from './validate.js';
 import { enqueue } from './outbox.js';
 
@@ -32,10 +33,10 @@ export async function addWeakness(ctx: AppContext, caller: Caller, input: z.inpu
   authorize(ctx, caller, 'reportout.edit');
   const p = parseInput(addWeaknessInput, input);
   return inTransaction(ctx, async (trx) => {
-    const inc = await loadIncident(trx, p.incident);
+    const inc = await lockIncident(trx, p.incident);
     assertIncidentOpen(inc);
     if (inc.none_identified_rationale !== null) {
-      throw new ClError('CL_RULE_REFUSED', `${inc.id} is marked "none identified"; a weakness contradicts that determination`);
+      throw new ClError('CL_RULE_REFUSED', `${inc.id} is marked "none identified"; a weakness contradicts that determination`, { current: { none_identified_rationale: inc.none_identified_rationale } });
     }
     const row: Weakness = {
       id: await nextId(trx, 'WK'),
@@ -63,10 +64,10 @@ export async function markNoneIdentified(ctx: AppContext, caller: Caller, input:
   authorize(ctx, caller, 'reportout.edit');
   const p = parseInput(noneIdentifiedInput, input);
   return inTransaction(ctx, async (trx) => {
-    const inc = await loadIncident(trx, p.incident);
+    const inc = await lockIncident(trx, p.incident);
     assertIncidentOpen(inc);
     const weaknesses = await weaknessIdsOfIncident(trx, inc.id);
-    if (weaknesses.length > 0) throw new ClError('CL_RULE_REFUSED', `${inc.id} already lists ${weaknesses.length} weakness(es); "none identified" would contradict them`);
+    if (weaknesses.length > 0) throw new ClError('CL_RULE_REFUSED', `${inc.id} already lists ${weaknesses.length} weakness(es); "none identified" would contradict them`, { current: { weaknesses } });
     const at = isoNow(ctx);
     await updateIncident(trx, inc.id, { none_identified_rationale: p.rationale, updated_at: at });
     const next = { ...inc, none_identified_rationale: p.rationale, updated_at: at };
@@ -101,6 +102,9 @@ function reportOutBody(inc: Incident, weaknesses: readonly Weakness[], role: str
   return { subject: `[closeloop] ${inc.id} vulnerability report-out (${role})`, body: lines.join('\n') };
 }
 
+/** The counter of an incident's report-out revisions: each send takes the next. */
+export const reportOutCounter = (incident: string): string => `reportout:${incident}`;
+
 export const sendReportOutInput = z.strictObject({ incident: nonEmpty('incident id') });
 
 export interface SendResult {
@@ -119,7 +123,7 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
   authorize(ctx, caller, 'reportout.send');
   const p = parseInput(sendReportOutInput, input);
   return inTransaction(ctx, async (trx) => {
-    const inc = await loadIncident(trx, p.incident);
+    const inc = await lockIncident(trx, p.incident);
     assertIncidentOpen(inc);
     if (inc.reportout_opened_at === null) {
       throw new ClError('CL_RULE_REFUSED', `${inc.id} has no report-out task yet: it opens when the incident reaches ${ctx.config.workflow.reportout_opens_on}`);
@@ -128,7 +132,7 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
     if (weaknesses.length === 0 && inc.none_identified_rationale === null) {
       throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out is empty; add weaknesses (\`closeloop reportout add\`) or record none identified (\`closeloop reportout none\`)`);
     }
-    const revision = await nextCounter(trx, `reportout:${inc.id}`);
+    const revision = await nextCounter(trx, reportOutCounter(inc.id));
     const at = isoNow(ctx);
     const created: Notification[] = [];
     for (const role of requiredRoles(ctx, weaknesses)) {
@@ -177,7 +181,10 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
 
 export const acknowledgeInput = z.strictObject({ incident: nonEmpty('incident id'), role: nonEmpty('role'), comment: plainText('comment').optional() });
 
-/** A recipient role confirms receipt of the report-out. The actor must hold that role. */
+/**
+ * A recipient role confirms receipt of the report-out, once per incident and role (the store's
+ * unique key backs the check); the row records the revision last sent. The actor must hold that role.
+ */
 export async function acknowledge(ctx: AppContext, caller: Caller, input: z.input<typeof acknowledgeInput>): Promise<Acknowledgment> {
   const p = parseInput(acknowledgeInput, input);
   const roles = rolesOf(ctx, caller.actor);
@@ -185,13 +192,14 @@ export async function acknowledge(ctx: AppContext, caller: Caller, input: z.inpu
     throw new ClError('CL_FORBIDDEN', `${caller.actor} does not hold role ${p.role} (roles: ${roles.join(', ') || 'none'}); only a holder of the role can acknowledge for it`, { actor: caller.actor, role: p.role });
   }
   return inTransaction(ctx, async (trx: Trx) => {
-    const inc = await loadIncident(trx, p.incident);
+    const inc = await lockIncident(trx, p.incident);
     assertIncidentOpen(inc);
     const already = await findAcknowledgment(trx, inc.id, p.role);
-    if (already) throw new ClError('CL_CONFLICT', `${inc.id}: role ${p.role} already acknowledged (by ${already.actor} at ${already.at})`);
+    if (already) throw alreadyAcknowledged(inc.id, p.role, already);
     if (inc.reportout_sent_at === null) throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out has not been sent yet; there is nothing to acknowledge`);
     if (!(await reportOutSentTo(trx, inc.id, p.role))) throw new ClError('CL_RULE_REFUSED', `${inc.id}: the report-out was not sent to role ${p.role}`);
-    const row: Acknowledgment = { id: await nextId(trx, 'AK'), incident_id: inc.id, role: p.role, actor: caller.actor, comment: p.comment ?? null, at: isoNow(ctx) };
+    const revision = await counterValue(trx, reportOutCounter(inc.id));
+    const row: Acknowledgment = { id: await nextId(trx, 'AK'), incident_id: inc.id, role: p.role, actor: caller.actor, comment: p.comment ?? null, at: isoNow(ctx), revision };
     await insertAcknowledgment(trx, row);
     await audit(trx, ctx, caller, { action: 'reportout.acknowledged', entityType: 'acknowledgment', entityId: row.id, incidentId: inc.id, state: row });
     return row;

@@ -6,7 +6,9 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-replayable-decisions.js';
 import * as m0003 from './migrations/0003-remediation-by-finding.js';
 import * as m0004 from './migrations/0004-incidents-by-creation.js';
+import * as m0005 from './migrations/0005-one-acknowledgment-per-role.js';
 import { OwnSchemaPostgresDialect } from './own-schema-dialect.js';
+import { takingTurnsOnFile } from './sqlite-file-turns.js';
 import type { Database as Schema } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -31,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0002-replayable-decisions': m0002,
   '0003-remediation-by-finding': m0003,
   '0004-incidents-by-creation': m0004,
+  '0005-one-acknowledgment-per-role': m0005,
 };
 
 const provider: MigrationProvider = {
@@ -123,7 +126,8 @@ function openSqlite(file: string): Store {
   handle.pragma('synchronous = NORMAL');
   handle.pragma('foreign_keys = ON');
   handle.pragma('busy_timeout = 5000');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: reusingStatements(handle) }) });
+  // several stores of this process on one file (two servers in a test) take turns: sqlite-file-turns.ts
+  const db = new Kysely<Schema>({ dialect: takingTurnsOnFile(new SqliteDialect({ database: reusingStatements(handle) }), file) });
   return {
     db,
     engine: 'sqlite',

@@ -11,6 +11,19 @@ export function findIncident(db: Db, id: string): Promise<Incident | undefined> 
   return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * One incident, read and held until the transaction ends: every use case that checks an incident
+ * (its state, report-out, acknowledgments, closure gate) before it writes reads it here, so its
+ * checks still hold when it commits. An UPDATE that changes nothing, the same statement on both
+ * engines: on PostgreSQL it takes the row's lock, as `SELECT … FOR UPDATE` would, so a second
+ * server's use case on the same incident waits here and then reads what the first committed; on
+ * SQLite it takes the database's write lock at the transaction's first statement, where SQLite
+ * waits for a busy lock (a read transaction that upgrades later fails at once instead).
+ */
+export function lockIncident(db: Db, id: string): Promise<Incident | undefined> {
+  return db.updateTable('incidents').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
 export async function insertIncident(db: Db, row: NewIncident): Promise<void> {
   await db.insertInto('incidents').values(row).execute();
 }

@@ -11,14 +11,19 @@ export async function insertRemediationItem(db: Db, row: RemediationItem): Promi
   await db.insertInto('remediation_items').values(row).execute();
 }
 
-export async function setRemediationStatus(db: Db, id: string, status: RemediationState, at: string): Promise<void> {
-  await db.updateTable('remediation_items').set({ status, updated_at: at }).where('id', '=', id).execute();
+/**
+ * Moves an item from status `from` to `status` in one conditional write: false when the item is
+ * no longer in `from` (another move got there first), so two moves never both apply.
+ */
+export async function setRemediationStatus(db: Db, id: string, from: RemediationState, status: RemediationState, at: string): Promise<boolean> {
+  const done = await db.updateTable('remediation_items').set({ status, updated_at: at }).where('id', '=', id).where('status', '=', from).executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
 }
 
 /**
  * Appends a status to an item's history as the entry after its last one (the first is 1), and
- * returns its sequence number. The use case's transaction holds the item, so two appends to one
- * item never race.
+ * returns its sequence number. The use case's conditional status write holds the item's row, so
+ * two appends to one item never race.
  */
 export async function appendRemediationHistory(db: Db, entry: { itemId: string; status: RemediationState; actor: string; at: string }): Promise<number> {
   const prev = await db.selectFrom('remediation_history').select((eb) => eb.fn.max('seq').as('m')).where('item_id', '=', entry.itemId).executeTakeFirst();

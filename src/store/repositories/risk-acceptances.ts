@@ -10,9 +10,19 @@ export async function insertRiskAcceptance(db: Db, row: RiskAcceptance): Promise
   await db.insertInto('risk_acceptances').values(row).execute();
 }
 
-/** Records an approver's decision on a requested acceptance. */
-export async function recordRiskDecision(db: Db, id: string, d: Pick<RiskAcceptance, 'state' | 'approver' | 'reason' | 'decided_at'>): Promise<void> {
-  await db.updateTable('risk_acceptances').set({ state: d.state, approver: d.approver, reason: d.reason, decided_at: d.decided_at }).where('id', '=', id).execute();
+/**
+ * Records an approver's decision on an acceptance that is still `requested`, in one conditional
+ * write: false when another decision got there first (on PostgreSQL the second writer waits for
+ * the first's commit, then finds the state changed), so one acceptance is decided once.
+ */
+export async function recordRiskDecision(db: Db, id: string, d: Pick<RiskAcceptance, 'state' | 'approver' | 'reason' | 'decided_at'>): Promise<boolean> {
+  const done = await db
+    .updateTable('risk_acceptances')
+    .set({ state: d.state, approver: d.approver, reason: d.reason, decided_at: d.decided_at })
+    .where('id', '=', id)
+    .where('state', '=', 'requested')
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
 }
 
 /** An incident's risk acceptances in id order. */

@@ -7,6 +7,8 @@ export interface AcknowledgmentsTable {
   actor: string;
   comment: string | null;
   at: string;
+  /** The report-out revision (counter `reportout:<INC>`) last sent when the role acknowledged. */
+  revision: number;
 }
 
 export type Acknowledgment = Selectable<AcknowledgmentsTable>;
