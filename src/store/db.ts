@@ -171,6 +171,14 @@ async function openPostgres(url: string): Promise<Store> {
   // without a listener Node treats the event as an uncaught error and the process exits. The pool
   // has already dropped that client and opens a new one on the next query.
   pool.on('error', (err) => reportIdleError(err));
+  // A connection in use when it dies (a request's transaction, the dispatcher's pass) emits
+  // 'error' on its client, which the pool listens to only while the client is idle. Its queries
+  // fail with the same error (CL_UNAVAILABLE for their callers), and the pool discards a client
+  // that can no longer query when it is released: this listener only keeps the event from
+  // ending the process.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   try {
     // the first connection proves the server is there, and creates the schema when it is missing
     const c = await pool.connect();
