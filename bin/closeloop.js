@@ -13,7 +13,16 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   tune: (workload) => tuneFor(workload),
   onStop: (stop) => {
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // The first signal drains (see `serve`); a second one, or a drain past DRAIN_MS, ends at once.
+    const DRAIN_MS = 30_000;
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      setTimeout(() => process.exit(1), DRAIN_MS).unref();
+      void stop().then((code) => process.exit(code));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   },
 });

@@ -60,10 +60,17 @@ export function mapError(err: unknown, requestId: string): Mapped {
   return { status: 500, body: { code: 'CL_INTERNAL', message: `internal error (request ${requestId}); the server log has the details` } };
 }
 
+/** Seconds a client is told to wait (`Retry-After`) when the database is unreachable. */
+export const RETRY_AFTER_SECONDS = 5;
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = mapError(err, req.id);
-    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (body.code === 'CL_UNAVAILABLE') {
+      // expected while PostgreSQL restarts: one warning with the driver's reason, no stack
+      req.log.warn({ code: body.code, details: body.details }, body.message);
+      void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    } else if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.code, status }, body.message);
     if (body.code === 'CL_UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
     return reply.status(status).send(body);

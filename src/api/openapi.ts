@@ -54,6 +54,7 @@ const ERROR_RESPONSES = {
   '404': ['NotFound', 'No such incident, weakness, item or route (CL_NOT_FOUND)'],
   '409': ['Conflict', 'Refused by the workflow, a rule or the closure gate (CL_INVALID_TRANSITION, CL_RULE_REFUSED, CL_GATE_REFUSED with details.missing)'],
   '500': ['Internal', 'Unexpected server error (CL_INTERNAL); the message is generic, the server log has the details'],
+  '503': ['Unavailable', 'The database is unreachable (CL_UNAVAILABLE): nothing was done; retry after the `Retry-After` header\'s seconds'],
 } as const;
 
 /** JSON Schema of a zod schema as a client sends it (defaults make fields optional). */
@@ -118,12 +119,23 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
   for (const [path, operationId] of [['/healthz', 'healthzRoot'], [`${prefix}/healthz`, 'healthz']] as const) {
     add(path, 'get', {
       operationId,
-      summary: 'Liveness and database reachability (no authentication)',
+      summary: 'Liveness, with the database\'s reachability in the body (no authentication)',
       tags: ['operations'],
       security: [],
       responses: {
-        '200': { description: 'The server is up and the database answers', content: json({ $ref: '#/components/schemas/Health' }) },
-        '503': { description: 'The database does not answer', content: json({ $ref: '#/components/schemas/Health' }) },
+        '200': { description: 'The server is up; `db.reachable` says whether the database answers (200 either way)', content: json({ $ref: '#/components/schemas/Health' }) },
+      },
+    });
+  }
+  for (const [path, operationId] of [['/readyz', 'readyzRoot'], [`${prefix}/readyz`, 'readyz']] as const) {
+    add(path, 'get', {
+      operationId,
+      summary: 'Readiness: whether the server can serve requests now, i.e. the database answers (no authentication)',
+      tags: ['operations'],
+      security: [],
+      responses: {
+        '200': { description: 'The database answers', content: json({ $ref: '#/components/schemas/Health' }) },
+        '503': { description: 'The database does not answer; `Retry-After` says when to ask again', content: json({ $ref: '#/components/schemas/Health' }) },
       },
     });
   }
@@ -143,7 +155,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
     info: {
       title: 'closeloop API',
       version,
-      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz and this document needs `Authorization: Bearer <token>`.',
+      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz, readyz and this document needs `Authorization: Bearer <token>`.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     tags: [

@@ -2,8 +2,9 @@
  * The HTTP edge. `buildServer` assembles a Fastify instance (no socket: tests drive it with
  * `inject()`); `startServer` listens and runs the outbox dispatcher beside it.
  *
- * Authentication: every route needs `Authorization: Bearer <token>` except two public ones —
- * `GET /api/v1/healthz` (load balancers probe it; it says only whether the database answers) and
+ * Authentication: every route needs `Authorization: Bearer <token>` except the public ones —
+ * `GET /healthz` and `GET /readyz`, also under `/api/v1/` (load balancers probe them; they say
+ * only whether the database answers), and
  * `GET /api/v1/openapi.json` (it describes the API, holds no data, and clients need it before they
  * have a token). Routes are private by default (see auth.ts); `test/api/auth.test.ts` walks every
  * registered route to prove it.
@@ -16,7 +17,7 @@ import type { AppContext } from '../app/context.js';
 import { startDispatchLoop, type DispatchLoop } from '../app/dispatch-loop.js';
 import { checkHealth } from '../app/health.js';
 import { callerOf, registerAuth } from './auth.js';
-import { registerErrorHandling } from './errors.js';
+import { registerErrorHandling, RETRY_AFTER_SECONDS } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import { ROUTES } from './routes.js';
 
@@ -87,13 +88,21 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
 
   const document = buildOpenApi(ROUTES, API_PREFIX);
   app.get(`${API_PREFIX}/openapi.json`, { config: { public: true } }, async () => document);
-  // Probed at the root (load balancers, `/healthz`) and under the API prefix.
+  // Probed at the root (load balancers, orchestrators) and under the API prefix. Liveness stays 200
+  // while the database is away (its body says so); readiness answers 503 until it is back.
   for (const url of ['/healthz', `${API_PREFIX}/healthz`]) {
+    app.get(url, { config: { public: true } }, async (req) => {
+      const { health, cause } = await checkHealth(ctx);
+      if (health.status !== 'ok') req.log.warn({ err: cause }, 'health check: database unreachable');
+      return health;
+    });
+  }
+  for (const url of ['/readyz', `${API_PREFIX}/readyz`]) {
     app.get(url, { config: { public: true } }, async (req, reply) => {
       const { health, cause } = await checkHealth(ctx);
       if (health.status !== 'ok') {
-        req.log.warn({ err: cause }, 'health check: database unreachable');
-        void reply.status(503);
+        req.log.warn({ err: cause }, 'readiness check: database unreachable');
+        void reply.status(503).header('retry-after', String(RETRY_AFTER_SECONDS));
       }
       return health;
     });

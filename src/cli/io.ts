@@ -31,8 +31,9 @@ export interface CliIo {
    */
   tune?: (workload: CliWorkload) => void;
   /**
-   * Called by `serve` with the function that stops the server and closes the store: the bin calls
-   * it on SIGINT and SIGTERM.
+   * Called by `serve` with the function that drains and stops the server: it stops accepting,
+   * waits for the requests in flight and a dispatcher pass under way, closes the store, and
+   * resolves with the exit code. The bin calls it on SIGINT and SIGTERM.
    */
-  onStop?: (stop: () => void) => void;
+  onStop?: (stop: () => Promise<number>) => void;
 }

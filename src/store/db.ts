@@ -141,6 +141,16 @@ function openSqlite(file: string): Store {
   };
 }
 
+/** How long a query waits for a PostgreSQL connection before CL_UNAVAILABLE (ms). */
+export const PG_CONNECT_TIMEOUT_MS = 10_000;
+
+/** One line on stderr for a pooled connection lost while idle: the driver's message and code only, never the URL. */
+function reportIdleError(err: Error): void {
+  const code = (err as { code?: unknown }).code;
+  const line = { level: 'warn', msg: 'PostgreSQL connection lost while idle; the pool reconnects on the next query', reason: typeof code === 'string' ? code : err.message };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+}
+
 async function openPostgres(url: string): Promise<Store> {
   // loaded here, not at start-up: a SQLite store (the default) never needs the driver (~100 ms)
   const { default: pg } = await import('pg');
@@ -155,7 +165,23 @@ async function openPostgres(url: string): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: u.toString(),
     max: 10,
+    // a request waits this long for a connection (new, or a free one of the pool) before it is
+    // answered CL_UNAVAILABLE, so nothing hangs while PostgreSQL is down
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
     ...(schema !== null ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle connection that dies (server restart, pg_terminate_backend, network) is reported here;
+  // without a listener Node treats the event as an uncaught error and the process exits. The pool
+  // has already dropped that client and opens a new one on the next query.
+  pool.on('error', (err) => reportIdleError(err));
+  // A connection in use when it dies (a request's transaction, the dispatcher's pass) emits
+  // 'error' on its client, which the pool listens to only while the client is idle. Its queries
+  // fail with the same error (CL_UNAVAILABLE for their callers), and the pool discards a client
+  // that can no longer query when it is released: this listener only keeps the event from
+  // ending the process.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
   });
   try {
     // the first connection proves the server is there, and creates the schema when it is missing

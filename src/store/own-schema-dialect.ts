@@ -1,3 +1,4 @@
+import { ClassifyingDriver } from './unavailable.js';
 import {
   DEFAULT_MIGRATION_LOCK_TABLE,
   DEFAULT_MIGRATION_TABLE,
@@ -7,6 +8,7 @@ import {
   type DatabaseIntrospector,
   type DatabaseMetadata,
   type DatabaseMetadataOptions,
+  type Driver,
   type Kysely,
   type PostgresDialectConfig,
   type SchemaMetadata,
@@ -101,13 +103,20 @@ export class OwnSchemaIntrospector implements DatabaseIntrospector {
   }
 }
 
-/** Kysely's PostgreSQL dialect whose introspection reads the store's own schema only. */
+/**
+ * Kysely's PostgreSQL dialect whose introspection reads the store's own schema only, and whose
+ * driver reports a lost database as CL_UNAVAILABLE (see unavailable.ts).
+ */
 export class OwnSchemaPostgresDialect extends PostgresDialect {
   readonly #schema: string | null;
 
   constructor(config: PostgresDialectConfig, schema: string | null) {
     super(config);
     this.#schema = schema;
+  }
+
+  override createDriver(): Driver {
+    return new ClassifyingDriver(super.createDriver());
   }
 
   override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {

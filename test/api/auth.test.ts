@@ -1,7 +1,7 @@
 /**
  * Every registered route (collected by the server's onRoute hook, HEAD routes included) refuses a
- * caller without a valid bearer token — except the two public ones, by design: `healthz` (load
- * balancers probe it; it reveals only whether the database answers) and `openapi.json` (describes
+ * caller without a valid bearer token — except the public ones, by design: `healthz` and `readyz`
+ * (load balancers probe them; they reveal only whether the database answers) and `openapi.json` (describes
  * the API, holds no data, and clients need it before they have a token).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { ROUTES } from '../../src/api/routes.js';
 import { ENGINES } from '../helpers/context.js';
 import { makeApi, type Api } from './harness.js';
 
-const PUBLIC = ['/healthz', `${API_PREFIX}/healthz`, `${API_PREFIX}/openapi.json`];
+const PUBLIC = ['/healthz', `${API_PREFIX}/healthz`, '/readyz', `${API_PREFIX}/readyz`, `${API_PREFIX}/openapi.json`];
 
 type Method = 'GET' | 'POST' | 'HEAD';
 const isMethod = (m: string): m is Method => m === 'GET' || m === 'POST' || m === 'HEAD';
@@ -30,7 +30,7 @@ describe.each(ENGINES)('authentication on every route (%s)', (engine) => {
     expect(api.app.registeredRoutes.every((r) => isMethod(r.method))).toBe(true);
   });
 
-  it('marks exactly healthz and openapi.json public', () => {
+  it('marks exactly healthz, readyz and openapi.json public', () => {
     const pub = api.app.registeredRoutes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort();
     expect(pub).toEqual(PUBLIC.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]).sort());
   });

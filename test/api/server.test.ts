@@ -1,6 +1,6 @@
 /**
  * The server as it runs: listening on a real socket with the outbox dispatcher in the background,
- * logging without tokens or bodies, and failing closed (generic 500, 503 health) when the
+ * logging without tokens or bodies, and failing closed (generic 500, 503 readiness) when the
  * database goes away.
  */
 import { Writable } from 'node:stream';
@@ -105,8 +105,12 @@ describe('failures the client must not see the inside of', () => {
       expect(res.body).not.toMatch(/at .*\.(js|ts):\d+/);
 
       const health = await app.inject({ method: 'GET', url: '/api/v1/healthz' });
-      expect(health.statusCode).toBe(503);
+      expect(health.statusCode).toBe(200);
       expect(health.json()).toEqual({ status: 'unavailable', db: { engine: 'sqlite', reachable: false } });
+      const ready = await app.inject({ method: 'GET', url: '/api/v1/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.headers['retry-after']).toBe('5');
+      expect(ready.json()).toEqual({ status: 'unavailable', db: { engine: 'sqlite', reachable: false } });
       await app.close();
 
       const errors = sink.lines.map((l) => JSON.parse(l) as { level: number; err?: { stack?: string } }).filter((l) => l.level >= 50);

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -55,6 +56,71 @@ describe('first start (npm start = serve --bootstrap)', () => {
       expect(rows[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/);
     } finally {
       child.kill('SIGTERM');
+    }
+  }, 60_000);
+});
+
+/** Starts `closeloop serve --bootstrap --port 0` in `cwd`; resolves once it listens, with its token and port. */
+async function startServe(cwd: string): Promise<{ child: ChildProcessWithoutNullStreams; token: string; port: number; out: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'closeloop.js'), 'serve', '--bootstrap', '--port', '0'], {
+    cwd,
+    env: { ...process.env, CLOSELOOP_DB: '', CLOSELOOP_CONFIG: '', CLOSELOOP_ACTOR: '' },
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const until = Date.now() + 30_000;
+  while (!out.includes('listening on')) {
+    if (Date.now() > until || child.exitCode !== null) throw new Error(`server did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const token = /API token for admin[^:]*: (clt_[A-Za-z0-9_-]+)/.exec(out)?.[1] ?? '';
+  const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1] ?? 0);
+  return { child, token, port, out: () => out, exited };
+}
+
+describe('SIGTERM', () => {
+  it('drains: the request in flight is answered and stored, new connections are refused, the store is closed, exit 0', async () => {
+    const cwd = mkdtempSync(path.join(dir, 'drain-'));
+    const { child, token, port, out, exited } = await startServe(cwd);
+    try {
+      // a request in flight: headers and half the body sent, the rest after the signal
+      const body = JSON.stringify({ title: 'in-flight-at-sigterm', severity: 'low' });
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      let answer = '';
+      socket.on('data', (b: Buffer) => (answer += b.toString()));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.write(`POST /api/v1/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+      socket.write(body.slice(0, 10));
+      await new Promise((r) => setTimeout(r, 200));
+
+      child.kill('SIGTERM');
+      const until = Date.now() + 10_000;
+      while (!out().includes('closeloop stopping')) {
+        if (Date.now() > until) throw new Error(`no drain: ${out()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // stopping: no new connection is accepted, and the process waits for the request in flight
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+      expect(child.exitCode).toBeNull();
+
+      socket.end(body.slice(10));
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 201 /);
+      expect(await exited).toBe(0);
+      expect(out()).toContain('closeloop stopped');
+      // SQLite removes the write-ahead log when its last connection closes: the store was closed
+      expect(existsSync(path.join(cwd, 'closeloop.db-wal'))).toBe(false);
+
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(path.join(cwd, 'closeloop.db'), { readonly: true });
+      const rows = db.prepare('SELECT title FROM incidents').all() as { title: string }[];
+      db.close();
+      expect(rows).toEqual([{ title: 'in-flight-at-sigterm' }]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 60_000);
 });

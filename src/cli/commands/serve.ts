@@ -35,8 +35,19 @@ export function registerServe(program: Program, run: CliRun): void {
     const addr = app.server.address();
     const bound = addr !== null && typeof addr === 'object' ? addr.port : port;
     s.io.stdout.write(`closeloop listening on http://${opts.host}:${bound} (database ${ctx.store.location})\n`);
-    s.io.onStop?.(() => {
-      void app.close().then(() => closeContext(ctx));
+    s.io.onStop?.(async () => {
+      s.io.stdout.write('closeloop stopping: finishing the requests in flight and the dispatcher pass\n');
+      try {
+        // Fastify stops accepting, answers requests in flight, then runs the onClose hook that
+        // waits for the dispatcher's pass; only then is the store closed under them
+        await app.close();
+        await closeContext(ctx);
+      } catch (err) {
+        s.io.stderr.write(`closeloop: stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        return 1;
+      }
+      s.io.stdout.write('closeloop stopped\n');
+      return 0;
     });
   });
 }

@@ -23,6 +23,7 @@ import { DECISION_COLUMNS, F, FINDING_COLUMNS, KEYED_COLUMNS, VULNERABILITY_FACT
 import type { BulkFindings, BulkSession, BulkTrx } from './index.js';
 import { POSTGRES_CACHE_BOUNDS } from './cache-bounds.js';
 import { KeyHashSet } from './key-set.js';
+import { classifyStoreError } from '../unavailable.js';
 
 type Value = string | number | null;
 
@@ -300,7 +301,9 @@ export async function withPostgresBulk<T>(store: Store, fn: (trx: BulkTrx, bulk:
   const pool = store.pgPool;
   if (pool === null) throw new Error('PostgreSQL bulk path on a store without a pool');
   copyFrom ??= (await import('pg-copy-streams')).from;
-  const client = await pool.connect();
+  const client = await pool.connect().catch((err: unknown) => {
+    throw classifyStoreError(err);
+  });
   const conn = new Connection(client);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: singleClientPool(conn) }) });
   let broken: Error | undefined;
@@ -324,7 +327,7 @@ export async function withPostgresBulk<T>(store: Store, fn: (trx: BulkTrx, bulk:
       (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
     );
     if (status !== null) broken = status;
-    throw err;
+    throw classifyStoreError(err);
   } finally {
     written.delete(client);
     client.release(broken);
