@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   CL_IMPORT_INVALID: { status: 400, exit: 2 },
   CL_AUDIT_BROKEN: { status: 500, exit: 1 },
   CL_INTERNAL: { status: 500, exit: 1 },
+  CL_UNAVAILABLE: { status: 503, exit: 1 },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -60,12 +60,19 @@ export function mapError(err: unknown, requestId: string): Mapped {
   return { status: 500, body: { code: 'CL_INTERNAL', message: `internal error (request ${requestId}); the server log has the details` } };
 }
 
+/** Retry-After of a 503: the error's `details.retryAfterSeconds` when it gives one, else 1. */
+function retryAfterSeconds(details: unknown): number {
+  if (typeof details === 'object' && details !== null && 'retryAfterSeconds' in details && typeof details.retryAfterSeconds === 'number') return details.retryAfterSeconds;
+  return 1;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = mapError(err, req.id);
     if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.code, status }, body.message);
     if (body.code === 'CL_UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
+    if (status === 503) void reply.header('retry-after', String(retryAfterSeconds(body.details)));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
