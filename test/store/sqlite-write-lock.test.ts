@@ -68,6 +68,12 @@ describe('SQLite write transactions with a second writer', () => {
     other.exec('ROLLBACK');
   });
 
+  it('sync every commit (synchronous = FULL in WAL): an acknowledged write survives power loss', async () => {
+    const { store } = await twoConnections({ busyMs: 0, writeMs: 0 });
+    expect(store.sqlite?.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.sqlite?.pragma('synchronous', { simple: true })).toBe(2); // 0 OFF, 1 NORMAL, 2 FULL
+  });
+
   it('answer CL_UNAVAILABLE once the wait is spent, with nothing written', async () => {
     const { store, other } = await twoConnections({ busyMs: 20, writeMs: 200 });
     other.exec('BEGIN IMMEDIATE');
