@@ -54,6 +54,7 @@ const ERROR_RESPONSES = {
   '404': ['NotFound', 'No such incident, weakness, item or route (CL_NOT_FOUND)'],
   '409': ['Conflict', 'Refused by the workflow, a rule or the closure gate (CL_INVALID_TRANSITION, CL_RULE_REFUSED, CL_GATE_REFUSED with details.missing)'],
   '500': ['Internal', 'Unexpected server error (CL_INTERNAL); the message is generic, the server log has the details'],
+  '503': ['Unavailable', 'The store cannot take the request now (CL_UNAVAILABLE, e.g. another process holds its write lock); retry after the Retry-After header'],
 } as const;
 
 /** JSON Schema of a zod schema as a client sends it (defaults make fields optional). */
