@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   CL_IMPORT_INVALID: { status: 400, exit: 2 },
   CL_AUDIT_BROKEN: { status: 500, exit: 1 },
   CL_INTERNAL: { status: 500, exit: 1 },
-  /** The database does not answer (down, restarting, connection lost): nothing was done; retry. */
+  /** The store does not answer (down, restarting, connection lost) or its write lock stayed busy: nothing was done; retry. */
   CL_UNAVAILABLE: { status: 503, exit: 1 },
 } as const;
 

@@ -63,16 +63,22 @@ export function mapError(err: unknown, requestId: string): Mapped {
 /** Seconds a client is told to wait (`Retry-After`) when the database is unreachable. */
 export const RETRY_AFTER_SECONDS = 5;
 
+/** Retry-After of a 503: the error's `details.retryAfterSeconds` when it gives one (a busy write lock), else RETRY_AFTER_SECONDS. */
+function retryAfterSeconds(details: unknown): number {
+  if (typeof details === 'object' && details !== null && 'retryAfterSeconds' in details && typeof details.retryAfterSeconds === 'number') return details.retryAfterSeconds;
+  return RETRY_AFTER_SECONDS;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = mapError(err, req.id);
     if (body.code === 'CL_UNAVAILABLE') {
-      // expected while PostgreSQL restarts: one warning with the driver's reason, no stack
+      // expected while PostgreSQL restarts or another process holds the write lock: one warning with the reason, no stack
       req.log.warn({ code: body.code, details: body.details }, body.message);
-      void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     } else if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.code, status }, body.message);
     if (body.code === 'CL_UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
+    if (status === 503) void reply.header('retry-after', String(retryAfterSeconds(body.details)));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {

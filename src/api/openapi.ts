@@ -54,7 +54,7 @@ const ERROR_RESPONSES = {
   '404': ['NotFound', 'No such incident, weakness, item or route (CL_NOT_FOUND)'],
   '409': ['Conflict', 'Refused by the workflow, a rule or the closure gate (CL_INVALID_TRANSITION, CL_RULE_REFUSED, CL_GATE_REFUSED with details.missing)'],
   '500': ['Internal', 'Unexpected server error (CL_INTERNAL); the message is generic, the server log has the details'],
-  '503': ['Unavailable', 'The database is unreachable (CL_UNAVAILABLE): nothing was done; retry after the `Retry-After` header\'s seconds'],
+  '503': ['Unavailable', 'The store cannot take the request now (CL_UNAVAILABLE): the database is unreachable, or another process holds its write lock; nothing was done; retry after the `Retry-After` header\'s seconds'],
 } as const;
 
 /** JSON Schema of a zod schema as a client sends it (defaults make fields optional). */

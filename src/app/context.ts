@@ -43,7 +43,7 @@ export const today = (ctx: AppContext): string => ctx.now().toISOString().slice(
 
 /** Runs `fn` as one transaction: rows, audit events and outbox messages commit together or not at all. */
 export async function inTransaction<T>(ctx: AppContext, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  return ctx.store.db.transaction().execute(fn);
+  return ctx.store.transaction(fn);
 }
 
 export async function audit(trx: Trx, ctx: AppContext, caller: Caller, e: AuditEntry): Promise<void> {

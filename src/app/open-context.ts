@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { configPathFromEnv, loadConfig } from '../config/load.js';
-import { openStore, storeUrlFromEnv } from '../store/db.js';
+import { SQLITE_WAIT_COMMAND, SQLITE_WAIT_SERVER, openStore, storeUrlFromEnv, type SqliteWait } from '../store/db.js';
 import type { AppContext } from './context.js';
 import { bootstrapIfMissing, initialize, type InitResult } from './setup.js';
 
@@ -49,11 +49,16 @@ export function contextLocations(source: Pick<ContextSource, 'env' | 'cwd'>): Co
   return { configPath: pathIn(source.cwd, configPathFromEnv(env)), dbUrl: storeIn(source.cwd, storeUrlFromEnv(env)) };
 }
 
-/** Loads the configuration, then opens (and migrates) the store: a context for one command. */
-export async function openContext(source: ContextSource): Promise<AppContext> {
+/** Who the context is for: `server` waits for a busy SQLite store in short turns (see SqliteWait). */
+export type ContextRole = 'command' | 'server';
+
+const SQLITE_WAIT: Record<ContextRole, SqliteWait> = { command: SQLITE_WAIT_COMMAND, server: SQLITE_WAIT_SERVER };
+
+/** Loads the configuration, then opens (and migrates) the store: a context for one command, or for the server. */
+export async function openContext(source: ContextSource, role: ContextRole = 'command'): Promise<AppContext> {
   const { configPath, dbUrl } = contextLocations(source);
   const config = loadConfig(configPath);
-  const store = await openStore({ url: dbUrl });
+  const store = await openStore({ url: dbUrl, sqliteWait: SQLITE_WAIT[role] });
   return { store, config, configPath, now: source.now };
 }
 
@@ -69,5 +74,5 @@ export function initializeContext(source: ContextSource, opts: { admin: string; 
 
 /** The server's first start in the source's directory: see `bootstrapIfMissing`. */
 export function bootstrapContext(source: ContextSource, admin: string): Promise<{ ctx: AppContext; token: string | null }> {
-  return bootstrapIfMissing({ ...contextLocations(source), admin });
+  return bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server });
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { appendAudit } from '../audit/chain.js';
 import { defaultConfig, loadConfig, validateConfig, writeConfig } from '../config/load.js';
 import { ClError } from '../errors.js';
-import { openStore } from '../store/db.js';
+import { openStore, type SqliteWait } from '../store/db.js';
 import { hasAuditEventFor } from '../store/repositories/audit-events.js';
 import type { AppContext } from './context.js';
 import { createToken } from './admin.js';
@@ -17,7 +17,7 @@ export interface InitResult {
  * overwrite one), creates and migrates the database, and records the control card in the audit chain.
  * With `reuseConfig`, an existing configuration is kept and only the database is prepared.
  */
-export async function initialize(opts: { configPath: string; dbUrl: string; admin: string; reuseConfig?: boolean; now?: () => Date }): Promise<InitResult> {
+export async function initialize(opts: { configPath: string; dbUrl: string; admin: string; reuseConfig?: boolean; now?: () => Date; sqliteWait?: SqliteWait }): Promise<InitResult> {
   const exists = existsSync(opts.configPath);
   if (exists && !opts.reuseConfig) {
     throw new ClError('CL_RULE_REFUSED', `${opts.configPath} exists already; edit it, or use \`closeloop people add\` to add people`);
@@ -28,12 +28,12 @@ export async function initialize(opts: { configPath: string; dbUrl: string; admi
     writeConfig(opts.configPath, raw);
   }
   const config = loadConfig(opts.configPath);
-  const store = await openStore({ url: opts.dbUrl });
+  const store = await openStore({ url: opts.dbUrl, ...(opts.sqliteWait !== undefined ? { sqliteWait: opts.sqliteWait } : {}) });
   const now = opts.now ?? (() => new Date());
   const ctx: AppContext = { store, config, configPath: opts.configPath, now };
   const card = `${config.control_card.id}@v${config.control_card.version}`;
   if (!(await hasAuditEventFor(store.db, 'control_card', card))) {
-    await store.db.transaction().execute((trx) =>
+    await store.transaction((trx) =>
       appendAudit(trx, { at: now().toISOString(), actor: opts.admin, action: 'control_card.initialized', entityType: 'control_card', entityId: card, incidentId: null, state: config.control_card }),
     );
   }
@@ -44,7 +44,7 @@ export async function initialize(opts: { configPath: string; dbUrl: string; admi
  * First start of `npm start` on a fresh clone: no configuration yet. Writes the default one with an
  * `admin` person and returns a one-time API token for them, so the API is usable at once.
  */
-export async function bootstrapIfMissing(opts: { configPath: string; dbUrl: string; admin: string }): Promise<{ ctx: AppContext; token: string | null }> {
+export async function bootstrapIfMissing(opts: { configPath: string; dbUrl: string; admin: string; sqliteWait?: SqliteWait }): Promise<{ ctx: AppContext; token: string | null }> {
   if (existsSync(opts.configPath)) {
     const { ctx } = await initialize({ ...opts, reuseConfig: true });
     return { ctx, token: null };

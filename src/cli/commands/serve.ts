@@ -25,7 +25,7 @@ export function registerServe(program: Program, run: CliRun): void {
         s.io.stdout.write(`first start: wrote ${ctx.configPath} with ${admin} as admin\nAPI token for ${admin} (shown once; keep it safe): ${b.token}\n`);
       }
     } else {
-      ctx = await openContext(s.source);
+      ctx = await openContext(s.source, 'server');
     }
     // the server's context stays open after this command returns: closed when the server stops
     const app = await startServer(ctx, { host: opts.host, port }).catch(async (err: unknown) => {

@@ -343,7 +343,7 @@ export async function withSqliteBulk<T>(store: Store, fn: (trx: BulkTrx, bulk: B
   const firstLoad = db.prepare('SELECT 1 FROM findings LIMIT 1').get() === undefined;
   db.pragma(`cache_size = -${firstLoad ? LOAD_CACHE_KIB : BULK_CACHE_KIB}`);
   try {
-    return await store.db.transaction().execute(async (trx) => {
+    return await store.transaction(async (trx) => {
       const session = new SqliteSession(db);
       const result = await fn(trx, session);
       await session.settle();
