@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   CL_IMPORT_INVALID: { status: 400, exit: 2 },
   CL_AUDIT_BROKEN: { status: 500, exit: 1 },
   CL_INTERNAL: { status: 500, exit: 1 },
+  // A request or a field over a limit (413; the HTTP edge answers 414 and 431 with it too).
+  CL_TOO_LARGE: { status: 413, exit: 2 },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
