@@ -6,7 +6,7 @@
  */
 import type { Command, OptionValues } from '@commander-js/extra-typings';
 import type { AppContext, Caller } from '../app/context.js';
-import { closeContext, initializeContext, openContext, pathIn, type ContextSource } from '../app/open-context.js';
+import { closeContext, exposureWarning, initializeContext, openContext, pathIn, type ContextSource } from '../app/open-context.js';
 import type { Progress } from '../app/progress.js';
 import type { InitResult } from '../app/setup.js';
 import { identifierProblem } from '../domain/limits.js';
@@ -109,7 +109,19 @@ export class Session {
 
   private keep(ctx: AppContext): AppContext {
     this.opened.push(ctx);
+    this.warnIfExposed(ctx);
     return ctx;
+  }
+
+  private warned = false;
+
+  /** Once per command, on stderr: the store or configuration is readable by group or others. */
+  warnIfExposed(ctx: AppContext): void {
+    if (this.warned) return;
+    const warning = exposureWarning(ctx);
+    if (warning === null) return;
+    this.warned = true;
+    this.io.stderr.write(warning);
   }
 }
 
