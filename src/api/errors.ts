@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ERROR_CODES, isClError, type ErrorCode } from '../errors.js';
@@ -53,8 +55,13 @@ export function mapError(err: unknown, requestId: string): Mapped {
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return { status: 400, body: { code: 'CL_BAD_INPUT', message: 'invalid input: (body): not valid JSON', details: { fields: [{ field: '(body)', message: 'not valid JSON' }] } } };
     }
-    // 413 (too large) and 415 (media type) keep their HTTP meaning; the rest are plain 400s.
-    const status = err.statusCode === 413 || err.statusCode === 415 ? err.statusCode : 400;
+    // A body over bodyLimit (413) or a path parameter over maxParamLength (414).
+    if (err.statusCode === 413 || err.statusCode === 414) {
+      const what = err.statusCode === 413 ? `request body larger than ${BODY_LIMIT.toLocaleString('en')} bytes` : `path parameter longer than ${MAX_PARAM_LENGTH} characters`;
+      return { status: err.statusCode, body: { code: 'CL_TOO_LARGE', message: `${what}; see docs/reliability.md, "Limits"`, details: { limit: err.statusCode === 413 ? 'body' : 'path parameter' } } };
+    }
+    // 415 (media type) keeps its HTTP meaning; the rest are plain 400s.
+    const status = err.statusCode === 415 ? err.statusCode : 400;
     return { status, body: { code: 'CL_BAD_INPUT', message: err.message, details: { fields: [{ field: '(request)', message: err.message }] } } };
   }
   return { status: 500, body: { code: 'CL_INTERNAL', message: `internal error (request ${requestId}); the server log has the details` } };
@@ -67,6 +74,51 @@ export const RETRY_AFTER_SECONDS = 5;
 function retryAfterSeconds(details: unknown): number {
   if (typeof details === 'object' && details !== null && 'retryAfterSeconds' in details && typeof details.retryAfterSeconds === 'number') return details.retryAfterSeconds;
   return RETRY_AFTER_SECONDS;
+}
+
+/** Largest request body the API reads (Fastify's bodyLimit): 1 MiB, room for several 64 KiB texts. */
+export const BODY_LIMIT = 1024 * 1024;
+/** Longest path parameter (Fastify's maxParamLength); a record id is at most 128 bytes, percent-encoded up to 3 characters a byte. */
+export const MAX_PARAM_LENGTH = 512;
+
+/**
+ * Errors Fastify's router raises before any hook (a malformed URL, a path parameter over
+ * maxParamLength): answered with the same body as every other error.
+ */
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = mapError(err, req.id);
+  req.log.info({ code: body.code, status }, body.message);
+  void reply.status(status).send(body);
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (headers over maxHeaderSize, a
+ * malformed request line, a request that took too long): the answer is written on the socket by
+ * hand, still as the catalogue's JSON. An overflow that is mostly the request line is a URI too long
+ * (414); otherwise it is the headers' (431).
+ */
+export function clientErrorHandler(err: Error, socket: Duplex): void {
+  const code = 'code' in err ? err.code : undefined;
+  const raw: unknown = 'rawPacket' in err ? err.rawPacket : undefined;
+  if (code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let body: ApiErrorBody = { code: 'CL_BAD_INPUT', message: 'malformed HTTP request', details: { fields: [{ field: '(request)', message: 'malformed HTTP request' }] } };
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    // The request line is most of what overflowed: the URI is too long, not the headers.
+    const lineEnd = Buffer.isBuffer(raw) ? raw.indexOf('\r\n') : 0;
+    const uriTooLong = Buffer.isBuffer(raw) && (lineEnd === -1 || lineEnd > raw.length / 2);
+    status = uriTooLong ? 414 : 431;
+    const what = uriTooLong ? 'request URI' : 'request headers';
+    body = { code: 'CL_TOO_LARGE', message: `${what} larger than the server accepts (${http.maxHeaderSize.toLocaleString('en')} bytes for the request line and headers); see docs/reliability.md, "Limits"`, details: { limit: uriTooLong ? 'uri' : 'headers' } };
+  } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    body = { code: 'CL_BAD_INPUT', message: 'the request took too long to arrive', details: { fields: [{ field: '(request)', message: 'request timeout' }] } };
+  }
+  if (socket.writable) {
+    const text = JSON.stringify(body);
+    socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  }
+  socket.destroy();
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

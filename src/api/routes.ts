@@ -52,6 +52,7 @@ import {
 } from '../app/reportout.js';
 import { runDelivery } from '../app/run-delivery.js';
 import { parseInput } from '../app/validate.js';
+import { identifierProblem } from '../domain/limits.js';
 import { badInput } from '../errors.js';
 import { presentIncident, presentIncidentView, presentWeakness } from './presenters.js';
 
@@ -126,6 +127,16 @@ function pathParams(v: unknown): Record<string, string> {
   return out;
 }
 
+/** Path parameters of a view are record ids: refused, naming the parameter, unless identifiers. */
+function checkedIds(params: Record<string, string>): Record<string, string> {
+  const fields = Object.entries(params).flatMap(([name, v]) => {
+    const problem = identifierProblem(v);
+    return problem === null ? [] : [{ field: name, message: `${name} ${problem}` }];
+  });
+  if (fields.length > 0) throw badInput(`invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
+  return params;
+}
+
 /** An operation whose input is a use case's zod schema, filled from path + body (or query). */
 function op<S extends z.ZodType>(d: OpDef<S>): ApiRoute {
   const params = d.params ?? {};
@@ -165,7 +176,7 @@ function view(d: ViewDef): ApiRoute {
     status: d.status ?? 200,
     params: d.params ?? {},
     input: null,
-    run: (ctx, caller, req) => d.handle(ctx, caller, pathParams(req.params)),
+    run: (ctx, caller, req) => d.handle(ctx, caller, checkedIds(pathParams(req.params))),
   };
 }
 

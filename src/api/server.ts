@@ -17,7 +17,7 @@ import type { AppContext } from '../app/context.js';
 import { startDispatchLoop, type DispatchLoop } from '../app/dispatch-loop.js';
 import { checkHealth } from '../app/health.js';
 import { callerOf, registerAuth } from './auth.js';
-import { registerErrorHandling, RETRY_AFTER_SECONDS } from './errors.js';
+import { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH, registerErrorHandling, RETRY_AFTER_SECONDS } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import { ROUTES } from './routes.js';
 
@@ -62,7 +62,13 @@ function loggerOptions(logger: LoggerOption): false | LoggerConfig {
 
 /** Builds the API over an application context. Nothing listens until `listen()` (see startServer). */
 export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: loggerOptions(opts.logger ?? false) });
+  const app = Fastify({
+    logger: loggerOptions(opts.logger ?? false),
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+  });
 
   const registered: RegisteredRoute[] = [];
   app.decorate('registeredRoutes', registered);

@@ -3,14 +3,16 @@ import { z } from 'zod';
 import { sha256Hex } from '../audit/canonical.js';
 import { verifyChain, type VerifyResult } from '../audit/chain.js';
 import { setPersonRoles } from '../config/load.js';
+import { roleName } from '../config/schema.js';
+import { LIMITS } from '../domain/limits.js';
 import { ClError } from '../errors.js';
 import { findApiTokenByHash, insertApiToken } from '../store/repositories/api-tokens.js';
-import { audit, authorize, inTransaction, isoNow, nextId, type AppContext, type Caller } from './context.js';
-import { nonEmpty, parseInput, plainText } from './validate.js';
+import { audit, authorize, inTransaction, isPerson, isoNow, nextId, type AppContext, type Caller } from './context.js';
+import { identifier, parseInput, plainText, recordInput } from './validate.js';
 
-const roleList = z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'role names in snake_case')).min(1, 'at least one role');
+const roleList = z.array(roleName).min(1, 'at least one role');
 
-export const addPersonInput = z.strictObject({ name: nonEmpty('name'), roles: roleList });
+export const addPersonInput = z.strictObject({ name: identifier('name'), roles: roleList });
 
 /**
  * Adds (or re-roles) a person in the people directory of closeloop.yaml. The change is audited in
@@ -28,13 +30,13 @@ export async function addPerson(ctx: AppContext, caller: Caller, input: z.input<
   return { name: p.name, roles };
 }
 
-export const createTokenInput = z.strictObject({ actor: nonEmpty('actor'), label: plainText('label').optional() });
+export const createTokenInput = z.strictObject({ actor: identifier('actor'), label: plainText('label', LIMITS.title).optional() });
 
 /** Creates an API token for a person. The token is returned once; only its SHA-256 is stored. */
 export async function createToken(ctx: AppContext, caller: Caller, input: z.input<typeof createTokenInput>): Promise<{ id: string; actor: string; token: string }> {
   authorize(ctx, caller, 'token.manage');
   const p = parseInput(createTokenInput, input);
-  if (!(p.actor in ctx.config.people)) {
+  if (!isPerson(ctx, p.actor)) {
     throw new ClError('CL_BAD_INPUT', `${p.actor} is not in the people directory; add them first with \`closeloop people add ${p.actor} --roles ROLE\``, { fields: [{ field: 'actor', message: 'a person in the directory' }] });
   }
   const token = `clt_${randomBytes(24).toString('base64url')}`;
@@ -59,3 +61,7 @@ export async function verifyAudit(ctx: AppContext, caller: Caller): Promise<Veri
   authorize(ctx, caller, 'audit.verify');
   return verifyChain(ctx.store.db);
 }
+
+// The record each input describes, named when a field is refused (see parseInput).
+recordInput('person', addPersonInput);
+recordInput('API token', createTokenInput);

@@ -23,14 +23,24 @@ export interface Caller {
   actor: string;
 }
 
+/**
+ * Whether `actor` is in the people directory. An own-property test, so that no name (`__proto__`,
+ * `constructor`, `toString`) can reach Object.prototype through the directory.
+ */
+export function isPerson(ctx: Pick<AppContext, 'config'>, actor: string): boolean {
+  return Object.hasOwn(ctx.config.people, actor);
+}
+
 export function rolesOf(ctx: Pick<AppContext, 'config'>, actor: string): readonly string[] {
-  return ctx.config.people[actor] ?? [];
+  if (!isPerson(ctx, actor)) return [];
+  const roles = ctx.config.people[actor];
+  return Array.isArray(roles) ? roles : [];
 }
 
 /** Refuses unless the caller's roles allow `action`; an unknown actor is told how to be added. */
 export function authorize(ctx: Pick<AppContext, 'config'>, caller: Caller, action: Action): void {
   const roles = rolesOf(ctx, caller.actor);
-  if (!(caller.actor in ctx.config.people)) {
+  if (!isPerson(ctx, caller.actor)) {
     throw new ClError('CL_FORBIDDEN', `${caller.actor} is not in the people directory; an admin can add them with \`closeloop people add ${caller.actor} --roles ROLE\``, { actor: caller.actor, action });
   }
   if (!isAllowed(roles, action)) {

@@ -9,7 +9,7 @@ import { findThirdPartyNotice, insertThirdPartyNotice, noticeOfWeakness, updateT
 import { findWeakness } from '../store/repositories/weaknesses.js';
 import { audit, authorize, inTransaction, isoNow, nextId, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, lockIncident } from './incidents.js';
-import { isoDate, nonEmpty, parseInput } from './validate.js';
+import { identifier, isoDate, nonEmpty, parseInput, recordInput, shortText } from './validate.js';
 
 async function loadWeakness(db: Db, id: string): Promise<Weakness> {
   const w = await findWeakness(db, id);
@@ -26,12 +26,12 @@ function addDays(day: string, days: number): string {
 // ---- remediation ------------------------------------------------------------------------------
 
 export const addRemediationInput = z.strictObject({
-  weakness: nonEmpty('weakness id'),
-  owner_role: nonEmpty('owner role'),
-  assignee: nonEmpty('assignee'),
+  weakness: identifier('weakness id'),
+  owner_role: identifier('owner role'),
+  assignee: identifier('assignee'),
   criteria: nonEmpty('closure criteria'),
   due: isoDate.optional(),
-  ticket: nonEmpty('ticket').optional(),
+  ticket: shortText('ticket').optional(),
 });
 
 async function insertHistory(trx: Trx, ctx: AppContext, caller: Caller, itemId: string, status: RemediationState): Promise<void> {
@@ -69,7 +69,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
   });
 }
 
-export const moveRemediationInput = z.strictObject({ item: nonEmpty('remediation item id'), state: z.enum(REMEDIATION_STATES) });
+export const moveRemediationInput = z.strictObject({ item: identifier('remediation item id'), state: z.enum(REMEDIATION_STATES) });
 
 export async function moveRemediation(ctx: AppContext, caller: Caller, input: z.input<typeof moveRemediationInput>): Promise<RemediationItem> {
   authorize(ctx, caller, 'remediation.edit');
@@ -96,7 +96,7 @@ export async function moveRemediation(ctx: AppContext, caller: Caller, input: z.
 // ---- risk acceptance --------------------------------------------------------------------------
 
 export const requestRiskInput = z.strictObject({
-  weakness: nonEmpty('weakness id'),
+  weakness: identifier('weakness id'),
   rationale: nonEmpty('rationale'),
   controls: nonEmpty('compensating controls'),
   review_by: isoDate,
@@ -134,7 +134,7 @@ export async function requestRisk(ctx: AppContext, caller: Caller, input: z.inpu
   });
 }
 
-export const decideRiskInput = z.strictObject({ risk: nonEmpty('risk acceptance id'), approve: z.boolean(), reason: nonEmpty('reason').optional() })
+export const decideRiskInput = z.strictObject({ risk: identifier('risk acceptance id'), approve: z.boolean(), reason: nonEmpty('reason').optional() })
   .refine((v) => v.approve || v.reason !== undefined, { path: ['reason'], message: 'a rejection needs a reason' });
 
 /** The refusal to decide an acceptance that is decided: 409 with its current state and decider. */
@@ -180,7 +180,7 @@ export async function decideRisk(ctx: AppContext, caller: Caller, input: z.input
 
 // ---- third parties ----------------------------------------------------------------------------
 
-export const vendorNotifyInput = z.strictObject({ weakness: nonEmpty('weakness id'), channel: nonEmpty('channel'), tracking_item: nonEmpty('tracking item').optional() });
+export const vendorNotifyInput = z.strictObject({ weakness: identifier('weakness id'), channel: shortText('channel'), tracking_item: shortText('tracking item').optional() });
 
 /** Records that the vendor was notified through its contract channel (opens the notice if needed). */
 export async function notifyVendor(ctx: AppContext, caller: Caller, input: z.input<typeof vendorNotifyInput>): Promise<ThirdPartyNotice> {
@@ -212,7 +212,7 @@ async function loadNotice(db: Db, id: string): Promise<ThirdPartyNotice> {
   return n;
 }
 
-export const vendorResponseInput = z.strictObject({ notice: nonEmpty('notice id'), text: nonEmpty('response text') });
+export const vendorResponseInput = z.strictObject({ notice: identifier('notice id'), text: nonEmpty('response text') });
 
 /** Records the vendor's response or RCA statement. */
 export async function recordVendorResponse(ctx: AppContext, caller: Caller, input: z.input<typeof vendorResponseInput>): Promise<ThirdPartyNotice> {
@@ -229,7 +229,7 @@ export async function recordVendorResponse(ctx: AppContext, caller: Caller, inpu
   });
 }
 
-export const vendorChaseInput = z.strictObject({ notice: nonEmpty('notice id') });
+export const vendorChaseInput = z.strictObject({ notice: identifier('notice id') });
 
 /** Records that an unanswered vendor notice was chased. */
 export async function chaseVendor(ctx: AppContext, caller: Caller, input: z.input<typeof vendorChaseInput>): Promise<ThirdPartyNotice> {
@@ -245,3 +245,12 @@ export async function chaseVendor(ctx: AppContext, caller: Caller, input: z.inpu
     return next;
   });
 }
+
+// The record each input describes, named when a field is refused (see parseInput).
+recordInput('remediation item', addRemediationInput);
+recordInput('remediation item', moveRemediationInput);
+recordInput('risk acceptance', requestRiskInput);
+recordInput('risk acceptance', decideRiskInput);
+recordInput('vendor notice', vendorNotifyInput);
+recordInput('vendor notice', vendorResponseInput);
+recordInput('vendor notice', vendorChaseInput);

@@ -23,14 +23,14 @@ import { riskAcceptancesForGate, riskAcceptancesOfIncident } from '../store/repo
 import { noticesForGate, noticesOfIncident } from '../store/repositories/third-party-notices.js';
 import { weaknessesForGate, weaknessesOfIncident, weaknessIdsOfIncident } from '../store/repositories/weaknesses.js';
 import { audit, authorize, inTransaction, isoNow, nextCounter, today, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
-import { nonEmpty, parseInput } from './validate.js';
+import { identifier, nonEmpty, parseInput, recordInput, shortText } from './validate.js';
 
 export const openIncidentInput = z.strictObject({
-  title: nonEmpty('title'),
+  title: shortText('title'),
   severity: z.enum(INCIDENT_SEVERITIES),
-  assets: z.array(nonEmpty('asset id')).default([]),
-  service: nonEmpty('service').optional(),
-  ir_lead: nonEmpty('ir_lead').optional(),
+  assets: z.array(identifier('asset id')).default([]),
+  service: identifier('service').optional(),
+  ir_lead: identifier('ir_lead').optional(),
 });
 export type OpenIncidentInput = z.input<typeof openIncidentInput>;
 
@@ -119,7 +119,7 @@ export const listIncidentsInput = z.strictObject({
   /** Incidents on this page (default 100, at most 1,000). */
   limit: z.coerce.number().int().min(1).max(INCIDENT_PAGE.max).optional(),
   /** The `next` of the previous page. */
-  after: nonEmpty('after').optional(),
+  after: identifier('after').optional(),
 });
 
 /** One page of incidents in creation order, and the cursor of the next (null on the last page). */
@@ -164,7 +164,7 @@ export async function listIncidents(ctx: AppContext, caller: Caller, input: z.in
   return { incidents, next: rows.length > limit && last !== undefined ? incidentCursor(last) : null };
 }
 
-export const moveIncidentInput = z.strictObject({ id: nonEmpty('incident id'), state: z.enum(INCIDENT_STATES) });
+export const moveIncidentInput = z.strictObject({ id: identifier('incident id'), state: z.enum(INCIDENT_STATES) });
 
 /** Moves an incident one step along the workflow; opens the report-out task at the configured state. */
 export async function moveIncident(ctx: AppContext, caller: Caller, input: z.input<typeof moveIncidentInput>): Promise<Incident> {
@@ -222,7 +222,7 @@ export async function gateFor(db: Db, ctx: AppContext, inc: Incident): Promise<G
 
 export const closeIncidentInput = z
   .strictObject({
-    id: nonEmpty('incident id'),
+    id: identifier('incident id'),
     non_incident: z.boolean().default(false),
     rationale: nonEmpty('rationale').optional(),
   })
@@ -281,7 +281,7 @@ export async function closeIncident(ctx: AppContext, caller: Caller, input: z.in
   });
 }
 
-export const reopenIncidentInput = z.strictObject({ id: nonEmpty('incident id'), reason: nonEmpty('reason') });
+export const reopenIncidentInput = z.strictObject({ id: identifier('incident id'), reason: nonEmpty('reason') });
 
 /** Reopens a closed incident (audited with the reason): real incidents go back to post_incident. */
 export async function reopenIncident(ctx: AppContext, caller: Caller, input: z.input<typeof reopenIncidentInput>): Promise<Incident> {
@@ -342,3 +342,8 @@ export async function showIncident(ctx: AppContext, caller: Caller, id: string) 
   };
 }
 export type IncidentView = Awaited<ReturnType<typeof showIncident>>;
+
+// The record each input describes, named when a field is refused (see parseInput).
+recordInput('incident', openIncidentInput);
+recordInput('incident', moveIncidentInput);
+recordInput('incident', reopenIncidentInput);

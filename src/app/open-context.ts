@@ -4,6 +4,7 @@
  * relative paths name files in the directory it is given, so a command can run in-process with an
  * environment and a working directory of its own.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { configPathFromEnv, loadConfig } from '../config/load.js';
 import { SQLITE_WAIT_COMMAND, SQLITE_WAIT_SERVER, openStore, storeUrlFromEnv, type SqliteWait } from '../store/db.js';
@@ -75,4 +76,30 @@ export function initializeContext(source: ContextSource, opts: { admin: string; 
 /** The server's first start in the source's directory: see `bootstrapIfMissing`. */
 export function bootstrapContext(source: ContextSource, admin: string): Promise<{ ctx: AppContext; token: string | null }> {
   return bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server });
+}
+
+/**
+ * The context's files (closeloop.yaml; the SQLite store and its -wal and -shm) that the owner's
+ * group or others may read: the store holds incident records and the configuration the people
+ * directory, so each should be 0600. A file that does not exist is not listed.
+ */
+export function exposedFiles(ctx: AppContext): { file: string; mode: number }[] {
+  const files = [ctx.configPath];
+  if (ctx.store.engine === 'sqlite' && ctx.store.location !== ':memory:') files.push(ctx.store.location, `${ctx.store.location}-wal`, `${ctx.store.location}-shm`);
+  return files.flatMap((file) => {
+    try {
+      const mode = statSync(file).mode & 0o777;
+      return (mode & 0o077) === 0 ? [] : [{ file, mode }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The warning for `exposedFiles`, with the command that fixes it; null when there is none. */
+export function exposureWarning(ctx: AppContext): string | null {
+  const exposed = exposedFiles(ctx);
+  if (exposed.length === 0) return null;
+  const listed = exposed.map((e) => `${e.file} (mode ${e.mode.toString(8).padStart(4, '0')})`).join(', ');
+  return `closeloop: warning: readable by group or others: ${listed}; fix with \`chmod 600 ${exposed.map((e) => e.file).join(' ')}\`\n`;
 }

@@ -11,20 +11,20 @@ import { insertThirdPartyNotice, noticeOfWeakness } from '../store/repositories/
 import { insertWeakness, weaknessesOfIncident, weaknessIdsOfIncident } from '../store/repositories/weaknesses.js';
 import { audit, authorize, inTransaction, isoNow, nextCounter, nextId, rolesOf, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, lockIncident, requiredRoles } from './incidents.js';
-import { nonEmpty, parseInput, plainText } from './validate.js';
+import { identifier, nonEmpty, parseInput, plainText, recordInput } from './validate.js';
 import { enqueue } from './outbox.js';
 
 
 export const addWeaknessInput = z
   .strictObject({
-    incident: nonEmpty('incident id'),
+    incident: identifier('incident id'),
     type: z.enum(WEAKNESS_TYPES),
     relation: z.enum(WEAKNESS_RELATIONS),
-    assets: z.array(nonEmpty('asset id')).min(1, 'at least one affected asset'),
+    assets: z.array(identifier('asset id')).min(1, 'at least one affected asset'),
     notes: nonEmpty('notes'),
     action: nonEmpty('action'),
-    vulnerabilities: z.array(nonEmpty('vulnerability id')).default([]),
-    vendor: nonEmpty('vendor').optional(),
+    vulnerabilities: z.array(identifier('vulnerability id')).default([]),
+    vendor: identifier('vendor').optional(),
   })
   .refine((w) => w.type !== 'third_party' || w.vendor !== undefined, { path: ['vendor'], message: 'a third_party weakness names its vendor' });
 
@@ -57,7 +57,7 @@ export async function addWeakness(ctx: AppContext, caller: Caller, input: z.inpu
   });
 }
 
-export const noneIdentifiedInput = z.strictObject({ incident: nonEmpty('incident id'), rationale: nonEmpty('rationale') });
+export const noneIdentifiedInput = z.strictObject({ incident: identifier('incident id'), rationale: nonEmpty('rationale') });
 
 /** Records an explicit "none identified" report-out, with its rationale. */
 export async function markNoneIdentified(ctx: AppContext, caller: Caller, input: z.input<typeof noneIdentifiedInput>): Promise<Incident> {
@@ -78,8 +78,11 @@ export async function markNoneIdentified(ctx: AppContext, caller: Caller, input:
 
 /** Routes for a role: the incident's service override when one exists, else the role's default. */
 export function routesFor(ctx: AppContext, role: string, service: string | null): readonly Route[] {
-  const override = service ? ctx.config.routing.services[service]?.[role] : undefined;
-  return override ?? ctx.config.routing.roles[role] ?? [];
+  // Own-property lookups: a service or role name never reaches Object.prototype.
+  const own = <T>(rec: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(rec, key) ? rec[key] : undefined);
+  const byService = service ? own(ctx.config.routing.services, service) : undefined;
+  const override = byService === undefined ? undefined : own(byService, role);
+  return override ?? own(ctx.config.routing.roles, role) ?? [];
 }
 
 function reportOutBody(inc: Incident, weaknesses: readonly Weakness[], role: string): { subject: string; body: string } {
@@ -105,7 +108,7 @@ function reportOutBody(inc: Incident, weaknesses: readonly Weakness[], role: str
 /** The counter of an incident's report-out revisions: each send takes the next. */
 export const reportOutCounter = (incident: string): string => `reportout:${incident}`;
 
-export const sendReportOutInput = z.strictObject({ incident: nonEmpty('incident id') });
+export const sendReportOutInput = z.strictObject({ incident: identifier('incident id') });
 
 export interface SendResult {
   incident: Incident;
@@ -179,7 +182,7 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
   });
 }
 
-export const acknowledgeInput = z.strictObject({ incident: nonEmpty('incident id'), role: nonEmpty('role'), comment: plainText('comment').optional() });
+export const acknowledgeInput = z.strictObject({ incident: identifier('incident id'), role: identifier('role'), comment: plainText('comment').optional() });
 
 /**
  * A recipient role confirms receipt of the report-out, once per incident and role (the store's
@@ -205,3 +208,9 @@ export async function acknowledge(ctx: AppContext, caller: Caller, input: z.inpu
     return row;
   });
 }
+
+// The record each input describes, named when a field is refused (see parseInput).
+recordInput('weakness', addWeaknessInput);
+recordInput('report-out', noneIdentifiedInput);
+recordInput('report-out', sendReportOutInput);
+recordInput('acknowledgment', acknowledgeInput);

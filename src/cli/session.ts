@@ -6,9 +6,10 @@
  */
 import type { Command, OptionValues } from '@commander-js/extra-typings';
 import type { AppContext, Caller } from '../app/context.js';
-import { closeContext, initializeContext, openContext, pathIn, type ContextSource } from '../app/open-context.js';
+import { closeContext, exposureWarning, initializeContext, openContext, pathIn, type ContextSource } from '../app/open-context.js';
 import type { Progress } from '../app/progress.js';
 import type { InitResult } from '../app/setup.js';
+import { identifierProblem } from '../domain/limits.js';
 import { ClError } from '../errors.js';
 import type { CliIo } from './io.js';
 import { EXIT, print, reportError } from './output.js';
@@ -50,12 +51,20 @@ export class Session {
     if (!actor || actor.trim() === '') {
       throw new ClError('CL_BAD_INPUT', 'who is acting? pass --by NAME or set CLOSELOOP_ACTOR (every change is recorded in the audit log with its actor)');
     }
-    return actor.trim();
+    return this.checkedActor(actor.trim());
   }
 
   /** The actor when one is given (--by, else a non-empty CLOSELOOP_ACTOR), else `fallback`. */
   actorOr(fallback: string): string {
-    return this.global.by ?? (this.io.env.CLOSELOOP_ACTOR || fallback);
+    return this.checkedActor(this.global.by ?? (this.io.env.CLOSELOOP_ACTOR || fallback));
+  }
+
+  /** Refuses an actor name that is not an identifier (see domain/limits.ts), naming where it came from. */
+  private checkedActor(actor: string): string {
+    const problem = identifierProblem(actor);
+    if (problem === null) return actor;
+    const field = this.global.by === undefined ? 'CLOSELOOP_ACTOR' : '--by';
+    throw new ClError('CL_BAD_INPUT', `invalid input: ${field}: the actor's name ${problem}`, { fields: [{ field, message: `the actor's name ${problem}` }] });
   }
 
   /** A file named on the command line, as this process opens it (relative to the run's directory). */
@@ -100,7 +109,19 @@ export class Session {
 
   private keep(ctx: AppContext): AppContext {
     this.opened.push(ctx);
+    this.warnIfExposed(ctx);
     return ctx;
+  }
+
+  private warned = false;
+
+  /** Once per command, on stderr: the store or configuration is readable by group or others. */
+  warnIfExposed(ctx: AppContext): void {
+    if (this.warned) return;
+    const warning = exposureWarning(ctx);
+    if (warning === null) return;
+    this.warned = true;
+    this.io.stderr.write(warning);
   }
 }
 

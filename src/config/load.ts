@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parseDocument, stringify } from 'yaml';
 import { ClError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
@@ -96,7 +96,8 @@ const HEADER = `# closeloop configuration: the IR-6(2) control card, routing (ro
 `;
 
 export function writeConfig(file: string, cfg: Record<string, unknown>): void {
-  writeFileSync(file, HEADER + stringify(cfg), { flag: 'wx' });
+  // 0600: the people directory and routing addresses are for the operator's eyes only.
+  writeFileSync(file, HEADER + stringify(cfg), { flag: 'wx', mode: 0o600 });
 }
 
 /** Adds or replaces a person in the people directory, keeping the rest of the file (comments too). */
@@ -109,9 +110,10 @@ export function setPersonRoles(file: string, name: string, roles: string[]): Con
   return next;
 }
 
-/** rename is atomic: a crash never leaves a half-written configuration. */
+/** rename is atomic: a crash never leaves a half-written configuration. The new file is 0600. */
 function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp`;
-  writeFileSync(tmp, text);
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });
   renameSync(tmp, file);
 }

@@ -1,11 +1,22 @@
 import { z } from 'zod';
+import { identifierProblem, RESERVED_NAMES } from '../domain/limits.js';
 
 /**
  * closeloop.yaml: the IR-6(2) control card, routing, the people directory and workflow policy.
  * Validated once at start, then frozen.
  */
 
-const roleName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role name in snake_case, e.g. service_owner');
+/** A role: snake_case, at most 64 characters, never a property every object has (`constructor`). */
+export const roleName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'a role name in snake_case of at most 64 characters, e.g. service_owner')
+  .refine((s) => !RESERVED_NAMES.includes(s), `a role name other than ${RESERVED_NAMES.join(', ')}`);
+
+/** A person's name in the directory (an actor): see identifierProblem. */
+export const personName = z.string().superRefine((s, ctx) => {
+  const problem = identifierProblem(s);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: `a person's name ${problem}` });
+});
 
 export const CHANNELS = ['email', 'webhook', 'slack', 'teams', 'jira', 'servicenow', 'file'] as const;
 
@@ -50,7 +61,7 @@ export const configSchema = z
       roles: z.record(roleName, z.array(routeSchema).min(1, 'at least one route')),
       services: z.record(z.string().min(1), z.record(roleName, z.array(routeSchema).min(1))).default({}),
     }),
-    people: z.record(z.string().min(1), z.array(roleName)).default({}),
+    people: z.record(personName, z.array(roleName)).default({}),
     delivery: z
       .object({
         max_attempts: z.number().int().positive().default(8),

@@ -20,11 +20,12 @@ export interface Channel {
 export const fileChannel = (baseDir: string): Channel => ({
   async deliver(n) {
     const dir = path.resolve(baseDir, n.address);
-    await mkdir(dir, { recursive: true });
+    // Messages carry incident details: directories closeloop creates are 0700, messages 0600.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const name = `${n.idempotency_key.replace(/[^A-Za-z0-9._-]+/g, '_')}.txt`;
     const text = [`Message-Id: ${n.id}`, `Idempotency-Key: ${n.idempotency_key}`, `To-Role: ${n.role}`, `Subject: ${n.subject}`, '', n.body, ''].join('\n');
     try {
-      await writeFile(path.join(dir, name), text, { flag: 'wx' });
+      await writeFile(path.join(dir, name), text, { flag: 'wx', mode: 0o600 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }

@@ -1,3 +1,4 @@
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, sql, type Migration, type MigrationProvider, type Transaction } from 'kysely';
 import type pg from 'pg';
@@ -145,9 +146,27 @@ function reusingStatements(handle: Database.Database): { close(): void; prepare(
 /** Page size of new SQLite databases (bytes). */
 export const SQLITE_PAGE_SIZE = 65536;
 
+/**
+ * Creates a new database file 0600 (owner only) before SQLite opens it: SQLite gives its -wal and
+ * -shm files the main file's mode, so the store's records never land in a world-readable file
+ * whatever the umask. An existing file keeps its mode (a warning at start says how to fix it).
+ */
+function createPrivate(file: string): void {
+  if (file === '' || file === ':memory:' || file.startsWith('file:')) return;
+  let fd: number;
+  try {
+    fd = openSync(file, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  closeSync(fd);
+}
+
 function openSqlite(file: string, wait: SqliteWait): Store {
   let handle: Database.Database;
   try {
+    createPrivate(file);
     handle = new Database(file);
   } catch (err) {
     throw new ClError('CL_CONFIG_INVALID', `cannot open SQLite database ${file}: ${(err as Error).message}`);

@@ -27,6 +27,7 @@ export function registerServe(program: Program, run: CliRun): void {
     } else {
       ctx = await openContext(s.source, 'server');
     }
+    s.warnIfExposed(ctx);
     // the server's context stays open after this command returns: closed when the server stops
     const app = await startServer(ctx, { host: opts.host, port }).catch(async (err: unknown) => {
       await closeContext(ctx);

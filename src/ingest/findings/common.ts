@@ -415,7 +415,7 @@ export class DeferredQueue {
     if (this.out === null) {
       this.dir = await mkdtemp(join(tmpdir(), 'closeloop-deferred-'));
       this.file = join(this.dir, 'items.ndjson');
-      this.out = createWriteStream(this.file);
+      this.out = createWriteStream(this.file, { mode: 0o600 });
     }
     if (!this.out.write(`${JSON.stringify(value)}\n`)) await once(this.out, 'drain');
   }
