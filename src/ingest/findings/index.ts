@@ -27,6 +27,19 @@ export const FINDING_FORMATS = [
 ] as const;
 export type FindingFormat = (typeof FINDING_FORMATS)[number];
 
+/** How a refusal names each format ("not a grype report", "looks like a Trivy report"). */
+export const FORMAT_TITLES: Record<FindingFormat, string> = {
+  trivy: 'Trivy',
+  grype: 'grype',
+  sarif: 'SARIF',
+  'osv-scanner': 'osv-scanner',
+  cyclonedx: 'CycloneDX',
+  'dependency-check': 'OWASP Dependency-Check',
+  'npm-audit': 'npm audit',
+  csv: 'CSV findings',
+  native: 'native findings',
+};
+
 export const findingParsers: Record<FindingFormat, Parser> = {
   trivy: trivyParser,
   grype: grypeParser,
