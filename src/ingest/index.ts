@@ -109,7 +109,7 @@ async function formatHint(kind: ImportKind, file: string, chosen: string): Promi
   if (kind !== 'findings') return undefined;
   const detected = detectFindingFormat(await readHead(file), file);
   if (detected === null || detected === chosen) return undefined;
-  return `this looks like a${/^[aeiou]/i.test(detected) ? 'n' : ''} ${FORMAT_TITLES[detected]} report — try --format ${detected}`;
+  return `this looks like ${FORMAT_TITLES[detected]} — try --format ${detected}`;
 }
 
 /** Items in batches of about `size` (the last may be shorter); a batch is never empty. */

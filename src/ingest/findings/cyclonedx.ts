@@ -62,7 +62,7 @@ interface ComponentInfo {
 
 const PATTERNS: PathPattern[] = [['metadata', 'component'], ['components', '*'], ['vulnerabilities', '*']];
 /** A CycloneDX JSON BOM says so: `bomFormat` (required by the specification) or at least `specVersion`. */
-const STRUCTURE: Structure = { what: 'CycloneDX BOM', expected: 'top-level `bomFormat` or `specVersion`', anchors: [{ path: ['bomFormat'], type: 'any' }, { path: ['specVersion'], type: 'any' }] };
+const STRUCTURE: Structure = { what: 'a CycloneDX BOM', expected: 'top-level `bomFormat` or `specVersion`', anchors: [{ path: ['bomFormat'], type: 'any' }, { path: ['specVersion'], type: 'any' }] };
 
 // -----------------------------------------------------------------------------------------------
 // Shared: component map, asset, vulnerability → items

@@ -41,7 +41,7 @@ import type { Cvss } from '../../domain/records.js';
 const SCANNER = 'grype';
 const PATTERNS: PathPattern[] = [['matches', '*'], ['source'], ['descriptor']];
 /** A grype report has its `matches` array (empty when nothing matched). */
-const STRUCTURE: Structure = { what: 'grype report', expected: 'top-level `matches` array', anchors: [{ path: ['matches'], type: 'array' }] };
+const STRUCTURE: Structure = { what: 'a grype report', expected: 'top-level `matches` array', anchors: [{ path: ['matches'], type: 'array' }] };
 
 function cvssList(entries: unknown[]): (Cvss | null)[] {
   return entries.map((c) => cvssOf(str(c, 'vector'), num(rec(c, 'metrics'), 'baseScore'), str(c, 'version') ?? '3.1'));

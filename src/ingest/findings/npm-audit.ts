@@ -43,7 +43,7 @@ const SCANNER = 'npm-audit';
 const PATTERNS: PathPattern[] = [['vulnerabilities', '*'], ['advisories'], ['auditReportVersion']];
 /** npm audit v2 (`auditReportVersion`, a `vulnerabilities` object) or v1 (an `advisories` object). */
 const STRUCTURE: Structure = {
-  what: 'npm audit report',
+  what: 'an npm audit report',
   expected: 'top-level `auditReportVersion`, `vulnerabilities` object or `advisories` object',
   anchors: [{ path: ['auditReportVersion'], type: 'any' }, { path: ['vulnerabilities'], type: 'object' }, { path: ['advisories'], type: 'object' }],
 };

@@ -45,7 +45,7 @@ import { isObject, type JsonObject } from '../record-fields.js';
 
 const SCANNER = 'osv-scanner';
 /** An osv-scanner report has its `results` array. */
-const STRUCTURE: Structure = { what: 'osv-scanner report', expected: 'top-level `results` array', anchors: [{ path: ['results'], type: 'array' }] };
+const STRUCTURE: Structure = { what: 'an osv-scanner report', expected: 'top-level `results` array', anchors: [{ path: ['results'], type: 'array' }] };
 
 const PATTERNS: PathPattern[] = [
   ['results', '*', 'source'],

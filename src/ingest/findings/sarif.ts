@@ -46,7 +46,7 @@ import {
 import { isObject, type JsonObject } from '../record-fields.js';
 
 /** A SARIF log has its `runs` array (SARIF 2.1.0 §3.13.4). */
-const STRUCTURE: Structure = { what: 'SARIF log', expected: 'top-level `runs` array', anchors: [{ path: ['runs'], type: 'array' }] };
+const STRUCTURE: Structure = { what: 'a SARIF log', expected: 'top-level `runs` array', anchors: [{ path: ['runs'], type: 'array' }] };
 
 const PATTERNS: PathPattern[] = [
   ['runs', '*', 'tool'],

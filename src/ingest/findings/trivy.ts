@@ -68,7 +68,7 @@ const HEADER = ['SchemaVersion', 'ArtifactName', 'ArtifactType', 'ClusterName'] 
  * report (`ClusterName`), or a legacy top-level array of results (`null` when nothing was found).
  */
 const STRUCTURE: Structure = {
-  what: 'Trivy report',
+  what: 'a Trivy report',
   expected: 'top-level `SchemaVersion`, `ArtifactName`, `Results` array or `ClusterName` (and the document is no array of results)',
   anchors: [
     { path: [], type: 'array' },
@@ -208,7 +208,7 @@ class TrivyReader {
     const result =
       (p[0] === 'Results' && typeof p[1] === 'number' && p.length === 2) || (typeof p[0] === 'number' && p.length === 1) || (isK8s && p.length === 4);
     const list = (p[0] === 'Results' && typeof p[1] === 'number' && listAt(2)) || (typeof p[0] === 'number' && listAt(1)) || (isK8s && listAt(4));
-    const got = kind === null ? 'null' : String(kind);
+    const got = typeof kind === 'string' ? kind : 'null';
     if (result) throw new ImportError(this.ctx.file, formatJsonPath(p), null, `a result (target) must be an object, got ${got}`);
     if (kind === null) return;
     if (list) throw new ImportError(this.ctx.file, formatJsonPath(p), null, `expected an array (or null), got ${got}`);

@@ -64,7 +64,7 @@ export interface Anchor {
 
 /** The minimal structure of a format (see `StreamJsonOptions.structure`). */
 export interface Structure {
-  /** `grype report`, `Trivy report`, … */
+  /** With its article: `a grype report`, `an npm audit report`, … */
   what: string;
   /** `a top-level \`matches\` array`: what the refusal says was expected. */
   expected: string;
@@ -327,9 +327,9 @@ class JsonScanner {
 
   private structureError(abs: number, problem: string): ImportError {
     const s = this.structure;
-    const what = s === null ? 'report' : s.what;
+    const what = s === null ? 'a report' : s.what;
     const hint = this.hint === null ? '' : `; ${this.hint}`;
-    return new ImportError(this.file, null, null, `not a ${what}: ${problem}${hint} (at byte ${abs})`);
+    return new ImportError(this.file, null, null, `not ${what}: ${problem}${hint} (at byte ${abs})`);
   }
 
   private pushBracket(c: number): void {
@@ -697,7 +697,7 @@ class JsonScanner {
     }
     if (this.st === S_VALUE && this.frames.length === 0 && !this.seenValue) {
       if (this.allowEmpty) return;
-      throw this.fail(this.base, this.structure === null ? 'empty document: no JSON value' : `empty document: no JSON value (a ${this.structure.what} has ${this.structure.expected})`);
+      throw this.fail(this.base, this.structure === null ? 'empty document: no JSON value' : `empty document: no JSON value (${this.structure.what} has a ${this.structure.expected})`);
     }
     throw this.fail(this.base, 'unexpected end of input: the JSON document is truncated');
   }
