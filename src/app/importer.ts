@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 import type { AdvisoryStatement, AssetRecord, FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
 import { assetWithDefaults, vulnerabilityWithDefaults } from '../domain/escalation/index.js';
-import { IMPORT_KINDS, resolveFormat, type ImportKind } from '../ingest/index.js';
+import { IMPORT_KINDS, isBlankFile, resolveFormat, type ImportKind } from '../ingest/index.js';
 import { sha256Hex } from '../audit/canonical.js';
 import {
   advisoryToRow,
@@ -17,7 +17,7 @@ import {
 } from '../store/records.js';
 import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
 import type { Ruleset } from '../domain/escalation/index.js';
-import { ClError } from '../errors.js';
+import { ClError, ImportError } from '../errors.js';
 import { StoreFacts, TriageRun } from './decisions.js';
 import { scannerFillsGaps } from './knowledge.js';
 import { throttled, type Progress } from './progress.js';
@@ -38,6 +38,11 @@ export const importInput = z.strictObject({
   triage: z.boolean().optional(),
   /** With `triage`: a ruleset file instead of the shipped default. */
   ruleset: nonEmpty('ruleset').optional(),
+  /**
+   * Import the file even when the same bytes were imported before (a fixed parser, a store
+   * restored from an older backup); the import and its audit event name the earlier one.
+   */
+  force: z.boolean().optional(),
 });
 
 /** Counts of one import; the key of the main count is the kind's own noun (`findings`, `assets`, …). */
@@ -63,6 +68,8 @@ export interface ImportResult {
   triage: { run: string; ruleset: string; evaluated: number; by_outcome: Record<string, number>; by_trigger: Record<string, number> } | null;
   /** Set when the same file (same SHA-256) was imported before: nothing was written. */
   duplicate_of: string | null;
+  /** With `force`: the earlier import of the same file that this one repeats. */
+  reimport_of: string | null;
 }
 
 const KIND_NOUN: Record<ImportKind, WireItem['kind']> = {
@@ -406,6 +413,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
   if (p.ruleset !== undefined && p.triage !== true) throw new ClError('CL_BAD_INPUT', '--ruleset needs --triage', { field: 'ruleset' });
   if (p.triage === true) authorize(ctx, caller, 'vr.triage');
   const ruleset = p.triage === true ? await loadRuleset(p.ruleset) : null;
+  if (await isBlankFile(p.file)) throw new ImportError(p.file, null, null, `the file is empty: no ${p.kind} to import`);
   const format = await resolveFormat(p.kind, p.file, p.format);
   // Parsing starts now (in a worker for large files) and overlaps the file's SHA-256.
   const batches = await parsedBatches(p.kind, p.file, format);
@@ -427,10 +435,12 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       findings_not_affected: 0,
       triage: null,
       duplicate_of: null,
+      reimport_of: null,
     };
     const own = KIND_NOUN[p.kind];
     const previous = await importOfFile(ctx.store.db, sha256, p.kind);
-    if (previous) {
+    if (previous && p.force === true) result.reimport_of = previous.id;
+    else if (previous) {
       // Same bytes as before: parse to validate and count, write nothing.
       for await (const batch of batches) for (const item of batch) if (item.kind === own) result.count += 1;
       result.unchanged = result.count;
@@ -452,6 +462,9 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
         }
         progress(result.count);
       }
+      // A scanner report that lists nothing is a clean scan (its targets' old findings resolve);
+      // any other kind with no record is a mistake (an export that failed, the wrong file).
+      if (result.count === 0 && p.kind !== 'findings') throw new ImportError(p.file, null, null, `no ${p.kind} in the file (an empty ${p.kind} file is refused; nothing was imported)`);
       await writer.flushAll();
       if (p.kind === 'findings') await writer.resolveMissing();
       if (writer.triage !== null) result.triage = await writer.triage.finish(trx, caller);
@@ -481,5 +494,6 @@ export function presentImport(r: ImportResult): Record<string, unknown> {
     ...(r.kind === 'findings' ? { resolved: r.resolved, assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created } : {}),
     ...(r.triage !== null ? { triage: r.triage } : {}),
     duplicate_of: r.duplicate_of,
+    ...(r.reimport_of !== null ? { reimport_of: r.reimport_of } : {}),
   };
 }

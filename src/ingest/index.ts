@@ -4,7 +4,7 @@ import { ClError } from '../errors.js';
 import { assetsCsvParser, assetsJsonParser, assetsNdjsonParser, detectAssetFormat } from './assets.js';
 import { csafParser } from './csaf.js';
 import { epssParser } from './epss.js';
-import { detectFindingFormat, findingParsers } from './findings/index.js';
+import { FORMAT_TITLES, detectFindingFormat, findingParsers } from './findings/index.js';
 import { kevParser } from './kev.js';
 import { ocsfParser } from './ocsf.js';
 import { openVexParser } from './openvex.js';
@@ -57,6 +57,16 @@ async function readHead(file: string): Promise<Buffer> {
   }
 }
 
+/**
+ * True when the file holds nothing but whitespace (or a byte order mark): an empty input, refused
+ * for every kind before any parser sees it (docs/importing.md).
+ */
+export async function isBlankFile(file: string): Promise<boolean> {
+  const head = await readHead(file);
+  if (head.length >= SNIFF_BYTES) return false;
+  return head.toString('utf8').replace(/^\ufeff/, '').trim() === '';
+}
+
 /** Chooses the format from `--format` or by looking at the file's first bytes and name. */
 export async function resolveFormat(kind: ImportKind, file: string, format?: string): Promise<string> {
   const known = PARSERS[kind];
@@ -91,6 +101,17 @@ export async function resolveFormat(kind: ImportKind, file: string, format?: str
   }
 }
 
+/**
+ * What a file given with `--format` looks like instead, for a structure refusal: "this looks like
+ * a Trivy report — try --format trivy". null when detection finds nothing else.
+ */
+async function formatHint(kind: ImportKind, file: string, chosen: string): Promise<string | undefined> {
+  if (kind !== 'findings') return undefined;
+  const detected = detectFindingFormat(await readHead(file), file);
+  if (detected === null || detected === chosen) return undefined;
+  return `this looks like ${FORMAT_TITLES[detected]} — try --format ${detected}`;
+}
+
 /** Items in batches of about `size` (the last may be shorter); a batch is never empty. */
 async function* batched(items: AsyncGenerator<ImportItem>, size: number): AsyncGenerator<ImportItem[]> {
   let batch: ImportItem[] = [];
@@ -112,8 +133,10 @@ export async function openBatches(kind: ImportKind, file: string, format?: strin
   const chosen = await resolveFormat(kind, file, format);
   const parser = PARSERS[kind][chosen];
   if (!parser) throw new ClError('CL_BAD_INPUT', `unknown ${kind} format ${chosen}`);
+  const hint = await formatHint(kind, file, chosen);
+  const ctx = hint === undefined ? { file } : { file, hint };
   const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
-  return { format: chosen, batches: parser.parseBatches ? parser.parseBatches(stream, { file }) : batched(parser.parse(stream, { file }), size) };
+  return { format: chosen, batches: parser.parseBatches ? parser.parseBatches(stream, ctx) : batched(parser.parse(stream, ctx), size) };
 }
 
 /** Opens a file of `kind` and streams its items; the file is never read whole. */
@@ -121,6 +144,7 @@ export async function openItems(kind: ImportKind, file: string, format?: string)
   const chosen = await resolveFormat(kind, file, format);
   const parser = PARSERS[kind][chosen];
   if (!parser) throw new ClError('CL_BAD_INPUT', `unknown ${kind} format ${chosen}`);
+  const hint = await formatHint(kind, file, chosen);
   const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
-  return { format: chosen, items: parser.parse(stream, { file }) };
+  return { format: chosen, items: parser.parse(stream, hint === undefined ? { file } : { file, hint }) };
 }

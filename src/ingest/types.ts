@@ -12,6 +12,8 @@ export type ByteSource = AsyncIterable<Buffer | string>;
 /** Where a parser is reading from; `file` goes into every error message. */
 export interface ParseContext {
   file: string;
+  /** Added to a "not a <format> report" refusal: what the file looks like instead (`try --format trivy`). */
+  hint?: string;
 }
 
 /**

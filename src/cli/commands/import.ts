@@ -13,6 +13,7 @@ export function registerImport(program: Program, run: CliRun): void {
     .option('--format <format>', 'input format (detected when absent); findings: trivy, grype, sarif, osv-scanner, cyclonedx, dependency-check, npm-audit, csv, native; signals: native, ocsf; advisories: csaf, openvex; assets: json, ndjson, csv; vulnerabilities: json, ndjson')
     .option('--triage', 'findings: decide each new or changed finding in the same transaction and record the decisions (a triage run of this import; `closeloop why` explains them)')
     .option('--ruleset <file>', 'with --triage: ruleset YAML (default: the shipped rules/default.yaml)')
+    .option('--force', 'import even when the same file (same SHA-256) was imported before; the import and its audit event name the earlier one')
     .option('--progress', 'progress lines on stderr (the default when stderr is a terminal)')
     .addHelpText(
       'after',
@@ -29,6 +30,7 @@ export function registerImport(program: Program, run: CliRun): void {
         file: s.path(file),
         format: opts.format,
         ...(opts.triage === true ? { triage: true } : {}),
+        ...(opts.force === true ? { force: true } : {}),
         ...(typeof opts.ruleset === 'string' ? { ruleset: s.path(opts.ruleset) } : {}),
       },
       s.progress(opts.progress, `import ${kind}`, `${kind} read`),
@@ -36,7 +38,7 @@ export function registerImport(program: Program, run: CliRun): void {
     s.print(presentImport(r), () =>
       r.duplicate_of
         ? `${file}: already imported as ${r.duplicate_of} (same SHA-256); nothing changed (${r.count} ${kind} read)`
-        : `${file} (${r.format}) imported as ${r.id ?? ''}: ${r.count} ${kind}, ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged` +
+        : `${file} (${r.format}) imported as ${r.id ?? ''}${r.reimport_of !== null ? ` (again: same file as ${r.reimport_of}, --force)` : ''}: ${r.count} ${kind}, ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged` +
           (kind === 'findings' ? `, ${r.resolved} resolved (no longer reported), ${r.assets_created} new assets, ${r.vulnerabilities_created} new vulnerabilities` : '') +
           (r.triage !== null
             ? `\ntriage run ${r.triage.run} (ruleset ${r.triage.ruleset}): ${r.triage.evaluated} decided, ${r.triage.by_outcome.escalate ?? 0} escalate, ${r.triage.by_outcome.stay ?? 0} stay${Object.keys(r.triage.by_trigger).length ? ` (${Object.entries(r.triage.by_trigger).map(([t, n]) => `${t} ${n}`).join(', ')})` : ''}`

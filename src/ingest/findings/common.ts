@@ -36,6 +36,7 @@ import { findingFingerprint, findingWithDefaults } from '../../domain/escalation
 import type { Cvss, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
 import { isObject, type JsonObject } from '../record-fields.js';
+import { truncateExtra, truncateNullable } from '../free-text.js';
 import { formatJsonPath, readNdjson } from '../stream/json-stream.js';
 import type { AssetRef, ImportItem, ParseContext } from '../types.js';
 
@@ -277,14 +278,14 @@ export function makeFinding(f: ScannerFinding): FindingRecord {
     version,
     source: f.scanner,
     validation: f.validation,
-    title: f.title,
+    title: truncateNullable(f.title),
     severity: f.severity,
     cwe: f.cwe,
     file_path: f.file_path,
     line: f.line,
     fixed_version: f.fixed_version,
     aliases: f.aliases,
-    extra: f.extra,
+    extra: f.extra === undefined ? f.extra : truncateExtra(f.extra),
   });
 }
 
@@ -328,9 +329,9 @@ export function makeVulnerability(v: ScannerVulnerability): VulnerabilityRecord 
     fix_available: v.fix_available ?? null,
     kev: null,
     epss: null,
-    title: v.title ?? null,
+    title: truncateNullable(v.title),
     references: [...new Set(v.references ?? [])],
-    extra: v.extra ?? {},
+    extra: truncateExtra(v.extra ?? {}),
   };
 }
 

@@ -25,7 +25,7 @@
  */
 import type { Cvss, FindingSeverity, Validation } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
-import { streamJson, type PathPattern } from '../stream/json-stream.js';
+import { streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import { firstSignificantByte, peekSource } from '../stream/peek.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf, severityFromScore } from './cvss.js';
@@ -61,6 +61,8 @@ interface ComponentInfo {
 }
 
 const PATTERNS: PathPattern[] = [['metadata', 'component'], ['components', '*'], ['vulnerabilities', '*']];
+/** A CycloneDX JSON BOM says so: `bomFormat` (required by the specification) or at least `specVersion`. */
+const STRUCTURE: Structure = { what: 'a CycloneDX BOM', expected: 'top-level `bomFormat` or `specVersion`', anchors: [{ path: ['bomFormat'], type: 'any' }, { path: ['specVersion'], type: 'any' }] };
 
 // -----------------------------------------------------------------------------------------------
 // Shared: component map, asset, vulnerability → items
@@ -284,7 +286,7 @@ async function* parseJson(source: ByteSource, ctx: ParseContext): AsyncGenerator
   let asset: AssetRef | null = null;
   let sawComponents = false;
   try {
-    for await (const m of streamJson(source, PATTERNS, ctx)) {
+    for await (const m of streamJson(source, PATTERNS, ctx, { structure: STRUCTURE })) {
       if (m.pattern === 0) {
         asset = bomAsset(m.value, ctx);
         addComponents(m.value, components);

@@ -14,7 +14,7 @@
  * file → `manifest:<file>`. Grype writes `matches` *before* `source`, so matches wait in a bounded
  * buffer (spilling to a temporary file) until the asset is known.
  */
-import { streamJson, type PathPattern } from '../stream/json-stream.js';
+import { streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
 import {
@@ -40,6 +40,8 @@ import type { Cvss } from '../../domain/records.js';
 
 const SCANNER = 'grype';
 const PATTERNS: PathPattern[] = [['matches', '*'], ['source'], ['descriptor']];
+/** A grype report has its `matches` array (empty when nothing matched). */
+const STRUCTURE: Structure = { what: 'a grype report', expected: 'top-level `matches` array', anchors: [{ path: ['matches'], type: 'array' }] };
 
 function cvssList(entries: unknown[]): (Cvss | null)[] {
   return entries.map((c) => cvssOf(str(c, 'vector'), num(rec(c, 'metrics'), 'baseScore'), str(c, 'version') ?? '3.1'));
@@ -130,7 +132,7 @@ export const grypeParser: Parser = {
     const out: ImportItem[] = [];
     let asset: AssetRef | null = null;
     try {
-      for await (const m of streamJson(source, PATTERNS, ctx)) {
+      for await (const m of streamJson(source, PATTERNS, ctx, { structure: STRUCTURE })) {
         if (m.pattern === 1) {
           asset = grypeAsset(isObject(m.value) ? m.value : null, ctx);
           continue;

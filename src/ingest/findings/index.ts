@@ -27,6 +27,19 @@ export const FINDING_FORMATS = [
 ] as const;
 export type FindingFormat = (typeof FINDING_FORMATS)[number];
 
+/** How a refusal names each format, with its article ("this looks like a Trivy report"). */
+export const FORMAT_TITLES: Record<FindingFormat, string> = {
+  trivy: 'a Trivy report',
+  grype: 'a grype report',
+  sarif: 'a SARIF log',
+  'osv-scanner': 'an osv-scanner report',
+  cyclonedx: 'a CycloneDX BOM',
+  'dependency-check': 'an OWASP Dependency-Check report',
+  'npm-audit': 'an npm audit report',
+  csv: 'a CSV of findings',
+  native: 'native findings',
+};
+
 export const findingParsers: Record<FindingFormat, Parser> = {
   trivy: trivyParser,
   grype: grypeParser,

@@ -20,7 +20,7 @@
  */
 import type { Cvss } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
-import { streamJson, type PathPattern } from '../stream/json-stream.js';
+import { streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { cvssOf } from './cvss.js';
 import {
@@ -41,6 +41,12 @@ import { isObject, type JsonObject } from '../record-fields.js';
 
 const SCANNER = 'npm-audit';
 const PATTERNS: PathPattern[] = [['vulnerabilities', '*'], ['advisories'], ['auditReportVersion']];
+/** npm audit v2 (`auditReportVersion`, a `vulnerabilities` object) or v1 (an `advisories` object). */
+const STRUCTURE: Structure = {
+  what: 'an npm audit report',
+  expected: 'top-level `auditReportVersion`, `vulnerabilities` object or `advisories` object',
+  anchors: [{ path: ['auditReportVersion'], type: 'any' }, { path: ['vulnerabilities'], type: 'object' }, { path: ['advisories'], type: 'object' }],
+};
 
 function advisoryCvss(via: JsonObject): Cvss | null {
   const c = rec(via, 'cvss');
@@ -58,7 +64,7 @@ export const npmAuditParser: Parser = {
     const out: ImportItem[] = [];
     emit.asset(out, asset);
     yield* out.splice(0, out.length);
-    for await (const m of streamJson(source, PATTERNS, ctx)) {
+    for await (const m of streamJson(source, PATTERNS, ctx, { structure: STRUCTURE })) {
       if (m.pattern === 1) {
         throw new ImportError(ctx.file, null, 'advisories', 'npm 6 audit report (`advisories`) is not supported: run npm 7 or later (`npm audit --json`)');
       }

@@ -17,7 +17,7 @@
  * first wait in a bounded buffer.
  */
 import type { Cvss, FindingRecord } from '../../domain/records.js';
-import { streamJson, type PathPattern } from '../stream/json-stream.js';
+import { streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf, severityFromScore } from './cvss.js';
 import {
@@ -44,6 +44,9 @@ import {
 import { isObject, type JsonObject } from '../record-fields.js';
 
 const SCANNER = 'osv-scanner';
+/** An osv-scanner report has its `results` array. */
+const STRUCTURE: Structure = { what: 'an osv-scanner report', expected: 'top-level `results` array', anchors: [{ path: ['results'], type: 'array' }] };
+
 const PATTERNS: PathPattern[] = [
   ['results', '*', 'source'],
   ['results', '*', 'packages', '*'],
@@ -185,7 +188,7 @@ export const osvScannerParser: Parser = {
       }
     };
     try {
-      for await (const m of streamJson(source, PATTERNS, ctx, { allowEmpty: true })) {
+      for await (const m of streamJson(source, PATTERNS, ctx, { allowEmpty: true, structure: STRUCTURE })) {
         const index = typeof m.path[1] === 'number' ? m.path[1] : 0;
         if (index !== current) {
           yield* flush();

@@ -23,7 +23,7 @@
  * Results that come before their run's `tool` wait in a bounded buffer until it arrives.
  */
 import type { Cvss, FindingSeverity } from '../../domain/records.js';
-import { streamJson, type PathPattern } from '../stream/json-stream.js';
+import { streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { cvssOf, severityFromScore } from './cvss.js';
 import {
@@ -44,6 +44,9 @@ import {
   toolSlug,
 } from './common.js';
 import { isObject, type JsonObject } from '../record-fields.js';
+
+/** A SARIF log has its `runs` array (SARIF 2.1.0 §3.13.4). */
+const STRUCTURE: Structure = { what: 'a SARIF log', expected: 'top-level `runs` array', anchors: [{ path: ['runs'], type: 'array' }] };
 
 const PATTERNS: PathPattern[] = [
   ['runs', '*', 'tool'],
@@ -284,7 +287,7 @@ export const sarifParser: Parser = {
   async *parse(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
     const reader = new SarifReader(ctx);
     try {
-      for await (const m of streamJson(source, PATTERNS, ctx)) {
+      for await (const m of streamJson(source, PATTERNS, ctx, { structure: STRUCTURE })) {
         const runIndex = typeof m.path[1] === 'number' ? m.path[1] : 0;
         yield* reader.enter(runIndex);
         if (m.pattern === 0) yield* reader.tool(m.value);

@@ -28,7 +28,7 @@
  */
 import type { Cvss, FindingSeverity, Validation } from '../../domain/records.js';
 import { batchParser } from '../batches.js';
-import { streamJsonBatches, type JsonMatch, type PathPattern } from '../stream/json-stream.js';
+import { formatJsonPath, streamJsonBatches, type JsonMatch, type PathPattern, type Structure } from '../stream/json-stream.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
 import {
@@ -51,6 +51,7 @@ import {
   toolRuleId,
 } from './common.js';
 import type { JsonObject } from '../record-fields.js';
+import { ImportError } from '../../errors.js';
 
 const SCANNER = 'trivy';
 const CVSS_SOURCES = ['nvd', 'ghsa', 'redhat', 'bitnami'];
@@ -61,6 +62,23 @@ const RESULT_FIELDS: Field[] = ['Target', 'Class', 'Type', 'Vulnerabilities', 'M
 const isList = (f: Field): boolean => f === 'Vulnerabilities' || f === 'Misconfigurations' || f === 'Secrets';
 
 const HEADER = ['SchemaVersion', 'ArtifactName', 'ArtifactType', 'ClusterName'] as const;
+
+/**
+ * A Trivy report is a `SchemaVersion`/`ArtifactName` header with `Results[]`, a `trivy k8s`
+ * report (`ClusterName`), or a legacy top-level array of results (`null` when nothing was found).
+ */
+const STRUCTURE: Structure = {
+  what: 'a Trivy report',
+  expected: 'top-level `SchemaVersion`, `ArtifactName`, `Results` array or `ClusterName` (and the document is no array of results)',
+  anchors: [
+    { path: [], type: 'array' },
+    { path: [], type: 'null' },
+    { path: ['SchemaVersion'], type: 'any' },
+    { path: ['ArtifactName'], type: 'any' },
+    { path: ['Results'], type: 'array' },
+    { path: ['ClusterName'], type: 'any' },
+  ],
+};
 
 interface PatternInfo {
   layout: 'header' | 'v2' | 'legacy' | 'k8s' | 'workload';
@@ -138,6 +156,10 @@ class TrivyReader {
   constructor(private readonly ctx: ParseContext) {}
 
   handle(m: JsonMatch, out: ImportItem[]): void {
+    if (m.pattern === -1) {
+      this.scalar(m.path, m.value);
+      return;
+    }
     const info = INFO[m.pattern];
     if (info === undefined) return;
     const p = m.path;
@@ -174,6 +196,25 @@ class TrivyReader {
     }
   }
 
+  /**
+   * A value that is no container where the report's structure needs one (`"Vulnerabilities": "x"`,
+   * a result that is a string): the report is malformed, and reading past it would make the
+   * target's findings look absent (and resolve them). Other scalars on the way are not Trivy's
+   * structure (`CreatedAt`, `Metadata.Size`) and are ignored.
+   */
+  private scalar(p: readonly (string | number)[], kind: unknown): void {
+    const listAt = (i: number): boolean => typeof p[i] === 'string' && isList(p[i] as Field) && p.length === i + 1;
+    const isK8s = typeof p[0] === 'string' && K8S_SECTIONS.has(p[0]) && p[2] === 'Results' && typeof p[3] === 'number';
+    const result =
+      (p[0] === 'Results' && typeof p[1] === 'number' && p.length === 2) || (typeof p[0] === 'number' && p.length === 1) || (isK8s && p.length === 4);
+    const list = (p[0] === 'Results' && typeof p[1] === 'number' && listAt(2)) || (typeof p[0] === 'number' && listAt(1)) || (isK8s && listAt(4));
+    const got = typeof kind === 'string' ? kind : 'null';
+    if (result) throw new ImportError(this.ctx.file, formatJsonPath(p), null, `a result (target) must be an object, got ${got}`);
+    if (kind === null) return;
+    if (list) throw new ImportError(this.ctx.file, formatJsonPath(p), null, `expected an array (or null), got ${got}`);
+    if (p.length === 1 && p[0] === 'Results') throw new ImportError(this.ctx.file, '$.Results', null, `expected an array of results (or null), got ${got}`);
+  }
+
   private enterWorkload(key: string): void {
     if (this.workload.key === key) return;
     this.workload = { key, namespace: null, kind: null, name: null };
@@ -194,9 +235,10 @@ class TrivyReader {
     }
     else if (field === 'Class') this.result.cls = text;
     else if (field === 'Type') this.result.type = text;
-    else if (field === 'Vulnerabilities') this.vulnerability(requireRecord(m.value, this.ctx, m.path), out);
-    else if (field === 'Misconfigurations') this.misconfiguration(requireRecord(m.value, this.ctx, m.path), out);
-    else if (field === 'Secrets') this.secret(requireRecord(m.value, this.ctx, m.path), out);
+    else if (typeof m.path[m.path.length - 1] !== 'number') throw new ImportError(this.ctx.file, formatJsonPath(m.path.slice(0, -1)), null, `${field} must be an array, got an object`);
+    else if (field === 'Vulnerabilities') this.vulnerability(requireRecord(m.value, this.ctx, m.path), m.path, out);
+    else if (field === 'Misconfigurations') this.misconfiguration(requireRecord(m.value, this.ctx, m.path), m.path, out);
+    else if (field === 'Secrets') this.secret(requireRecord(m.value, this.ctx, m.path), m.path, out);
   }
 
   /** The asset the current result belongs to (see the module comment). */
@@ -229,9 +271,9 @@ class TrivyReader {
     return /\s\([^()]+\)\s*$/.test(target) ? imageAsset(target) : manifestAsset(target);
   }
 
-  private vulnerability(v: JsonObject, out: ImportItem[]): void {
+  private vulnerability(v: JsonObject, path: readonly (string | number)[], out: ImportItem[]): void {
     const rawId = str(v, 'VulnerabilityID');
-    if (rawId === null) return;
+    if (rawId === null) throw new ImportError(this.ctx.file, formatJsonPath(path), 'VulnerabilityID', 'a vulnerability needs its VulnerabilityID (a string)');
     const asset = this.asset();
     const ids = primaryId(rawId, strings(v, 'VendorIDs'));
     const status = str(v, 'Status');
@@ -285,11 +327,11 @@ class TrivyReader {
     );
   }
 
-  private misconfiguration(v: JsonObject, out: ImportItem[]): void {
+  private misconfiguration(v: JsonObject, path: readonly (string | number)[], out: ImportItem[]): void {
     const status = str(v, 'Status');
     if (status !== null && status !== 'FAIL') return;
     const id = str(v, 'ID') ?? str(v, 'AVDID');
-    if (id === null) return;
+    if (id === null) throw new ImportError(this.ctx.file, formatJsonPath(path), 'ID', 'a failed misconfiguration needs its ID or AVDID (a string)');
     const avd = str(v, 'AVDID');
     const vulnId = avd ?? toolRuleId(SCANNER, id);
     const asset = this.asset();
@@ -331,9 +373,9 @@ class TrivyReader {
     );
   }
 
-  private secret(v: JsonObject, out: ImportItem[]): void {
+  private secret(v: JsonObject, path: readonly (string | number)[], out: ImportItem[]): void {
     const rule = str(v, 'RuleID');
-    if (rule === null) return;
+    if (rule === null) throw new ImportError(this.ctx.file, formatJsonPath(path), 'RuleID', 'a secret needs its RuleID (a string)');
     const vulnId = toolRuleId(SCANNER, rule);
     const asset = this.asset();
     const target = this.result.target;
@@ -360,7 +402,7 @@ class TrivyReader {
 
 async function* trivyBatches(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]> {
   const reader = new TrivyReader(ctx);
-  for await (const matches of streamJsonBatches(source, PATTERNS, ctx)) {
+  for await (const matches of streamJsonBatches(source, PATTERNS, ctx, { structure: STRUCTURE, reportScalars: true })) {
     const out: ImportItem[] = [];
     for (const m of matches) reader.handle(m, out);
     if (out.length > 0) yield out;

@@ -42,6 +42,41 @@ export interface JsonMatch {
 export interface StreamJsonOptions {
   /** Treat an input that is empty or only whitespace as "no matches" instead of an error. */
   allowEmpty?: boolean;
+  /**
+   * What the document must minimally be: at least one anchor must be present with the right type,
+   * or the input is refused as "not a <format> report" (a wrong `--format` must not read as an
+   * empty report).
+   */
+  structure?: Structure;
+  /**
+   * Also report, as matches with `pattern: -1`, the values that sit where a wanted value could
+   * still be inside but that are not containers (`"Vulnerabilities": "x"`): without this they are
+   * skipped silently, and a malformed element reads as an absent one.
+   */
+  reportScalars?: boolean;
+}
+
+/** One place a format's document is recognised by: an exact key path and the value's JSON type. */
+export interface Anchor {
+  path: readonly string[];
+  type: 'array' | 'object' | 'null' | 'any';
+}
+
+/** The minimal structure of a format (see `StreamJsonOptions.structure`). */
+export interface Structure {
+  /** With its article: `a grype report`, `an npm audit report`, … */
+  what: string;
+  /** `a top-level \`matches\` array`: what the refusal says was expected. */
+  expected: string;
+  anchors: readonly Anchor[];
+}
+
+/** The value type a first byte starts, as an anchor names it. */
+function anchorType(c: number): Anchor['type'] | 'value' {
+  if (c === LBRACKET) return 'array';
+  if (c === LBRACE) return 'object';
+  if (c === 0x6e) return 'null';
+  return 'value';
 }
 
 // Parser states.
@@ -137,6 +172,11 @@ class JsonScanner {
   private readonly patterns: readonly PathPattern[];
   private readonly file: string;
   private readonly allowEmpty: boolean;
+  private readonly structure: Structure | null;
+  private readonly anchorDepth: number;
+  private anchorSeen: boolean;
+  private readonly reportScalars: boolean;
+  private readonly hint: string | null;
 
   private st = S_VALUE;
   private readonly frames: Frame[] = [];
@@ -164,11 +204,20 @@ class JsonScanner {
   private keyHasEscape = false;
 
   private buf: Buffer = Buffer.alloc(0);
+  /** The path of a skipped non-container value that `reportScalars` reports. */
+  private scalarAt: (string | number)[] | null = null;
+  /** null for a JSON null, else what the value is (`a string`): all a reader needs to judge it. */
+  private scalarKind: string | null = null;
 
-  constructor(patterns: readonly PathPattern[], file: string, allowEmpty: boolean) {
+  constructor(patterns: readonly PathPattern[], ctx: ParseContext, options: StreamJsonOptions) {
     this.patterns = patterns;
-    this.file = file;
-    this.allowEmpty = allowEmpty;
+    this.file = ctx.file;
+    this.hint = ctx.hint ?? null;
+    this.allowEmpty = options.allowEmpty === true;
+    this.structure = options.structure ?? null;
+    this.anchorDepth = this.structure === null ? -1 : Math.max(...this.structure.anchors.map((a) => a.path.length));
+    this.anchorSeen = this.structure === null;
+    this.reportScalars = options.reportScalars === true;
     this.pending = this.decideRoot();
   }
 
@@ -250,6 +299,39 @@ class JsonScanner {
     return `byte 0x${c.toString(16).padStart(2, '0')}`;
   }
 
+  /** Marks the structure as seen when the value starting with `c` sits at an anchor of the right type. */
+  private checkAnchor(c: number, i: number): void {
+    const s = this.structure;
+    if (s === null) return;
+    const n = this.frames.length;
+    let wrong: Anchor | null = null;
+    for (const a of s.anchors) {
+      if (a.path.length !== n) continue;
+      let same = true;
+      for (let k = 0; k < n && same; k++) {
+        const f = this.frames[k];
+        same = f !== undefined && !f.isArray && f.key === a.path[k];
+      }
+      if (!same) continue;
+      if (a.type === 'any' || a.type === anchorType(c)) {
+        this.anchorSeen = true;
+        return;
+      }
+      wrong = a;
+    }
+    // the root's type alone decides nothing: an object root is checked at its keys
+    if (wrong === null || n === 0) return;
+    const type = wrong.type === 'array' ? 'an array' : wrong.type === 'object' ? 'an object' : wrong.type;
+    throw this.structureError(this.base + i, `\`${wrong.path.join('.')}\` is not ${type}`);
+  }
+
+  private structureError(abs: number, problem: string): ImportError {
+    const s = this.structure;
+    const what = s === null ? 'a report' : s.what;
+    const hint = this.hint === null ? '' : `; ${this.hint}`;
+    return new ImportError(this.file, null, null, `not ${what}: ${problem}${hint} (at byte ${abs})`);
+  }
+
   private pushBracket(c: number): void {
     if (this.depth >= this.brackets.length) {
       const grown = new Uint8Array(this.brackets.length * 2);
@@ -304,6 +386,10 @@ class JsonScanner {
       if (this.capturing >= 0) {
         out.push({ pattern: this.capturing, path: this.path(false), value, offset: this.startAbs });
       }
+    }
+    if (this.scalarAt !== null) {
+      out.push({ pattern: -1, path: this.scalarAt, value: this.scalarKind, offset: this.startAbs });
+      this.scalarAt = null;
     }
     this.capturing = -1;
     this.st = this.frames.length > 0 ? S_AFTER : S_END;
@@ -460,9 +546,14 @@ class JsonScanner {
           if (i >= len) break;
           const c = buf[i] ?? 0;
           const d = this.pending;
+          if (!this.anchorSeen && this.frames.length <= this.anchorDepth) this.checkAnchor(c, i);
           if (d.capture < 0 && d.alive.length > 0 && (c === LBRACE || c === LBRACKET)) {
             this.openContainer(c, d.alive);
           } else {
+            if (this.reportScalars && d.capture < 0 && d.alive.length > 0 && c !== LBRACE && c !== LBRACKET) {
+              this.scalarAt = this.path(false);
+              this.scalarKind = c === 0x6e ? null : c === QUOTE ? 'a string' : 'a number or boolean';
+            }
             this.startScan(i, c, d.capture);
           }
           i++;
@@ -600,10 +691,13 @@ class JsonScanner {
       this.start = 0;
       this.finishValue(0, out);
     }
-    if (this.st === S_END) return;
+    if (this.st === S_END) {
+      if (!this.anchorSeen && this.structure !== null) throw this.structureError(this.base, `no ${this.structure.expected}`);
+      return;
+    }
     if (this.st === S_VALUE && this.frames.length === 0 && !this.seenValue) {
       if (this.allowEmpty) return;
-      throw this.fail(this.base, 'empty document: no JSON value');
+      throw this.fail(this.base, this.structure === null ? 'empty document: no JSON value' : `empty document: no JSON value (${this.structure.what} has a ${this.structure.expected})`);
     }
     throw this.fail(this.base, 'unexpected end of input: the JSON document is truncated');
   }
@@ -620,7 +714,7 @@ export async function* streamJsonBatches(
   ctx: ParseContext,
   options: StreamJsonOptions = {},
 ): AsyncGenerator<JsonMatch[]> {
-  const scanner = new JsonScanner(patterns, ctx.file, options.allowEmpty === true);
+  const scanner = new JsonScanner(patterns, ctx, options);
   let out: JsonMatch[] = [];
   for await (const chunk of source) {
     scanner.feed(toBuffer(chunk), out);

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { ImportError } from '../../../src/errors.js';
+import { findingParsers, type FindingFormat } from '../../../src/ingest/findings/index.js';
+import type { ImportItem } from '../../../src/ingest/types.js';
+
+/** docs/importing.md: each scanner format's minimal structure, and Trivy's malformed targets and records. */
+async function parse(format: FindingFormat, doc: unknown, hint?: string): Promise<ImportItem[]> {
+  const text = typeof doc === 'string' ? doc : JSON.stringify(doc);
+  const out: ImportItem[] = [];
+  async function* source(): AsyncGenerator<Buffer> {
+    yield Buffer.from(text);
+  }
+  for await (const item of findingParsers[format].parse(source(), hint === undefined ? { file: 'r.json' } : { file: 'r.json', hint })) out.push(item);
+  return out;
+}
+const findings = async (format: FindingFormat, doc: unknown): Promise<ImportItem[]> => (await parse(format, doc)).filter((i) => i.kind === 'finding');
+async function refused(format: FindingFormat, doc: unknown, hint?: string): Promise<string> {
+  const err = await parse(format, doc, hint).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ImportError);
+  return err instanceof Error ? err.message : '';
+}
+
+const vuln = (id: string | null) => ({ VulnerabilityID: id, PkgName: 'p', InstalledVersion: '1' });
+
+describe('format structure', () => {
+  it('accepts the minimal structure of each format, even with nothing in it', async () => {
+    expect(await findings('grype', { matches: [] })).toEqual([]);
+    expect(await findings('sarif', { version: '2.1.0', runs: [] })).toEqual([]);
+    expect(await findings('osv-scanner', { results: [] })).toEqual([]);
+    expect(await findings('cyclonedx', { bomFormat: 'CycloneDX', specVersion: '1.5' })).toEqual([]);
+    expect(await findings('npm-audit', { auditReportVersion: 2, vulnerabilities: {} })).toEqual([]);
+    expect(await findings('trivy', 'null')).toEqual([]);
+    expect(await findings('trivy', [])).toEqual([]);
+    expect(await findings('trivy', { SchemaVersion: 2, ArtifactName: 'a' })).toEqual([]);
+  });
+
+  it('refuses a document without it, naming what was expected and the hint', async () => {
+    expect(await refused('grype', { runs: [] }, 'this looks like a SARIF log — try --format sarif')).toContain(
+      'not a grype report: no top-level `matches` array; this looks like a SARIF log — try --format sarif',
+    );
+    expect(await refused('sarif', { matches: [] })).toContain('not a SARIF log: no top-level `runs` array');
+    expect(await refused('trivy', { matches: [] })).toContain('not a Trivy report');
+    expect(await refused('cyclonedx', { components: [] })).toContain('not a CycloneDX BOM');
+    expect(await refused('npm-audit', {})).toContain('not an npm audit report');
+  });
+
+  it('refuses an anchor of the wrong type', async () => {
+    expect(await refused('grype', { matches: {} })).toContain('`matches` is not an array');
+    expect(await refused('npm-audit', { vulnerabilities: [] })).toContain('`vulnerabilities` is not an object');
+  });
+});
+
+describe('malformed Trivy targets and records', () => {
+  const v2 = (results: unknown) => ({ SchemaVersion: 2, ArtifactName: 'img:1', ArtifactType: 'container_image', Results: results });
+
+  it('accepts a null list (nothing found) and refuses a list of another type', async () => {
+    expect(await parse('trivy', v2([{ Target: 't', Vulnerabilities: null }]))).toHaveLength(1);
+    expect(await refused('trivy', v2([{ Target: 't', Vulnerabilities: 'x' }]))).toContain('$.Results[0].Vulnerabilities: expected an array');
+    expect(await refused('trivy', v2([{ Target: 't', Secrets: 3 }]))).toContain('$.Results[0].Secrets: expected an array');
+    expect(await refused('trivy', v2([{ Target: 't', Vulnerabilities: { a: vuln('CVE-1') } }]))).toContain('Vulnerabilities must be an array');
+  });
+
+  it('refuses a target that is not an object, and Results of another type', async () => {
+    expect(await refused('trivy', v2(['x']))).toContain('$.Results[0]: a result (target) must be an object');
+    expect(await refused('trivy', v2([null]))).toContain('a result (target) must be an object, got null');
+    expect(await refused('trivy', v2('x'))).toContain('$.Results');
+    expect(await refused('trivy', [{ Target: 't', Vulnerabilities: 'x' }])).toContain('$[0].Vulnerabilities: expected an array');
+  });
+
+  it('refuses a record without its id, and an entry that is not an object', async () => {
+    expect(await refused('trivy', v2([{ Target: 't', Vulnerabilities: [vuln('CVE-1'), vuln(null)] }]))).toContain('record $.Results[0].Vulnerabilities[1], field VulnerabilityID');
+    expect(await refused('trivy', v2([{ Target: 't', Misconfigurations: [{ Status: 'FAIL' }] }]))).toContain('field ID');
+    expect(await refused('trivy', v2([{ Target: 't', Secrets: [{ Title: 's' }] }]))).toContain('field RuleID');
+    expect(await refused('trivy', v2([{ Target: 't', Vulnerabilities: ['x'] }]))).toContain('expected a JSON object');
+  });
+
+  it('ignores scalars that are not Trivy structure (header and metadata fields)', async () => {
+    const doc = { ...v2([{ Target: 't', Vulnerabilities: [vuln('CVE-1')] }]), CreatedAt: '2026-01-01', Metadata: { Size: 3, OS: { Family: 'debian' } } };
+    expect((await parse('trivy', doc)).filter((i) => i.kind === 'finding')).toHaveLength(1);
+  });
+});
