@@ -44,6 +44,20 @@ class ImmediateSqliteDriver extends SqliteDriver {
       throw err;
     }
   }
+
+  /**
+   * After some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM) SQLite has already rolled the
+   * transaction back itself; a second rollback would fail with "no transaction is active" and that
+   * error would take the place of the one that says what happened.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } catch (err) {
+      if (err instanceof Error && /no transaction is active/.test(err.message)) return;
+      throw err;
+    }
+  }
 }
 
 /** Kysely's SQLite dialect whose transactions begin IMMEDIATE (see above). */
