@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   CL_UNAVAILABLE: { status: 503, exit: 1 },
   // A request or a field over a limit (413; the HTTP edge answers 414 and 431 with it too).
   CL_TOO_LARGE: { status: 413, exit: 2 },
+  // A method a route does not answer (HTTP only).
+  CL_METHOD_NOT_ALLOWED: { status: 405, exit: 2 },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

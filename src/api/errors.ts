@@ -121,6 +121,16 @@ export function clientErrorHandler(err: Error, socket: Duplex): void {
   socket.destroy();
 }
 
+/** The methods some registered route answers on `path` (its `:param` segments match any one segment). */
+function methodsFor(app: FastifyInstance, path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of app.registeredRoutes) {
+    const pattern = r.url.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+    if (new RegExp(`^${pattern}$`).test(path)) methods.add(r.method);
+  }
+  return [...methods].sort();
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = mapError(err, req.id);
@@ -134,6 +144,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0] ?? '';
+    const allowed = methodsFor(app, path);
+    if (allowed.length > 0) {
+      const body: ApiErrorBody = { code: 'CL_METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, details: { method: req.method, allowed } };
+      return reply.status(405).header('allow', allowed.join(', ')).send(body);
+    }
     const body: ApiErrorBody = { code: 'CL_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}`, details: { what: 'route', method: req.method } };
     return reply.status(404).send(body);
   });

@@ -169,10 +169,17 @@ describe.each(ENGINES)('API errors on %s', (engine) => {
       expect(err.message).toMatch(/not found/);
     });
 
-    it('answers 404 CL_NOT_FOUND for an unknown route or method, token or not', async () => {
+    it('answers 404 CL_NOT_FOUND for an unknown route, token or not', async () => {
       await api.fail('lead', 'GET', '/api/v1/nope', undefined, 404, 'CL_NOT_FOUND');
-      await api.fail('lead', 'DELETE', '/incidents', undefined, 404, 'CL_NOT_FOUND');
       await api.fail(null, 'GET', '/api/v2/incidents', undefined, 404, 'CL_NOT_FOUND');
+    });
+
+    it('answers 405 CL_METHOD_NOT_ALLOWED, with Allow, for a method a route does not answer', async () => {
+      const err = await api.fail('lead', 'DELETE', '/incidents', undefined, 405, 'CL_METHOD_NOT_ALLOWED');
+      expect(err.details).toMatchObject({ method: 'DELETE', allowed: ['GET', 'HEAD', 'POST'] });
+      const res = await api.request(null, 'PUT', `/incidents/${incident}/move`);
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.allow).toBe('POST');
     });
   });
 

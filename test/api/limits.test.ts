@@ -127,7 +127,7 @@ describe.each(ENGINES)('API limits on %s', (engine) => {
       ['bad JSON', 'POST', '/incidents', '{"title":', { 'content-type': 'application/json' }, 400],
       ['wrong media type', 'POST', '/incidents', 'title=x', { 'content-type': 'application/x-www-form-urlencoded' }, 415],
       ['unknown route', 'GET', '/nope', undefined, {}, 404],
-      ['unknown method', 'DELETE', '/incidents', undefined, {}, 404],
+      ['unknown method', 'DELETE', '/incidents', undefined, {}, 405],
       ['path parameter over maxParamLength', 'GET', `/incidents/${'x'.repeat(600)}`, undefined, {}, 414],
       ['malformed percent-encoding', 'GET', '/incidents/%E0%A4%A', undefined, {}, 400],
     ] as const)('%s', async (_what, method, url, body, headers, status) => {
