@@ -69,10 +69,11 @@ export interface SqliteWait {
 }
 
 /**
- * A command (the CLI) does one thing at a time, so it may wait synchronously; a minute covers the
- * write transactions of every use case but the largest imports, which hold the lock longer.
+ * A command (the CLI) does one thing at a time, so it may wait synchronously, and it waits out
+ * another process's import rather than fail: half an hour covers a million-finding import on a
+ * small machine several times over (docs/benchmarks.md); Ctrl-C stops the wait.
  */
-export const SQLITE_WAIT_COMMAND: SqliteWait = { busyMs: 5000, writeMs: 60_000 };
+export const SQLITE_WAIT_COMMAND: SqliteWait = { busyMs: 5000, writeMs: 30 * 60_000 };
 
 /**
  * The server answers other requests while one waits: each synchronous wait is short (it delays
