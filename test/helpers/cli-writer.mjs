@@ -1,4 +1,4 @@
-// A writer process for the SQLite concurrency test (test/store/sqlite-writers.test.ts): opens the
+// A writer process for the SQLite concurrency test (test/faults/sqlite-writers.test.ts): opens the
 // store as a command does (src/app/open-context.ts, compiled in dist/) and runs COUNT use cases in
 // turn, `openIncident` and `moveIncident … triage` (which reads the incident before it writes),
 // then prints one JSON line: the ids it opened, the ids it moved and every failure.
