@@ -82,3 +82,16 @@ describe('malformed Trivy targets and records', () => {
     expect((await parse('trivy', doc)).filter((i) => i.kind === 'finding')).toHaveLength(1);
   });
 });
+
+describe('malformed records of the other scanner formats', () => {
+  it('grype: refuses a match without its vulnerability id, vulnerability or artifact', async () => {
+    const match = (m: object) => ({ matches: [m], source: { type: 'directory', target: '/src' } });
+    const artifact = { name: 'p', version: '1' };
+    expect(await findings('grype', match({ vulnerability: { id: 'CVE-1' }, artifact }))).toHaveLength(1);
+    expect(await refused('grype', match({ vulnerability: { severity: 'High' }, artifact }))).toContain('record $.matches[0], field vulnerability.id');
+    expect(await refused('grype', match({ artifact }))).toContain('record $.matches[0], field vulnerability');
+    expect(await refused('grype', match({ vulnerability: { id: 'CVE-1' } }))).toContain('record $.matches[0], field artifact');
+    // Matches before `source` (Grype's own order) wait in a queue: the record is still named.
+    expect(await refused('grype', { matches: [{ vulnerability: { id: 'CVE-1' }, artifact }, { artifact }] })).toContain('record $.matches[1], field vulnerability');
+  });
+});
