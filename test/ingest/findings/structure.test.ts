@@ -94,4 +94,14 @@ describe('malformed records of the other scanner formats', () => {
     // Matches before `source` (Grype's own order) wait in a queue: the record is still named.
     expect(await refused('grype', { matches: [{ vulnerability: { id: 'CVE-1' }, artifact }, { artifact }] })).toContain('record $.matches[1], field vulnerability');
   });
+
+  it('sarif: refuses a result with neither a rule nor a message; a result without a rule is keyed by its message', async () => {
+    const log = (results: unknown[], tool = true) => ({ version: '2.1.0', runs: [{ ...(tool ? { tool: { driver: { name: 't' } } } : {}), results }] });
+    expect(await findings('sarif', log([{ message: { text: 'leak' } }]))).toHaveLength(1);
+    expect(await findings('sarif', log([{ ruleId: 'R1' }]))).toHaveLength(1);
+    expect(await findings('sarif', log([{ kind: 'pass' }]))).toEqual([]);
+    expect(await refused('sarif', log([{ ruleId: 'R1' }, { level: 'error' }]))).toContain('record $.runs[0].results[1], field message');
+    // A run without a tool: its results wait, and the record is still named.
+    expect(await refused('sarif', log([{ level: 'error' }], false))).toContain('record $.runs[0].results[0], field message');
+  });
 });
