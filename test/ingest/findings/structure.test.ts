@@ -104,4 +104,19 @@ describe('malformed records of the other scanner formats', () => {
     // A run without a tool: its results wait, and the record is still named.
     expect(await refused('sarif', log([{ level: 'error' }], false))).toContain('record $.runs[0].results[0], field message');
   });
+
+  it('osv-scanner: refuses a vulnerability record without its id, or that is not an object', async () => {
+    const report = (vulnerabilities: unknown[]) => ({
+      results: [{ source: { path: '/src/package-lock.json', type: 'lockfile' }, packages: [{ package: { name: 'p', version: '1', ecosystem: 'npm' }, vulnerabilities }] }],
+    });
+    expect(await findings('osv-scanner', report([{ id: 'GHSA-1' }]))).toHaveLength(1);
+    expect(await findings('osv-scanner', report([]))).toEqual([]);
+    expect(await refused('osv-scanner', report([{ id: 'GHSA-1' }, { summary: 's' }]))).toContain('record $.results[0].packages[0].vulnerabilities[1], field id');
+    expect(await refused('osv-scanner', report(['GHSA-1']))).toContain('record $.results[0].packages[0].vulnerabilities[0]: expected a JSON object');
+    // Packages before their source wait in a queue: the record is still named.
+    expect(await refused('osv-scanner', { results: [{ packages: [{ package: { name: 'p' }, vulnerabilities: [{}] }], source: { path: 'l' } }] })).toContain(
+      'record $.results[0].packages[0].vulnerabilities[0], field id',
+    );
+  });
 });
+
