@@ -118,5 +118,17 @@ describe('malformed records of the other scanner formats', () => {
       'record $.results[0].packages[0].vulnerabilities[0], field id',
     );
   });
+
+  it('cyclonedx: refuses a vulnerability without its id, or an affects entry without its ref (JSON and XML)', async () => {
+    const bom = (vulnerabilities: unknown[]) => ({ bomFormat: 'CycloneDX', specVersion: '1.5', components: [{ 'bom-ref': 'c1', name: 'p', version: '1' }], vulnerabilities });
+    expect(await findings('cyclonedx', bom([{ id: 'CVE-1', affects: [{ ref: 'c1' }] }]))).toHaveLength(1);
+    expect(await findings('cyclonedx', bom([{ id: 'CVE-1' }]))).toEqual([]);
+    expect(await refused('cyclonedx', bom([{ id: 'CVE-1', affects: [{ ref: 'c1' }] }, { affects: [{ ref: 'c1' }] }]))).toContain('record $.vulnerabilities[1], field id');
+    expect(await refused('cyclonedx', bom([{ id: 'CVE-1', affects: [{ ref: 'c1' }, {}] }]))).toContain('record $.vulnerabilities[0], field affects[1].ref');
+    const xml = (v: string) =>
+      `<bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components><component type="library" bom-ref="c1"><name>p</name><version>1</version></component></components><vulnerabilities>${v}</vulnerabilities></bom>`;
+    expect(await findings('cyclonedx', xml('<vulnerability><id>CVE-1</id><affects><target><ref>c1</ref></target></affects></vulnerability>'))).toHaveLength(1);
+    expect(await refused('cyclonedx', xml('<vulnerability><affects><target><ref>c1</ref></target></affects></vulnerability>'))).toContain('record vulnerability 1, field id');
+  });
 });
 
