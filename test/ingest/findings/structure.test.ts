@@ -130,5 +130,15 @@ describe('malformed records of the other scanner formats', () => {
     expect(await findings('cyclonedx', xml('<vulnerability><id>CVE-1</id><affects><target><ref>c1</ref></target></affects></vulnerability>'))).toHaveLength(1);
     expect(await refused('cyclonedx', xml('<vulnerability><affects><target><ref>c1</ref></target></affects></vulnerability>'))).toContain('record vulnerability 1, field id');
   });
+
+  it('npm-audit: refuses an advisory without its source, or a via entry that is neither an advisory nor a name', async () => {
+    const report = (via: unknown[]) => ({ auditReportVersion: 2, vulnerabilities: { p: { name: 'p', via, nodes: ['node_modules/p'] } } });
+    const advisory = { source: 1001, name: 'p', title: 't', severity: 'high', url: 'https://github.com/advisories/GHSA-aaaa-bbbb-cccc' };
+    expect(await findings('npm-audit', report([advisory, 'q']))).toHaveLength(1);
+    expect(await findings('npm-audit', report(['q']))).toEqual([]);
+    expect(await findings('npm-audit', report([{ ...advisory, url: null }]))).toHaveLength(1);
+    expect(await refused('npm-audit', report([advisory, { name: 'p', title: 't' }]))).toContain('record $.vulnerabilities.p.via[1], field source');
+    expect(await refused('npm-audit', report([null]))).toContain('record $.vulnerabilities.p.via[0]: expected a JSON object, got null');
+  });
 });
 
