@@ -140,5 +140,18 @@ describe('malformed records of the other scanner formats', () => {
     expect(await refused('npm-audit', report([advisory, { name: 'p', title: 't' }]))).toContain('record $.vulnerabilities.p.via[1], field source');
     expect(await refused('npm-audit', report([null]))).toContain('record $.vulnerabilities.p.via[0]: expected a JSON object, got null');
   });
+
+  it('dependency-check: refuses a vulnerability without its name; a dependency without vulnerabilities is no finding', async () => {
+    const report = (deps: string) =>
+      `<?xml version="1.0"?><analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd"><projectInfo><name>app</name></projectInfo><dependencies>${deps}</dependencies></analysis>`;
+    const dep = (vulns: string) => `<dependency><fileName>a.jar</fileName><filePath>/a.jar</filePath>${vulns}</dependency>`;
+    expect(await findings('dependency-check', report(dep('') + dep('<vulnerabilities><vulnerability source="NVD"><name>CVE-2020-1</name></vulnerability></vulnerabilities>')))).toHaveLength(1);
+    expect(
+      await refused('dependency-check', report(dep('') + dep('<vulnerabilities><vulnerability><name>CVE-2020-1</name></vulnerability><vulnerability><severity>HIGH</severity></vulnerability></vulnerabilities>'))),
+    ).toContain('record /analysis/dependencies/dependency[2]/vulnerabilities/vulnerability[2], field name');
+    expect(await refused('dependency-check', report(dep('<vulnerabilities><suppressedVulnerability/></vulnerabilities>')))).toContain(
+      'record /analysis/dependencies/dependency[1]/vulnerabilities/suppressedVulnerability[1], field name',
+    );
+  });
 });
 
