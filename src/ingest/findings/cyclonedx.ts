@@ -25,7 +25,7 @@
  */
 import type { Cvss, FindingSeverity, Validation } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
-import { streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
+import { formatJsonPath, streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import { firstSignificantByte, peekSource } from '../stream/peek.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf, severityFromScore } from './cvss.js';
@@ -147,10 +147,29 @@ function firstSentence(text: string | null): string | null {
   return m?.[1] ?? (t.length > 200 ? `${t.slice(0, 199)}…` : t);
 }
 
-/** One (JSON-shaped) vulnerability → its vulnerability item and one finding per affected ref. */
-function handleVulnerability(v: JsonObject, components: Map<string, ComponentInfo>, asset: AssetRef, emit: Emitter, out: ImportItem[]): void {
+/**
+ * One (JSON-shaped) vulnerability → its vulnerability item and one finding per affected ref. A
+ * vulnerability without its `id`, or an `affects` entry without its `ref` (the schema requires
+ * it), fails the import, naming the vulnerability (`record`) and the field. A vulnerability that
+ * affects nothing is no finding.
+ */
+function handleVulnerability(
+  v: JsonObject,
+  record: string,
+  components: Map<string, ComponentInfo>,
+  asset: AssetRef,
+  emit: Emitter,
+  out: ImportItem[],
+  ctx: ParseContext,
+): void {
   const toolId = str(v, 'id');
-  if (toolId === null) return;
+  if (toolId === null) throw new ImportError(ctx.file, record, 'id', 'a vulnerability needs its id (a string)');
+  const affects = arr(v, 'affects');
+  const refs = affects.map((affect, i) => {
+    const ref = str(affect, 'ref');
+    if (ref === null) throw new ImportError(ctx.file, record, `affects[${i}].ref`, 'an affected component needs its ref (a string)');
+    return ref;
+  });
   const refIds = arr(v, 'references')
     .map((r) => str(r, 'id'))
     .filter((x): x is string => x !== null);
@@ -177,9 +196,7 @@ function handleVulnerability(v: JsonObject, components: Map<string, ComponentInf
   );
   const severity = ratingSeverity(ratings);
   const cwe = cweIds(arr(v, 'cwes'));
-  for (const affect of arr(v, 'affects')) {
-    const ref = str(affect, 'ref');
-    if (ref === null) continue;
+  for (const ref of refs) {
     const comp = components.get(ref) ?? fromPurl(ref);
     emit.finding(
       out,
@@ -296,12 +313,13 @@ async function* parseJson(source: ByteSource, ctx: ParseContext): AsyncGenerator
         addComponents(m.value, components);
       } else {
         const v = requireRecord(m.value, ctx, m.path);
-        if (!sawComponents) await deferred.push(v);
-        else handleVulnerability(v, components, asset ?? reportAsset(ctx), emit, out);
+        const record = formatJsonPath(m.path);
+        if (!sawComponents) await deferred.push({ record, v });
+        else handleVulnerability(v, record, components, asset ?? reportAsset(ctx), emit, out, ctx);
       }
       if (out.length > 0) yield* out.splice(0, out.length);
     }
-    yield* finish(asset ?? reportAsset(ctx), components, deferred, emit, out);
+    yield* finish(asset ?? reportAsset(ctx), components, deferred, emit, out, ctx);
   } finally {
     await deferred.dispose();
   }
@@ -317,10 +335,12 @@ async function* finish(
   deferred: DeferredQueue,
   emit: Emitter,
   out: ImportItem[],
+  ctx: ParseContext,
 ): AsyncGenerator<ImportItem> {
   emit.asset(out, target);
-  for await (const v of deferred.drain()) {
-    if (isObject(v)) handleVulnerability(v, components, target, emit, out);
+  for await (const entry of deferred.drain()) {
+    const v = rec(entry, 'v');
+    if (v !== null) handleVulnerability(v, str(entry, 'record') ?? 'vulnerabilities', components, target, emit, out, ctx);
     if (out.length > 0) yield* out.splice(0, out.length);
   }
   yield* out.splice(0, out.length);
@@ -340,9 +360,13 @@ async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<
     if (p.length === 3 && p[1] === 'components' && p[2] === 'component') return true;
     return p.length === 3 && p[1] === 'vulnerabilities' && p[2] === 'vulnerability';
   };
+  // XML vulnerabilities are named by their position among the BOM's vulnerabilities (from 1).
+  let count = 0;
   const vuln = async (v: JsonObject): Promise<void> => {
-    if (!sawComponents) await deferred.push(v);
-    else handleVulnerability(v, components, asset ?? reportAsset(ctx), emit, out);
+    count++;
+    const record = `vulnerability ${count}`;
+    if (!sawComponents) await deferred.push({ record, v });
+    else handleVulnerability(v, record, components, asset ?? reportAsset(ctx), emit, out, ctx);
   };
   try {
     for await (const { node, path } of streamXml(source, select, ctx)) {
@@ -368,7 +392,7 @@ async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<
       if (out.length > 0) yield* out.splice(0, out.length);
     }
     if (seen.root !== 'bom') throw new ImportError(ctx.file, null, null, `not a CycloneDX BOM: root element <${seen.root ?? '?'}>`);
-    yield* finish(asset ?? reportAsset(ctx), components, deferred, emit, out);
+    yield* finish(asset ?? reportAsset(ctx), components, deferred, emit, out, ctx);
   } finally {
     await deferred.dispose();
   }

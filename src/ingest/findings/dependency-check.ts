@@ -139,17 +139,26 @@ function vulnerabilityId(name: string, source: string | null): string {
   return `${(source ?? SCANNER).toLowerCase()}:${name}`;
 }
 
-function handleDependency(dep: XmlNode, asset: AssetRef, emit: Emitter, out: ImportItem[]): void {
+/**
+ * A dependency without `<vulnerabilities>` is no finding; a (suppressed) vulnerability without its
+ * `<name>` is malformed and fails the import, named by its XPath (`dependency` counts from 1).
+ */
+function handleDependency(dep: XmlNode, index: number, asset: AssetRef, emit: Emitter, out: ImportItem[], ctx: ParseContext): void {
   const vulnerabilities = child(dep, 'vulnerabilities');
   if (vulnerabilities === null) return;
+  const counts = { vulnerability: 0, suppressedVulnerability: 0 };
   const fileName = childText(dep, 'fileName');
   const filePath = childText(dep, 'filePath') ?? fileName;
   const comp = component(dep);
   const related = children(child(dep, 'relatedDependencies'), 'relatedDependency').map((r) => childText(r, 'filePath') ?? childText(r, 'fileName'));
   for (const v of vulnerabilities.children) {
     if (v.name !== 'vulnerability' && v.name !== 'suppressedVulnerability') continue;
+    counts[v.name]++;
     const name = childText(v, 'name');
-    if (name === null) continue;
+    if (name === null) {
+      const record = `/analysis/dependencies/dependency[${index}]/vulnerabilities/${v.name}[${counts[v.name]}]`;
+      throw new ImportError(ctx.file, record, 'name', 'a vulnerability needs its name');
+    }
     const suppressed = v.name === 'suppressedVulnerability';
     const source = v.attrs.source ?? null;
     const id = vulnerabilityId(name, source);
@@ -202,6 +211,7 @@ export const dependencyCheckParser: Parser = {
     const out: ImportItem[] = [];
     const seen: { root: string | null } = { root: null };
     let asset: AssetRef | null = null;
+    let dependencies = 0;
     const select = (p: readonly string[]): boolean => {
       if (p.length === 1) {
         seen.root = p[0] ?? null;
@@ -219,7 +229,8 @@ export const dependencyCheckParser: Parser = {
       } else {
         asset ??= reportAsset(ctx);
         emit.asset(out, asset);
-        handleDependency(node, asset, emit, out);
+        dependencies++;
+        handleDependency(node, dependencies, asset, emit, out, ctx);
       }
       if (out.length > 0) yield* out.splice(0, out.length);
     }

@@ -14,7 +14,7 @@
  * file → `manifest:<file>`. Grype writes `matches` *before* `source`, so matches wait in a bounded
  * buffer (spilling to a temporary file) until the asset is known.
  */
-import { streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
+import { formatJsonPath, streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
 import {
@@ -37,6 +37,7 @@ import {
 } from './common.js';
 import { isObject, type JsonObject } from '../record-fields.js';
 import type { Cvss } from '../../domain/records.js';
+import { ImportError } from '../../errors.js';
 
 const SCANNER = 'grype';
 const PATTERNS: PathPattern[] = [['matches', '*'], ['source'], ['descriptor']];
@@ -70,11 +71,17 @@ function firstSentence(text: string | null): string | null {
   return m?.[1] ?? (t.length > 200 ? `${t.slice(0, 199)}…` : t);
 }
 
-function handleMatch(m: JsonObject, asset: AssetRef, emit: Emitter, out: ImportItem[]): void {
+/**
+ * A match without its `vulnerability` (with its `id`) or `artifact` object is malformed: Grype
+ * writes both on every match. It fails the import, naming the match and the field.
+ */
+function handleMatch(m: JsonObject, record: string, asset: AssetRef, emit: Emitter, out: ImportItem[], ctx: ParseContext): void {
   const v = rec(m, 'vulnerability');
-  const a = rec(m, 'artifact');
+  if (v === null) throw new ImportError(ctx.file, record, 'vulnerability', 'a match needs its vulnerability (an object)');
   const toolId = str(v, 'id');
-  if (v === null || a === null || toolId === null) return;
+  if (toolId === null) throw new ImportError(ctx.file, record, 'vulnerability.id', 'a match needs its vulnerability id (a string)');
+  const a = rec(m, 'artifact');
+  if (a === null) throw new ImportError(ctx.file, record, 'artifact', 'a match needs its artifact (an object)');
   const related = arr(m, 'relatedVulnerabilities').filter(isObject);
   const ids = primaryId(toolId, related.map((r) => str(r, 'id') ?? '').filter((x) => x !== ''));
   const fix = rec(v, 'fix');
@@ -139,17 +146,19 @@ export const grypeParser: Parser = {
         }
         if (m.pattern !== 0) continue;
         const match = requireRecord(m.value, ctx, m.path);
+        const record = formatJsonPath(m.path);
         if (asset === null) {
-          await deferred.push(match);
+          await deferred.push({ record, match });
           continue;
         }
-        handleMatch(match, asset, emit, out);
+        handleMatch(match, record, asset, emit, out, ctx);
         yield* out.splice(0, out.length);
       }
       const target = asset ?? reportAsset(ctx);
       emit.asset(out, target);
-      for await (const match of deferred.drain()) {
-        if (isObject(match)) handleMatch(match, target, emit, out);
+      for await (const entry of deferred.drain()) {
+        const match = rec(entry, 'match');
+        if (match !== null) handleMatch(match, str(entry, 'record') ?? '$.matches', target, emit, out, ctx);
         if (out.length > 0) yield* out.splice(0, out.length);
       }
       yield* out.splice(0, out.length);

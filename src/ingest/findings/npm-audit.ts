@@ -6,7 +6,8 @@
  * affects *that* package. Entries whose `via` only names other packages (a dependent that is
  * "vulnerable" because it pulls in a vulnerable dependency) are not findings of their own: the
  * advisory is already a finding on the dependency that has it. (DefectDojo counts one finding per
- * package entry, transitive ones included, with the package's highest severity.)
+ * package entry, transitive ones included, with the package's highest severity.) An advisory
+ * with neither its `source` nor a GHSA `url` is malformed and fails the import, naming it.
  *
  * - vulnerability: the GHSA id in the advisory URL (npm advisories are GitHub advisories), else
  *   `npm:<source>`; the npm advisory number is kept as the alias `npm:<source>`;
@@ -20,7 +21,7 @@
  */
 import type { Cvss } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
-import { streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
+import { formatJsonPath, streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { cvssOf } from './cvss.js';
 import {
@@ -78,14 +79,16 @@ export const npmAuditParser: Parser = {
       const fix = entry.fixAvailable;
       const fixPkg = isObject(fix) ? str(fix, 'name') : null;
       const fixVersion = isObject(fix) ? str(fix, 'version') : null;
-      for (const via of arr(entry, 'via')) {
-        if (!isObject(via)) continue;
+      for (const [i, value] of arr(entry, 'via').entries()) {
+        // A string names the dependency that brings the advisory in; anything else must be one.
+        if (typeof value === 'string') continue;
+        const via = requireRecord(value, ctx, [...m.path, 'via', i]);
         const source = str(via, 'source');
         const url = str(via, 'url');
         const ghsa = url === null ? null : (/GHSA(-[0-9a-z]{4}){3}/i.exec(url)?.[0] ?? null);
         const npmId = source === null ? null : `npm:${source}`;
         const id = ghsa ?? npmId;
-        if (id === null) continue;
+        if (id === null) throw new ImportError(ctx.file, formatJsonPath([...m.path, 'via', i]), 'source', 'an advisory needs its source (or a GHSA url)');
         const component = str(via, 'name') ?? pkg;
         emit.vulnerability(out, id, () =>
           makeVulnerability({

@@ -17,7 +17,8 @@
  * first wait in a bounded buffer.
  */
 import type { Cvss, FindingRecord } from '../../domain/records.js';
-import { streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
+import { ImportError } from '../../errors.js';
+import { formatJsonPath, streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf, severityFromScore } from './cvss.js';
 import {
@@ -97,7 +98,8 @@ function hasFixedEvent(affected: unknown[]): boolean | null {
   return ranges > 0 ? false : null;
 }
 
-function handlePackage(entry: JsonObject, asset: AssetRef, sourcePath: string | null, emit: Emitter, out: ImportItem[]): void {
+/** A vulnerability record that is not an object, or has no `id`, fails the import, naming it. */
+function handlePackage(entry: JsonObject, path: readonly (string | number)[], asset: AssetRef, sourcePath: string | null, emit: Emitter, out: ImportItem[], ctx: ParseContext): void {
   const pkg = rec(entry, 'package');
   const name = str(pkg, 'name');
   const version = str(pkg, 'version') ?? str(pkg, 'commit');
@@ -107,9 +109,11 @@ function handlePackage(entry: JsonObject, asset: AssetRef, sourcePath: string | 
   // with the earlier ones, so the last record of a fingerprint (the one the store keeps) is fullest.
   const seen = new Map<string, FindingRecord>();
   emit.asset(out, asset);
-  for (const v of arr(entry, 'vulnerabilities')) {
+  for (const [i, value] of arr(entry, 'vulnerabilities').entries()) {
+    const at = [...path, 'vulnerabilities', i];
+    const v = requireRecord(value, ctx, at);
     const toolId = str(v, 'id');
-    if (toolId === null) continue;
+    if (toolId === null) throw new ImportError(ctx.file, formatJsonPath(at), 'id', 'a vulnerability record needs its id (a string)');
     const ids = primaryId(toolId, strings(v, 'aliases'));
     const affected = arr(v, 'affected');
     const match = affected.filter(isObject).find((a) => str(rec(a, 'package'), 'name') === name) ?? affected.filter(isObject)[0] ?? null;
@@ -182,8 +186,10 @@ export const osvScannerParser: Parser = {
       const queue = deferred;
       deferred = null;
       const target = asset ?? reportAsset(ctx);
-      for await (const p of queue.drain()) {
-        if (isObject(p)) handlePackage(p, target, sourcePath, emit, out);
+      for await (const queued of queue.drain()) {
+        const p = rec(queued, 'entry');
+        const path = arr(queued, 'path').filter((x): x is string | number => typeof x === 'string' || typeof x === 'number');
+        if (p !== null) handlePackage(p, path, target, sourcePath, emit, out, ctx);
         yield* out.splice(0, out.length);
       }
     };
@@ -207,10 +213,10 @@ export const osvScannerParser: Parser = {
         const entry = requireRecord(m.value, ctx, m.path);
         if (asset === null) {
           deferred ??= new DeferredQueue();
-          await deferred.push(entry);
+          await deferred.push({ path: m.path, entry });
           continue;
         }
-        handlePackage(entry, asset, sourcePath, emit, out);
+        handlePackage(entry, m.path, asset, sourcePath, emit, out, ctx);
         yield* out.splice(0, out.length);
       }
       yield* flush();

@@ -6,7 +6,9 @@
  *   `open` and `review` are not, and neither are results whose `baselineState` is `absent` (gone).
  * - vulnerability: a CVE found in the rule id (scanners such as Grype name rules
  *   `CVE-…-<package>`), else `<tool>:<ruleId>` (rule ids only mean something inside one tool); the
- *   raw rule id is kept as an alias. A result without any rule is keyed by its message.
+ *   raw rule id is kept as an alias. A result without any rule is keyed by its message (gitleaks
+ *   writes no rule id); a result with neither a rule nor a message (which SARIF requires) is
+ *   malformed and fails the import, naming the result.
  * - severity: the rule's (or result's) `security-severity` score when given (GitHub convention),
  *   else the result `level`, else the rule's default level, else SARIF's default `warning`:
  *   error → high, warning → medium, note/none → info.
@@ -23,7 +25,8 @@
  * Results that come before their run's `tool` wait in a bounded buffer until it arrives.
  */
 import type { Cvss, FindingSeverity } from '../../domain/records.js';
-import { streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
+import { ImportError } from '../../errors.js';
+import { formatJsonPath, streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { cvssOf, severityFromScore } from './cvss.js';
 import {
@@ -157,8 +160,9 @@ class SarifReader {
     const deferred = run.deferred;
     if (deferred === null || run.tool === null) return;
     run.deferred = null;
-    for await (const r of deferred.drain()) {
-      if (isObject(r)) yield* this.result(r);
+    for await (const entry of deferred.drain()) {
+      const r = rec(entry, 'result');
+      if (r !== null) yield* this.result(r, str(entry, 'record') ?? '$.runs');
     }
   }
 
@@ -178,16 +182,16 @@ class SarifReader {
     await this.run.deferred?.dispose();
   }
 
-  async *resultOrDefer(r: JsonObject): AsyncGenerator<ImportItem> {
+  async *resultOrDefer(r: JsonObject, record: string): AsyncGenerator<ImportItem> {
     if (this.run.tool === null) {
       this.run.deferred ??= new DeferredQueue();
-      await this.run.deferred.push(r);
+      await this.run.deferred.push({ record, result: r });
       return;
     }
-    yield* this.result(r);
+    yield* this.result(r, record);
   }
 
-  private *result(r: JsonObject): Generator<ImportItem> {
+  private *result(r: JsonObject, record: string): Generator<ImportItem> {
     const tool = this.run.tool;
     if (tool === null) return;
     const kind = str(r, 'kind') ?? 'fail';
@@ -202,6 +206,9 @@ class SarifReader {
       messageText(rec(rule, 'fullDescription'), rule) ??
       str(rule, 'name') ??
       ruleId;
+    if (ruleId === null && message === null) {
+      throw new ImportError(this.ctx.file, record, 'message', 'a result needs its message (SARIF requires it) when it names no rule');
+    }
 
     const cve = ruleId === null ? null : CVE_IN.exec(ruleId)?.[0]?.toUpperCase() ?? null;
     const vulnId =
@@ -292,7 +299,7 @@ export const sarifParser: Parser = {
         yield* reader.enter(runIndex);
         if (m.pattern === 0) yield* reader.tool(m.value);
         else if (m.pattern === 2) reader.provenance(m.value);
-        else yield* reader.resultOrDefer(requireRecord(m.value, ctx, m.path));
+        else yield* reader.resultOrDefer(requireRecord(m.value, ctx, m.path), formatJsonPath(m.path));
       }
       yield* reader.finishRun();
     } finally {
