@@ -5,7 +5,9 @@
  * docs/reliability.md, "Backup and restore".
  */
 import { closeSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { ClError } from '../errors.js';
+import { createPrivateFile } from './private-file.js';
 import type { Store } from './db.js';
 
 /** What a finished backup copied. */
@@ -50,13 +52,13 @@ export async function backupSqlite(store: Store, file: string, onProgress?: (cop
 
 /** Creates `file` empty with mode 0600; refuses a file that exists. */
 function createPrivate(file: string): void {
+  let created: boolean;
   try {
-    closeSync(openSync(file, 'wx', 0o600));
+    created = createPrivateFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new ClError('CL_BAD_INPUT', `${file} exists: a backup never overwrites a file; name a new one`, { file });
-    throw new ClError('CL_BAD_INPUT', `cannot create ${file}: ${code ?? String(err)}`, { file });
+    throw new ClError('CL_BAD_INPUT', `cannot create ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file });
   }
+  if (!created) throw new ClError('CL_BAD_INPUT', `${file} exists: a backup never overwrites a file; name a new one`, { file });
 }
 
 /** Refuses `file` unless it starts like a SQLite database. */
@@ -84,7 +86,6 @@ export async function stageCopy(from: string, target: string): Promise<string> {
   const staged = `${target}.restoring-${process.pid}`;
   removeSqliteFiles(staged);
   createPrivate(staged);
-  const Database = (await import('better-sqlite3')).default;
   const source = new Database(from, { readonly: true, fileMustExist: true });
   try {
     await source.backup(staged);

@@ -1,4 +1,4 @@
-import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { createPrivateFile } from './private-file.js';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, sql, type Migration, type MigrationProvider, type Transaction } from 'kysely';
 import type pg from 'pg';
@@ -154,14 +154,7 @@ export const SQLITE_PAGE_SIZE = 65536;
  */
 function createPrivate(file: string): void {
   if (file === '' || file === ':memory:' || file.startsWith('file:')) return;
-  let fd: number;
-  try {
-    fd = openSync(file, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw err;
-  }
-  closeSync(fd);
+  createPrivateFile(file);
 }
 
 function openSqlite(file: string, wait: SqliteWait): Store {
