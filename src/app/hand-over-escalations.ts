@@ -12,6 +12,7 @@ import { insertRows } from '../store/insert.js';
 import { findingFromRow, vulnerabilityFromRow } from '../store/records.js';
 import { findingsByIds, vulnerabilitiesByIds } from '../store/repositories/knowledge.js';
 import { linkDecisionsToIncidents, openIncidentsOfPairs } from '../store/repositories/triage-decisions.js';
+import { lockOpenIncidents } from '../store/repositories/incidents.js';
 import { findingsInRemediation, linkIncidentAssets, notesForFindings } from '../store/repositories/triage-handoff.js';
 import type { HandoffNotesTable, Incident, IncidentAssetsTable, Notification, RemediationHistoryTable, RemediationItem } from '../store/schema.js';
 import { auditMany, formatId, isoNow, reserveIds, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
@@ -83,7 +84,9 @@ export class Handoff {
     if (pairs.length > 0) {
       const linked = await openIncidentsOfPairs(trx, pairs.map(([, d]) => d));
       for (const [k] of pairs) this.openIncident.set(k, null);
-      for (const r of linked) this.openIncident.set(pairKey(r.asset_id, r.vulnerability_id), r.incident);
+      // Hold each incident found open until the run commits; one closed meanwhile is not reused.
+      const open = await lockOpenIncidents(trx, [...new Set(linked.map((r) => r.incident).filter((x): x is string => x !== null))]);
+      for (const r of linked) this.openIncident.set(pairKey(r.asset_id, r.vulnerability_id), r.incident !== null && open.has(r.incident) ? r.incident : null);
     }
     const findings = [...new Set(chunk.map((e) => e.decision.finding))];
     const incidents = [...new Set(chunk.map((e) => this.openIncident.get(pairKey(e.decision.asset, e.decision.vulnerability))).filter((x): x is string => typeof x === 'string'))];

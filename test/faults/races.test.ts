@@ -5,9 +5,14 @@
  * (or, where both may win, an outcome some serial order gives), the loser a 409 with the current
  * state in `details.current`, and the rows and audit events after must show no double outcome.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
+import { importFile } from '../../src/app/importer.js';
+import { loadRuleset } from '../../src/app/load-ruleset.js';
+import { triageStored } from '../../src/app/triage-stored.js';
 import { decideRisk, requestRisk } from '../../src/app/followthrough.js';
 import { closeIncident, moveIncident, openIncident, reopenIncident } from '../../src/app/incidents.js';
 import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../../src/app/reportout.js';
@@ -258,6 +263,54 @@ describe.each(ENGINES)('races between two servers on %s', (engine) => {
       if (send.status === 'fulfilled') expect(sentAt ?? 0).toBeGreaterThan(noneAt ?? Infinity);
       else expect(sentAt).toBeUndefined();
     }
+  });
+
+  it('an escalation and the close of the incident it links at once: never a link to a closed incident', async () => {
+    const vm = { actor: 'vm' };
+    const file = (name: string, text: string): string => {
+      const f = path.join(t.dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    await importFile(a, vm, { kind: 'assets', file: file('assets.csv', 'id,name,service,owner,business_critical,exposure\nweb-01,Web 1,shop,web-team,true,internet\n') });
+    await importFile(a, vm, { kind: 'vulnerabilities', file: file('vulns.ndjson', `${JSON.stringify({ id: 'CVE-2021-41773', cvss: { version: '3.1', base_score: 7.5 }, exploitation: 'active' })}\n`) });
+    await importFile(a, vm, { kind: 'signals', file: file('signals.ndjson', `${JSON.stringify({ id: 'S-1', time: '2026-11-27T23:10:00Z', asset: 'web-01', kind: 'exploit_attempt', vulnerability: 'CVE-2021-41773', source: 'waf' })}\n`) });
+    await importFile(a, vm, { kind: 'findings', file: file('findings.json', JSON.stringify([{ id: 'F-web', vulnerability: 'CVE-2021-41773', asset: 'web-01', component: 'httpd', version: '2.4.49' }])) });
+    const ruleset = await loadRuleset();
+    const started = performance.now();
+    const first = await triageStored(a, vm, { escalate: true }, ruleset);
+    // the close starts at points spread from just before a triage run to its end, so some land inside its window
+    const span = performance.now() - started;
+    const ROUNDS = 16;
+    const offset = (round: number): number => span * (round / ROUNDS - 0.25);
+    const incident = first.incidents[0]?.incident ?? '';
+    expect(first.incidents).toMatchObject([{ finding: 'F-web', created: true }]);
+    const linkedBeforeClose: boolean[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const [escalated, closed] = await Promise.allSettled([
+        delay(Math.max(0, -offset(round))).then(() => triageStored(b, vm, { escalate: true }, ruleset)),
+        delay(Math.max(0, offset(round))).then(() => closeIncident(a, lead, { id: incident, non_incident: true, rationale: 'benign scan' })),
+      ]);
+      expect([escalated.status, closed.status]).toEqual(['fulfilled', 'fulfilled']);
+      const run = escalated.status === 'fulfilled' ? escalated.value : null;
+      const to = run?.incidents[0]?.incident ?? '';
+      const escalatedAt = await auditSeq('triage.escalated', run?.run ?? '');
+      const closedAt = (await db().selectFrom('audit_events').select((eb) => eb.fn.max('seq').as('seq')).where('action', '=', 'incident.closed_non_incident').where('entity_id', '=', incident).executeTakeFirstOrThrow()).seq;
+      linkedBeforeClose.push(to === incident);
+      if (to === incident) {
+        // linked before the close committed: the close came second and saw the link
+        expect(Number(escalatedAt)).toBeLessThan(Number(closedAt));
+      } else {
+        // the close came first: a new incident, open, and the closed one untouched by this run
+        expect(Number(escalatedAt)).toBeGreaterThan(Number(closedAt));
+        const opened = await db().selectFrom('incidents').select('state').where('id', '=', to).executeTakeFirstOrThrow();
+        expect(opened.state).toBe('reported');
+        await closeIncident(a, lead, { id: to, non_incident: true, rationale: 'duplicate of the reopened one' });
+      }
+      await reopenIncident(a, lead, { id: incident, reason: 'next round' });
+    }
+    // both orders happened, so the rounds did race
+    expect(new Set(linkedBeforeClose).size).toBe(2);
   });
 
   it('the store refuses a second acknowledgment of a role itself, as CL_CONFLICT with the first', async () => {

@@ -1,4 +1,4 @@
-import type { IncidentState } from '../../domain/incident.js';
+import { CLOSED_STATES, type IncidentState } from '../../domain/incident.js';
 import type { Db, Incident, IncidentUpdate, NewIncident } from '../schema.js';
 
 /**
@@ -22,6 +22,24 @@ export function findIncident(db: Db, id: string): Promise<Incident | undefined> 
  */
 export function lockIncident(db: Db, id: string): Promise<Incident | undefined> {
   return db.updateTable('incidents').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/**
+ * Of the given incidents, those still open, each read and held as `lockIncident` holds one: an
+ * escalation links findings to an open incident only after this, so a close that commits first
+ * makes it open a new incident instead, and a close that comes second sees the new links (its
+ * closure gate counts them). Ids in a fixed order, so two writers lock them in the same order.
+ */
+export async function lockOpenIncidents(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .updateTable('incidents')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', 'in', [...ids].sort())
+    .where('state', 'not in', CLOSED_STATES)
+    .returning('id')
+    .execute();
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function insertIncident(db: Db, row: NewIncident): Promise<void> {
