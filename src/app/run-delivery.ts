@@ -2,7 +2,8 @@
  * The dispatch use case: drain the outbox once. `closeloop deliver` and `POST /delivery/run` run
  * it as a person; the server's background loop runs it as the system (DISPATCHER).
  */
-import { defaultChannels, type Channel } from '../delivery/channels.js';
+import type { Channel } from '../delivery/channel.js';
+import { defaultChannels } from '../delivery/channels.js';
 import type { Notification } from '../store/schema.js';
 import { afterAttempt, claimNotification, dueNotifications, noteWaiting, recordAttempt, type AttemptOutcome } from '../delivery/outbox.js';
 import { audit, inTransaction, isoNow, type AppContext, type Caller } from './context.js';
@@ -48,7 +49,7 @@ export async function runDelivery(ctx: AppContext, caller: Caller, opts: RunDeli
     const n: Notification = { ...candidate, status: 'queued' };
     let outcome: AttemptOutcome;
     try {
-      const r = await channel.deliver(n);
+      const r = await channel.deliver({ notification: n, event: null });
       outcome = { ok: true, messageId: r.messageId };
     } catch (err) {
       outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };

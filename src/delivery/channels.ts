@@ -1,16 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Notification } from '../store/schema.js';
-
-/** Proof of one delivery: the channel's own message id. */
-export interface Delivered {
-  messageId: string;
-}
-
-/** A delivery channel. Throwing means the attempt failed and will be retried. */
-export interface Channel {
-  deliver(n: Notification): Promise<Delivered>;
-}
+import type { Channel } from './channel.js';
 
 /**
  * `file`: writes each message as a file into a mailbox directory (the address). Zero set-up
@@ -18,7 +8,7 @@ export interface Channel {
  * message is never written twice.
  */
 export const fileChannel = (baseDir: string): Channel => ({
-  async deliver(n) {
+  async deliver({ notification: n }) {
     const dir = path.resolve(baseDir, n.address);
     // Messages carry incident details: directories closeloop creates are 0700, messages 0600.
     await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -12,7 +12,7 @@ import { runDelivery, type RunDeliveryOptions } from '../../src/app/run-delivery
 import { DISPATCHER, REMINDERS, SystemCaller } from '../../src/app/system-caller.js';
 import { verifyChain } from '../../src/audit/chain.js';
 import type { Route } from '../../src/config/schema.js';
-import type { Channel } from '../../src/delivery/channels.js';
+import type { Channel } from '../../src/delivery/channel.js';
 import { ENGINES, makeTestContext, type TestContext, type TestContextOptions } from '../helpers/context.js';
 
 const lead = { actor: 'lead' };
@@ -53,7 +53,7 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
 
   const failing = (calls: string[]): Record<string, Channel> => ({
     file: {
-      async deliver(n) {
+      async deliver({ notification: n }) {
         calls.push(n.id);
         throw new Error(`mailbox full (${calls.length})`);
       },
@@ -135,7 +135,7 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
     const seen: unknown[] = [];
     const dying: Record<string, Channel> = {
       file: {
-        async deliver(n) {
+        async deliver({ notification: n }) {
           seen.push({ given: n.status, row: await notification(n.id).then((r) => [r.status, r.next_attempt_at]) });
           throw new Error('process killed');
         },
@@ -159,7 +159,7 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
     const calls: string[] = [];
     const slow: Record<string, Channel> = {
       file: {
-        async deliver(n) {
+        async deliver({ notification: n }) {
           calls.push(n.id);
           await new Promise((r) => setTimeout(r, 20));
           return { messageId: `slow:${n.id}` };
