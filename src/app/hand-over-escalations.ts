@@ -234,6 +234,7 @@ export class Handoff {
         due: built.json.requested_response.by.slice(0, 10),
         ticket: null,
         status: 'open',
+        overdue_since: null,
         created_at: at,
         updated_at: at,
       };
