@@ -130,8 +130,9 @@ export class Handoff {
       const open = await lockOpenIncidents(trx, [...new Set(found.map((r) => r.open).filter((x): x is string => x !== null))]);
       for (const r of found) {
         if (r.open !== null && open.has(r.open)) this.openIncident.set(r.key, r.open);
-        const closed = [r.closed, r.open !== null && !open.has(r.open) ? r.open : null].filter((x): x is string => x !== null).sort().pop();
-        if (closed !== undefined) this.closedIncident.set(r.key, closed);
+        // one found open but closed before its lock is the one closed last
+        const closed = r.open !== null && !open.has(r.open) ? r.open : r.closed;
+        if (closed !== null) this.closedIncident.set(r.key, closed);
       }
     }
     const incidents = [...new Set([...this.groupings.values()].flatMap((g) => g.keys.map((k) => this.openIncident.get(k))).filter((x): x is string => typeof x === 'string'))];
@@ -150,7 +151,7 @@ export class Handoff {
   /**
    * What each escalation of a chunk does, in run order: link the open incident of one of its keys
    * (the first that has one: canonical id, then the finding's id and aliases) or open one (those
-   * opened in the chunk numbered by order, each following the last closed incident of its keys),
+   * opened in the chunk numbered by order, each following the incident its first key closed last),
    * store its note or not (IR has it already), open a remediation item or not.
    */
   private plan(chunk: readonly Escalation[]): { plans: EscalationPlan[]; opened: number; chunkIncident: Map<string, number> } {
@@ -170,7 +171,7 @@ export class Handoff {
       let follows: string | null = null;
       if (incident === undefined) {
         incident = opened++;
-        follows = grouping.keys.map((k) => this.closedIncident.get(k)).filter((x): x is string => x !== undefined).sort().pop() ?? null;
+        follows = grouping.keys.map((k) => this.closedIncident.get(k)).find((x) => x !== undefined) ?? null;
       }
       // the escalation's other keys (an alias seen first here) now name its incident too
       for (const k of grouping.keys) {

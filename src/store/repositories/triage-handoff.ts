@@ -43,7 +43,7 @@ export function handoffNotesOfIncident(db: Db, incidentId: string): Promise<Hand
   return db.selectFrom('handoff_notes').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute();
 }
 
-/** For a grouping key: its open incident (the lowest id) and its latest closed one, when it has them. */
+/** For a grouping key: its open incident (the lowest id) and the one closed last, when it has them. */
 export interface KeyIncidents {
   key: string;
   open: string | null;
@@ -51,7 +51,7 @@ export interface KeyIncidents {
 }
 
 /**
- * The open incident (lowest id) and the last closed incident of each of these grouping keys; keys
+ * The open incident (lowest id) and the incident closed last of each of these grouping keys; keys
  * no incident lists are not returned. One statement per slice of keys (`incident_keys_by_key`).
  */
 export async function incidentsOfKeys(db: Db, keys: readonly string[]): Promise<KeyIncidents[]> {
@@ -64,12 +64,13 @@ export async function incidentsOfKeys(db: Db, keys: readonly string[]): Promise<
       .select([
         'incident_keys.key',
         sql<string | null>`MIN(CASE WHEN incidents.state NOT IN (${closed}) THEN incidents.id END)`.as('open'),
-        sql<string | null>`MAX(CASE WHEN incidents.state IN (${closed}) THEN incidents.id END)`.as('closed'),
+        // the most recently closed: its close time, then its id, in one comparable text
+        sql<string | null>`MAX(CASE WHEN incidents.state IN (${closed}) THEN COALESCE(incidents.closed_at, '') || '|' || incidents.id END)`.as('closed'),
       ])
       .where('incident_keys.key', 'in', part)
       .groupBy('incident_keys.key')
       .execute();
-    out.push(...rows);
+    for (const r of rows) out.push({ key: r.key, open: r.open, closed: r.closed === null ? null : r.closed.slice(r.closed.lastIndexOf('|') + 1) });
   }
   return out;
 }
