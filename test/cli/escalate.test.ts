@@ -50,10 +50,14 @@ describe('escalation on the command line', () => {
     expectExit(shown, 0);
     expect(shown.stdout).toContain('IR escalation trigger');
     expect(shown.stdout).toContain('CVE-2021-41773');
+    expect(shown.stdout).toContain('revision 1 (');
+    expect(shown.stdout).toContain('600 finding(s) added: F-host-0, F-host-1,');
     const json = await cli(['handoff', 'show', incident, '--json']);
     expectExit(json, 0);
-    const shownJson = JSON.parse(json.stdout) as { incident: string; notes: { note: Record<string, unknown>; markdown: string }[] };
+    const shownJson = JSON.parse(json.stdout) as { incident: string; notes: { note: Record<string, unknown>; markdown: string }[]; revisions: { revision: number; added: { finding: string; asset: string }[] }[] };
     expect(shownJson.incident).toBe(incident);
+    expect(shownJson.revisions.map((r) => [r.revision, r.added.length])).toEqual([[1, n]]);
+    expect(shownJson.revisions[0]?.added[0]).toMatchObject({ finding: 'F-host-0', asset: 'host-0' });
     expect(shownJson.notes).toHaveLength(n);
     for (const field of ['triggers', 'evidence', 'requested_response', 'recommended_route']) expect(shownJson.notes[0]?.note).toHaveProperty(field);
     const view = await cli(['incident', 'show', incident]);
