@@ -3,19 +3,17 @@
  * escalation grouped by asset and vulnerability pairs (decisions linked, handoff notes sent), then
  * brought up to date and escalated into.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Migrator, type Migration } from 'kysely';
+import type { Migration } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrateToLatest, openStore, type Store } from '../../src/store/db.js';
+import { migrateToLatest, type Store } from '../../src/store/db.js';
 import * as m0001 from '../../src/store/migrations/0001-initial.js';
 import * as m0002 from '../../src/store/migrations/0002-replayable-decisions.js';
 import * as m0003 from '../../src/store/migrations/0003-remediation-by-finding.js';
 import * as m0004 from '../../src/store/migrations/0004-incidents-by-creation.js';
 import * as m0005 from '../../src/store/migrations/0005-one-acknowledgment-per-role.js';
 import { incidentsOfKeys, lastHandoffRevisions } from '../../src/store/repositories/triage-handoff.js';
-import { ENGINES, testPgUrl } from '../helpers/context.js';
+import { ENGINES } from '../helpers/context.js';
+import { dropMigratedStore, storeMigratedTo } from '../helpers/migrated-store.js';
 
 const UP_TO_0005: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -28,25 +26,11 @@ const UP_TO_0005: Record<string, Migration> = {
 describe.each(ENGINES)('migration 0008 of a store with data on %s', (engine) => {
   let store: Store | null = null;
   afterEach(async () => {
-    if (store?.schema) await store.pgPool?.query(`DROP SCHEMA IF EXISTS "${store.schema}" CASCADE`);
-    await store?.close();
+    await dropMigratedStore(store);
     store = null;
   });
 
-  async function storeAt0005(): Promise<Store> {
-    let url: string;
-    if (engine === 'sqlite') url = path.join(mkdtempSync(path.join(tmpdir(), 'closeloop-m0008-')), 'closeloop.db');
-    else {
-      const u = testPgUrl();
-      u.searchParams.set('schema', `t_m0008_${process.pid}_${Date.now()}`);
-      url = u.toString();
-    }
-    const s = await openStore({ url, migrate: false });
-    const migrator = new Migrator({ db: s.db, provider: { getMigrations: async () => UP_TO_0005 }, ...(s.schema !== null ? { migrationTableSchema: s.schema } : {}) });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw new Error(`migrating to 0005 failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
-    return s;
-  }
+  const storeAt0005 = (): Promise<Store> => storeMigratedTo(engine, 'm0008', UP_TO_0005);
 
   const at = '2026-11-01T10:00:00.000Z';
   const incident = (id: string, state: 'reported' | 'closed') => ({
