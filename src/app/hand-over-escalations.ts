@@ -223,7 +223,8 @@ export class Handoff {
     const inc = incidentRecord(
       this.ctx,
       this.caller,
-      { title: `Escalation: ${subject} (${d.triggers.join(', ')})`, severity: handoffSeverity(d.triggers, this.ruleset), assets: [d.asset], service: asset?.service ?? undefined },
+      // a campaign spans services: only a host's incident takes the host's service
+      { title: `Escalation: ${subject} (${d.triggers.join(', ')})`, severity: handoffSeverity(d.triggers, this.ruleset), assets: [d.asset], service: p.grouping.kind === 'asset' ? (asset?.service ?? undefined) : undefined },
       ids.year,
       ids.incidentNumber(p.incident),
     );

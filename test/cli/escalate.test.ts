@@ -90,6 +90,9 @@ describe('escalation on the command line', () => {
     // the whole id, undecorated, as a cell of its own
     expect(r.stdout).toMatch(new RegExp(`^${long.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s`, 'm'));
     expect(r.stdout).not.toContain('…');
+    // the hint names a real finding, pasteable as printed
+    const hinted = /`closeloop why (\S+)` explains one/.exec(r.stdout)?.[1] ?? '';
+    expectExit(await cli(['why', hinted]), 0);
     const why = await cli(['why', 'trivy:image:registry.example.org/shop/web@sha256:0f']);
     expectExit(why, 0);
     expect(why.stdout).toContain(`finding ${long} (CVE-2099-4242 on shop-web): ESCALATE`);

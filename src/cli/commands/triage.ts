@@ -64,7 +64,7 @@ function triageSummaryText(r: TriageSummary): string {
   if (r.incidents.length > 0) {
     lines.push('', 'handed to incident response:', ...incidentLines(r));
   } else if (r.escalations.length > 0) {
-    lines.push('', 'run `closeloop triage --escalate` to hand these to incident response; `closeloop why FINDING` explains one');
+    lines.push('', `run \`closeloop triage --escalate\` to hand these to incident response; \`closeloop why ${r.escalations[0]?.finding ?? 'FINDING'}\` explains one (any unique prefix of a finding id will do)`);
   }
   return lines.join('\n');
 }
