@@ -290,6 +290,8 @@ describe.each(ENGINES)('races between two servers on %s', (engine) => {
     expect(first.incidents).toMatchObject([{ finding: 'F-web', created: true }]);
     const linkedBeforeClose: boolean[] = [];
     for (let round = 0; round < ROUNDS; round++) {
+      // each round's close is later than the last: a new incident follows the one closed last
+      t.clock.advance({ seconds: 1 });
       const [escalated, closed] = await Promise.allSettled([
         delay(Math.max(0, -offset(round))).then(() => triageStored(b, vm, { escalate: true }, ruleset)),
         delay(Math.max(0, offset(round))).then(() => closeIncident(a, lead, { id: incident, non_incident: true, rationale: 'benign scan' })),
@@ -308,6 +310,8 @@ describe.each(ENGINES)('races between two servers on %s', (engine) => {
         expect(Number(escalatedAt)).toBeGreaterThan(Number(closedAt));
         const opened = await db().selectFrom('incidents').select('state').where('id', '=', to).executeTakeFirstOrThrow();
         expect(opened.state).toBe('reported');
+        // and it records the closed incident it follows
+        expect(await db().selectFrom('incident_follows').select('follows').where('incident_id', '=', to).executeTakeFirst()).toEqual({ follows: incident });
         await closeIncident(a, lead, { id: to, non_incident: true, rationale: 'duplicate of the reopened one' });
       }
       await reopenIncident(a, lead, { id: incident, reason: 'next round' });

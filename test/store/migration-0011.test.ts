@@ -9,12 +9,12 @@ import { migrateToLatest, type Store } from '../../src/store/db.js';
 import type { NotificationsTable } from '../../src/store/tables/notifications.table.js';
 import type { RemediationItemsTable } from '../../src/store/tables/remediation-items.table.js';
 import { ENGINES } from '../helpers/context.js';
-import { dropStore, storeAt } from '../helpers/store-at.js';
+import { dropMigratedStore, migrationsUpTo, storeMigratedTo } from '../helpers/migrated-store.js';
 
 describe.each(ENGINES)('migration 0011 of a store with data on %s', (engine) => {
   let store: Store | null = null;
   afterEach(async () => {
-    await dropStore(store);
+    await dropMigratedStore(store);
     store = null;
   });
 
@@ -24,7 +24,7 @@ describe.each(ENGINES)('migration 0011 of a store with data on %s', (engine) => 
   });
 
   it('turns reminders already sent into fired first levels, and adds overdue_since to items', async () => {
-    store = await storeAt(engine, '0005-one-acknowledgment-per-role');
+    store = await storeMigratedTo(engine, 'm0011', migrationsUpTo('0005-one-acknowledgment-per-role'));
     const db = store.db as unknown as Kysely<{ notifications: NotificationsTable; remediation_items: Omit<RemediationItemsTable, 'overdue_since'> }>;
     await db.insertInto('notifications').values([
       reminder('NT-0001', 'reminder:INC-2026-0001:r1:vuln_mgmt_owner:file:./outbox/vuln_mgmt_owner', '2026-11-03T10:00:00.000Z'),
