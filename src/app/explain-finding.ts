@@ -1,4 +1,4 @@
-import { decisionInputDigest, evaluate, parseRuleset, rulesetDigest, type EvaluationInput, type ExplanationLine, type Ruleset } from '../domain/escalation/index.js';
+import { decisionInputDigest, engineVersionOf, evaluate, parseRuleset, rulesetDigest, type EvaluationInput, type ExplanationLine, type Ruleset } from '../domain/escalation/index.js';
 import type { VulnerabilityRecord } from '../domain/records.js';
 import { ClError, isClError, notFound } from '../errors.js';
 import { advisoryFromRow, assetFromRow, findingFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
@@ -65,6 +65,7 @@ export async function explainFinding(ctx: AppContext, caller: Caller, findingId:
     ssvc: row.ssvc,
     evidence: JSON.parse(row.evidence) as string[],
     ruleset: row.ruleset_version,
+    engine: Number(row.engine_version),
     input_hash: row.input_hash,
     snapshot,
     incident: row.incident_id,
@@ -74,6 +75,11 @@ export async function explainFinding(ctx: AppContext, caller: Caller, findingId:
   const run = await rulesetOfRun(db, runId);
   if (!findingRow || !run) {
     const replay: Replay = { verified: false, input_hash: null, message: !findingRow ? `finding ${findingId} is no longer stored: the decision cannot be replayed` : `triage run ${runId} has no stored ruleset: the decision cannot be replayed` };
+    return { ...decided, explanation: [] as ExplanationLine[], replay };
+  }
+  const engine = engineVersionOf(row.engine_version);
+  if (engine === null) {
+    const replay: Replay = { verified: false, input_hash: null, message: `the decision was made by engine ${row.engine_version}, which this version of closeloop does not know: it cannot be replayed` };
     return { ...decided, explanation: [] as ExplanationLine[], replay };
   }
   const finding = findingFromRow(findingRow);
@@ -86,14 +92,15 @@ export async function explainFinding(ctx: AppContext, caller: Caller, findingId:
   // The engine reads only the facts the snapshot holds (title, references and extra are words).
   const vulnerability = snapshot === null ? null : { title: today?.title ?? null, references: today?.references ?? [], extra: today?.extra ?? {}, ...(snapshot as object) } as VulnerabilityRecord;
   const input: EvaluationInput = { finding, asset: assetRow ? assetFromRow(assetRow) : null, vulnerability, signals, advisories };
-  const replayed = evaluate(input, ruleset);
-  const digest = decisionInputDigest(input, ruleset);
+  // the engine the decision was made by: a decision of an older engine replays as what it was
+  const replayed = evaluate(input, ruleset, { engine });
+  const digest = decisionInputDigest(input, ruleset, engine);
   const verified = digest === row.input_hash;
   const replay: Replay = {
     verified,
     input_hash: digest,
     message: verified
-      ? 'replayed with the run\'s ruleset and the stored vulnerability facts: the input digest matches, these are the lines behind the decision'
+      ? `replayed with the run's ruleset, engine ${engine} and the stored vulnerability facts: the input digest matches, these are the lines behind the decision`
       : `the finding, its asset, signals or advisories have changed since ${row.decided_at} (input digest ${digest}): the lines below are for the facts as they are now${replayed.outcome === row.outcome ? '' : `, which would give ${replayed.outcome}`}; run \`closeloop triage\` for a current decision`,
   };
   return { ...decided, explanation: replayed.explanation, replay };

@@ -86,3 +86,4 @@ export type * from './tables/decisions.table.js';
 export type * from './tables/rulesets.table.js';
 export type * from './tables/triage-runs.table.js';
 export type * from './tables/handoff-notes.table.js';
+export type * from './tables/finding-verdicts.table.js';
