@@ -94,6 +94,9 @@ function row(id: string, over: Partial<Record<(typeof FINDING_COLUMNS)[number], 
     last_import_id: 'IMP-X',
     first_seen: '2026-11-28T12:00:00.000Z',
     last_seen: '2026-11-28T12:00:00.000Z',
+    check_type: null,
+    ruled_out_by: null,
+    verdict_at: null,
     ...over,
   } as Parameters<typeof findingValues>[0]);
 }
