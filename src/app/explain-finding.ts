@@ -1,4 +1,4 @@
-import { decisionInputDigest, engineVersionOf, evaluate, parseRuleset, rulesetDigest, type EvaluationInput, type ExplanationLine, type Ruleset } from '../domain/escalation/index.js';
+import { decisionInputDigest, ENGINE_VERSION, engineVersionOf, evaluate, parseRuleset, rulesetDigest, type EvaluationInput, type ExplanationLine, type Ruleset } from '../domain/escalation/index.js';
 import type { VulnerabilityRecord } from '../domain/records.js';
 import { ClError, isClError, notFound } from '../errors.js';
 import { advisoryFromRow, assetFromRow, findingFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
@@ -93,15 +93,16 @@ export async function explainFinding(ctx: AppContext, caller: Caller, findingId:
   const vulnerability = snapshot === null ? null : { title: today?.title ?? null, references: today?.references ?? [], extra: today?.extra ?? {}, ...(snapshot as object) } as VulnerabilityRecord;
   const input: EvaluationInput = { finding, asset: assetRow ? assetFromRow(assetRow) : null, vulnerability, signals, advisories };
   // the engine the decision was made by: a decision of an older engine replays as what it was
-  const replayed = evaluate(input, ruleset, { engine });
   const digest = decisionInputDigest(input, ruleset, engine);
   const verified = digest === row.input_hash;
+  // facts changed since: the lines say what a triage with today's engine would make of them
+  const replayed = evaluate(input, ruleset, { engine: verified ? engine : ENGINE_VERSION });
   const replay: Replay = {
     verified,
     input_hash: digest,
     message: verified
       ? `replayed with the run's ruleset, engine ${engine} and the stored vulnerability facts: the input digest matches, these are the lines behind the decision`
-      : `the finding, its asset, signals or advisories have changed since ${row.decided_at} (input digest ${digest}): the lines below are for the facts as they are now${replayed.outcome === row.outcome ? '' : `, which would give ${replayed.outcome}`}; run \`closeloop triage\` for a current decision`,
+      : `the finding, its asset, signals or advisories have changed since ${row.decided_at} (input digest ${digest}): the lines below are for the facts as they are now${engine === ENGINE_VERSION ? '' : ` and engine ${ENGINE_VERSION} (the decision was made by engine ${engine})`}${replayed.outcome === row.outcome ? '' : `, which would give ${replayed.outcome}`}; run \`closeloop triage\` for a current decision`,
   };
   return { ...decided, explanation: replayed.explanation, replay };
 }

@@ -124,5 +124,11 @@ describe.each(ENGINES)('migration 0007 of a store with engine-1 decisions on %s'
     expect(why.explanation.find((l) => l.rule === 'stay.ruled_out')?.facts).toEqual(['analyst vm ruled it not_affected (verdict on the finding)']);
     // the engine-1 decision of the other finding still replays as it was
     expect((await explainFinding(ctx, vm, 'F-2')).replay.verified).toBe(true);
+    // until a fact it read changes: then the lines are today's facts under today's engine, and it says so
+    await store.db.updateTable('assets').set({ owner: 'platform-team' }).where('id', '=', 'web-1').execute();
+    const changed = await explainFinding(ctx, vm, 'F-2');
+    expect(changed).toMatchObject({ engine: 1, stay_reasons: ['unvalidated_scanner_finding', 'vendor_advisory_only'], replay: { verified: false } });
+    expect(changed.replay.message).toContain('engine 2 (the decision was made by engine 1)');
+    expect(changed.explanation.find((l) => l.rule === 'stay.unreachable')).toMatchObject({ holds: true });
   });
 });

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDefaultRuleset } from '../../../src/config/ruleset-file.js';
 import { assetWithDefaults, findingWithDefaults, signalWithDefaults, vulnerabilityWithDefaults } from '../../../src/domain/escalation/defaults.js';
 import { evaluate, type Decision, type EvaluationInput } from '../../../src/domain/escalation/engine.js';
+import { buildHandoffNote } from '../../../src/domain/escalation/handoff.js';
 import { ENGINE_VERSION, engineVersionOf } from '../../../src/domain/escalation/engine-version.js';
 import { decisionInputDigest } from '../../../src/domain/escalation/input-digest.js';
 import { parseRuleset } from '../../../src/domain/escalation/ruleset.js';
@@ -110,6 +111,14 @@ describe('ruling 6: a remote network check', () => {
     expect(d.triggers).toEqual(['dangerous_exposure']);
     expect(d.evidence).toContain('remote_check:finding-1');
     expect(line(d, 'applicability')?.facts.join(' ')).toContain('remote network check');
+  });
+
+  it('tells IR the path is reachable from the scanner, not that reachability is unknown', () => {
+    const input = scenario({ ...exposed, finding: { check: 'remote' } });
+    const note = buildHandoffNote({ ...input, decision: evaluate(input, ruleset), ruleset, now: new Date('2026-12-01T00:00:00Z') });
+    const scope = note.json.known_uncertainty.filter((u) => u.kind === 'scope').map((u) => u.detail);
+    expect(scope).toContain('reachable from the scanner (remote network check); reachability from elsewhere not assessed');
+    expect(scope).not.toContain('reachability of the vulnerable path unknown');
   });
 
   it.each([
