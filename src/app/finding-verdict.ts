@@ -94,13 +94,14 @@ export async function setFindingVerdict(ctx: AppContext, caller: Caller, input: 
       // who ruled it out: this analyst when the verdict rules it out, whoever did before when it leaves that as it was
       ruled_out_by: !ruledOut ? null : p.validation !== undefined ? caller.actor : was.ruled_out_by,
     };
-    await setVerdictFields(trx, row.id, {
+    const fields = {
       validation: now.validation,
       reachability: now.reachability,
       containment_needed: containmentToText(now.containment_needed),
       ruled_out_by: now.ruled_out_by,
       verdict_at: at,
-    });
+    };
+    await setVerdictFields(trx, row.id, fields);
     const id = await nextId(trx, 'FV');
     await insertFindingVerdict(trx, {
       id,
@@ -110,7 +111,7 @@ export async function setFindingVerdict(ctx: AppContext, caller: Caller, input: 
       note: p.note,
       validation: p.validation ?? null,
       reachability: p.reachability ?? null,
-      containment_needed: p.containment === undefined ? null : (containmentToText(now.containment_needed) ?? 'false'),
+      containment_needed: p.containment === undefined ? null : (fields.containment_needed ?? 'false'),
       before: JSON.stringify(before),
       decision_id: null,
     });
@@ -118,7 +119,7 @@ export async function setFindingVerdict(ctx: AppContext, caller: Caller, input: 
     // decide the finding again, as an import with --triage decides the findings it changed
     const run = await TriageRun.start(trx, ruleset, at, bulk.cacheBounds, 'verdict');
     const facts = await StoreFacts.open(trx, bulk, bulk.cacheBounds);
-    const values = findingValues({ ...row, ...{ validation: now.validation, reachability: now.reachability, containment_needed: containmentToText(now.containment_needed), ruled_out_by: now.ruled_out_by, verdict_at: at } });
+    const values = findingValues({ ...row, ...fields });
     await facts.loadRows([values]);
     const decided = run.decide(facts.inputFor(findingFactsFromValues(values)));
     await bulk.insertDecisions([decided.values]);

@@ -575,10 +575,17 @@ function vendorAdvisoryOnly(c: Case): boolean {
   return holds;
 }
 
+/** The analyst whose verdict ruled the finding out (engine 2), or null: not ruled out, or not by a person. */
+function rulingAnalyst(c: Case): string | null {
+  const { finding } = c;
+  return c.engine >= 2 && !c.applicable && finding.validation === c.validation ? finding.ruled_out_by : null;
+}
+
 /** Who or what ruled the finding out, in words: the analyst, the VEX/CSAF statements, or the import. */
 function rulingOf(c: Case): string {
-  const { finding, validation, notAffected } = c;
-  if (finding.ruled_out_by !== null && finding.validation === validation) return `analyst ${finding.ruled_out_by} ruled it ${validation} (verdict on the finding)`;
+  const { validation, notAffected } = c;
+  const analyst = rulingAnalyst(c);
+  if (analyst !== null) return `analyst ${analyst} ruled it ${validation} (verdict on the finding)`;
   if (validation === 'not_affected' && notAffected.length > 0) {
     return `VEX/CSAF statement ${notAffected.map((s) => `${s.source}${s.justification === null ? '' : ` (${s.justification})`}`).join(', ')} says not_affected`;
   }
@@ -678,7 +685,8 @@ function evidenceRefs(
   containment: readonly string[] | null,
 ): string[] {
   const { evidence, v } = c;
-  if (c.engine >= 2 && !c.applicable && c.finding.ruled_out_by !== null && c.finding.validation === c.validation) evidence.push(`ruled_out_by:${c.finding.ruled_out_by}`);
+  const analyst = rulingAnalyst(c);
+  if (analyst !== null) evidence.push(`ruled_out_by:${analyst}`);
   for (const s of exploitSignals) evidence.push(s.id);
   for (const s of compromiseSignals) evidence.push(s.id);
   if (v !== null) {
