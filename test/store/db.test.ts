@@ -175,7 +175,7 @@ describe.each(['sqlite', 'postgres'] as const)('start-up of an existing store on
       // the latest migration (only the last may be missing: the Migrator runs them in order)
       const recorded = (await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(store.db)).rows.map((r) => r.name);
       const latest = recorded.at(-1) ?? '';
-      const migration = (await import(`../../src/store/migrations/${latest}.js`)) as { down(db: unknown): Promise<void> };
+      const migration = (await import(`../../src/store/migrations/${latest}.ts`)) as { down(db: unknown): Promise<void> };
       await sql`DELETE FROM kysely_migration WHERE name = ${latest}`.execute(store.db);
       // the Migrator runs it again, whose changes are already there
       await expect(openStore({ url: at })).rejects.toThrow(new RegExp(`migration ${latest} failed`));
