@@ -164,6 +164,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
       { name: 'report-out', description: 'The IR-6(2) vulnerability report-out, its delivery and acknowledgments' },
       { name: 'follow-through', description: 'Remediation, risk acceptance and third-party notices' },
       { name: 'operations', description: 'Delivery, audit and health' },
+      { name: 'findings', description: 'Analyst verdicts on vulnerability findings' },
     ],
     security: [{ bearer: [] }],
     paths,

@@ -19,6 +19,7 @@ import {
   canonicalSignals,
   canonicalVulnerabilityFacts,
   digestOfParts,
+  ENGINE_VERSION,
   evaluate,
   rulesetDigest,
   type Decision,
@@ -26,7 +27,7 @@ import {
   type Ruleset,
 } from '../domain/escalation/index.js';
 import { DECISION_COLUMN, F, VULNERABILITY_FACT_COLUMN, type BulkSession, type CacheBounds, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
-import type { AssetsTable, SignalsTable, VulnerabilitiesTable } from '../store/schema.js';
+import type { AssetsTable, SignalsTable, TriageRunSource, VulnerabilitiesTable } from '../store/schema.js';
 import { advisoryFromRow, assetFromRow, signalFromRow, vulnerabilityFactsFromRow, vulnerabilityFromFactValues } from '../store/records.js';
 import { allAdvisoryStatements } from '../store/repositories/knowledge.js';
 import { insertTriageRun, storeRuleset } from '../store/repositories/triage-runs.js';
@@ -61,7 +62,7 @@ export class RunDigester {
     const asset = this.cached(this.assets, this.bounds.assets, f.asset, input.asset, canonicalAssetFacts);
     const vulnerability = this.cached(this.vulns, this.bounds.vulnerabilities, f.vulnerability, input.vulnerability, canonicalVulnerabilityFacts);
     const signals = this.cached(this.signals, this.bounds.assets, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalSignals(list, f.asset));
-    const digest = digestOfParts({ advisories, asset, finding: canonicalFindingFacts(f), ruleset: this.ruleset, signals, vulnerability });
+    const digest = digestOfParts({ advisories, asset, engine: ENGINE_VERSION, finding: canonicalFindingFacts(f, ENGINE_VERSION), ruleset: this.ruleset, signals, vulnerability });
     return { digest, vulnerability };
   }
 
@@ -113,6 +114,7 @@ function decideRow(input: EvaluationInput<FindingFacts>, ruleset: Ruleset, diges
     vulnerability,
     null,
     '',
+    ENGINE_VERSION,
   ];
   return { decision, values };
 }
@@ -136,7 +138,7 @@ export class TriageRun {
     readonly ruleset: Ruleset,
     readonly rulesetDigest: string,
     readonly at: string,
-    private readonly source: 'triage' | 'import',
+    private readonly source: TriageRunSource,
     private readonly importId: string | null,
     bounds: CacheBounds,
   ) {
@@ -149,7 +151,7 @@ export class TriageRun {
    * with triage) take turns, and an escalating run sees the incidents of one that ran before it
    * (test: two escalating runs at once).
    */
-  static async start(trx: Trx, ruleset: Ruleset, at: string, bounds: CacheBounds, source: 'triage' | 'import', importId: string | null = null): Promise<TriageRun> {
+  static async start(trx: Trx, ruleset: Ruleset, at: string, bounds: CacheBounds, source: TriageRunSource, importId: string | null = null): Promise<TriageRun> {
     const id = await nextId(trx, 'TR');
     const digest = rulesetDigest(ruleset);
     await storeRuleset(trx, { digest, version: ruleset.version, body: canonicalJson(ruleset), first_used_at: at });

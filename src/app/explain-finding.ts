@@ -1,4 +1,4 @@
-import { decisionInputDigest, evaluate, parseRuleset, rulesetDigest, type EvaluationInput, type ExplanationLine, type Ruleset } from '../domain/escalation/index.js';
+import { decisionInputDigest, ENGINE_VERSION, engineVersionOf, evaluate, parseRuleset, rulesetDigest, type EvaluationInput, type ExplanationLine, type Ruleset } from '../domain/escalation/index.js';
 import { ClError, isClError, notFound } from '../errors.js';
 import { advisoryFromRow, assetFromRow, findingFromRow, signalFromRow, vulnerabilityFromRow } from '../store/records.js';
 import { advisoriesOfVulnerabilities, assetById, findingById, signalsOfAsset, vulnerabilityById } from '../store/repositories/knowledge.js';
@@ -88,6 +88,7 @@ export async function explainFinding(ctx: AppContext, caller: Caller, given: str
     ssvc: row.ssvc,
     evidence: JSON.parse(row.evidence) as string[],
     ruleset: row.ruleset_version,
+    engine: Number(row.engine_version),
     input_hash: row.input_hash,
     snapshot,
     incident: row.incident_id,
@@ -97,6 +98,11 @@ export async function explainFinding(ctx: AppContext, caller: Caller, given: str
   const run = await rulesetOfRun(db, runId);
   if (!findingRow || !run) {
     const replay: Replay = { verified: false, input_hash: null, message: !findingRow ? `finding ${findingId} is no longer stored: the decision cannot be replayed` : `triage run ${runId} has no stored ruleset: the decision cannot be replayed` };
+    return { ...decided, explanation: [] as ExplanationLine[], replay };
+  }
+  const engine = engineVersionOf(row.engine_version);
+  if (engine === null) {
+    const replay: Replay = { verified: false, input_hash: null, message: `the decision was made by engine ${row.engine_version}, which this version of closeloop does not know: it cannot be replayed` };
     return { ...decided, explanation: [] as ExplanationLine[], replay };
   }
   const finding = findingFromRow(findingRow);
@@ -109,15 +115,17 @@ export async function explainFinding(ctx: AppContext, caller: Caller, given: str
   // The engine reads only the facts the snapshot holds (title, references and extra are words).
   const vulnerability = vulnerabilityOfSnapshot(snapshot, today);
   const input: EvaluationInput = { finding, asset: assetRow ? assetFromRow(assetRow) : null, vulnerability, signals, advisories };
-  const replayed = evaluate(input, ruleset);
-  const digest = decisionInputDigest(input, ruleset);
+  // the engine the decision was made by: a decision of an older engine replays as what it was
+  const digest = decisionInputDigest(input, ruleset, engine);
   const verified = digest === row.input_hash;
+  // facts changed since: the lines say what a triage with today's engine would make of them
+  const replayed = evaluate(input, ruleset, { engine: verified ? engine : ENGINE_VERSION });
   const replay: Replay = {
     verified,
     input_hash: digest,
     message: verified
-      ? 'replayed with the run\'s ruleset and the stored vulnerability facts: the input digest matches, these are the lines behind the decision'
-      : `the finding, its asset, signals or advisories have changed since ${row.decided_at} (input digest ${digest}): the lines below are for the facts as they are now${replayed.outcome === row.outcome ? '' : `, which would give ${replayed.outcome}`}; run \`closeloop triage\` for a current decision`,
+      ? `replayed with the run's ruleset, engine ${engine} and the stored vulnerability facts: the input digest matches, these are the lines behind the decision`
+      : `the finding, its asset, signals or advisories have changed since ${row.decided_at} (input digest ${digest}): the lines below are for the facts as they are now${engine === ENGINE_VERSION ? '' : ` and engine ${ENGINE_VERSION} (the decision was made by engine ${engine})`}${replayed.outcome === row.outcome ? '' : `, which would give ${replayed.outcome}`}; run \`closeloop triage\` for a current decision`,
   };
   return { ...decided, explanation: replayed.explanation, replay };
 }

@@ -6,6 +6,7 @@ import { CommanderError } from '@commander-js/extra-typings';
 import { registerAdmin } from './commands/admin.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDelivery } from './commands/delivery.js';
+import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
 import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
@@ -36,6 +37,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerVendor,
   registerImport,
   registerTriage,
+  registerFinding,
   registerRules,
   registerAdmin,
   registerBackup,

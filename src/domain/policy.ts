@@ -24,6 +24,7 @@ export const ACTIONS = [
   'vr.import',
   'vr.triage',
   'vr.escalate',
+  'vr.verdict',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -51,6 +52,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'vr.import': [...VR, ...RESPONDERS],
   'vr.triage': [...VR, ...RESPONDERS],
   'vr.escalate': [...VR, ...RESPONDERS],
+  // an analyst's verdict on a finding (validation, reachability, containment): the people who triage
+  'vr.verdict': [...VR, ...RESPONDERS],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

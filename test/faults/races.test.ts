@@ -13,6 +13,7 @@ import type { AppContext } from '../../src/app/context.js';
 import { importFile } from '../../src/app/importer.js';
 import { loadRuleset } from '../../src/app/load-ruleset.js';
 import { triageStored } from '../../src/app/triage-stored.js';
+import { setFindingVerdict } from '../../src/app/finding-verdict.js';
 import { decideRisk, requestRisk } from '../../src/app/followthrough.js';
 import { closeIncident, moveIncident, openIncident, reopenIncident } from '../../src/app/incidents.js';
 import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../../src/app/reportout.js';
@@ -365,5 +366,37 @@ describe.each(ENGINES)('races between two servers on %s', (engine) => {
       details: { role: 'service_owner', current: { state: 'acknowledged', actor: 'so', revision: 1 } },
     });
     expect(await db().selectFrom('acknowledgments').select('actor').where('incident_id', '=', 'INC-2026-9999').execute()).toEqual([{ actor: 'so' }]);
+  });
+
+  it('two verdicts on one finding at once: both recorded, one after the other, each before the other\'s after', async () => {
+    const vm = { actor: 'vm' };
+    const file = (name: string, text: string): string => {
+      const f = path.join(t.dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    await importFile(a, vm, { kind: 'assets', file: file('assets.csv', 'id,name,service,owner,business_critical,exposure\nweb-01,Web 1,shop,web-team,false,internal\n') });
+    await importFile(a, vm, { kind: 'findings', file: file('findings.json', JSON.stringify([{ id: 'F-web', vulnerability: 'CVE-2099-0001', asset: 'web-01' }])) });
+    const ruleset = await loadRuleset();
+    for (let round = 0; round < 10; round++) {
+      const [x, y] = await Promise.allSettled([
+        setFindingVerdict(a, vm, { finding: 'F-web', validation: 'not_affected', note: `a${round}` }, { ruleset }),
+        setFindingVerdict(b, lead, { finding: 'F-web', reachability: 'unreachable', validation: 'validated', note: `b${round}` }, { ruleset }),
+      ]);
+      expect([x.status, y.status]).toEqual(['fulfilled', 'fulfilled']);
+    }
+    const verdicts = await db().selectFrom('finding_verdicts').select(['id', 'actor', 'before', 'decision_id']).orderBy('id').execute();
+    expect(verdicts).toHaveLength(20);
+    // in id order, each verdict saw what the one before it left: serial, none lost
+    const after = (actor: string) => (actor === 'vm' ? { validation: 'not_affected', ruled_out_by: 'vm' } : { validation: 'validated', ruled_out_by: null });
+    for (let i = 1; i < verdicts.length; i++) {
+      const prev = verdicts[i - 1];
+      expect(JSON.parse(verdicts[i]?.before ?? '{}')).toMatchObject(after(prev?.actor ?? ''));
+    }
+    const last = verdicts.at(-1);
+    const row = await db().selectFrom('findings').select(['validation', 'ruled_out_by']).where('id', '=', 'F-web').executeTakeFirstOrThrow();
+    expect(row).toEqual(after(last?.actor ?? ''));
+    expect(new Set(verdicts.map((v) => v.decision_id)).size).toBe(20);
+    expect((await verifyChain(db())).ok).toBe(true);
   });
 });

@@ -2,24 +2,13 @@
  * Migration 0005 on a store that has data: a store migrated up to 0004, holding acknowledgments
  * of two report-out revisions and a duplicate that a race let in, then brought up to date.
  */
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, type Store } from '../../src/store/db.js';
-import * as m0001 from '../../src/store/migrations/0001-initial.js';
-import * as m0002 from '../../src/store/migrations/0002-replayable-decisions.js';
-import * as m0003 from '../../src/store/migrations/0003-remediation-by-finding.js';
-import * as m0004 from '../../src/store/migrations/0004-incidents-by-creation.js';
 import type { AcknowledgmentsTable } from '../../src/store/tables/acknowledgments.table.js';
 import type { NotificationsTable } from '../../src/store/tables/notifications.table.js';
 import { ENGINES } from '../helpers/context.js';
-import { dropMigratedStore, storeMigratedTo } from '../helpers/migrated-store.js';
-
-const UP_TO_0004: Record<string, Migration> = {
-  '0001-initial': m0001,
-  '0002-replayable-decisions': m0002,
-  '0003-remediation-by-finding': m0003,
-  '0004-incidents-by-creation': m0004,
-};
+import { dropMigratedStore, migrationsUpTo, storeMigratedTo } from '../helpers/migrated-store.js';
 
 describe.each(ENGINES)('migration 0005 of a store with data on %s', (engine) => {
   let store: Store | null = null;
@@ -28,7 +17,7 @@ describe.each(ENGINES)('migration 0005 of a store with data on %s', (engine) => 
     store = null;
   });
 
-  const storeAt0004 = (): Promise<Store> => storeMigratedTo(engine, 'm0005', UP_TO_0004);
+  const storeAt0004 = (): Promise<Store> => storeMigratedTo(engine, 'm0005', migrationsUpTo('0004-incidents-by-creation'));
 
   const note = (id: string, incident: string, revision: number, role: string, at: string) => ({
     id, incident_id: incident, purpose: 'reportout' as const, role, channel: 'file', address: `${role}@example.org`, subject: 's', body: 'b',

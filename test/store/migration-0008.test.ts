@@ -3,25 +3,13 @@
  * escalation grouped by asset and vulnerability pairs (decisions linked, handoff notes sent), then
  * brought up to date and escalated into.
  */
-import type { Migration } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, type Store } from '../../src/store/db.js';
-import * as m0001 from '../../src/store/migrations/0001-initial.js';
-import * as m0002 from '../../src/store/migrations/0002-replayable-decisions.js';
-import * as m0003 from '../../src/store/migrations/0003-remediation-by-finding.js';
-import * as m0004 from '../../src/store/migrations/0004-incidents-by-creation.js';
-import * as m0005 from '../../src/store/migrations/0005-one-acknowledgment-per-role.js';
 import { incidentsOfKeys, lastHandoffRevisions } from '../../src/store/repositories/triage-handoff.js';
 import { ENGINES } from '../helpers/context.js';
-import { dropMigratedStore, storeMigratedTo } from '../helpers/migrated-store.js';
-
-const UP_TO_0005: Record<string, Migration> = {
-  '0001-initial': m0001,
-  '0002-replayable-decisions': m0002,
-  '0003-remediation-by-finding': m0003,
-  '0004-incidents-by-creation': m0004,
-  '0005-one-acknowledgment-per-role': m0005,
-};
+import { dropMigratedStore, migrationsUpTo, storeMigratedTo } from '../helpers/migrated-store.js';
+import type { DecisionsTable } from '../../src/store/tables/decisions.table.js';
 
 describe.each(ENGINES)('migration 0008 of a store with data on %s', (engine) => {
   let store: Store | null = null;
@@ -30,7 +18,7 @@ describe.each(ENGINES)('migration 0008 of a store with data on %s', (engine) => 
     store = null;
   });
 
-  const storeAt0005 = (): Promise<Store> => storeMigratedTo(engine, 'm0008', UP_TO_0005);
+  const storeAt0005 = (): Promise<Store> => storeMigratedTo(engine, 'm0008', migrationsUpTo('0005-one-acknowledgment-per-role'));
 
   const at = '2026-11-01T10:00:00.000Z';
   const incident = (id: string, state: 'reported' | 'closed') => ({
@@ -45,8 +33,10 @@ describe.each(ENGINES)('migration 0008 of a store with data on %s', (engine) => 
   it('lists the asset and vulnerability of every linked decision as the incident\'s keys and gives incidents with notes their revision 1', async () => {
     store = await storeAt0005();
     const db = store.db;
+    // the decisions table as 0005 left it: without the engine version that 0007 adds
+    const at0005 = store.db as unknown as Kysely<{ decisions: Omit<DecisionsTable, 'engine_version'> }>;
     await db.insertInto('incidents').values([incident('INC-2026-0001', 'reported'), incident('INC-2026-0002', 'closed'), incident('INC-2026-0003', 'reported')]).execute();
-    await db.insertInto('decisions').values([
+    await at0005.insertInto('decisions').values([
       decision('TR-0001/0000001', 'F-1', 'web-01', 'CVE-2021-41773', 'INC-2026-0001'),
       decision('TR-0001/0000002', 'F-2', 'web-01', 'CVE-2021-41773', 'INC-2026-0001'),
       decision('TR-0001/0000003', 'F-3', 'web-02', 'CVE-2021-41773', 'INC-2026-0002'),

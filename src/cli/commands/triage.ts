@@ -118,7 +118,7 @@ export function registerTriage(program: Program, run: CliRun): void {
       [
         `finding ${w.finding} (${w.vulnerability} on ${w.asset}): ${w.outcome.toUpperCase()}${w.triggers.length ? ` — ${w.triggers.join(', ')}` : ''}${w.stay_reasons.length ? ` — stays: ${w.stay_reasons.join(', ')}` : ''}`,
         `  ssvc ${w.ssvc}; flags ${w.flags.join(', ') || '-'}; next ${w.next_actions.join(', ') || '-'}`,
-        `  decision ${w.decision} at ${w.decided_at}, ruleset ${w.ruleset}, inputs ${w.input_hash}${w.incident ? `, incident ${w.incident}` : ''}`,
+        `  decision ${w.decision} at ${w.decided_at}, ruleset ${w.ruleset}, engine ${w.engine}, inputs ${w.input_hash}${w.incident ? `, incident ${w.incident}` : ''}`,
         `  evidence: ${w.evidence.join(', ') || '-'}`,
         `  ${w.replay.verified ? 'replay verified' : 'REPLAY NOT VERIFIED'}: ${w.replay.message}`,
         '  rules:',
