@@ -17,12 +17,17 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** A key path as a person reads it: `routing.roles.service_owner[0].channel`. */
+export function configKey(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
 /** Validates a parsed configuration; errors name the key and what is expected. */
 export function validateConfig(raw: unknown, source: string): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
-      const key = i.path.length > 0 ? i.path.join('.') : '(top level)';
+      const key = i.path.length > 0 ? configKey(i.path) : '(top level)';
       return `${key}: ${i.message}`;
     });
     throw new ClError('CL_CONFIG_INVALID', `invalid configuration in ${source}:\n  ${problems.join('\n  ')}`, { problems });

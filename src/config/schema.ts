@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifierProblem, RESERVED_NAMES } from '../domain/limits.js';
+import { channelDeliveryKeys, routeProblems, subscriptionProblems } from './channels.js';
 
 /**
  * closeloop.yaml: the IR-6(2) control card, routing, the people directory and workflow policy.
@@ -44,7 +45,8 @@ export const controlCardSchema = z.object({
 
 export const configSchema = z
   .object({
-    version: z.literal(1),
+    /** 2: webhook, slack and teams routes name endpoints of delivery.<channel>.endpoints (`closeloop config migrate` upgrades 1). */
+    version: z.union([z.literal(1), z.literal(2)]),
     control_card: controlCardSchema,
     workflow: z
       .object({
@@ -66,6 +68,7 @@ export const configSchema = z
       .object({
         max_attempts: z.number().int().positive().default(8),
         backoff_seconds: z.number().positive().default(30),
+        ...channelDeliveryKeys,
       })
       .prefault({}),
   })
@@ -80,6 +83,7 @@ export const configSchema = z
         });
       }
     }
+    for (const p of [...routeProblems(cfg), ...subscriptionProblems(cfg.delivery.webhook)]) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   });
 
 export type Config = z.infer<typeof configSchema>;
