@@ -1,0 +1,51 @@
+/**
+ * One HTTP POST of a JSON body for the HTTP channels (webhook, Slack, Teams), and what its answer
+ * means for the outbox: 2xx is delivered; 408, 429, 5xx and a network failure are retried; any
+ * other answer (400, 403, 404, a redirect) is refused for good. Errors name the channel and
+ * endpoint, never the URL (for Slack and Teams the URL is the secret).
+ */
+import { ChannelError, type DeliveryProof } from '../channel.js';
+
+export interface HttpTarget {
+  /** `slack endpoint alerts`: how errors name the receiver. */
+  label: string;
+  url: string;
+  timeoutMs: number;
+}
+
+/** Answers worth trying again: the receiver was busy or timed out. */
+const RETRYABLE_STATUS = new Set([408, 425, 429]);
+
+/** The receiver's answer, short enough to keep as proof. */
+const RESPONSE_MAX = 200;
+
+function networkCause(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer in time';
+  const cause: unknown = err.cause;
+  if (cause instanceof Error) {
+    const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.name;
+    return code;
+  }
+  return err.name;
+}
+
+/** POSTs `body`; returns the proof (status, start of the answer) or throws a ChannelError. */
+export async function postJson(target: HttpTarget, body: string, headers: Record<string, string>, messageId: string): Promise<DeliveryProof> {
+  let res: Response;
+  try {
+    res = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'closeloop', ...headers },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(target.timeoutMs),
+    });
+  } catch (err) {
+    throw new ChannelError(`${target.label}: ${networkCause(err)}`, true);
+  }
+  const answer = (await res.text().catch(() => '')).replace(/\s+/g, ' ').trim().slice(0, RESPONSE_MAX);
+  if (res.status >= 200 && res.status < 300) return { messageId, status: res.status, response: answer === '' ? String(res.status) : answer };
+  const retryable = res.status >= 500 || RETRYABLE_STATUS.has(res.status);
+  throw new ChannelError(`${target.label}: HTTP ${res.status}${answer === '' ? '' : ` ${answer}`}`, retryable, res.status);
+}
