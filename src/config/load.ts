@@ -54,7 +54,7 @@ export function loadConfig(file: string = configPathFromEnv()): Config {
 export function defaultConfig(admin: string, evidenceDir = './evidence'): Record<string, unknown> {
   const mailbox = (role: string) => [{ channel: 'file', address: `./outbox/${role}` }];
   return {
-    version: 1,
+    version: 2,
     control_card: {
       id: 'IR-6(2)',
       version: 1,
@@ -116,7 +116,7 @@ export function setPersonRoles(file: string, name: string, roles: string[]): Con
 }
 
 /** rename is atomic: a crash never leaves a half-written configuration. The new file is 0600. */
-function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp`;
   rmSync(tmp, { force: true });
   writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });

@@ -24,6 +24,7 @@ export const ACTIONS = [
   'vr.import',
   'vr.triage',
   'vr.escalate',
+  'channels.test',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -51,6 +52,7 @@ export const POLICY: Record<Action, readonly string[]> = {
   'vr.import': [...VR, ...RESPONDERS],
   'vr.triage': [...VR, ...RESPONDERS],
   'vr.escalate': [...VR, ...RESPONDERS],
+  'channels.test': RESPONDERS,
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {
