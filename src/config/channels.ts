@@ -104,11 +104,12 @@ function field(obj: unknown, key: string): unknown {
 function routeProblem(cfg: RoutedConfig, route: { channel: string; address: string }, path: (string | number)[]): RouteProblem | null {
   const { channel, address } = route;
   if (channel === 'file') return null;
-  if (field(cfg.delivery, channel) === undefined) return { path: [...path, 'channel'], message: `${channel} is not configured (add delivery.${channel})` };
-  if (!(ENDPOINT_CHANNELS as readonly string[]).includes(channel)) return null;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) {
+  const named = (ENDPOINT_CHANNELS as readonly string[]).includes(channel);
+  if (named && /^[a-z][a-z0-9+.-]*:\/\//i.test(address)) {
     return { path: [...path, 'address'], message: `a ${channel} route names an endpoint of delivery.${channel}.endpoints, not a URL (URLs are secrets): run \`closeloop config migrate\`` };
   }
+  if (field(cfg.delivery, channel) === undefined) return { path: [...path, 'channel'], message: `${channel} is not configured (add delivery.${channel})` };
+  if (!named) return null;
   if (field(field(field(cfg.delivery, channel), 'endpoints'), address) === undefined) {
     return { path: [...path, 'address'], message: `endpoint ${address} is not defined (add delivery.${channel}.endpoints.${address})` };
   }
