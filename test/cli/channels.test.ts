@@ -1,0 +1,144 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { parse, stringify } from 'yaml';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { channelWarnings, closeContext, openContext } from '../../src/app/open-context.js';
+import { expectExit, inProcessCli } from '../helpers/cli.js';
+import { closedPort, startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from '../helpers/receivers.js';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+let dir: string;
+let smtp: SmtpReceiver;
+let http: HttpReceiver;
+let env: Record<string, string>;
+
+const cli = (args: string[], by = 'alice') => inProcessCli(dir, [...args, '--by', by], { CLOSELOOP_DB: path.join(dir, 'c.db'), CLOSELOOP_ACTOR: '', ...env });
+const file = () => path.join(dir, 'closeloop.yaml');
+const editConfig = (fn: (c: { routing: { roles: Record<string, unknown> }; delivery: Record<string, unknown> }) => void) => {
+  const c = parse(readFileSync(file(), 'utf8')) as { routing: { roles: Record<string, unknown> }; delivery: Record<string, unknown> };
+  fn(c);
+  writeFileSync(file(), stringify(c), { mode: 0o600 });
+};
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'closeloop-channels-'));
+  smtp = await startSmtpReceiver();
+  http = await startHttpReceiver();
+  const down = await closedPort();
+  env = {
+    SIEM_SECRET: SECRET,
+    SLACK_URL: `${http.url}/slack/T0/B0/SLACKTOKEN`,
+    TEAMS_URL: `${http.url}/teams/workflow?sig=TEAMSSIG`,
+    DOWN_URL: `http://127.0.0.1:${down}/down`,
+  };
+  expectExit(await cli(['init']), 0);
+  editConfig((c) => {
+    c.delivery.email = { url: smtp.url, from: 'closeloop@example.org', tls: { reject_unauthorized: false }, timeout_seconds: 5 };
+    c.delivery.webhook = { endpoints: { siem: { url: `${http.url}/siem`, secret: 'env:SIEM_SECRET' }, down: { url: 'env:DOWN_URL', secret: 'env:SIEM_SECRET' } } };
+    c.delivery.slack = { endpoints: { alerts: { url: 'env:SLACK_URL' } } };
+    c.delivery.teams = { endpoints: { soc: { url: 'env:TEAMS_URL' } } };
+    c.routing.roles.service_owner = [
+      { channel: 'email', address: 'owner@example.org' },
+      { channel: 'webhook', address: 'siem' },
+      { channel: 'slack', address: 'alerts' },
+      { channel: 'teams', address: 'soc' },
+      { channel: 'file', address: './outbox/service_owner' },
+    ];
+    c.routing.roles.ir_lead = [
+      { channel: 'slack', address: 'alerts' },
+      { channel: 'webhook', address: 'down' },
+    ];
+  });
+});
+
+afterEach(async () => {
+  await smtp.close();
+  await http.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('closeloop channels test ROLE', () => {
+  it('sends a test message over each route and prints what each receiver answered', async () => {
+    const r = await cli(['channels', 'test', 'service_owner']);
+    expectExit(r, 0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/^email owner@example\.org: delivered \(250\): 250 .*queued as test/);
+    expect(lines[1]).toMatch(/^webhook siem: delivered \(200\): ok \[msg_[0-9a-f]{32}\]$/);
+    expect(lines[2]).toMatch(/^slack alerts: delivered \(200\): ok/);
+    expect(lines[3]).toMatch(/^teams soc: delivered \(200\): ok/);
+    expect(lines[4]).toMatch(/^file \.\/outbox\/service_owner: delivered/);
+    for (const secret of ['SLACKTOKEN', 'TEAMSSIG', SECRET]) expect(r.stdout).not.toContain(secret);
+
+    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received[0]?.mail.subject).toBe('[closeloop] test message for service_owner');
+    expect(smtp.received[0]?.mail.text).toContain('A test message from closeloop to the service_owner role over email');
+    const byPath = (p: string) => http.requests.filter((q) => q.path.startsWith(p));
+    const hook = byPath('/siem')[0];
+    const headers = Object.fromEntries(Object.entries(hook?.headers ?? {}).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
+    expect((new Webhook(SECRET).verify(hook?.body ?? '', headers) as { type: string }).type).toBe('channel.test');
+    expect((JSON.parse(byPath('/slack')[0]?.body ?? '{}') as { text: string }).text).toContain('test message for service_owner');
+    expect(JSON.parse(byPath('/teams')[0]?.body ?? '{}')).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }] });
+    expect(readdirSync(path.join(dir, 'outbox', 'service_owner'))).toHaveLength(1);
+  });
+
+  it('a route that fails is shown with its error and whether it would be retried; exit 1; --json has every result', async () => {
+    const r = await cli(['channels', 'test', 'ir_lead', '--json']);
+    expectExit(r, 1);
+    const out = r.json() as { role: string; results: { channel: string; address: string; ok: boolean; retryable?: boolean; error?: string }[] };
+    expect(out.role).toBe('ir_lead');
+    expect(out.results.map((x) => [x.channel, x.address, x.ok])).toEqual([
+      ['slack', 'alerts', true],
+      ['webhook', 'down', false],
+    ]);
+    expect(out.results[1]).toMatchObject({ retryable: true, error: expect.stringContaining('webhook endpoint down: ECONNREFUSED') as string });
+    expect(r.stdout).not.toContain('/down');
+    const human = await cli(['channels', 'test', 'ir_lead']);
+    expect(human.stdout).toContain('webhook down: FAILED (would be retried): webhook endpoint down: ECONNREFUSED');
+  });
+
+  it('is audited, and refused to someone without the permission or for a role without routes', async () => {
+    expectExit(await cli(['people', 'add', 'viewer', '--roles', 'auditor']), 0);
+    expectExit(await cli(['channels', 'test', 'service_owner'], 'viewer'), 3);
+    expect(smtp.received).toHaveLength(0);
+    expectExit(await cli(['channels', 'test', 'ciso']), 2);
+    expectExit(await cli(['channels', 'test', 'service_owner']), 0);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path.join(dir, 'c.db'), { readonly: true });
+    const rows = db.prepare("SELECT actor, entity_type, entity_id FROM audit_events WHERE action = 'channel.tested'").all();
+    db.close();
+    expect(rows).toEqual([{ actor: 'alice', entity_type: 'role', entity_id: 'service_owner' }]);
+  });
+});
+
+describe('start-up', () => {
+  it('an SMTP server that cannot be reached is a warning naming the channel; the context still opens', async () => {
+    const port = await closedPort();
+    editConfig((c) => (c.delivery.email = { url: `smtp://127.0.0.1:${port}`, from: 'closeloop@example.org', timeout_seconds: 5 }));
+    const ctx = await openContext({ env: { ...env, CLOSELOOP_CONFIG: file(), CLOSELOOP_DB: path.join(dir, 'c.db') }, cwd: dir, now: () => new Date() }, 'server');
+    try {
+      const warnings = await channelWarnings(ctx);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^closeloop: warning: email cannot connect now \(.*ECONNREFUSED.*\): its messages wait in the outbox until it can\n$/);
+    } finally {
+      await closeContext(ctx);
+    }
+  });
+
+  it('a reachable SMTP server gives no warning', async () => {
+    const ctx = await openContext({ env: { ...env, CLOSELOOP_CONFIG: file(), CLOSELOOP_DB: path.join(dir, 'c.db') }, cwd: dir, now: () => new Date() }, 'server');
+    try {
+      expect(await channelWarnings(ctx)).toEqual([]);
+    } finally {
+      await closeContext(ctx);
+    }
+  });
+
+  it('an unset secret variable stops the start, naming the key and the variable', async () => {
+    const r = await inProcessCli(dir, ['incident', 'list', '--by', 'alice'], { CLOSELOOP_DB: path.join(dir, 'c.db'), ...env, SLACK_URL: '' });
+    expectExit(r, 2);
+    expect(r.stderr).toContain('delivery.slack.endpoints.alerts.url: environment variable SLACK_URL is not set');
+  });
+});
