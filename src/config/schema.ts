@@ -23,7 +23,7 @@ export const CHANNELS = ['email', 'webhook', 'slack', 'teams', 'jira', 'servicen
 
 export const routeSchema = z.object({
   channel: z.enum(CHANNELS),
-  address: z.string().min(1, 'an address (email, URL, queue or directory)'),
+  address: z.string().min(1, 'an address (a mailbox, an endpoint name, a project or a directory)'),
 });
 export type Route = z.infer<typeof routeSchema>;
 

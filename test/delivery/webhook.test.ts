@@ -103,4 +103,15 @@ describe('webhook channel against a real HTTP receiver', () => {
     expect(err.retryable).toBe(false);
     expect(err.message).toContain('gone');
   });
+
+  it('a message queued under a version 1 configuration (its address the URL) goes to the endpoint that URL moved into', async () => {
+    receiver = await startHttpReceiver();
+    const url = `${receiver.url}/hooks/old`;
+    const proof = await webhookChannel({ siem: { url, secret } }, 5000).deliver(message({ channel: 'webhook', address: url }));
+    expect(proof.status).toBe(200);
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/hooks/old']);
+    const err = await failure(webhookChannel({}, 5000).deliver(message({ channel: 'webhook', address: 'https://hooks.example.org/T0/SECRETPATH' })));
+    expect(err.retryable).toBe(false);
+    expect(err.message).not.toContain('SECRETPATH');
+  });
 });

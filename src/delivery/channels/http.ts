@@ -49,3 +49,19 @@ export async function postJson(target: HttpTarget, body: string, headers: Record
   const retryable = res.status >= 500 || RETRYABLE_STATUS.has(res.status);
   throw new ChannelError(`${target.label}: HTTP ${res.status}${answer === '' ? '' : ` ${answer}`}`, retryable, res.status);
 }
+
+/**
+ * The endpoint a message's address names. A message queued under a version 1 configuration has the
+ * URL itself as its address: it goes to the endpoint `config migrate` moved that URL into. An error
+ * never repeats an address that is a URL.
+ */
+export function endpointFor<E>(channel: string, endpoints: Readonly<Record<string, E>>, address: string, urlOf: (e: E) => string): { name: string; endpoint: E } {
+  if (Object.hasOwn(endpoints, address)) {
+    const endpoint = endpoints[address];
+    if (endpoint !== undefined) return { name: address, endpoint };
+  }
+  const byUrl = Object.entries(endpoints).find(([, e]) => urlOf(e) === address);
+  if (byUrl !== undefined) return { name: byUrl[0], endpoint: byUrl[1] };
+  const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? 'a URL address (from a version 1 configuration) that no endpoint has' : address;
+  throw new ChannelError(`${channel} endpoint ${shown} is not configured`, false);
+}

@@ -6,10 +6,9 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Channel } from '../channel.js';
-import { ChannelError } from '../channel.js';
 import { webhookEvent } from '../render/webhook-event.js';
 import { messageHash } from '../render/view.js';
-import { postJson } from './http.js';
+import { endpointFor, postJson } from './http.js';
 
 export interface WebhookEndpoint {
   url: string;
@@ -33,9 +32,7 @@ export const webhookId = (idempotencyKey: string): string => `msg_${messageHash(
 export function webhookChannel(endpoints: Record<string, WebhookEndpoint>, timeoutMs: number, now: () => Date = () => new Date()): Channel {
   return {
     async deliver(m) {
-      const name = m.notification.address;
-      const endpoint = endpoints[name];
-      if (endpoint === undefined) throw new ChannelError(`webhook endpoint ${name} is not configured`, false);
+      const { name, endpoint } = endpointFor('webhook', endpoints, m.notification.address, (e) => e.url);
       const id = webhookId(m.notification.idempotency_key);
       const timestamp = Math.floor(now().getTime() / 1000);
       const body = JSON.stringify(webhookEvent(m));
