@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { parse, stringify } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { channelWarnings, closeContext, openContext } from '../../src/app/open-context.js';
-import { expectExit, inProcessCli } from '../helpers/cli.js';
+import { expectExit, inProcessCli, root } from '../helpers/cli.js';
 import { closedPort, startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from '../helpers/receivers.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -141,4 +142,29 @@ describe('start-up', () => {
     expectExit(r, 2);
     expect(r.stderr).toContain('delivery.slack.endpoints.alerts.url: environment variable SLACK_URL is not set');
   });
+
+  it('closeloop serve (the built bin) prints the warning and starts all the same', async () => {
+    const port = await closedPort();
+    editConfig((c) => (c.delivery.email = { url: `smtp://127.0.0.1:${port}`, from: 'closeloop@example.org', timeout_seconds: 5 }));
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'closeloop.js'), 'serve', '--port', '0'], {
+      cwd: dir,
+      env: { ...process.env, ...env, CLOSELOOP_CONFIG: file(), CLOSELOOP_DB: path.join(dir, 'c.db'), CLOSELOOP_ACTOR: '' },
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      const until = Date.now() + 30_000;
+      while (!out.includes('listening on')) {
+        if (Date.now() > until || child.exitCode !== null) throw new Error(`server did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(out).toMatch(/closeloop: warning: email cannot connect now \(.*ECONNREFUSED/);
+      expect(out.indexOf('warning: email')).toBeLessThan(out.indexOf('listening on'));
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await exited;
+    }
+  }, 60_000);
 });
