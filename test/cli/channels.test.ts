@@ -168,3 +168,48 @@ describe('start-up', () => {
     }
   }, 60_000);
 });
+
+describe('the outbox delivers through the configured channels', () => {
+  it('a report-out routed to email, webhook, slack and teams reaches each real receiver; no URL or secret lands in the store', async () => {
+    const now = () => new Date();
+    const run = (args: string[], by: string) => inProcessCli(dir, [...args, '--by', by], { CLOSELOOP_DB: path.join(dir, 'c.db'), CLOSELOOP_ACTOR: '', ...env }, now);
+    editConfig((c) => (c.routing.roles.ir_lead = [{ channel: 'file', address: './outbox/ir_lead' }]));
+    expectExit(await run(['people', 'add', 'bob', '--roles', 'ir_lead'], 'alice'), 0);
+    const opened = await run(['incident', 'open', '--title', 'Webshell on web-01', '--severity', 'high', '--json'], 'bob');
+    expectExit(opened, 0);
+    const id = String(opened.json().id);
+    expectExit(await run(['incident', 'move', id, 'triage'], 'bob'), 0);
+    expectExit(await run(['incident', 'move', id, 'eradication'], 'bob'), 0);
+    expectExit(await run(['reportout', 'add', id, '--type', 'technical', '--relation', 'enabled', '--asset', 'web-01', '--notes', 'unpatched CMS plugin', '--action', 'patch'], 'bob'), 0);
+    expectExit(await run(['reportout', 'send', id], 'bob'), 0);
+    const delivered = await run(['deliver', '--json'], 'bob');
+    expectExit(delivered, 0);
+    expect(delivered.json()).toMatchObject({ failed: 0, retrying: 0, no_channel: 0 });
+
+    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received[0]?.mail.subject).toContain(id);
+    expect(smtp.received[0]?.mail.text).toContain('unpatched CMS plugin');
+    const paths = http.requests.map((q) => q.path.split('/')[1]).sort();
+    expect(paths).toEqual(['siem', 'slack', 'teams']);
+    const hook = http.requests.find((q) => q.path === '/siem');
+    const headers = Object.fromEntries(Object.entries(hook?.headers ?? {}).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
+    expect((new Webhook(SECRET).verify(hook?.body ?? '', headers) as { type: string }).type).toBe('reportout.sent');
+
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path.join(dir, 'c.db'), { readonly: true });
+    const rows = db.prepare("SELECT channel, address, status, message_id FROM notifications WHERE role = 'service_owner' ORDER BY channel").all();
+    db.close();
+    expect(rows).toEqual([
+      { channel: 'email', address: 'owner@example.org', status: 'delivered', message_id: expect.stringMatching(/^<[0-9a-f]{32}@closeloop>$/) as string },
+      { channel: 'file', address: './outbox/service_owner', status: 'delivered', message_id: expect.any(String) as string },
+      { channel: 'slack', address: 'alerts', status: 'delivered', message_id: expect.stringMatching(/^slack:/) as string },
+      { channel: 'teams', address: 'soc', status: 'delivered', message_id: expect.stringMatching(/^teams:/) as string },
+      { channel: 'webhook', address: 'siem', status: 'delivered', message_id: expect.stringMatching(/^msg_/) as string },
+    ]);
+    const stored = readdirSync(dir)
+      .filter((f) => f.startsWith('c.db'))
+      .map((f) => readFileSync(path.join(dir, f)).toString('latin1'))
+      .join('');
+    for (const secret of ['SLACKTOKEN', 'TEAMSSIG', SECRET.slice('whsec_'.length)]) expect(stored).not.toContain(secret);
+  });
+});
