@@ -109,6 +109,7 @@ function routeProblem(cfg: RoutedConfig, route: { channel: string; address: stri
     return { path: [...path, 'address'], message: `a ${channel} route names an endpoint of delivery.${channel}.endpoints, not a URL (URLs are secrets): run \`closeloop config migrate\`` };
   }
   if (field(cfg.delivery, channel) === undefined) return { path: [...path, 'channel'], message: `${channel} is not configured (add delivery.${channel})` };
+  if (channel === 'email' && !/^[^\s@<>]+@[^\s@<>]+$/.test(address)) return { path: [...path, 'address'], message: 'an email address, e.g. web-team@example.org' };
   if (!named) return null;
   if (field(field(field(cfg.delivery, channel), 'endpoints'), address) === undefined) {
     return { path: [...path, 'address'], message: `endpoint ${address} is not defined (add delivery.${channel}.endpoints.${address})` };

@@ -88,6 +88,16 @@ describe('routes checked at start', () => {
     expect(p.join('\n')).not.toMatch(/SECRET|hunter2/);
   });
 
+  it('an email route whose address is not a mailbox is refused', () => {
+    const p = problems(
+      raw((c) => {
+        c.delivery.email = email;
+        c.routing.roles.ir_lead = [{ channel: 'email', address: 'the ops team' }];
+      }),
+    );
+    expect(p).toEqual(['routing.roles.ir_lead[0].address: an email address, e.g. web-team@example.org']);
+  });
+
   it('credentials in the SMTP URL are refused', () => {
     const p = problems(raw((c) => (c.delivery.email = { ...email, url: 'smtp://bob:pw@mail.example.org:587' })));
     expect(p[0]).toMatch(/^delivery\.email\.url: /);
@@ -121,7 +131,7 @@ describe('channels built at start from the environment', () => {
       }),
       'x',
     );
-  const env = { SMTP_USER: 'u', SMTP_PASSWORD: 'p', SLACK_ALERTS_URL: 'https://hooks.example/x', SIEM_SECRET: 'whsec_c2VjcmV0' };
+  const env = { SMTP_USER: 'u', SMTP_PASSWORD: 'p', SLACK_ALERTS_URL: 'https://hooks.example/x', SIEM_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
 
   it('every configured channel is built, file always', () => {
     expect(Object.keys(channelsFromConfig(config(), env, '/tmp/x/closeloop.yaml')).sort()).toEqual(['email', 'file', 'slack', 'webhook']);
@@ -135,6 +145,11 @@ describe('channels built at start from the environment', () => {
     const without: Record<string, string> = { ...env };
     delete without[variable];
     expect(() => channelsFromConfig(config(), without, 'closeloop.yaml')).toThrow(new RegExp(`${key.replace(/\./g, '\\.')}: environment variable ${variable} is not set`));
+  });
+
+  it('a webhook signing secret that is too short is refused without showing it', () => {
+    expect(() => channelsFromConfig(config(), { ...env, SIEM_SECRET: 'whsec_c2VjcmV0' }, 'closeloop.yaml')).toThrow(/^delivery\.webhook\.endpoints\.siem\.secret: the signing secret is too short[^]*$/);
+    expect(() => channelsFromConfig(config(), { ...env, SIEM_SECRET: 'whsec_c2VjcmV0' }, 'closeloop.yaml')).not.toThrow(/c2VjcmV0/);
   });
 
   it('subscribersOf: the webhook endpoints subscribed to an event type, once each', () => {

@@ -75,7 +75,7 @@ describe('closeloop config migrate (version 1 -> 2)', () => {
     const env = {
       CLOSELOOP_SLACK_IR_LEAD_URL: SLACK_URL,
       CLOSELOOP_WEBHOOK_IR_LEAD_URL: HOOK_URL,
-      CLOSELOOP_WEBHOOK_IR_LEAD_SECRET: 'whsec_c2VjcmV0',
+      CLOSELOOP_WEBHOOK_IR_LEAD_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       CLOSELOOP_TEAMS_PAYMENTS_SERVICE_OWNER_URL: TEAMS_URL,
       CLOSELOOP_SMTP_URL: 'smtp://127.0.0.1:2525',
     };

@@ -36,7 +36,7 @@ describe('email channel against a real SMTP server', () => {
     expect(got?.from).toBe('closeloop@example.org');
     const mail = got?.mail;
     expect(mail?.subject).toContain('INC-0007');
-    expect(mail?.subject).toContain('(high)');
+    expect(mail?.subject).toBe('[closeloop] INC-0007 vulnerability report-out (service_owner) · severity high');
     expect(mail?.messageId).toBe(emailMessageId(m.notification.idempotency_key));
     expect(mail?.text).toContain('technical (caused): unpatched OpenSSL on web-01 — action: patch to 3.0.15');
     expect(mail?.text).toContain('configuration (contributed): admin port open on db-02; notes: found in triage — action: close port 8443');

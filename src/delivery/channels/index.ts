@@ -7,13 +7,14 @@
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { isSecretRef, resolveSecret } from '../../config/secrets.js';
+import { ClError } from '../../errors.js';
 import type { Channel } from '../channel.js';
 import { slackPayload } from '../render/slack.js';
 import { teamsPayload } from '../render/teams.js';
 import { emailChannel } from './email.js';
 import { fileChannel } from './file.js';
 import { incomingWebhookChannel } from './incoming-webhook.js';
-import { webhookChannel } from './webhook.js';
+import { signingKey, webhookChannel } from './webhook.js';
 
 export { fileChannel } from './file.js';
 
@@ -25,6 +26,14 @@ export interface ConfiguredChannel extends Channel {
 /** A value that may be written as a reference: resolved when it is one, kept when it is not. */
 function valueOf(value: string, env: NodeJS.ProcessEnv, key: string): string {
   return isSecretRef(value) ? resolveSecret(value, env, key) : value;
+}
+
+/** Standard Webhooks keys are 24 to 64 random bytes; a shorter one is refused (without showing it). */
+function signingSecret(secret: string, key: string): string {
+  if (signingKey(secret).length < 24) {
+    throw new ClError('CL_CONFIG_INVALID', `${key}: the signing secret is too short: use whsec_ followed by at least 24 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`, { key });
+  }
+  return secret;
 }
 
 function mapEndpoints<E, T>(endpoints: Record<string, E>, build: (name: string, e: E) => T): Record<string, T> {
@@ -52,7 +61,7 @@ export function channelsFromConfig(config: Config, env: NodeJS.ProcessEnv, confi
   if (webhook !== undefined) {
     const endpoints = mapEndpoints(webhook.endpoints, (name, e) => ({
       url: valueOf(e.url, env, `delivery.webhook.endpoints.${name}.url`),
-      secret: resolveSecret(e.secret, env, `delivery.webhook.endpoints.${name}.secret`),
+      secret: signingSecret(resolveSecret(e.secret, env, `delivery.webhook.endpoints.${name}.secret`), `delivery.webhook.endpoints.${name}.secret`),
     }));
     channels.webhook = webhookChannel(endpoints, webhook.timeout_seconds * 1000);
   }

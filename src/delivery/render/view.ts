@@ -25,7 +25,7 @@ const TYPE_OF_PURPOSE: Record<string, string> = { reportout: 'reportout.sent', h
 function subjectOf(subject: string, incident: DeliveryEvent['incident']): string {
   if (incident === null) return subject;
   const withId = subject.includes(incident.id) ? subject : `${incident.id} ${subject}`;
-  return withId.includes(`(${incident.severity})`) ? withId : `${withId} (${incident.severity})`;
+  return withId.includes(`severity ${incident.severity}`) ? withId : `${withId} · severity ${incident.severity}`;
 }
 
 /** The view of one message (pure). */
