@@ -6,9 +6,10 @@
  * names only, never a URL or a secret).
  */
 import { z } from 'zod';
-import { roleName } from '../config/schema.js';
+import { roleName, type Route } from '../config/schema.js';
 import { ChannelError, type DeliveryEvent } from '../delivery/channel.js';
 import { defaultChannels } from '../delivery/channels/index.js';
+import { notificationRecord } from '../delivery/outbox.js';
 import { notFound } from '../errors.js';
 import type { Notification } from '../store/schema.js';
 import { audit, authorize, inTransaction, isoNow, type AppContext, type Caller } from './context.js';
@@ -41,30 +42,15 @@ export interface ChannelTestReport {
   results: RouteTestResult[];
 }
 
-function testMessage(at: string, role: string, route: { channel: string; address: string }, caller: Caller, n: number): { notification: Notification; event: DeliveryEvent } {
+function testMessage(ctx: AppContext, role: string, route: Route, caller: Caller, n: number): { notification: Notification; event: DeliveryEvent } {
   const text = `A test message from closeloop to the ${role} role over ${route.channel} (${route.address}), sent by ${caller.actor}. No action is needed.`;
-  return {
-    notification: {
-      id: `TEST-${n + 1}`,
-      incident_id: '',
-      purpose: 'reminder',
-      role,
-      channel: route.channel,
-      address: route.address,
-      subject: `[closeloop] test message for ${role}`,
-      body: text,
-      idempotency_key: `channel.test:${at}:${role}:${route.channel}:${route.address}`,
-      status: 'queued',
-      attempts: 0,
-      next_attempt_at: at,
-      message_id: null,
-      last_error: null,
-      created_at: at,
-      sent_at: null,
-      delivered_at: null,
-    },
-    event: { type: 'channel.test', incident: null, lines: [{ label: '', text }], data: { role, sent_by: caller.actor } },
-  };
+  const at = isoNow(ctx);
+  const { row } = notificationRecord(
+    ctx,
+    { incident: '', purpose: 'reminder', role, route, subject: `[closeloop] test message for ${role}`, body: text, idempotencyKey: `channel.test:${at}:${role}:${route.channel}:${route.address}` },
+    `TEST-${n + 1}`,
+  );
+  return { notification: row, event: { type: 'channel.test', incident: null, lines: [{ label: '', text }], data: { role, sent_by: caller.actor } } };
 }
 
 /** Sends a test message over each of the role's routes; never throws for a route that fails. */
@@ -74,7 +60,6 @@ export async function testChannels(ctx: AppContext, caller: Caller, props: TestC
   const routes = routesFor(ctx, input.role, input.service ?? null);
   if (routes.length === 0) throw notFound('a route (routing.roles) for role', input.role);
   const channels = ctx.channels ?? defaultChannels(ctx.configPath);
-  const at = isoNow(ctx);
   const results: RouteTestResult[] = [];
   for (const [i, route] of routes.entries()) {
     const base = { channel: route.channel, address: route.address };
@@ -84,7 +69,7 @@ export async function testChannels(ctx: AppContext, caller: Caller, props: TestC
       continue;
     }
     try {
-      const proof = await channel.deliver(testMessage(at, input.role, route, caller, i));
+      const proof = await channel.deliver(testMessage(ctx, input.role, route, caller, i));
       results.push({ ...base, ok: true, messageId: proof.messageId, ...(proof.status === undefined ? {} : { status: proof.status }), ...(proof.response === undefined ? {} : { response: proof.response }) });
     } catch (err) {
       const retryable = err instanceof ChannelError ? err.retryable : true;

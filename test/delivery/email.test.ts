@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChannelError } from '../../src/delivery/channel.js';
 import { emailChannel, emailMessageId, type EmailSettings } from '../../src/delivery/channels/email.js';
 import { closedPort, startSmtpReceiver, type SmtpReceiver } from '../helpers/receivers.js';
-import { message } from '../helpers/messages.js';
+import { failure, message } from '../helpers/messages.js';
 
 let smtp: SmtpReceiver | null = null;
 afterEach(async () => {
@@ -11,15 +10,6 @@ afterEach(async () => {
 });
 
 const settings = (url: string, over: Partial<EmailSettings> = {}): EmailSettings => ({ url, from: 'closeloop@example.org', rejectUnauthorized: false, timeoutMs: 5000, ...over });
-
-async function failure(p: Promise<unknown>): Promise<ChannelError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChannelError);
-  return err as ChannelError;
-}
 
 describe('email channel against a real SMTP server', () => {
   it('sends over STARTTLS with credentials: subject with incident id and severity, the lines, both links, text and HTML parts', async () => {

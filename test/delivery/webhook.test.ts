@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChannelError } from '../../src/delivery/channel.js';
 import { webhookChannel, webhookId } from '../../src/delivery/channels/webhook.js';
 import type { WebhookEvent } from '../../src/delivery/render/webhook-event.js';
 import { closedPort, startHttpReceiver, type HttpReceiver } from '../helpers/receivers.js';
-import { message } from '../helpers/messages.js';
+import { failure, message } from '../helpers/messages.js';
 
 const secret = `whsec_${randomBytes(24).toString('base64')}`;
 let receiver: HttpReceiver | null = null;
@@ -16,15 +15,6 @@ afterEach(async () => {
 
 const headersOf = (r: HttpReceiver, i: number): Record<string, string> =>
   Object.fromEntries(Object.entries(r.requests[i]?.headers ?? {}).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
-
-async function failure(p: Promise<unknown>): Promise<ChannelError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChannelError);
-  return err as ChannelError;
-}
 
 describe('webhook channel against a real HTTP receiver', () => {
   it('posts the JSON event signed per Standard Webhooks: the reference library verifies it', async () => {

@@ -1,5 +1,6 @@
 /** Outbound messages for channel tests, built with overrides. */
-import type { DeliveryEvent, OutboundMessage } from '../../src/delivery/channel.js';
+import { expect } from 'vitest';
+import { ChannelError, type DeliveryEvent, type OutboundMessage } from '../../src/delivery/channel.js';
 import type { Notification } from '../../src/store/schema.js';
 
 export function notification(over: Partial<Notification> = {}): Notification {
@@ -40,3 +41,13 @@ export function reportOutEvent(over: Partial<DeliveryEvent> = {}): DeliveryEvent
 }
 
 export const message = (n: Partial<Notification> = {}, event: DeliveryEvent | null = reportOutEvent()): OutboundMessage => ({ notification: notification(n), event });
+
+/** The ChannelError a delivery fails with (the test fails when it succeeds or throws anything else). */
+export async function failure(p: Promise<unknown>): Promise<ChannelError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ChannelError);
+  return err as ChannelError;
+}
