@@ -89,6 +89,9 @@ interface RoutedConfig {
   delivery: object;
 }
 
+/** Whether an address is written as a URL (`scheme://…`), which a route to a named endpoint must not be. */
+export const looksLikeUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+
 /** One problem found in the routes: where (a key path) and what. */
 export interface RouteProblem {
   path: (string | number)[];
@@ -105,7 +108,7 @@ function routeProblem(cfg: RoutedConfig, route: { channel: string; address: stri
   const { channel, address } = route;
   if (channel === 'file') return null;
   const named = (ENDPOINT_CHANNELS as readonly string[]).includes(channel);
-  if (named && /^[a-z][a-z0-9+.-]*:\/\//i.test(address)) {
+  if (named && looksLikeUrl(address)) {
     return { path: [...path, 'address'], message: `a ${channel} route names an endpoint of delivery.${channel}.endpoints, not a URL (URLs are secrets): run \`closeloop config migrate\`` };
   }
   if (field(cfg.delivery, channel) === undefined) return { path: [...path, 'channel'], message: `${channel} is not configured (add delivery.${channel})` };

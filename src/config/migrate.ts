@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { ClError } from '../errors.js';
-import { ENDPOINT_CHANNELS } from './channels.js';
+import { ENDPOINT_CHANNELS, looksLikeUrl } from './channels.js';
 import { configKey, validateConfig, writeAtomic } from './load.js';
 
 export const CURRENT_CONFIG_VERSION = 2;
@@ -63,7 +63,6 @@ function routesOf(doc: Document): RouteAt[] {
   return out;
 }
 
-const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 const variableName = (...parts: string[]): string => `CLOSELOOP_${parts.join('_')}`.toUpperCase().replace(/[^A-Z0-9_]+/g, '_');
 
 /**
@@ -82,7 +81,7 @@ export function migrateConfigText(text: string, source: string, backupName: stri
   const routes = routesOf(doc);
   const moved = new Map<string, string>();
   for (const r of routes) {
-    if (!(ENDPOINT_CHANNELS as readonly string[]).includes(r.channel) || !isUrl(r.address)) continue;
+    if (!(ENDPOINT_CHANNELS as readonly string[]).includes(r.channel) || !looksLikeUrl(r.address)) continue;
     const key = `${r.channel} ${r.address}`;
     let name = moved.get(key);
     if (name === undefined) {

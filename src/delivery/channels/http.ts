@@ -4,6 +4,7 @@
  * other answer (400, 403, 404, a redirect) is refused for good. Errors name the channel and
  * endpoint, never the URL (for Slack and Teams the URL is the secret).
  */
+import { looksLikeUrl } from '../../config/channels.js';
 import { ChannelError, type DeliveryProof } from '../channel.js';
 
 export interface HttpTarget {
@@ -62,6 +63,6 @@ export function endpointFor<E>(channel: string, endpoints: Readonly<Record<strin
   }
   const byUrl = Object.entries(endpoints).find(([, e]) => urlOf(e) === address);
   if (byUrl !== undefined) return { name: byUrl[0], endpoint: byUrl[1] };
-  const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? 'a URL address (from a version 1 configuration) that no endpoint has' : address;
+  const shown = looksLikeUrl(address) ? 'a URL address (from a version 1 configuration) that no endpoint has' : address;
   throw new ChannelError(`${channel} endpoint ${shown} is not configured`, false);
 }
