@@ -41,6 +41,14 @@ describe('email channel against a real SMTP server', () => {
     expect(proof.response).toContain('queued as test');
   });
 
+  it('sends over smtps:// (TLS from the first byte)', async () => {
+    smtp = await startSmtpReceiver({ extra: { secure: true } });
+    const proof = await emailChannel(settings(`smtps://127.0.0.1:${smtp.port}`)).deliver(message());
+    expect(proof.status).toBe(250);
+    expect(smtp.received[0]?.secure).toBe(true);
+    expect(smtp.received[0]?.mail.subject).toContain('INC-0007');
+  });
+
   it('gives a retry the same Message-ID, and another recipient a different one', async () => {
     smtp = await startSmtpReceiver();
     const channel = emailChannel(settings(smtp.url));
