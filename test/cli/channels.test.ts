@@ -100,6 +100,14 @@ describe('closeloop channels test ROLE', () => {
     expect(human.stdout).toContain('webhook down: FAILED (would be retried): webhook endpoint down: ECONNREFUSED');
   });
 
+  it('--service tests the routes a service override gives the role', async () => {
+    editConfig((c) => ((c.routing as { services: Record<string, unknown> }).services = { payments: { service_owner: [{ channel: 'slack', address: 'alerts' }] } }));
+    const r = await cli(['channels', 'test', 'service_owner', '--service', 'payments', '--json']);
+    expectExit(r, 0);
+    expect(r.json()).toMatchObject({ role: 'service_owner', service: 'payments', results: [{ channel: 'slack', address: 'alerts', ok: true, status: 200 }] });
+    expect(smtp.received).toHaveLength(0);
+  });
+
   it('is audited, and refused to someone without the permission or for a role without routes', async () => {
     expectExit(await cli(['people', 'add', 'viewer', '--roles', 'auditor']), 0);
     expectExit(await cli(['channels', 'test', 'service_owner'], 'viewer'), 3);
