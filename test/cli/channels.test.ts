@@ -17,8 +17,9 @@ let env: Record<string, string>;
 
 const cli = (args: string[], by = 'alice') => inProcessCli(dir, [...args, '--by', by], { CLOSELOOP_DB: path.join(dir, 'c.db'), CLOSELOOP_ACTOR: '', ...env });
 const file = () => path.join(dir, 'closeloop.yaml');
-const editConfig = (fn: (c: { routing: { roles: Record<string, unknown> }; delivery: Record<string, unknown> }) => void) => {
-  const c = parse(readFileSync(file(), 'utf8')) as { routing: { roles: Record<string, unknown> }; delivery: Record<string, unknown> };
+type RawConfig = { routing: { roles: Record<string, unknown>; services: Record<string, unknown> }; delivery: Record<string, unknown> };
+const editConfig = (fn: (c: RawConfig) => void) => {
+  const c = parse(readFileSync(file(), 'utf8')) as RawConfig;
   fn(c);
   writeFileSync(file(), stringify(c), { mode: 0o600 });
 };
@@ -101,7 +102,7 @@ describe('closeloop channels test ROLE', () => {
   });
 
   it('--service tests the routes a service override gives the role', async () => {
-    editConfig((c) => ((c.routing as { services: Record<string, unknown> }).services = { payments: { service_owner: [{ channel: 'slack', address: 'alerts' }] } }));
+    editConfig((c) => (c.routing.services = { payments: { service_owner: [{ channel: 'slack', address: 'alerts' }] } }));
     const r = await cli(['channels', 'test', 'service_owner', '--service', 'payments', '--json']);
     expectExit(r, 0);
     expect(r.json()).toMatchObject({ role: 'service_owner', service: 'payments', results: [{ channel: 'slack', address: 'alerts', ok: true, status: 200 }] });
