@@ -23,6 +23,10 @@ import type { DecisionsTable } from './tables/decisions.table.js';
 import type { RulesetsTable } from './tables/rulesets.table.js';
 import type { TriageRunsTable } from './tables/triage-runs.table.js';
 import type { HandoffNotesTable } from './tables/handoff-notes.table.js';
+import type { IncidentKeysTable } from './tables/incident-keys.table.js';
+import type { IncidentFollowsTable } from './tables/incident-follows.table.js';
+import type { HandoffRevisionsTable } from './tables/handoff-revisions.table.js';
+import type { TimerFiringsTable } from './tables/timer-firings.table.js';
 
 /**
  * Every table, assembled into one `Database` interface for Kysely. Each table's row type and its
@@ -55,6 +59,10 @@ export interface Database {
   rulesets: RulesetsTable;
   triage_runs: TriageRunsTable;
   handoff_notes: HandoffNotesTable;
+  incident_keys: IncidentKeysTable;
+  incident_follows: IncidentFollowsTable;
+  handoff_revisions: HandoffRevisionsTable;
+  timer_firings: TimerFiringsTable;
 }
 
 /** A Kysely handle or an open transaction: what every repository function takes first, so use cases compose them in one transaction. */
@@ -84,3 +92,6 @@ export type * from './tables/decisions.table.js';
 export type * from './tables/rulesets.table.js';
 export type * from './tables/triage-runs.table.js';
 export type * from './tables/handoff-notes.table.js';
+export type * from './tables/incident-keys.table.js';
+export type * from './tables/incident-follows.table.js';
+export type * from './tables/handoff-revisions.table.js';

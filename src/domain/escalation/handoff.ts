@@ -361,3 +361,6 @@ function renderMarkdown(n: HandoffNote): string {
   out.push(`_SSVC (CISA coordinator): ${md(n.ssvc)} · ruleset ${md(n.ruleset)} · generated ${n.generated_at}_`);
   return `${out.join('\n')}\n`;
 }
+
+/** Record text made safe for a Markdown note (escaped, one line): for notes built beside this one. */
+export const markdownText = md;
