@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { appendAudit, appendAuditMany, type AuditInput } from '../audit/chain.js';
 import type { Config } from '../config/schema.js';
+import type { Channel } from '../delivery/channel.js';
 import { isAllowed, type Action } from '../domain/policy.js';
 import { ClError } from '../errors.js';
 import type { Store } from '../store/db.js';
@@ -14,6 +15,11 @@ export interface AppContext {
   /** Path of closeloop.yaml, for the use cases that edit the people directory. */
   configPath: string;
   now: () => Date;
+  /**
+   * The delivery channels built at start from the configuration and the environment's secrets
+   * (see channelsFromConfig); absent in contexts that deliver through `file` alone.
+   */
+  channels?: Readonly<Record<string, Channel>>;
 }
 
 export type Trx = Transaction<Database>;

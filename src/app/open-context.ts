@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { configPathFromEnv, loadConfig } from '../config/load.js';
+import { channelsFromConfig, verifyChannels } from '../delivery/channels/index.js';
 import { SQLITE_WAIT_COMMAND, SQLITE_WAIT_SERVER, openStore, storeUrlFromEnv, type SqliteWait } from '../store/db.js';
 import type { AppContext } from './context.js';
 import { bootstrapIfMissing, initialize, type InitResult } from './setup.js';
@@ -59,8 +60,19 @@ const SQLITE_WAIT: Record<ContextRole, SqliteWait> = { command: SQLITE_WAIT_COMM
 export async function openContext(source: ContextSource, role: ContextRole = 'command'): Promise<AppContext> {
   const { configPath, dbUrl } = contextLocations(source);
   const config = loadConfig(configPath);
+  // Secrets are read before the store opens: an unset variable stops the start with nothing open.
+  const channels = channelsFromConfig(config, { ...source.env }, configPath);
   const store = await openStore({ url: dbUrl, sqliteWait: SQLITE_WAIT[role] });
-  return { store, config, configPath, now: source.now };
+  return { store, config, configPath, now: source.now, channels };
+}
+
+/**
+ * Warnings for the context's channels that cannot connect now (see verifyChannels), each as a
+ * line for stderr. The server starts anyway: messages wait in the outbox until a channel answers.
+ */
+export async function channelWarnings(ctx: AppContext): Promise<string[]> {
+  const warnings = await verifyChannels(ctx.channels ?? {});
+  return warnings.map((w) => `closeloop: warning: ${w}\n`);
 }
 
 /** Releases what `openContext` (or `initializeContext`) opened: the store's connections. */
@@ -74,8 +86,14 @@ export function initializeContext(source: ContextSource, opts: { admin: string; 
 }
 
 /** The server's first start in the source's directory: see `bootstrapIfMissing`. */
-export function bootstrapContext(source: ContextSource, admin: string): Promise<{ ctx: AppContext; token: string | null }> {
-  return bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server });
+export async function bootstrapContext(source: ContextSource, admin: string): Promise<{ ctx: AppContext; token: string | null }> {
+  const r = await bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server });
+  try {
+    return { ...r, ctx: { ...r.ctx, channels: channelsFromConfig(r.ctx.config, { ...source.env }, r.ctx.configPath) } };
+  } catch (err) {
+    await closeContext(r.ctx);
+    throw err;
+  }
 }
 
 /**

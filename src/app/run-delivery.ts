@@ -3,7 +3,7 @@
  * it as a person; the server's background loop runs it as the system (DISPATCHER).
  */
 import type { Channel } from '../delivery/channel.js';
-import { defaultChannels } from '../delivery/channels.js';
+import { defaultChannels } from '../delivery/channels/index.js';
 import type { Notification } from '../store/schema.js';
 import { afterAttempt, claimNotification, dueNotifications, noteWaiting, recordAttempt, type AttemptOutcome } from '../delivery/outbox.js';
 import { audit, inTransaction, isoNow, type AppContext, type Caller } from './context.js';
@@ -19,7 +19,7 @@ export interface DispatchSummary {
 export interface RunDeliveryOptions {
   /** At most this many messages a pass (default 500). */
   limit?: number;
-  /** The channels to deliver through (default: those of this process, see defaultChannels). */
+  /** The channels to deliver through (default: the context's, else `file` alone, see defaultChannels). */
   channels?: Record<string, Channel>;
 }
 
@@ -34,7 +34,7 @@ const LEASE_MS = 5 * 60_000;
  */
 export async function runDelivery(ctx: AppContext, caller: Caller, opts: RunDeliveryOptions = {}): Promise<DispatchSummary> {
   authorizeCaller(ctx, caller, 'delivery.run');
-  const channels = opts.channels ?? defaultChannels(ctx.configPath);
+  const channels = opts.channels ?? ctx.channels ?? defaultChannels(ctx.configPath);
   const due = await dueNotifications(ctx.store.db, isoNow(ctx), opts.limit ?? 500);
   const summary: DispatchSummary = { delivered: 0, failed: 0, retrying: 0, no_channel: 0 };
   for (const candidate of due) {

@@ -5,6 +5,8 @@
 import { CommanderError } from '@commander-js/extra-typings';
 import { registerAdmin } from './commands/admin.js';
 import { registerBackup } from './commands/backup.js';
+import { registerChannels } from './commands/channels.js';
+import { registerConfig } from './commands/config.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
@@ -42,6 +44,8 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerAdmin,
   registerBackup,
   registerServe,
+  registerChannels,
+  registerConfig,
 ];
 
 /** Commander's exits that are not errors: help asked for (or shown for a bare group). */

@@ -17,12 +17,17 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** A key path as a person reads it: `routing.roles.service_owner[0].channel`. */
+export function configKey(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
 /** Validates a parsed configuration; errors name the key and what is expected. */
 export function validateConfig(raw: unknown, source: string): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
-      const key = i.path.length > 0 ? i.path.join('.') : '(top level)';
+      const key = i.path.length > 0 ? configKey(i.path) : '(top level)';
       return `${key}: ${i.message}`;
     });
     throw new ClError('CL_CONFIG_INVALID', `invalid configuration in ${source}:\n  ${problems.join('\n  ')}`, { problems });
@@ -49,7 +54,7 @@ export function loadConfig(file: string = configPathFromEnv()): Config {
 export function defaultConfig(admin: string, evidenceDir = './evidence'): Record<string, unknown> {
   const mailbox = (role: string) => [{ channel: 'file', address: `./outbox/${role}` }];
   return {
-    version: 1,
+    version: 2,
     control_card: {
       id: 'IR-6(2)',
       version: 1,
@@ -111,7 +116,7 @@ export function setPersonRoles(file: string, name: string, roles: string[]): Con
 }
 
 /** rename is atomic: a crash never leaves a half-written configuration. The new file is 0600. */
-function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp`;
   rmSync(tmp, { force: true });
   writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });

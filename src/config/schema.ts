@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifierProblem, RESERVED_NAMES } from '../domain/limits.js';
+import { channelDeliveryKeys, routeProblems, subscriptionProblems } from './channels.js';
 
 /**
  * closeloop.yaml: the IR-6(2) control card, routing, the people directory and workflow policy.
@@ -22,7 +23,7 @@ export const CHANNELS = ['email', 'webhook', 'slack', 'teams', 'jira', 'servicen
 
 export const routeSchema = z.object({
   channel: z.enum(CHANNELS),
-  address: z.string().min(1, 'an address (email, URL, queue or directory)'),
+  address: z.string().min(1, 'an address (a mailbox, an endpoint name, a project or a directory)'),
 });
 export type Route = z.infer<typeof routeSchema>;
 
@@ -50,7 +51,8 @@ const ackLevel = z.strictObject({
 
 export const configSchema = z
   .object({
-    version: z.literal(1),
+    /** 2: webhook, slack and teams routes name endpoints of delivery.<channel>.endpoints (`closeloop config migrate` upgrades 1). */
+    version: z.union([z.literal(1), z.literal(2)]),
     control_card: controlCardSchema,
     workflow: z
       .object({
@@ -81,6 +83,7 @@ export const configSchema = z
       .object({
         max_attempts: z.number().int().positive().default(8),
         backoff_seconds: z.number().positive().default(30),
+        ...channelDeliveryKeys,
       })
       .prefault({}),
   })
@@ -109,6 +112,7 @@ export const configSchema = z
         });
       }
     }
+    for (const p of [...routeProblems(cfg), ...subscriptionProblems(cfg.delivery.webhook)]) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -25,6 +25,7 @@ export const ACTIONS = [
   'vr.triage',
   'vr.escalate',
   'vr.verdict',
+  'channels.test',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -54,6 +55,7 @@ export const POLICY: Record<Action, readonly string[]> = {
   'vr.escalate': [...VR, ...RESPONDERS],
   // an analyst's verdict on a finding (validation, reachability, containment): the people who triage
   'vr.verdict': [...VR, ...RESPONDERS],
+  'channels.test': RESPONDERS,
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

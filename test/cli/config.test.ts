@@ -59,7 +59,7 @@ describe('configuration', () => {
   const invalid: [string, (c: Record<string, unknown>) => void, string][] = [
     ['unknown gate mode', (c) => ((c.gate as Record<string, unknown>).mode = 'lenient'), 'gate.mode'],
     ['recipient role without a route', (c) => ((c.control_card as { recipient_roles: string[] }).recipient_roles.push('ciso')), 'routing.roles.ciso'],
-    ['route with an unknown channel', (c) => ((c.routing as { roles: Record<string, unknown> }).roles.ir_lead = [{ channel: 'pigeon', address: 'x' }]), 'routing.roles.ir_lead.0.channel'],
+    ['route with an unknown channel', (c) => ((c.routing as { roles: Record<string, unknown> }).roles.ir_lead = [{ channel: 'pigeon', address: 'x' }]), 'routing.roles.ir_lead[0].channel'],
     ['missing objective', (c) => delete (c.control_card as Record<string, unknown>).objective, 'control_card.objective'],
     ['people roles not a list', (c) => ((c.people as Record<string, unknown>).alice = 'admin'), 'people.alice'],
   ];

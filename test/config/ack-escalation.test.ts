@@ -20,7 +20,7 @@ describe('workflow.ack_escalation in closeloop.yaml', () => {
   });
 
   it('refuses a level that tells a role without a route, naming the key', () => {
-    expect(() => validateConfig(withLadder({ levels: [{ after_hours: 48, notify: ['ciso'] }] }), 'closeloop.yaml')).toThrow(/workflow\.ack_escalation\.levels\.0\.notify.*role ciso must have a route/);
+    expect(() => validateConfig(withLadder({ levels: [{ after_hours: 48, notify: ['ciso'] }] }), 'closeloop.yaml')).toThrow(/workflow\.ack_escalation\.levels\[0\]\.notify.*role ciso must have a route/);
     expect(() => validateConfig(withLadder({ levels: [{ after_hours: 0, notify: ['role'] }] }), 'closeloop.yaml')).toThrow(/after_hours/);
     expect(() => validateConfig(withLadder({ levels: [] }), 'closeloop.yaml')).toThrow(/at least one level/);
   });

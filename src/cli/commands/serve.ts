@@ -1,5 +1,5 @@
 import type { AppContext } from '../../app/context.js';
-import { bootstrapContext, closeContext, openContext } from '../../app/open-context.js';
+import { bootstrapContext, channelWarnings, closeContext, openContext } from '../../app/open-context.js';
 import { ClError } from '../../errors.js';
 import type { Program } from '../program.js';
 import { runs, type CliRun } from '../session.js';
@@ -28,6 +28,7 @@ export function registerServe(program: Program, run: CliRun): void {
       ctx = await openContext(s.source, 'server');
     }
     s.warnIfExposed(ctx);
+    for (const w of await channelWarnings(ctx)) s.io.stderr.write(w);
     // the server's context stays open after this command returns: closed when the server stops
     const app = await startServer(ctx, { host: opts.host, port }).catch(async (err: unknown) => {
       await closeContext(ctx);

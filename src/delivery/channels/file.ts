@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Channel } from './channel.js';
+import type { Channel } from '../channel.js';
 
 /**
  * `file`: writes each message as a file into a mailbox directory (the address). Zero set-up
@@ -22,11 +22,3 @@ export const fileChannel = (baseDir: string): Channel => ({
     return { messageId: `file:${path.join(n.address, name)}` };
   },
 });
-
-/**
- * The channels available in this process: `file` always is (its mailboxes sit beside
- * closeloop.yaml), the others arrive with their configuration.
- */
-export function defaultChannels(configPath: string): Record<string, Channel> {
-  return { file: fileChannel(path.dirname(path.resolve(configPath))) };
-}
