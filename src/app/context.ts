@@ -14,6 +14,11 @@ export interface AppContext {
   /** Path of closeloop.yaml, for the use cases that edit the people directory. */
   configPath: string;
   now: () => Date;
+  /**
+   * The key acknowledgment links are signed with (`server.ack_key`, resolved from the environment
+   * at start); absent when none is configured, and then messages carry no link.
+   */
+  ackKey?: string;
 }
 
 export type Trx = Transaction<Database>;

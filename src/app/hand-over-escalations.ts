@@ -18,6 +18,7 @@ import type { HandoffNotesTable, Incident, IncidentAssetsTable, Notification, Re
 import { auditMany, formatId, isoNow, reserveIds, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
 import type { StoreFacts } from './decisions.js';
 import { incidentCounter, incidentRecord } from './incidents.js';
+import { eventIncident, incidentLink } from './outbox.js';
 
 /** What handing one escalation to IR did: the incident it went to, and whether a note was sent. */
 export interface HandedOver {
@@ -170,6 +171,8 @@ export class Handoff {
     const input = p.input;
     const at = isoNow(ctx);
     let incidentId: string;
+    // the incident this escalation opened, which its messages describe (one already open is named by id)
+    let opened: Incident | null = null;
     if (typeof p.incident === 'string') incidentId = p.incident;
     else if (p.create) {
       const inc = incidentRecord(
@@ -180,14 +183,15 @@ export class Handoff {
         ids.incidentNumber(p.incident),
       );
       incidentId = inc.row.id;
+      opened = inc.row;
       rows.incidents.push(inc.row);
       rows.audit.push(inc.audit);
       this.openIncident.set(p.pair, incidentId);
     } else {
       // an incident an earlier escalation of this chunk opened for the same pair
-      const opened = this.openIncident.get(p.pair);
-      if (typeof opened !== 'string') throw new Error(`escalation ${decisionId}: the chunk's incident for ${p.pair} was not opened`);
-      incidentId = opened;
+      const earlier = this.openIncident.get(p.pair);
+      if (typeof earlier !== 'string') throw new Error(`escalation ${decisionId}: the chunk's incident for ${p.pair} was not opened`);
+      incidentId = earlier;
     }
     rows.linkAsset(incidentId, d.asset);
     rows.links.push([decisionId, incidentId]);
@@ -203,6 +207,7 @@ export class Handoff {
     rows.notes.push({ id: handoffId, incident_id: incidentId, decision_id: decisionId, markdown: built.markdown, json: JSON.stringify(built.json), created_at: at });
     this.note(noteKey(incidentId, d.finding, p.e.inputHash), handoffId);
     rows.audit.push({ action: 'handoff.created', entityType: 'handoff_note', entityId: handoffId, incidentId, state: { id: handoffId, incident: incidentId, decision: decisionId, note: built.json } });
+    const linked = incidentLink(ctx, incidentId);
     for (const route of routes) {
       const queued = notificationRecord(
         ctx,
@@ -213,6 +218,17 @@ export class Handoff {
           route,
           subject: `[closeloop] ${incidentId} IR escalation: ${d.vulnerability} on ${d.asset} (${d.triggers.join(', ')})`,
           body: built.markdown,
+          event: {
+            type: p.create ? 'incident.escalated' : 'handoff.sent',
+            incident: opened === null ? null : eventIncident(opened),
+            lines: [
+              { label: 'vulnerability', text: d.vulnerability },
+              { label: 'asset', text: d.asset },
+              { label: 'triggers', text: d.triggers.join(', ') },
+            ],
+            links: linked === undefined ? {} : { incident: linked },
+            data: { incident: incidentId, handoff: handoffId, decision: decisionId, finding: d.finding },
+          },
           idempotencyKey: `handoff:${handoffId}:ir_lead:${route.channel}:${route.address}`,
         },
         ids.next(NOTIFICATION_PREFIX),

@@ -7,6 +7,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { configPathFromEnv, loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { resolveSecret } from '../config/secrets.js';
 import { SQLITE_WAIT_COMMAND, SQLITE_WAIT_SERVER, openStore, storeUrlFromEnv, type SqliteWait } from '../store/db.js';
 import type { AppContext } from './context.js';
 import { bootstrapIfMissing, initialize, type InitResult } from './setup.js';
@@ -59,8 +61,15 @@ const SQLITE_WAIT: Record<ContextRole, SqliteWait> = { command: SQLITE_WAIT_COMM
 export async function openContext(source: ContextSource, role: ContextRole = 'command'): Promise<AppContext> {
   const { configPath, dbUrl } = contextLocations(source);
   const config = loadConfig(configPath);
+  const secrets = configSecrets(config, source.env);
   const store = await openStore({ url: dbUrl, sqliteWait: SQLITE_WAIT[role] });
-  return { store, config, configPath, now: source.now };
+  return { store, config, configPath, now: source.now, ...secrets };
+}
+
+/** The secrets the configuration names by reference, read from the environment (a missing one is a config error naming its key). */
+export function configSecrets(config: Config, env: ContextSource['env']): Pick<AppContext, 'ackKey'> {
+  const ref = config.server.ack_key;
+  return ref === undefined ? {} : { ackKey: resolveSecret(ref, { ...env }, 'server.ack_key') };
 }
 
 /** Releases what `openContext` (or `initializeContext`) opened: the store's connections. */
@@ -74,8 +83,9 @@ export function initializeContext(source: ContextSource, opts: { admin: string; 
 }
 
 /** The server's first start in the source's directory: see `bootstrapIfMissing`. */
-export function bootstrapContext(source: ContextSource, admin: string): Promise<{ ctx: AppContext; token: string | null }> {
-  return bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server });
+export async function bootstrapContext(source: ContextSource, admin: string): Promise<{ ctx: AppContext; token: string | null }> {
+  const b = await bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server });
+  return { ...b, ctx: { ...b.ctx, ...configSecrets(b.ctx.config, source.env) } };
 }
 
 /**

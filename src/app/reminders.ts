@@ -6,7 +6,7 @@ import { incidentsWithReportOutSentBy } from '../store/repositories/incidents.js
 import { weaknessesForGate } from '../store/repositories/weaknesses.js';
 import { inTransaction, type AppContext, type Caller } from './context.js';
 import { requiredRoles } from './incidents.js';
-import { enqueue } from './outbox.js';
+import { enqueue, eventIncident, incidentLink } from './outbox.js';
 import { routesFor } from './reportout.js';
 import { authorizeCaller } from './system-caller.js';
 
@@ -41,6 +41,8 @@ export async function sendAckReminders(ctx: AppContext, caller: Caller): Promise
       const overdue = requiredRoles(ctx, weaknesses).filter((r) => !acked.has(r));
       if (overdue.length === 0) return;
       const keys = await idempotencyKeys(trx, inc.id, 'reminder');
+      const link = incidentLink(ctx, inc.id);
+      const linked = link === undefined ? {} : { incident: link };
       let sent = 0;
       for (const role of overdue) {
         for (const route of routesFor(ctx, role, inc.service)) {
@@ -53,6 +55,7 @@ export async function sendAckReminders(ctx: AppContext, caller: Caller): Promise
             route,
             subject: `[closeloop] reminder: ${inc.id} report-out awaits acknowledgment by ${role}`,
             body: `The IR-6(2) report-out of ${inc.id} (${inc.title}) was sent ${inc.reportout_sent_at ?? ''} and role ${role} has not acknowledged it within ${ctx.config.workflow.ack_sla_hours} h.\nAcknowledge: closeloop ack ${inc.id} --role ${role}`,
+            event: { type: 'ack.reminder', incident: eventIncident(inc), revision, links: linked, data: { role, sla_hours: ctx.config.workflow.ack_sla_hours } },
             idempotencyKey: key,
           });
           summary.reminders += 1;
@@ -69,6 +72,7 @@ export async function sendAckReminders(ctx: AppContext, caller: Caller): Promise
           route,
           subject: `[closeloop] ${inc.id}: ${overdue.length} role(s) past the acknowledgment SLA`,
           body: `Roles that have not acknowledged the report-out of ${inc.id} within ${ctx.config.workflow.ack_sla_hours} h: ${overdue.join(', ')}.`,
+          event: { type: 'ack.overdue', incident: eventIncident(inc), revision, links: linked, data: { roles: overdue, sla_hours: ctx.config.workflow.ack_sla_hours } },
           idempotencyKey: key,
         });
         summary.lead_notices += 1;

@@ -68,6 +68,16 @@ export const configSchema = z
         backoff_seconds: z.number().positive().default(30),
       })
       .prefault({}),
+    server: z
+      .object({
+        /** Where people reach this server: acknowledgment links and incident links are built on it. */
+        public_url: z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. https://closeloop.example.org' }).optional(),
+        /** The HMAC key of acknowledgment links, shared by every server: a secret reference, env:NAME. */
+        ack_key: z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, 'a secret reference, env:NAME (the environment variable holding the key)').optional(),
+        /** How long an acknowledgment link works after the message leaves. */
+        ack_link_days: z.number().int().positive().max(90).default(14),
+      })
+      .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const routed = new Set(Object.keys(cfg.routing.roles));
