@@ -24,6 +24,8 @@ export const ACTIONS = [
   'vr.import',
   'vr.triage',
   'vr.escalate',
+  'delivery.read',
+  'delivery.retry',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -51,6 +53,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'vr.import': [...VR, ...RESPONDERS],
   'vr.triage': [...VR, ...RESPONDERS],
   'vr.escalate': [...VR, ...RESPONDERS],
+  'delivery.read': READERS,
+  'delivery.retry': RESPONDERS,
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

@@ -49,13 +49,19 @@ export interface NotificationFilter {
   limit: number;
 }
 
-/** Outbox messages in id order, filtered (see NotificationFilter). */
-export function listNotifications(db: Db, f: NotificationFilter): Promise<Notification[]> {
+/** Outbox messages in the order they were queued, filtered (see NotificationFilter; `after` is the id of the previous page's last). */
+export async function listNotifications(db: Db, f: NotificationFilter): Promise<Notification[]> {
   let q = db.selectFrom('notifications').selectAll();
   if (f.status !== undefined) q = q.where('status', '=', f.status);
   if (f.incident !== undefined) q = q.where('incident_id', '=', f.incident);
-  if (f.after !== undefined) q = q.where('id', '>', f.after);
-  return q.orderBy('id').limit(f.limit).execute();
+  if (f.after !== undefined) {
+    const cursor = await findNotification(db, f.after);
+    if (cursor !== undefined) {
+      const { created_at: at, id } = cursor;
+      q = q.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]));
+    }
+  }
+  return q.orderBy('created_at').orderBy('id').limit(f.limit).execute();
 }
 
 /** One outbox message, or undefined. */
