@@ -7,7 +7,15 @@
  * no link that works. See docs/decisions/ack-links.md.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AppContext } from './context.js';
+import { isClosed } from '../domain/incident.js';
+import { isClError } from '../errors.js';
+import { ackLinkUsedAt, findAcknowledgment, useAckLink } from '../store/repositories/acknowledgments.js';
+import { findIncident } from '../store/repositories/incidents.js';
+import { reportOutToRole } from '../store/repositories/notifications.js';
+import type { AckVia, Acknowledgment } from '../store/schema.js';
+import { inTransaction, isoNow, type AppContext, type Caller } from './context.js';
+import { eventIncident } from './outbox.js';
+import { recordAcknowledgment, type ReportOutLine } from './reportout.js';
 
 /** What a link allows: acknowledging `revision` of `incident`'s report-out for `role`, until `expires`. */
 export interface AckGrant {
@@ -78,4 +86,83 @@ export function ackLink(ctx: AppContext, grant: Omit<AckGrant, 'expires'>): stri
   const expires = new Date(ctx.now().getTime() + ctx.config.server.ack_link_days * 86_400_000).toISOString();
   const token = signAckToken(ctx.ackKey, { ...grant, expires });
   return new URL(`ack/${token}`, base.endsWith('/') ? base : `${base}/`).toString();
+}
+
+/**
+ * What an acknowledgment link stands for now: `open` (one click acknowledges), `done` (this click
+ * did), or why it does not work — `forged` (not signed by this deployment's key), `expired`,
+ * `used`, `acknowledged` (someone already acknowledged for the role), `superseded` (a later
+ * revision asks the role again), `closed` (the incident is closed), `disabled` (no key configured).
+ */
+export type LinkState = 'open' | 'done' | 'forged' | 'expired' | 'used' | 'acknowledged' | 'superseded' | 'closed' | 'disabled';
+
+/** The page of a link: its state, a sentence saying it, and what is being acknowledged. */
+export interface AckLinkView {
+  state: LinkState;
+  message: string;
+  incident?: { id: string; title: string; severity: string; state: string };
+  role?: string;
+  revision?: number;
+  /** The report-out lines the role was sent in that revision. */
+  lines?: ReportOutLine[];
+  acknowledgment?: Pick<Acknowledgment, 'actor' | 'at' | 'revision'> & { via?: AckVia | null };
+}
+
+/** Who acknowledges by link: the link stands for the role, not for a person (see docs/decisions/ack-links.md). */
+export const linkCaller = (role: string): Caller => ({ actor: `link:${role}` });
+
+const REFUSED: Record<Exclude<LinkState, 'open' | 'done'>, string> = {
+  forged: 'This acknowledgment link is not valid. Ask the incident lead for a new message, or use `closeloop ack`.',
+  expired: 'This acknowledgment link has expired. Use `closeloop ack` or ask the incident lead to send the report-out again.',
+  used: 'This acknowledgment link was already used.',
+  acknowledged: 'The report-out was already acknowledged for this role.',
+  superseded: 'A newer revision of the report-out asks this role again; use the link in the newer message.',
+  closed: 'The incident is closed; there is nothing left to acknowledge.',
+  disabled: 'Acknowledgment links are not enabled on this server.',
+};
+
+const refused = (state: Exclude<LinkState, 'open' | 'done'>, extra: Partial<AckLinkView> = {}): AckLinkView => ({ ...extra, state, message: REFUSED[state] });
+
+/** Reads a link without using it (GET of the page: mail scanners that fetch links acknowledge nothing). */
+export async function viewAckLink(ctx: AppContext, token: string): Promise<AckLinkView> {
+  if (ctx.ackKey === undefined) return refused('disabled');
+  const link = verifyAckToken(ctx.ackKey, token, ctx.now());
+  if (typeof link === 'string') return refused(link);
+  const db = ctx.store.db;
+  const inc = await findIncident(db, link.incident);
+  if (inc === undefined) return refused('forged');
+  const sent = await reportOutToRole(db, inc.id, link.role);
+  const ofRevision = sent.find((m) => m.revision === link.revision && m.event !== null);
+  const lines = ofRevision?.event ? ((JSON.parse(ofRevision.event) as { lines?: ReportOutLine[] }).lines ?? []) : [];
+  const about: Partial<AckLinkView> = { incident: eventIncident(inc), role: link.role, revision: link.revision, lines };
+  if (await ackLinkUsedAt(db, link.id)) return refused('used', about);
+  if (isClosed(inc.state)) return refused('closed', about);
+  const ack = await findAcknowledgment(db, inc.id, link.role);
+  if (ack) return refused('acknowledged', { ...about, acknowledgment: ack });
+  if (sent.reduce((m, x) => Math.max(m, x.revision), 0) !== link.revision) return refused('superseded', about);
+  return { ...about, state: 'open', message: `Acknowledge receipt of the IR-6(2) report-out of ${inc.id} (revision ${link.revision}) for role ${link.role}.` };
+}
+
+/**
+ * Acknowledges by link (POST of the page): the link is marked used and the acknowledgment
+ * recorded in one transaction, as `link:<role>` with `via: link`, audited; a link that does not
+ * work changes nothing and says why.
+ */
+export async function acknowledgeByLink(ctx: AppContext, token: string): Promise<AckLinkView> {
+  const before = await viewAckLink(ctx, token);
+  if (before.state !== 'open' || ctx.ackKey === undefined) return before;
+  const link = verifyAckToken(ctx.ackKey, token, ctx.now());
+  if (typeof link === 'string') return refused(link);
+  try {
+    const ack = await inTransaction(ctx, async (trx) => {
+      if (!(await useAckLink(trx, { token_id: link.id, incident_id: link.incident, role: link.role, revision: link.revision, used_at: isoNow(ctx) }))) return null;
+      return recordAcknowledgment(trx, ctx, linkCaller(link.role), { incident: link.incident, role: link.role, comment: null, via: 'link', revision: link.revision });
+    });
+    if (ack === null) return refused('used', before);
+    return { ...before, state: 'done', message: `Acknowledged: ${link.incident} revision ${ack.revision} for role ${link.role}, at ${ack.at}.`, acknowledgment: ack };
+  } catch (err) {
+    // another acknowledgment, a new revision or a close committed between the page and the click
+    if (isClError(err) && (err.code === 'CL_CONFLICT' || err.code === 'CL_RULE_REFUSED')) return viewAckLink(ctx, token);
+    throw err;
+  }
 }
