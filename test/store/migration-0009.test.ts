@@ -2,12 +2,9 @@
  * Migration 0009 on a store that has data: a store migrated up to 0005, holding queued, delivered
  * and failed messages with their attempts and an acknowledgment, then brought up to date.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrateToLatest, openStore, type Store } from '../../src/store/db.js';
+import { migrateToLatest, type Store } from '../../src/store/db.js';
 import * as m0001 from '../../src/store/migrations/0001-initial.js';
 import * as m0002 from '../../src/store/migrations/0002-replayable-decisions.js';
 import * as m0003 from '../../src/store/migrations/0003-remediation-by-finding.js';
@@ -16,7 +13,8 @@ import * as m0005 from '../../src/store/migrations/0005-one-acknowledgment-per-r
 import type { AcknowledgmentsTable } from '../../src/store/tables/acknowledgments.table.js';
 import type { NotificationAttemptsTable } from '../../src/store/tables/notification-attempts.table.js';
 import type { NotificationsTable } from '../../src/store/tables/notifications.table.js';
-import { ENGINES, testPgUrl } from '../helpers/context.js';
+import { ENGINES } from '../helpers/context.js';
+import { dropMigratedStore, storeMigratedTo } from '../helpers/migrated-store.js';
 
 const UP_TO_0005: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -36,25 +34,10 @@ type Before = {
 describe.each(ENGINES)('migration 0009 of a store with data on %s', (engine) => {
   let store: Store | null = null;
   afterEach(async () => {
-    if (store?.schema) await store.pgPool?.query(`DROP SCHEMA IF EXISTS "${store.schema}" CASCADE`);
-    await store?.close();
+    await dropMigratedStore(store);
     store = null;
   });
 
-  async function storeAt0005(): Promise<Store> {
-    let url: string;
-    if (engine === 'sqlite') url = path.join(mkdtempSync(path.join(tmpdir(), 'closeloop-m0009-')), 'closeloop.db');
-    else {
-      const u = testPgUrl();
-      u.searchParams.set('schema', `t_m0009_${process.pid}_${Date.now()}`);
-      url = u.toString();
-    }
-    const s = await openStore({ url, migrate: false });
-    const migrator = new Migrator({ db: s.db, provider: { getMigrations: async () => UP_TO_0005 }, ...(s.schema !== null ? { migrationTableSchema: s.schema } : {}) });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw new Error(`migrating to 0005 failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
-    return s;
-  }
 
   const note = (id: string, status: 'queued' | 'delivered' | 'failed', attempts: number) => ({
     id, incident_id: 'INC-2026-0001', purpose: 'reportout' as const, role: 'service_owner', channel: 'file', address: './outbox/service_owner', subject: `s ${id}`, body: `b ${id}`,
@@ -64,7 +47,7 @@ describe.each(ENGINES)('migration 0009 of a store with data on %s', (engine) => 
   });
 
   it('keeps every message, attempt and acknowledgment, fills the attempts\' channel, and lets a message stand without an incident', async () => {
-    store = await storeAt0005();
+    store = await storeMigratedTo(engine, UP_TO_0005, 'm0009');
     const db = store.db as unknown as Kysely<Before>;
     await db.insertInto('notifications').values([note('NT-0001', 'delivered', 1), note('NT-0002', 'failed', 2), note('NT-0003', 'queued', 0)]).execute();
     await db.insertInto('notification_attempts').values([
