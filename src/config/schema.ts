@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifierProblem, RESERVED_NAMES } from '../domain/limits.js';
+import { secretRef } from './secrets.js';
 
 /**
  * closeloop.yaml: the IR-6(2) control card, routing, the people directory and workflow policy.
@@ -73,7 +74,7 @@ export const configSchema = z
         /** Where people reach this server: acknowledgment links and incident links are built on it. */
         public_url: z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. https://closeloop.example.org' }).optional(),
         /** The HMAC key of acknowledgment links, shared by every server: a secret reference, env:NAME. */
-        ack_key: z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, 'a secret reference, env:NAME (the environment variable holding the key)').optional(),
+        ack_key: secretRef.optional(),
         /** How long an acknowledgment link works after the message leaves. */
         ack_link_days: z.number().int().positive().max(90).default(14),
       })
