@@ -88,6 +88,15 @@ describe.each(ENGINES)('acknowledgment links on %s', (engine) => {
     expect((await verifyChain(t.ctx.store.db)).ok).toBe(true);
   });
 
+  it('acknowledges once when the same link is clicked twice at the same moment', async () => {
+    const { token } = linkOf('grc_contact');
+    const results = await Promise.all([acknowledgeByLink(t.ctx, token), acknowledgeByLink(t.ctx, token), acknowledgeByLink(t.ctx, token)]);
+    expect(results.filter((r) => r.state === 'done')).toHaveLength(1);
+    for (const r of results.filter((x) => x.state !== 'done')) expect(['used', 'acknowledged']).toContain(r.state);
+    expect(await t.ctx.store.db.selectFrom('acknowledgments').select('role').execute()).toEqual([{ role: 'grc_contact' }]);
+    expect(await t.ctx.store.db.selectFrom('ack_link_uses').select('role').execute()).toEqual([{ role: 'grc_contact' }]);
+  });
+
   it('refuses an expired, a forged and another deployment\'s link, changing nothing', async () => {
     const { token } = linkOf('service_owner');
     const [v, payload, sig] = token.split('.');
