@@ -7,6 +7,7 @@
  * no link that works. See docs/decisions/ack-links.md.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { eventOf } from '../delivery/outbox.js';
 import { isClosed } from '../domain/incident.js';
 import { isClError } from '../errors.js';
 import { ackLinkUsedAt, findAcknowledgment, useAckLink } from '../store/repositories/acknowledgments.js';
@@ -133,7 +134,7 @@ export async function viewAckLink(ctx: AppContext, token: string): Promise<AckLi
   if (inc === undefined) return refused('forged');
   const sent = await reportOutToRole(db, inc.id, link.role);
   const ofRevision = sent.find((m) => m.revision === link.revision && m.event !== null);
-  const lines = ofRevision?.event ? ((JSON.parse(ofRevision.event) as { lines?: ReportOutLine[] }).lines ?? []) : [];
+  const lines = (ofRevision === undefined ? undefined : eventOf(ofRevision)?.lines) ?? [];
   const about: Partial<AckLinkView> = { incident: eventIncident(inc), role: link.role, revision: link.revision, lines };
   if (await ackLinkUsedAt(db, link.id)) return refused('used', about);
   if (isClosed(inc.state)) return refused('closed', about);

@@ -3,6 +3,7 @@ import type { Route } from '../config/schema.js';
 import { WEAKNESS_RELATIONS, WEAKNESS_TYPES } from '../domain/incident.js';
 import { ClError } from '../errors.js';
 import type { DeliveryEvent } from '../delivery/channel.js';
+import { eventOf } from '../delivery/outbox.js';
 import type { AckVia, Acknowledgment, Incident, Notification, ThirdPartyNotice, Weakness } from '../store/schema.js';
 import { acknowledgmentOf, alreadyAcknowledged, findAcknowledgment, insertAcknowledgment, supersedeAcknowledgment } from '../store/repositories/acknowledgments.js';
 import { updateIncident } from '../store/repositories/incidents.js';
@@ -131,9 +132,8 @@ const samePart = (a: readonly ReportOutLine[], b: readonly ReportOutLine[]): boo
 async function ackStands(trx: Trx, inc: Incident, ack: Acknowledgment, part: readonly ReportOutLine[]): Promise<boolean> {
   const sent = await reportOutToRole(trx, inc.id, ack.role);
   const acked = sent.find((m) => m.revision === ack.revision && m.event !== null);
-  if (acked?.event === undefined || acked.event === null) return false;
-  const event = JSON.parse(acked.event) as { lines?: ReportOutLine[] };
-  return samePart(event.lines ?? [], part);
+  const lines = acked === undefined ? undefined : eventOf(acked)?.lines;
+  return lines !== undefined && samePart(lines, part);
 }
 
 /** The counter of an incident's report-out revisions: each send takes the next. */

@@ -96,5 +96,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('acknowledgments').dropColumn('via').execute();
   for (const c of ['message_id', 'status', 'channel']) await db.schema.alterTable('notification_attempts').dropColumn(c).execute();
   await db.schema.dropIndex('notifications_subject').ifExists().execute();
-  for (const c of ['proof', 'subject_ref', 'event']) await db.schema.alterTable('notifications').dropColumn(c).execute();
+  for (const c of ['round_start', 'proof', 'subject_ref', 'event']) await db.schema.alterTable('notifications').dropColumn(c).execute();
 }
