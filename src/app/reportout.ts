@@ -224,6 +224,7 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
       };
       await insertThirdPartyNotice(trx, notice);
       await audit(trx, ctx, caller, { action: 'third_party_notice.opened', entityType: 'third_party_notice', entityId: notice.id, incidentId: inc.id, state: notice });
+      await queueVendorNotice(trx, ctx, caller, inc, w, notice);
       notices.push(notice.id);
     }
     await updateIncident(trx, inc.id, { reportout_sent_at: at, updated_at: at });
@@ -275,6 +276,29 @@ export async function recordAcknowledgment(
   await insertAcknowledgment(trx, row);
   await audit(trx, ctx, caller, { action: 'reportout.acknowledged', entityType: 'acknowledgment', entityId: row.id, incidentId: inc.id, state: row });
   return row;
+}
+
+/**
+ * Queues the notice of a third-party weakness to its vendor's routes (`routing.vendors.<vendor>`),
+ * in the report-out's transaction; the notice counts as sent when the message is delivered (see
+ * run-delivery). A vendor without routes is notified by hand (`closeloop vendor notify`).
+ */
+async function queueVendorNotice(trx: Trx, ctx: AppContext, caller: Caller, inc: Incident, w: Weakness, notice: ThirdPartyNotice): Promise<void> {
+  const routes = Object.hasOwn(ctx.config.routing.vendors, notice.vendor) ? (ctx.config.routing.vendors[notice.vendor] ?? []) : [];
+  const lines: ReportOutLine[] = [{ label: w.id, text: `notes: ${w.notes}\nrequested corrective action: ${w.action}` }];
+  for (const route of routes) {
+    await enqueue(trx, ctx, caller, {
+      incident: inc.id,
+      subjectRef: notice.id,
+      purpose: 'vendor_notice',
+      role: `vendor:${notice.vendor}`,
+      route,
+      subject: `[closeloop] ${inc.id} security notice to ${notice.vendor}: ${w.id}`,
+      body: [`Security incident ${inc.id} (severity ${inc.severity}) involves a weakness in a product or service of ${notice.vendor}.`, '', `${w.id}: ${w.notes}`, `Requested corrective action: ${w.action}`, '', `Please reply with your response or RCA statement, quoting ${notice.id}.`].join('\n'),
+      event: { type: 'vendor.notice', incident: eventIncident(inc), lines, data: { notice: notice.id, weakness: w.id, vendor: notice.vendor } },
+      idempotencyKey: `vendor-notice:${notice.id}:${route.channel}:${route.address}`,
+    });
+  }
 }
 
 /** The links a report-out message offers (the acknowledgment link is added when it leaves: see run-delivery). */

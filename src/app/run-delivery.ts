@@ -4,8 +4,9 @@
  */
 import { ChannelError, type Channel, type DeliveryEvent, type DeliveryProof, type OutboundMessage } from '../delivery/channel.js';
 import { defaultChannels } from '../delivery/channels.js';
-import type { Notification, NotificationPurpose } from '../store/schema.js';
+import type { Notification, NotificationPurpose, ThirdPartyNotice } from '../store/schema.js';
 import { afterAttempt, claimNotification, dueNotifications, eventOf, noteWaiting, recordAttempt, type AttemptOutcome } from '../delivery/outbox.js';
+import { findThirdPartyNotice, updateThirdPartyNotice } from '../store/repositories/third-party-notices.js';
 import { ackLink } from './ack-links.js';
 import { audit, inTransaction, isoNow, type AppContext, type Caller, type Trx } from './context.js';
 import { authorizeCaller, DISPATCHER } from './system-caller.js';
@@ -34,7 +35,23 @@ export const LEASE_MS = 5 * 60_000;
  */
 export type DeliveredHook = (trx: Trx, ctx: AppContext, n: Notification, proof: DeliveryProof) => Promise<void>;
 
-export const ON_DELIVERED: Partial<Record<NotificationPurpose, DeliveredHook>> = {};
+export const ON_DELIVERED: Partial<Record<NotificationPurpose, DeliveredHook>> = {
+  vendor_notice: markVendorNotified,
+};
+
+/**
+ * A vendor notice's message was delivered: its notice (`subject_ref`) is sent, through the
+ * message's channel and address, audited by the dispatcher. A notice already sent (by hand, or by
+ * another of its routes) stays as it is.
+ */
+async function markVendorNotified(trx: Trx, ctx: AppContext, n: Notification): Promise<void> {
+  const notice = n.subject_ref === null ? undefined : await findThirdPartyNotice(trx, n.subject_ref);
+  if (notice === undefined || notice.sent_at !== null) return;
+  const at = isoNow(ctx);
+  const next: ThirdPartyNotice = { ...notice, status: 'sent', sent_at: at, channel: `${n.channel}:${n.address}` };
+  await updateThirdPartyNotice(trx, notice.id, { status: next.status, sent_at: at, channel: next.channel });
+  await audit(trx, ctx, DISPATCHER, { action: 'third_party_notice.sent', entityType: 'third_party_notice', entityId: notice.id, incidentId: notice.incident_id, state: next });
+}
 
 /** The event types whose message asks its role to acknowledge the report-out (and so carries the link). */
 const ASKS_FOR_ACK = new Set(['reportout.sent', 'ack.reminder']);

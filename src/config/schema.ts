@@ -61,6 +61,8 @@ export const configSchema = z
     routing: z.object({
       roles: z.record(roleName, z.array(routeSchema).min(1, 'at least one route')),
       services: z.record(z.string().min(1), z.record(roleName, z.array(routeSchema).min(1))).default({}),
+      /** Where a vendor's security notices go (a third-party weakness names its vendor); a vendor without routes is notified by hand (`vendor notify`). */
+      vendors: z.record(z.string().min(1), z.array(routeSchema).min(1, 'at least one route')).default({}),
     }),
     people: z.record(personName, z.array(roleName)).default({}),
     delivery: z

@@ -2,9 +2,13 @@
  * The outbox as records on real engines: `deliveries list|show|retry` as use cases, messages that
  * stand without an incident, the dead letter and its retry, and who may see and retry.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/app/context.js';
 import { listDeliveries, retryDelivery, showDelivery } from '../../src/app/deliveries.js';
+import { moveIncident, openIncident } from '../../src/app/incidents.js';
+import { addWeakness, sendReportOut } from '../../src/app/reportout.js';
 import { enqueue, enqueueStandalone } from '../../src/app/outbox.js';
 import { runDelivery } from '../../src/app/run-delivery.js';
 import { DISPATCHER } from '../../src/app/system-caller.js';
@@ -110,5 +114,30 @@ describe.each(ENGINES)('deliveries on %s', (engine) => {
     await seed();
     await expect(listDeliveries(t.ctx, { actor: 'mallory' }, {})).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
     await expect(showDelivery(t.ctx, { actor: 'mallory' }, { id: 'NT-0001' })).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
+  });
+
+  it('sends a vendor its notice through the outbox when the vendor has routes; delivered, the notice is sent', async () => {
+    t = await makeTestContext(engine, { label: 'vendornotice', config: { routing: { vendors: { acme: [{ channel: 'file', address: './vendors/acme' }] } } } });
+    const inc = (await openIncident(t.ctx, lead, { title: 'Vendor appliance', severity: 'high', assets: ['fw-1'] })).id;
+    await moveIncident(t.ctx, lead, { id: inc, state: 'triage' });
+    await moveIncident(t.ctx, lead, { id: inc, state: 'eradication' });
+    await addWeakness(t.ctx, lead, { incident: inc, type: 'third_party', relation: 'enabled', assets: ['fw-1'], notes: 'firmware flaw', action: 'ship a fix', vendor: 'acme' });
+    await addWeakness(t.ctx, lead, { incident: inc, type: 'third_party', relation: 'enabled', assets: ['fw-1'], notes: 'default password', action: 'rotate', vendor: 'globex' });
+    const sent = await sendReportOut(t.ctx, lead, { incident: inc });
+    const [acme, globex] = sent.notices_opened;
+    const vendorMessages = await t.ctx.store.db.selectFrom('notifications').select(['role', 'channel', 'address', 'subject_ref', 'incident_id']).where('purpose', '=', 'vendor_notice').execute();
+    expect(vendorMessages).toEqual([{ role: 'vendor:acme', channel: 'file', address: './vendors/acme', subject_ref: acme, incident_id: inc }]);
+    const notice = (id: string | undefined) => t.ctx.store.db.selectFrom('third_party_notices').select(['status', 'sent_at', 'channel']).where('id', '=', id ?? '').executeTakeFirstOrThrow();
+    expect(await notice(acme)).toEqual({ status: 'pending', sent_at: null, channel: null });
+
+    await runDelivery(t.ctx, DISPATCHER);
+    expect(await notice(acme)).toEqual({ status: 'sent', sent_at: t.clock.now().toISOString(), channel: 'file:./vendors/acme' });
+    // a vendor without routes is notified by hand, as before
+    expect(await notice(globex)).toEqual({ status: 'pending', sent_at: null, channel: null });
+    const text = await readFile(path.join(t.dir, 'vendors', 'acme', `vendor-notice_${acme ?? ''}_file_._vendors_acme.txt`), 'utf8');
+    expect(text).toContain('firmware flaw');
+    expect(text).not.toContain('default password');
+    const audited = await t.ctx.store.db.selectFrom('audit_events').select(['actor', 'action']).where('entity_id', '=', acme ?? '').orderBy('seq').execute();
+    expect(audited).toEqual([{ actor: 'lead', action: 'third_party_notice.opened' }, { actor: 'system:dispatcher', action: 'third_party_notice.sent' }]);
   });
 });
