@@ -148,6 +148,24 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
     responses: { '200': { description: 'The OpenAPI 3.1 document', content: json({ type: 'object' }) } },
   });
 
+  const html: JsonSchema = { type: 'string' };
+  const page = (description: string): OpenApiResponse => ({ description, content: { 'text/html': { schema: html } } });
+  const ackPage = (operationId: string, summary: string): OpenApiOperation => ({
+    operationId,
+    summary,
+    tags: ['report-out'],
+    security: [],
+    parameters: [{ name: 'token', in: 'path', required: true, description: 'the signed acknowledgment link token', schema: html }],
+    responses: {
+      '200': page('The page: what is acknowledged and one button (GET), or that it is acknowledged (POST)'),
+      '404': page('Not a valid link, or links are not enabled'),
+      '409': page('The role has already acknowledged'),
+      '410': page('The link expired, was used, was superseded by a newer revision, or the incident is closed'),
+    },
+  });
+  add('/ack/{token}', 'get', ackPage('ackPage', 'The page an acknowledgment link opens (no authentication: the signed link is the credential); never acknowledges'));
+  add('/ack/{token}', 'post', ackPage('ackByLink', 'Acknowledge the report-out by link: the page\'s one button (no authentication: the signed link is the credential)'));
+
   const responses: OpenApiDocument['components']['responses'] = {};
   for (const [name, description] of Object.values(ERROR_RESPONSES)) responses[name] = { description, content: json({ $ref: '#/components/schemas/Error' }) };
 
@@ -156,7 +174,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
     info: {
       title: 'closeloop API',
       version,
-      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz, readyz and this document needs `Authorization: Bearer <token>`.',
+      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz, readyz, this document and the acknowledgment-link page `/ack/{token}` needs `Authorization: Bearer <token>`.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     tags: [

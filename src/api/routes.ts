@@ -53,6 +53,7 @@ import {
 import { findingVerdictInput, setFindingVerdict } from '../app/finding-verdict.js';
 import { runDelivery } from '../app/run-delivery.js';
 import { showFinding } from '../app/show-finding.js';
+import { deliveryIdInput, listDeliveries, listDeliveriesInput, retryDelivery, showDelivery } from '../app/deliveries.js';
 import { parseInput } from '../app/validate.js';
 import { identifierProblem } from '../domain/limits.js';
 import { badInput } from '../errors.js';
@@ -184,6 +185,7 @@ function view(d: ViewDef): ApiRoute {
 
 const incidentParam = (field?: string): Record<string, PathParam> => ({ id: { description: 'incident id, e.g. INC-2026-0001', ...(field ? { field } : {}) } });
 const weaknessParam = { id: { description: 'weakness id, e.g. WK-0001', field: 'weakness' } };
+const deliveryParam = { id: { description: 'outbox message id, e.g. NT-0001', field: 'id' } };
 
 export const ROUTES: readonly ApiRoute[] = [
   // ---- incidents ----------------------------------------------------------------------------
@@ -262,7 +264,7 @@ export const ROUTES: readonly ApiRoute[] = [
     method: 'POST', path: '/incidents/:id/acks', operationId: 'acknowledge', tag: 'report-out', status: 201, params: incidentParam('incident'),
     summary: 'Acknowledge the report-out for a role the caller holds',
     schema: acknowledgeInput, from: 'body',
-    handle: (ctx, caller, input) => acknowledge(ctx, caller, input),
+    handle: (ctx, caller, input) => acknowledge(ctx, caller, input, 'api'),
   }),
   // ---- follow-through -----------------------------------------------------------------------
   op({
@@ -323,6 +325,24 @@ export const ROUTES: readonly ApiRoute[] = [
     method: 'POST', path: '/delivery/run', operationId: 'runDelivery', tag: 'operations',
     summary: 'Drain the outbox once now (the server also does this every few seconds)',
     handle: (ctx, caller) => runDelivery(ctx, caller),
+  }),
+  op({
+    method: 'GET', path: '/deliveries', operationId: 'listDeliveries', tag: 'operations',
+    summary: 'List outbox messages in the order they were queued, a page at a time (`limit`, `after` = the `next` of the previous page), optionally in one state (`queued`, `sending`, `delivered`, `failed`) or of one incident',
+    schema: listDeliveriesInput, from: 'query',
+    handle: (ctx, caller, input) => listDeliveries(ctx, caller, input),
+  }),
+  op({
+    method: 'GET', path: '/deliveries/:id', operationId: 'showDelivery', tag: 'operations', params: deliveryParam,
+    summary: 'One outbox message with its delivery proof and every attempt (time, channel, outcome, response code, answer or error)',
+    schema: deliveryIdInput, from: 'query',
+    handle: (ctx, caller, input) => showDelivery(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/deliveries/:id/retry', operationId: 'retryDelivery', tag: 'operations', params: deliveryParam,
+    summary: 'Put a failed message (the dead letter) back in the queue with a new round of attempts; its attempts stay on record',
+    schema: deliveryIdInput, from: 'body',
+    handle: (ctx, caller, input) => retryDelivery(ctx, caller, input),
   }),
   view({
     method: 'GET', path: '/audit/verify', operationId: 'verifyAudit', tag: 'operations',

@@ -16,6 +16,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppContext } from '../app/context.js';
 import { startDispatchLoop, type DispatchLoop } from '../app/dispatch-loop.js';
 import { checkHealth } from '../app/health.js';
+import { registerAckPage } from './ack-page.js';
 import { callerOf, registerAuth } from './auth.js';
 import { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH, registerErrorHandling, RETRY_AFTER_SECONDS } from './errors.js';
 import { buildOpenApi } from './openapi.js';
@@ -113,6 +114,8 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
       return health;
     });
   }
+
+  await registerAckPage(app, ctx);
 
   for (const route of ROUTES) {
     app.route({

@@ -20,6 +20,11 @@ export interface AppContext {
    * (see channelsFromConfig); absent in contexts that deliver through `file` alone.
    */
   channels?: Readonly<Record<string, Channel>>;
+  /**
+   * The key acknowledgment links are signed with (`server.ack_key`, resolved from the environment
+   * at start); absent when none is configured, and then messages carry no link.
+   */
+  ackKey?: string;
 }
 
 export type Trx = Transaction<Database>;

@@ -23,6 +23,7 @@ import { auditMany, formatId, isoNow, reserveIds, type AppContext, type AuditEnt
 import type { StoreFacts } from './decisions.js';
 import { vulnerabilityOfSnapshot } from './decision-snapshot.js';
 import { incidentCounter, incidentRecord } from './incidents.js';
+import { incidentLink } from './outbox.js';
 
 /** What handing one escalation to IR did: the incident it went to, and whether a note was stored for it. */
 export interface HandedOver {
@@ -317,10 +318,31 @@ export class Handoff {
       revisions.push({ incident_id: incident, revision, added: JSON.stringify(a.added), markdown, created_at: at });
       const assets = new Set(a.added.map((f) => f.asset)).size;
       audit.push({ action: 'handoff.revised', entityType: 'incident', entityId: incident, incidentId: incident, state: { incident, revision, grouping: a.grouping, findings: a.added.map((f) => f.finding), notes: a.added.map((f) => f.note), assets } });
+      const link = incidentLink(ctx, incident);
       for (const route of routes) {
         const queued = notificationRecord(
           ctx,
-          { incident, purpose: 'handoff', role: 'ir_lead', route, subject: handoffRevisionSubject(text), body: markdown, idempotencyKey: `handoff:${incident}:r${revision}:ir_lead:${route.channel}:${route.address}` },
+          {
+            incident,
+            purpose: 'handoff',
+            role: 'ir_lead',
+            route,
+            subject: handoffRevisionSubject(text),
+            body: markdown,
+            event: {
+              type: a.opened ? 'incident.escalated' : 'handoff.sent',
+              incident: null,
+              revision,
+              lines: [
+                { label: 'grouped by', text: a.grouping },
+                { label: 'added', text: `${a.added.length} finding(s) on ${assets} asset(s)` },
+                ...a.added.slice(0, 20).map((f) => ({ label: f.finding, text: `${f.vulnerability} on ${f.asset} (${f.triggers.join(', ')})` })),
+              ],
+              links: link === undefined ? {} : { incident: link },
+              data: { incident, revision, findings: a.added.map((f) => f.finding), notes: a.added.map((f) => f.note) },
+            },
+            idempotencyKey: `handoff:${incident}:r${revision}:ir_lead:${route.channel}:${route.address}`,
+          },
           formatId(NOTIFICATION_PREFIX, first + notifications.length),
         );
         notifications.push(queued.row);

@@ -7,6 +7,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { configPathFromEnv, loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { resolveSecret } from '../config/secrets.js';
 import { channelsFromConfig, verifyChannels } from '../delivery/channels/index.js';
 import { SQLITE_WAIT_COMMAND, SQLITE_WAIT_SERVER, openStore, storeUrlFromEnv, type SqliteWait } from '../store/db.js';
 import type { AppContext } from './context.js';
@@ -62,8 +64,9 @@ export async function openContext(source: ContextSource, role: ContextRole = 'co
   const config = loadConfig(configPath);
   // Secrets are read before the store opens: an unset variable stops the start with nothing open.
   const channels = channelsFromConfig(config, { ...source.env }, configPath);
+  const secrets = configSecrets(config, source.env);
   const store = await openStore({ url: dbUrl, sqliteWait: SQLITE_WAIT[role] });
-  return { store, config, configPath, now: source.now, channels };
+  return { store, config, configPath, now: source.now, channels, ...secrets };
 }
 
 /**
@@ -73,6 +76,12 @@ export async function openContext(source: ContextSource, role: ContextRole = 'co
 export async function channelWarnings(ctx: AppContext): Promise<string[]> {
   const warnings = await verifyChannels(ctx.channels ?? {});
   return warnings.map((w) => `closeloop: warning: ${w}\n`);
+}
+
+/** The secrets the configuration names by reference, read from the environment (a missing one is a config error naming its key). */
+export function configSecrets(config: Config, env: ContextSource['env']): Pick<AppContext, 'ackKey'> {
+  const ref = config.server.ack_key;
+  return ref === undefined ? {} : { ackKey: resolveSecret(ref, { ...env }, 'server.ack_key') };
 }
 
 /** Releases what `openContext` (or `initializeContext`) opened: the store's connections. */
@@ -89,7 +98,7 @@ export function initializeContext(source: ContextSource, opts: { admin: string; 
 export async function bootstrapContext(source: ContextSource, admin: string): Promise<{ ctx: AppContext; token: string | null }> {
   const r = await bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server });
   try {
-    return { ...r, ctx: { ...r.ctx, channels: channelsFromConfig(r.ctx.config, { ...source.env }, r.ctx.configPath) } };
+    return { ...r, ctx: { ...r.ctx, channels: channelsFromConfig(r.ctx.config, { ...source.env }, r.ctx.configPath), ...configSecrets(r.ctx.config, source.env) } };
   } catch (err) {
     await closeContext(r.ctx);
     throw err;

@@ -14,10 +14,11 @@ import { acknowledgedRoles } from '../store/repositories/acknowledgments.js';
 import { findIncident, incidentsWithReportOutSentBy, lockIncident } from '../store/repositories/incidents.js';
 import { approvedRisksReviewedBy, expireRisk, firedSubjects, fireOnce, markOverdue, overdueItems } from '../store/repositories/timers.js';
 import { weaknessesForGate } from '../store/repositories/weaknesses.js';
-import type { Incident, RemediationItem, RiskAcceptance } from '../store/schema.js';
+import type { DeliveryEvent } from '../delivery/channel.js';
+import type { Incident, NotificationPurpose, RemediationItem, RiskAcceptance } from '../store/schema.js';
 import { addDays, audit, inTransaction, isoNow, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
 import { requiredRoles } from './incidents.js';
-import { enqueue } from './outbox.js';
+import { enqueue, eventIncident, incidentLink } from './outbox.js';
 import { reportOutCounter, routesFor } from './reportout.js';
 import { authorizeCaller } from './system-caller.js';
 
@@ -121,6 +122,7 @@ async function tellAckLevels(trx: Trx, ctx: AppContext, caller: Caller, inc: Inc
         summary.reminders += await queueTo(trx, ctx, caller, inc.id, due.role, inc.service, `ack:${due.subject}`, {
           subject: `[closeloop] reminder: ${inc.id} report-out awaits acknowledgment by ${due.role}`,
           body: `The IR-6(2) report-out of ${inc.id} (${inc.title}) was sent ${sentAt} and role ${due.role} has not acknowledged it within ${due.spec.after_hours} h.\nAcknowledge: closeloop ack ${inc.id} --role ${due.role}`,
+          event: { type: 'ack.reminder', incident: eventIncident(inc), revision: due.revision, links: links(ctx, inc.id), data: { role: due.role, level: due.level, after_hours: due.spec.after_hours } },
         });
         continue;
       }
@@ -136,18 +138,32 @@ async function tellAckLevels(trx: Trx, ctx: AppContext, caller: Caller, inc: Inc
     const sent = await queueTo(trx, ctx, caller, inc.id, n.target, inc.service, `ack-escalation:${inc.id}:r${n.revision}:L${n.level}:${roles.join(',')}:${n.target}`, {
       subject: `[closeloop] ${inc.id}: ${roles.length} role(s) past the acknowledgment SLA`,
       body: `Roles that have not acknowledged the report-out of ${inc.id} (${inc.title}), sent ${sentAt}, within ${n.hours} h (escalation level ${n.level}): ${roles.join(', ')}.`,
+      event: { type: 'ack.overdue', incident: eventIncident(inc), revision: n.revision, links: links(ctx, inc.id), data: { roles, level: n.level, after_hours: n.hours } },
     });
     summary.escalations += sent > 0 ? 1 : 0;
   }
 }
 
+/** What a timer's message says: its text, and the event channels render. */
+interface TimerMessage {
+  subject: string;
+  body: string;
+  event: DeliveryEvent;
+}
+
 /** Queues a message to every route of `role`; the number queued (0 when the role has no route). */
-async function queueTo(trx: Trx, ctx: AppContext, caller: Caller, incident: string, role: string, service: string | null, key: string, text: { subject: string; body: string }): Promise<number> {
+async function queueTo(trx: Trx, ctx: AppContext, caller: Caller, incident: string, role: string, service: string | null, key: string, m: TimerMessage, purpose: NotificationPurpose = 'reminder'): Promise<number> {
   const routes: readonly Route[] = routesFor(ctx, role, service);
   for (const route of routes) {
-    await enqueue(trx, ctx, caller, { incident, purpose: 'reminder', role, route, ...text, idempotencyKey: `${key}:${route.channel}:${route.address}` });
+    await enqueue(trx, ctx, caller, { incident, purpose, role, route, ...m, idempotencyKey: `${key}:${route.channel}:${route.address}` });
   }
   return routes.length;
+}
+
+/** The incident's link for an event's `links`. */
+function links(ctx: AppContext, incident: string): NonNullable<DeliveryEvent['links']> {
+  const link = incidentLink(ctx, incident);
+  return link === undefined ? {} : { incident: link };
 }
 
 /** Remediation items past their due date: flagged overdue (audited) and their owner role told, once per due date. */
@@ -166,10 +182,31 @@ async function overdueTimers(ctx: AppContext, caller: Caller, summary: TimerSumm
       summary.items_overdue += 1;
       if (item.incident_id === null) return;
       const inc = await findIncident(trx, item.incident_id);
-      await queueTo(trx, ctx, caller, item.incident_id, item.owner_role, inc?.service ?? null, `remediation-overdue:${subject(item)}`, {
-        subject: `[closeloop] ${item.id} is overdue (due ${item.due ?? ''})`,
-        body: `Remediation item ${item.id} of ${item.incident_id} (${item.criteria}), assigned to ${item.assignee}, was due ${item.due ?? ''} and is still ${item.status}.`,
-      });
+      await queueTo(
+        trx,
+        ctx,
+        caller,
+        item.incident_id,
+        item.owner_role,
+        inc?.service ?? null,
+        `remediation-overdue:${subject(item)}`,
+        {
+          subject: `[closeloop] ${item.id} is overdue (due ${item.due ?? ''})`,
+          body: `Remediation item ${item.id} of ${item.incident_id} (${item.criteria}), assigned to ${item.assignee}, was due ${item.due ?? ''} and is still ${item.status}.`,
+          event: {
+            type: 'remediation.overdue',
+            incident: inc === undefined ? null : eventIncident(inc),
+            lines: [
+              { label: 'item', text: item.id },
+              { label: 'criteria', text: item.criteria },
+              { label: 'due', text: item.due ?? '' },
+            ],
+            links: links(ctx, item.incident_id),
+            data: { item: item.id, due: item.due, assignee: item.assignee, status: item.status },
+          },
+        },
+        'sla',
+      );
     });
   }
 }
@@ -221,7 +258,18 @@ async function tellRiskParties(trx: Trx, ctx: AppContext, caller: Caller, risk: 
         subject: `[closeloop] risk acceptance ${risk.id} is due for review on ${risk.review_by}`,
         body: `Risk acceptance ${risk.id} of weakness ${risk.weakness_id} (${risk.incident_id}), requested by ${risk.requester} and approved by ${risk.approver ?? 'nobody'}, expires on ${risk.review_by}. Review it, or request a new acceptance.`,
       };
+  const event: DeliveryEvent = {
+    type: expired ? 'risk.expired' : 'risk.review_due',
+    incident: inc === undefined ? null : eventIncident(inc),
+    lines: [
+      { label: 'risk acceptance', text: risk.id },
+      { label: 'weakness', text: risk.weakness_id },
+      { label: 'review date', text: risk.review_by },
+    ],
+    links: links(ctx, risk.incident_id),
+    data: { risk: risk.id, weakness: risk.weakness_id, review_by: risk.review_by, requester: risk.requester, approver: risk.approver },
+  };
   for (const role of riskParties(ctx, risk)) {
-    await queueTo(trx, ctx, caller, risk.incident_id, role, inc?.service ?? null, `${expired ? 'risk-expired' : 'risk-review'}:${risk.id}:${risk.review_by}:${role}`, text);
+    await queueTo(trx, ctx, caller, risk.incident_id, role, inc?.service ?? null, `${expired ? 'risk-expired' : 'risk-review'}:${risk.id}:${risk.review_by}:${role}`, { ...text, event }, 'sla');
   }
 }

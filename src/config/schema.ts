@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { identifierProblem, RESERVED_NAMES } from '../domain/limits.js';
 import { channelDeliveryKeys, routeProblems, subscriptionProblems } from './channels.js';
+import { secretRef } from './secrets.js';
 
 /**
  * closeloop.yaml: the IR-6(2) control card, routing, the people directory and workflow policy.
@@ -77,6 +78,8 @@ export const configSchema = z
     routing: z.object({
       roles: z.record(roleName, z.array(routeSchema).min(1, 'at least one route')),
       services: z.record(z.string().min(1), z.record(roleName, z.array(routeSchema).min(1))).default({}),
+      /** Where a vendor's security notices go (a third-party weakness names its vendor); a vendor without routes is notified by hand (`vendor notify`). */
+      vendors: z.record(z.string().min(1), z.array(routeSchema).min(1, 'at least one route')).default({}),
     }),
     people: z.record(personName, z.array(roleName)).default({}),
     delivery: z
@@ -84,6 +87,16 @@ export const configSchema = z
         max_attempts: z.number().int().positive().default(8),
         backoff_seconds: z.number().positive().default(30),
         ...channelDeliveryKeys,
+      })
+      .prefault({}),
+    server: z
+      .object({
+        /** Where people reach this server: acknowledgment links and incident links are built on it. */
+        public_url: z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. https://closeloop.example.org' }).optional(),
+        /** The HMAC key of acknowledgment links, shared by every server: a secret reference, env:NAME. */
+        ack_key: secretRef.optional(),
+        /** How long an acknowledgment link works after the message leaves. */
+        ack_link_days: z.number().int().positive().max(90).default(14),
       })
       .prefault({}),
   })

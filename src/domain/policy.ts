@@ -26,6 +26,8 @@ export const ACTIONS = [
   'vr.escalate',
   'vr.verdict',
   'channels.test',
+  'delivery.read',
+  'delivery.retry',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -56,6 +58,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   // an analyst's verdict on a finding (validation, reachability, containment): the people who triage
   'vr.verdict': [...VR, ...RESPONDERS],
   'channels.test': RESPONDERS,
+  'delivery.read': READERS,
+  'delivery.retry': RESPONDERS,
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

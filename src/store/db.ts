@@ -10,6 +10,7 @@ import * as m0004 from './migrations/0004-incidents-by-creation.js';
 import * as m0005 from './migrations/0005-one-acknowledgment-per-role.js';
 import * as m0007 from './migrations/0007-rulings-and-verdicts.js';
 import * as m0008 from './migrations/0008-incident-grouping.js';
+import * as m0009 from './migrations/0009-outbox-events-and-ack-links.js';
 import * as m0011 from './migrations/0011-timers-fire-once.js';
 import { OwnSchemaPostgresDialect } from './own-schema-dialect.js';
 import { takingTurnsOnFile } from './sqlite-file-turns.js';
@@ -48,6 +49,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-one-acknowledgment-per-role': m0005,
   '0007-rulings-and-verdicts': m0007,
   '0008-incident-grouping': m0008,
+  '0009-outbox-events-and-ack-links': m0009,
   '0011-timers-fire-once': m0011,
 };
 

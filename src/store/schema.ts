@@ -7,7 +7,8 @@ import type { IncidentAssetsTable } from './tables/incident-assets.table.js';
 import type { WeaknessesTable } from './tables/weaknesses.table.js';
 import type { NotificationsTable } from './tables/notifications.table.js';
 import type { NotificationAttemptsTable } from './tables/notification-attempts.table.js';
-import type { AcknowledgmentsTable } from './tables/acknowledgments.table.js';
+import type { AcknowledgmentsSupersededTable, AcknowledgmentsTable } from './tables/acknowledgments.table.js';
+import type { AckLinkUsesTable } from './tables/ack-link-uses.table.js';
 import type { RemediationItemsTable } from './tables/remediation-items.table.js';
 import type { RemediationHistoryTable } from './tables/remediation-history.table.js';
 import type { RiskAcceptancesTable } from './tables/risk-acceptances.table.js';
@@ -65,6 +66,8 @@ export interface Database {
   incident_follows: IncidentFollowsTable;
   handoff_revisions: HandoffRevisionsTable;
   timer_firings: TimerFiringsTable;
+  acknowledgments_superseded: AcknowledgmentsSupersededTable;
+  ack_link_uses: AckLinkUsesTable;
 }
 
 /** A Kysely handle or an open transaction: what every repository function takes first, so use cases compose them in one transaction. */
@@ -98,3 +101,4 @@ export type * from './tables/finding-verdicts.table.js';
 export type * from './tables/incident-keys.table.js';
 export type * from './tables/incident-follows.table.js';
 export type * from './tables/handoff-revisions.table.js';
+export type * from './tables/ack-link-uses.table.js';

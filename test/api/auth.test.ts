@@ -2,7 +2,8 @@
  * Every registered route (collected by the server's onRoute hook, HEAD routes included) refuses a
  * caller without a valid bearer token — except the public ones, by design: `healthz` and `readyz`
  * (load balancers probe them; they reveal only whether the database answers) and `openapi.json` (describes
- * the API, holds no data, and clients need it before they have a token).
+ * the API, holds no data, and clients need it before they have a token), and the acknowledgment
+ * link's page `/ack/:token` (the signed link is its credential; a link that is not one is refused 404).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, buildServer } from '../../src/api/server.js';
@@ -30,9 +31,9 @@ describe.each(ENGINES)('authentication on every route (%s)', (engine) => {
     expect(api.app.registeredRoutes.every((r) => isMethod(r.method))).toBe(true);
   });
 
-  it('marks exactly healthz, readyz and openapi.json public', () => {
+  it('marks exactly healthz, readyz, openapi.json and the acknowledgment page public', () => {
     const pub = api.app.registeredRoutes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort();
-    expect(pub).toEqual(PUBLIC.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]).sort());
+    expect(pub).toEqual([...PUBLIC.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]), 'GET /ack/:token', 'HEAD /ack/:token', 'POST /ack/:token'].sort());
   });
 
   it('answers 401 CL_UNAUTHENTICATED on every other route, without a token or with a bad one, and writes nothing', async () => {
@@ -44,7 +45,8 @@ describe.each(ENGINES)('authentication on every route (%s)', (engine) => {
       const body = r.method === 'POST' ? {} : undefined;
       if (r.public) {
         const res = await api.request(null, r.method, url);
-        expect(res.statusCode, `${r.method} ${r.url}`).toBe(200);
+        // a made-up acknowledgment link is no link: refused as such, never as unauthenticated
+        expect(res.statusCode, `${r.method} ${r.url}`).toBe(r.url.startsWith('/ack/') ? 404 : 200);
         continue;
       }
       const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer clt_forged' }];

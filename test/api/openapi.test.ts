@@ -93,11 +93,11 @@ describe.each(ENGINES)('OpenAPI document (%s)', (engine) => {
     }
   });
 
-  it('declares bearer auth, required everywhere but healthz, readyz and the document itself', () => {
+  it('declares bearer auth, required everywhere but healthz, readyz, the document itself and the acknowledgment-link page', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.security).toEqual([{ bearer: [] }]);
     const open = operations(doc).filter(([, , o]) => o.security !== undefined && o.security.length === 0).map(([p]) => p).sort();
-    expect(open).toEqual([`${API_PREFIX}/healthz`, `${API_PREFIX}/openapi.json`, `${API_PREFIX}/readyz`, '/healthz', '/readyz']);
+    expect(open).toEqual(['/ack/{token}', '/ack/{token}', `${API_PREFIX}/healthz`, `${API_PREFIX}/openapi.json`, `${API_PREFIX}/readyz`, '/healthz', '/readyz']);
   });
 
   it('describes errors with one schema carrying the catalogue codes', () => {

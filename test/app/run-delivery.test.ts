@@ -8,11 +8,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/app/context.js';
 import { enqueue } from '../../src/app/outbox.js';
-import { runDelivery, type RunDeliveryOptions } from '../../src/app/run-delivery.js';
+import { ON_DELIVERED, runDelivery, type RunDeliveryOptions } from '../../src/app/run-delivery.js';
 import { DISPATCHER, TIMERS, SystemCaller } from '../../src/app/system-caller.js';
 import { verifyChain } from '../../src/audit/chain.js';
 import type { Route } from '../../src/config/schema.js';
-import type { Channel } from '../../src/delivery/channel.js';
+import { ChannelError, type Channel } from '../../src/delivery/channel.js';
+import { backoffSeconds } from '../../src/delivery/outbox.js';
 import { ENGINES, makeTestContext, type TestContext, type TestContextOptions } from '../helpers/context.js';
 
 const lead = { actor: 'lead' };
@@ -34,7 +35,7 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
     inTransaction(t.ctx, async (trx) => {
       const ids: string[] = [];
       for (const key of keys) {
-        const n = await enqueue(trx, t.ctx, lead, { incident: 'INC-2026-0001', purpose: 'reportout', role: 'service_owner', route, subject: `subject ${key}`, body: `body ${key}`, idempotencyKey: key });
+        const n = await enqueue(trx, t.ctx, lead, { incident: 'INC-2026-0001', purpose: 'reportout', role: 'service_owner', route, subject: `subject ${key}`, body: `body ${key}`, event: null, idempotencyKey: key });
         ids.push(n.id);
       }
       return ids;
@@ -70,7 +71,7 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
     const row = await notification(a);
     expect(row).toMatchObject({ status: 'delivered', attempts: 1, sent_at: at(), delivered_at: at(), message_id: 'file:mailbox/reportout_INC-2026-0001_r1_service_owner_file_mailbox.txt', last_error: null, next_attempt_at: null });
     expect((await notification(b)).message_id).toBe('file:mailbox/k_2.txt');
-    expect(await attempts(a)).toEqual([{ notification_id: a, attempt: 1, at: at(), outcome: 'delivered', detail: row.message_id }]);
+    expect(await attempts(a)).toEqual([{ notification_id: a, attempt: 1, at: at(), outcome: 'delivered', detail: null, channel: 'file', status: null, message_id: row.message_id }]);
     expect(await events(a)).toEqual([
       { actor: 'lead', action: 'notification.queued', at: at(-1000) },
       { actor: 'system:dispatcher', action: 'notification.delivered', at: at() },
@@ -84,31 +85,37 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
     expect((await verifyChain(t.ctx.store.db)).ok).toBe(true);
   });
 
-  it('retries a failing channel with exponential backoff, then marks the message failed at max_attempts', async () => {
+  it('retries a failing channel with exponential backoff and jitter, then marks the message failed at max_attempts', async () => {
     await setUp({ config: { delivery: { max_attempts: 3, backoff_seconds: 10 } } });
     const id = await queueOne();
     const calls: string[] = [];
     const channels = failing(calls);
+    const wait = (attempt: number): number => Math.round(backoffSeconds('k1', attempt, 10) * 1000);
+    // the jitter keeps each wait within [½, 1) of the exponential one
+    expect(wait(1)).toBeGreaterThanOrEqual(5_000);
+    expect(wait(1)).toBeLessThan(10_000);
+    expect(wait(2)).toBeGreaterThanOrEqual(10_000);
+    expect(wait(2)).toBeLessThan(20_000);
 
     expect(await dispatchOnce(t.ctx, { channels })).toEqual({ delivered: 0, failed: 0, retrying: 1, no_channel: 0 });
-    expect(await notification(id)).toMatchObject({ status: 'queued', attempts: 1, last_error: 'mailbox full (1)', next_attempt_at: at(10_000), sent_at: null, message_id: null });
+    expect(await notification(id)).toMatchObject({ status: 'queued', attempts: 1, last_error: 'mailbox full (1)', next_attempt_at: at(wait(1)), sent_at: null, message_id: null });
     // Not due before its backoff ends.
-    t.clock.advance({ seconds: 9 });
+    t.clock.advance(wait(1) - 1);
     expect(await dispatchOnce(t.ctx, { channels })).toEqual({ delivered: 0, failed: 0, retrying: 0, no_channel: 0 });
-    t.clock.advance({ seconds: 1 });
+    t.clock.advance(1);
     expect(await dispatchOnce(t.ctx, { channels })).toEqual({ delivered: 0, failed: 0, retrying: 1, no_channel: 0 });
-    expect(await notification(id)).toMatchObject({ status: 'queued', attempts: 2, last_error: 'mailbox full (2)', next_attempt_at: at(20_000) });
-    t.clock.advance({ seconds: 20 });
+    expect(await notification(id)).toMatchObject({ status: 'queued', attempts: 2, last_error: 'mailbox full (2)', next_attempt_at: at(wait(2)) });
+    t.clock.advance(wait(2));
     expect(await dispatchOnce(t.ctx, { channels })).toEqual({ delivered: 0, failed: 1, retrying: 0, no_channel: 0 });
     expect(await notification(id)).toMatchObject({ status: 'failed', attempts: 3, last_error: 'mailbox full (3)', next_attempt_at: null, delivered_at: null });
 
     t.clock.advance({ days: 1 });
     expect(await dispatchOnce(t.ctx, { channels })).toEqual({ delivered: 0, failed: 0, retrying: 0, no_channel: 0 });
     expect(calls).toEqual([id, id, id]);
-    expect((await attempts(id)).map((x) => [x.attempt, x.outcome, x.detail])).toEqual([
-      [1, 'error', 'mailbox full (1)'],
-      [2, 'error', 'mailbox full (2)'],
-      [3, 'error', 'mailbox full (3)'],
+    expect((await attempts(id)).map((x) => [x.attempt, x.outcome, x.detail, x.channel])).toEqual([
+      [1, 'error', 'mailbox full (1)', 'file'],
+      [2, 'error', 'mailbox full (2)', 'file'],
+      [3, 'error', 'mailbox full (3)', 'file'],
     ]);
     expect((await events(id)).map((e) => `${e.actor} ${e.action}`)).toEqual([
       'lead notification.queued',
@@ -116,6 +123,56 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
       'system:dispatcher notification.retry',
       'system:dispatcher notification.failed',
     ]);
+  });
+
+  it('spreads the retries of messages that failed together, the same way every run', () => {
+    const firstWaits = Array.from({ length: 20 }, (_, i) => backoffSeconds(`reportout:INC-2026-0001:r1:role_${i}:email:x`, 1, 30));
+    expect(new Set(firstWaits.map((w) => Math.round(w))).size).toBeGreaterThan(10);
+    for (const w of firstWaits) expect(w >= 15 && w < 30).toBe(true);
+    expect(backoffSeconds('k', 3, 30)).toBe(backoffSeconds('k', 3, 30));
+    expect(backoffSeconds('k', 40, 30)).toBeLessThan(24 * 3600);
+  });
+
+  it('sends a message the receiver refused for good to the dead letter at once, with the response code', async () => {
+    await setUp({ config: { delivery: { max_attempts: 5 } } });
+    const id = await queueOne();
+    const refusing: Record<string, Channel> = {
+      file: {
+        async deliver() {
+          throw new ChannelError('HTTP 400: unknown field', false, 400);
+        },
+      },
+    };
+    expect(await dispatchOnce(t.ctx, { channels: refusing })).toEqual({ delivered: 0, failed: 1, retrying: 0, no_channel: 0 });
+    expect(await notification(id)).toMatchObject({ status: 'failed', attempts: 1, last_error: 'HTTP 400: unknown field', next_attempt_at: null });
+    expect(await attempts(id)).toEqual([{ notification_id: id, attempt: 1, at: at(), outcome: 'rejected', detail: 'HTTP 400: unknown field', channel: 'file', status: 400, message_id: null }]);
+  });
+
+  it('keeps the delivery proof (status, response, ticket) and runs the hook of the message purpose in the same transaction', async () => {
+    await setUp();
+    const id = await queueOne();
+    const proving: Record<string, Channel> = {
+      file: {
+        async deliver({ notification: n }) {
+          return { messageId: `<${n.id}@closeloop>`, status: 250, response: '250 2.0.0 OK queued', ticket: { system: 'jira', key: 'SEC-7', id: '10007' } };
+        },
+      },
+    };
+    const hooked: string[] = [];
+    ON_DELIVERED.reportout = async (trx, _ctx, n, proof) => {
+      hooked.push(`${n.id} ${n.status} ${proof.ticket?.key ?? ''}`);
+      await trx.selectFrom('notifications').select('id').execute();
+    };
+    try {
+      expect(await dispatchOnce(t.ctx, { channels: proving })).toMatchObject({ delivered: 1 });
+    } finally {
+      delete ON_DELIVERED.reportout;
+    }
+    expect(hooked).toEqual([`${id} delivered SEC-7`]);
+    const row = await notification(id);
+    expect(row).toMatchObject({ status: 'delivered', message_id: `<${id}@closeloop>` });
+    expect(JSON.parse(row.proof ?? 'null')).toEqual({ status: 250, response: '250 2.0.0 OK queued', ticket: { system: 'jira', key: 'SEC-7', id: '10007' } });
+    expect(await attempts(id)).toEqual([{ notification_id: id, attempt: 1, at: at(), outcome: 'delivered', detail: '250 2.0.0 OK queued', channel: 'file', status: 250, message_id: `<${id}@closeloop>` }]);
   });
 
   it('leaves a message whose channel this process lacks queued, noting why once', async () => {

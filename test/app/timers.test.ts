@@ -34,7 +34,7 @@ describe.each(ENGINES)('timers on %s', (engine) => {
     await t.cleanup();
   });
 
-  const messages = (purpose: 'reminder' | 'reportout' = 'reminder') => t.ctx.store.db.selectFrom('notifications').select(['role', 'subject', 'body']).where('purpose', '=', purpose).orderBy('id').execute();
+  const messages = (purpose: 'reminder' | 'sla' = 'reminder') => t.ctx.store.db.selectFrom('notifications').select(['role', 'subject', 'body']).where('purpose', '=', purpose).orderBy('id').execute();
   const pass = () => runTimers(t.ctx, TIMERS);
 
   describe('acknowledgment SLA, default ladder (one level at ack_sla_hours)', () => {
@@ -147,7 +147,7 @@ describe.each(ENGINES)('timers on %s', (engine) => {
       expect((await pass()).items_overdue).toBe(1);
       const row = await t.ctx.store.db.selectFrom('remediation_items').select(['overdue_since', 'status']).where('id', '=', item.id).executeTakeFirstOrThrow();
       expect(row).toEqual({ overdue_since: '2026-12-01T00:30:00.000Z', status: 'open' });
-      const told = (await messages()).filter((m) => m.subject.includes(item.id));
+      const told = (await messages('sla')).filter((m) => m.subject.includes(item.id));
       expect(told.map((m) => m.role)).toEqual(['eng_ops_lead']);
       expect(told[0]?.subject).toBe(`[closeloop] ${item.id} is overdue (due 2026-11-30)`);
       t.clock.advance({ days: 3 });
@@ -183,7 +183,7 @@ describe.each(ENGINES)('timers on %s', (engine) => {
       t.clock.set('2026-12-14T12:00:00Z');
       expect(await pass()).toMatchObject({ risk_warnings: 1, risks_expired: 0 });
       expect(await pass()).toMatchObject({ risk_warnings: 0, risks_expired: 0 });
-      const warned = (await messages()).filter((m) => m.subject.includes(risk.id));
+      const warned = (await messages('sla')).filter((m) => m.subject.includes(risk.id));
       expect(warned.map((m) => m.role).sort()).toEqual(['ir_lead', 'risk_approver']);
       expect(warned[0]?.subject).toContain('is due for review on 2026-12-28');
       t.clock.set('2026-12-28T00:05:00Z');
@@ -191,7 +191,7 @@ describe.each(ENGINES)('timers on %s', (engine) => {
       expect(await pass()).toMatchObject({ risks_expired: 0 });
       const stored = await t.ctx.store.db.selectFrom('risk_acceptances').select('state').where('id', '=', risk.id).executeTakeFirstOrThrow();
       expect(stored.state).toBe('expired');
-      const expired = (await messages()).filter((m) => m.subject.includes(`${risk.id} expired`));
+      const expired = (await messages('sla')).filter((m) => m.subject.includes(`${risk.id} expired`));
       expect(expired.map((m) => m.role).sort()).toEqual(['ir_lead', 'risk_approver']);
       const missing = await gateFor(t.ctx.store.db, t.ctx, inc);
       expect(missing.find((m) => m.subject === weakness)?.message).toContain('has expired');

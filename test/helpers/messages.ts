@@ -22,6 +22,10 @@ export function notification(over: Partial<Notification> = {}): Notification {
     created_at: '2026-11-28T12:00:00.000Z',
     sent_at: null,
     delivered_at: null,
+    event: null,
+    subject_ref: null,
+    proof: null,
+    round_start: 0,
     ...over,
   };
 }

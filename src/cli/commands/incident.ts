@@ -27,6 +27,18 @@ function incidentSummary(v: IncidentView): string {
     for (const n of v.notifications) lines.push(`    ${n.id} ${n.role} via ${n.channel} ${n.address}: ${n.status}${n.last_error ? ` (${n.last_error})` : ''}`);
   }
   if (v.acknowledgments.length > 0) lines.push(`  acknowledged by roles: ${v.acknowledgments.map((a) => `${a.role} (${a.actor})`).join(', ')}`);
+  if (v.evidence.some((e) => e.messages.length > 0)) {
+    lines.push('  delivery evidence by role:');
+    for (const e of v.evidence) {
+      const a = e.acknowledgment;
+      lines.push(`    ${e.role}: ${a ? `acknowledged by ${a.actor} at ${a.at}${a.via ? ` via ${a.via}` : ''} (revision ${a.revision})` : 'not acknowledged'}`);
+      for (const m of e.messages) {
+        const proof = m.proof ? [m.proof.status === undefined ? null : `status ${m.proof.status}`, m.proof.response ?? null, m.proof.ticket ? `ticket ${m.proof.ticket.key}` : null].filter((x) => x !== null).join(', ') : '';
+        lines.push(`      ${m.id} ${m.purpose}${m.revision === null ? '' : ` r${m.revision}`} via ${m.channel} ${m.address}: ${m.status}, ${m.attempts} attempt(s)${m.message_id ? `, message id ${m.message_id}` : ''}${proof ? `, ${proof}` : ''}${m.last_error ? ` (${m.last_error})` : ''}`);
+      }
+      for (const x of e.superseded) lines.push(`      earlier acknowledgment by ${x.actor} at ${x.at} (revision ${x.revision}) superseded by revision ${x.superseded_by}`);
+    }
+  }
   for (const r of v.remediation) lines.push(`  remediation ${r.id} for ${r.weakness_id}: ${r.status}, owner ${r.owner_role}/${r.assignee}, due ${r.due ?? '-'}`);
   for (const r of v.risk_acceptances) lines.push(`  risk acceptance ${r.id} for ${r.weakness_id}: ${r.effective_state}, review by ${r.review_by}${r.approver ? `, approver ${r.approver}` : ''}`);
   for (const t of v.third_party_notices) lines.push(`  vendor notice ${t.id} to ${t.vendor}: ${t.status}${t.response ? `, response recorded` : ''}`);

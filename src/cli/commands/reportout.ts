@@ -38,6 +38,8 @@ export function registerReportout(program: Program, run: CliRun): void {
         `${r.incident.id}: report-out revision ${r.revision} queued to ${new Set(r.notifications.map((n) => n.role)).size} role(s):`,
         ...r.notifications.map((n) => `  ${n.id} ${n.role} via ${n.channel} ${n.address}`),
         ...(r.notices_opened.length > 0 ? [`third-party notices opened: ${r.notices_opened.join(', ')}`] : []),
+        ...(r.acks_kept.length > 0 ? [`not asked again (their part is unchanged, their acknowledgment stands): ${r.acks_kept.join(', ')}`] : []),
+        ...(r.acks_superseded.length > 0 ? [`asked again (their part changed): ${r.acks_superseded.join(', ')}`] : []),
         'run `closeloop deliver` (or the server) to deliver them',
       ].join('\n'),
     );
