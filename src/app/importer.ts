@@ -29,6 +29,9 @@ import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Tr
 import { parsedBatches, type WireItem } from './parse-worker.js';
 import { nonEmpty, parseInput } from './validate.js';
 import { applyNotAffected } from './advisory-apply.js';
+import { TargetMatcher } from './asset-matching.js';
+import { InventoryAliases } from './inventory-aliases.js';
+import type { AssetRef } from '../ingest/types.js';
 
 export const importInput = z.strictObject({
   kind: z.enum(IMPORT_KINDS),
@@ -62,6 +65,18 @@ export interface ImportResult {
   /** Targets and advisory facts a scanner report carried along. */
   assets_created: number;
   vulnerabilities_created: number;
+  /** Findings: listed again after a newer report had resolved them (reopened). */
+  resolved_again: number;
+  /** Findings: repeats of a finding within this report, merged into it. `count` = created + updated + unchanged + resolved_again + merged. */
+  merged: number;
+  /** Targets of the report that no inventory asset matched (by id, alias or name): each is a provisional asset. */
+  unmatched_targets: number;
+  /** Records that name an asset or vulnerability in neither the file nor the store. */
+  unknown_references: { assets: number; vulnerabilities: number };
+  /** Items read but not imported, by reason. */
+  skipped: Record<string, number>;
+  /** What the reader should know (unknown references, unmatched targets), at most WARNING_LINES lines. */
+  warnings: string[];
   /** Advisories: stored findings a `not_affected` statement set to validation `not_affected`. */
   findings_not_affected: number;
   /** With `triage`: the run that decided the new and changed findings of this import. */
@@ -93,6 +108,8 @@ async function fileSha256(file: string): Promise<string> {
  * measurably slower: docs/decisions/import-pipeline.md).
  */
 const BATCH = 5000;
+/** Warning lines an import keeps; past them one line says how many more there were. */
+const WARNING_LINES = 20;
 /** Decision rows per write while an import decides a batch (kept small so the rows die young). */
 const DECISION_CHUNK = 500;
 
@@ -136,6 +153,12 @@ class ImportWriter {
   private findings: { values: FindingValues; scanKey: string | null }[] = [];
   /** Set for `import --triage`: decides the findings each batch creates or changes. */
   triage: ImportTriage | null = null;
+  private readonly matcher: TargetMatcher;
+  /** Inventory imports: the aliases of the file's assets, written once the file is read. */
+  readonly aliases: InventoryAliases;
+  /** Signals imports: vulnerability ids the signals name, checked against the store at the end. */
+  private readonly signalVulnerabilities = new Set<string>();
+  private moreWarnings = 0;
 
   constructor(
     private readonly trx: Trx,
@@ -144,25 +167,46 @@ class ImportWriter {
     private readonly importId: string,
     private readonly result: ImportResult,
     private readonly nativeFindings: boolean,
-  ) {}
+    file: string,
+  ) {
+    this.matcher = new TargetMatcher(trx);
+    this.aliases = new InventoryAliases(file);
+  }
+
+  /** Adds a warning line (past WARNING_LINES, only counted). */
+  warn(line: string): void {
+    if (this.result.warnings.length < WARNING_LINES) this.result.warnings.push(line);
+    else this.moreWarnings += 1;
+  }
+
+  /** Closes the warnings: a last line says how many were left out. */
+  finishWarnings(): void {
+    if (this.moreWarnings > 0) this.result.warnings.push(`… and ${this.moreWarnings} more`);
+  }
 
   /** Takes one item; returns a promise only when it has to wait (a finding does once a batch is full). */
   add(item: WireItem, own: boolean): Promise<void> | undefined {
     switch (item.kind) {
-      case 'finding_row':
+      case 'finding_row': {
+        const m = this.matcher.cached(item.values[F.target]);
+        if (m === undefined) return this.matchThenAdd(item, own);
+        // the fingerprint and scan key stay the report's target's; the asset is the one it matched
+        item.values[F.asset_id] = m.asset;
         this.findings.push(item);
         if (item.scanKey !== null) this.scanKeys.add(item.scanKey);
         return this.findings.length >= BATCH ? this.flushFindings() : undefined;
+      }
       case 'asset':
+        this.aliases.add(item.record, item.place);
         return this.upsertAsset(item.record);
       case 'asset_ref':
         // a target the report scanned, even with no findings left: its old findings resolve
         if (item.scanKey) this.scanKeys.add(item.scanKey);
-        return this.insertAssetIfMissing(assetWithDefaults({ id: item.record.id, name: item.record.name, components: item.record.components, extra: item.record.target_type ? { target_type: item.record.target_type } : {} }));
+        return this.matchTarget(item.record);
       case 'vulnerability':
         return this.upsertVulnerability(item.record, own);
       case 'signal':
-        return this.upsertSignal(item.record);
+        return this.matchSignal(item.record).then(() => this.upsertSignal(item.record));
       case 'advisory':
         this.statements.push(item.record);
         return this.insertAdvisory(item.record);
@@ -240,6 +284,58 @@ class ImportWriter {
     return this.upsert('assets', assetToRow(a, this.at));
   }
 
+  /** A finding whose target no item of the file named before: matched first, then taken. */
+  private async matchThenAdd(item: Extract<WireItem, { kind: 'finding_row' }>, own: boolean): Promise<void> {
+    await this.matchTarget({ id: item.values[F.target], name: null, components: [], target_type: null });
+    await this.add(item, own);
+  }
+
+  /**
+   * Matches a report's target to an asset (TargetMatcher); a target nothing matches becomes a
+   * provisional asset: not in the inventory, exposure `unknown`, owner unknown.
+   */
+  private async matchTarget(ref: AssetRef): Promise<void> {
+    const m = await this.matcher.match(ref);
+    if (m.by !== 'new' && m.by !== 'provisional') return;
+    this.result.unmatched_targets += 1;
+    const shared = m.ambiguous.length > 0 ? ` (the aliases of ${m.ambiguous.join(', ')} share its name: merge it into one)` : '';
+    if (this.nativeFindings) {
+      this.result.unknown_references.assets += 1;
+      this.warn(`findings name asset ${JSON.stringify(ref.id)}, which is in neither the inventory nor the file: kept as a provisional asset, not in inventory (owner and exposure unknown)${shared}`);
+    } else {
+      this.warn(`target ${JSON.stringify(ref.id)} matches no inventory asset: kept as a provisional asset, not in inventory (owner and exposure unknown)${shared}`);
+    }
+    if (m.by === 'provisional') return;
+    const extra = ref.target_type ? { target_type: ref.target_type } : {};
+    await this.insertAssetIfMissing({ ...assetWithDefaults({ id: ref.id, name: ref.name, components: ref.components, extra, exposure: 'unknown' }), not_in_inventory: true });
+  }
+
+  /** A signal on a name the inventory knows by an alias is stored on that asset; one on an unknown asset is reported. */
+  private async matchSignal(s: SignalRecord): Promise<void> {
+    if (s.vulnerability !== null) this.signalVulnerabilities.add(s.vulnerability);
+    const m = await this.matcher.match({ id: s.asset, name: null, target_type: null });
+    if (m.by === 'new' || m.by === 'provisional') {
+      this.result.unknown_references.assets += 1;
+      this.warn(`signal ${s.id} names asset ${JSON.stringify(s.asset)}, which is not in the inventory (owner and exposure unknown)`);
+      return;
+    }
+    s.asset = m.asset;
+  }
+
+  /** Signals imports: the vulnerabilities the signals name that the store does not hold are reported. */
+  async checkSignalVulnerabilities(): Promise<void> {
+    const ids = [...this.signalVulnerabilities];
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const part = ids.slice(i, i + BATCH);
+      const known = await this.bulk.lookup('vulnerabilities', part);
+      for (const id of part) {
+        if (known.has(id)) continue;
+        this.result.unknown_references.vulnerabilities += 1;
+        this.warn(`signals name vulnerability ${id}, which is not in the store (import its advisory facts for the triggers that read them)`);
+      }
+    }
+  }
+
   private insertAssetIfMissing(a: AssetRecord): Promise<void> {
     return this.queue('assets', a.id, (existing) => {
       if (existing) return existing;
@@ -253,6 +349,10 @@ class ImportWriter {
       if (!existingRow) {
         if (authoritative) this.count('created');
         else this.result.vulnerabilities_created += 1;
+        if (!authoritative && this.nativeFindings) {
+          this.result.unknown_references.vulnerabilities += 1;
+          this.warn(`findings name vulnerability ${v.id}, which is in neither the store nor the file: stored with no facts (import its advisory, KEV and EPSS data)`);
+        }
         return vulnerabilityToRow(v, this.at);
       }
       const existing = vulnerabilityFromRow(existingRow);
@@ -302,7 +402,10 @@ class ImportWriter {
     this.findings = [];
     // within one report the same fingerprint may repeat: the last one wins
     const byFp = new Map<string, { values: FindingValues; scanKey: string | null }>();
-    for (const f of batch) byFp.set(f.values[F.fingerprint], f);
+    for (const f of batch) {
+      if (byFp.has(f.values[F.fingerprint])) this.result.merged += 1;
+      byFp.set(f.values[F.fingerprint], f);
+    }
     const known = await this.bulk.findings.lookup([...byFp.keys()]);
     const inserts: FindingValues[] = [];
     const updates: FindingValues[] = [];
@@ -319,13 +422,16 @@ class ImportWriter {
       }
       const incoming = findingFromRow(findingRow(values));
       const merged = mergeFinding(findingFromRow(findingRow(old)), incoming, this.nativeFindings);
-      const row = findingValues({ ...findingToRow(merged, { at: this.at, scanKey: scanKey ?? old[F.scan_key], importId: this.importId }), first_seen: old[F.first_seen] });
+      const row = findingValues({ ...findingToRow(merged, { at: this.at, scanKey: scanKey ?? old[F.scan_key], importId: this.importId, target: values[F.target] }), first_seen: old[F.first_seen] });
       const changed = !sameContent(row, old) || old[F.status] !== 'open';
       if (changed) {
         row[F.id] = old[F.id];
         updates.push(row);
       } else touched.push(old[F.id]);
-      this.count(changed ? 'updated' : 'unchanged');
+      // a repeat of a finding this import wrote in an earlier batch; a finding a newer report had resolved
+      if (old[F.last_import_id] === this.importId) this.result.merged += 1;
+      else if (old[F.status] !== 'open') this.result.resolved_again += 1;
+      else this.count(changed ? 'updated' : 'unchanged');
     }
     const triage = inserts.length + updates.length > 0 ? this.triage : null;
     const page = triage === null ? [] : [...inserts, ...updates];
@@ -432,6 +538,12 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       resolved: 0,
       assets_created: 0,
       vulnerabilities_created: 0,
+      resolved_again: 0,
+      merged: 0,
+      unmatched_targets: 0,
+      unknown_references: { assets: 0, vulnerabilities: 0 },
+      skipped: {},
+      warnings: [],
       findings_not_affected: 0,
       triage: null,
       duplicate_of: null,
@@ -450,7 +562,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
     return await withBulkTransaction(ctx.store, async (trx, bulk) => {
       const at = isoNow(ctx);
       result.id = await nextId(trx, 'IMP');
-      const writer = new ImportWriter(trx, bulk, at, result.id, result, p.kind === 'findings' && (format === 'native' || format === 'csv'));
+      const writer = new ImportWriter(trx, bulk, at, result.id, result, p.kind === 'findings' && (format === 'native' || format === 'csv'), p.file);
       if (ruleset !== null) writer.triage = await ImportTriage.start(trx, bulk, ruleset, at, result.id);
       const progress = throttled(options.onProgress, { intervalMs: options.progressIntervalMs });
       for await (const batch of batches) {
@@ -466,6 +578,9 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       // any other kind with no record is a mistake (an export that failed, the wrong file).
       if (result.count === 0 && p.kind !== 'findings') throw new ImportError(p.file, null, null, `no ${p.kind} in the file (an empty ${p.kind} file is refused; nothing was imported)`);
       await writer.flushAll();
+      if (p.kind === 'assets') await writer.aliases.write(trx, at);
+      if (p.kind === 'signals') await writer.checkSignalVulnerabilities();
+      writer.finishWarnings();
       if (p.kind === 'findings') await writer.resolveMissing();
       if (writer.triage !== null) result.triage = await writer.triage.finish(trx, caller);
       if (p.kind === 'advisories') result.findings_not_affected = await applyNotAffected(trx, writer.statements);
@@ -491,7 +606,12 @@ export function presentImport(r: ImportResult): Record<string, unknown> {
     updated: r.updated,
     unchanged: r.unchanged,
     ...(r.kind === 'advisories' ? { findings_not_affected: r.findings_not_affected } : {}),
-    ...(r.kind === 'findings' ? { resolved: r.resolved, assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created } : {}),
+    ...(r.kind === 'findings'
+      ? { resolved: r.resolved, resolved_again: r.resolved_again, merged: r.merged, assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created, unmatched_targets: r.unmatched_targets }
+      : {}),
+    ...(r.kind === 'findings' || r.kind === 'signals' ? { unknown_references: r.unknown_references } : {}),
+    skipped: r.skipped,
+    warnings: r.warnings,
     ...(r.triage !== null ? { triage: r.triage } : {}),
     duplicate_of: r.duplicate_of,
     ...(r.reimport_of !== null ? { reimport_of: r.reimport_of } : {}),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Decision, Ruleset } from '../domain/escalation/index.js';
 import { openItems, type ImportKind } from '../ingest/index.js';
+import { UniqueIds } from '../ingest/unique-ids.js';
 import { Knowledge } from './knowledge.js';
 import { parseInput } from './validate.js';
 
@@ -19,9 +20,9 @@ export const triageFilesInput = z.object({
 
 export type TriageFiles = z.input<typeof triageFilesInput>;
 
-async function feed(k: Knowledge, kind: ImportKind, files: readonly string[] | undefined): Promise<void> {
+async function feed(k: Knowledge, kind: ImportKind, files: readonly string[] | undefined, ids: UniqueIds): Promise<void> {
   for (const file of files ?? []) {
-    const { items } = await openItems(kind, file);
+    const { items } = await openItems(kind, file, undefined, ids);
     for await (const item of items) {
       if (item.kind === 'vulnerability' && kind === 'vulnerabilities') k.addVulnerability(item.record, true);
       else k.add(item);
@@ -37,14 +38,16 @@ async function feed(k: Knowledge, kind: ImportKind, files: readonly string[] | u
 export async function triageFiles(input: TriageFiles, ruleset: Ruleset, onDecision: (d: Decision) => void): Promise<void> {
   const files = parseInput(triageFilesInput, input);
   const k = new Knowledge();
-  await feed(k, 'assets', files.assets);
-  await feed(k, 'vulnerabilities', files.vulnerabilities);
-  await feed(k, 'kev', files.kev);
-  await feed(k, 'epss', files.epss);
-  await feed(k, 'signals', files.signals);
-  await feed(k, 'advisories', files.advisories);
+  // one id, one record, across every file of the run
+  const ids = new UniqueIds();
+  await feed(k, 'assets', files.assets, ids);
+  await feed(k, 'vulnerabilities', files.vulnerabilities, ids);
+  await feed(k, 'kev', files.kev, ids);
+  await feed(k, 'epss', files.epss, ids);
+  await feed(k, 'signals', files.signals, ids);
+  await feed(k, 'advisories', files.advisories, ids);
   for (const file of files.findings) {
-    const { items } = await openItems('findings', file);
+    const { items } = await openItems('findings', file, undefined, ids);
     for await (const item of items) {
       if (item.kind === 'finding') onDecision(k.decide(item.record, ruleset, { explain: false }).decision);
       else k.add(item);

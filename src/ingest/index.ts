@@ -10,6 +10,7 @@ import { ocsfParser } from './ocsf.js';
 import { openVexParser } from './openvex.js';
 import { signalsParser } from './signals.js';
 import type { ImportItem, Parser } from './types.js';
+import { UniqueIds } from './unique-ids.js';
 import { detectVulnerabilityFormat, vulnerabilitiesJsonParser, vulnerabilitiesNdjsonParser } from './vulnerabilities.js';
 
 /** What `closeloop import KIND FILE` accepts. */
@@ -129,22 +130,25 @@ async function* batched(items: AsyncGenerator<ImportItem>, size: number): AsyncG
  * Opens a file of `kind` and streams its items in batches, in file order: the parser's own
  * batches where it has them, otherwise its items grouped by `size`. The file is never read whole.
  */
-export async function openBatches(kind: ImportKind, file: string, format?: string, size = 2000): Promise<{ format: string; batches: AsyncGenerator<ImportItem[]> }> {
+export async function openBatches(kind: ImportKind, file: string, format?: string, size = 2000, ids = new UniqueIds()): Promise<{ format: string; batches: AsyncGenerator<ImportItem[]> }> {
   const chosen = await resolveFormat(kind, file, format);
   const parser = PARSERS[kind][chosen];
   if (!parser) throw new ClError('CL_BAD_INPUT', `unknown ${kind} format ${chosen}`);
   const hint = await formatHint(kind, file, chosen);
   const ctx = hint === undefined ? { file } : { file, hint };
   const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
-  return { format: chosen, batches: parser.parseBatches ? parser.parseBatches(stream, ctx) : batched(parser.parse(stream, ctx), size) };
+  return { format: chosen, batches: ids.batches(parser.parseBatches ? parser.parseBatches(stream, ctx) : batched(parser.parse(stream, ctx), size), file) };
 }
 
-/** Opens a file of `kind` and streams its items; the file is never read whole. */
-export async function openItems(kind: ImportKind, file: string, format?: string): Promise<{ format: string; items: AsyncGenerator<ImportItem> }> {
+/**
+ * Opens a file of `kind` and streams its items; the file is never read whole. `ids` checks record
+ * ids across several files (a triage over files); by default across this file alone.
+ */
+export async function openItems(kind: ImportKind, file: string, format?: string, ids = new UniqueIds()): Promise<{ format: string; items: AsyncGenerator<ImportItem> }> {
   const chosen = await resolveFormat(kind, file, format);
   const parser = PARSERS[kind][chosen];
   if (!parser) throw new ClError('CL_BAD_INPUT', `unknown ${kind} format ${chosen}`);
   const hint = await formatHint(kind, file, chosen);
   const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
-  return { format: chosen, items: parser.parse(stream, hint === undefined ? { file } : { file, hint }) };
+  return { format: chosen, items: ids.items(parser.parse(stream, hint === undefined ? { file } : { file, hint }), file) };
 }

@@ -285,7 +285,7 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
       withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
         expect((await bulk.findings.lookup(['f1', 'f2'])).size).toBe(0);
         await bulk.findings.insert([row('f1'), row('f2')]);
-        await bulk.insert('assets', [{ id: 'host:a', name: null, service: null, owner: null, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now' }]);
+        await bulk.insert('assets', [{ id: 'host:a', name: null, service: null, owner: null, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now', not_in_inventory: 0 }]);
         // same id, another fingerprint: the unique id index refuses it (at once, or when load mode ends)
         await bulk.findings.insert([row('f1', { fingerprint: 'other' })]);
         await bulk.findings.resolveMissing(new Set(['test|host:a']), 'IMP-X');
@@ -331,7 +331,7 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
   });
 
   it('finds keyed rows written earlier in the same session, also in a table that was empty when it began', async () => {
-    const asset = (id: string, owner: string | null) => ({ id, name: null, service: null, owner, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now' });
+    const asset = (id: string, owner: string | null) => ({ id, name: null, service: null, owner, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now', not_in_inventory: 0 });
     await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
       expect((await bulk.lookup('assets', ['a1', 'a2'])).size).toBe(0);
       await bulk.insert('assets', [asset('a1', 'x'), asset('a2', null)]);
@@ -347,7 +347,7 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
   });
 
   it('looks up a large batch of keyed rows by any id (quotes, backslashes, unicode, JSON-looking text), in one statement or many', async () => {
-    const asset = (id: string) => ({ id, name: null, service: null, owner: id, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now' });
+    const asset = (id: string) => ({ id, name: null, service: null, owner: id, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now', not_in_inventory: 0 });
     const odd = ['host:"quoted"', 'back\\slash', 'tab\there', 'ünïcødé-⚙', '😀 emoji', '["json"]', '{"a":1}', "it's", 'null', ''];
     const stored = [...odd, ...Array.from({ length: 40 }, (_, i) => `host:${i}`)];
     const missing = ['host:"other"', 'Back\\slash', 'host:40', '😀'];

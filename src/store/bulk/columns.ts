@@ -30,6 +30,7 @@ export const FINDING_COLUMNS = [
   'last_import_id',
   'first_seen',
   'last_seen',
+  'target',
 ] as const satisfies readonly (keyof FindingsTable)[];
 
 export const DECISION_COLUMNS = [
@@ -108,6 +109,7 @@ export const F = {
   last_import_id: 22,
   first_seen: 23,
   last_seen: 24,
+  target: 25,
 } as const satisfies ColumnIndex<typeof FINDING_COLUMNS>;
 
 /** Positions of the decisions columns (DECISION_COLUMNS) by name: `values[DECISION_COLUMN.input_hash]`. */
@@ -176,6 +178,7 @@ export function findingValues(r: FindingsTable): FindingValues {
     r.last_import_id,
     r.first_seen,
     r.last_seen,
+    r.target,
   ];
 }
 
@@ -207,6 +210,7 @@ export function findingRow(v: FindingValues): FindingsTable {
     last_import_id: v[F.last_import_id],
     first_seen: v[F.first_seen],
     last_seen: v[F.last_seen],
+    target: v[F.target],
   };
 }
 
@@ -221,7 +225,7 @@ export type KeyedTable = keyof KeyedRows;
 export const KEYED_COLUMNS: { readonly [T in KeyedTable]: readonly (keyof KeyedRows[T] & string)[] } = {
   assets: [
     'id', 'name', 'service', 'owner', 'business_critical', 'exposure', 'auth_required', 'privileged', 'regulated',
-    'customer_facing', 'safety', 'third_party', 'telemetry', 'components', 'extra', 'updated_at',
+    'customer_facing', 'safety', 'third_party', 'telemetry', 'components', 'extra', 'updated_at', 'not_in_inventory',
   ],
   vulnerabilities: [...VULNERABILITY_FACT_COLUMNS, 'title', 'refs', 'extra', 'updated_at'],
   signals: ['id', 'time', 'asset_id', 'kind', 'vulnerability_id', 'component', 'source', 'indicator', 'payload', 'alert', 'confidence', 'extra'],

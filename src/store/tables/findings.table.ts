@@ -33,6 +33,8 @@ export interface FindingsTable {
   last_import_id: string | null;
   first_seen: string;
   last_seen: string;
+  /** The target as the report named it (fingerprint and scan key come from it); `asset_id` is the asset it matched. */
+  target: string;
 }
 
 export type FindingRow = Selectable<FindingsTable>;
