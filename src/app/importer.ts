@@ -71,7 +71,7 @@ export interface ImportResult {
   merged: number;
   /** Targets of the report that no inventory asset matched (by id, alias or name): each is a provisional asset. */
   unmatched_targets: number;
-  /** Records that name an asset or vulnerability in neither the file nor the store. */
+  /** Distinct assets and vulnerabilities that records name and neither the file nor the store holds. */
   unknown_references: { assets: number; vulnerabilities: number };
   /** Items read but not imported, by reason. */
   skipped: Record<string, number>;
@@ -158,6 +158,8 @@ class ImportWriter {
   readonly aliases: InventoryAliases;
   /** Signals imports: vulnerability ids the signals name, checked against the store at the end. */
   private readonly signalVulnerabilities = new Set<string>();
+  /** Signals imports: unknown assets already reported. */
+  private readonly unknownSignalAssets = new Set<string>();
   private moreWarnings = 0;
 
   constructor(
@@ -315,6 +317,8 @@ class ImportWriter {
     if (s.vulnerability !== null) this.signalVulnerabilities.add(s.vulnerability);
     const m = await this.matcher.match({ id: s.asset, name: null, target_type: null });
     if (m.by === 'new' || m.by === 'provisional') {
+      if (this.unknownSignalAssets.has(s.asset)) return;
+      this.unknownSignalAssets.add(s.asset);
       this.result.unknown_references.assets += 1;
       this.warn(`signal ${s.id} names asset ${JSON.stringify(s.asset)}, which is not in the inventory (owner and exposure unknown)`);
       return;

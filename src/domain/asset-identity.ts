@@ -156,3 +156,41 @@ export function targetNameKeys(t: TargetName): string[] {
   const keys = targetKeys(t).map((k) => k.nameKey).filter((k): k is string => k !== null);
   return [...new Set(keys)];
 }
+
+/**
+ * The same matching over records held in memory (a triage over files): inventory ids, then
+ * aliases, then a name key that exactly one asset's aliases have.
+ */
+export class AliasIndex {
+  private readonly byKey = new Map<string, string>();
+  private readonly byName = new Map<string, Set<string>>();
+  private readonly ids = new Set<string>();
+
+  /** An inventory asset and its aliases (as given; normalised here). */
+  add(assetId: string, aliases: readonly string[]): void {
+    this.ids.add(assetId);
+    for (const alias of aliases) {
+      const k = aliasKey(alias);
+      if (k === null) continue;
+      this.byKey.set(`${k.kind}\u0000${k.value}`, assetId);
+      if (k.nameKey === null) continue;
+      const owners = this.byName.get(k.nameKey) ?? new Set<string>();
+      owners.add(assetId);
+      this.byName.set(k.nameKey, owners);
+    }
+  }
+
+  /** The inventory asset a target belongs to, or null when none (or more than one by name) does. */
+  match(t: TargetName): string | null {
+    if (this.ids.has(t.id)) return t.id;
+    if (t.name !== null && this.ids.has(t.name)) return t.name;
+    for (const k of targetKeys(t)) {
+      const hit = this.byKey.get(`${k.kind}\u0000${k.value}`);
+      if (hit !== undefined) return hit;
+    }
+    const owners = new Set<string>();
+    for (const n of targetNameKeys(t)) for (const o of this.byName.get(n) ?? []) owners.add(o);
+    const [only] = owners;
+    return owners.size === 1 && only !== undefined ? only : null;
+  }
+}

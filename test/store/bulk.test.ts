@@ -94,6 +94,7 @@ function row(id: string, over: Partial<Record<(typeof FINDING_COLUMNS)[number], 
     last_import_id: 'IMP-X',
     first_seen: '2026-11-28T12:00:00.000Z',
     last_seen: '2026-11-28T12:00:00.000Z',
+    target: 'host:a',
     ...over,
   } as Parameters<typeof findingValues>[0]);
 }
@@ -197,11 +198,12 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     expect(byComponent.get('zlib')).toMatchObject({ validation: 'validated', reachability: 'reachable', fixed_version: '1.2.12', status: 'open', first_seen: zlib?.first_seen });
     expect(byComponent.get('bash')?.status).toBe('open');
 
-    // curl comes back: reopened (updated), and the other scan key (another image) is untouched
+    // curl comes back: reopened (resolved_again), and the other scan key (another image) is untouched
     const other = await importFile(t.ctx, vm, { kind: 'findings', file: file('o.json', trivy('other', V1)) });
     expect(other).toMatchObject({ created: 3, resolved: 0 });
     const third = await importFile(t.ctx, vm, { kind: 'findings', file: file('r3.json', trivy('app', [...v2, V1[2] as Vuln])) });
-    expect(third).toMatchObject({ created: 0, updated: 1, unchanged: 3, resolved: 0 });
+    expect(third).toMatchObject({ created: 0, updated: 0, resolved_again: 1, unchanged: 3, resolved: 0 });
+    expect(third.count).toBe(third.created + third.updated + third.unchanged + third.resolved_again + third.merged);
     expect((await findings()).filter((r) => r.status === 'open')).toHaveLength(7);
   });
 
@@ -210,11 +212,11 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     // loads without indexes on SQLite, so the repeat ends load mode and is looked up for real
     const many: Vuln[] = Array.from({ length: 5000 }, (_, i) => ({ id: `CVE-2025-${10000 + i}`, pkg: `p${i % 7}`, version: '1.0' }));
     const across = await importFile(t.ctx, vm, { kind: 'findings', file: file('dup2.json', trivy('big', [...many, { ...(many[0] as Vuln), fixed: '1.1' }])) });
-    expect(across).toMatchObject({ count: 5001, created: 5000, updated: 1, unchanged: 0 });
+    expect(across).toMatchObject({ count: 5001, created: 5000, updated: 0, merged: 1, unchanged: 0 });
     expect(await findings()).toHaveLength(5000);
     // within one write batch the repeat collapses
     const inBatch = await importFile(t.ctx, vm, { kind: 'findings', file: file('dup.json', trivy('app', [...V1, V1[0] as Vuln])) });
-    expect(inBatch).toMatchObject({ count: 4, created: 3, unchanged: 0, updated: 0 });
+    expect(inBatch).toMatchObject({ count: 4, created: 3, unchanged: 0, updated: 0, merged: 1 });
     expect(await findings()).toHaveLength(5003);
     expect((await t.ctx.store.db.selectFrom('findings').select('fixed_version').where('vulnerability_id', '=', 'CVE-2025-10000').executeTakeFirst())?.fixed_version).toBe('1.1');
     if (engine === 'sqlite') {
