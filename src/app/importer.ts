@@ -214,6 +214,9 @@ class ImportWriter {
         return this.insertAdvisory(item.record);
       case 'kev':
         return this.patchVulnerability(item.record.cve, { kev_date_added: item.record.dateAdded, kev_due_date: item.record.dueDate, kev_ransomware: item.record.knownRansomwareCampaignUse ? 1 : 0 });
+      case 'skipped':
+        this.result.skipped[item.record.reason] = (this.result.skipped[item.record.reason] ?? 0) + 1;
+        return undefined;
       case 'epss':
         return this.patchVulnerability(item.record.cve, { epss_score: item.record.score, epss_percentile: item.record.percentile, epss_date: item.record.date });
     }

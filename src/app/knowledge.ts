@@ -81,6 +81,7 @@ export class Knowledge {
         this.epss.set(item.record.cve, { score: item.record.score, percentile: item.record.percentile, date: item.record.date });
         break;
       case 'finding':
+      case 'skipped':
         break;
     }
   }

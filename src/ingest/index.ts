@@ -11,6 +11,7 @@ import { openVexParser } from './openvex.js';
 import { signalsParser } from './signals.js';
 import type { ImportItem, Parser } from './types.js';
 import { UniqueIds } from './unique-ids.js';
+import { firstSignificantByte } from './stream/peek.js';
 import { detectVulnerabilityFormat, vulnerabilitiesJsonParser, vulnerabilitiesNdjsonParser } from './vulnerabilities.js';
 
 /** What `closeloop import KIND FILE` accepts. */
@@ -68,6 +69,32 @@ export async function isBlankFile(file: string): Promise<boolean> {
   return head.toString('utf8').replace(/^\ufeff/, '').trim() === '';
 }
 
+/** What each kind reads, for the refusal of a file in a format closeloop does not read. */
+const SUPPORTED: Record<ImportKind, string> = {
+  assets: 'closeloop assets as a JSON array, NDJSON or CSV (FORMATS.md)',
+  vulnerabilities: 'closeloop vulnerabilities as a JSON array or NDJSON (FORMATS.md)',
+  findings: `${Object.values(FORMAT_TITLES).join(', ')}`,
+  signals: 'closeloop signals as NDJSON (FORMATS.md), OCSF Detection Finding events',
+  kev: 'the CISA KEV catalog (JSON)',
+  epss: 'the FIRST EPSS CSV',
+  advisories: 'CSAF 2.0, OpenVEX',
+};
+
+/** The refusal of a file closeloop does not read as `kind`, naming what it does read. */
+function notReadable(kind: ImportKind, file: string, why = ''): ClError {
+  return new ClError('CL_BAD_INPUT', `${file} is not a format closeloop reads${kind === 'findings' ? '' : ` as ${kind}`}${why}; supported: ${SUPPORTED[kind]}`, { file });
+}
+
+/**
+ * A scanner report given as assets, vulnerabilities or signals: refused by name rather than at its
+ * first record's missing field.
+ */
+function refuseScannerReport(kind: ImportKind, head: Buffer, file: string): void {
+  const looks = detectFindingFormat(head, file);
+  if (looks === null || looks === 'native' || looks === 'csv') return;
+  throw notReadable(kind, file, ` (it looks like ${FORMAT_TITLES[looks]}: import it as findings)`);
+}
+
 /** Chooses the format from `--format` or by looking at the file's first bytes and name. */
 export async function resolveFormat(kind: ImportKind, file: string, format?: string): Promise<string> {
   const known = PARSERS[kind];
@@ -79,6 +106,8 @@ export async function resolveFormat(kind: ImportKind, file: string, format?: str
     return format;
   }
   const head = await readHead(file);
+  if (kind === 'assets' || kind === 'vulnerabilities' || kind === 'signals') refuseScannerReport(kind, head, file);
+  if ((kind === 'assets' || kind === 'vulnerabilities') && firstSignificantByte(head) === 0x3c) throw notReadable(kind, file, ' (it is XML)');
   switch (kind) {
     case 'assets':
       return detectAssetFormat(head, file).replace(/^assets-/, '');
@@ -86,9 +115,7 @@ export async function resolveFormat(kind: ImportKind, file: string, format?: str
       return detectVulnerabilityFormat(head, file).replace(/^vulnerabilities-/, '');
     case 'findings': {
       const f = detectFindingFormat(head, file);
-      if (f === null) {
-        throw new ClError('CL_BAD_INPUT', `file ${file}: cannot tell which scanner format this is; pass --format ${Object.keys(known).join('|')}`, { file });
-      }
+      if (f === null) throw notReadable(kind, file, ` (or pass --format ${Object.keys(known).join('|')} if it is one of them)`);
       return f;
     }
     case 'signals':

@@ -45,7 +45,9 @@ export type ImportItem =
   | { kind: 'signal'; record: SignalRecord; place?: string | number }
   | { kind: 'advisory'; record: AdvisoryStatement }
   | { kind: 'kev'; record: { cve: string; dateAdded: string; dueDate: string | null; knownRansomwareCampaignUse: boolean; vendorProject: string | null; product: string | null; name: string | null } }
-  | { kind: 'epss'; record: { cve: string; score: number; percentile: number; date: string | null } };
+  | { kind: 'epss'; record: { cve: string; score: number; percentile: number; date: string | null } }
+  /** An entry the report lists that is not imported, and why (counted in the import summary). */
+  | { kind: 'skipped'; record: { reason: string } };
 
 /** A parser for one input format. */
 export interface Parser {
