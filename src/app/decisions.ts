@@ -26,7 +26,7 @@ import {
   type Ruleset,
 } from '../domain/escalation/index.js';
 import { DECISION_COLUMN, F, VULNERABILITY_FACT_COLUMN, type BulkSession, type CacheBounds, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
-import type { AssetsTable, SignalsTable, VulnerabilitiesTable } from '../store/schema.js';
+import type { AssetsTable, SignalsTable, TriageRunSource, VulnerabilitiesTable } from '../store/schema.js';
 import { advisoryFromRow, assetFromRow, signalFromRow, vulnerabilityFactsFromRow, vulnerabilityFromFactValues } from '../store/records.js';
 import { allAdvisoryStatements } from '../store/repositories/knowledge.js';
 import { insertTriageRun, storeRuleset } from '../store/repositories/triage-runs.js';
@@ -136,7 +136,7 @@ export class TriageRun {
     readonly ruleset: Ruleset,
     readonly rulesetDigest: string,
     readonly at: string,
-    private readonly source: 'triage' | 'import',
+    private readonly source: TriageRunSource,
     private readonly importId: string | null,
     bounds: CacheBounds,
   ) {
@@ -149,7 +149,7 @@ export class TriageRun {
    * with triage) take turns, and an escalating run sees the incidents of one that ran before it
    * (test: two escalating runs at once).
    */
-  static async start(trx: Trx, ruleset: Ruleset, at: string, bounds: CacheBounds, source: 'triage' | 'import', importId: string | null = null): Promise<TriageRun> {
+  static async start(trx: Trx, ruleset: Ruleset, at: string, bounds: CacheBounds, source: TriageRunSource, importId: string | null = null): Promise<TriageRun> {
     const id = await nextId(trx, 'TR');
     const digest = rulesetDigest(ruleset);
     await storeRuleset(trx, { digest, version: ruleset.version, body: canonicalJson(ruleset), first_used_at: at });

@@ -8,17 +8,14 @@ import { sha256Hex } from '../audit/canonical.js';
 import {
   advisoryToRow,
   assetToRow,
-  findingFactsFromValues,
   findingFromRow,
   findingToRow,
   signalToRow,
   vulnerabilityFromRow,
   vulnerabilityToRow,
 } from '../store/records.js';
-import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
-import type { Ruleset } from '../domain/escalation/index.js';
+import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
 import { ClError, ImportError } from '../errors.js';
-import { StoreFacts, TriageRun } from './decisions.js';
 import { scannerFillsGaps } from './knowledge.js';
 import { throttled, type Progress } from './progress.js';
 import { loadRuleset } from './load-ruleset.js';
@@ -30,6 +27,7 @@ import { parsedBatches, type WireItem } from './parse-worker.js';
 import { nonEmpty, parseInput } from './validate.js';
 import { applyNotAffected } from './advisory-apply.js';
 import { TargetMatcher } from './asset-matching.js';
+import { SomeFindingsTriage } from './some-findings-triage.js';
 import { InventoryAliases } from './inventory-aliases.js';
 import type { AssetRef } from '../ingest/types.js';
 
@@ -110,8 +108,6 @@ async function fileSha256(file: string): Promise<string> {
 const BATCH = 5000;
 /** Warning lines an import keeps; past them one line says how many more there were. */
 const WARNING_LINES = 20;
-/** Decision rows per write while an import decides a batch (kept small so the rows die young). */
-const DECISION_CHUNK = 500;
 
 /** Fields an analyst owns on a finding: a scanner re-import never resets them to defaults. */
 function mergeFinding(existing: FindingRecord, incoming: FindingRecord, authoritative: boolean): FindingRecord {
@@ -152,7 +148,7 @@ class ImportWriter {
   readonly statements: AdvisoryStatement[] = [];
   private findings: { values: FindingValues; scanKey: string | null }[] = [];
   /** Set for `import --triage`: decides the findings each batch creates or changes. */
-  triage: ImportTriage | null = null;
+  triage: SomeFindingsTriage | null = null;
   private readonly matcher: TargetMatcher;
   /** Inventory imports: the aliases of the file's assets, written once the file is read. */
   readonly aliases: InventoryAliases;
@@ -464,55 +460,6 @@ class ImportWriter {
 }
 
 /**
- * `import findings --triage`: the decisions of one import, recorded as a triage run of their own
- * (src/app/decisions.ts) in the import's transaction. Only findings the import creates or changes
- * are decided: an unchanged finding keeps its last decision (`closeloop triage` decides them all).
- */
-class ImportTriage {
-  private constructor(
-    private readonly run: TriageRun,
-    private readonly facts: StoreFacts,
-    private readonly bulk: BulkSession,
-  ) {}
-
-  static async start(trx: Trx, bulk: BulkSession, ruleset: Ruleset, at: string, importId: string): Promise<ImportTriage> {
-    return new ImportTriage(await TriageRun.start(trx, ruleset, at, bulk.cacheBounds, 'import', importId), await StoreFacts.open(trx, bulk, bulk.cacheBounds), bulk);
-  }
-
-  /** Rows the import has just written: the facts the next findings read, without reading them back. */
-  written<T extends KeyedTable>(table: T, rows: ReadonlyMap<string, KeyedRows[T] | undefined>): void {
-    this.facts.prime(table, rows);
-  }
-
-  /** Loads the facts a page of findings reads (before `decide`). */
-  load(page: readonly FindingValues[]): Promise<void> {
-    return this.facts.loadRows(page);
-  }
-
-  /** Decides a page of findings whose facts are loaded, and writes the decisions. */
-  async decide(page: readonly FindingValues[]): Promise<void> {
-    // Each finding's facts and input are made as it is decided, and its decision row is written a
-    // chunk at a time, so they die young (built for a whole page, they outlived several scavenges
-    // and were promoted).
-    let rows: DecisionValues[] = [];
-    for (const v of page) {
-      rows.push(this.run.decide(this.facts.inputFor(findingFactsFromValues(v))).values);
-      if (rows.length >= DECISION_CHUNK) {
-        await this.bulk.insertDecisions(rows);
-        rows = [];
-      }
-    }
-    if (rows.length > 0) await this.bulk.insertDecisions(rows);
-  }
-
-  async finish(trx: Trx, caller: Caller): Promise<ImportResult['triage']> {
-    await this.run.finish(trx, caller);
-    const c = this.run.counts;
-    return { run: this.run.id, ruleset: this.run.ruleset.version, evaluated: c.evaluated, by_outcome: c.by_outcome, by_trigger: c.by_trigger };
-  }
-}
-
-/**
  * `closeloop import KIND FILE`: streams the file through its parser and stores it in one
  * transaction, so a bad record anywhere leaves nothing of the file behind. The same file imported
  * again (same SHA-256) is recognised and changes nothing.
@@ -570,7 +517,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       const at = isoNow(ctx);
       result.id = await nextId(trx, 'IMP');
       const writer = new ImportWriter(trx, bulk, at, result.id, result, p.kind === 'findings' && (format === 'native' || format === 'csv'), p.file);
-      if (ruleset !== null) writer.triage = await ImportTriage.start(trx, bulk, ruleset, at, result.id);
+      if (ruleset !== null) writer.triage = await SomeFindingsTriage.start(trx, bulk, ruleset, at, 'import', result.id);
       const progress = throttled(options.onProgress, { intervalMs: options.progressIntervalMs });
       for await (const batch of batches) {
         for (const item of batch) {

@@ -7,6 +7,7 @@ import { registerAdmin } from './commands/admin.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerImport } from './commands/import.js';
+import { registerAssets } from './commands/assets.js';
 import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
 import { registerPeople } from './commands/people.js';
@@ -35,6 +36,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerRisk,
   registerVendor,
   registerImport,
+  registerAssets,
   registerTriage,
   registerRules,
   registerAdmin,

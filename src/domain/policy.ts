@@ -24,6 +24,8 @@ export const ACTIONS = [
   'vr.import',
   'vr.triage',
   'vr.escalate',
+  'asset.read',
+  'asset.merge',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -51,6 +53,9 @@ export const POLICY: Record<Action, readonly string[]> = {
   'vr.import': [...VR, ...RESPONDERS],
   'vr.triage': [...VR, ...RESPONDERS],
   'vr.escalate': [...VR, ...RESPONDERS],
+  'asset.read': READERS,
+  /** Merging a provisional asset re-decides its findings: the roles that triage. */
+  'asset.merge': [...VR, ...RESPONDERS],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {
