@@ -15,8 +15,8 @@ import { SomeFindingsTriage, type SomeFindingsTriageSummary } from './some-findi
 import { nonEmpty, parseInput } from './validate.js';
 
 export const listAssetsInput = z.strictObject({
-  /** Only provisional assets (not in the inventory). */
-  unmatched: z.boolean().default(false),
+  /** Only provisional assets (not in the inventory); `true`/`false` as words too (a query string). */
+  unmatched: z.union([z.boolean(), z.enum(['true', 'false'])]).default(false),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
 
@@ -42,7 +42,7 @@ function targetType(row: AssetRow): string | null {
 export async function listAssets(ctx: AppContext, caller: Caller, input: z.input<typeof listAssetsInput>): Promise<ListedAsset[]> {
   authorize(ctx, caller, 'asset.read');
   const p = parseInput(listAssetsInput, input);
-  const rows = await listAssetRows(ctx.store.db, { unmatched: p.unmatched, limit: p.limit });
+  const rows = await listAssetRows(ctx.store.db, { unmatched: p.unmatched === true || p.unmatched === 'true', limit: p.limit });
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -57,8 +57,6 @@ export async function listAssets(ctx: AppContext, caller: Caller, input: z.input
 export const mergeAssetsInput = z.strictObject({
   provisional: nonEmpty('provisional asset id'),
   into: nonEmpty('asset id to merge into'),
-  /** A ruleset file for re-deciding the moved findings instead of the shipped default. */
-  ruleset: nonEmpty('ruleset').optional(),
 });
 
 export interface MergeResult {
@@ -82,11 +80,12 @@ const PAGE = 2000;
  * INTO (the next report of it matches INTO directly), the provisional asset is deleted, and the
  * moved open findings are decided again against INTO's facts. One transaction, audited.
  */
-export async function mergeAssets(ctx: AppContext, caller: Caller, input: z.input<typeof mergeAssetsInput>): Promise<MergeResult> {
+export async function mergeAssets(ctx: AppContext, caller: Caller, input: z.input<typeof mergeAssetsInput>, options: { ruleset?: string } = {}): Promise<MergeResult> {
   authorize(ctx, caller, 'asset.merge');
   const p = parseInput(mergeAssetsInput, input);
   if (p.provisional === p.into) throw new ClError('CL_BAD_INPUT', `cannot merge asset ${p.into} into itself`, { field: 'into' });
-  const ruleset = await loadRuleset(p.ruleset);
+  // a ruleset file is the command line's to name (the API decides with the shipped one)
+  const ruleset = await loadRuleset(options.ruleset);
   return withBulkTransaction(ctx.store, async (trx, bulk) => {
     const from = await findAsset(trx, p.provisional);
     if (from === undefined) throw notFound('asset', p.provisional);

@@ -32,7 +32,7 @@ export function registerAssets(program: Program, run: CliRun): void {
     .addHelpText('after', '\nExample:\n  closeloop assets merge image:docker.io/acme/payments payments-api --by alice');
   acts(run, merge, async ({ s, ctx, caller }, opts, provisional, into) => {
     const { mergeAssets } = await import('../../app/assets.js');
-    const r = await mergeAssets(ctx, caller, { provisional, into, ...(typeof opts.ruleset === 'string' ? { ruleset: s.path(opts.ruleset) } : {}) });
+    const r = await mergeAssets(ctx, caller, { provisional, into }, typeof opts.ruleset === 'string' ? { ruleset: s.path(opts.ruleset) } : {});
     s.print(r, () =>
       `${r.provisional} merged into ${r.into}: ${r.findings_moved} findings and ${r.signals_moved} signals moved; aliases ${r.aliases_added.join(', ') || '-'}\n` +
       `triage run ${r.triage.run} (ruleset ${r.triage.ruleset}): ${r.triage.evaluated} decided, ${r.triage.by_outcome.escalate ?? 0} escalate, ${r.triage.by_outcome.stay ?? 0} stay`,

@@ -13,6 +13,10 @@ import { sql, type Kysely } from 'kysely';
  * - `findings.target`: the target as the report named it. The fingerprint and the scan key come
  *   from it; `asset_id` is the asset it was matched to. Existing rows get their asset id, which is
  *   what their fingerprints and scan keys were made from.
+ *
+ * Existing assets a findings import made for a report's target (their `extra` is exactly the
+ * `{"target_type":…}` the importer wrote) were never in an inventory: they become provisional, with
+ * exposure `unknown` instead of the `internal` they were given by default.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
@@ -31,6 +35,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('assets').addColumn('not_in_inventory', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable('findings').addColumn('target', 'text').execute();
   await sql`UPDATE findings SET target = asset_id`.execute(db);
+  await sql`UPDATE assets SET not_in_inventory = 1, exposure = 'unknown' WHERE extra LIKE '{"target_type":%' AND extra NOT LIKE '%,%'`.execute(db);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
