@@ -64,6 +64,7 @@ describe.each(ENGINES)('asset identity on %s', (engine) => {
     const onProvisional = (await findings()).find((f) => f.asset_id === 'repo:lib/catalina.jar');
     const why = await explainFinding(t.ctx, vm, onProvisional?.id ?? '');
     expect(why.explanation.flatMap((l) => l.facts)).toContain('repo:lib/catalina.jar: asset not in inventory: owner and exposure unknown');
+    expect(why.replay.verified).toBe(true);
 
     // merged into the inventory asset it really is: findings move, the target becomes an alias, decisions are redone
     const merged = await mergeAssets(t.ctx, vm, { provisional: 'repo:lib/catalina.jar', into: 'catalina-svc' });
