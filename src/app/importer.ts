@@ -27,6 +27,7 @@ import { parsedBatches, type WireItem } from './parse-worker.js';
 import { nonEmpty, parseInput } from './validate.js';
 import { applyNotAffected } from './advisory-apply.js';
 import { TargetMatcher } from './asset-matching.js';
+import { WarningLines } from './warning-lines.js';
 import { SomeFindingsTriage } from './some-findings-triage.js';
 import { InventoryAliases } from './inventory-aliases.js';
 import type { AssetRef } from '../ingest/types.js';
@@ -73,7 +74,7 @@ export interface ImportResult {
   unknown_references: { assets: number; vulnerabilities: number };
   /** Items read but not imported, by reason. */
   skipped: Record<string, number>;
-  /** What the reader should know (unknown references, unmatched targets), at most WARNING_LINES lines. */
+  /** What the reader should know (unknown references, unmatched targets): the first lines (WarningLines). */
   warnings: string[];
   /** Advisories: stored findings a `not_affected` statement set to validation `not_affected`. */
   findings_not_affected: number;
@@ -106,8 +107,6 @@ async function fileSha256(file: string): Promise<string> {
  * measurably slower: docs/decisions/import-pipeline.md).
  */
 const BATCH = 5000;
-/** Warning lines an import keeps; past them one line says how many more there were. */
-const WARNING_LINES = 20;
 
 /** Fields an analyst owns on a finding: a scanner re-import never resets them to defaults. */
 function mergeFinding(existing: FindingRecord, incoming: FindingRecord, authoritative: boolean): FindingRecord {
@@ -156,7 +155,7 @@ class ImportWriter {
   private readonly signalVulnerabilities = new Set<string>();
   /** Signals imports: unknown assets already reported. */
   private readonly unknownSignalAssets = new Set<string>();
-  private moreWarnings = 0;
+  private readonly warnings = new WarningLines();
 
   constructor(
     private readonly trx: Trx,
@@ -171,15 +170,13 @@ class ImportWriter {
     this.aliases = new InventoryAliases(file);
   }
 
-  /** Adds a warning line (past WARNING_LINES, only counted). */
   warn(line: string): void {
-    if (this.result.warnings.length < WARNING_LINES) this.result.warnings.push(line);
-    else this.moreWarnings += 1;
+    this.warnings.add(line);
   }
 
-  /** Closes the warnings: a last line says how many were left out. */
+  /** Puts the warnings in the result. */
   finishWarnings(): void {
-    if (this.moreWarnings > 0) this.result.warnings.push(`… and ${this.moreWarnings} more`);
+    this.result.warnings = this.warnings.close();
   }
 
   /** Takes one item; returns a promise only when it has to wait (a finding does once a batch is full). */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Decision, Ruleset } from '../domain/escalation/index.js';
 import { openItems, type ImportKind } from '../ingest/index.js';
 import { UniqueIds } from '../ingest/unique-ids.js';
+import { WarningLines } from './warning-lines.js';
 import { Knowledge } from './knowledge.js';
 import { parseInput } from './validate.js';
 
@@ -37,9 +38,6 @@ export interface TriageFilesReport {
   warnings: string[];
 }
 
-/** Warning lines kept; past them one line counts the rest. */
-const WARNING_LINES = 20;
-
 /**
  * `closeloop triage --findings F …`: evaluates every finding of the given files against the facts of
  * the other files, without touching the store. Context files are read first; findings then stream
@@ -57,11 +55,8 @@ export async function triageFiles(input: TriageFiles, ruleset: Ruleset, onDecisi
   await feed(k, 'signals', files.signals, ids);
   await feed(k, 'advisories', files.advisories, ids);
   const report: TriageFilesReport = { unknown_references: { assets: 0, vulnerabilities: 0 }, warnings: [] };
-  let more = 0;
-  const warn = (line: string): void => {
-    if (report.warnings.length < WARNING_LINES) report.warnings.push(line);
-    else more += 1;
-  };
+  const warnings = new WarningLines();
+  const warn = (line: string): void => warnings.add(line);
   const inventory = new Set(k.assets.keys());
   const flagged = new Set<string>();
   for (const [asset, signals] of k.signalsByAsset) {
@@ -96,6 +91,6 @@ export async function triageFiles(input: TriageFiles, ruleset: Ruleset, onDecisi
       onDecision(k.decide(f, ruleset, { explain: false }).decision);
     }
   }
-  if (more > 0) report.warnings.push(`… and ${more} more`);
+  report.warnings = warnings.close();
   return report;
 }
