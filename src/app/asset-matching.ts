@@ -7,7 +7,7 @@
  * a few times.
  */
 import { targetKeys, targetNameKeys, type TargetName } from '../domain/asset-identity.js';
-import { aliasesByKey, aliasesByNameKey, assetKinds } from '../store/repositories/assets.js';
+import { aliasesByKey, aliasesByNameKey, anyAlias, assetKinds } from '../store/repositories/assets.js';
 import type { Trx } from './context.js';
 
 /** How a target met its asset; `provisional`: an asset made for it earlier; `new`: none yet. */
@@ -23,6 +23,8 @@ export interface TargetMatch {
 /** Matches targets to assets within one transaction, remembering each answer. */
 export class TargetMatcher {
   private readonly known = new Map<string, TargetMatch>();
+  /** Whether the store holds any alias (asked once): without one, only ids can match. */
+  private aliases: boolean | null = null;
 
   constructor(private readonly trx: Trx) {}
 
@@ -48,6 +50,8 @@ export class TargetMatcher {
     const ids = t.name !== null && t.name !== t.id ? [t.id, t.name] : [t.id];
     const kinds = await assetKinds(this.trx, ids);
     for (const id of ids) if (kinds.get(id)?.provisional === false) return { asset: id, by: 'id', ambiguous: [] };
+    this.aliases ??= await anyAlias(this.trx);
+    if (!this.aliases) return { asset: t.id, by: kinds.has(t.id) ? 'provisional' : 'new', ambiguous: [] };
     const keys = targetKeys(t);
     if (keys.length > 0) {
       const rows = await aliasesByKey(this.trx, keys);

@@ -122,14 +122,17 @@ describe.each(ENGINES)('asset identity on %s', (engine) => {
     const native = write('findings.ndjson', [
       { id: 'N-1', vulnerability: 'CVE-2024-0001', asset: 'PAYMENTS.corp.example.com.' },
       { id: 'N-2', vulnerability: 'CVE-2024-0002', asset: 'ghost-host' },
+      // the short host name of the inventory's FQDN alias
+      { id: 'N-3', vulnerability: 'CVE-2024-0001', asset: 'Payments' },
     ].map((f) => JSON.stringify(f)).join('\n'));
     const r = await importFile(t.ctx, vm, { kind: 'findings', file: native });
-    expect(r).toMatchObject({ count: 2, created: 2, unmatched_targets: 1, unknown_references: { assets: 1, vulnerabilities: 2 } });
+    expect(r).toMatchObject({ count: 3, created: 3, unmatched_targets: 1, unknown_references: { assets: 1, vulnerabilities: 2 } });
     expect(r.warnings.some((w) => w.includes('"ghost-host"') && w.includes('owner and exposure unknown'))).toBe(true);
     const rows = await findings();
     expect(rows.map((f) => [f.id, f.asset_id, f.target])).toEqual([
       ['N-1', 'payments-api', 'PAYMENTS.corp.example.com.'],
       ['N-2', 'ghost-host', 'ghost-host'],
+      ['N-3', 'payments-api', 'Payments'],
     ]);
     const ghost = await t.ctx.store.db.selectFrom('assets').select(['exposure', 'not_in_inventory']).where('id', '=', 'ghost-host').executeTakeFirst();
     expect(ghost).toEqual({ exposure: 'unknown', not_in_inventory: 1 });

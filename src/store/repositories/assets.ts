@@ -38,6 +38,11 @@ export async function listAssets(db: Db, o: { unmatched: boolean; limit: number 
   return rows.map((r) => ({ ...r, open_findings: Number(r.open_findings ?? 0) }));
 }
 
+/** Whether any asset has an alias. */
+export async function anyAlias(db: Db): Promise<boolean> {
+  return (await db.selectFrom('asset_aliases').select('kind').limit(1).executeTakeFirst()) !== undefined;
+}
+
 /** The aliases with these (kind, value) keys. */
 export async function aliasesByKey(db: Db, keys: readonly { kind: AliasKind; value: string }[]): Promise<AssetAliasRow[]> {
   const out: AssetAliasRow[] = [];
