@@ -108,6 +108,23 @@ describe.each(ENGINES)('asset identity on %s', (engine) => {
     expect(await listAssets(t.ctx, vm, { unmatched: true })).toEqual([]);
   });
 
+  it('adopts a provisional asset the inventory names by id, and replaces the aliases an inventory gave', async () => {
+    await importFile(t.ctx, vm, { kind: 'findings', file: FILESYSTEM });
+    const adopted = await importFile(t.ctx, vm, { kind: 'assets', file: write('inv1.json', [{ id: 'repo:lib/catalina.jar', owner: 'java-team', exposure: 'internet', aliases: ['web01.corp.example.com'] }]) });
+    expect(adopted).toMatchObject({ count: 1, created: 0, updated: 1 });
+    expect(await listAssets(t.ctx, vm, { unmatched: true })).toEqual([]);
+    expect((await listAssets(t.ctx, vm, {}))[0]).toMatchObject({ id: 'repo:lib/catalina.jar', exposure: 'internet', owner: 'java-team', not_in_inventory: false, open_findings: 3 });
+    const aliases = () => t.ctx.store.db.selectFrom('asset_aliases').select(['kind', 'value', 'asset_id']).orderBy('value').execute();
+    expect(await aliases()).toEqual([{ kind: 'host', value: 'web01.corp.example.com', asset_id: 'repo:lib/catalina.jar' }]);
+    // a newer inventory gives it other aliases: the old one goes; a record without `aliases` keeps its own
+    await importFile(t.ctx, vm, { kind: 'assets', file: write('inv2.json', [{ id: 'repo:lib/catalina.jar', owner: 'java-team', exposure: 'internet', aliases: ['10.0.0.9'] }, { id: 'other' }]) });
+    expect(await aliases()).toEqual([{ kind: 'ip', value: '10.0.0.9', asset_id: 'repo:lib/catalina.jar' }]);
+    await importFile(t.ctx, vm, { kind: 'assets', file: write('inv3.json', [{ id: 'repo:lib/catalina.jar', owner: 'java-team' }]) });
+    expect(await aliases()).toEqual([{ kind: 'ip', value: '10.0.0.9', asset_id: 'repo:lib/catalina.jar' }]);
+    // a stored asset's alias given to another asset is a clash
+    await expect(importFile(t.ctx, vm, { kind: 'assets', file: write('inv4.json', [{ id: 'other', aliases: ['10.0.0.9'] }]) })).rejects.toMatchObject({ message: expect.stringContaining('is already an alias of stored asset repo:lib/catalina.jar') });
+  });
+
   it('refuses merging an inventory asset, or into a provisional one', async () => {
     await importFile(t.ctx, vm, { kind: 'assets', file: write('inventory.json', INVENTORY) });
     await importFile(t.ctx, vm, { kind: 'findings', file: FILESYSTEM });
