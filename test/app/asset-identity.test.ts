@@ -125,6 +125,26 @@ describe.each(ENGINES)('asset identity on %s', (engine) => {
     await expect(importFile(t.ctx, vm, { kind: 'assets', file: write('inv4.json', [{ id: 'other', aliases: ['10.0.0.9'] }]) })).rejects.toMatchObject({ message: expect.stringContaining('is already an alias of stored asset repo:lib/catalina.jar') });
   });
 
+  it('counts what a report lists but does not import, with why', async () => {
+    const report = {
+      SchemaVersion: 2, ArtifactName: '.', ArtifactType: 'filesystem',
+      Results: [{ Target: 'Dockerfile', Class: 'config', Type: 'dockerfile', Misconfigurations: [
+        { ID: 'DS001', AVDID: 'AVD-DS-0001', Title: ':latest tag used', Status: 'FAIL', Severity: 'MEDIUM' },
+        { ID: 'DS002', AVDID: 'AVD-DS-0002', Title: 'root user', Status: 'PASS', Severity: 'HIGH' },
+        { ID: 'DS005', AVDID: 'AVD-DS-0005', Title: 'ADD instead of COPY', Status: 'PASS', Severity: 'LOW' },
+      ] }],
+    };
+    const r = await importFile(t.ctx, vm, { kind: 'findings', file: write('misconfig.json', report) });
+    expect(r).toMatchObject({ count: 1, created: 1, skipped: { 'misconfiguration check passed': 2 } });
+    const sarif = { version: '2.1.0', runs: [{ tool: { driver: { name: 'semgrep', rules: [{ id: 'r1' }] } }, results: [
+      { ruleId: 'r1', message: { text: 'found' }, locations: [{ physicalLocation: { artifactLocation: { uri: 'a.js' }, region: { startLine: 3 } } }] },
+      { ruleId: 'r1', kind: 'pass', message: { text: 'fine' } },
+      { ruleId: 'r1', baselineState: 'absent', message: { text: 'gone' } },
+    ] }] };
+    const s = await importFile(t.ctx, vm, { kind: 'findings', file: write('x.sarif', sarif) });
+    expect(s).toMatchObject({ count: 1, created: 1, skipped: { 'result of kind pass': 1, 'result with baselineState absent': 1 } });
+  });
+
   it('refuses merging an inventory asset, or into a provisional one', async () => {
     await importFile(t.ctx, vm, { kind: 'assets', file: write('inventory.json', INVENTORY) });
     await importFile(t.ctx, vm, { kind: 'findings', file: FILESYSTEM });
