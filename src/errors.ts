@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   CL_INTERNAL: { status: 500, exit: 1 },
   /** The store does not answer (down, restarting, connection lost) or its write lock stayed busy: nothing was done; retry. */
   CL_UNAVAILABLE: { status: 503, exit: 1 },
+  /** The disk under the database is full: the change was rolled back whole; free space, then retry. */
+  CL_STORAGE_FULL: { status: 507, exit: 1 },
   // A request or a field over a limit (413; the HTTP edge answers 414 and 431 with it too).
   CL_TOO_LARGE: { status: 413, exit: 2 },
   // A method a route does not answer (HTTP only).

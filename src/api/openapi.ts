@@ -52,9 +52,10 @@ const ERROR_RESPONSES = {
   '401': ['Unauthenticated', 'No valid bearer token (CL_UNAUTHENTICATED)'],
   '403': ['Forbidden', "The caller's roles do not allow this (CL_FORBIDDEN)"],
   '404': ['NotFound', 'No such incident, weakness, item or route (CL_NOT_FOUND)'],
-  '409': ['Conflict', 'Refused by the workflow, a rule or the closure gate (CL_INVALID_TRANSITION, CL_RULE_REFUSED, CL_GATE_REFUSED with details.missing)'],
+  '409': ['Conflict', 'Refused by the workflow, a rule or the closure gate, or another writer got there first (CL_INVALID_TRANSITION, CL_RULE_REFUSED, CL_GATE_REFUSED with details.missing, CL_CONFLICT with details.current)'],
   '500': ['Internal', 'Unexpected server error (CL_INTERNAL); the message is generic, the server log has the details'],
   '503': ['Unavailable', 'The store cannot take the request now (CL_UNAVAILABLE): the database is unreachable, or another process holds its write lock; nothing was done; retry after the `Retry-After` header\'s seconds'],
+  '507': ['StorageFull', 'The disk under the database is full (CL_STORAGE_FULL): the change was rolled back whole; run it again once space is freed'],
 } as const;
 
 /** JSON Schema of a zod schema as a client sends it (defaults make fields optional). */
@@ -164,6 +165,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
       { name: 'follow-through', description: 'Remediation, risk acceptance and third-party notices' },
       { name: 'assets', description: 'Asset identity: provisional assets and merging them into the inventory' },
       { name: 'operations', description: 'Delivery, audit and health' },
+      { name: 'findings', description: 'Analyst verdicts on vulnerability findings' },
     ],
     security: [{ bearer: [] }],
     paths,

@@ -50,8 +50,10 @@ import {
   sendReportOut,
   sendReportOutInput,
 } from '../app/reportout.js';
+import { findingVerdictInput, setFindingVerdict } from '../app/finding-verdict.js';
 import { runDelivery } from '../app/run-delivery.js';
 import { listAssets, listAssetsInput, mergeAssets, mergeAssetsInput } from '../app/assets.js';
+import { showFinding } from '../app/show-finding.js';
 import { parseInput } from '../app/validate.js';
 import { identifierProblem } from '../domain/limits.js';
 import { badInput } from '../errors.js';
@@ -341,5 +343,22 @@ export const ROUTES: readonly ApiRoute[] = [
     method: 'GET', path: '/audit/verify', operationId: 'verifyAudit', tag: 'operations',
     summary: 'Verify the audit hash chain (200 with ok:false and the first bad event when broken)',
     handle: (ctx, caller) => verifyAudit(ctx, caller),
+  }),
+  // ---- findings -----------------------------------------------------------------------------
+  op({
+    method: 'POST', path: '/findings/:id/verdict', operationId: 'setFindingVerdict', tag: 'findings', status: 201,
+    params: { id: { description: 'finding id', field: 'finding' } },
+    summary: "Record an analyst's verdict on a finding (validation, reachability, containment; `note` says why) and decide it again with the shipped ruleset; an escalation is handed to IR",
+    schema: findingVerdictInput, from: 'body',
+    handle: async (ctx, caller, input) => {
+      const r = await setFindingVerdict(ctx, caller, input);
+      return { id: r.verdict, ...r };
+    },
+  }),
+  view({
+    method: 'GET', path: '/findings/:id', operationId: 'showFinding', tag: 'findings',
+    params: { id: { description: 'finding id' } },
+    summary: 'A finding, the analyst verdicts on it and its latest decision',
+    handle: (ctx, caller, p) => showFinding(ctx, caller, p.id ?? ''),
   }),
 ];

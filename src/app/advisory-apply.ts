@@ -57,6 +57,8 @@ export async function applyNotAffected(trx: Trx, statements: readonly AdvisorySt
   let changed = 0;
   for (const id of [...candidates].sort()) {
     const row = await getFinding(trx, id);
+    // an analyst's verdict beats a vendor statement, as it beats a scanner's field
+    if (row.verdict_at !== null) continue;
     const finding = findingFromRow(row);
     const covering = [...findingVulnerabilityIds(finding)].flatMap((v) => byId.get(v) ?? []).sort((a, b) => a.order - b.order);
     for (const { statement: s } of covering) {

@@ -51,6 +51,13 @@ export function authorize(ctx: Pick<AppContext, 'config'>, caller: Caller, actio
 export const isoNow = (ctx: AppContext): string => ctx.now().toISOString();
 export const today = (ctx: AppContext): string => ctx.now().toISOString().slice(0, 10);
 
+/** The calendar day `days` after `day` (YYYY-MM-DD, UTC). */
+export function addDays(day: string, days: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
 /** Runs `fn` as one transaction: rows, audit events and outbox messages commit together or not at all. */
 export async function inTransaction<T>(ctx: AppContext, fn: (trx: Trx) => Promise<T>): Promise<T> {
   return ctx.store.transaction(fn);

@@ -19,6 +19,7 @@ import {
   canonicalSignals,
   canonicalVulnerabilityFacts,
   digestOfParts,
+  ENGINE_VERSION,
   evaluate,
   rulesetDigest,
   type Decision,
@@ -61,7 +62,7 @@ export class RunDigester {
     const asset = this.cached(this.assets, this.bounds.assets, f.asset, input.asset, canonicalAssetFacts);
     const vulnerability = this.cached(this.vulns, this.bounds.vulnerabilities, f.vulnerability, input.vulnerability, canonicalVulnerabilityFacts);
     const signals = this.cached(this.signals, this.bounds.assets, f.asset, input.signals, (list: readonly SignalRecord[]) => canonicalSignals(list, f.asset));
-    const digest = digestOfParts({ advisories, asset, finding: canonicalFindingFacts(f), ruleset: this.ruleset, signals, vulnerability });
+    const digest = digestOfParts({ advisories, asset, engine: ENGINE_VERSION, finding: canonicalFindingFacts(f, ENGINE_VERSION), ruleset: this.ruleset, signals, vulnerability });
     return { digest, vulnerability };
   }
 
@@ -113,6 +114,7 @@ function decideRow(input: EvaluationInput<FindingFacts>, ruleset: Ruleset, diges
     vulnerability,
     null,
     '',
+    ENGINE_VERSION,
   ];
   return { decision, values };
 }

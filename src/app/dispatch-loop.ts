@@ -1,11 +1,11 @@
 /**
- * The server's background work: acknowledgment reminders and the outbox, run by the system
- * callers (REMINDERS, DISPATCHER) rather than by a person.
+ * The server's background work: the workflow's timers and the outbox, run by the system callers
+ * (TIMERS, DISPATCHER) rather than by a person.
  */
 import type { AppContext } from './context.js';
-import { sendAckReminders } from './reminders.js';
 import { runDelivery, type DispatchSummary } from './run-delivery.js';
-import { DISPATCHER, REMINDERS } from './system-caller.js';
+import { DISPATCHER, TIMERS } from './system-caller.js';
+import { runTimers } from './timers.js';
 
 /** Where the loop reports: the two calls it makes of a pino-style logger (Fastify's fits). */
 export interface LoopLogger {
@@ -19,7 +19,7 @@ export interface DispatchLoop {
 }
 
 /**
- * Sends due acknowledgment reminders and drains the outbox in the background: one pass at start
+ * Fires the timers that are due and drains the outbox in the background: one pass at start
  * (to catch up on anything queued while the server was down), then one every `everyMs` after the
  * previous pass ends — passes never overlap. A failing pass is logged and retried on the next
  * tick; it never takes the server down.
@@ -31,8 +31,8 @@ export function startDispatchLoop(ctx: AppContext, log: LoopLogger, everyMs: num
 
   const tick = (): void => {
     timer = null;
-    // Reminders first, so a reminder queued in this pass is delivered in the same pass.
-    running = sendAckReminders(ctx, REMINDERS)
+    // Timers first, so a message a timer queues in this pass is delivered in the same pass.
+    running = runTimers(ctx, TIMERS)
       .then(() => runDelivery(ctx, DISPATCHER))
       .then(
         (s) => {

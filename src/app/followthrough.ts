@@ -6,8 +6,9 @@ import type { Db, RemediationItem, RiskAcceptance, ThirdPartyNotice, Weakness } 
 import { appendRemediationHistory, findRemediationItem, insertRemediationItem, setRemediationStatus } from '../store/repositories/remediation.js';
 import { findRiskAcceptance, insertRiskAcceptance, recordRiskDecision } from '../store/repositories/risk-acceptances.js';
 import { findThirdPartyNotice, insertThirdPartyNotice, noticeOfWeakness, updateThirdPartyNotice } from '../store/repositories/third-party-notices.js';
+import { vulnerabilitiesByIds } from '../store/repositories/knowledge.js';
 import { findWeakness } from '../store/repositories/weaknesses.js';
-import { audit, authorize, inTransaction, isoNow, nextId, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
+import { addDays, audit, authorize, inTransaction, isoNow, nextId, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, lockIncident } from './incidents.js';
 import { identifier, isoDate, nonEmpty, parseInput, recordInput, shortText } from './validate.js';
 
@@ -15,12 +16,6 @@ async function loadWeakness(db: Db, id: string): Promise<Weakness> {
   const w = await findWeakness(db, id);
   if (!w) throw notFound('weakness', id);
   return w;
-}
-
-function addDays(day: string, days: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
 }
 
 // ---- remediation ------------------------------------------------------------------------------
@@ -38,7 +33,12 @@ async function insertHistory(trx: Trx, ctx: AppContext, caller: Caller, itemId: 
   await appendRemediationHistory(trx, { itemId, status, actor: caller.actor, at: isoNow(ctx) });
 }
 
-/** Opens a remediation item for a weakness; the due date defaults from the SLA policy by incident severity. */
+/**
+ * Opens a remediation item for a weakness. The due date, unless given, is the SLA policy's by
+ * incident severity (`workflow.remediation_due_days`), or the earliest CISA KEV due date of the
+ * weakness's vulnerabilities when that is earlier (a KEV date already past makes the item overdue
+ * at once, as it is).
+ */
 export async function addRemediation(ctx: AppContext, caller: Caller, input: z.input<typeof addRemediationInput>): Promise<RemediationItem> {
   authorize(ctx, caller, 'remediation.edit');
   const p = parseInput(addRemediationInput, input);
@@ -47,7 +47,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
     const inc = await lockIncident(trx, w.incident_id);
     assertIncidentOpen(inc);
     const at = isoNow(ctx);
-    const due = p.due ?? addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity]);
+    const due = p.due ?? earliest(addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity]), await kevDueDate(trx, w));
     const row: RemediationItem = {
       id: await nextId(trx, 'RI'),
       incident_id: inc.id,
@@ -59,6 +59,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
       due,
       ticket: p.ticket ?? null,
       status: 'open',
+      overdue_since: null,
       created_at: at,
       updated_at: at,
     };
@@ -68,6 +69,16 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
     return row;
   });
 }
+
+/** The earliest KEV due date of a weakness's vulnerabilities, if any is in KEV. */
+async function kevDueDate(trx: Trx, w: Weakness): Promise<string | null> {
+  const ids = JSON.parse(w.vulnerabilities) as string[];
+  if (ids.length === 0) return null;
+  const dates = (await vulnerabilitiesByIds(trx, ids)).map((v) => v.kev_due_date).filter((d): d is string => d !== null);
+  return dates.length === 0 ? null : dates.reduce((a, b) => (a < b ? a : b));
+}
+
+const earliest = (date: string, other: string | null): string => (other !== null && other < date ? other : date);
 
 export const moveRemediationInput = z.strictObject({ item: identifier('remediation item id'), state: z.enum(REMEDIATION_STATES) });
 

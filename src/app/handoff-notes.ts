@@ -1,5 +1,6 @@
 import { notFound } from '../errors.js';
-import { handoffNotesOfIncident, incidentIsStored } from '../store/repositories/triage-handoff.js';
+import type { AddedFinding } from '../domain/escalation/handoff-revision.js';
+import { handoffNotesOfIncident, handoffRevisionsOfIncident, incidentIsStored } from '../store/repositories/triage-handoff.js';
 import { authorize, type AppContext, type Caller } from './context.js';
 
 /**
@@ -12,4 +13,16 @@ export async function handoffNotes(ctx: AppContext, caller: Caller, incidentId: 
   if (!(await incidentIsStored(db, incidentId))) throw notFound('incident', incidentId);
   const rows = await handoffNotesOfIncident(db, incidentId);
   return rows.map((r) => ({ id: r.id, decision: r.decision_id, created_at: r.created_at, markdown: r.markdown, note: JSON.parse(r.json) as unknown }));
+}
+
+/**
+ * The revisions of an incident's handoff, in order: what each triage run added to it and sent to
+ * the IR lead (docs/decisions/incident-grouping.md).
+ */
+export async function handoffRevisions(ctx: AppContext, caller: Caller, incidentId: string) {
+  authorize(ctx, caller, 'incident.read');
+  const db = ctx.store.db;
+  if (!(await incidentIsStored(db, incidentId))) throw notFound('incident', incidentId);
+  const rows = await handoffRevisionsOfIncident(db, incidentId);
+  return rows.map((r) => ({ revision: Number(r.revision), created_at: r.created_at, added: JSON.parse(r.added) as AddedFinding[], markdown: r.markdown }));
 }

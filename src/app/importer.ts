@@ -108,17 +108,33 @@ async function fileSha256(file: string): Promise<string> {
  */
 const BATCH = 5000;
 
-/** Fields an analyst owns on a finding: a scanner re-import never resets them to defaults. */
+/**
+ * Fields an analyst owns on a finding: a scanner re-import never resets them to defaults, and an
+ * analyst's verdict (`closeloop finding set`) beats every import, native files included: the
+ * verdict's validation, reachability and containment flag stay until the next verdict
+ * (docs/decisions/analyst-verdicts.md).
+ */
 function mergeFinding(existing: FindingRecord, incoming: FindingRecord, authoritative: boolean): FindingRecord {
-  if (authoritative) return { ...incoming, id: existing.id };
+  const merged: FindingRecord = authoritative
+    ? { ...incoming, id: existing.id }
+    : {
+        ...incoming,
+        id: existing.id,
+        validation: incoming.validation !== 'unvalidated' ? incoming.validation : existing.validation,
+        reachability: incoming.reachability !== 'unknown' ? incoming.reachability : existing.reachability,
+        containment_needed: incoming.containment_needed !== false ? incoming.containment_needed : existing.containment_needed,
+        affected_version_known: existing.affected_version_known && incoming.affected_version_known,
+        vendor_scope_known: existing.vendor_scope_known && incoming.vendor_scope_known,
+        check: incoming.check ?? existing.check,
+      };
+  if (existing.verdict_at === null) return merged;
   return {
-    ...incoming,
-    id: existing.id,
-    validation: incoming.validation !== 'unvalidated' ? incoming.validation : existing.validation,
-    reachability: incoming.reachability !== 'unknown' ? incoming.reachability : existing.reachability,
-    containment_needed: incoming.containment_needed !== false ? incoming.containment_needed : existing.containment_needed,
-    affected_version_known: existing.affected_version_known && incoming.affected_version_known,
-    vendor_scope_known: existing.vendor_scope_known && incoming.vendor_scope_known,
+    ...merged,
+    validation: existing.validation,
+    reachability: existing.reachability,
+    containment_needed: existing.containment_needed,
+    ruled_out_by: existing.ruled_out_by,
+    verdict_at: existing.verdict_at,
   };
 }
 

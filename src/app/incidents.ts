@@ -16,6 +16,7 @@ import type { Db, Incident } from '../store/schema.js';
 import { acknowledgedRoles, acknowledgmentsOfIncident } from '../store/repositories/acknowledgments.js';
 import { decisionsOfIncident } from '../store/repositories/decisions.js';
 import { handoffNoteHeadsOfIncident } from '../store/repositories/handoff-notes.js';
+import { groupingOfIncident } from '../store/repositories/triage-handoff.js';
 import { findIncident, lockIncident as lockIncidentRow, incidentAssetIds, insertIncident, insertIncidentAssets, listIncidentsPage, updateIncident } from '../store/repositories/incidents.js';
 import { notificationsOfIncident, reportOutDeliveries } from '../store/repositories/notifications.js';
 import { remediationForGate, remediationHistoryOfIncident, remediationOfIncident } from '../store/repositories/remediation.js';
@@ -323,6 +324,7 @@ export async function showIncident(ctx: AppContext, caller: Caller, id: string) 
     handoffNoteHeadsOfIncident(db, id),
     decisionsOfIncident(db, id),
   ]);
+  const grouping = await groupingOfIncident(db, id);
   const gate = isClosed(inc.state) ? [] : await gateFor(db, ctx, inc);
   const day = today(ctx);
   return {
@@ -339,6 +341,7 @@ export async function showIncident(ctx: AppContext, caller: Caller, id: string) 
     required_roles: requiredRoles(ctx, weaknesses),
     gate: { ready: gate.length === 0, missing: gate },
     gate_flags: inc.gate_flags ? (JSON.parse(inc.gate_flags) as GateMissing[]) : [],
+    grouping,
   };
 }
 export type IncidentView = Awaited<ReturnType<typeof showIncident>>;

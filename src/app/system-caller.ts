@@ -31,8 +31,12 @@ export class SystemCaller implements Caller {
 /** The outbox dispatcher: drains the outbox, and is the actor of every delivery outcome it audits. */
 export const DISPATCHER = new SystemCaller('dispatcher', ['delivery.run']);
 
-/** The reminder job: queues acknowledgment reminders (the same permission as running delivery). */
-export const REMINDERS = new SystemCaller('reminders', ['delivery.run']);
+/**
+ * The timers (acknowledgment SLAs, overdue remediation, risk review dates): they queue messages and
+ * expire acceptances, with the same permission as running delivery. Its actor stays
+ * `system:reminders`, the name audit chains written before the timers already hold.
+ */
+export const TIMERS = new SystemCaller('reminders', ['delivery.run']);
 
 /**
  * `authorize` that also knows system callers: one is allowed what it was granted and nothing else

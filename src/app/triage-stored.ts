@@ -5,7 +5,7 @@ import { DECISION_COLUMN, withBulkTransaction, type DecisionValues } from '../st
 import { audit, authorize, isoNow, type AppContext, type Caller } from './context.js';
 import { presentDecision, type PresentedDecision } from './knowledge.js';
 import { StoreFacts, TriageRun } from './decisions.js';
-import { ESCALATION_CHUNK, Handoff, type Escalation, type HandedOver } from './hand-over-escalations.js';
+import { ESCALATION_CHUNK, Handoff, type Escalation, type HandedOver, type HandoffRevised } from './hand-over-escalations.js';
 import { throttled, type Progress } from './progress.js';
 import { parseInput } from './validate.js';
 
@@ -21,6 +21,8 @@ export interface TriageSummary {
   escalations: PresentedDecision[];
   decisions: PresentedDecision[] | null;
   incidents: HandedOver[];
+  /** The handoff revision each incident the run handed findings to got (one per incident, queued to the IR lead). */
+  revisions: HandoffRevised[];
 }
 
 /** Decision rows per bulk write. */
@@ -40,7 +42,7 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
   return withBulkTransaction(ctx.store, async (trx, bulk) => {
     const run = await TriageRun.start(trx, ruleset, isoNow(ctx), bulk.cacheBounds, 'triage');
     const facts = await StoreFacts.open(trx, bulk, bulk.cacheBounds);
-    const summary: TriageSummary = { run: run.id, ruleset: ruleset.version, evaluated: 0, by_outcome: run.counts.by_outcome, by_trigger: run.counts.by_trigger, escalations: [], decisions: p.all ? [] : null, incidents: [] };
+    const summary: TriageSummary = { run: run.id, ruleset: ruleset.version, evaluated: 0, by_outcome: run.counts.by_outcome, by_trigger: run.counts.by_trigger, escalations: [], decisions: p.all ? [] : null, incidents: [], revisions: [] };
     const escalated: Escalation[] = [];
     let batch: DecisionValues[] = [];
     const progress = throttled(options.onProgress, { intervalMs: options.progressIntervalMs });
@@ -60,7 +62,7 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
           summary.decisions?.push(presented);
           if (decision.outcome === 'escalate') {
             summary.escalations.push(presented);
-            if (p.escalate) escalated.push({ id, decision, inputHash: values[DECISION_COLUMN.input_hash] });
+            if (p.escalate) escalated.push({ id, decision, inputHash: values[DECISION_COLUMN.input_hash], snapshot: values[DECISION_COLUMN.snapshot] });
           }
         }
       }
@@ -79,6 +81,7 @@ export async function triageStored(ctx: AppContext, caller: Caller, input: z.inp
         summary.incidents.push(...(await handoff.escalateChunk(chunk)));
         handed(summary.incidents.length);
       }
+      summary.revisions = await handoff.finish();
     }
     await audit(trx, ctx, caller, {
       action: p.escalate ? 'triage.escalated' : 'triage.run',

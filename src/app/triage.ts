@@ -6,4 +6,4 @@ export { loadRuleset } from './load-ruleset.js';
 export { triageFiles, triageFilesInput, type TriageFiles } from './triage-files.js';
 export { triageStored, triageStoredInput, type TriageSummary } from './triage-stored.js';
 export { explainFinding, type Replay } from './explain-finding.js';
-export { handoffNotes } from './handoff-notes.js';
+export { handoffNotes, handoffRevisions } from './handoff-notes.js';

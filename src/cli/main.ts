@@ -6,6 +6,7 @@ import { CommanderError } from '@commander-js/extra-typings';
 import { registerAdmin } from './commands/admin.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDelivery } from './commands/delivery.js';
+import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
 import { registerIncident } from './commands/incident.js';
@@ -38,6 +39,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerImport,
   registerAssets,
   registerTriage,
+  registerFinding,
   registerRules,
   registerAdmin,
   registerBackup,

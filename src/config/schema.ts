@@ -42,6 +42,12 @@ export const controlCardSchema = z.object({
   evidence_location: z.string().min(1),
 });
 
+/** An acknowledgment escalation level: `notify` names roles, `role` (the role that has not acknowledged) or `control_owner`. */
+const ackLevel = z.strictObject({
+  after_hours: z.number().positive(),
+  notify: z.array(z.union([z.literal('role'), z.literal('control_owner'), roleName])).min(1, 'at least one role to tell'),
+});
+
 export const configSchema = z
   .object({
     version: z.literal(1),
@@ -50,6 +56,15 @@ export const configSchema = z
       .object({
         reportout_opens_on: z.enum(['triage', 'containment', 'eradication', 'recovery', 'post_incident']).default('eradication'),
         ack_sla_hours: z.number().positive().default(48),
+        // Escalation ladders for unacknowledged report-outs; without `levels`, one level at
+        // ack_sla_hours that reminds the role and tells the IR lead.
+        ack_escalation: z
+          .object({
+            levels: z.array(ackLevel).min(1, 'at least one level').optional(),
+            roles: z.record(roleName, z.array(ackLevel).min(1, 'at least one level')).default({}),
+          })
+          .prefault({}),
+        risk_review_warning_days: z.number().int().nonnegative().default(14),
         third_party_roles: z.array(roleName).default(['third_party_manager', 'contract_owner']),
         remediation_due_days: z
           .object({ low: z.number().int().positive(), moderate: z.number().int().positive(), high: z.number().int().positive(), critical: z.number().int().positive() })
@@ -71,6 +86,20 @@ export const configSchema = z
   })
   .superRefine((cfg, ctx) => {
     const routed = new Set(Object.keys(cfg.routing.roles));
+    const ladders: [(string | number)[], { notify: string[] }[]][] = [
+      [['workflow', 'ack_escalation', 'levels'], cfg.workflow.ack_escalation.levels ?? []],
+      ...Object.entries(cfg.workflow.ack_escalation.roles).map(([role, levels]): [(string | number)[], { notify: string[] }[]] => [['workflow', 'ack_escalation', 'roles', role], levels]),
+    ];
+    for (const [path, levels] of ladders) {
+      for (const [i, level] of levels.entries()) {
+        for (const target of level.notify) {
+          const role = target === 'control_owner' ? cfg.control_card.owner_role : target;
+          if (target !== 'role' && !routed.has(role)) {
+            ctx.addIssue({ code: 'custom', path: [...path, i, 'notify'], message: `role ${role} must have a route: an acknowledgment escalation level tells it` });
+          }
+        }
+      }
+    }
     for (const role of [...cfg.control_card.recipient_roles, ...cfg.workflow.third_party_roles]) {
       if (!routed.has(role)) {
         ctx.addIssue({

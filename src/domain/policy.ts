@@ -26,6 +26,7 @@ export const ACTIONS = [
   'vr.escalate',
   'asset.read',
   'asset.merge',
+  'vr.verdict',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -56,6 +57,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'asset.read': READERS,
   /** Merging a provisional asset re-decides its findings: the roles that triage. */
   'asset.merge': [...VR, ...RESPONDERS],
+  // an analyst's verdict on a finding (validation, reachability, containment): the people who triage
+  'vr.verdict': [...VR, ...RESPONDERS],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

@@ -17,6 +17,14 @@ export type Validation = (typeof VALIDATIONS)[number];
 export const REACHABILITIES = ['reachable', 'unreachable', 'unknown'] as const;
 export type Reachability = (typeof REACHABILITIES)[number];
 
+/**
+ * How a scanner tested for a finding: `remote`, a network check that tested a listening port (so
+ * the vulnerable service answered from the scanner's vantage point), or `local`, an authenticated
+ * check on the host, which says nothing about reachability.
+ */
+export const FINDING_CHECKS = ['remote', 'local'] as const;
+export type FindingCheck = (typeof FINDING_CHECKS)[number];
+
 export const EXPLOITATIONS = ['none', 'poc', 'active'] as const;
 export type Exploitation = (typeof EXPLOITATIONS)[number];
 
@@ -122,6 +130,15 @@ export interface FindingRecord {
   vendor_scope_known: boolean;
   /** false, true, or the named action (isolation, account reset, emergency WAF rule, …). */
   containment_needed: boolean | string;
+  /** How the scanner tested for it (remote network check or authenticated local check); null when not said. */
+  check: FindingCheck | null;
+  /**
+   * Who ruled the finding out: the actor of the analyst verdict that made it `not_affected` or
+   * `false_positive` (the `ruled_out` stay reason names them); null otherwise.
+   */
+  ruled_out_by: string | null;
+  /** When an analyst last gave a verdict on it: a re-import keeps the fields the analyst owns. */
+  verdict_at: string | null;
   /** Scanner details (may be null for native findings). */
   title: string | null;
   severity: FindingSeverity | null;
@@ -140,8 +157,8 @@ export interface FindingRecord {
  * words for people and handoff notes: a decision never depends on them.
  */
 export const FINDING_FACT_KEYS = [
-  'affected_version_known', 'aliases', 'asset', 'component', 'containment_needed', 'id', 'reachability', 'validation',
-  'vendor_scope_known', 'version', 'vulnerability',
+  'affected_version_known', 'aliases', 'asset', 'check', 'component', 'containment_needed', 'id', 'reachability',
+  'ruled_out_by', 'validation', 'vendor_scope_known', 'version', 'vulnerability',
 ] as const satisfies readonly (keyof FindingRecord)[];
 
 /** The finding as escalation reads it (a FindingRecord is one). */

@@ -9,6 +9,9 @@ import * as m0003 from './migrations/0003-remediation-by-finding.js';
 import * as m0004 from './migrations/0004-incidents-by-creation.js';
 import * as m0005 from './migrations/0005-one-acknowledgment-per-role.js';
 import * as m0006 from './migrations/0006-asset-aliases.js';
+import * as m0007 from './migrations/0007-rulings-and-verdicts.js';
+import * as m0008 from './migrations/0008-incident-grouping.js';
+import * as m0011 from './migrations/0011-timers-fire-once.js';
 import { OwnSchemaPostgresDialect } from './own-schema-dialect.js';
 import { takingTurnsOnFile } from './sqlite-file-turns.js';
 import { ImmediateSqliteDialect, withWriteLockRetry } from './sqlite-write-lock.js';
@@ -37,13 +40,17 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const migrations: Record<string, Migration> = {
+/** Every migration, by name; applied in name order. */
+export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
   '0002-replayable-decisions': m0002,
   '0003-remediation-by-finding': m0003,
   '0004-incidents-by-creation': m0004,
   '0005-one-acknowledgment-per-role': m0005,
   '0006-asset-aliases': m0006,
+  '0007-rulings-and-verdicts': m0007,
+  '0008-incident-grouping': m0008,
+  '0011-timers-fire-once': m0011,
 };
 
 const provider: MigrationProvider = {

@@ -157,6 +157,9 @@ export function findingToRow(f: FindingRecord, o: { at: string; scanKey: string 
     last_import_id: o.importId,
     first_seen: o.at,
     last_seen: o.at,
+    check_type: f.check,
+    ruled_out_by: f.ruled_out_by,
+    verdict_at: f.verdict_at,
     target: o.target ?? f.asset,
   };
 }
@@ -175,6 +178,9 @@ export function findingFromRow(r: FindingsTable): FindingRecord {
     affected_version_known: r.affected_version_known === 1,
     vendor_scope_known: r.vendor_scope_known === 1,
     containment_needed: containmentFromText(r.containment_needed),
+    check: r.check_type,
+    ruled_out_by: r.ruled_out_by,
+    verdict_at: r.verdict_at,
     title: r.title,
     severity: r.severity,
     cwe: parse<string[]>(r.cwe, []),
@@ -203,6 +209,8 @@ export function findingFactsFromValues(v: FindingValues): FindingFacts {
     affected_version_known: v[F.affected_version_known] === 1,
     vendor_scope_known: v[F.vendor_scope_known] === 1,
     containment_needed: containmentFromText(v[F.containment_needed]),
+    check: v[F.check_type],
+    ruled_out_by: v[F.ruled_out_by],
     aliases: v[F.aliases] === '[]' ? [] : parse<string[]>(v[F.aliases], []),
   };
 }

@@ -24,6 +24,11 @@ import type { RulesetsTable } from './tables/rulesets.table.js';
 import type { TriageRunsTable } from './tables/triage-runs.table.js';
 import type { HandoffNotesTable } from './tables/handoff-notes.table.js';
 import type { AssetAliasesTable } from './tables/asset-aliases.table.js';
+import type { FindingVerdictsTable } from './tables/finding-verdicts.table.js';
+import type { IncidentKeysTable } from './tables/incident-keys.table.js';
+import type { IncidentFollowsTable } from './tables/incident-follows.table.js';
+import type { HandoffRevisionsTable } from './tables/handoff-revisions.table.js';
+import type { TimerFiringsTable } from './tables/timer-firings.table.js';
 
 /**
  * Every table, assembled into one `Database` interface for Kysely. Each table's row type and its
@@ -57,6 +62,11 @@ export interface Database {
   triage_runs: TriageRunsTable;
   handoff_notes: HandoffNotesTable;
   asset_aliases: AssetAliasesTable;
+  finding_verdicts: FindingVerdictsTable;
+  incident_keys: IncidentKeysTable;
+  incident_follows: IncidentFollowsTable;
+  handoff_revisions: HandoffRevisionsTable;
+  timer_firings: TimerFiringsTable;
 }
 
 /** A Kysely handle or an open transaction: what every repository function takes first, so use cases compose them in one transaction. */
@@ -87,3 +97,7 @@ export type * from './tables/rulesets.table.js';
 export type * from './tables/triage-runs.table.js';
 export type * from './tables/handoff-notes.table.js';
 export type * from './tables/asset-aliases.table.js';
+export type * from './tables/finding-verdicts.table.js';
+export type * from './tables/incident-keys.table.js';
+export type * from './tables/incident-follows.table.js';
+export type * from './tables/handoff-revisions.table.js';

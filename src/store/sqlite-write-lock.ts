@@ -19,6 +19,7 @@
  */
 import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import { ClError } from '../errors.js';
+import { ClassifyingDriver } from './unavailable.js';
 
 /** The write lock was not free at BEGIN within the connection's busy timeout: nothing ran yet. */
 export class WriteLockBusy extends Error {
@@ -69,8 +70,9 @@ export class ImmediateSqliteDialect extends SqliteDialect {
     this.#config = config;
   }
 
+  /** Failures pass through classifyStoreError, as on PostgreSQL (a full disk is CL_STORAGE_FULL). */
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
+    return new ClassifyingDriver(new ImmediateSqliteDriver(this.#config));
   }
 }
 

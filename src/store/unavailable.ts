@@ -45,11 +45,27 @@ export function isUnavailableError(err: unknown): boolean {
 
 export const UNAVAILABLE_MESSAGE = 'the database is unreachable; retry';
 
-/** `err` as CL_UNAVAILABLE when it means the database is unreachable, else unchanged. */
+/** SQLite's SQLITE_FULL and PostgreSQL's 53100 disk_full: the disk under the database is full. */
+export function isStorageFullError(err: unknown): boolean {
+  if (!(err instanceof Error) || isClError(err)) return false;
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_FULL' || code === '53100';
+}
+
+export const STORAGE_FULL_MESSAGE = 'the disk under the database is full: nothing of this change was stored; free space, then run it again';
+
+/**
+ * `err` as CL_UNAVAILABLE when it means the database is unreachable, as CL_STORAGE_FULL when its
+ * disk is full (both engines roll the failed transaction back whole), else unchanged.
+ */
 export function classifyStoreError(err: unknown): unknown {
-  if (isClError(err) || !isUnavailableError(err)) return err;
+  if (isClError(err)) return err;
   const reason = err instanceof Error ? ((err as { code?: unknown }).code ?? err.message) : undefined;
-  const out = new ClError('CL_UNAVAILABLE', UNAVAILABLE_MESSAGE, { reason: typeof reason === 'string' ? reason : 'unknown' });
+  const details = { reason: typeof reason === 'string' ? reason : 'unknown' };
+  let out: ClError;
+  if (isStorageFullError(err)) out = new ClError('CL_STORAGE_FULL', STORAGE_FULL_MESSAGE, details);
+  else if (isUnavailableError(err)) out = new ClError('CL_UNAVAILABLE', UNAVAILABLE_MESSAGE, details);
+  else return err;
   out.cause = err;
   return out;
 }

@@ -272,12 +272,12 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
     expect(filler2.every((row) => row.validation === 'unvalidated')).toBe(true);
   });
 
-  it('many escalations in one run: a finding of the same asset and vulnerability links the incident an earlier one opened, across chunks; a rerun resends only what changed', async () => {
+  it('many escalations in one run: every finding of one exposed vulnerability links the one incident an earlier chunk opened; a rerun resends only what changed', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'closeloop-many-'));
     const n = 600;
     const assets = Array.from({ length: n }, (_, i) => ({ id: `host-${i}`, name: `Host ${i}`, owner: 'ops', business_critical: true, exposure: 'internet', auth_required: false }));
-    // each asset's second finding (another component) comes after every first one: it links to an
-    // incident opened one or two chunks of escalations before
+    // each asset's second finding (another component) comes after every first one: it links to the
+    // incident opened two chunks of escalations before
     const findings = [0, 1].flatMap((k) => assets.map((a) => ({ id: `F-${a.id}-${k}`, vulnerability: 'CVE-2021-41773', asset: a.id, component: `httpd-${k}`, version: '2.4.49', validation: 'validated' })));
     const write = (name: string, rows: unknown[]) => {
       const file = path.join(dir, name);
@@ -291,35 +291,38 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
     const first = await triageStored(t.ctx, vm, { escalate: true }, ruleset);
     expect(first.by_outcome.escalate).toBe(2 * n);
     expect(first.incidents).toHaveLength(2 * n);
+    const campaign = first.incidents[0]?.incident ?? '';
+    expect(first.incidents.filter((i) => i.created).map((i) => i.finding)).toEqual(['F-host-0-0']);
+    expect(first.incidents.every((i) => i.incident === campaign && i.resent && i.grouping === 'vuln:CVE-2021-41773')).toBe(true);
     const byFinding = new Map(first.incidents.map((i) => [i.finding, i]));
-    for (const a of assets) {
-      const opened = byFinding.get(`F-${a.id}-0`);
-      const linked = byFinding.get(`F-${a.id}-1`);
-      expect(opened).toMatchObject({ created: true, resent: true });
-      expect(linked).toMatchObject({ created: false, resent: true, incident: opened?.incident });
-    }
     const db = t.ctx.store.db;
-    const count = async (table: 'incidents' | 'handoff_notes' | 'remediation_items' | 'notifications') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    expect(await count('incidents')).toBe(n);
+    const count = async (table: 'incidents' | 'handoff_notes' | 'remediation_items' | 'notifications' | 'incident_assets') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    expect(await count('incidents')).toBe(1);
+    expect(await count('incident_assets')).toBe(n);
     expect(await count('handoff_notes')).toBe(2 * n);
     expect(await count('remediation_items')).toBe(2 * n);
-    expect(await count('notifications')).toBe(2 * n);
+    // one handoff to the IR lead for the incident, not one per finding
+    expect(first.revisions).toEqual([{ incident: campaign, revision: 1, findings: 2 * n, assets: n }]);
+    expect(await count('notifications')).toBe(1);
 
     // the same facts again: every escalation links, nothing is resent or reopened
     const again = await triageStored(t.ctx, vm, { escalate: true }, ruleset);
     expect(again.incidents.filter((i) => i.created || i.resent)).toEqual([]);
     expect(again.incidents.find((i) => i.finding === 'F-host-599-1')?.handoff).toBe(byFinding.get('F-host-599-1')?.handoff);
-    // a signal on one asset changes what its two findings read: their notes are sent again
+    expect(again.revisions).toEqual([]);
+    // an exploit attempt on one asset: its two findings are now about that host, an incident of its own
     await importFile(t.ctx, vm, { kind: 'signals', file: write('signals.ndjson', [{ id: 'S-7', time: '2026-11-28T01:00:00Z', asset: 'host-7', kind: 'exploit_attempt', vulnerability: 'CVE-2021-41773', source: 'waf' }]) });
     const third = await triageStored(t.ctx, vm, { escalate: true }, ruleset);
-    expect(third.incidents.filter((i) => i.resent).map((i) => i.finding).sort()).toEqual(['F-host-7-0', 'F-host-7-1']);
-    expect(third.incidents.filter((i) => i.created)).toEqual([]);
+    expect(third.incidents.filter((i) => i.resent).map((i) => [i.finding, i.grouping]).sort()).toEqual([['F-host-7-0', 'asset:host-7'], ['F-host-7-1', 'asset:host-7']]);
+    expect(third.incidents.filter((i) => i.created).map((i) => i.finding)).toEqual(['F-host-7-0']);
+    expect(third.revisions.map((r) => [r.revision, r.findings])).toEqual([[1, 2]]);
+    expect(await count('incidents')).toBe(2);
     expect(await count('handoff_notes')).toBe(2 * n + 2);
     expect(await count('remediation_items')).toBe(2 * n);
     expect((await verifyChain(db)).ok).toBe(true);
   });
 
-  it('two escalating triage runs at once open one incident per asset and vulnerability', async () => {
+  it('two escalating triage runs at once open one incident for one exposed vulnerability', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'closeloop-race-'));
     const n = 300;
     const write = (name: string, rows: unknown[]) => {
@@ -336,11 +339,12 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
     expect((await triageStored(t.ctx, vm, {}, ruleset)).by_outcome.escalate).toBe(n);
     // on PostgreSQL the two runs are two transactions on two connections; SQLite runs them one after
     // the other. Each run takes its id first (a counter's row lock until it commits), so the second
-    // escalates after the first has committed and links its incidents.
+    // escalates after the first has committed and links its incident.
     const runs = await Promise.all([triageStored(t.ctx, vm, { escalate: true }, ruleset), triageStored(t.ctx, vm, { escalate: true }, ruleset)]);
     const db = t.ctx.store.db;
-    expect(Number((await db.selectFrom('incidents').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(n);
-    expect(runs.flatMap((r) => r.incidents).filter((i) => i.created)).toHaveLength(n);
+    expect(Number((await db.selectFrom('incidents').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(1);
+    expect(runs.flatMap((r) => r.incidents).filter((i) => i.created)).toHaveLength(1);
+    expect(runs.flatMap((r) => r.revisions)).toHaveLength(1);
     expect(Number((await db.selectFrom('handoff_notes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(n);
     expect((await verifyChain(db)).ok).toBe(true);
   });

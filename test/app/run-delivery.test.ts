@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/app/context.js';
 import { enqueue } from '../../src/app/outbox.js';
 import { runDelivery, type RunDeliveryOptions } from '../../src/app/run-delivery.js';
-import { DISPATCHER, REMINDERS, SystemCaller } from '../../src/app/system-caller.js';
+import { DISPATCHER, TIMERS, SystemCaller } from '../../src/app/system-caller.js';
 import { verifyChain } from '../../src/audit/chain.js';
 import type { Route } from '../../src/config/schema.js';
 import type { Channel } from '../../src/delivery/channel.js';
@@ -203,8 +203,8 @@ describe.each(ENGINES)('the outbox dispatcher on %s', (engine) => {
       const id = await queueOne();
       await expect(runDelivery(t.ctx, new SystemCaller('auditor-bot', ['audit.verify']))).rejects.toMatchObject({ code: 'CL_FORBIDDEN', message: 'system:auditor-bot may not delivery.run' });
       await untouched(id);
-      expect(REMINDERS.may('delivery.run')).toBe(true);
-      expect(REMINDERS.may('people.manage')).toBe(false);
+      expect(TIMERS.may('delivery.run')).toBe(true);
+      expect(TIMERS.may('people.manage')).toBe(false);
     });
 
     it('lets a person who may run delivery drain the outbox; the dispatcher audits the outcome', async () => {

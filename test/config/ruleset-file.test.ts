@@ -17,7 +17,7 @@ describe('default ruleset', () => {
 
   it('loads, is versioned and holds the documented thresholds', () => {
     const r = loadDefaultRuleset();
-    expect(r.version).toBe('2026.11.1');
+    expect(r.version).toBe('2026.12.1');
     expect(r.thresholds).toEqual({ cvss_high_score: 7, epss_exploit_pressure: null, epss_exploitability_evidence: 0.1 });
     expect(r.exploit_pressure).toEqual({ kev: true, ransomware: true, exploitation: ['active', 'poc'], public_poc: true });
     expect(r.critical_reachability).toEqual({ exposure: ['internet'], unauthenticated: true, privileged: true, business_critical: true });

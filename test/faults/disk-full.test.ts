@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/audit/chain.js';
 import { importFile } from '../../src/app/importer.js';
+import type { Pool } from 'pg';
 import { makeApi, type Api } from '../api/harness.js';
 
 let api: Api;
@@ -43,7 +44,7 @@ describe('a full disk (SQLite)', () => {
     const before = await counts();
     const events = await api.auditCount();
     roomFor(4);
-    await expect(importFile(api.tc.ctx, { actor: 'vm' }, { kind: 'findings', file, format: 'native' })).rejects.toThrow(/full/i);
+    await expect(importFile(api.tc.ctx, { actor: 'vm' }, { kind: 'findings', file, format: 'native' })).rejects.toMatchObject({ code: 'CL_STORAGE_FULL' });
     expect(await counts()).toEqual(before);
     expect(await api.auditCount()).toBe(events);
     expect(await verifyChain(api.tc.ctx.store.db)).toMatchObject({ ok: true });
@@ -62,8 +63,8 @@ describe('a full disk (SQLite)', () => {
       else refused = { statusCode: res.statusCode, body: res.body };
     }
     expect(refused, 'the database never filled up').not.toBeNull();
-    expect(refused?.statusCode).toBeGreaterThanOrEqual(500);
-    expect(Object.keys(JSON.parse(refused?.body ?? '{}') as object).sort()).toEqual(expect.arrayContaining(['code', 'message']));
+    expect(refused?.statusCode).toBe(507);
+    expect(JSON.parse(refused?.body ?? '{}')).toMatchObject({ code: 'CL_STORAGE_FULL', message: expect.stringContaining('free space') });
     const stored = await api.tc.ctx.store.db.selectFrom('incidents').select('id').execute();
     expect(stored.map((r) => r.id).sort()).toEqual([...acknowledged].sort());
     expect(await verifyChain(api.tc.ctx.store.db)).toMatchObject({ ok: true });
@@ -74,22 +75,43 @@ describe('a full disk (SQLite)', () => {
   });
 });
 
+/**
+ * Runs `fn` with `tables` moved to a tablespace on a tmpfs of 1 MiB, mounted by the test (as root);
+ * `grow()` remounts it at 64 MiB (the disk freed). Everything is put back afterwards.
+ */
+async function withSmallTablespace(pool: Pool, tables: readonly string[], fn: (grow: () => void) => Promise<void>): Promise<void> {
+  const mountpoint = mkdtempSync(path.join(tmpdir(), 'closeloop-full-'));
+  const space = `closeloop_full_${process.pid}_${Date.now()}`;
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', mountpoint]);
+  const moved: string[] = [];
+  try {
+    execFileSync('chown', ['postgres:postgres', mountpoint]);
+    await pool.query(`CREATE TABLESPACE ${space} LOCATION '${mountpoint}'`);
+    for (const t of tables) {
+      await pool.query(`ALTER TABLE ${t} SET TABLESPACE ${space}`);
+      moved.push(t);
+    }
+    await fn(() => execFileSync('mount', ['-o', 'remount,size=64m', mountpoint]));
+  } finally {
+    for (const t of moved) await pool.query(`ALTER TABLE ${t} SET TABLESPACE pg_default`);
+    await pool.query(`DROP TABLESPACE IF EXISTS ${space}`);
+    execFileSync('umount', [mountpoint]);
+    rmSync(mountpoint, { recursive: true, force: true });
+  }
+}
+
 describe('a full disk (PostgreSQL: a tablespace on a small tmpfs)', () => {
+  let pg: Api;
+  let pool: Pool;
+  beforeEach(async () => {
+    pg = await makeApi('postgres', { label: 'fullpg' });
+    if (pg.tc.ctx.store.pgPool === null) throw new Error('not a PostgreSQL store');
+    pool = pg.tc.ctx.store.pgPool;
+  });
+  afterEach(() => pg.close());
+
   it('answers the write that does not fit with an error, loses no acknowledged write, and resumes when there is room', { timeout: 120_000 }, async () => {
-    const pg = await makeApi('postgres', { label: 'fullpg' });
-    const pool = pg.tc.ctx.store.pgPool;
-    if (pool === null) throw new Error('not a PostgreSQL store');
-    const mountpoint = mkdtempSync(path.join(tmpdir(), 'closeloop-full-'));
-    const space = `closeloop_full_${process.pid}`;
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', mountpoint]);
-    const moved: string[] = [];
-    try {
-      execFileSync('chown', ['postgres:postgres', mountpoint]);
-      await pool.query(`CREATE TABLESPACE ${space} LOCATION '${mountpoint}'`);
-      for (const t of ['incidents', 'incident_assets', 'audit_events', 'counters']) {
-        await pool.query(`ALTER TABLE ${t} SET TABLESPACE ${space}`);
-        moved.push(t);
-      }
+    await withSmallTablespace(pool, ['incidents', 'incident_assets', 'audit_events', 'counters'], async (grow) => {
       const acknowledged: string[] = [];
       let refused: { statusCode: number; body: string } | null = null;
       for (let i = 0; i < 3000 && refused === null; i++) {
@@ -99,21 +121,37 @@ describe('a full disk (PostgreSQL: a tablespace on a small tmpfs)', () => {
         else refused = { statusCode: res.statusCode, body: res.body };
       }
       expect(refused, 'the tablespace never filled up').not.toBeNull();
-      expect(refused?.statusCode).toBeGreaterThanOrEqual(500);
-      expect(Object.keys(JSON.parse(refused?.body ?? '{}') as object)).toEqual(expect.arrayContaining(['code', 'message']));
+      expect(refused?.statusCode).toBe(507);
+      expect(JSON.parse(refused?.body ?? '{}')).toMatchObject({ code: 'CL_STORAGE_FULL', message: expect.stringContaining('free space') });
       const stored = await pg.tc.ctx.store.db.selectFrom('incidents').select('id').execute();
       expect(stored.map((r) => r.id).sort()).toEqual([...acknowledged].sort());
       expect(await verifyChain(pg.tc.ctx.store.db)).toMatchObject({ ok: true });
 
-      execFileSync('mount', ['-o', 'remount,size=64m', mountpoint]);
+      grow();
       const after = await pg.request('lead', 'POST', '/incidents', { title: 'after the disk was freed', severity: 'low' });
       expect(after.statusCode, after.body).toBe(201);
-    } finally {
-      for (const t of moved) await pool.query(`ALTER TABLE ${t} SET TABLESPACE pg_default`);
-      await pool.query(`DROP TABLESPACE IF EXISTS ${space}`);
-      await pg.close();
-      execFileSync('umount', [mountpoint]);
-      rmSync(mountpoint, { recursive: true, force: true });
-    }
+    });
+  });
+
+  it('fails an import whole: no finding, no import record, no audit event; the chain verifies; the same import goes through once there is room', { timeout: 120_000 }, async () => {
+    const file = path.join(pg.tc.dir, 'findings.ndjson');
+    // random descriptions: PostgreSQL would compress repeated characters into the 1 MiB
+    writeFileSync(file, Array.from({ length: 5000 }, (_, i) => JSON.stringify({ id: `F-${i}`, vulnerability: `CVE-2024-${10000 + i}`, asset: `host-${i % 500}`, component: 'openssl', version: '3.0.1', description: randomBytes(300).toString('base64') })).join('\n'));
+    const db = pg.tc.ctx.store.db;
+    const n = async (table: 'findings' | 'imports' | 'vulnerabilities' | 'assets') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    await withSmallTablespace(pool, ['findings', 'imports', 'audit_events'], async (grow) => {
+      const before = { findings: await n('findings'), imports: await n('imports'), vulnerabilities: await n('vulnerabilities'), assets: await n('assets') };
+      const events = await pg.auditCount();
+      const failed = await importFile(pg.tc.ctx, { actor: 'vm' }, { kind: 'findings', file, format: 'native' }).then(() => null, (err: unknown) => err);
+      expect(failed, 'the import fitted in 1 MiB').not.toBeNull();
+      expect(failed).toMatchObject({ code: 'CL_STORAGE_FULL', message: expect.stringMatching(/disk .* is full: nothing of this change was stored/) });
+      expect({ findings: await n('findings'), imports: await n('imports'), vulnerabilities: await n('vulnerabilities'), assets: await n('assets') }).toEqual(before);
+      expect(await pg.auditCount()).toBe(events);
+      expect(await verifyChain(db)).toMatchObject({ ok: true });
+      grow();
+      const r = await importFile(pg.tc.ctx, { actor: 'vm' }, { kind: 'findings', file, format: 'native' });
+      expect(r.created).toBe(5000);
+      expect(await n('findings')).toBe(before.findings + 5000);
+    });
   });
 });

@@ -13,9 +13,13 @@ import type { AppContext } from '../../src/app/context.js';
 import { importFile } from '../../src/app/importer.js';
 import { loadRuleset } from '../../src/app/load-ruleset.js';
 import { triageStored } from '../../src/app/triage-stored.js';
+import { setFindingVerdict } from '../../src/app/finding-verdict.js';
 import { decideRisk, requestRisk } from '../../src/app/followthrough.js';
 import { closeIncident, moveIncident, openIncident, reopenIncident } from '../../src/app/incidents.js';
 import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../../src/app/reportout.js';
+import { TIMERS } from '../../src/app/system-caller.js';
+import { runTimers } from '../../src/app/timers.js';
+import { addRemediation } from '../../src/app/followthrough.js';
 import { verifyChain } from '../../src/audit/chain.js';
 import { ERROR_CODES, isClError } from '../../src/errors.js';
 import { openStore, type Store } from '../../src/store/db.js';
@@ -287,6 +291,8 @@ describe.each(ENGINES)('races between two servers on %s', (engine) => {
     expect(first.incidents).toMatchObject([{ finding: 'F-web', created: true }]);
     const linkedBeforeClose: boolean[] = [];
     for (let round = 0; round < ROUNDS; round++) {
+      // each round's close is later than the last: a new incident follows the one closed last
+      t.clock.advance({ seconds: 1 });
       const [escalated, closed] = await Promise.allSettled([
         delay(Math.max(0, -offset(round))).then(() => triageStored(b, vm, { escalate: true }, ruleset)),
         delay(Math.max(0, offset(round))).then(() => closeIncident(a, lead, { id: incident, non_incident: true, rationale: 'benign scan' })),
@@ -305,12 +311,51 @@ describe.each(ENGINES)('races between two servers on %s', (engine) => {
         expect(Number(escalatedAt)).toBeGreaterThan(Number(closedAt));
         const opened = await db().selectFrom('incidents').select('state').where('id', '=', to).executeTakeFirstOrThrow();
         expect(opened.state).toBe('reported');
+        // and it records the closed incident it follows
+        expect(await db().selectFrom('incident_follows').select('follows').where('incident_id', '=', to).executeTakeFirst()).toEqual({ follows: incident });
         await closeIncident(a, lead, { id: to, non_incident: true, rationale: 'duplicate of the reopened one' });
       }
       await reopenIncident(a, lead, { id: incident, reason: 'next round' });
     }
     // both orders happened, so the rounds did race
     expect(new Set(linkedBeforeClose).size).toBe(2);
+  });
+
+  it('the timers on both servers at once, and after a restart: every timer fires once', async () => {
+    const ids = await incidents(10, ['triage', 'eradication']);
+    const risks: string[] = [];
+    for (const incident of ids) {
+      const w = await addWeakness(a, lead, weakness(incident));
+      await sendReportOut(a, lead, { incident });
+      await addRemediation(a, lead, { weakness: w.id, owner_role: 'eng_ops_lead', assignee: 'ops', criteria: 'MFA on', due: '2026-12-01' });
+      const risk = await requestRisk(a, lead, { weakness: w.id, rationale: 'legacy VPN', controls: 'IP allow-list', review_by: '2026-12-05' });
+      await decideRisk(a, { actor: 'approver' }, { risk: risk.id, approve: true });
+      risks.push(risk.id);
+    }
+    const clock = t.clock;
+    const firings = async () => Number((await db().selectFrom('timer_firings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const queued = async () => Number((await db().selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).where('purpose', '=', 'reminder').executeTakeFirstOrThrow()).n);
+    // day 3: acknowledgment levels and risk warnings due; day 8: items overdue and risks expired
+    for (const day of ['2026-12-01T13:00:00Z', '2026-12-06T13:00:00Z']) {
+      clock.set(day);
+      const [x, y] = await Promise.all([runTimers(a, TIMERS), runTimers(b, TIMERS)]);
+      const sum = (k: keyof typeof x) => x[k] + y[k];
+      if (day.startsWith('2026-12-01')) expect([sum('incidents'), sum('reminders'), sum('escalations'), sum('risk_warnings')]).toEqual([10, 50, 10, 10]);
+      else expect([sum('items_overdue'), sum('risks_expired')]).toEqual([10, 10]);
+    }
+    const fired = await firings();
+    const messages = await queued();
+    // a restarted server (a new store handle) finds everything fired
+    const restarted = await openStore({ url: engine === 'sqlite' ? path.join(t.dir, 'closeloop.db') : (() => { const u = testPgUrl(); u.searchParams.set('schema', t.ctx.store.schema ?? ''); return u.toString(); })(), migrate: false });
+    try {
+      expect(await runTimers({ ...a, store: restarted }, TIMERS)).toEqual({ incidents: 0, reminders: 0, escalations: 0, items_overdue: 0, risk_warnings: 0, risks_expired: 0 });
+    } finally {
+      await restarted.close();
+    }
+    expect([await firings(), await queued()]).toEqual([fired, messages]);
+    expect(await auditCount('risk.expired', risks)).toEqual(new Map(risks.map((r) => [r, 1])));
+    const keys = await db().selectFrom('notifications').select('idempotency_key').execute();
+    expect(new Set(keys.map((k) => k.idempotency_key)).size).toBe(keys.length);
   });
 
   it('the store refuses a second acknowledgment of a role itself, as CL_CONFLICT with the first', async () => {
@@ -321,5 +366,37 @@ describe.each(ENGINES)('races between two servers on %s', (engine) => {
       details: { role: 'service_owner', current: { state: 'acknowledged', actor: 'so', revision: 1 } },
     });
     expect(await db().selectFrom('acknowledgments').select('actor').where('incident_id', '=', 'INC-2026-9999').execute()).toEqual([{ actor: 'so' }]);
+  });
+
+  it('two verdicts on one finding at once: both recorded, one after the other, each before the other\'s after', async () => {
+    const vm = { actor: 'vm' };
+    const file = (name: string, text: string): string => {
+      const f = path.join(t.dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    await importFile(a, vm, { kind: 'assets', file: file('assets.csv', 'id,name,service,owner,business_critical,exposure\nweb-01,Web 1,shop,web-team,false,internal\n') });
+    await importFile(a, vm, { kind: 'findings', file: file('findings.json', JSON.stringify([{ id: 'F-web', vulnerability: 'CVE-2099-0001', asset: 'web-01' }])) });
+    const ruleset = await loadRuleset();
+    for (let round = 0; round < 10; round++) {
+      const [x, y] = await Promise.allSettled([
+        setFindingVerdict(a, vm, { finding: 'F-web', validation: 'not_affected', note: `a${round}` }, { ruleset }),
+        setFindingVerdict(b, lead, { finding: 'F-web', reachability: 'unreachable', validation: 'validated', note: `b${round}` }, { ruleset }),
+      ]);
+      expect([x.status, y.status]).toEqual(['fulfilled', 'fulfilled']);
+    }
+    const verdicts = await db().selectFrom('finding_verdicts').select(['id', 'actor', 'before', 'decision_id']).orderBy('id').execute();
+    expect(verdicts).toHaveLength(20);
+    // in id order, each verdict saw what the one before it left: serial, none lost
+    const after = (actor: string) => (actor === 'vm' ? { validation: 'not_affected', ruled_out_by: 'vm' } : { validation: 'validated', ruled_out_by: null });
+    for (let i = 1; i < verdicts.length; i++) {
+      const prev = verdicts[i - 1];
+      expect(JSON.parse(verdicts[i]?.before ?? '{}')).toMatchObject(after(prev?.actor ?? ''));
+    }
+    const last = verdicts.at(-1);
+    const row = await db().selectFrom('findings').select(['validation', 'ruled_out_by']).where('id', '=', 'F-web').executeTakeFirstOrThrow();
+    expect(row).toEqual(after(last?.actor ?? ''));
+    expect(new Set(verdicts.map((v) => v.decision_id)).size).toBe(20);
+    expect((await verifyChain(db())).ok).toBe(true);
   });
 });

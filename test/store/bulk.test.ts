@@ -64,7 +64,7 @@ const V1: Vuln[] = [
 
 /** A stay decision row of `finding`. */
 function decision(id: string, finding: string): DecisionValues {
-  return [id, finding, 'host:a', 'CVE-1', 'stay', '[]', '[]', '[]', '[]', 'Track', '[]', 'v', 'sha256:x', 'null', null, 'now'];
+  return [id, finding, 'host:a', 'CVE-1', 'stay', '[]', '[]', '[]', '[]', 'Track', '[]', 'v', 'sha256:x', 'null', null, 'now', 2];
 }
 
 function row(id: string, over: Partial<Record<(typeof FINDING_COLUMNS)[number], string | number | null>> = {}): FindingValues {
@@ -94,6 +94,9 @@ function row(id: string, over: Partial<Record<(typeof FINDING_COLUMNS)[number], 
     last_import_id: 'IMP-X',
     first_seen: '2026-11-28T12:00:00.000Z',
     last_seen: '2026-11-28T12:00:00.000Z',
+    check_type: null,
+    ruled_out_by: null,
+    verdict_at: null,
     target: 'host:a',
     ...over,
   } as Parameters<typeof findingValues>[0]);
@@ -578,7 +581,7 @@ describe('RunDigester', () => {
     k.add({ kind: 'kev', record: { cve: 'CVE-2024-0001', dateAdded: '2024-05-01', dueDate: null, knownRansomwareCampaignUse: true, vendorProject: null, product: null, name: null } });
     // the engines' bounds, and bounds so small that every cache starts over between findings
     const digesters = [SQLITE_CACHE_BOUNDS, POSTGRES_CACHE_BOUNDS, { assets: 1, vulnerabilities: 1 }].map((b) => new RunDigester(rulesetDigest(ruleset), b));
-    const base = { fingerprint: 'x', source: 'trivy', validation: 'unvalidated', reachability: 'unknown', affected_version_known: true, vendor_scope_known: true, containment_needed: false, title: null, severity: 'high', cwe: ['CWE-79'], file_path: null, line: null, fixed_version: null, aliases: [], extra: { b: 1, a: [2, 1] } } as const;
+    const base = { fingerprint: 'x', source: 'trivy', validation: 'unvalidated', reachability: 'unknown', affected_version_known: true, vendor_scope_known: true, containment_needed: false, check: null, ruled_out_by: null, verdict_at: null, title: null, severity: 'high', cwe: ['CWE-79'], file_path: null, line: null, fixed_version: null, aliases: [], extra: { b: 1, a: [2, 1] } } as const;
     for (const f of [
       { ...base, id: 'f1', vulnerability: 'CVE-2024-0001', asset: 'web', component: 'openssl', version: '3' },
       { ...base, id: 'f2', vulnerability: 'CVE-2024-0002', asset: 'web', component: 'zlib', version: '1' },

@@ -2,49 +2,22 @@
  * Migration 0005 on a store that has data: a store migrated up to 0004, holding acknowledgments
  * of two report-out revisions and a duplicate that a race let in, then brought up to date.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrateToLatest, openStore, type Store } from '../../src/store/db.js';
-import * as m0001 from '../../src/store/migrations/0001-initial.js';
-import * as m0002 from '../../src/store/migrations/0002-replayable-decisions.js';
-import * as m0003 from '../../src/store/migrations/0003-remediation-by-finding.js';
-import * as m0004 from '../../src/store/migrations/0004-incidents-by-creation.js';
+import { migrateToLatest, type Store } from '../../src/store/db.js';
 import type { AcknowledgmentsTable } from '../../src/store/tables/acknowledgments.table.js';
 import type { NotificationsTable } from '../../src/store/tables/notifications.table.js';
-import { ENGINES, testPgUrl } from '../helpers/context.js';
-
-const UP_TO_0004: Record<string, Migration> = {
-  '0001-initial': m0001,
-  '0002-replayable-decisions': m0002,
-  '0003-remediation-by-finding': m0003,
-  '0004-incidents-by-creation': m0004,
-};
+import { ENGINES } from '../helpers/context.js';
+import { dropMigratedStore, migrationsUpTo, storeMigratedTo } from '../helpers/migrated-store.js';
 
 describe.each(ENGINES)('migration 0005 of a store with data on %s', (engine) => {
   let store: Store | null = null;
   afterEach(async () => {
-    if (store?.schema) await store.pgPool?.query(`DROP SCHEMA IF EXISTS "${store.schema}" CASCADE`);
-    await store?.close();
+    await dropMigratedStore(store);
     store = null;
   });
 
-  async function storeAt0004(): Promise<Store> {
-    let url: string;
-    if (engine === 'sqlite') url = path.join(mkdtempSync(path.join(tmpdir(), 'closeloop-m0005-')), 'closeloop.db');
-    else {
-      const u = testPgUrl();
-      u.searchParams.set('schema', `t_m0005_${process.pid}_${Date.now()}`);
-      url = u.toString();
-    }
-    const s = await openStore({ url, migrate: false });
-    const migrator = new Migrator({ db: s.db, provider: { getMigrations: async () => UP_TO_0004 }, ...(s.schema !== null ? { migrationTableSchema: s.schema } : {}) });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw new Error(`migrating to 0004 failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
-    return s;
-  }
+  const storeAt0004 = (): Promise<Store> => storeMigratedTo(engine, 'm0005', migrationsUpTo('0004-incidents-by-creation'));
 
   const note = (id: string, incident: string, revision: number, role: string, at: string) => ({
     id, incident_id: incident, purpose: 'reportout' as const, role, channel: 'file', address: `${role}@example.org`, subject: 's', body: 'b',

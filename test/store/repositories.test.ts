@@ -21,6 +21,7 @@ const item = (id: string, incident: string): RemediationItem => ({
   due: null,
   ticket: null,
   status: 'open',
+  overdue_since: null,
   created_at: '2026-11-28T12:00:00.000Z',
   updated_at: '2026-11-28T12:00:00.000Z',
 });

@@ -1,5 +1,5 @@
-import { sendAckReminders } from '../../app/reminders.js';
 import { runDelivery } from '../../app/run-delivery.js';
+import { runTimers } from '../../app/timers.js';
 import type { Program } from '../program.js';
 import { acts, type CliRun } from '../session.js';
 
@@ -11,9 +11,18 @@ export function registerDelivery(program: Program, run: CliRun): void {
     s.print(r, () => `delivered ${r.delivered}, retrying ${r.retrying}, failed ${r.failed}, waiting for a channel ${r.no_channel}`);
   });
 
-  const remind = program.command('remind').description('queue reminders to roles past the acknowledgment SLA, and tell the IR lead (the server does this continuously)');
+  const remind = program
+    .command('remind')
+    .description('fire the timers that are due, once each: acknowledgment reminders and escalations, overdue remediation items, risk acceptances near or at their review date (the server does this continuously)');
   acts(run, remind, async ({ s, ctx, caller }) => {
-    const r = await sendAckReminders(ctx, caller);
-    s.print(r, () => `${r.reminders} reminder(s) and ${r.lead_notices} IR lead notice(s) queued for ${r.incidents} incident(s); run \`closeloop deliver\` to send them`);
+    const r = await runTimers(ctx, caller);
+    s.print(r, () =>
+      [
+        `${r.reminders} reminder(s) and ${r.escalations} escalation notice(s) queued for ${r.incidents} incident(s)`,
+        `${r.items_overdue} remediation item(s) newly overdue`,
+        `${r.risk_warnings} risk acceptance(s) near their review date, ${r.risks_expired} expired`,
+        'run `closeloop deliver` to send what was queued',
+      ].join('\n'),
+    );
   });
 }

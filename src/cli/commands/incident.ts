@@ -13,6 +13,9 @@ function incidentSummary(v: IncidentView): string {
     `${i.id}  ${i.title}`,
     `  severity ${i.severity}, state ${i.state}${i.service ? `, service ${i.service}` : ''}${i.determination ? `, determination ${i.determination}` : ''}`,
     `  assets: ${v.assets.join(', ') || '-'}`,
+    ...(v.grouping.keys.length > 0 ? [`  grouped by: ${v.grouping.keys.join(', ')}`] : []),
+    ...(v.grouping.follows !== null ? [`  follows closed incident ${v.grouping.follows}`] : []),
+    ...(v.grouping.followed_by.length > 0 ? [`  followed by: ${v.grouping.followed_by.join(', ')}`] : []),
     `  report-out: ${i.reportout_opened_at ? `task opened ${i.reportout_opened_at}` : 'task not opened yet'}${i.reportout_sent_at ? `, sent ${i.reportout_sent_at}` : ''}${i.none_identified_rationale ? `, none identified (${i.none_identified_rationale})` : ''}`,
   ];
   if (v.weaknesses.length > 0) {

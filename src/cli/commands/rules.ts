@@ -28,10 +28,13 @@ export function registerRules(program: Program, run: CliRun): void {
   const handoff = program.command('handoff').description('IR handoff notes of escalations');
   const show = handoff.command('show <incident>').description('print the handoff note(s) stored with an incident (Markdown; --json for the JSON note)');
   acts(run, show, async ({ s, ctx, caller }, _opts, incident) => {
-    const { handoffNotes } = await import('../../app/triage.js');
+    const { handoffNotes, handoffRevisions } = await import('../../app/triage.js');
     const notes = await handoffNotes(ctx, caller, incident);
-    s.print({ incident, notes: notes.map((n) => ({ id: n.id, decision: n.decision, created_at: n.created_at, note: n.note, markdown: n.markdown })) }, () =>
-      notes.length === 0 ? `${incident} has no handoff note (it was not opened by an escalation)` : notes.map((n) => n.markdown).join('\n\n---\n\n'),
+    const revisions = await handoffRevisions(ctx, caller, incident);
+    s.print({ incident, notes: notes.map((n) => ({ id: n.id, decision: n.decision, created_at: n.created_at, note: n.note, markdown: n.markdown })), revisions: revisions.map(({ markdown: _m, ...r }) => r) }, () =>
+      notes.length === 0
+        ? `${incident} has no handoff note (it was not opened by an escalation)`
+        : [...revisions.map((r) => `revision ${r.revision} (${r.created_at}): ${r.added.length} finding(s) added${r.added.length > 0 ? `: ${r.added.slice(0, 10).map((a) => a.finding).join(', ')}${r.added.length > 10 ? ', …' : ''}` : ''}`), '', notes.map((n) => n.markdown).join('\n\n---\n\n')].join('\n'),
     );
   });
 }

@@ -16,7 +16,8 @@ function countBy(items: readonly string[]): string {
 function decisionRows(ds: readonly PresentedDecision[]): string {
   return table(
     ['FINDING', 'ASSET', 'VULNERABILITY', 'OUTCOME', 'SSVC', 'WHY'],
-    ds.map((d) => [d.finding.length > 16 ? `${d.finding.slice(0, 15)}…` : d.finding, d.asset, d.vulnerability, d.outcome, d.ssvc, d.outcome === 'escalate' ? d.triggers.join(', ') : [...d.stay_reasons, ...d.flags].join(', ') || `next: ${d.next_actions.join(', ')}`]),
+    // whole ids, undecorated: a user pastes them into `closeloop why`
+    ds.map((d) => [d.finding, d.asset, d.vulnerability, d.outcome, d.ssvc, d.outcome === 'escalate' ? d.triggers.join(', ') : [...d.stay_reasons, ...d.flags].join(', ') || `next: ${d.next_actions.join(', ')}`]),
   );
 }
 
@@ -33,6 +34,25 @@ function decisionTable(ds: readonly PresentedDecision[], all: boolean, ruleset: 
   return lines.join('\n');
 }
 
+/** One line per incident the run handed findings to (one event, one incident), in the order it first did. */
+function incidentLines(r: TriageSummary): string[] {
+  const byIncident = new Map<string, { grouping: string; created: boolean; findings: string[]; sent: number }>();
+  for (const i of r.incidents) {
+    const g = byIncident.get(i.incident) ?? { grouping: i.grouping, created: false, findings: [], sent: 0 };
+    g.created ||= i.created;
+    g.findings.push(i.finding);
+    if (i.resent) g.sent += 1;
+    byIncident.set(i.incident, g);
+  }
+  const revisions = new Map(r.revisions.map((v) => [v.incident, v]));
+  return [...byIncident].map(([incident, g]) => {
+    const revision = revisions.get(incident);
+    const sent = revision === undefined ? 'nothing new to send' : `handoff revision ${revision.revision} (${revision.findings} new note(s), ${revision.assets} asset(s)) queued to ir_lead`;
+    const shown = g.findings.slice(0, 3).join(', ') + (g.findings.length > 3 ? `, … (${g.findings.length - 3} more)` : '');
+    return `  ${incident} ${g.created ? 'opened' : 'linked'} for ${g.grouping}: ${g.findings.length} finding(s): ${shown}; ${sent}; closeloop handoff show ${incident}`;
+  });
+}
+
 function triageSummaryText(r: TriageSummary): string {
   const lines = [
     `triage ${r.run}: ${r.evaluated} open finding(s) evaluated with ruleset ${r.ruleset}`,
@@ -42,10 +62,9 @@ function triageSummaryText(r: TriageSummary): string {
   const shown = r.decisions ?? r.escalations;
   if (shown.length > 0) lines.push('', r.decisions ? 'decisions:' : 'escalations:', decisionRows(shown));
   if (r.incidents.length > 0) {
-    lines.push('', 'handed to incident response:');
-    for (const i of r.incidents) lines.push(`  ${i.incident} ${i.created ? 'opened' : 'linked'} for finding ${i.finding} (decision ${i.decision}); handoff note: closeloop handoff show ${i.incident}`);
+    lines.push('', 'handed to incident response:', ...incidentLines(r));
   } else if (r.escalations.length > 0) {
-    lines.push('', 'run `closeloop triage --escalate` to hand these to incident response; `closeloop why FINDING` explains one');
+    lines.push('', `run \`closeloop triage --escalate\` to hand these to incident response; \`closeloop why ${r.escalations[0]?.finding ?? 'FINDING'}\` explains one (any unique prefix of a finding id will do)`);
   }
   return lines.join('\n');
 }
@@ -100,7 +119,7 @@ export function registerTriage(program: Program, run: CliRun): void {
       [
         `finding ${w.finding} (${w.vulnerability} on ${w.asset}): ${w.outcome.toUpperCase()}${w.triggers.length ? ` — ${w.triggers.join(', ')}` : ''}${w.stay_reasons.length ? ` — stays: ${w.stay_reasons.join(', ')}` : ''}`,
         `  ssvc ${w.ssvc}; flags ${w.flags.join(', ') || '-'}; next ${w.next_actions.join(', ') || '-'}`,
-        `  decision ${w.decision} at ${w.decided_at}, ruleset ${w.ruleset}, inputs ${w.input_hash}${w.incident ? `, incident ${w.incident}` : ''}`,
+        `  decision ${w.decision} at ${w.decided_at}, ruleset ${w.ruleset}, engine ${w.engine}, inputs ${w.input_hash}${w.incident ? `, incident ${w.incident}` : ''}`,
         `  evidence: ${w.evidence.join(', ') || '-'}`,
         `  ${w.replay.verified ? 'replay verified' : 'REPLAY NOT VERIFIED'}: ${w.replay.message}`,
         '  rules:',

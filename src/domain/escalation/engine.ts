@@ -11,11 +11,13 @@ import type {
   AssetRecord,
   FindingFacts,
   FindingRecord,
+  Reachability,
   SignalRecord,
   Validation,
   VulnerabilityRecord,
 } from '../records.js';
 import { findingVulnerabilityIds, productName, statementsFor, vulnerabilityKey } from './advisory-match.js';
+import { ENGINE_VERSION, type EngineVersion } from './engine-version.js';
 import { normaliseActionName } from './ruleset.js';
 import type { Ruleset } from './ruleset.js';
 import { computeSsvc } from './ssvc.js';
@@ -112,6 +114,12 @@ interface Case {
   readonly v: VulnerabilityRecord | null;
   readonly ruleset: Ruleset;
   readonly line: Line | null;
+  /** The engine version deciding: the current one, or an older one to replay an older decision. */
+  readonly engine: EngineVersion;
+  /** Reachability as the rules read it: the finding's, or `reachable` from a remote check (engine 2). */
+  readonly reachability: Reachability;
+  /** The `not_affected` statements that cover the finding: what ruled it out when no person did. */
+  readonly notAffected: readonly AdvisoryStatement[];
   /** Evidence refs in Decision order: the advisories' first, the rules' after. */
   readonly evidence: string[];
   readonly signals: readonly SignalRecord[];
@@ -133,7 +141,7 @@ function vulnIds(c: Case): ReadonlySet<string> {
  * Checks the records belong together, reads the advisories (VEX `not_affected` sets validation;
  * `under_investigation` means vendor scope unknown) and writes the `applicability` line.
  */
-function readCase(input: EvaluationInput<FindingFacts>, ruleset: Ruleset, line: Line | null): Case {
+function readCase(input: EvaluationInput<FindingFacts>, ruleset: Ruleset, line: Line | null, engine: EngineVersion): Case {
   const { finding, asset, vulnerability: v, signals } = input;
   let ids: ReadonlySet<string> | null = null;
   if (asset !== null && asset.id !== finding.asset) {
@@ -162,6 +170,11 @@ function readCase(input: EvaluationInput<FindingFacts>, ruleset: Ruleset, line: 
     if (underInvestigation) vendorScopeKnown = false;
   }
   const applicable = !INAPPLICABLE.has(validation);
+  // A remote network check tested a listening port: reachable from the scanner's vantage point,
+  // unless someone has said otherwise. An authenticated local check says nothing about it.
+  const remoteCheck = engine >= 2 && finding.check === 'remote' && finding.reachability === 'unknown';
+  const reachability: Reachability = remoteCheck ? 'reachable' : finding.reachability;
+  if (remoteCheck) evidence.push(`remote_check:${finding.id}`);
   line?.('applicability', applicable, () => {
     const facts = [`finding ${finding.id} validation is ${finding.validation}`];
     if (notAffected.length > 0) {
@@ -179,7 +192,11 @@ function readCase(input: EvaluationInput<FindingFacts>, ruleset: Ruleset, line: 
       }
     }
     if (underInvestigation) facts.push('vendor advisory status is under_investigation: vendor scope unknown');
-    facts.push(`reachability is ${finding.reachability}`);
+    facts.push(
+      remoteCheck
+        ? 'reachability is reachable: the scanner found it with a remote network check (a listening port answered)'
+        : `reachability is ${finding.reachability}${engine >= 2 && finding.check === 'local' && finding.reachability === 'unknown' ? ' (an authenticated local check does not show reachability)' : ''}`,
+    );
     facts.push(
       applicable ? 'finding may apply to this asset' : `finding is ${validation}: dangerous_exposure and scope_unknown cannot fire`,
     );
@@ -187,7 +204,7 @@ function readCase(input: EvaluationInput<FindingFacts>, ruleset: Ruleset, line: 
   });
 
   const onAsset = signals.length === 0 ? NONE_SIGNALS : signals.filter((s) => s.asset === finding.asset);
-  return { finding, asset, v, ruleset, line, evidence, signals, onAsset, validation, applicable, vendorScopeKnown, ids };
+  return { finding, asset, v, ruleset, line, engine, reachability, notAffected, evidence, signals, onAsset, validation, applicable, vendorScopeKnown, ids };
 }
 
 /** How a signal is tied to the finding's vulnerable path, or null when it is not. */
@@ -328,13 +345,13 @@ function criticalReachability(c: Case): Reach {
 
 /** Environment fit (part of `dangerous_exposure`): applicable, validated or reachable, and not unreachable. */
 function environmentFit(c: Case): boolean {
-  const { finding, validation, applicable } = c;
-  const fitByEvidence = validation === 'validated' || finding.reachability === 'reachable';
-  const fit = applicable && fitByEvidence && finding.reachability !== 'unreachable';
+  const { reachability, validation, applicable } = c;
+  const fitByEvidence = validation === 'validated' || reachability === 'reachable';
+  const fit = applicable && fitByEvidence && reachability !== 'unreachable';
   c.line?.('dangerous_exposure.environment_fit', fit, () => [
     !applicable
       ? `finding is ${validation}`
-      : finding.reachability === 'unreachable'
+      : reachability === 'unreachable'
         ? 'reachability is unreachable'
         : fitByEvidence
           ? validation === 'validated' ? 'finding is validated' : 'vulnerable path is reachable'
@@ -487,23 +504,23 @@ function regulatedImpact(c: Case, inScope: boolean, dangerous: boolean): boolean
 
 /** `validate_urgently`: dangerous_exposure would fire if this unvalidated finding were validated. */
 function validateUrgently(c: Case, pressure: boolean, reach: Reach): boolean {
-  const { finding, validation } = c;
+  const { reachability, validation } = c;
   const critical = reach !== 0;
-  const flagged = validation === 'unvalidated' && pressure && critical && finding.reachability !== 'unreachable';
+  const flagged = validation === 'unvalidated' && pressure && critical && reachability !== 'unreachable';
   c.line?.('flag.validate_urgently', flagged, () => [
     validation !== 'unvalidated'
       ? `finding is ${validation}, not unvalidated`
-      : `if validated: exploit pressure ${pressure ? 'yes' : 'no'}, critical reachability ${critical ? 'yes' : 'no'}, reachability ${finding.reachability}`,
+      : `if validated: exploit pressure ${pressure ? 'yes' : 'no'}, critical reachability ${critical ? 'yes' : 'no'}, reachability ${reachability}`,
   ]);
   return flagged;
 }
 
 /** `high_score_only`: a high CVSS score and no exposure, exploitability, impact or telemetry evidence. */
 function highScoreOnly(c: Case, pressure: boolean, reach: Reach, inRegulatedScope: boolean): boolean {
-  const { finding, asset, v, ruleset } = c;
+  const { asset, v, ruleset } = c;
   const cvss = v?.cvss ?? null;
   const epssEvidenceMin = ruleset.thresholds.epss_exploitability_evidence;
-  const exposureEvidence = (reach & (REACH_EXPOSED | REACH_UNAUTHENTICATED)) !== 0 || finding.reachability === 'reachable';
+  const exposureEvidence = (reach & (REACH_EXPOSED | REACH_UNAUTHENTICATED)) !== 0 || c.reachability === 'reachable';
   const exploitabilityEvidence =
     pressure || (epssEvidenceMin !== null && v?.epss !== null && v?.epss !== undefined && v.epss.score >= epssEvidenceMin);
   const impactEvidence = asset !== null && (asset.business_critical || asset.privileged || inRegulatedScope);
@@ -541,15 +558,52 @@ function unvalidatedScannerFinding(c: Case): boolean {
   return holds;
 }
 
-/** `vendor_advisory_only`: known from a vendor advisory, with no signal, validation or reachability verdict. */
+/**
+ * `vendor_advisory_only`: known from a vendor advisory, with no signal, validation or reachability
+ * verdict. Engine 1 counted only `validated` and `reachable` as local evidence, so a ruled-out or
+ * unreachable finding read as "advisory only"; engine 2 names those `ruled_out` / `unreachable`.
+ */
 function vendorAdvisoryOnly(c: Case): boolean {
-  const { finding, v } = c;
-  const localEvidence = c.onAsset.length > 0 || c.validation === 'validated' || finding.reachability === 'reachable';
+  const { v, reachability, validation } = c;
+  const localEvidence =
+    c.onAsset.length > 0 ||
+    (c.engine === 1 ? validation === 'validated' || reachability === 'reachable' : validation !== 'unvalidated' || reachability !== 'unknown');
   const holds = v !== null && v.vendor_advisory && !localEvidence;
   c.line?.('stay.vendor_advisory_only', holds, () => [
     v?.vendor_advisory === true ? `${v.id} is known from a vendor advisory` : 'not known from a vendor advisory',
     `local evidence (signal, validation or reachability) ${localEvidence ? 'yes' : 'no'}`,
   ]);
+  return holds;
+}
+
+/** The analyst whose verdict ruled the finding out (engine 2), or null: not ruled out, or not by a person. */
+function rulingAnalyst(c: Case): string | null {
+  const { finding } = c;
+  return c.engine >= 2 && !c.applicable && finding.validation === c.validation ? finding.ruled_out_by : null;
+}
+
+/** Who or what ruled the finding out, in words: the analyst, the VEX/CSAF statements, or the import. */
+function rulingOf(c: Case): string {
+  const { validation, notAffected } = c;
+  const analyst = rulingAnalyst(c);
+  if (analyst !== null) return `analyst ${analyst} ruled it ${validation} (verdict on the finding)`;
+  if (validation === 'not_affected' && notAffected.length > 0) {
+    return `VEX/CSAF statement ${notAffected.map((s) => `${s.source}${s.justification === null ? '' : ` (${s.justification})`}`).join(', ')} says not_affected`;
+  }
+  return `the imported finding says ${validation} (no analyst verdict or VEX/CSAF statement on record)`;
+}
+
+/** `ruled_out` (engine 2): the finding is `not_affected` / `false_positive`; the line names who or which statement said so. */
+function ruledOut(c: Case): boolean {
+  const holds = c.engine >= 2 && !c.applicable;
+  if (c.engine >= 2) c.line?.('stay.ruled_out', holds, () => [holds ? rulingOf(c) : `validation is ${c.validation}`]);
+  return holds;
+}
+
+/** `unreachable` (engine 2): someone has found the vulnerable path unreachable. */
+function unreachable(c: Case): boolean {
+  const holds = c.engine >= 2 && c.reachability === 'unreachable';
+  if (c.engine >= 2) c.line?.('stay.unreachable', holds, () => [`reachability is ${c.reachability}`]);
   return holds;
 }
 
@@ -560,6 +614,8 @@ function stayReasons(c: Case, pressure: boolean, reach: Reach, fit: boolean, inR
   if (pocWithoutEnvironmentFit(c, fit)) reasons.push('poc_without_environment_fit');
   if (unvalidatedScannerFinding(c)) reasons.push('unvalidated_scanner_finding');
   if (vendorAdvisoryOnly(c)) reasons.push('vendor_advisory_only');
+  if (ruledOut(c)) reasons.push('ruled_out');
+  if (unreachable(c)) reasons.push('unreachable');
   return reasons;
 }
 
@@ -630,6 +686,8 @@ function evidenceRefs(
   containment: readonly string[] | null,
 ): string[] {
   const { evidence, v } = c;
+  const analyst = rulingAnalyst(c);
+  if (analyst !== null) evidence.push(`ruled_out_by:${analyst}`);
   for (const s of exploitSignals) evidence.push(s.id);
   for (const s of compromiseSignals) evidence.push(s.id);
   if (v !== null) {
@@ -650,6 +708,8 @@ function evidenceRefs(
 export interface EvaluateOptions {
   /** Build the explanation lines (default true). Without them the decision is the same, only faster. */
   explain?: boolean;
+  /** Decide as this engine version did (default: the current one); `why` replays older decisions with theirs. */
+  engine?: EngineVersion;
 }
 
 /**
@@ -665,7 +725,7 @@ export function evaluate(input: EvaluationInput<FindingFacts>, ruleset: Ruleset,
         explanation.push({ rule, holds, facts: facts() });
       }
     : null;
-  const c = readCase(input, ruleset, line);
+  const c = readCase(input, ruleset, line, options.engine ?? ENGINE_VERSION);
 
   const exploitSignals = observedExploitation(c);
   const compromiseSignals = confirmedCompromise(c);

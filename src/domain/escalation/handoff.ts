@@ -139,7 +139,10 @@ function uncertainties(ctx: HandoffContext): Array<{ kind: UncertaintyKind; deta
   if (finding.validation === 'unvalidated') {
     out.push({ kind: 'scope', detail: 'finding not validated: product, version and feature state unconfirmed' });
   }
-  if (finding.reachability === 'unknown') out.push({ kind: 'scope', detail: 'reachability of the vulnerable path unknown' });
+  if (finding.reachability === 'unknown') {
+    // a remote network check reached the service: reachable from the scanner, not from everywhere
+    out.push({ kind: 'scope', detail: finding.check === 'remote' ? 'reachable from the scanner (remote network check); reachability from elsewhere not assessed' : 'reachability of the vulnerable path unknown' });
+  }
   if (!finding.affected_version_known) {
     out.push({ kind: 'scope', detail: 'cannot tell whether the installed version is affected' });
   }
@@ -366,3 +369,6 @@ function renderMarkdown(n: HandoffNote): string {
   out.push(`_SSVC (CISA coordinator): ${md(n.ssvc)} · ruleset ${md(n.ruleset)} · generated ${n.generated_at}_`);
   return `${out.join('\n')}\n`;
 }
+
+/** Record text made safe for a Markdown note (escaped, one line): for notes built beside this one. */
+export const markdownText = md;

@@ -24,3 +24,5 @@ export type { AssetInput, FindingInput, FingerprintParts, SignalInput, Vulnerabi
 export { canonicalAdvisories, canonicalAssetFacts, canonicalFindingFacts, canonicalSignals, canonicalVulnerabilityFacts, findingFacts, canonicalJson, decisionInputDigest, digestOfParts, rulesetDigest, sha256Text, vulnerabilityFacts } from './input-digest.js';
 export type { DigestParts, FindingFacts, VulnerabilityFacts } from './input-digest.js';
 export * from './vocabulary.js';
+export { ENGINE_VERSION, ENGINE_VERSIONS, engineVersionOf } from './engine-version.js';
+export type { EngineVersion } from './engine-version.js';

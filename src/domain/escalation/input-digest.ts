@@ -8,7 +8,9 @@
  * under their keys in canonical (sorted) order:
  * - `advisories`: the statements about this finding, each as canonical JSON, sorted;
  * - `asset`: the asset's facts (`assetFacts`), or null;
- * - `finding`: the finding's facts (`findingFacts`);
+ * - `engine`: the engine version (from engine 2; an engine-1 digest has no such key, so the
+ *   digests stored before engine versions existed are still the ones a replay computes);
+ * - `finding`: the finding's facts (`findingFacts`; engine 1 read neither `check` nor `ruled_out_by`);
  * - `ruleset`: the ruleset's own digest (`rulesetDigest`): a ruleset edited without a version
  *   bump still changes every decision's digest, and the ruleset is stored once per digest;
  * - `signals`: the signals on the finding's asset, sorted by id;
@@ -20,6 +22,7 @@ import { FINDING_FACT_KEYS, type AdvisoryStatement, type AssetRecord, type Findi
 import { canonicalJson } from '../canonical.js';
 import { statementsFor } from './advisory-match.js';
 import type { EvaluationInput } from './engine.js';
+import { ENGINE_VERSION, type EngineVersion } from './engine-version.js';
 import type { Ruleset } from './ruleset.js';
 
 export { canonicalJson };
@@ -73,10 +76,14 @@ export function rulesetDigest(ruleset: Ruleset): string {
 
 export type { FindingFacts };
 
-export function findingFacts(f: FindingFacts): FindingFacts {
+/** The finding facts engine 1 read: it had no `check` or `ruled_out_by`. */
+const ENGINE_1_FINDING_KEYS = FINDING_FACT_KEYS.filter((k) => k !== 'check' && k !== 'ruled_out_by');
+
+/** The finding's facts that `engine` reads (all of FINDING_FACT_KEYS for the current engine). */
+export function findingFacts(f: FindingFacts, engine: EngineVersion = ENGINE_VERSION): Partial<FindingFacts> {
   const out: Partial<Record<keyof FindingFacts, unknown>> = {};
-  for (const k of FINDING_FACT_KEYS) out[k] = f[k];
-  return out as FindingFacts;
+  for (const k of engine === 1 ? ENGINE_1_FINDING_KEYS : FINDING_FACT_KEYS) out[k] = f[k];
+  return out as Partial<FindingFacts>;
 }
 
 /**
@@ -85,17 +92,34 @@ export function findingFacts(f: FindingFacts): FindingFacts {
  * order is the same text (it drops undefined keys and writes undefined list items as null, as
  * canonicalJson does), built in one pass.
  */
-export function canonicalFindingFacts(f: FindingFacts): string {
-  for (const a of f.aliases) if (typeof a !== 'string') return canonicalJson(findingFacts(f));
-  if (typeof f.containment_needed === 'object' && f.containment_needed !== null) return canonicalJson(findingFacts(f));
+export function canonicalFindingFacts(f: FindingFacts, engine: EngineVersion = ENGINE_VERSION): string {
+  for (const a of f.aliases) if (typeof a !== 'string') return canonicalJson(findingFacts(f, engine));
+  if (typeof f.containment_needed === 'object' && f.containment_needed !== null) return canonicalJson(findingFacts(f, engine));
+  if (engine === 1) {
+    return JSON.stringify({
+      affected_version_known: f.affected_version_known,
+      aliases: f.aliases,
+      asset: f.asset,
+      component: f.component,
+      containment_needed: f.containment_needed,
+      id: f.id,
+      reachability: f.reachability,
+      validation: f.validation,
+      vendor_scope_known: f.vendor_scope_known,
+      version: f.version,
+      vulnerability: f.vulnerability,
+    });
+  }
   return JSON.stringify({
     affected_version_known: f.affected_version_known,
     aliases: f.aliases,
     asset: f.asset,
+    check: f.check,
     component: f.component,
     containment_needed: f.containment_needed,
     id: f.id,
     reachability: f.reachability,
+    ruled_out_by: f.ruled_out_by,
     validation: f.validation,
     vendor_scope_known: f.vendor_scope_known,
     version: f.version,
@@ -126,6 +150,8 @@ function assetFacts(a: AssetRecord | null): Record<string, unknown> | null {
 export interface DigestParts {
   advisories: string;
   asset: string;
+  /** The engine version the decision is made with. */
+  engine: EngineVersion;
   finding: string;
   ruleset: string;
   signals: string;
@@ -148,11 +174,12 @@ export function canonicalSignals(signals: readonly SignalRecord[], assetId: stri
   return canonicalJson(signals.filter((s) => s.asset === assetId).sort(byId));
 }
 
-function digestParts(input: EvaluationInput<FindingFacts>, rulesetDigestText: string): DigestParts {
+function digestParts(input: EvaluationInput<FindingFacts>, rulesetDigestText: string, engine: EngineVersion): DigestParts {
   return {
     advisories: canonicalAdvisories(input.advisories ?? [], input.finding, input.asset),
     asset: canonicalAssetFacts(input.asset),
-    finding: canonicalFindingFacts(input.finding),
+    engine,
+    finding: canonicalFindingFacts(input.finding, engine),
     ruleset: JSON.stringify(rulesetDigestText),
     signals: canonicalSignals(input.signals, input.finding.asset),
     vulnerability: canonicalVulnerabilityFacts(input.vulnerability),
@@ -161,10 +188,11 @@ function digestParts(input: EvaluationInput<FindingFacts>, rulesetDigestText: st
 
 /** The digest of the parts: the same text as canonicalJson of the object they came from. */
 export function digestOfParts(p: DigestParts): string {
-  return `sha256:${sha256Text(`{"advisories":${p.advisories},"asset":${p.asset},"finding":${p.finding},"ruleset":${p.ruleset},"signals":${p.signals},"vulnerability":${p.vulnerability}}`)}`;
+  const engine = p.engine === 1 ? '' : `"engine":${p.engine},`;
+  return `sha256:${sha256Text(`{"advisories":${p.advisories},"asset":${p.asset},${engine}"finding":${p.finding},"ruleset":${p.ruleset},"signals":${p.signals},"vulnerability":${p.vulnerability}}`)}`;
 }
 
-/** `sha256:<hex>` of the inputs the decision for `input.finding` depends on, and the ruleset. */
-export function decisionInputDigest(input: EvaluationInput<FindingFacts>, ruleset: Ruleset): string {
-  return digestOfParts(digestParts(input, rulesetDigest(ruleset)));
+/** `sha256:<hex>` of the inputs the decision for `input.finding` depends on, the ruleset and the engine version. */
+export function decisionInputDigest(input: EvaluationInput<FindingFacts>, ruleset: Ruleset, engine: EngineVersion = ENGINE_VERSION): string {
+  return digestOfParts(digestParts(input, rulesetDigest(ruleset), engine));
 }

@@ -6,7 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ClError } from '../../errors.js';
-import { CONFIDENCES, EXPLOITATIONS, EXPOSURES, REACHABILITIES, FINDING_SEVERITIES, SIGNAL_KINDS, VALIDATIONS } from '../records.js';
+import { CONFIDENCES, EXPLOITATIONS, EXPOSURES, FINDING_CHECKS, REACHABILITIES, FINDING_SEVERITIES, SIGNAL_KINDS, VALIDATIONS } from '../records.js';
 import type { AdvisoryStatement } from '../records.js';
 import { assetWithDefaults, findingWithDefaults, signalWithDefaults, vulnerabilityWithDefaults } from './defaults.js';
 import { evaluate } from './engine.js';
@@ -82,6 +82,8 @@ const findingCase = z.strictObject({
   affected_version_known: z.boolean().optional(),
   vendor_scope_known: z.boolean().optional(),
   containment_needed: z.union([z.boolean(), z.string()]).optional(),
+  check: z.enum(FINDING_CHECKS).nullable().optional(),
+  ruled_out_by: z.string().min(1).nullable().optional(),
   title: z.string().nullable().optional(),
   severity: z.enum(FINDING_SEVERITIES).nullable().optional(),
   aliases: z.array(z.string()).optional(),
@@ -119,6 +121,10 @@ const expectation = z.strictObject({
   flags: z.array(z.enum(FLAGS)).optional(),
   next_actions: z.array(z.enum(NEXT_ACTIONS)).optional(),
   ssvc: z.enum(SSVC_OUTCOMES).optional(),
+  /** Evidence refs the decision must list (among others: a decision lists every fact it read). */
+  evidence: z.array(z.string()).optional(),
+  /** Texts that must each appear in the explanation's facts (e.g. who ruled the finding out). */
+  explains: z.array(z.string()).optional(),
 });
 export type CaseExpectation = z.infer<typeof expectation>;
 
@@ -146,6 +152,7 @@ export interface CaseActual {
   flags: Decision['flags'];
   next_actions: Decision['next_actions'];
   ssvc: Decision['ssvc'];
+  evidence: Decision['evidence'];
 }
 
 export interface CaseResult {
@@ -166,7 +173,7 @@ export interface CaseRun {
 const sameSet = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && new Set(a).size === new Set([...a, ...b]).size;
 
-function compare(expected: CaseExpectation, actual: CaseActual): string[] {
+function compare(expected: CaseExpectation, actual: CaseActual, explanation: Decision['explanation']): string[] {
   const problems: string[] = [];
   if (expected.outcome !== actual.outcome) problems.push(`outcome: expected ${expected.outcome}, got ${actual.outcome}`);
   const lists = ['triggers', 'stay_reasons', 'flags', 'next_actions'] as const;
@@ -178,6 +185,12 @@ function compare(expected: CaseExpectation, actual: CaseActual): string[] {
   }
   if (expected.ssvc !== undefined && expected.ssvc !== actual.ssvc) {
     problems.push(`ssvc: expected ${expected.ssvc}, got ${actual.ssvc}`);
+  }
+  const missing = (expected.evidence ?? []).filter((e) => !actual.evidence.includes(e));
+  if (missing.length > 0) problems.push(`evidence: expected [${missing.join(', ')}] among [${actual.evidence.join(', ')}]`);
+  const facts = explanation.flatMap((l) => l.facts);
+  for (const text of expected.explains ?? []) {
+    if (!facts.some((f) => f.includes(text))) problems.push(`explanation: no fact mentions "${text}"`);
   }
   return problems;
 }
@@ -235,8 +248,9 @@ function runOne(raw: unknown, index: number, ruleset: Ruleset, source: string): 
       flags: d.flags,
       next_actions: d.next_actions,
       ssvc: d.ssvc,
+      evidence: d.evidence,
     };
-    const problems = compare(c.expect, actual);
+    const problems = compare(c.expect, actual, d.explanation);
     return { name: c.name, ok: problems.length === 0, expected: c.expect, actual, problems };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -22,6 +22,8 @@ export const STAY_REASONS = [
   'poc_without_environment_fit',
   'unvalidated_scanner_finding',
   'vendor_advisory_only',
+  'ruled_out',
+  'unreachable',
 ] as const;
 export type StayReason = (typeof STAY_REASONS)[number];
 

@@ -10,6 +10,7 @@
  * findings are not scans, so their scan key is null (nothing is resolved by omission).
  */
 import {
+  FINDING_CHECKS,
   REACHABILITIES,
   FINDING_SEVERITIES,
   VALIDATIONS,
@@ -32,6 +33,7 @@ export function readNativeFinding(r: FieldReader): FindingRecord {
   const source = r.optionalString('source');
   const validation = r.vocabulary('validation', VALIDATIONS, 'unvalidated');
   const reachability = r.vocabulary('reachability', REACHABILITIES, 'unknown');
+  const check = r.optionalVocabulary('check', FINDING_CHECKS);
   const affectedVersionKnown = r.boolean('affected_version_known', true);
   const vendorScopeKnown = r.boolean('vendor_scope_known', true);
   const rawContainment = r.raw('containment_needed');
@@ -82,6 +84,9 @@ export function readNativeFinding(r: FieldReader): FindingRecord {
     affected_version_known: affectedVersionKnown,
     vendor_scope_known: vendorScopeKnown,
     containment_needed: containment,
+    check,
+    ruled_out_by: null,
+    verdict_at: null,
     title,
     severity,
     cwe,

@@ -30,6 +30,9 @@ export const FINDING_COLUMNS = [
   'last_import_id',
   'first_seen',
   'last_seen',
+  'check_type',
+  'ruled_out_by',
+  'verdict_at',
   'target',
 ] as const satisfies readonly (keyof FindingsTable)[];
 
@@ -50,6 +53,7 @@ export const DECISION_COLUMNS = [
   'snapshot',
   'incident_id',
   'decided_at',
+  'engine_version',
 ] as const satisfies readonly (keyof DecisionsTable)[];
 
 /**
@@ -109,7 +113,10 @@ export const F = {
   last_import_id: 22,
   first_seen: 23,
   last_seen: 24,
-  target: 25,
+  check_type: 25,
+  ruled_out_by: 26,
+  verdict_at: 27,
+  target: 28,
 } as const satisfies ColumnIndex<typeof FINDING_COLUMNS>;
 
 /** Positions of the decisions columns (DECISION_COLUMNS) by name: `values[DECISION_COLUMN.input_hash]`. */
@@ -130,6 +137,7 @@ export const DECISION_COLUMN = {
   snapshot: 13,
   incident_id: 14,
   decided_at: 15,
+  engine_version: 16,
 } as const satisfies ColumnIndex<typeof DECISION_COLUMNS>;
 
 /** Positions of the vulnerability fact columns (VULNERABILITY_FACT_COLUMNS) by name. */
@@ -178,6 +186,9 @@ export function findingValues(r: FindingsTable): FindingValues {
     r.last_import_id,
     r.first_seen,
     r.last_seen,
+    r.check_type,
+    r.ruled_out_by,
+    r.verdict_at,
     r.target,
   ];
 }
@@ -210,6 +221,9 @@ export function findingRow(v: FindingValues): FindingsTable {
     last_import_id: v[F.last_import_id],
     first_seen: v[F.first_seen],
     last_seen: v[F.last_seen],
+    check_type: v[F.check_type],
+    ruled_out_by: v[F.ruled_out_by],
+    verdict_at: v[F.verdict_at],
     target: v[F.target],
   };
 }

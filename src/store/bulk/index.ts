@@ -19,6 +19,7 @@ import type { Database, SignalsTable } from '../schema.js';
 import type { DecisionValues, FindingValues, KeyedRows, KeyedTable, VulnerabilityFactValues } from './columns.js';
 import { withPostgresBulk } from './postgres.js';
 import { withSqliteBulk } from './sqlite.js';
+import { classifyStoreError } from '../unavailable.js';
 
 export * from './columns.js';
 export * from './cache-bounds.js';
@@ -79,6 +80,11 @@ export interface BulkSession {
  * transaction for everything else the use case writes (audit events, counters, …).
  */
 export async function withBulkTransaction<T>(store: Store, fn: (trx: BulkTrx, bulk: BulkSession) => Promise<T>): Promise<T> {
-  if (store.engine === 'sqlite') return withSqliteBulk(store, fn);
-  return withPostgresBulk(store, fn);
+  if (store.engine === 'postgres') return withPostgresBulk(store, fn);
+  try {
+    return await withSqliteBulk(store, fn);
+  } catch (err) {
+    // the bulk session writes through better-sqlite3 itself, past the classifying driver
+    throw classifyStoreError(err);
+  }
 }

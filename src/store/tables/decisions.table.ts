@@ -18,6 +18,8 @@ export interface DecisionsTable {
   snapshot: string;
   incident_id: string | null;
   decided_at: string;
+  /** The engine version that made the decision (1 for decisions made before engine versions were recorded). */
+  engine_version: number;
 }
 
 export type DecisionRow = Selectable<DecisionsTable>;

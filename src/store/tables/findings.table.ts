@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { FindingSeverity, Reachability, Validation } from '../../domain/records.js';
+import type { FindingCheck, FindingSeverity, Reachability, Validation } from '../../domain/records.js';
 
 /** Whether the latest report of a finding's scanner and target still lists it. */
 export type FindingStatus = 'open' | 'resolved';
@@ -33,6 +33,12 @@ export interface FindingsTable {
   last_import_id: string | null;
   first_seen: string;
   last_seen: string;
+  /** How the scanner tested for it: `remote` or `local`; null when not said (migration 0007). */
+  check_type: FindingCheck | null;
+  /** The actor whose verdict ruled the finding out. */
+  ruled_out_by: string | null;
+  /** When an analyst last gave a verdict on the finding. */
+  verdict_at: string | null;
   /** The target as the report named it (fingerprint and scan key come from it); `asset_id` is the asset it matched. */
   target: string;
 }

@@ -12,6 +12,8 @@ export interface RemediationItemsTable {
   due: string | null;
   ticket: string | null;
   status: RemediationState;
+  /** When the timer found the item past its due date (null while it is not). */
+  overdue_since: string | null;
   created_at: string;
   updated_at: string;
 }

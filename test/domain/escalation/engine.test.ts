@@ -211,10 +211,11 @@ describe('stay reasons', () => {
     ['high score with EPSS evidence', { vulnerability: { cvss: { base_score: 9.8 }, epss: { score: 0.2, percentile: 0.96 } }, finding: { validation: 'validated' } }, []],
     ['high score with low EPSS', { vulnerability: { cvss: { base_score: 9.8 }, epss: { score: 0.01, percentile: 0.5 } }, finding: { validation: 'validated' } }, ['high_score_only']],
     ['PoC, unvalidated', { vulnerability: { public_poc: true } }, ['poc_without_environment_fit', 'unvalidated_scanner_finding']],
-    ['PoC, validated but unreachable', { vulnerability: { exploitation: 'poc' }, finding: { validation: 'validated', reachability: 'unreachable' } }, ['poc_without_environment_fit']],
+    ['PoC, validated but unreachable', { vulnerability: { exploitation: 'poc' }, finding: { validation: 'validated', reachability: 'unreachable' } }, ['poc_without_environment_fit', 'unreachable']],
     ['PoC with environment fit, internal', { vulnerability: { public_poc: true }, finding: { validation: 'validated' } }, []],
     ['unvalidated scanner finding', { finding: { source: 'grype' } }, ['unvalidated_scanner_finding']],
-    ['vendor advisory alone', { vulnerability: { vendor_advisory: true }, finding: { validation: 'validated', reachability: 'unreachable' } }, []],
+    ['vendor advisory, validated but unreachable', { vulnerability: { vendor_advisory: true }, finding: { validation: 'validated', reachability: 'unreachable' } }, ['unreachable']],
+    ['vendor advisory, validated', { vulnerability: { vendor_advisory: true }, finding: { validation: 'validated' } }, []],
     ['vendor advisory, unvalidated, no signals', { vulnerability: { vendor_advisory: true } }, ['unvalidated_scanner_finding', 'vendor_advisory_only']],
     ['vendor advisory with a signal on the asset', { vulnerability: { vendor_advisory: true }, signals: [{ kind: 'exploit_attempt' }] }, ['unvalidated_scanner_finding']],
     ['all four', { vulnerability: { cvss: { base_score: 8 }, public_poc: true, vendor_advisory: true } }, ['poc_without_environment_fit', 'unvalidated_scanner_finding', 'vendor_advisory_only']],
@@ -319,6 +320,8 @@ describe('decision shape', () => {
       ['stay.poc_without_environment_fit', false],
       ['stay.unvalidated_scanner_finding', true],
       ['stay.vendor_advisory_only', false],
+      ['stay.ruled_out', false],
+      ['stay.unreachable', false],
     ]);
   });
 

@@ -81,8 +81,11 @@ const findingArb = fc
     vendor_scope_known: fc.boolean(),
     containment_needed: fc.constantFrom<boolean | string>(false, false, false, true, 'isolation', 'no', 'pull the plug'),
     component: fc.option(fc.constantFrom(...COMPONENTS), { nil: null }),
+    check: fc.constantFrom<'remote' | 'local' | null>(null, null, 'remote', 'local'),
+    ruled_out_by: fc.option(fc.constant('alice'), { nil: null }),
   })
-  .map((f) => findingWithDefaults({ id: 'finding-1', asset: ASSET, vulnerability: CVE, ...f }));
+  // as the store keeps it: only a ruled-out finding names who ruled it out
+  .map(({ ruled_out_by, ...f }) => findingWithDefaults({ id: 'finding-1', asset: ASSET, vulnerability: CVE, ...f, ruled_out_by: f.validation === 'not_affected' || f.validation === 'false_positive' ? ruled_out_by : null }));
 
 const signalsArb = fc
   .array(
@@ -253,6 +256,39 @@ describe('escalation engine properties', () => {
         const expected = input.finding.validation === 'unvalidated' && asValidated.triggers.includes('dangerous_exposure');
         const vexMadeItNotAffected = d.explanation.find((l) => l.rule === 'applicability')?.holds === false;
         expect(d.flags.includes('validate_urgently')).toBe(expected && !vexMadeItNotAffected);
+      }),
+      RUNS,
+    );
+  });
+
+  it('stay reasons say why: ruled_out and unreachable exactly when they apply, vendor_advisory_only only without local evidence', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const d = evaluate(input, ruleset);
+        if (d.outcome !== 'stay') return;
+        const f = input.finding;
+        const ruledOut = d.explanation.find((l) => l.rule === 'applicability')?.holds === false;
+        expect(d.stay_reasons.includes('ruled_out')).toBe(ruledOut);
+        expect(d.stay_reasons.includes('unreachable')).toBe(f.reachability === 'unreachable');
+        if (d.stay_reasons.includes('vendor_advisory_only')) {
+          expect(ruledOut || f.validation !== 'unvalidated' || f.reachability !== 'unknown' || f.check === 'remote').toBe(false);
+          expect(input.signals.some((x) => x.asset === f.asset)).toBe(false);
+        }
+        if (ruledOut) expect(d.evidence.includes('ruled_out_by:alice')).toBe(f.ruled_out_by === 'alice');
+      }),
+      RUNS,
+    );
+  });
+
+  it('engine 1 and engine 2 differ only in stay reasons and their evidence, unless a remote check sets reachability', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const one = evaluate(input, ruleset, { engine: 1 });
+        const two = evaluate(input, ruleset, { engine: 2 });
+        if (input.finding.check === 'remote' && input.finding.reachability === 'unknown') return;
+        const same = (d: Decision) => ({ outcome: d.outcome, triggers: d.triggers, flags: d.flags, next_actions: d.next_actions, ssvc: d.ssvc, evidence: d.evidence.filter((e) => !e.startsWith('ruled_out_by:')) });
+        expect(same(two)).toEqual(same(one));
+        expect(one.stay_reasons.filter((r) => r !== 'vendor_advisory_only')).toEqual(two.stay_reasons.filter((r) => r !== 'vendor_advisory_only' && r !== 'ruled_out' && r !== 'unreachable'));
       }),
       RUNS,
     );

@@ -25,13 +25,47 @@ describe('rules/cases/default.yaml', () => {
     expect(run.results.length).toBeGreaterThanOrEqual(30);
   });
 
-  it('covers every trigger, every stay reason and the flag', () => {
+  it('covers every trigger and the flag', () => {
     const triggers = new Set(run.results.flatMap((r) => r.expected?.triggers ?? []));
     const reasons = new Set(run.results.flatMap((r) => r.expected?.stay_reasons ?? []));
     const flags = new Set(run.results.flatMap((r) => r.expected?.flags ?? []));
     expect([...TRIGGERS].filter((t) => !triggers.has(t))).toEqual([]);
-    expect([...STAY_REASONS].filter((s) => !reasons.has(s))).toEqual([]);
+    expect([...STAY_REASONS].filter((s) => !reasons.has(s) && s !== 'ruled_out' && s !== 'unreachable')).toEqual([]);
     expect(flags.has('validate_urgently')).toBe(true);
+  });
+});
+
+describe('rules/cases/rulings.yaml', () => {
+  const file = path.join(repoRoot, 'rules', 'cases', 'rulings.yaml');
+  const run = runRuleCases(readFileSync(file, 'utf8'), ruleset, 'rules/cases/rulings.yaml');
+
+  it('passes every case with the default ruleset', () => {
+    expect(run.results.filter((r) => !r.ok).map((r) => ({ name: r.name, problems: r.problems }))).toEqual([]);
+    expect(run.passed).toBe(run.results.length);
+  });
+
+  it('has cases for each of the six engine rulings, named after them', () => {
+    for (const n of [1, 2, 3, 4, 5, 6]) expect(run.results.filter((r) => r.name.startsWith(`ruling ${n}: `)).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('covers the ruled_out and unreachable stay reasons', () => {
+    const reasons = new Set(run.results.flatMap((r) => r.expected?.stay_reasons ?? []));
+    expect(reasons.has('ruled_out') && reasons.has('unreachable')).toBe(true);
+  });
+
+  it('fails a case whose evidence or explanation is not there', () => {
+    const yaml = `
+cases:
+  - name: evidence missing
+    finding: { validation: not_affected, ruled_out_by: alice }
+    expect: { outcome: stay, evidence: ["ruled_out_by:bob"], explains: ["analyst bob"] }
+`;
+    const r = runRuleCases(yaml, ruleset);
+    expect(r.failed).toBe(1);
+    expect(r.results[0]?.problems).toEqual([
+      'evidence: expected [ruled_out_by:bob] among [ruled_out_by:alice]',
+      'explanation: no fact mentions "analyst bob"',
+    ]);
   });
 });
 

@@ -28,7 +28,7 @@ describe('parseRuleset of an already-parsed value', () => {
 
   it('survives a JSON round trip (a ruleset stored beside a triage run)', () => {
     const stored: unknown = JSON.parse(JSON.stringify(parseRuleset(defaultText, 'rules/default.yaml')));
-    expect(parseRuleset(stored, 'run 7').version).toBe('2026.11.1');
+    expect(parseRuleset(stored, 'run 7').version).toBe('2026.12.1');
   });
 
   it('freezes its own copy, not the value passed in', () => {
@@ -57,7 +57,7 @@ describe('parseRuleset errors name the key', () => {
     ['unknown signal kind', defaultText.replace('[exploit_attempt, suspicious_payload, abnormal_auth, post_exploit]', '[exploit_attempt, port_scan]'), 'signals.observed_exploitation[1]'],
     ['bad duration', defaultText.replace('critical: 1h', 'critical: soon'), 'severity.response_time.critical: expected a duration'],
     ['unknown severity', defaultText.replace('scope_unknown: moderate', 'scope_unknown: urgent'), 'severity.by_trigger.scope_unknown'],
-    ['numeric version', defaultText.replace('version: "2026.11.1"', 'version: 2026.11'), 'version'],
+    ['numeric version', defaultText.replace('version: "2026.12.1"', 'version: 2026.11'), 'version'],
     ['critical slower than high', defaultText.replace('critical: 1h', 'critical: 5h'), 'severity.response_time.critical: 5h is longer than high (4h)'],
     ['alias shared by two actions', defaultText.replace('[waf_rule, waf, virtual_patch]', '[waf_rule, waf, isolate]'), 'containment.actions.emergency_waf_rule: "isolate" is already a name of isolation'],
   ];

@@ -277,7 +277,7 @@ describe('native findings (JSON array, NDJSON) and the findings CSV', () => {
     const [f, g] = findings(items);
     expect(f).toMatchObject({ vulnerability: 'CVE-2024-3094', asset: 'build-01', component: 'xz', validation: 'validated', reachability: 'reachable', containment_needed: 'isolation', cwe: ['CWE-506'], line: 3, source: 'native', extra: { ticket: 'SEC-1' } });
     expect(f?.id).toBe(f?.fingerprint);
-    expect(g).toMatchObject({ validation: 'unvalidated', reachability: 'unknown', affected_version_known: true, vendor_scope_known: true, containment_needed: false, severity: null });
+    expect(g).toMatchObject({ validation: 'unvalidated', reachability: 'unknown', affected_version_known: true, vendor_scope_known: true, containment_needed: false, severity: null, check: null, ruled_out_by: null, verdict_at: null });
     expect(items.filter((i) => i.kind === 'finding').every((i) => i.kind === 'finding' && i.scanKey === null)).toBe(true);
     expect(assets(items).map((a) => a.id)).toEqual(['build-01', 'a']);
   });
@@ -288,6 +288,13 @@ describe('native findings (JSON array, NDJSON) and the findings CSV', () => {
     expect(findings(csv)).toEqual(findings(ndjson));
   });
 
+  it('reads how the scanner checked (`check`: remote or local), never who ruled a finding out', async () => {
+    const items = await parse('native', JSON.stringify([{ ...one, check: 'remote', ruled_out_by: 'mallory' }, { vulnerability: 'CVE-2024-1', asset: 'a', check: 'local' }]));
+    const [f, g] = findings(items);
+    expect(f).toMatchObject({ check: 'remote', ruled_out_by: null, extra: { ruled_out_by: 'mallory' } });
+    expect(g?.check).toBe('local');
+  });
+
   it('names the file, record and field of a bad finding', async () => {
     const cases: [keyof typeof findingParsers, string, string | number, string][] = [
       ['native', '[{"vulnerability":"CVE-1","asset":"a"},{"vulnerability":"CVE-2"}]', 1, 'asset'],
@@ -295,6 +302,7 @@ describe('native findings (JSON array, NDJSON) and the findings CSV', () => {
       ['native', '[{"vulnerability":"CVE-1","asset":"a","cwe":["XSS"]}]', 0, 'cwe[0]'],
       ['csv', 'vulnerability,asset,vendor_scope_known\nCVE-1,a,true\nCVE-2,b,perhaps\n', 3, 'vendor_scope_known'],
       ['csv', 'vulnerability,asset,severity\nCVE-1,a,urgent\n', 2, 'severity'],
+      ['csv', 'vulnerability,asset,check\nCVE-1,a,remote\nCVE-2,b,network\n', 3, 'check'],
     ];
     for (const [format, text, record, field] of cases) {
       const err = await errorOf(parse(format, text, 0, 'findings.in'));
