@@ -18,7 +18,8 @@ export interface ParseContext {
 
 /**
  * A partial asset a scanner report names as its target (image, host, manifest). The importer
- * creates the asset when it is unknown and leaves a known one as it is.
+ * matches it to an inventory asset (by id, alias, then name: docs/importing.md) and makes a
+ * provisional asset of a target nothing matches.
  */
 export interface AssetRef {
   id: string;
