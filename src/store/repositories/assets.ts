@@ -1,4 +1,4 @@
-import type { AssetAliasRow, AssetRow, Db, FindingRow, NewAssetAliasRow } from '../schema.js';
+import type { AssetAliasRow, AssetRow, Db, NewAssetAliasRow } from '../schema.js';
 import type { AliasKind } from '../../domain/asset-identity.js';
 import { insertRows, slices } from '../insert.js';
 
@@ -83,20 +83,6 @@ export async function replaceInventoryAliases(db: Db, assetIds: readonly string[
 /** Adds aliases; one that is already there (same kind and value) is left as it is. */
 export async function addAliases(db: Db, rows: readonly NewAssetAliasRow[]): Promise<void> {
   for (const r of rows) await db.insertInto('asset_aliases').values(r).onConflict((oc) => oc.columns(['kind', 'value']).doNothing()).execute();
-}
-
-/** Marks these assets as named by the inventory (no longer provisional). */
-export async function markInInventory(db: Db, ids: readonly string[]): Promise<void> {
-  for (const part of slices([...new Set(ids)], IDS_PER_QUERY)) {
-    await db.updateTable('assets').set({ not_in_inventory: 0 }).where('id', 'in', part).where('not_in_inventory', '=', 1).execute();
-  }
-}
-
-/** Findings by id (at most a few thousand ids a call), in id order. */
-export async function findingsByIds(db: Db, ids: readonly string[]): Promise<FindingRow[]> {
-  const out: FindingRow[] = [];
-  for (const part of slices(ids, IDS_PER_QUERY)) out.push(...(await db.selectFrom('findings').selectAll().where('id', 'in', part).orderBy('id').execute()));
-  return out;
 }
 
 /** The ids of the open findings on an asset. */
