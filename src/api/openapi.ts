@@ -181,6 +181,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
       { name: 'incidents', description: 'The incident workflow and its closure gate' },
       { name: 'report-out', description: 'The IR-6(2) vulnerability report-out, its delivery and acknowledgments' },
       { name: 'follow-through', description: 'Remediation, risk acceptance and third-party notices' },
+      { name: 'assets', description: 'Asset identity: provisional assets and merging them into the inventory' },
       { name: 'operations', description: 'Delivery, audit and health' },
       { name: 'findings', description: 'Analyst verdicts on vulnerability findings' },
     ],

@@ -52,6 +52,7 @@ import {
 } from '../app/reportout.js';
 import { findingVerdictInput, setFindingVerdict } from '../app/finding-verdict.js';
 import { runDelivery } from '../app/run-delivery.js';
+import { listAssets, listAssetsInput, mergeAssets, mergeAssetsInput } from '../app/assets.js';
 import { showFinding } from '../app/show-finding.js';
 import { deliveryIdInput, listDeliveries, listDeliveriesInput, retryDelivery, showDelivery } from '../app/deliveries.js';
 import { parseInput } from '../app/validate.js';
@@ -319,6 +320,20 @@ export const ROUTES: readonly ApiRoute[] = [
     summary: 'Record that an unanswered vendor notice was chased',
     schema: vendorChaseInput, from: 'body',
     handle: (ctx, caller, input) => chaseVendor(ctx, caller, input),
+  }),
+  // ---- assets -------------------------------------------------------------------------------
+  op({
+    method: 'GET', path: '/assets', operationId: 'listAssets', tag: 'assets',
+    summary: 'List assets by id with their open findings; `unmatched=true`: only provisional ones (report targets no inventory asset matched: not in inventory, owner and exposure unknown)',
+    schema: listAssetsInput, from: 'query',
+    handle: async (ctx, caller, input) => ({ assets: await listAssets(ctx, caller, input) }),
+  }),
+  op({
+    method: 'POST', path: '/assets/:id/merge', operationId: 'mergeAssets', tag: 'assets',
+    params: { id: { description: 'provisional asset id (URL-encoded), e.g. image%3Adocker.io%2Facme%2Fapp', field: 'provisional' } },
+    summary: 'Merge a provisional asset into inventory asset `into`: findings and signals move, its target becomes an alias of `into`, the moved findings are decided again',
+    schema: mergeAssetsInput, from: 'body',
+    handle: (ctx, caller, input) => mergeAssets(ctx, caller, input),
   }),
   // ---- operations ---------------------------------------------------------------------------
   view({

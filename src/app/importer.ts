@@ -8,17 +8,14 @@ import { sha256Hex } from '../audit/canonical.js';
 import {
   advisoryToRow,
   assetToRow,
-  findingFactsFromValues,
   findingFromRow,
   findingToRow,
   signalToRow,
   vulnerabilityFromRow,
   vulnerabilityToRow,
 } from '../store/records.js';
-import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type DecisionValues, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
-import type { Ruleset } from '../domain/escalation/index.js';
+import { F, FINDING_COLUMNS, KEYED_COLUMNS, findingRow, findingValues, withBulkTransaction, type BulkSession, type FindingValues, type KeyedRows, type KeyedTable } from '../store/bulk/index.js';
 import { ClError, ImportError } from '../errors.js';
-import { StoreFacts, TriageRun } from './decisions.js';
 import { scannerFillsGaps } from './knowledge.js';
 import { throttled, type Progress } from './progress.js';
 import { loadRuleset } from './load-ruleset.js';
@@ -29,6 +26,11 @@ import { audit, authorize, isoNow, nextId, type AppContext, type Caller, type Tr
 import { parsedBatches, type WireItem } from './parse-worker.js';
 import { nonEmpty, parseInput } from './validate.js';
 import { applyNotAffected } from './advisory-apply.js';
+import { TargetMatcher } from './asset-matching.js';
+import { WarningLines } from './warning-lines.js';
+import { SomeFindingsTriage } from './some-findings-triage.js';
+import { InventoryAliases } from './inventory-aliases.js';
+import type { AssetRef } from '../ingest/types.js';
 
 export const importInput = z.strictObject({
   kind: z.enum(IMPORT_KINDS),
@@ -62,6 +64,18 @@ export interface ImportResult {
   /** Targets and advisory facts a scanner report carried along. */
   assets_created: number;
   vulnerabilities_created: number;
+  /** Findings: listed again after a newer report had resolved them (reopened). */
+  resolved_again: number;
+  /** Findings: repeats of a finding within this report, merged into it. `count` = created + updated + unchanged + resolved_again + merged. */
+  merged: number;
+  /** Targets of the report that no inventory asset matched (by id, alias or name): each is a provisional asset. */
+  unmatched_targets: number;
+  /** Distinct assets and vulnerabilities that records name and neither the file nor the store holds. */
+  unknown_references: { assets: number; vulnerabilities: number };
+  /** Items read but not imported, by reason. */
+  skipped: Record<string, number>;
+  /** What the reader should know (unknown references, unmatched targets): the first lines (WarningLines). */
+  warnings: string[];
   /** Advisories: stored findings a `not_affected` statement set to validation `not_affected`. */
   findings_not_affected: number;
   /** With `triage`: the run that decided the new and changed findings of this import. */
@@ -93,8 +107,6 @@ async function fileSha256(file: string): Promise<string> {
  * measurably slower: docs/decisions/import-pipeline.md).
  */
 const BATCH = 5000;
-/** Decision rows per write while an import decides a batch (kept small so the rows die young). */
-const DECISION_CHUNK = 500;
 
 /**
  * Fields an analyst owns on a finding: a scanner re-import never resets them to defaults, and an
@@ -151,7 +163,15 @@ class ImportWriter {
   readonly statements: AdvisoryStatement[] = [];
   private findings: { values: FindingValues; scanKey: string | null }[] = [];
   /** Set for `import --triage`: decides the findings each batch creates or changes. */
-  triage: ImportTriage | null = null;
+  triage: SomeFindingsTriage | null = null;
+  private readonly matcher: TargetMatcher;
+  /** Inventory imports: the aliases of the file's assets, written once the file is read. */
+  readonly aliases: InventoryAliases;
+  /** Signals imports: vulnerability ids the signals name, checked against the store at the end. */
+  private readonly signalVulnerabilities = new Set<string>();
+  /** Signals imports: unknown assets already reported. */
+  private readonly unknownSignalAssets = new Set<string>();
+  private readonly warnings = new WarningLines();
 
   constructor(
     private readonly trx: Trx,
@@ -160,30 +180,52 @@ class ImportWriter {
     private readonly importId: string,
     private readonly result: ImportResult,
     private readonly nativeFindings: boolean,
-  ) {}
+    file: string,
+  ) {
+    this.matcher = new TargetMatcher(trx);
+    this.aliases = new InventoryAliases(file);
+  }
+
+  warn(line: string): void {
+    this.warnings.add(line);
+  }
+
+  /** Puts the warnings in the result. */
+  finishWarnings(): void {
+    this.result.warnings = this.warnings.close();
+  }
 
   /** Takes one item; returns a promise only when it has to wait (a finding does once a batch is full). */
   add(item: WireItem, own: boolean): Promise<void> | undefined {
     switch (item.kind) {
-      case 'finding_row':
+      case 'finding_row': {
+        const m = this.matcher.cached(item.values[F.target]);
+        if (m === undefined) return this.matchThenAdd(item, own);
+        // the fingerprint and scan key stay the report's target's; the asset is the one it matched
+        item.values[F.asset_id] = m.asset;
         this.findings.push(item);
         if (item.scanKey !== null) this.scanKeys.add(item.scanKey);
         return this.findings.length >= BATCH ? this.flushFindings() : undefined;
+      }
       case 'asset':
+        this.aliases.add(item.record, item.place);
         return this.upsertAsset(item.record);
       case 'asset_ref':
         // a target the report scanned, even with no findings left: its old findings resolve
         if (item.scanKey) this.scanKeys.add(item.scanKey);
-        return this.insertAssetIfMissing(assetWithDefaults({ id: item.record.id, name: item.record.name, components: item.record.components, extra: item.record.target_type ? { target_type: item.record.target_type } : {} }));
+        return this.matchTarget(item.record);
       case 'vulnerability':
         return this.upsertVulnerability(item.record, own);
       case 'signal':
-        return this.upsertSignal(item.record);
+        return this.matchSignal(item.record).then(() => this.upsertSignal(item.record));
       case 'advisory':
         this.statements.push(item.record);
         return this.insertAdvisory(item.record);
       case 'kev':
         return this.patchVulnerability(item.record.cve, { kev_date_added: item.record.dateAdded, kev_due_date: item.record.dueDate, kev_ransomware: item.record.knownRansomwareCampaignUse ? 1 : 0 });
+      case 'skipped':
+        this.result.skipped[item.record.reason] = (this.result.skipped[item.record.reason] ?? 0) + 1;
+        return undefined;
       case 'epss':
         return this.patchVulnerability(item.record.cve, { epss_score: item.record.score, epss_percentile: item.record.percentile, epss_date: item.record.date });
     }
@@ -256,6 +298,60 @@ class ImportWriter {
     return this.upsert('assets', assetToRow(a, this.at));
   }
 
+  /** A finding whose target no item of the file named before: matched first, then taken. */
+  private async matchThenAdd(item: Extract<WireItem, { kind: 'finding_row' }>, own: boolean): Promise<void> {
+    await this.matchTarget({ id: item.values[F.target], name: null, components: [], target_type: null });
+    await this.add(item, own);
+  }
+
+  /**
+   * Matches a report's target to an asset (TargetMatcher); a target nothing matches becomes a
+   * provisional asset: not in the inventory, exposure `unknown`, owner unknown.
+   */
+  private async matchTarget(ref: AssetRef): Promise<void> {
+    const m = await this.matcher.match(ref);
+    if (m.by !== 'new' && m.by !== 'provisional') return;
+    this.result.unmatched_targets += 1;
+    const shared = m.ambiguous.length > 0 ? ` (the aliases of ${m.ambiguous.join(', ')} share its name: merge it into one)` : '';
+    if (this.nativeFindings) {
+      this.result.unknown_references.assets += 1;
+      this.warn(`findings name asset ${JSON.stringify(ref.id)}, which is in neither the inventory nor the file: kept as a provisional asset, not in inventory (owner and exposure unknown)${shared}`);
+    } else {
+      this.warn(`target ${JSON.stringify(ref.id)} matches no inventory asset: kept as a provisional asset, not in inventory (owner and exposure unknown)${shared}`);
+    }
+    if (m.by === 'provisional') return;
+    const extra = ref.target_type ? { target_type: ref.target_type } : {};
+    await this.insertAssetIfMissing({ ...assetWithDefaults({ id: ref.id, name: ref.name, components: ref.components, extra, exposure: 'unknown' }), not_in_inventory: true });
+  }
+
+  /** A signal on a name the inventory knows by an alias is stored on that asset; one on an unknown asset is reported. */
+  private async matchSignal(s: SignalRecord): Promise<void> {
+    if (s.vulnerability !== null) this.signalVulnerabilities.add(s.vulnerability);
+    const m = await this.matcher.match({ id: s.asset, name: null, target_type: null });
+    if (m.by === 'new' || m.by === 'provisional') {
+      if (this.unknownSignalAssets.has(s.asset)) return;
+      this.unknownSignalAssets.add(s.asset);
+      this.result.unknown_references.assets += 1;
+      this.warn(`signal ${s.id} names asset ${JSON.stringify(s.asset)}, which is not in the inventory (owner and exposure unknown)`);
+      return;
+    }
+    s.asset = m.asset;
+  }
+
+  /** Signals imports: the vulnerabilities the signals name that the store does not hold are reported. */
+  async checkSignalVulnerabilities(): Promise<void> {
+    const ids = [...this.signalVulnerabilities];
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const part = ids.slice(i, i + BATCH);
+      const known = await this.bulk.lookup('vulnerabilities', part);
+      for (const id of part) {
+        if (known.has(id)) continue;
+        this.result.unknown_references.vulnerabilities += 1;
+        this.warn(`signals name vulnerability ${id}, which is not in the store (import its advisory facts for the triggers that read them)`);
+      }
+    }
+  }
+
   private insertAssetIfMissing(a: AssetRecord): Promise<void> {
     return this.queue('assets', a.id, (existing) => {
       if (existing) return existing;
@@ -269,6 +365,10 @@ class ImportWriter {
       if (!existingRow) {
         if (authoritative) this.count('created');
         else this.result.vulnerabilities_created += 1;
+        if (!authoritative && this.nativeFindings) {
+          this.result.unknown_references.vulnerabilities += 1;
+          this.warn(`findings name vulnerability ${v.id}, which is in neither the store nor the file: stored with no facts (import its advisory, KEV and EPSS data)`);
+        }
         return vulnerabilityToRow(v, this.at);
       }
       const existing = vulnerabilityFromRow(existingRow);
@@ -318,7 +418,10 @@ class ImportWriter {
     this.findings = [];
     // within one report the same fingerprint may repeat: the last one wins
     const byFp = new Map<string, { values: FindingValues; scanKey: string | null }>();
-    for (const f of batch) byFp.set(f.values[F.fingerprint], f);
+    for (const f of batch) {
+      if (byFp.has(f.values[F.fingerprint])) this.result.merged += 1;
+      byFp.set(f.values[F.fingerprint], f);
+    }
     const known = await this.bulk.findings.lookup([...byFp.keys()]);
     const inserts: FindingValues[] = [];
     const updates: FindingValues[] = [];
@@ -335,13 +438,16 @@ class ImportWriter {
       }
       const incoming = findingFromRow(findingRow(values));
       const merged = mergeFinding(findingFromRow(findingRow(old)), incoming, this.nativeFindings);
-      const row = findingValues({ ...findingToRow(merged, { at: this.at, scanKey: scanKey ?? old[F.scan_key], importId: this.importId }), first_seen: old[F.first_seen] });
+      const row = findingValues({ ...findingToRow(merged, { at: this.at, scanKey: scanKey ?? old[F.scan_key], importId: this.importId, target: values[F.target] }), first_seen: old[F.first_seen] });
       const changed = !sameContent(row, old) || old[F.status] !== 'open';
       if (changed) {
         row[F.id] = old[F.id];
         updates.push(row);
       } else touched.push(old[F.id]);
-      this.count(changed ? 'updated' : 'unchanged');
+      // a repeat of a finding this import wrote in an earlier batch; a finding a newer report had resolved
+      if (old[F.last_import_id] === this.importId) this.result.merged += 1;
+      else if (old[F.status] !== 'open') this.result.resolved_again += 1;
+      else this.count(changed ? 'updated' : 'unchanged');
     }
     const triage = inserts.length + updates.length > 0 ? this.triage : null;
     const page = triage === null ? [] : [...inserts, ...updates];
@@ -363,55 +469,6 @@ class ImportWriter {
   /** Findings of the same scanner and target that this report no longer lists are resolved. */
   async resolveMissing(): Promise<void> {
     this.result.resolved += await this.bulk.findings.resolveMissing(this.scanKeys, this.importId);
-  }
-}
-
-/**
- * `import findings --triage`: the decisions of one import, recorded as a triage run of their own
- * (src/app/decisions.ts) in the import's transaction. Only findings the import creates or changes
- * are decided: an unchanged finding keeps its last decision (`closeloop triage` decides them all).
- */
-class ImportTriage {
-  private constructor(
-    private readonly run: TriageRun,
-    private readonly facts: StoreFacts,
-    private readonly bulk: BulkSession,
-  ) {}
-
-  static async start(trx: Trx, bulk: BulkSession, ruleset: Ruleset, at: string, importId: string): Promise<ImportTriage> {
-    return new ImportTriage(await TriageRun.start(trx, ruleset, at, bulk.cacheBounds, 'import', importId), await StoreFacts.open(trx, bulk, bulk.cacheBounds), bulk);
-  }
-
-  /** Rows the import has just written: the facts the next findings read, without reading them back. */
-  written<T extends KeyedTable>(table: T, rows: ReadonlyMap<string, KeyedRows[T] | undefined>): void {
-    this.facts.prime(table, rows);
-  }
-
-  /** Loads the facts a page of findings reads (before `decide`). */
-  load(page: readonly FindingValues[]): Promise<void> {
-    return this.facts.loadRows(page);
-  }
-
-  /** Decides a page of findings whose facts are loaded, and writes the decisions. */
-  async decide(page: readonly FindingValues[]): Promise<void> {
-    // Each finding's facts and input are made as it is decided, and its decision row is written a
-    // chunk at a time, so they die young (built for a whole page, they outlived several scavenges
-    // and were promoted).
-    let rows: DecisionValues[] = [];
-    for (const v of page) {
-      rows.push(this.run.decide(this.facts.inputFor(findingFactsFromValues(v))).values);
-      if (rows.length >= DECISION_CHUNK) {
-        await this.bulk.insertDecisions(rows);
-        rows = [];
-      }
-    }
-    if (rows.length > 0) await this.bulk.insertDecisions(rows);
-  }
-
-  async finish(trx: Trx, caller: Caller): Promise<ImportResult['triage']> {
-    await this.run.finish(trx, caller);
-    const c = this.run.counts;
-    return { run: this.run.id, ruleset: this.run.ruleset.version, evaluated: c.evaluated, by_outcome: c.by_outcome, by_trigger: c.by_trigger };
   }
 }
 
@@ -448,6 +505,12 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       resolved: 0,
       assets_created: 0,
       vulnerabilities_created: 0,
+      resolved_again: 0,
+      merged: 0,
+      unmatched_targets: 0,
+      unknown_references: { assets: 0, vulnerabilities: 0 },
+      skipped: {},
+      warnings: [],
       findings_not_affected: 0,
       triage: null,
       duplicate_of: null,
@@ -466,8 +529,8 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
     return await withBulkTransaction(ctx.store, async (trx, bulk) => {
       const at = isoNow(ctx);
       result.id = await nextId(trx, 'IMP');
-      const writer = new ImportWriter(trx, bulk, at, result.id, result, p.kind === 'findings' && (format === 'native' || format === 'csv'));
-      if (ruleset !== null) writer.triage = await ImportTriage.start(trx, bulk, ruleset, at, result.id);
+      const writer = new ImportWriter(trx, bulk, at, result.id, result, p.kind === 'findings' && (format === 'native' || format === 'csv'), p.file);
+      if (ruleset !== null) writer.triage = await SomeFindingsTriage.start(trx, bulk, ruleset, at, 'import', result.id);
       const progress = throttled(options.onProgress, { intervalMs: options.progressIntervalMs });
       for await (const batch of batches) {
         for (const item of batch) {
@@ -482,6 +545,9 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       // any other kind with no record is a mistake (an export that failed, the wrong file).
       if (result.count === 0 && p.kind !== 'findings') throw new ImportError(p.file, null, null, `no ${p.kind} in the file (an empty ${p.kind} file is refused; nothing was imported)`);
       await writer.flushAll();
+      if (p.kind === 'assets') await writer.aliases.write(trx, at);
+      if (p.kind === 'signals') await writer.checkSignalVulnerabilities();
+      writer.finishWarnings();
       if (p.kind === 'findings') await writer.resolveMissing();
       if (writer.triage !== null) result.triage = await writer.triage.finish(trx, caller);
       if (p.kind === 'advisories') result.findings_not_affected = await applyNotAffected(trx, writer.statements);
@@ -507,7 +573,12 @@ export function presentImport(r: ImportResult): Record<string, unknown> {
     updated: r.updated,
     unchanged: r.unchanged,
     ...(r.kind === 'advisories' ? { findings_not_affected: r.findings_not_affected } : {}),
-    ...(r.kind === 'findings' ? { resolved: r.resolved, assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created } : {}),
+    ...(r.kind === 'findings'
+      ? { resolved: r.resolved, resolved_again: r.resolved_again, merged: r.merged, assets_created: r.assets_created, vulnerabilities_created: r.vulnerabilities_created, unmatched_targets: r.unmatched_targets }
+      : {}),
+    ...(r.kind === 'findings' || r.kind === 'signals' ? { unknown_references: r.unknown_references } : {}),
+    skipped: r.skipped,
+    warnings: r.warnings,
     ...(r.triage !== null ? { triage: r.triage } : {}),
     duplicate_of: r.duplicate_of,
     ...(r.reimport_of !== null ? { reimport_of: r.reimport_of } : {}),

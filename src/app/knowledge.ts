@@ -1,6 +1,7 @@
 import type { AdvisoryStatement, AssetRecord, EpssFacts, FindingFacts, FindingRecord, KevFacts, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
 import { assetWithDefaults, evaluate, vulnerabilityWithDefaults, type Decision, type EvaluateOptions, type EvaluationInput, type Ruleset } from '../domain/escalation/index.js';
 import type { ImportItem } from '../ingest/types.js';
+import { AliasIndex } from '../domain/asset-identity.js';
 
 /**
  * A scanner report's facts about a vulnerability that is already known: they only fill what the
@@ -29,25 +30,42 @@ export class Knowledge {
   readonly epss = new Map<string, EpssFacts>();
   readonly signalsByAsset = new Map<string, SignalRecord[]>();
   readonly advisoriesByVulnerability = new Map<string, AdvisoryStatement[]>();
+  /** Inventory assets by id and alias, for the targets of reports read after them. */
+  private readonly index = new AliasIndex();
+  /** Report targets → the asset each matched (itself when provisional). */
+  private readonly targets = new Map<string, string>();
+
+  /** The asset a report's target matched (docs/importing.md); the target itself when nothing matched. */
+  assetOf(target: string): string {
+    return this.targets.get(target) ?? this.index.match({ id: target, name: null, target_type: null }) ?? target;
+  }
 
   /** Adds one parsed item. Explicit records win over what a scanner report says in passing. */
   add(item: ImportItem): void {
     switch (item.kind) {
       case 'asset':
         this.assets.set(item.record.id, item.record);
+        this.index.add(item.record.id, item.record.aliases ?? []);
         break;
-      case 'asset_ref':
-        if (!this.assets.has(item.record.id)) {
-          this.assets.set(item.record.id, assetWithDefaults({ id: item.record.id, name: item.record.name, components: item.record.components, extra: item.record.target_type ? { target_type: item.record.target_type } : {} }));
+      case 'asset_ref': {
+        const matched = this.index.match(item.record);
+        this.targets.set(item.record.id, matched ?? item.record.id);
+        // a target no inventory asset matches is provisional: never decided as if its exposure were known
+        if (matched === null && !this.assets.has(item.record.id)) {
+          const ref = item.record;
+          this.assets.set(ref.id, { ...assetWithDefaults({ id: ref.id, name: ref.name, components: ref.components, extra: ref.target_type ? { target_type: ref.target_type } : {}, exposure: 'unknown' }), not_in_inventory: true });
         }
         break;
+      }
       case 'vulnerability':
         this.addVulnerability(item.record, false);
         break;
       case 'signal': {
-        const list = this.signalsByAsset.get(item.record.asset);
-        if (list) list.push(item.record);
-        else this.signalsByAsset.set(item.record.asset, [item.record]);
+        const asset = this.index.match({ id: item.record.asset, name: null, target_type: null }) ?? item.record.asset;
+        const signal = asset === item.record.asset ? item.record : { ...item.record, asset };
+        const list = this.signalsByAsset.get(asset);
+        if (list) list.push(signal);
+        else this.signalsByAsset.set(asset, [signal]);
         break;
       }
       case 'advisory': {
@@ -63,6 +81,7 @@ export class Knowledge {
         this.epss.set(item.record.cve, { score: item.record.score, percentile: item.record.percentile, date: item.record.date });
         break;
       case 'finding':
+      case 'skipped':
         break;
     }
   }

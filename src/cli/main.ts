@@ -10,6 +10,7 @@ import { registerConfig } from './commands/config.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
+import { registerAssets } from './commands/assets.js';
 import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
 import { registerPeople } from './commands/people.js';
@@ -38,6 +39,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerRisk,
   registerVendor,
   registerImport,
+  registerAssets,
   registerTriage,
   registerFinding,
   registerRules,

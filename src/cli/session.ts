@@ -45,6 +45,11 @@ export class Session {
     print(this.io, { json: this.json }, value, human);
   }
 
+  /** Warning lines on stderr (never on stdout, which may be JSON). */
+  warn(lines: readonly string[]): void {
+    for (const line of lines) this.io.stderr.write(`closeloop: warning: ${line}\n`);
+  }
+
   /** The actor: --by, else CLOSELOOP_ACTOR; every change is recorded with it. */
   actor(): string {
     const actor = this.global.by ?? this.io.env.CLOSELOOP_ACTOR;

@@ -24,6 +24,8 @@ export const ACTIONS = [
   'vr.import',
   'vr.triage',
   'vr.escalate',
+  'asset.read',
+  'asset.merge',
   'vr.verdict',
   'channels.test',
   'delivery.read',
@@ -55,6 +57,9 @@ export const POLICY: Record<Action, readonly string[]> = {
   'vr.import': [...VR, ...RESPONDERS],
   'vr.triage': [...VR, ...RESPONDERS],
   'vr.escalate': [...VR, ...RESPONDERS],
+  'asset.read': READERS,
+  /** Merging a provisional asset re-decides its findings: the roles that triage. */
+  'asset.merge': [...VR, ...RESPONDERS],
   // an analyst's verdict on a finding (validation, reachability, containment): the people who triage
   'vr.verdict': [...VR, ...RESPONDERS],
   'channels.test': RESPONDERS,

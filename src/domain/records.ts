@@ -4,7 +4,11 @@
  * Field names follow FORMATS.md (snake_case) because they are a published contract.
  */
 
-export const EXPOSURES = ['internet', 'internal', 'isolated'] as const;
+/**
+ * `unknown`: nobody has said (an asset known only from a scanner report). It is neither internet-facing
+ * nor internal: the engine does not count it as exposed, and the handoff note names the gap.
+ */
+export const EXPOSURES = ['internet', 'internal', 'isolated', 'unknown'] as const;
 export type Exposure = (typeof EXPOSURES)[number];
 
 export const VALIDATIONS = ['unvalidated', 'validated', 'not_affected', 'false_positive'] as const;
@@ -70,6 +74,10 @@ export interface AssetRecord {
   components: Component[];
   /** Unknown input fields, kept verbatim. */
   extra: Record<string, unknown>;
+  /** Other names the asset goes by in reports and telemetry (FORMATS.md `aliases`), as given. */
+  aliases?: string[];
+  /** A provisional asset: created for a report's target that the inventory does not name. */
+  not_in_inventory?: boolean;
 }
 
 export interface Cvss {

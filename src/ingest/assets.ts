@@ -86,6 +86,8 @@ export function assetFromObject(obj: JsonObject, ctx: ParseContext, record: stri
     components: readComponents(r),
     extra: {},
   };
+  // present (even empty) means the file gives this asset's aliases; absent keeps the stored ones
+  if (r.raw('aliases') !== undefined) asset.aliases = r.stringArray('aliases').map((s) => s.trim()).filter((s) => s !== '');
   asset.extra = r.extra();
   return asset;
 }
@@ -129,7 +131,7 @@ function csvRowToObject(row: Record<string, string>, ctx: ParseContext, line: nu
     if (BOOLEAN_FIELDS.has(key)) {
       const b = csvBoolean(cell, ctx, line, key);
       if (b !== undefined) setOwn(obj, key, b);
-    } else if (key === 'regulated') {
+    } else if (key === 'regulated' || key === 'aliases') {
       setOwn(obj, key, cell.split(';').map((s) => s.trim()).filter((s) => s !== ''));
     } else if (key === 'components') {
       setOwn(obj, key, parseComponentList(cell));
@@ -153,13 +155,13 @@ export async function* parseAssetsJson(source: ByteSource, ctx: ParseContext): A
   for await (const m of streamJson(peeked.source, [['*']], ctx)) {
     const index = m.path[0];
     if (typeof index !== 'number') continue;
-    yield { kind: 'asset', record: assetFromObject(recordObject(m.value, ctx, index), ctx, index) };
+    yield { kind: 'asset', record: assetFromObject(recordObject(m.value, ctx, index), ctx, index), place: index };
   }
 }
 
 /** Streams assets from NDJSON in batches, one object a line (record = line number). */
 export function parseAssetsNdjsonBatches(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]> {
-  return ndjsonItems(source, ctx, (obj, line) => ({ kind: 'asset', record: assetFromObject(obj, ctx, line) }));
+  return ndjsonItems(source, ctx, (obj, line) => ({ kind: 'asset', record: assetFromObject(obj, ctx, line), place: line }));
 }
 
 /** `--format assets-ndjson`. */
@@ -168,7 +170,7 @@ export const assetsNdjsonParser: Parser = batchParser('assets-ndjson', parseAsse
 /** Streams assets from CSV with a header row of FORMATS.md column names (record = line number). */
 export async function* parseAssetsCsv(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
   for await (const { line, row } of readCsvRows(source, ctx)) {
-    yield { kind: 'asset', record: assetFromObject(csvRowToObject(row, ctx, line), ctx, line) };
+    yield { kind: 'asset', record: assetFromObject(csvRowToObject(row, ctx, line), ctx, line), place: line };
   }
 }
 

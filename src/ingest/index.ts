@@ -10,6 +10,8 @@ import { ocsfParser } from './ocsf.js';
 import { openVexParser } from './openvex.js';
 import { signalsParser } from './signals.js';
 import type { ImportItem, Parser } from './types.js';
+import { UniqueIds } from './unique-ids.js';
+import { firstSignificantByte } from './stream/peek.js';
 import { detectVulnerabilityFormat, vulnerabilitiesJsonParser, vulnerabilitiesNdjsonParser } from './vulnerabilities.js';
 
 /** What `closeloop import KIND FILE` accepts. */
@@ -67,6 +69,32 @@ export async function isBlankFile(file: string): Promise<boolean> {
   return head.toString('utf8').replace(/^\ufeff/, '').trim() === '';
 }
 
+/** What each kind reads, for the refusal of a file in a format closeloop does not read. */
+const SUPPORTED: Record<ImportKind, string> = {
+  assets: 'closeloop assets as a JSON array, NDJSON or CSV (FORMATS.md)',
+  vulnerabilities: 'closeloop vulnerabilities as a JSON array or NDJSON (FORMATS.md)',
+  findings: `${Object.values(FORMAT_TITLES).join(', ')}`,
+  signals: 'closeloop signals as NDJSON (FORMATS.md), OCSF Detection Finding events',
+  kev: 'the CISA KEV catalog (JSON)',
+  epss: 'the FIRST EPSS CSV',
+  advisories: 'CSAF 2.0, OpenVEX',
+};
+
+/** The refusal of a file closeloop does not read as `kind`, naming what it does read. */
+function notReadable(kind: ImportKind, file: string, why = ''): ClError {
+  return new ClError('CL_BAD_INPUT', `${file} is not a format closeloop reads${kind === 'findings' ? '' : ` as ${kind}`}${why}; supported: ${SUPPORTED[kind]}`, { file });
+}
+
+/**
+ * A scanner report given as assets, vulnerabilities or signals: refused by name rather than at its
+ * first record's missing field.
+ */
+function refuseScannerReport(kind: ImportKind, head: Buffer, file: string): void {
+  const looks = detectFindingFormat(head, file);
+  if (looks === null || looks === 'native' || looks === 'csv') return;
+  throw notReadable(kind, file, ` (it looks like ${FORMAT_TITLES[looks]}: import it as findings)`);
+}
+
 /** Chooses the format from `--format` or by looking at the file's first bytes and name. */
 export async function resolveFormat(kind: ImportKind, file: string, format?: string): Promise<string> {
   const known = PARSERS[kind];
@@ -78,6 +106,8 @@ export async function resolveFormat(kind: ImportKind, file: string, format?: str
     return format;
   }
   const head = await readHead(file);
+  if (kind === 'assets' || kind === 'vulnerabilities' || kind === 'signals') refuseScannerReport(kind, head, file);
+  if ((kind === 'assets' || kind === 'vulnerabilities') && firstSignificantByte(head) === 0x3c) throw notReadable(kind, file, ' (it is XML)');
   switch (kind) {
     case 'assets':
       return detectAssetFormat(head, file).replace(/^assets-/, '');
@@ -85,9 +115,7 @@ export async function resolveFormat(kind: ImportKind, file: string, format?: str
       return detectVulnerabilityFormat(head, file).replace(/^vulnerabilities-/, '');
     case 'findings': {
       const f = detectFindingFormat(head, file);
-      if (f === null) {
-        throw new ClError('CL_BAD_INPUT', `file ${file}: cannot tell which scanner format this is; pass --format ${Object.keys(known).join('|')}`, { file });
-      }
+      if (f === null) throw notReadable(kind, file, ` (or pass --format ${Object.keys(known).join('|')} if it is one of them)`);
       return f;
     }
     case 'signals':
@@ -129,22 +157,25 @@ async function* batched(items: AsyncGenerator<ImportItem>, size: number): AsyncG
  * Opens a file of `kind` and streams its items in batches, in file order: the parser's own
  * batches where it has them, otherwise its items grouped by `size`. The file is never read whole.
  */
-export async function openBatches(kind: ImportKind, file: string, format?: string, size = 2000): Promise<{ format: string; batches: AsyncGenerator<ImportItem[]> }> {
+export async function openBatches(kind: ImportKind, file: string, format?: string, size = 2000, ids = new UniqueIds()): Promise<{ format: string; batches: AsyncGenerator<ImportItem[]> }> {
   const chosen = await resolveFormat(kind, file, format);
   const parser = PARSERS[kind][chosen];
   if (!parser) throw new ClError('CL_BAD_INPUT', `unknown ${kind} format ${chosen}`);
   const hint = await formatHint(kind, file, chosen);
   const ctx = hint === undefined ? { file } : { file, hint };
   const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
-  return { format: chosen, batches: parser.parseBatches ? parser.parseBatches(stream, ctx) : batched(parser.parse(stream, ctx), size) };
+  return { format: chosen, batches: ids.batches(parser.parseBatches ? parser.parseBatches(stream, ctx) : batched(parser.parse(stream, ctx), size), file) };
 }
 
-/** Opens a file of `kind` and streams its items; the file is never read whole. */
-export async function openItems(kind: ImportKind, file: string, format?: string): Promise<{ format: string; items: AsyncGenerator<ImportItem> }> {
+/**
+ * Opens a file of `kind` and streams its items; the file is never read whole. `ids` checks record
+ * ids across several files (a triage over files); by default across this file alone.
+ */
+export async function openItems(kind: ImportKind, file: string, format?: string, ids = new UniqueIds()): Promise<{ format: string; items: AsyncGenerator<ImportItem> }> {
   const chosen = await resolveFormat(kind, file, format);
   const parser = PARSERS[kind][chosen];
   if (!parser) throw new ClError('CL_BAD_INPUT', `unknown ${kind} format ${chosen}`);
   const hint = await formatHint(kind, file, chosen);
   const stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
-  return { format: chosen, items: parser.parse(stream, hint === undefined ? { file } : { file, hint }) };
+  return { format: chosen, items: ids.items(parser.parse(stream, hint === undefined ? { file } : { file, hint }), file) };
 }

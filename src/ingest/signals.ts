@@ -51,7 +51,7 @@ export function signalFromObject(obj: JsonObject, ctx: ParseContext, record: str
 
 /** Streams native signals from NDJSON in batches (record = line number). */
 export function parseSignalBatches(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem[]> {
-  return ndjsonItems(source, ctx, (obj, line) => ({ kind: 'signal', record: signalFromObject(obj, ctx, line) }));
+  return ndjsonItems(source, ctx, (obj, line) => ({ kind: 'signal', record: signalFromObject(obj, ctx, line), place: line }));
 }
 
 /** `--format signals`: closeloop's own NDJSON signal shape. */

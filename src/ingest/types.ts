@@ -18,7 +18,8 @@ export interface ParseContext {
 
 /**
  * A partial asset a scanner report names as its target (image, host, manifest). The importer
- * creates the asset when it is unknown and leaves a known one as it is.
+ * matches it to an inventory asset (by id, alias, then name: docs/importing.md) and makes a
+ * provisional asset of a target nothing matches.
  */
 export interface AssetRef {
   id: string;
@@ -28,21 +29,26 @@ export interface AssetRef {
   target_type: string | null;
 }
 
-/** One item a parser yields, in input order. */
+/**
+ * One item a parser yields, in input order. `place` (a native record's line or index) is set by the
+ * native-format parsers: a second record with the same id is an error naming both places.
+ */
 export type ImportItem =
-  | { kind: 'asset'; record: AssetRecord }
+  | { kind: 'asset'; record: AssetRecord; place?: string | number }
   /** `scanKey` (scanner + target) marks a scanned target even when it has no findings now. */
   | { kind: 'asset_ref'; record: AssetRef; scanKey?: string | null }
-  | { kind: 'vulnerability'; record: VulnerabilityRecord }
+  | { kind: 'vulnerability'; record: VulnerabilityRecord; place?: string | number }
   /**
    * `scanKey` identifies (scanner, target): a finding stored under a scan key that a newer import
    * of the same key no longer lists is marked `resolved`. null for inputs that are not scans.
    */
-  | { kind: 'finding'; record: FindingRecord; scanKey: string | null }
-  | { kind: 'signal'; record: SignalRecord }
+  | { kind: 'finding'; record: FindingRecord; scanKey: string | null; place?: string | number }
+  | { kind: 'signal'; record: SignalRecord; place?: string | number }
   | { kind: 'advisory'; record: AdvisoryStatement }
   | { kind: 'kev'; record: { cve: string; dateAdded: string; dueDate: string | null; knownRansomwareCampaignUse: boolean; vendorProject: string | null; product: string | null; name: string | null } }
-  | { kind: 'epss'; record: { cve: string; score: number; percentile: number; date: string | null } };
+  | { kind: 'epss'; record: { cve: string; score: number; percentile: number; date: string | null } }
+  /** An entry the report lists that is not imported, and why (counted in the import summary). */
+  | { kind: 'skipped'; record: { reason: string } };
 
 /** A parser for one input format. */
 export interface Parser {

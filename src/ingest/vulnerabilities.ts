@@ -120,14 +120,14 @@ export async function* parseVulnerabilitiesJson(source: ByteSource, ctx: ParseCo
   for await (const m of streamJson(peeked.source, [['*']], ctx)) {
     const index = m.path[0];
     if (typeof index !== 'number') continue;
-    yield { kind: 'vulnerability', record: vulnerabilityFromObject(recordObject(m.value, ctx, index), ctx, index) };
+    yield { kind: 'vulnerability', record: vulnerabilityFromObject(recordObject(m.value, ctx, index), ctx, index), place: index };
   }
 }
 
 /** Streams vulnerabilities from NDJSON (record = line number). */
 export async function* parseVulnerabilitiesNdjson(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
   for await (const { line, value } of readNdjson(source, ctx)) {
-    yield { kind: 'vulnerability', record: vulnerabilityFromObject(recordObject(value, ctx, line), ctx, line) };
+    yield { kind: 'vulnerability', record: vulnerabilityFromObject(recordObject(value, ctx, line), ctx, line), place: line };
   }
 }
 

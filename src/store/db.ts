@@ -8,6 +8,7 @@ import * as m0002 from './migrations/0002-replayable-decisions.js';
 import * as m0003 from './migrations/0003-remediation-by-finding.js';
 import * as m0004 from './migrations/0004-incidents-by-creation.js';
 import * as m0005 from './migrations/0005-one-acknowledgment-per-role.js';
+import * as m0006 from './migrations/0006-asset-aliases.js';
 import * as m0007 from './migrations/0007-rulings-and-verdicts.js';
 import * as m0008 from './migrations/0008-incident-grouping.js';
 import * as m0009 from './migrations/0009-outbox-events-and-ack-links.js';
@@ -47,6 +48,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-remediation-by-finding': m0003,
   '0004-incidents-by-creation': m0004,
   '0005-one-acknowledgment-per-role': m0005,
+  '0006-asset-aliases': m0006,
   '0007-rulings-and-verdicts': m0007,
   '0008-incident-grouping': m0008,
   '0009-outbox-events-and-ack-links': m0009,

@@ -30,6 +30,7 @@ export function assetToRow(a: AssetRecord, at: string): AssetsTable {
     components: json(a.components),
     extra: json(a.extra),
     updated_at: at,
+    not_in_inventory: b(a.not_in_inventory === true),
   };
 }
 
@@ -50,6 +51,7 @@ export function assetFromRow(r: AssetsTable): AssetRecord {
     telemetry: r.telemetry === 1,
     components: parse(r.components, []),
     extra: parse(r.extra, {}),
+    ...(r.not_in_inventory === 1 ? { not_in_inventory: true } : {}),
   };
 }
 
@@ -127,7 +129,8 @@ export function containmentFromText(v: string | null): boolean | string {
   return v;
 }
 
-export function findingToRow(f: FindingRecord, o: { at: string; scanKey: string | null; importId: string | null }): FindingsTable {
+/** `target`: the target the report named, when the finding was matched to another asset (default: its asset). */
+export function findingToRow(f: FindingRecord, o: { at: string; scanKey: string | null; importId: string | null; target?: string }): FindingsTable {
   return {
     id: f.id,
     fingerprint: f.fingerprint,
@@ -157,6 +160,7 @@ export function findingToRow(f: FindingRecord, o: { at: string; scanKey: string 
     check_type: f.check,
     ruled_out_by: f.ruled_out_by,
     verdict_at: f.verdict_at,
+    target: o.target ?? f.asset,
   };
 }
 

@@ -364,8 +364,11 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
       findings: write('findings.ndjson', [{ id: 'F-1', vulnerability: 'CVE-2099-7777', asset: 'app-1', component: 'libz', version: '1' }]),
     };
     const ruleset = await loadRuleset();
+    // within one triage over files an id names one record (SPEC §2 rulings): the two files are refused there
+    await expect(triageFiles({ assets: [files.assets], vulnerabilities: [files.first, files.later], findings: [files.findings] }, ruleset, () => undefined)).rejects.toThrow(/duplicate vulnerability id "CVE-2099-7777": also .*v1\.ndjson record 1/);
+    const known = write('v-known.ndjson', [{ id: 'CVE-2099-7777', cvss: { version: '3.1', base_score: 9.1 }, fix_available: false, title: 'Known unfixable', exploitation: 'poc', public_poc: true }]);
     const overFiles: Decision[] = [];
-    await triageFiles({ assets: [files.assets], vulnerabilities: [files.first, files.later], findings: [files.findings] }, ruleset, (d) => overFiles.push(d));
+    await triageFiles({ assets: [files.assets], vulnerabilities: [known], findings: [files.findings] }, ruleset, (d) => overFiles.push(d));
     for (const [kind, file] of [['assets', files.assets], ['vulnerabilities', files.first], ['vulnerabilities', files.later], ['findings', files.findings]] as const) {
       await importFile(t.ctx, vm, { kind, file });
     }

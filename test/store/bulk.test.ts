@@ -97,6 +97,7 @@ function row(id: string, over: Partial<Record<(typeof FINDING_COLUMNS)[number], 
     check_type: null,
     ruled_out_by: null,
     verdict_at: null,
+    target: 'host:a',
     ...over,
   } as Parameters<typeof findingValues>[0]);
 }
@@ -200,11 +201,12 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     expect(byComponent.get('zlib')).toMatchObject({ validation: 'validated', reachability: 'reachable', fixed_version: '1.2.12', status: 'open', first_seen: zlib?.first_seen });
     expect(byComponent.get('bash')?.status).toBe('open');
 
-    // curl comes back: reopened (updated), and the other scan key (another image) is untouched
+    // curl comes back: reopened (resolved_again), and the other scan key (another image) is untouched
     const other = await importFile(t.ctx, vm, { kind: 'findings', file: file('o.json', trivy('other', V1)) });
     expect(other).toMatchObject({ created: 3, resolved: 0 });
     const third = await importFile(t.ctx, vm, { kind: 'findings', file: file('r3.json', trivy('app', [...v2, V1[2] as Vuln])) });
-    expect(third).toMatchObject({ created: 0, updated: 1, unchanged: 3, resolved: 0 });
+    expect(third).toMatchObject({ created: 0, updated: 0, resolved_again: 1, unchanged: 3, resolved: 0 });
+    expect(third.count).toBe(third.created + third.updated + third.unchanged + third.resolved_again + third.merged);
     expect((await findings()).filter((r) => r.status === 'open')).toHaveLength(7);
   });
 
@@ -213,11 +215,11 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
     // loads without indexes on SQLite, so the repeat ends load mode and is looked up for real
     const many: Vuln[] = Array.from({ length: 5000 }, (_, i) => ({ id: `CVE-2025-${10000 + i}`, pkg: `p${i % 7}`, version: '1.0' }));
     const across = await importFile(t.ctx, vm, { kind: 'findings', file: file('dup2.json', trivy('big', [...many, { ...(many[0] as Vuln), fixed: '1.1' }])) });
-    expect(across).toMatchObject({ count: 5001, created: 5000, updated: 1, unchanged: 0 });
+    expect(across).toMatchObject({ count: 5001, created: 5000, updated: 0, merged: 1, unchanged: 0 });
     expect(await findings()).toHaveLength(5000);
     // within one write batch the repeat collapses
     const inBatch = await importFile(t.ctx, vm, { kind: 'findings', file: file('dup.json', trivy('app', [...V1, V1[0] as Vuln])) });
-    expect(inBatch).toMatchObject({ count: 4, created: 3, unchanged: 0, updated: 0 });
+    expect(inBatch).toMatchObject({ count: 4, created: 3, unchanged: 0, updated: 0, merged: 1 });
     expect(await findings()).toHaveLength(5003);
     expect((await t.ctx.store.db.selectFrom('findings').select('fixed_version').where('vulnerability_id', '=', 'CVE-2025-10000').executeTakeFirst())?.fixed_version).toBe('1.1');
     if (engine === 'sqlite') {
@@ -288,7 +290,7 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
       withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
         expect((await bulk.findings.lookup(['f1', 'f2'])).size).toBe(0);
         await bulk.findings.insert([row('f1'), row('f2')]);
-        await bulk.insert('assets', [{ id: 'host:a', name: null, service: null, owner: null, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now' }]);
+        await bulk.insert('assets', [{ id: 'host:a', name: null, service: null, owner: null, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now', not_in_inventory: 0 }]);
         // same id, another fingerprint: the unique id index refuses it (at once, or when load mode ends)
         await bulk.findings.insert([row('f1', { fingerprint: 'other' })]);
         await bulk.findings.resolveMissing(new Set(['test|host:a']), 'IMP-X');
@@ -334,7 +336,7 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
   });
 
   it('finds keyed rows written earlier in the same session, also in a table that was empty when it began', async () => {
-    const asset = (id: string, owner: string | null) => ({ id, name: null, service: null, owner, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now' });
+    const asset = (id: string, owner: string | null) => ({ id, name: null, service: null, owner, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now', not_in_inventory: 0 });
     await withBulkTransaction(t.ctx.store, async (_trx, bulk) => {
       expect((await bulk.lookup('assets', ['a1', 'a2'])).size).toBe(0);
       await bulk.insert('assets', [asset('a1', 'x'), asset('a2', null)]);
@@ -350,7 +352,7 @@ describe.each(ENGINES)('bulk path on %s', (engine) => {
   });
 
   it('looks up a large batch of keyed rows by any id (quotes, backslashes, unicode, JSON-looking text), in one statement or many', async () => {
-    const asset = (id: string) => ({ id, name: null, service: null, owner: id, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now' });
+    const asset = (id: string) => ({ id, name: null, service: null, owner: id, business_critical: 0, exposure: 'internal' as const, auth_required: 1, privileged: 0, regulated: '[]', customer_facing: 0, safety: 0, third_party: null, telemetry: 1, components: '[]', extra: '{}', updated_at: 'now', not_in_inventory: 0 });
     const odd = ['host:"quoted"', 'back\\slash', 'tab\there', 'ünïcødé-⚙', '😀 emoji', '["json"]', '{"a":1}', "it's", 'null', ''];
     const stored = [...odd, ...Array.from({ length: 40 }, (_, i) => `host:${i}`)];
     const missing = ['host:"other"', 'Back\\slash', 'host:40', '😀'];

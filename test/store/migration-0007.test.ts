@@ -1,5 +1,5 @@
 /**
- * Migration 0007 on a store that has data: a store migrated up to 0005 holding a finding and a
+ * Migration 0007 on a store that has data: a store migrated up to 0006 (the version before it) holding a finding and a
  * decision engine 1 made of it (its input digest as engine 1 computed it, from the fixture the
  * engine before the rulings wrote), then brought up to date. The decision replays as what it was;
  * a new verdict decides the finding with engine 2 and the current ruleset.
@@ -25,7 +25,7 @@ const fixture = JSON.parse(readFileSync(path.join(here, '..', 'domain', 'escalat
 const shipped = readFileSync(path.join(here, '..', '..', 'rules', 'default.yaml'), 'utf8');
 const oldRuleset = parseRuleset(shipped.replace(/^version: .*$/m, `version: "${fixture.ruleset}"`), 'old ruleset');
 
-/** The tables as 0005 left them: findings without check_type / ruled_out_by / verdict_at, decisions without engine_version. */
+/** The tables as 0006 left them: findings without check_type / ruled_out_by / verdict_at, decisions without engine_version. */
 type Db0005 = Omit<Database, 'findings' | 'decisions'> & {
   findings: Omit<FindingsTable, 'check_type' | 'ruled_out_by' | 'verdict_at'>;
   decisions: Omit<DecisionsTable, 'engine_version'>;
@@ -41,7 +41,7 @@ describe.each(ENGINES)('migration 0007 of a store with engine-1 decisions on %s'
     t = null;
   });
 
-  const storeAt0005 = (): Promise<Store> => storeMigratedTo(engine, 'm0007', migrationsUpTo('0005-one-acknowledgment-per-role'));
+  const storeAt0005 = (): Promise<Store> => storeMigratedTo(engine, 'm0007', migrationsUpTo('0006-asset-aliases'));
 
   it('gives existing decisions engine 1, replays them verified as they were, and decides anew with engine 2', async () => {
     store = await storeAt0005();

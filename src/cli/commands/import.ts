@@ -35,11 +35,16 @@ export function registerImport(program: Program, run: CliRun): void {
       },
       s.progress(opts.progress, `import ${kind}`, `${kind} read`),
     );
+    s.warn(r.warnings);
     s.print(presentImport(r), () =>
       r.duplicate_of
         ? `${file}: already imported as ${r.duplicate_of} (same SHA-256); nothing changed (${r.count} ${kind} read)`
         : `${file} (${r.format}) imported as ${r.id ?? ''}${r.reimport_of !== null ? ` (again: same file as ${r.reimport_of}, --force)` : ''}: ${r.count} ${kind}, ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged` +
-          (kind === 'findings' ? `, ${r.resolved} resolved (no longer reported), ${r.assets_created} new assets, ${r.vulnerabilities_created} new vulnerabilities` : '') +
+          (kind === 'findings'
+            ? `, ${r.resolved_again} reopened, ${r.merged} repeats merged; ${r.resolved} resolved (no longer reported), ${r.assets_created} new assets, ${r.vulnerabilities_created} new vulnerabilities, ${r.unmatched_targets} targets not in the inventory`
+            : '') +
+          (r.unknown_references.assets + r.unknown_references.vulnerabilities > 0 ? `; unknown references: ${r.unknown_references.assets} assets, ${r.unknown_references.vulnerabilities} vulnerabilities` : '') +
+          (Object.keys(r.skipped).length > 0 ? `; skipped: ${Object.entries(r.skipped).map(([why, n]) => `${n} ${why}`).join(', ')}` : '') +
           (r.triage !== null
             ? `\ntriage run ${r.triage.run} (ruleset ${r.triage.ruleset}): ${r.triage.evaluated} decided, ${r.triage.by_outcome.escalate ?? 0} escalate, ${r.triage.by_outcome.stay ?? 0} stay${Object.keys(r.triage.by_trigger).length ? ` (${Object.entries(r.triage.by_trigger).map(([t, n]) => `${t} ${n}`).join(', ')})` : ''}`
             : ''),

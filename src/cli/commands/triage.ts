@@ -99,8 +99,9 @@ export function registerTriage(program: Program, run: CliRun): void {
       if (files.findings.length === 0) throw new ClError('CL_BAD_INPUT', 'triage over files needs at least one --findings file');
       if (opts.escalate) throw new ClError('CL_BAD_INPUT', '--escalate works on stored data: import the files first (`closeloop import …`), then run `closeloop triage --escalate`');
       const decisions: Decision[] = [];
-      await triageFiles(files, ruleset, (d) => decisions.push(d));
-      s.print({ ruleset: ruleset.version, decisions: decisions.map(presentDecision) }, () => decisionTable(decisions.map(presentDecision), opts.all === true, ruleset.version));
+      const report = await triageFiles(files, ruleset, (d) => decisions.push(d));
+      s.warn(report.warnings);
+      s.print({ ruleset: ruleset.version, unknown_references: report.unknown_references, decisions: decisions.map(presentDecision) }, () => decisionTable(decisions.map(presentDecision), opts.all === true, ruleset.version));
       return;
     }
     const caller = { actor: s.actor() };

@@ -329,6 +329,7 @@ function criticalReachability(c: Case): Reach {
   c.line?.('dangerous_exposure.critical_reachability', reach !== 0, () => {
     if (reach === 0) {
       return [
+        ...(asset.not_in_inventory === true ? [`${asset.id}: asset not in inventory: owner and exposure unknown`] : []),
         `asset ${asset.id} is ${asset.exposure}, ${asset.auth_required ? 'requires authentication' : 'unauthenticated'}, ${asset.privileged ? 'privileged' : 'not privileged'}, ${asset.business_critical ? 'business-critical' : 'not business-critical'}`,
       ];
     }

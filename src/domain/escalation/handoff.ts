@@ -127,10 +127,15 @@ export function handoffSeverity(triggers: readonly Trigger[], ruleset: Ruleset):
   return INCIDENT_SEVERITIES[rank] ?? 'low';
 }
 
+/** The uncertainty a finding on a provisional asset (one a report named and the inventory does not) carries. */
+export const NOT_IN_INVENTORY = 'asset not in inventory: owner and exposure unknown';
+
 function uncertainties(ctx: HandoffContext): Array<{ kind: UncertaintyKind; detail: string }> {
   const { asset, finding } = ctx;
   const out: Array<{ kind: UncertaintyKind; detail: string }> = [];
   if (asset === null) out.push({ kind: 'scope', detail: `asset ${finding.asset} is not in the inventory` });
+  const provisional = asset?.not_in_inventory === true;
+  if (provisional) out.push({ kind: 'scope', detail: `${NOT_IN_INVENTORY} (${finding.asset})` });
   if (finding.validation === 'unvalidated') {
     out.push({ kind: 'scope', detail: 'finding not validated: product, version and feature state unconfirmed' });
   }
@@ -154,7 +159,7 @@ function uncertainties(ctx: HandoffContext): Array<{ kind: UncertaintyKind; deta
   if (asset !== null && asset.third_party !== null) {
     out.push({ kind: 'vendor', detail: `managed by third party ${asset.third_party}: vendor support may be needed` });
   }
-  if (asset !== null && (asset.owner === null || asset.owner.trim() === '')) {
+  if (asset !== null && !provisional && (asset.owner === null || asset.owner.trim() === '')) {
     out.push({ kind: 'owner', detail: `asset ${asset.id} has no owner` });
   }
   return out;
@@ -261,7 +266,7 @@ export function buildHandoffNote(ctx: HandoffContext): { json: HandoffNote; mark
     },
     affected_scope: {
       asset_group: stringExtra(asset, 'asset_group') ?? stringExtra(asset, 'group'),
-      asset: { id: finding.asset, name: asset?.name ?? null, in_inventory: asset !== null },
+      asset: { id: finding.asset, name: asset?.name ?? null, in_inventory: asset !== null && asset.not_in_inventory !== true },
       product: finding.component,
       version: finding.version,
       business_service: asset?.service ?? null,

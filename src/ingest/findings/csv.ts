@@ -48,7 +48,7 @@ export const csvFindingsParser: Parser = {
     const emit = new Emitter('csv');
     const out: ImportItem[] = [];
     for await (const { line, row } of readCsvRows(source, ctx)) {
-      nativeItems(readNativeFinding(new FieldReader(typedRow(row), { ctx, record: line })), emit, out);
+      nativeItems(readNativeFinding(new FieldReader(typedRow(row), { ctx, record: line })), emit, out, line);
       yield* out.splice(0, out.length);
     }
   },

@@ -99,10 +99,11 @@ export function readNativeFinding(r: FieldReader): FindingRecord {
 }
 
 /** Items for one native finding: its asset ref and vulnerability (once each), then the finding. */
-export function nativeItems(f: FindingRecord, emit: Emitter, out: ImportItem[]): void {
+export function nativeItems(f: FindingRecord, emit: Emitter, out: ImportItem[], place?: string | number): void {
   emit.asset(out, { id: f.asset, name: null, components: [], target_type: null });
   emit.vulnerability(out, f.vulnerability, () => makeVulnerability({ id: f.vulnerability }));
-  out.push({ kind: 'finding', record: f, scanKey: null });
+  // a finding without an id of its own is keyed by its fingerprint: a repeat of it merges
+  out.push(place !== undefined && f.id !== f.fingerprint ? { kind: 'finding', record: f, scanKey: null, place } : { kind: 'finding', record: f, scanKey: null });
 }
 
 async function* parseArray(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
@@ -112,7 +113,7 @@ async function* parseArray(source: ByteSource, ctx: ParseContext): AsyncGenerato
   for await (const m of streamJson(source, [['*']], ctx)) {
     const index = typeof m.path[0] === 'number' ? m.path[0] : 0;
     const obj = recordObject(m.value, ctx, index);
-    nativeItems(readNativeFinding(new FieldReader(obj, { ctx, record: index })), emit, out);
+    nativeItems(readNativeFinding(new FieldReader(obj, { ctx, record: index })), emit, out, index);
     yield* out.splice(0, out.length);
   }
 }
@@ -122,7 +123,7 @@ async function* parseNdjson(source: ByteSource, ctx: ParseContext): AsyncGenerat
   const out: ImportItem[] = [];
   for await (const { line, value } of readNdjson(source, ctx)) {
     const obj = recordObject(value, ctx, line);
-    nativeItems(readNativeFinding(new FieldReader(obj, { ctx, record: line })), emit, out);
+    nativeItems(readNativeFinding(new FieldReader(obj, { ctx, record: line })), emit, out, line);
     yield* out.splice(0, out.length);
   }
 }

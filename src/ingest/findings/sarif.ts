@@ -195,7 +195,14 @@ class SarifReader {
     const tool = this.run.tool;
     if (tool === null) return;
     const kind = str(r, 'kind') ?? 'fail';
-    if (kind !== 'fail' || str(r, 'baselineState') === 'absent') return;
+    if (kind !== 'fail') {
+      yield { kind: 'skipped', record: { reason: `result of kind ${kind}` } };
+      return;
+    }
+    if (str(r, 'baselineState') === 'absent') {
+      yield { kind: 'skipped', record: { reason: 'result with baselineState absent' } };
+      return;
+    }
     const ruleRef = rec(r, 'rule');
     const ruleIndex = num(r, 'ruleIndex') ?? num(ruleRef, 'index');
     const ruleId = str(r, 'ruleId') ?? str(ruleRef, 'id') ?? (ruleIndex === null ? null : str(tool.byIndex[ruleIndex], 'id'));

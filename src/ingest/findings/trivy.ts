@@ -329,7 +329,10 @@ class TrivyReader {
 
   private misconfiguration(v: JsonObject, path: readonly (string | number)[], out: ImportItem[]): void {
     const status = str(v, 'Status');
-    if (status !== null && status !== 'FAIL') return;
+    if (status !== null && status !== 'FAIL') {
+      out.push({ kind: 'skipped', record: { reason: `misconfiguration check ${status === 'PASS' ? 'passed' : `status ${status}`}` } });
+      return;
+    }
     const id = str(v, 'ID') ?? str(v, 'AVDID');
     if (id === null) throw new ImportError(this.ctx.file, formatJsonPath(path), 'ID', 'a failed misconfiguration needs its ID or AVDID (a string)');
     const avd = str(v, 'AVDID');

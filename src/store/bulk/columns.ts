@@ -33,6 +33,7 @@ export const FINDING_COLUMNS = [
   'check_type',
   'ruled_out_by',
   'verdict_at',
+  'target',
 ] as const satisfies readonly (keyof FindingsTable)[];
 
 export const DECISION_COLUMNS = [
@@ -115,6 +116,7 @@ export const F = {
   check_type: 25,
   ruled_out_by: 26,
   verdict_at: 27,
+  target: 28,
 } as const satisfies ColumnIndex<typeof FINDING_COLUMNS>;
 
 /** Positions of the decisions columns (DECISION_COLUMNS) by name: `values[DECISION_COLUMN.input_hash]`. */
@@ -187,6 +189,7 @@ export function findingValues(r: FindingsTable): FindingValues {
     r.check_type,
     r.ruled_out_by,
     r.verdict_at,
+    r.target,
   ];
 }
 
@@ -221,6 +224,7 @@ export function findingRow(v: FindingValues): FindingsTable {
     check_type: v[F.check_type],
     ruled_out_by: v[F.ruled_out_by],
     verdict_at: v[F.verdict_at],
+    target: v[F.target],
   };
 }
 
@@ -235,7 +239,7 @@ export type KeyedTable = keyof KeyedRows;
 export const KEYED_COLUMNS: { readonly [T in KeyedTable]: readonly (keyof KeyedRows[T] & string)[] } = {
   assets: [
     'id', 'name', 'service', 'owner', 'business_critical', 'exposure', 'auth_required', 'privileged', 'regulated',
-    'customer_facing', 'safety', 'third_party', 'telemetry', 'components', 'extra', 'updated_at',
+    'customer_facing', 'safety', 'third_party', 'telemetry', 'components', 'extra', 'updated_at', 'not_in_inventory',
   ],
   vulnerabilities: [...VULNERABILITY_FACT_COLUMNS, 'title', 'refs', 'extra', 'updated_at'],
   signals: ['id', 'time', 'asset_id', 'kind', 'vulnerability_id', 'component', 'source', 'indicator', 'payload', 'alert', 'confidence', 'extra'],

@@ -18,6 +18,8 @@ export interface AssetsTable {
   components: string;
   extra: string;
   updated_at: string;
+  /** 1 for a provisional asset: a findings import created it for a target the inventory does not name. */
+  not_in_inventory: number;
 }
 
 export type AssetRow = Selectable<AssetsTable>;

@@ -39,6 +39,8 @@ export interface FindingsTable {
   ruled_out_by: string | null;
   /** When an analyst last gave a verdict on the finding. */
   verdict_at: string | null;
+  /** The target as the report named it (fingerprint and scan key come from it); `asset_id` is the asset it matched. */
+  target: string;
 }
 
 export type FindingRow = Selectable<FindingsTable>;

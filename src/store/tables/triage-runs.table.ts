@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 
-/** What started a triage run: `closeloop triage`, the decisions of a findings import, or an analyst's verdict on a finding. */
-export type TriageRunSource = 'triage' | 'import' | 'verdict';
+/** What started a triage run: `closeloop triage`, the decisions of a findings import, an analyst's verdict on a finding, or an asset merge re-deciding the findings it moved. */
+export type TriageRunSource = 'triage' | 'import' | 'verdict' | 'merge';
 
 /** One triage run: stored triage (`closeloop triage`) or the decisions of a findings import. */
 export interface TriageRunsTable {

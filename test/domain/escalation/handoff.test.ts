@@ -199,6 +199,25 @@ describe('buildHandoffNote', () => {
     expect(note.markdown).toContain('not in the inventory');
   });
 
+  it('says a provisional asset (a report target the inventory does not name) has no known owner or exposure', () => {
+    const input = context({ asset: { exposure: 'unknown' }, signals: [{ kind: 'webshell' }] });
+    const asset = input.asset === null ? null : { ...input.asset, not_in_inventory: true };
+    const note = buildHandoffNote({ ...input, asset });
+    expect(note.json.affected_scope.asset).toEqual({ id: 'asset-1', name: null, in_inventory: false });
+    expect(note.json.affected_scope.exposure).toBe('unknown');
+    expect(note.json.known_uncertainty).toContainEqual({ kind: 'scope', detail: 'asset not in inventory: owner and exposure unknown (asset-1)' });
+    // the owner gap is that line, not a second one
+    expect(note.json.known_uncertainty.filter((u) => u.kind === 'owner')).toEqual([]);
+    expect(note.markdown).toContain('asset not in inventory: owner and exposure unknown');
+  });
+
+  it('never reads exposure unknown as internet-facing', () => {
+    const unknown = context({ asset: { exposure: 'unknown' }, vulnerability: KEV, finding: { validation: 'validated' } });
+    expect(unknown.decision.triggers).not.toContain('dangerous_exposure');
+    const internet = context({ asset: { exposure: 'internet' }, vulnerability: KEV, finding: { validation: 'validated' } });
+    expect(internet.decision.triggers).toContain('dangerous_exposure');
+  });
+
   it('refuses a stay decision', () => {
     let caught: unknown;
     try {
