@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifierProblem, RESERVED_NAMES } from '../domain/limits.js';
+import { jiraConfigSchema, servicenowConfigSchema, ticketRouteProblem, ticketsConfigSchema } from './tickets.js';
 
 /**
  * closeloop.yaml: the IR-6(2) control card, routing, the people directory and workflow policy.
@@ -66,8 +67,11 @@ export const configSchema = z
       .object({
         max_attempts: z.number().int().positive().default(8),
         backoff_seconds: z.number().positive().default(30),
+        jira: jiraConfigSchema.optional(),
+        servicenow: servicenowConfigSchema.optional(),
       })
       .prefault({}),
+    tickets: ticketsConfigSchema,
   })
   .superRefine((cfg, ctx) => {
     const routed = new Set(Object.keys(cfg.routing.roles));
@@ -79,6 +83,13 @@ export const configSchema = z
           message: `role ${role} must have a route: it is a recipient of the report-out`,
         });
       }
+    }
+    const routeSets = [...Object.entries(cfg.routing.roles).map(([role, routes]) => ({ at: ['routing', 'roles', role], routes })), ...Object.entries(cfg.routing.services).flatMap(([service, roles]) => Object.entries(roles).map(([role, routes]) => ({ at: ['routing', 'services', service, role], routes })))];
+    for (const { at, routes } of routeSets) {
+      routes.forEach((route, i) => {
+        const problem = ticketRouteProblem(route, cfg.delivery);
+        if (problem !== null) ctx.addIssue({ code: 'custom', path: [...at, i, 'address'], message: problem });
+      });
     }
   });
 

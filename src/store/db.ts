@@ -8,6 +8,7 @@ import * as m0002 from './migrations/0002-replayable-decisions.js';
 import * as m0003 from './migrations/0003-remediation-by-finding.js';
 import * as m0004 from './migrations/0004-incidents-by-creation.js';
 import * as m0005 from './migrations/0005-one-acknowledgment-per-role.js';
+import * as m0010 from './migrations/0010-tickets.js';
 import { OwnSchemaPostgresDialect } from './own-schema-dialect.js';
 import { takingTurnsOnFile } from './sqlite-file-turns.js';
 import { ImmediateSqliteDialect, withWriteLockRetry } from './sqlite-write-lock.js';
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0003-remediation-by-finding': m0003,
   '0004-incidents-by-creation': m0004,
   '0005-one-acknowledgment-per-role': m0005,
+  '0010-tickets': m0010,
 };
 
 const provider: MigrationProvider = {

@@ -23,6 +23,7 @@ import type { DecisionsTable } from './tables/decisions.table.js';
 import type { RulesetsTable } from './tables/rulesets.table.js';
 import type { TriageRunsTable } from './tables/triage-runs.table.js';
 import type { HandoffNotesTable } from './tables/handoff-notes.table.js';
+import type { TicketsTable } from './tables/tickets.table.js';
 
 /**
  * Every table, assembled into one `Database` interface for Kysely. Each table's row type and its
@@ -55,6 +56,7 @@ export interface Database {
   rulesets: RulesetsTable;
   triage_runs: TriageRunsTable;
   handoff_notes: HandoffNotesTable;
+  tickets: TicketsTable;
 }
 
 /** A Kysely handle or an open transaction: what every repository function takes first, so use cases compose them in one transaction. */
@@ -84,3 +86,4 @@ export type * from './tables/decisions.table.js';
 export type * from './tables/rulesets.table.js';
 export type * from './tables/triage-runs.table.js';
 export type * from './tables/handoff-notes.table.js';
+export type * from './tables/tickets.table.js';
