@@ -18,6 +18,7 @@ import type { HandoffNotesTable, Incident, IncidentAssetsTable, Notification, Re
 import { auditMany, formatId, isoNow, reserveIds, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
 import type { StoreFacts } from './decisions.js';
 import { incidentCounter, incidentRecord } from './incidents.js';
+import { queueItemTickets } from './tickets.js';
 
 /** What handing one escalation to IR did: the incident it went to, and whether a note was sent. */
 export interface HandedOver {
@@ -312,6 +313,7 @@ class ChunkRows {
     await insertRows(trx, 'remediation_items', this.items);
     await insertRows(trx, 'remediation_history', this.history);
     await auditMany(trx, ctx, caller, this.audit);
+    await queueItemTickets(trx, ctx, caller, this.items);
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Route } from '../config/schema.js';
+import { reportsOutTo } from '../config/tickets.js';
 import { WEAKNESS_RELATIONS, WEAKNESS_TYPES } from '../domain/incident.js';
 import { ClError } from '../errors.js';
 import type { Acknowledgment, Incident, Notification, ThirdPartyNotice, Weakness } from '../store/schema.js';
@@ -139,7 +140,7 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
     const at = isoNow(ctx);
     const created: Notification[] = [];
     for (const role of requiredRoles(ctx, weaknesses)) {
-      const routes = routesFor(ctx, role, inc.service);
+      const routes = routesFor(ctx, role, inc.service).filter((r) => reportsOutTo(r, ctx.config.delivery));
       const { subject, body } = reportOutBody(inc, weaknesses, role);
       for (const route of routes) {
         const n = await enqueue(trx, ctx, caller, {

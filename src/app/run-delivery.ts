@@ -2,12 +2,13 @@
  * The dispatch use case: drain the outbox once. `closeloop deliver` and `POST /delivery/run` run
  * it as a person; the server's background loop runs it as the system (DISPATCHER).
  */
-import type { Channel } from '../delivery/channel.js';
+import type { Channel, DeliveryProof } from '../delivery/channel.js';
 import { defaultChannels } from '../delivery/channels.js';
 import type { Notification } from '../store/schema.js';
 import { afterAttempt, claimNotification, dueNotifications, noteWaiting, recordAttempt, type AttemptOutcome } from '../delivery/outbox.js';
 import { audit, inTransaction, isoNow, type AppContext, type Caller } from './context.js';
 import { authorizeCaller, DISPATCHER } from './system-caller.js';
+import { recordTicket } from './tickets.js';
 
 export interface DispatchSummary {
   delivered: number;
@@ -48,8 +49,10 @@ export async function runDelivery(ctx: AppContext, caller: Caller, opts: RunDeli
     if (!(await claimNotification(ctx.store.db, candidate, lease))) continue;
     const n: Notification = { ...candidate, status: 'queued' };
     let outcome: AttemptOutcome;
+    let proof: DeliveryProof | null = null;
     try {
       const r = await channel.deliver({ notification: n, event: null });
+      proof = r;
       outcome = { ok: true, messageId: r.messageId };
     } catch (err) {
       outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -61,6 +64,7 @@ export async function runDelivery(ctx: AppContext, caller: Caller, opts: RunDeli
       else if (next.status === 'failed') summary.failed += 1;
       else summary.retrying += 1;
       await recordAttempt(trx, next, outcome, now.toISOString());
+      if (proof !== null) await recordTicket(trx, ctx, n, proof);
       await audit(trx, ctx, DISPATCHER, { action: `notification.${next.status === 'queued' ? 'retry' : next.status}`, entityType: 'notification', entityId: n.id, incidentId: n.incident_id, state: next });
     });
   }

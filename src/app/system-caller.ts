@@ -34,6 +34,12 @@ export const DISPATCHER = new SystemCaller('dispatcher', ['delivery.run']);
 /** The reminder job: queues acknowledgment reminders (the same permission as running delivery). */
 export const REMINDERS = new SystemCaller('reminders', ['delivery.run']);
 
+/** Jira, as the actor of the status changes its issues bring back (webhook or `tickets sync`). */
+export const JIRA = new SystemCaller('jira', ['tickets.apply']);
+
+/** ServiceNow, as the actor of the status changes its records bring back. */
+export const SERVICENOW = new SystemCaller('servicenow', ['tickets.apply']);
+
 /**
  * `authorize` that also knows system callers: one is allowed what it was granted and nothing else
  * (whatever the people directory says of its name); anyone else is checked against the people directory and the policy.

@@ -98,3 +98,18 @@ export function ticketRouteProblem(route: { channel: string; address: string }, 
   if (route.channel === 'servicenow' && delivery.servicenow === undefined) return 'routes to servicenow, but delivery.servicenow is not configured';
   return null;
 }
+
+/**
+ * Whether a report-out goes to this route: ticket routes only when their system's `reportout` is
+ * on (the role is still reached through its other routes; remediation items become tickets either way).
+ */
+export function reportsOutTo(route: { channel: string }, delivery: { jira?: JiraConfig | undefined; servicenow?: ServiceNowConfig | undefined }): boolean {
+  if (route.channel === 'jira') return delivery.jira?.reportout ?? true;
+  if (route.channel === 'servicenow') return delivery.servicenow?.reportout ?? true;
+  return true;
+}
+
+/** True for the channels that open tickets. */
+export function isTicketChannel(channel: string): channel is TicketSystem {
+  return (TICKET_SYSTEMS as readonly string[]).includes(channel);
+}

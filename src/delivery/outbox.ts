@@ -13,7 +13,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 export interface Enqueue {
   incident: string;
-  purpose: 'reportout' | 'handoff' | 'reminder';
+  purpose: 'reportout' | 'handoff' | 'reminder' | 'ticket';
   role: string;
   route: Route;
   subject: string;

@@ -24,6 +24,8 @@ export const ACTIONS = [
   'vr.import',
   'vr.triage',
   'vr.escalate',
+  'tickets.sync',
+  'tickets.apply',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -51,6 +53,9 @@ export const POLICY: Record<Action, readonly string[]> = {
   'vr.import': [...VR, ...RESPONDERS],
   'vr.triage': [...VR, ...RESPONDERS],
   'vr.escalate': [...VR, ...RESPONDERS],
+  'tickets.sync': [...RESPONDERS, ...VR],
+  // A ticket system's own status changes: granted to the system callers system:jira and system:servicenow.
+  'tickets.apply': [],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

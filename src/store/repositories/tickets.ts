@@ -49,9 +49,9 @@ export async function setItemTicket(db: Db, itemId: string, ticket: string, at: 
   return db.selectFrom('remediation_items').selectAll().where('id', '=', itemId).executeTakeFirst();
 }
 
-/** The service of each of these incidents (routing overrides are per service). */
-export async function servicesOfIncidents(db: Db, ids: readonly string[]): Promise<Map<string, string | null>> {
+/** What a ticket says of each of these incidents: title and severity, and the service (routing overrides are per service). */
+export async function servicesOfIncidents(db: Db, ids: readonly string[]): Promise<Map<string, { service: string | null; title: string; severity: string }>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('incidents').select(['id', 'service']).where('id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, r.service]));
+  const rows = await db.selectFrom('incidents').select(['id', 'service', 'title', 'severity']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, { service: r.service, title: r.title, severity: r.severity }]));
 }

@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 
 /** Why a notification was queued (the outbox's `Enqueue.purpose`). */
-export type NotificationPurpose = 'reportout' | 'handoff' | 'reminder';
+export type NotificationPurpose = 'reportout' | 'handoff' | 'reminder' | 'ticket';
 
 /** A notification's delivery state in the outbox. */
 export type NotificationStatus = 'queued' | 'sending' | 'delivered' | 'failed';
