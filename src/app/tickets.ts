@@ -10,7 +10,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { isTicketChannel, statusMapOf, type TicketSystem } from '../config/tickets.js';
-import type { DeliveryProof } from '../delivery/channel.js';
+import type { Channel, DeliveryProof } from '../delivery/channel.js';
+import { defaultChannels } from '../delivery/channels.js';
 import { ticketChannels, ticketClients } from '../delivery/channels/tickets.js';
 import type { Env, ExternalStatus, TicketClient } from '../delivery/channels/ticket-system.js';
 import { REMEDIATION_MOVES } from '../domain/incident.js';
@@ -24,8 +25,13 @@ import { enqueue } from './outbox.js';
 import { routesFor } from './reportout.js';
 import { authorizeCaller, DISPATCHER, JIRA, SERVICENOW } from './system-caller.js';
 
-export { ticketChannels, ticketClients };
+export { ticketClients };
 export type { Env, TicketClient };
+
+/** This process's channels with the configured ticket systems among them, their secrets read from `env`. */
+export function channelsWithTickets(ctx: AppContext, env: Env): Record<string, Channel> {
+  return { ...defaultChannels(ctx.configPath), ...ticketChannels(ctx.config, env) };
+}
 
 const SYSTEM_CALLER = { jira: JIRA, servicenow: SERVICENOW } as const;
 

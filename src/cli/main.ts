@@ -15,6 +15,7 @@ import { registerReportout } from './commands/reportout.js';
 import { registerRisk } from './commands/risk.js';
 import { registerRules } from './commands/rules.js';
 import { registerServe } from './commands/serve.js';
+import { registerTickets } from './commands/tickets.js';
 import { registerTriage } from './commands/triage.js';
 import { registerVendor } from './commands/vendor.js';
 import type { CliIo } from './io.js';
@@ -40,6 +41,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerAdmin,
   registerBackup,
   registerServe,
+  registerTickets,
 ];
 
 /** Commander's exits that are not errors: help asked for (or shown for a bare group). */

@@ -1,5 +1,6 @@
 import { sendAckReminders } from '../../app/reminders.js';
 import { runDelivery } from '../../app/run-delivery.js';
+import { channelsWithTickets } from '../../app/tickets.js';
 import type { Program } from '../program.js';
 import { acts, type CliRun } from '../session.js';
 
@@ -7,7 +8,7 @@ import { acts, type CliRun } from '../session.js';
 export function registerDelivery(program: Program, run: CliRun): void {
   const deliver = program.command('deliver').description('deliver queued notifications once (the server does this continuously)');
   acts(run, deliver, async ({ s, ctx, caller }) => {
-    const r = await runDelivery(ctx, caller);
+    const r = await runDelivery(ctx, caller, { channels: channelsWithTickets(ctx, s.io.env) });
     s.print(r, () => `delivered ${r.delivered}, retrying ${r.retrying}, failed ${r.failed}, waiting for a channel ${r.no_channel}`);
   });
 

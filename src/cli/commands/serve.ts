@@ -1,5 +1,6 @@
 import type { AppContext } from '../../app/context.js';
 import { bootstrapContext, closeContext, openContext } from '../../app/open-context.js';
+import { inboundSecrets } from '../../app/tickets.js';
 import { ClError } from '../../errors.js';
 import type { Program } from '../program.js';
 import { runs, type CliRun } from '../session.js';
@@ -29,10 +30,12 @@ export function registerServe(program: Program, run: CliRun): void {
     }
     s.warnIfExposed(ctx);
     // the server's context stays open after this command returns: closed when the server stops
-    const app = await startServer(ctx, { host: opts.host, port }).catch(async (err: unknown) => {
-      await closeContext(ctx);
-      throw err;
-    });
+    const app = await Promise.resolve()
+      .then(() => startServer(ctx, { host: opts.host, port, inbound: inboundSecrets(ctx.config, s.io.env) }))
+      .catch(async (err: unknown) => {
+        await closeContext(ctx);
+        throw err;
+      });
     const addr = app.server.address();
     const bound = addr !== null && typeof addr === 'object' ? addr.port : port;
     s.io.stdout.write(`closeloop listening on http://${opts.host}:${bound} (database ${ctx.store.location})\n`);
