@@ -254,7 +254,7 @@ function parsePayload<S extends z.ZodType>(system: TicketSystem, schema: S, body
 }
 
 /** A Jira `jira:issue_updated` (or created) webhook: the issue's status applied to its item. */
-export function receiveJiraWebhook(ctx: AppContext, body: unknown): Promise<TicketStatusResult[]> {
+export async function receiveJiraWebhook(ctx: AppContext, body: unknown): Promise<TicketStatusResult[]> {
   const p = parsePayload('jira', jiraWebhook, body);
   const status = p.issue.fields.status;
   const s: ExternalStatus = status.statusCategory === undefined ? { name: status.name } : { name: status.name, category: status.statusCategory.key };
@@ -262,7 +262,7 @@ export function receiveJiraWebhook(ctx: AppContext, body: unknown): Promise<Tick
 }
 
 /** A ServiceNow record's state, as its business rule posts it (`{ sys_id, number, state }`). */
-export function receiveServiceNowWebhook(ctx: AppContext, body: unknown): Promise<TicketStatusResult[]> {
+export async function receiveServiceNowWebhook(ctx: AppContext, body: unknown): Promise<TicketStatusResult[]> {
   const p = parsePayload('servicenow', servicenowWebhook, body);
   return applyTicketStatus(ctx, 'servicenow', p.sys_id, { name: String(p.state) });
 }
