@@ -2,7 +2,9 @@
  * Every registered route (collected by the server's onRoute hook, HEAD routes included) refuses a
  * caller without a valid bearer token — except the public ones, by design: `healthz` and `readyz`
  * (load balancers probe them; they reveal only whether the database answers) and `openapi.json` (describes
- * the API, holds no data, and clients need it before they have a token).
+ * the API, holds no data, and clients need it before they have a token). The inbound ticket
+ * webhooks carry no bearer token either (Jira and ServiceNow hold none): each is authenticated by
+ * its system's signature or shared secret instead, and refuses a request without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, buildServer } from '../../src/api/server.js';
@@ -11,6 +13,7 @@ import { ENGINES } from '../helpers/context.js';
 import { makeApi, type Api } from './harness.js';
 
 const PUBLIC = ['/healthz', `${API_PREFIX}/healthz`, '/readyz', `${API_PREFIX}/readyz`, `${API_PREFIX}/openapi.json`];
+const SIGNED = [`${API_PREFIX}/inbound/jira`, `${API_PREFIX}/inbound/servicenow`];
 
 type Method = 'GET' | 'POST' | 'HEAD';
 const isMethod = (m: string): m is Method => m === 'GET' || m === 'POST' || m === 'HEAD';
@@ -30,9 +33,9 @@ describe.each(ENGINES)('authentication on every route (%s)', (engine) => {
     expect(api.app.registeredRoutes.every((r) => isMethod(r.method))).toBe(true);
   });
 
-  it('marks exactly healthz, readyz and openapi.json public', () => {
+  it('marks exactly healthz, readyz, openapi.json and the signed inbound webhooks public', () => {
     const pub = api.app.registeredRoutes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort();
-    expect(pub).toEqual(PUBLIC.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]).sort());
+    expect(pub).toEqual([...PUBLIC.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]), ...SIGNED.map((u) => `POST ${u}`)].sort());
   });
 
   it('answers 401 CL_UNAUTHENTICATED on every other route, without a token or with a bad one, and writes nothing', async () => {
@@ -42,6 +45,11 @@ describe.each(ENGINES)('authentication on every route (%s)', (engine) => {
       if (!isMethod(r.method)) continue;
       const url = r.url.replace(/:[A-Za-z0-9_]+/g, 'X-0001');
       const body = r.method === 'POST' ? {} : undefined;
+      if (r.public && SIGNED.includes(r.url)) {
+        const res = await api.request(null, r.method, url, body, { authorization: 'Bearer clt_forged' });
+        expect(res.statusCode, `${r.method} ${r.url} unsigned`).toBe(401);
+        continue;
+      }
       if (r.public) {
         const res = await api.request(null, r.method, url);
         expect(res.statusCode, `${r.method} ${r.url}`).toBe(200);
