@@ -15,6 +15,7 @@ import { runDelivery } from '../../src/app/run-delivery.js';
 import { DISPATCHER } from '../../src/app/system-caller.js';
 import { channelsWithTickets, queueItemTickets, receiveJiraWebhook, receiveServiceNowWebhook, syncTickets, ticketClients } from '../../src/app/tickets.js';
 import { verifyChain } from '../../src/audit/chain.js';
+import { claimNotification } from '../../src/delivery/outbox.js';
 import { findIncident } from '../../src/store/repositories/incidents.js';
 import { insertRemediationItem } from '../../src/store/repositories/remediation.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
@@ -109,6 +110,23 @@ describe.each(ENGINES)('two-way tickets on %s', (engine) => {
     expect((await item(ri.id)).ticket).toBe('SEC-1');
     const attempts = await t.ctx.store.db.selectFrom('notification_attempts').select(['attempt', 'outcome']).orderBy('attempt').execute();
     expect(attempts).toEqual([{ attempt: 1, outcome: 'error' }, { attempt: 2, outcome: 'delivered' }]);
+  });
+
+  it('a dispatcher that died after Jira created the issue leaves it to the next one, which finds the issue: one issue', async () => {
+    await setUp();
+    const ri = await openItem();
+    const [n] = await t.ctx.store.db.selectFrom('notifications').selectAll().where('purpose', '=', 'ticket').execute();
+    if (n === undefined) throw new Error('a ticket message is queued');
+    // the first dispatcher claims the message and the issue is created, then the process dies before recording anything
+    expect(await claimNotification(t.ctx.store.db, n, new Date(t.clock.now().getTime() + 5 * 60_000).toISOString())).toBe(true);
+    await channelsWithTickets(t.ctx, ENV).jira?.deliver({ notification: n, event: null });
+    expect(jira.issues.size).toBe(1);
+    expect(await deliver()).toMatchObject({ delivered: 0 });
+    t.clock.advance({ minutes: 6 });
+    expect(await deliver()).toMatchObject({ delivered: 1 });
+    expect(jira.issues.size).toBe(1);
+    expect(jira.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect((await item(ri.id)).ticket).toBe('SEC-1');
   });
 
   it('a Jira webhook closing the issue moves the item to resolved as system:jira and leaves the incident alone', async () => {
