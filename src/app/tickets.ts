@@ -18,7 +18,7 @@ import { REMEDIATION_MOVES } from '../domain/incident.js';
 import { resolveSecret } from '../config/secrets.js';
 import { badInput } from '../errors.js';
 import { appendRemediationHistory, findRemediationItem, setRemediationStatus } from '../store/repositories/remediation.js';
-import { noteTicketStatus, openTickets, saveTicket, servicesOfIncidents, setItemTicket, ticketsByRef } from '../store/repositories/tickets.js';
+import { noteTicketStatus, openTickets, saveTicket, incidentFactsForTickets, setItemTicket, ticketsByRef } from '../store/repositories/tickets.js';
 import type { Notification, RemediationItem, Ticket } from '../store/schema.js';
 import { audit, inTransaction, isoNow, type AppContext, type Caller, type Trx } from './context.js';
 import { enqueue } from './outbox.js';
@@ -57,7 +57,7 @@ function ticketBody(item: RemediationItem, incident: { title: string; severity: 
  * ticket system, in the caller's transaction: the ticket is asked for exactly when the item exists.
  */
 export async function queueItemTickets(trx: Trx, ctx: AppContext, caller: Caller, items: readonly RemediationItem[]): Promise<Notification[]> {
-  const incidents = await servicesOfIncidents(trx, [...new Set(items.flatMap((i) => (i.incident_id === null ? [] : [i.incident_id])))]);
+  const incidents = await incidentFactsForTickets(trx, [...new Set(items.flatMap((i) => (i.incident_id === null ? [] : [i.incident_id])))]);
   const queued: Notification[] = [];
   for (const item of items) {
     if (item.incident_id === null) continue;

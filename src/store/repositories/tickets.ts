@@ -50,7 +50,7 @@ export async function setItemTicket(db: Db, itemId: string, ticket: string, at: 
 }
 
 /** What a ticket says of each of these incidents: title and severity, and the service (routing overrides are per service). */
-export async function servicesOfIncidents(db: Db, ids: readonly string[]): Promise<Map<string, { service: string | null; title: string; severity: string }>> {
+export async function incidentFactsForTickets(db: Db, ids: readonly string[]): Promise<Map<string, { service: string | null; title: string; severity: string }>> {
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('incidents').select(['id', 'service', 'title', 'severity']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, { service: r.service, title: r.title, severity: r.severity }]));
