@@ -5,15 +5,10 @@
  * ServiceNow assignment group, never a credential.
  */
 import { z } from 'zod';
+import { TICKET_ITEM_STATES, TICKET_SYSTEMS, type TicketItemState, type TicketSystem } from '../domain/tickets.js';
 import { secretRef } from './secrets.js';
 
-/** The remediation statuses a ticket's status may move an item to: `verified` stays a person's call. */
-export const TICKET_ITEM_STATES = ['open', 'in_progress', 'resolved'] as const;
-export type TicketItemState = (typeof TICKET_ITEM_STATES)[number];
-
-/** The ticket systems closeloop creates tickets in and takes status back from. */
-export const TICKET_SYSTEMS = ['jira', 'servicenow'] as const;
-export type TicketSystem = (typeof TICKET_SYSTEMS)[number];
+export { TICKET_ITEM_STATES, TICKET_SYSTEMS, type TicketItemState, type TicketSystem };
 
 /** A Jira project key, as a `jira` route's address: `SEC`, `VULN_2`. */
 export const JIRA_PROJECT_KEY = /^[A-Z][A-Z0-9_]{0,49}$/;

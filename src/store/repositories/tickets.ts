@@ -1,4 +1,4 @@
-import type { TicketSystem } from '../../config/tickets.js';
+import type { TicketSystem } from '../../domain/tickets.js';
 import type { Db, RemediationItem, Ticket } from '../schema.js';
 
 /** Tickets created in Jira and ServiceNow, and the remediation items they track. */

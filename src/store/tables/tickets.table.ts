@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { TicketSystem } from '../../config/tickets.js';
+import type { TicketSystem } from '../../domain/tickets.js';
 
 /** A ticket a delivered message created or found in Jira or ServiceNow (see migration 0010). */
 export interface TicketsTable {
