@@ -174,7 +174,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
     info: {
       title: 'closeloop API',
       version,
-      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz, readyz, this document and the inbound ticket webhooks (which carry their system’s signature or shared secret) needs `Authorization: Bearer <token>`.',
+      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz, readyz, this document and the inbound ticket webhooks (authenticated by their system\'s signature or shared secret) needs `Authorization: Bearer <token>`.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     tags: [
