@@ -10,7 +10,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { isTicketChannel, statusMapOf, type TicketSystem } from '../config/tickets.js';
-import type { Channel, DeliveryProof } from '../delivery/channel.js';
+import type { Channel, DeliveryEvent, DeliveryProof } from '../delivery/channel.js';
 import { defaultChannels } from '../delivery/channels.js';
 import { ticketChannels, ticketClients } from '../delivery/channels/tickets.js';
 import type { Env, ExternalStatus, TicketClient } from '../delivery/channels/ticket-system.js';
@@ -19,7 +19,7 @@ import { resolveSecret } from '../config/secrets.js';
 import { badInput } from '../errors.js';
 import { appendRemediationHistory, findRemediationItem, setRemediationStatus } from '../store/repositories/remediation.js';
 import { noteTicketStatus, openTickets, saveTicket, incidentFactsForTickets, setItemTicket, ticketsByRef } from '../store/repositories/tickets.js';
-import type { Notification, RemediationItem, Ticket } from '../store/schema.js';
+import type { Incident, Notification, RemediationItem, Ticket } from '../store/schema.js';
 import { audit, inTransaction, isoNow, type AppContext, type Caller, type Trx } from './context.js';
 import { enqueue } from './outbox.js';
 import { routesFor } from './reportout.js';
@@ -52,28 +52,51 @@ function ticketBody(item: RemediationItem, incident: { title: string; severity: 
   ].join('\n');
 }
 
+/** Whether any route of the configuration opens tickets (bulk escalation skips the lookups when none does). */
+function routesToTickets(config: Config): boolean {
+  const all = [...Object.values(config.routing.roles), ...Object.values(config.routing.services).flatMap((roles) => Object.values(roles))];
+  return all.some((routes) => routes.some((r) => isTicketChannel(r.channel)));
+}
+
+/** The ticket message's structured content: the incident, then the item's facts as lines. */
+export function ticketEvent(item: RemediationItem, incident: Pick<Incident, 'id' | 'title' | 'severity' | 'state'> | undefined): DeliveryEvent {
+  const lines = [
+    { label: 'Remediation item', text: item.id },
+    ...(item.weakness_id !== null ? [{ label: 'Weakness', text: item.weakness_id }] : []),
+    ...(item.finding_id !== null ? [{ label: 'Finding', text: item.finding_id }] : []),
+    { label: 'Owner role', text: item.owner_role },
+    { label: 'Assignee', text: item.assignee },
+    { label: 'Due', text: item.due ?? '-' },
+    { label: 'Closure criteria', text: item.criteria },
+  ];
+  const inc = incident === undefined ? null : { id: incident.id, title: incident.title, severity: incident.severity, state: incident.state };
+  return { type: 'remediation.ticket', incident: inc, lines, data: { item: item.id } };
+}
+
 /**
  * Queues a ticket message for each of these (just opened) items whose owner role routes to a
  * ticket system, in the caller's transaction: the ticket is asked for exactly when the item exists.
  */
 export async function queueItemTickets(trx: Trx, ctx: AppContext, caller: Caller, items: readonly RemediationItem[]): Promise<Notification[]> {
+  if (items.length === 0 || !routesToTickets(ctx.config)) return [];
   const incidents = await incidentFactsForTickets(trx, [...new Set(items.flatMap((i) => (i.incident_id === null ? [] : [i.incident_id])))]);
   const queued: Notification[] = [];
   for (const item of items) {
     if (item.incident_id === null) continue;
     const inc = incidents.get(item.incident_id);
     for (const route of routesFor(ctx, item.owner_role, inc?.service ?? null).filter((r) => isTicketChannel(r.channel))) {
-      queued.push(
-        await enqueue(trx, ctx, caller, {
-          incident: item.incident_id,
-          purpose: 'ticket',
-          role: item.owner_role,
-          route,
-          subject: `[closeloop] ${item.incident_id} ${item.id}: ${item.criteria}`,
-          body: ticketBody(item, inc),
-          idempotencyKey: ticketKey(item.id, route),
-        }),
-      );
+      // The event rides along for the outbox to store where it keeps events; the body says the same in text.
+      const message = {
+        incident: item.incident_id,
+        purpose: 'ticket' as const,
+        role: item.owner_role,
+        route,
+        subject: `[closeloop] ${item.incident_id} ${item.id}: ${item.criteria}`,
+        body: ticketBody(item, inc),
+        event: ticketEvent(item, inc),
+        idempotencyKey: ticketKey(item.id, route),
+      };
+      queued.push(await enqueue(trx, ctx, caller, message));
     }
   }
   return queued;

@@ -1,5 +1,5 @@
 import type { TicketSystem } from '../../domain/tickets.js';
-import type { Db, RemediationItem, Ticket } from '../schema.js';
+import type { Db, Incident, RemediationItem, Ticket } from '../schema.js';
 
 /** Tickets created in Jira and ServiceNow, and the remediation items they track. */
 
@@ -49,9 +49,9 @@ export async function setItemTicket(db: Db, itemId: string, ticket: string, at: 
   return db.selectFrom('remediation_items').selectAll().where('id', '=', itemId).executeTakeFirst();
 }
 
-/** What a ticket says of each of these incidents: title and severity, and the service (routing overrides are per service). */
-export async function incidentFactsForTickets(db: Db, ids: readonly string[]): Promise<Map<string, { service: string | null; title: string; severity: string }>> {
+/** What a ticket says of each of these incidents (title, severity, state), and their service (routing overrides are per service). */
+export async function incidentFactsForTickets(db: Db, ids: readonly string[]): Promise<Map<string, Pick<Incident, 'id' | 'service' | 'title' | 'severity' | 'state'>>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('incidents').select(['id', 'service', 'title', 'severity']).where('id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, { service: r.service, title: r.title, severity: r.severity }]));
+  const rows = await db.selectFrom('incidents').select(['id', 'service', 'title', 'severity', 'state']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r]));
 }
