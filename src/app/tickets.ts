@@ -263,6 +263,9 @@ const jiraWebhook = z.looseObject({
   }),
 });
 
+/** The Jira webhook events whose issue status is applied. */
+const JIRA_STATUS_EVENTS = new Set(['jira:issue_updated', 'jira:issue_created']);
+
 const servicenowWebhook = z.looseObject({
   sys_id: z.string().min(1),
   number: z.string().optional(),
@@ -279,6 +282,8 @@ function parsePayload<S extends z.ZodType>(system: TicketSystem, schema: S, body
 /** A Jira `jira:issue_updated` (or created) webhook: the issue's status applied to its item. */
 export async function receiveJiraWebhook(ctx: AppContext, body: unknown): Promise<TicketStatusResult[]> {
   const p = parsePayload('jira', jiraWebhook, body);
+  // A deleted issue's last status says nothing about the work; other events carry no status change.
+  if (p.webhookEvent !== undefined && !JIRA_STATUS_EVENTS.has(p.webhookEvent)) return [];
   const status = p.issue.fields.status;
   const s: ExternalStatus = status.statusCategory === undefined ? { name: status.name } : { name: status.name, category: status.statusCategory.key };
   return applyTicketStatus(ctx, 'jira', p.issue.key, s);

@@ -146,6 +146,8 @@ describe.each(ENGINES)('two-way tickets on %s', (engine) => {
     // the same status again changes nothing; an issue closeloop never made is answered, not applied
     expect(await receiveJiraWebhook(t.ctx, jiraUpdate('SEC-1', 'Done', 'done'))).toMatchObject([{ applied: false, from: 'resolved', to: 'resolved' }]);
     expect(await receiveJiraWebhook(t.ctx, jiraUpdate('OTHER-9', 'Done', 'done'))).toEqual([{ system: 'jira', ticket: 'OTHER-9', item: null, status: 'Done', applied: false, note: 'not a ticket closeloop created' }]);
+    expect(await receiveJiraWebhook(t.ctx, { ...jiraUpdate('SEC-1', 'To Do', 'new'), webhookEvent: 'jira:issue_deleted' })).toEqual([]);
+    expect((await item(ri.id)).status).toBe('resolved');
     await expect(receiveJiraWebhook(t.ctx, { issue: { key: 'SEC-1' } })).rejects.toMatchObject({ code: 'CL_BAD_INPUT', message: expect.stringContaining('issue.fields') as string });
   });
 
@@ -191,7 +193,7 @@ describe.each(ENGINES)('two-way tickets on %s', (engine) => {
     expect((await item(ri.id)).status).toBe('verified');
   });
 
-  it('a rolled-back item queues no ticket, and the report-out skips jira routes when delivery.jira.reportout is off', async () => {
+  it('a rolled-back item queues no ticket; the report-out skips jira routes when delivery.jira.reportout is off and becomes a ServiceNow record when on', async () => {
     await setUp();
     const at = t.clock.now().toISOString();
     const row = { id: 'RI-0099', incident_id: incident, weakness_id: weakness, finding_id: null, owner_role: 'vuln_mgmt_owner', assignee: 'vm', criteria: 'x', due: null, ticket: null, status: 'open' as const, created_at: at, updated_at: at };
@@ -211,5 +213,13 @@ describe.each(ENGINES)('two-way tickets on %s', (engine) => {
       { role: 'eng_ops_lead', channel: 'file' },
       { role: 'eng_ops_lead', channel: 'servicenow' },
     ]);
+    // the report-out itself became a ServiceNow record: recorded for the incident, tracking no item
+    await deliver();
+    const tickets = await t.ctx.store.db.selectFrom('tickets').select(['system', 'key', 'item_id', 'incident_id']).execute();
+    expect(tickets).toEqual([{ system: 'servicenow', key: 'INC0000001', item_id: null, incident_id: incident }]);
+    expect(sn.records.values().next().value?.short_description).toContain(incident);
+    const sysId = sn.records.values().next().value?.sys_id ?? '';
+    expect(await receiveServiceNowWebhook(t.ctx, { sys_id: sysId, state: '7' })).toMatchObject([{ applied: false, note: 'the ticket tracks no remediation item' }]);
+    expect((await syncTickets(t.ctx, lead, { clients: ticketClients(t.ctx.config, ENV) })).results).toEqual([]);
   });
 });
