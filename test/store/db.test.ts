@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.js';
-import * as m0005 from '../../src/store/migrations/0005-one-acknowledgment-per-role.js';
+import * as m0010 from '../../src/store/migrations/0010-tickets.js';
 import { testPgUrl } from '../helpers/context.js';
 
 describe('SQLite statement reuse', () => {
@@ -173,13 +173,13 @@ describe.each(['sqlite', 'postgres'] as const)('start-up of an existing store on
     const at = url('behind');
     const store = await openStore({ url: at });
     try {
-      await sql`DELETE FROM kysely_migration WHERE name = '0005-one-acknowledgment-per-role'`.execute(store.db);
-      // the Migrator runs 0005 again, whose column is already there
-      await expect(openStore({ url: at })).rejects.toThrow(/migration 0005-one-acknowledgment-per-role failed/);
-      await m0005.down(store.db);
+      await sql`DELETE FROM kysely_migration WHERE name = '0010-tickets'`.execute(store.db);
+      // the Migrator runs 0010 again, whose table is already there
+      await expect(openStore({ url: at })).rejects.toThrow(/migration 0010-tickets failed/);
+      await m0010.down(store.db);
       await (await openStore({ url: at })).close();
       const names = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(store.db);
-      expect(names.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-replayable-decisions', '0003-remediation-by-finding', '0004-incidents-by-creation', '0005-one-acknowledgment-per-role']);
+      expect(names.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-replayable-decisions', '0003-remediation-by-finding', '0004-incidents-by-creation', '0005-one-acknowledgment-per-role', '0010-tickets']);
     } finally {
       await drop(store);
     }
