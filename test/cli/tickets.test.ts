@@ -3,7 +3,7 @@
  * remediation item per finding for `vuln_mgmt_owner`, which routes to Jira here, so each item is
  * queued as a ticket; `closeloop deliver` creates the issues (emulated Jira on 127.0.0.1);
  * `closeloop tickets sync` brings a closed issue's status back; a credential variable left unset
- * is a configuration error naming the key.
+ * is a configuration error naming the key, for `serve`'s inbound webhook secret too.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -67,5 +67,16 @@ describe('tickets on the command line', () => {
     const r = await cli(['tickets', 'sync'], {});
     expectExit(r, 2);
     expect(r.stderr).toContain('delivery.jira.api_token: environment variable JIRA_TOKEN is not set');
+  });
+
+  it('serve refuses to start when the inbound webhook secret variable is unset, naming the key', async () => {
+    const file = path.join(dir, 'closeloop.yaml');
+    const cfg = parse(readFileSync(file, 'utf8')) as { delivery: { jira: Record<string, unknown> } };
+    cfg.delivery.jira.webhook_secret = 'env:JIRA_HOOK';
+    writeFileSync(file, stringify(cfg), { mode: 0o600 });
+    const r = await cli(['serve', '--port', '0']);
+    expectExit(r, 2);
+    expect(r.stderr).toContain('delivery.jira.webhook_secret: environment variable JIRA_HOOK is not set');
+    expect(r.stdout).not.toContain('listening');
   });
 });

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../app/context.js';
 import { bootstrapContext, closeContext, openContext } from '../../app/open-context.js';
-import { inboundSecrets } from '../../app/tickets.js';
+import { inboundSecrets, type InboundSecrets } from '../../app/tickets.js';
 import { ClError } from '../../errors.js';
 import type { Program } from '../program.js';
 import { runs, type CliRun } from '../session.js';
@@ -28,14 +28,19 @@ export function registerServe(program: Program, run: CliRun): void {
     } else {
       ctx = await openContext(s.source, 'server');
     }
+    let inbound: InboundSecrets;
+    try {
+      inbound = inboundSecrets(ctx.config, s.io.env);
+    } catch (err) {
+      await closeContext(ctx);
+      throw err;
+    }
     s.warnIfExposed(ctx);
     // the server's context stays open after this command returns: closed when the server stops
-    const app = await Promise.resolve()
-      .then(() => startServer(ctx, { host: opts.host, port, inbound: inboundSecrets(ctx.config, s.io.env) }))
-      .catch(async (err: unknown) => {
-        await closeContext(ctx);
-        throw err;
-      });
+    const app = await startServer(ctx, { host: opts.host, port, inbound }).catch(async (err: unknown) => {
+      await closeContext(ctx);
+      throw err;
+    });
     const addr = app.server.address();
     const bound = addr !== null && typeof addr === 'object' ? addr.port : port;
     s.io.stdout.write(`closeloop listening on http://${opts.host}:${bound} (database ${ctx.store.location})\n`);
