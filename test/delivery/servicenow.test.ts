@@ -62,6 +62,14 @@ describe('the servicenow channel', () => {
     expect(server.requests.at(-1)?.url).toContain(`/api/now/table/sn_vul_vulnerable_item/${id}`);
   });
 
+  it('cuts a description over the field length, saying so', async () => {
+    server = await fakeServiceNow(BASIC);
+    await servicenowChannel(basic()).deliver({ notification: { ...sn, body: 'x'.repeat(10_000) }, event: null });
+    const description = server.records.values().next().value?.description ?? '';
+    expect(description).toHaveLength(4000);
+    expect(description).toMatch(/… \(cut to fit; the full text is in closeloop\)$/);
+  });
+
   it('a refused record (400) goes to the dead letter, not back to the queue', async () => {
     server = await fakeServiceNow(BASIC);
     server.failNextCreate(400, false);

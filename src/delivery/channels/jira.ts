@@ -9,11 +9,12 @@ import { resolveSecret } from '../../config/secrets.js';
 import type { JiraConfig } from '../../config/tickets.js';
 import type { Channel, DeliveryProof } from '../channel.js';
 import { messageToAdf, type AdfDoc } from '../render/adf.js';
-import { basicAuth, field, requestJson, requiredText, ticketTag } from './ticket-http.js';
+import { basicAuth, clip, field, oneLine, requestJson, requiredText, ticketTag } from './ticket-http.js';
 import { plainOrSecret, type Env, type ExternalStatus, type TicketClient } from './ticket-system.js';
 
-/** Jira's limit on an issue summary. */
+/** Jira's limits on an issue summary and on the text of a description. */
 const SUMMARY_MAX = 255;
+const DESCRIPTION_MAX = 32_000;
 
 /** `delivery.jira` with its secrets resolved: what the channel and the status sync use. */
 export interface JiraSettings {
@@ -91,8 +92,7 @@ export class JiraClient implements TicketClient {
 
 /** One line, at most Jira's summary length. */
 export function summaryOf(subject: string): string {
-  const line = subject.replace(/\s+/g, ' ').trim();
-  return line.length <= SUMMARY_MAX ? line : `${line.slice(0, SUMMARY_MAX - 1)}…`;
+  return oneLine(subject, SUMMARY_MAX);
 }
 
 /** The Jira channel over a client: finds the message's issue by its label, else creates it. */
@@ -106,7 +106,12 @@ export function jiraChannel(settings: JiraSettings): Channel {
       if (found !== null) {
         return { messageId: found.key, status: 200, response: `found ${found.key} (labelled ${tag}) ${found.url}`, ticket: { system: 'jira', ...found } };
       }
-      const made = await client.create({ project: n.address, summary: summaryOf(n.subject), description: messageToAdf(m), labels: ['closeloop', tag, ...settings.labels] });
+      const made = await client.create({
+        project: n.address,
+        summary: summaryOf(n.subject),
+        description: messageToAdf({ notification: { ...n, body: clip(n.body, DESCRIPTION_MAX) }, event: m.event }),
+        labels: ['closeloop', tag, ...settings.labels],
+      });
       return {
         messageId: made.key,
         status: made.status,

@@ -8,11 +8,12 @@
 import { resolveSecret } from '../../config/secrets.js';
 import type { ServiceNowConfig } from '../../config/tickets.js';
 import type { Channel, DeliveryProof } from '../channel.js';
-import { basicAuth, field, requestJson, requiredText, ticketTag } from './ticket-http.js';
+import { basicAuth, clip, field, oneLine, requestJson, requiredText, ticketTag } from './ticket-http.js';
 import { plainOrSecret, type Env, type ExternalStatus, type TicketClient } from './ticket-system.js';
 
-/** ServiceNow's `short_description` length on the task tables. */
+/** ServiceNow's `short_description` and `description` lengths on the task tables. */
 const SHORT_DESCRIPTION_MAX = 160;
+const DESCRIPTION_MAX = 4000;
 
 /** `delivery.servicenow` with its secrets resolved. */
 export interface ServiceNowSettings {
@@ -89,10 +90,9 @@ export function servicenowChannel(settings: ServiceNowSettings): Channel {
         ticket: { system: 'servicenow', key: r.number, id: r.sysId, url: r.url },
       });
       if (found !== null) return proof(found, 200, 'found');
-      const subject = n.subject.replace(/\s+/g, ' ').trim();
       const made = await client.create({
-        short_description: subject.length <= SHORT_DESCRIPTION_MAX ? subject : `${subject.slice(0, SHORT_DESCRIPTION_MAX - 1)}…`,
-        description: n.body,
+        short_description: oneLine(n.subject, SHORT_DESCRIPTION_MAX),
+        description: clip(n.body, DESCRIPTION_MAX),
         assignment_group: n.address,
         correlation_id: tag,
         correlation_display: 'closeloop',

@@ -70,3 +70,19 @@ export function requiredText(system: string, value: unknown, ...path: string[]):
   if (typeof v === 'number') return String(v);
   throw new ChannelError(`${system}: the answer has no ${path.join('.')}`, true);
 }
+
+/**
+ * Text cut to a ticket field's length, saying so at the end: a field over the system's limit makes
+ * it refuse the whole ticket, and the full text stays in closeloop.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const note = '… (cut to fit; the full text is in closeloop)';
+  return `${text.slice(0, max - note.length)}${note}`;
+}
+
+/** A subject as a ticket's one-line title: whitespace runs made one space, at most `max` characters. */
+export function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
