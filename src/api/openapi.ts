@@ -41,7 +41,7 @@ export interface OpenApiDocument {
   security: Record<string, string[]>[];
   paths: Record<string, Partial<Record<'get' | 'post', OpenApiOperation>>>;
   components: {
-    securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
+    securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string } | { type: 'apiKey'; in: 'header'; name: string; description: string }>;
     schemas: Record<string, JsonSchema>;
     responses: Record<string, OpenApiResponse>;
   };
@@ -165,6 +165,24 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
   });
   add('/ack/{token}', 'get', ackPage('ackPage', 'The page an acknowledgment link opens (no authentication: the signed link is the credential); never acknowledges'));
   add('/ack/{token}', 'post', ackPage('ackByLink', 'Acknowledge the report-out by link: the page\'s one button (no authentication: the signed link is the credential)'));
+  // The inbound ticket webhooks: no bearer token, their system's signature or shared secret instead (see inbound.ts).
+  for (const [system, operationId, scheme, payload] of [
+    ['jira', 'inboundJira', 'jiraSignature', 'a Jira `jira:issue_updated` webhook (issue.key, issue.fields.status)'],
+    ['servicenow', 'inboundServiceNow', 'servicenowSecret', '`{ sys_id, number, state }` from a ServiceNow business rule'],
+  ] as const) {
+    add(`${prefix}/inbound/${system}`, 'post', {
+      operationId,
+      summary: `A ${system} ticket's status, applied to its remediation item through tickets.status_map: ${payload}`,
+      tags: ['follow-through'],
+      security: [{ [scheme]: [] }],
+      requestBody: { required: true, content: json({ type: 'object' }) },
+      responses: {
+        '200': { description: 'One result per ticket: { system, ticket, item, status, from, to, applied, note? }', content: json({ type: 'object' }) },
+        '400': { $ref: '#/components/responses/BadInput' },
+        '401': { $ref: '#/components/responses/Unauthenticated' },
+      },
+    });
+  }
 
   const responses: OpenApiDocument['components']['responses'] = {};
   for (const [name, description] of Object.values(ERROR_RESPONSES)) responses[name] = { description, content: json({ $ref: '#/components/schemas/Error' }) };
@@ -174,7 +192,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
     info: {
       title: 'closeloop API',
       version,
-      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz, readyz, this document and the acknowledgment-link page `/ack/{token}` needs `Authorization: Bearer <token>`.',
+      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz, readyz, this document, the acknowledgment-link page `/ack/{token}` (the signed link is its credential) and the inbound ticket webhooks (authenticated by their system\'s signature or shared secret) needs `Authorization: Bearer <token>`.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     tags: [
@@ -188,7 +206,11 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `closeloop token create`' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `closeloop token create`' },
+        jiraSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature', description: 'sha256=<hex HMAC-SHA256 of the body with delivery.jira.webhook_secret>, as Jira admin webhooks sign' },
+        servicenowSecret: { type: 'apiKey', in: 'header', name: 'X-Closeloop-Secret', description: 'The shared secret delivery.servicenow.inbound_secret names' },
+      },
       schemas: {
         Error: inputJsonSchema(apiErrorSchema),
         Health: {

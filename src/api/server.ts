@@ -14,11 +14,13 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from '../app/context.js';
+import type { InboundSecrets } from '../app/tickets.js';
 import { startDispatchLoop, type DispatchLoop } from '../app/dispatch-loop.js';
 import { checkHealth } from '../app/health.js';
 import { registerAckPage } from './ack-page.js';
 import { callerOf, registerAuth } from './auth.js';
 import { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH, registerErrorHandling, RETRY_AFTER_SECONDS } from './errors.js';
+import { registerInbound } from './inbound.js';
 import { buildOpenApi } from './openapi.js';
 import { ROUTES } from './routes.js';
 
@@ -31,6 +33,8 @@ export type LoggerOption = boolean | LoggerConfig;
 export interface BuildOptions {
   /** false (default) for none, true for pino at `info`, or pino options (level, stream, …). */
   logger?: LoggerOption;
+  /** Secrets of the inbound ticket webhooks (see inbound.ts); a system left out refuses its webhook. */
+  inbound?: InboundSecrets;
 }
 
 /** A route as registered with Fastify (collected by the onRoute hook). */
@@ -116,6 +120,7 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
   }
 
   await registerAckPage(app, ctx);
+  await registerInbound(app, ctx, opts.inbound ?? {}, API_PREFIX);
 
   for (const route of ROUTES) {
     app.route({
@@ -144,7 +149,7 @@ export interface StartOptions extends BuildOptions {
  */
 export async function startServer(ctx: AppContext, opts: StartOptions = {}): Promise<FastifyInstance> {
   const { host = '127.0.0.1', port = 8080, dispatchEveryMs = 5000 } = opts;
-  const app = await buildServer(ctx, { logger: opts.logger ?? true });
+  const app = await buildServer(ctx, { logger: opts.logger ?? true, ...(opts.inbound !== undefined ? { inbound: opts.inbound } : {}) });
   let loop: DispatchLoop | null = null;
   app.addHook('onClose', async () => {
     if (loop !== null) await loop.stop();

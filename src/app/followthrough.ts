@@ -10,6 +10,7 @@ import { vulnerabilitiesByIds } from '../store/repositories/knowledge.js';
 import { findWeakness } from '../store/repositories/weaknesses.js';
 import { addDays, audit, authorize, inTransaction, isoNow, nextId, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, lockIncident } from './incidents.js';
+import { queueItemTickets } from './tickets.js';
 import { identifier, isoDate, nonEmpty, parseInput, recordInput, shortText } from './validate.js';
 
 async function loadWeakness(db: Db, id: string): Promise<Weakness> {
@@ -66,6 +67,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
     await insertRemediationItem(trx, row);
     await insertHistory(trx, ctx, caller, row.id, 'open');
     await audit(trx, ctx, caller, { action: 'remediation.opened', entityType: 'remediation_item', entityId: row.id, incidentId: inc.id, state: row });
+    await queueItemTickets(trx, ctx, caller, [row]);
     return row;
   });
 }

@@ -24,6 +24,7 @@ import type { StoreFacts } from './decisions.js';
 import { vulnerabilityOfSnapshot } from './decision-snapshot.js';
 import { incidentCounter, incidentRecord } from './incidents.js';
 import { incidentLink } from './outbox.js';
+import { queueItemTickets } from './tickets.js';
 
 /** What handing one escalation to IR did: the incident it went to, and whether a note was stored for it. */
 export interface HandedOver {
@@ -447,5 +448,6 @@ class ChunkRows {
     await insertRows(trx, 'remediation_items', this.items);
     await insertRows(trx, 'remediation_history', this.history);
     await auditMany(trx, ctx, caller, this.audit);
+    await queueItemTickets(trx, ctx, caller, this.items);
   }
 }

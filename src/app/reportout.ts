@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Route } from '../config/schema.js';
+import { reportsOutTo } from '../config/tickets.js';
 import { WEAKNESS_RELATIONS, WEAKNESS_TYPES } from '../domain/incident.js';
 import { ClError } from '../errors.js';
 import type { DeliveryEvent } from '../delivery/channel.js';
@@ -191,7 +192,8 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
       }
       const { subject, body } = reportOutBody(inc, part, role);
       const event: DeliveryEvent = { type: 'reportout.sent', incident: eventIncident(inc), revision, lines: part, links: linksOf(ctx, inc.id), data: { role } };
-      for (const route of routesFor(ctx, role, inc.service)) {
+      // a ticket system takes the report-out only when configured to (delivery.<system>.reportout)
+      for (const route of routesFor(ctx, role, inc.service).filter((r) => reportsOutTo(r, ctx.config.delivery))) {
         const n = await enqueue(trx, ctx, caller, {
           incident: inc.id,
           purpose: 'reportout',

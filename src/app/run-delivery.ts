@@ -10,6 +10,7 @@ import { findThirdPartyNotice, updateThirdPartyNotice } from '../store/repositor
 import { ackLink } from './ack-links.js';
 import { audit, inTransaction, isoNow, type AppContext, type Caller, type Trx } from './context.js';
 import { authorizeCaller, DISPATCHER } from './system-caller.js';
+import { recordTicket } from './tickets.js';
 
 export interface DispatchSummary {
   delivered: number;
@@ -39,6 +40,9 @@ export type DeliveredHook = (trx: Trx, ctx: AppContext, n: Notification, proof: 
 
 export const ON_DELIVERED: Partial<Record<NotificationPurpose, DeliveredHook>> = {
   vendor_notice: markVendorNotified,
+  // a ticket the message opened (or found) is recorded with its item or incident (app/tickets.ts)
+  ticket: recordTicket,
+  reportout: recordTicket,
 };
 
 /**

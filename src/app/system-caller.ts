@@ -38,6 +38,12 @@ export const DISPATCHER = new SystemCaller('dispatcher', ['delivery.run']);
  */
 export const TIMERS = new SystemCaller('reminders', ['delivery.run']);
 
+/** Jira, as the actor of the status changes its issues bring back (webhook or `tickets sync`). */
+export const JIRA = new SystemCaller('jira', ['tickets.apply']);
+
+/** ServiceNow, as the actor of the status changes its records bring back. */
+export const SERVICENOW = new SystemCaller('servicenow', ['tickets.apply']);
+
 /**
  * `authorize` that also knows system callers: one is allowed what it was granted and nothing else
  * (whatever the people directory says of its name); anyone else is checked against the people directory and the policy.

@@ -19,6 +19,7 @@ import { registerReportout } from './commands/reportout.js';
 import { registerRisk } from './commands/risk.js';
 import { registerRules } from './commands/rules.js';
 import { registerServe } from './commands/serve.js';
+import { registerTickets } from './commands/tickets.js';
 import { registerTriage } from './commands/triage.js';
 import { registerVendor } from './commands/vendor.js';
 import type { CliIo } from './io.js';
@@ -48,6 +49,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerServe,
   registerChannels,
   registerConfig,
+  registerTickets,
 ];
 
 /** Commander's exits that are not errors: help asked for (or shown for a bare group). */

@@ -30,6 +30,8 @@ export const ACTIONS = [
   'channels.test',
   'delivery.read',
   'delivery.retry',
+  'tickets.sync',
+  'tickets.apply',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -65,6 +67,9 @@ export const POLICY: Record<Action, readonly string[]> = {
   'channels.test': RESPONDERS,
   'delivery.read': READERS,
   'delivery.retry': RESPONDERS,
+  'tickets.sync': [...RESPONDERS, ...VR],
+  // A ticket system's own status changes: granted to the system callers system:jira and system:servicenow.
+  'tickets.apply': [],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

@@ -12,6 +12,7 @@ import * as m0006 from './migrations/0006-asset-aliases.js';
 import * as m0007 from './migrations/0007-rulings-and-verdicts.js';
 import * as m0008 from './migrations/0008-incident-grouping.js';
 import * as m0009 from './migrations/0009-outbox-events-and-ack-links.js';
+import * as m0010 from './migrations/0010-tickets.js';
 import * as m0011 from './migrations/0011-timers-fire-once.js';
 import { OwnSchemaPostgresDialect } from './own-schema-dialect.js';
 import { takingTurnsOnFile } from './sqlite-file-turns.js';
@@ -52,6 +53,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007-rulings-and-verdicts': m0007,
   '0008-incident-grouping': m0008,
   '0009-outbox-events-and-ack-links': m0009,
+  '0010-tickets': m0010,
   '0011-timers-fire-once': m0011,
 };
 

@@ -30,6 +30,7 @@ import type { IncidentKeysTable } from './tables/incident-keys.table.js';
 import type { IncidentFollowsTable } from './tables/incident-follows.table.js';
 import type { HandoffRevisionsTable } from './tables/handoff-revisions.table.js';
 import type { TimerFiringsTable } from './tables/timer-firings.table.js';
+import type { TicketsTable } from './tables/tickets.table.js';
 
 /**
  * Every table, assembled into one `Database` interface for Kysely. Each table's row type and its
@@ -70,6 +71,7 @@ export interface Database {
   timer_firings: TimerFiringsTable;
   acknowledgments_superseded: AcknowledgmentsSupersededTable;
   ack_link_uses: AckLinkUsesTable;
+  tickets: TicketsTable;
 }
 
 /** A Kysely handle or an open transaction: what every repository function takes first, so use cases compose them in one transaction. */
@@ -105,3 +107,4 @@ export type * from './tables/incident-keys.table.js';
 export type * from './tables/incident-follows.table.js';
 export type * from './tables/handoff-revisions.table.js';
 export type * from './tables/ack-link-uses.table.js';
+export type * from './tables/tickets.table.js';

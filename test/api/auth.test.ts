@@ -4,6 +4,9 @@
  * (load balancers probe them; they reveal only whether the database answers) and `openapi.json` (describes
  * the API, holds no data, and clients need it before they have a token), and the acknowledgment
  * link's page `/ack/:token` (the signed link is its credential; a link that is not one is refused 404).
+ * The inbound ticket
+ * webhooks carry no bearer token either (Jira and ServiceNow hold none): each is authenticated by
+ * its system's signature or shared secret instead, and refuses a request without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, buildServer } from '../../src/api/server.js';
@@ -12,6 +15,7 @@ import { ENGINES } from '../helpers/context.js';
 import { makeApi, type Api } from './harness.js';
 
 const PUBLIC = ['/healthz', `${API_PREFIX}/healthz`, '/readyz', `${API_PREFIX}/readyz`, `${API_PREFIX}/openapi.json`];
+const SIGNED = [`${API_PREFIX}/inbound/jira`, `${API_PREFIX}/inbound/servicenow`];
 
 type Method = 'GET' | 'POST' | 'HEAD';
 const isMethod = (m: string): m is Method => m === 'GET' || m === 'POST' || m === 'HEAD';
@@ -31,9 +35,9 @@ describe.each(ENGINES)('authentication on every route (%s)', (engine) => {
     expect(api.app.registeredRoutes.every((r) => isMethod(r.method))).toBe(true);
   });
 
-  it('marks exactly healthz, readyz, openapi.json and the acknowledgment page public', () => {
+  it('marks exactly healthz, readyz, openapi.json, the acknowledgment page and the signed inbound webhooks public', () => {
     const pub = api.app.registeredRoutes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort();
-    expect(pub).toEqual([...PUBLIC.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]), 'GET /ack/:token', 'HEAD /ack/:token', 'POST /ack/:token'].sort());
+    expect(pub).toEqual([...PUBLIC.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]), 'GET /ack/:token', 'HEAD /ack/:token', 'POST /ack/:token', ...SIGNED.map((u) => `POST ${u}`)].sort());
   });
 
   it('answers 401 CL_UNAUTHENTICATED on every other route, without a token or with a bad one, and writes nothing', async () => {
@@ -43,6 +47,11 @@ describe.each(ENGINES)('authentication on every route (%s)', (engine) => {
       if (!isMethod(r.method)) continue;
       const url = r.url.replace(/:[A-Za-z0-9_]+/g, 'X-0001');
       const body = r.method === 'POST' ? {} : undefined;
+      if (r.public && SIGNED.includes(r.url)) {
+        const res = await api.request(null, r.method, url, body, { authorization: 'Bearer clt_forged' });
+        expect(res.statusCode, `${r.method} ${r.url} unsigned`).toBe(401);
+        continue;
+      }
       if (r.public) {
         const res = await api.request(null, r.method, url);
         // a made-up acknowledgment link is no link: refused as such, never as unauthenticated

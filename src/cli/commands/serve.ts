@@ -1,5 +1,6 @@
 import type { AppContext } from '../../app/context.js';
 import { bootstrapContext, channelWarnings, closeContext, openContext } from '../../app/open-context.js';
+import { inboundSecrets, type InboundSecrets } from '../../app/tickets.js';
 import { ClError } from '../../errors.js';
 import type { Program } from '../program.js';
 import { runs, type CliRun } from '../session.js';
@@ -27,10 +28,17 @@ export function registerServe(program: Program, run: CliRun): void {
     } else {
       ctx = await openContext(s.source, 'server');
     }
+    let inbound: InboundSecrets;
+    try {
+      inbound = inboundSecrets(ctx.config, s.io.env);
+    } catch (err) {
+      await closeContext(ctx);
+      throw err;
+    }
     s.warnIfExposed(ctx);
     for (const w of await channelWarnings(ctx)) s.io.stderr.write(w);
     // the server's context stays open after this command returns: closed when the server stops
-    const app = await startServer(ctx, { host: opts.host, port }).catch(async (err: unknown) => {
+    const app = await startServer(ctx, { host: opts.host, port, inbound }).catch(async (err: unknown) => {
       await closeContext(ctx);
       throw err;
     });

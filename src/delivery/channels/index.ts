@@ -15,6 +15,7 @@ import { emailChannel } from './email.js';
 import { fileChannel } from './file.js';
 import { incomingWebhookChannel } from './incoming-webhook.js';
 import { signingKey, webhookChannel } from './webhook.js';
+import { ticketChannels } from './tickets.js';
 
 export { fileChannel } from './file.js';
 
@@ -73,6 +74,8 @@ export function channelsFromConfig(config: Config, env: NodeJS.ProcessEnv, confi
     const urls = mapEndpoints(teams.endpoints, (name, e) => resolveSecret(e.url, env, `delivery.teams.endpoints.${name}.url`));
     channels.teams = incomingWebhookChannel('teams', urls, teams.timeout_seconds * 1000, teamsPayload);
   }
+  // jira and servicenow (delivery/channels/tickets.ts)
+  Object.assign(channels, ticketChannels(config, env));
   return channels;
 }
 
