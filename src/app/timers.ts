@@ -9,6 +9,7 @@
  */
 import { isClosed } from '../domain/incident.js';
 import type { Route } from '../config/schema.js';
+import { isTicketChannel } from '../config/tickets.js';
 import { counterValue } from '../store/counters.js';
 import { acknowledgedRoles } from '../store/repositories/acknowledgments.js';
 import { findIncident, incidentsWithReportOutSentBy, lockIncident } from '../store/repositories/incidents.js';
@@ -151,9 +152,12 @@ interface TimerMessage {
   event: DeliveryEvent;
 }
 
-/** Queues a message to every route of `role`; the number queued (0 when the role has no route). */
+/**
+ * Queues a message to every route of `role` but its ticket systems (a reminder is no ticket: an
+ * overdue item's own ticket already tracks it); the number queued (0 when the role has no such route).
+ */
 async function queueTo(trx: Trx, ctx: AppContext, caller: Caller, incident: string, role: string, service: string | null, key: string, m: TimerMessage, purpose: NotificationPurpose = 'reminder'): Promise<number> {
-  const routes: readonly Route[] = routesFor(ctx, role, service);
+  const routes: readonly Route[] = routesFor(ctx, role, service).filter((r) => !isTicketChannel(r.channel));
   for (const route of routes) {
     await enqueue(trx, ctx, caller, { incident, purpose, role, route, ...m, idempotencyKey: `${key}:${route.channel}:${route.address}` });
   }

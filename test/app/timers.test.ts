@@ -58,6 +58,17 @@ describe.each(ENGINES)('timers on %s', (engine) => {
       expect(await messages()).toHaveLength(4);
     });
 
+    it('reminds over a role\'s message routes, never by opening a ticket in its ticket system', async () => {
+      await setUp({
+        routing: { roles: { vuln_mgmt_owner: [{ channel: 'file', address: './outbox/vuln_mgmt_owner' }, { channel: 'jira', address: 'SEC' }] } },
+        delivery: { jira: { url: 'https://example.atlassian.net', email: 'bot@example.org', api_token: 'env:JIRA_TOKEN' } },
+      });
+      t.clock.advance({ hours: 49 });
+      expect(await pass()).toEqual({ ...NOTHING, incidents: 1, reminders: 3, escalations: 1 });
+      const channels = await t.ctx.store.db.selectFrom('notifications').select('channel').where('purpose', '=', 'reminder').where('role', '=', 'vuln_mgmt_owner').execute();
+      expect(channels).toEqual([{ channel: 'file' }]);
+    });
+
     it('stops once every role has acknowledged', async () => {
       await setUp();
       for (const [actor, role] of [['vm', 'vuln_mgmt_owner'], ['ops', 'eng_ops_lead'], ['grc', 'grc_contact']] as const) {
