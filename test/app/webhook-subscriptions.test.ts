@@ -5,16 +5,23 @@
  * signed per Standard Webhooks, with the JSON body docs/webhooks.md describes.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importFile } from '../../src/app/importer.js';
 import { closeIncident, moveIncident, openIncident } from '../../src/app/incidents.js';
+import { loadRuleset } from '../../src/app/load-ruleset.js';
 import { acknowledge, addWeakness, sendReportOut } from '../../src/app/reportout.js';
+import { triageStored } from '../../src/app/triage-stored.js';
 import { runDelivery } from '../../src/app/run-delivery.js';
 import { DISPATCHER } from '../../src/app/system-caller.js';
 import { verifyChain } from '../../src/audit/chain.js';
 import { channelsFromConfig } from '../../src/delivery/channels/index.js';
+import { eventOf } from '../../src/delivery/outbox.js';
 import type { WebhookEvent } from '../../src/delivery/render/webhook-event.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
+import { corpusPath } from '../helpers/corpus.js';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/receivers.js';
 
 const lead = { actor: 'lead' };
@@ -54,7 +61,7 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
 
   const subscribed = () =>
     t.ctx.store.db.selectFrom('notifications').selectAll().where('purpose', '=', 'subscription').orderBy('id').execute();
-  const summary = async () => (await subscribed()).map((n) => `${JSON.parse(n.event ?? '{}').type as string} -> ${n.address}`);
+  const summary = async () => (await subscribed()).map((n) => `${eventOf(n)?.type ?? ''} -> ${n.address}`);
   const deliver = () => runDelivery(t.ctx, DISPATCHER, { channels: channelsFromConfig(t.ctx.config, ENV, t.ctx.configPath) });
   const verified = (i: number): { path: string; event: WebhookEvent } => {
     const req = receiver.requests[i];
@@ -151,7 +158,7 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
     expect(await summary()).toEqual(['incident.closed -> all']);
     const [closed] = await subscribed();
     expect(closed?.incident_id).toBe(other);
-    expect(JSON.parse(closed?.event ?? '{}')).toMatchObject({ type: 'incident.closed', incident: { id: other, state: 'closed_non_incident' }, data: { determination: 'non_incident' } });
+    expect(closed === undefined ? null : eventOf(closed)).toMatchObject({ type: 'incident.closed', incident: { id: other, state: 'closed_non_incident' }, data: { determination: 'non_incident' } });
   });
 
   it('without subscriptions, a report-out and an acknowledgment queue no subscription message', async () => {
@@ -161,5 +168,42 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
     expect(await subscribed()).toEqual([]);
     await deliver();
     expect(receiver.requests).toEqual([]);
+  });
+
+  it('an escalation that opens an incident is incident.escalated, new scope on it handoff.sent; a rerun queues nothing', async () => {
+    await setUp([{ endpoint: 'all', events: ['*'] }]);
+    const vm = { actor: 'vm' };
+    const ruleset = await loadRuleset();
+    const fleet = async (from: number, to: number, name: string): Promise<void> => {
+      const hosts = Array.from({ length: to - from }, (_, i) => ({ id: `edge-${from + i}`, name: `Edge ${from + i}`, owner: 'net-team', exposure: 'internet', auth_required: false }));
+      const write = (file: string, rows: unknown[]): string => {
+        const at = path.join(t.dir, file);
+        writeFileSync(at, rows.map((r) => JSON.stringify(r)).join('\n'));
+        return at;
+      };
+      await importFile(t.ctx, vm, { kind: 'assets', file: write(`${name}-assets.ndjson`, hosts) });
+      await importFile(t.ctx, vm, { kind: 'findings', file: write(`${name}-findings.ndjson`, hosts.map((h) => ({ id: `F-${h.id}`, vulnerability: 'CVE-2021-41773', asset: h.id, component: 'httpd', version: '2.4.49', validation: 'validated' }))) });
+    };
+    await importFile(t.ctx, vm, { kind: 'kev', file: corpusPath('kev/lodestone-mirror_2026.08.07/known_exploited_vulnerabilities.json') });
+    await fleet(0, 3, 'first');
+    const first = await triageStored(t.ctx, vm, { escalate: true }, ruleset);
+    const escalated = first.revisions[0]?.incident ?? '';
+    expect(first.revisions).toEqual([{ incident: escalated, revision: 1, findings: 3, assets: 3 }]);
+    expect(await summary()).toEqual(['incident.escalated -> all']);
+    await triageStored(t.ctx, vm, { escalate: true }, ruleset);
+    expect(await summary()).toEqual(['incident.escalated -> all']);
+    await fleet(3, 5, 'more');
+    await triageStored(t.ctx, vm, { escalate: true }, ruleset);
+    expect(await summary()).toEqual(['incident.escalated -> all', 'handoff.sent -> all']);
+    const rows = await subscribed();
+    expect(rows.map((n) => [n.incident_id, n.idempotency_key])).toEqual([
+      [escalated, `sub:incident.escalated:${escalated}:r1:all`],
+      [escalated, `sub:handoff.sent:${escalated}:r2:all`],
+    ]);
+    // the ids the run reserved for the IR lead's messages and the subscription messages do not collide
+    const ids = (await t.ctx.store.db.selectFrom('notifications').select('id').execute()).map((n) => n.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    await deliver();
+    expect(verified(0).event).toMatchObject({ type: 'incident.escalated', data: { revision: 1, details: { incident: escalated, findings: ['F-edge-0', 'F-edge-1', 'F-edge-2'] } } });
   });
 });
