@@ -9,13 +9,15 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addRemediation, decideRisk, requestRisk } from '../../src/app/followthrough.js';
 import { importFile } from '../../src/app/importer.js';
 import { closeIncident, moveIncident, openIncident } from '../../src/app/incidents.js';
 import { loadRuleset } from '../../src/app/load-ruleset.js';
 import { acknowledge, addWeakness, sendReportOut } from '../../src/app/reportout.js';
 import { triageStored } from '../../src/app/triage-stored.js';
 import { runDelivery } from '../../src/app/run-delivery.js';
-import { DISPATCHER } from '../../src/app/system-caller.js';
+import { DISPATCHER, TIMERS } from '../../src/app/system-caller.js';
+import { runTimers } from '../../src/app/timers.js';
 import { verifyChain } from '../../src/audit/chain.js';
 import { channelsFromConfig } from '../../src/delivery/channels/index.js';
 import { eventOf } from '../../src/delivery/outbox.js';
@@ -31,6 +33,7 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
   let t: TestContext;
   let receiver: HttpReceiver;
   let incident: string;
+  let weakness: string;
 
   const setUp = async (subscriptions: { endpoint: string; events: string[] }[]): Promise<void> => {
     t = await makeTestContext(engine, {
@@ -48,7 +51,7 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
     incident = (await openIncident(t.ctx, lead, { title: 'Web tier compromise', severity: 'high', assets: ['web-1'] })).id;
     await moveIncident(t.ctx, lead, { id: incident, state: 'triage' });
     await moveIncident(t.ctx, lead, { id: incident, state: 'eradication' });
-    await addWeakness(t.ctx, lead, { incident, type: 'technical', relation: 'enabled', assets: ['web-1'], notes: 'unpatched OpenSSL', action: 'patch to 3.0.15' });
+    weakness = (await addWeakness(t.ctx, lead, { incident, type: 'technical', relation: 'enabled', assets: ['web-1'], notes: 'unpatched OpenSSL', action: 'patch to 3.0.15' })).id;
   };
 
   beforeEach(async () => {
@@ -205,5 +208,25 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
     expect(new Set(ids).size).toBe(ids.length);
     await deliver();
     expect(verified(0).event).toMatchObject({ type: 'incident.escalated', data: { revision: 1, details: { incident: escalated, findings: ['F-edge-0', 'F-edge-1', 'F-edge-2'] } } });
+  });
+
+  it('the timers tell subscribers of an overdue remediation item and an expired risk acceptance, once each', async () => {
+    await setUp([{ endpoint: 'siem', events: ['remediation.overdue', 'risk.expired'] }]);
+    const item = await addRemediation(t.ctx, lead, { weakness, owner_role: 'eng_ops_lead', assignee: 'ops', criteria: 'OpenSSL patched', due: '2026-11-30' });
+    const risk = await requestRisk(t.ctx, lead, { weakness, rationale: 'legacy appliance', controls: 'IP allow-list', review_by: '2026-12-10' });
+    await decideRisk(t.ctx, { actor: 'approver' }, { risk: risk.id, approve: true });
+    t.clock.set('2026-12-01T00:30:00Z');
+    await runTimers(t.ctx, TIMERS);
+    expect(await summary()).toEqual(['remediation.overdue -> siem']);
+    // the review warning is an event siem did not subscribe to
+    t.clock.set('2026-12-10T00:30:00Z');
+    await runTimers(t.ctx, TIMERS);
+    await runTimers(t.ctx, TIMERS);
+    expect(await summary()).toEqual(['remediation.overdue -> siem', 'risk.expired -> siem']);
+    const rows = await subscribed();
+    expect(rows.map((n) => [n.incident_id, n.subject_ref, n.idempotency_key])).toEqual([
+      [incident, item.id, `sub:remediation.overdue:${item.id}:2026-11-30:siem`],
+      [incident, risk.id, `sub:risk.expired:${risk.id}:2026-12-10:siem`],
+    ]);
   });
 });
