@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acknowledgeByLink, signAckToken } from '../../src/app/ack-links.js';
 import { addRemediation, decideRisk, requestRisk } from '../../src/app/followthrough.js';
 import { importFile } from '../../src/app/importer.js';
 import { closeIncident, moveIncident, openIncident } from '../../src/app/incidents.js';
@@ -27,6 +28,7 @@ import { corpusPath } from '../helpers/corpus.js';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/receivers.js';
 
 const lead = { actor: 'lead' };
+const ACK_KEY = 'test-ack-key-0123456789abcdef';
 const ENV = { SIEM_SECRET: `whsec_${randomBytes(24).toString('base64')}`, ALL_SECRET: `whsec_${randomBytes(24).toString('base64')}` };
 
 describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
@@ -39,7 +41,7 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
     t = await makeTestContext(engine, {
       label: 'subs',
       config: {
-        server: { public_url: 'https://closeloop.example.org/' },
+        server: { public_url: 'https://closeloop.example.org/', ack_key: 'env:CLOSELOOP_ACK_KEY' },
         delivery: {
           webhook: {
             endpoints: { siem: { url: `${receiver.url}/siem`, secret: 'env:SIEM_SECRET' }, all: { url: `${receiver.url}/all`, secret: 'env:ALL_SECRET' } },
@@ -48,6 +50,7 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
         },
       },
     });
+    t.ctx.ackKey = ACK_KEY;
     incident = (await openIncident(t.ctx, lead, { title: 'Web tier compromise', severity: 'high', assets: ['web-1'] })).id;
     await moveIncident(t.ctx, lead, { id: incident, state: 'triage' });
     await moveIncident(t.ctx, lead, { id: incident, state: 'eradication' });
@@ -138,6 +141,16 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
     // a second run delivers nothing again
     await deliver();
     expect(receiver.requests).toHaveLength(4);
+  });
+
+  it('an acknowledgment by link, like one through the API or the CLI, is an ack.recorded event', async () => {
+    await setUp(SUBS);
+    await sendReportOut(t.ctx, lead, { incident });
+    const token = signAckToken(ACK_KEY, { incident, role: 'service_owner', revision: 1, expires: '2027-01-01T00:00:00.000Z' });
+    expect(await acknowledgeByLink(t.ctx, token)).toMatchObject({ state: 'done' });
+    expect(await summary()).toEqual(['reportout.sent -> siem', 'reportout.sent -> all', 'ack.recorded -> siem', 'ack.recorded -> all']);
+    const [, , ack] = await subscribed();
+    expect(ack === undefined ? null : eventOf(ack)).toMatchObject({ type: 'ack.recorded', revision: 1, data: { role: 'service_owner', actor: 'link:service_owner', via: 'link' } });
   });
 
   it('re-running never duplicates: a new revision is a new event, the same acknowledgment twice is refused', async () => {
