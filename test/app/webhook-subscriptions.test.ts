@@ -25,11 +25,13 @@ import { eventOf } from '../../src/delivery/outbox.js';
 import type { WebhookEvent } from '../../src/delivery/render/webhook-event.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 import { corpusPath } from '../helpers/corpus.js';
-import { startHttpReceiver, type HttpReceiver } from '../helpers/receivers.js';
+import { startHttpReceiver, type HttpReceiver, type RecordedRequest } from '../helpers/receivers.js';
 
 const lead = { actor: 'lead' };
 const ACK_KEY = 'test-ack-key-0123456789abcdef';
 const ENV = { SIEM_SECRET: `whsec_${randomBytes(24).toString('base64')}`, ALL_SECRET: `whsec_${randomBytes(24).toString('base64')}` };
+
+const headersOf = (req: RecordedRequest): Record<string, string> => Object.fromEntries(Object.entries(req.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
 
 describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
   let t: TestContext;
@@ -72,9 +74,8 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
   const verified = (i: number): { path: string; event: WebhookEvent } => {
     const req = receiver.requests[i];
     if (req === undefined) throw new Error(`no request ${i}`);
-    const headers = Object.fromEntries(Object.entries(req.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
     const secret = req.path === '/siem' ? ENV.SIEM_SECRET : ENV.ALL_SECRET;
-    return { path: req.path, event: new Webhook(secret).verify(req.body, headers) as WebhookEvent };
+    return { path: req.path, event: new Webhook(secret).verify(req.body, headersOf(req)) as WebhookEvent };
   };
   const SUBS = [
     { endpoint: 'siem', events: ['reportout.sent', 'ack.recorded'] },
@@ -135,8 +136,7 @@ describe.each(ENGINES)('webhook subscriptions on %s', (engine) => {
     expect(ack).toMatchObject({ data: { incident: { id: incident }, revision: 1, details: { role: 'service_owner', actor: 'so', via: 'cli' } } });
     // the signing keys differ per endpoint: the other endpoint's secret refuses the body
     const req = receiver.requests.find((r) => r.path === '/siem');
-    const headers = Object.fromEntries(Object.entries(req?.headers ?? {}).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
-    expect(() => new Webhook(ENV.ALL_SECRET).verify(req?.body ?? '', headers)).toThrow();
+    expect(() => new Webhook(ENV.ALL_SECRET).verify(req?.body ?? '', req === undefined ? {} : headersOf(req))).toThrow();
 
     // a second run delivers nothing again
     await deliver();
