@@ -10,6 +10,7 @@ import { buildHandoffNote, evaluate, handoffSeverity, type Decision, type Evalua
 import { groupingOf, type Grouping } from '../domain/escalation/grouping.js';
 import { handoffRevisionSubject, renderHandoffRevision, type AddedFinding } from '../domain/escalation/handoff-revision.js';
 import type { VulnerabilityRecord } from '../domain/records.js';
+import type { DeliveryEvent } from '../delivery/channel.js';
 import { NOTIFICATION_PREFIX, notificationRecord } from '../delivery/outbox.js';
 import { reserveCounter } from '../store/counters.js';
 import { insertRows } from '../store/insert.js';
@@ -23,7 +24,7 @@ import { auditMany, formatId, isoNow, reserveIds, type AppContext, type AuditEnt
 import type { StoreFacts } from './decisions.js';
 import { vulnerabilityOfSnapshot } from './decision-snapshot.js';
 import { incidentCounter, incidentRecord } from './incidents.js';
-import { incidentLink } from './outbox.js';
+import { incidentLink, notifySubscribers, type SubscribedEvent } from './outbox.js';
 import { queueItemTickets } from './tickets.js';
 
 /** What handing one escalation to IR did: the incident it went to, and whether a note was stored for it. */
@@ -312,6 +313,7 @@ export class Handoff {
     const notifications: Notification[] = [];
     const audit: AuditEntry[] = [];
     const out: HandoffRevised[] = [];
+    const subscribed: { event: DeliveryEvent; about: SubscribedEvent }[] = [];
     for (const [incident, a] of this.additions) {
       const revision = (last.get(incident) ?? 0) + 1;
       const text = { incident, revision, grouping: a.grouping, added: a.added, firstNote: a.firstNote };
@@ -320,6 +322,18 @@ export class Handoff {
       const assets = new Set(a.added.map((f) => f.asset)).size;
       audit.push({ action: 'handoff.revised', entityType: 'incident', entityId: incident, incidentId: incident, state: { incident, revision, grouping: a.grouping, findings: a.added.map((f) => f.finding), notes: a.added.map((f) => f.note), assets } });
       const link = incidentLink(ctx, incident);
+      const event: DeliveryEvent = {
+        type: a.opened ? 'incident.escalated' : 'handoff.sent',
+        incident: null,
+        revision,
+        lines: [
+          { label: 'grouped by', text: a.grouping },
+          { label: 'added', text: `${a.added.length} finding(s) on ${assets} asset(s)` },
+          ...a.added.slice(0, 20).map((f) => ({ label: f.finding, text: `${f.vulnerability} on ${f.asset} (${f.triggers.join(', ')})` })),
+        ],
+        links: link === undefined ? {} : { incident: link },
+        data: { incident, revision, findings: a.added.map((f) => f.finding), notes: a.added.map((f) => f.note) },
+      };
       for (const route of routes) {
         const queued = notificationRecord(
           ctx,
@@ -330,18 +344,7 @@ export class Handoff {
             route,
             subject: handoffRevisionSubject(text),
             body: markdown,
-            event: {
-              type: a.opened ? 'incident.escalated' : 'handoff.sent',
-              incident: null,
-              revision,
-              lines: [
-                { label: 'grouped by', text: a.grouping },
-                { label: 'added', text: `${a.added.length} finding(s) on ${assets} asset(s)` },
-                ...a.added.slice(0, 20).map((f) => ({ label: f.finding, text: `${f.vulnerability} on ${f.asset} (${f.triggers.join(', ')})` })),
-              ],
-              links: link === undefined ? {} : { incident: link },
-              data: { incident, revision, findings: a.added.map((f) => f.finding), notes: a.added.map((f) => f.note) },
-            },
+            event,
             idempotencyKey: `handoff:${incident}:r${revision}:ir_lead:${route.channel}:${route.address}`,
           },
           formatId(NOTIFICATION_PREFIX, first + notifications.length),
@@ -349,11 +352,13 @@ export class Handoff {
         notifications.push(queued.row);
         audit.push(queued.audit);
       }
+      subscribed.push({ event, about: { incident, key: `${incident}:r${revision}`, subject: handoffRevisionSubject(text), body: markdown } });
       out.push({ incident, revision, findings: a.added.length, assets });
     }
     await insertRows(trx, 'handoff_revisions', revisions);
     await insertRows(trx, 'notifications', notifications);
     await auditMany(trx, ctx, caller, audit);
+    for (const s of subscribed) await notifySubscribers(trx, ctx, caller, s.event, s.about);
     this.additions.clear();
     return out;
   }

@@ -26,6 +26,7 @@ import { noticesForGate, noticesOfIncident } from '../store/repositories/third-p
 import { weaknessesForGate, weaknessesOfIncident, weaknessIdsOfIncident } from '../store/repositories/weaknesses.js';
 import { audit, authorize, inTransaction, isoNow, nextCounter, today, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
 import { identifier, nonEmpty, parseInput, recordInput, shortText } from './validate.js';
+import { eventIncident, incidentLink, notifySubscribers } from './outbox.js';
 
 export const openIncidentInput = z.strictObject({
   title: shortText('title'),
@@ -267,6 +268,7 @@ export async function closeIncident(ctx: AppContext, caller: Caller, input: z.in
       };
       await updateIncident(trx, inc.id, { state: next.state, determination: next.determination, determination_rationale: next.determination_rationale, none_identified_rationale: next.none_identified_rationale, updated_at: at, closed_at: at });
       await audit(trx, ctx, caller, { action: 'incident.closed_non_incident', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: next });
+      await notifyClosed(trx, ctx, caller, next, []);
       return { incident: next, flagged: [] };
     }
     if (!CLOSABLE_FROM.includes(state)) {
@@ -279,8 +281,17 @@ export async function closeIncident(ctx: AppContext, caller: Caller, input: z.in
     const next: Incident = { ...inc, state: 'closed', determination: 'incident', updated_at: at, closed_at: at, gate_flags: missing.length > 0 ? JSON.stringify(missing) : null };
     await updateIncident(trx, inc.id, { state: 'closed', determination: 'incident', updated_at: at, closed_at: at, gate_flags: next.gate_flags });
     await audit(trx, ctx, caller, { action: missing.length > 0 ? 'incident.closed_with_gaps' : 'incident.closed', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: next });
+    await notifyClosed(trx, ctx, caller, next, missing);
     return { incident: next, flagged: missing };
   });
+}
+
+/** Tells the subscribed integrations that an incident closed (`incident.closed`), with its determination and any gaps it closed with. */
+function notifyClosed(trx: Trx, ctx: AppContext, caller: Caller, inc: Incident, gaps: readonly GateMissing[]): Promise<Notification[]> {
+  const at = inc.closed_at ?? '';
+  const lines = [{ label: 'determination', text: inc.determination ?? '' }, ...gaps.map((g) => ({ label: 'gap', text: g.message }))];
+  const link = incidentLink(ctx, inc.id);
+  return notifySubscribers(trx, ctx, caller, { type: 'incident.closed', incident: eventIncident(inc), lines, links: link === undefined ? {} : { incident: link }, data: { determination: inc.determination, closed_at: at, gaps } }, { incident: inc.id, key: `${inc.id}:${at}` });
 }
 
 export const reopenIncidentInput = z.strictObject({ id: identifier('incident id'), reason: nonEmpty('reason') });

@@ -14,7 +14,7 @@ import { insertWeakness, weaknessesOfIncident, weaknessIdsOfIncident } from '../
 import { audit, authorize, inTransaction, isoNow, nextCounter, nextId, rolesOf, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, lockIncident, requiredRoles } from './incidents.js';
 import { identifier, nonEmpty, parseInput, plainText, recordInput } from './validate.js';
-import { enqueue, eventIncident, incidentLink } from './outbox.js';
+import { enqueue, eventIncident, incidentLink, notifySubscribers } from './outbox.js';
 
 export const addWeaknessInput = z
   .strictObject({
@@ -108,6 +108,12 @@ export function reportOutPart(ctx: AppContext, inc: Incident, weaknesses: readon
         ...(w.vendor ? [`third party: ${w.vendor}`] : []),
       ].join('\n'),
     }));
+}
+
+/** The whole report-out (every weakness, as a recipient of all of them is told it): what a subscribed integration is sent. */
+function fullReportOut(ctx: AppContext, inc: Incident, weaknesses: readonly Weakness[]): ReportOutLine[] {
+  const everything = ctx.config.control_card.recipient_roles[0] ?? '';
+  return reportOutPart(ctx, inc, weaknesses, everything);
 }
 
 function reportOutBody(inc: Incident, lines: readonly ReportOutLine[], role: string): { subject: string; body: string } {
@@ -232,6 +238,8 @@ export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.in
     await updateIncident(trx, inc.id, { reportout_sent_at: at, updated_at: at });
     const next = { ...inc, reportout_sent_at: at, updated_at: at };
     await audit(trx, ctx, caller, { action: 'reportout.sent', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: { incident: next, revision, notifications: created.map((n) => n.id), acks_kept: kept, acks_superseded: superseded } });
+    const roles = [...new Set(created.map((n) => n.role))];
+    await notifySubscribers(trx, ctx, caller, { type: 'reportout.sent', incident: eventIncident(next), revision, lines: fullReportOut(ctx, next, weaknesses), links: linksOf(ctx, inc.id), data: { roles, acks_kept: kept, acks_superseded: superseded } }, { incident: inc.id, key: `${inc.id}:r${revision}` });
     return { incident: next, revision, notifications: created, notices_opened: notices, acks_kept: kept, acks_superseded: superseded };
   });
 }
@@ -277,6 +285,8 @@ export async function recordAcknowledgment(
   const row: Acknowledgment = { id: await nextId(trx, 'AK'), incident_id: inc.id, role: a.role, actor: caller.actor, comment: a.comment, at: isoNow(ctx), revision: last, via: a.via };
   await insertAcknowledgment(trx, row);
   await audit(trx, ctx, caller, { action: 'reportout.acknowledged', entityType: 'acknowledgment', entityId: row.id, incidentId: inc.id, state: row });
+  const lines = [{ label: 'role', text: row.role }, { label: 'acknowledged by', text: row.actor }];
+  await notifySubscribers(trx, ctx, caller, { type: 'ack.recorded', incident: eventIncident(inc), revision: last, lines, links: linksOf(ctx, inc.id), data: { acknowledgment: row.id, role: row.role, actor: row.actor, via: row.via, comment: row.comment } }, { incident: inc.id, key: row.id });
   return row;
 }
 

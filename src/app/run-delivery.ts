@@ -68,7 +68,8 @@ const ASKS_FOR_ACK = new Set(['reportout.sent', 'ack.reminder']);
  */
 function outbound(ctx: AppContext, n: Notification): OutboundMessage {
   const event = eventOf(n);
-  if (event === null || n.incident_id === null || event.revision === undefined || !ASKS_FOR_ACK.has(event.type)) return { notification: n, event };
+  // a subscribed integration is told of the event; it does not acknowledge for a role
+  if (event === null || n.incident_id === null || n.purpose === 'subscription' || event.revision === undefined || !ASKS_FOR_ACK.has(event.type)) return { notification: n, event };
   const link = ackLink(ctx, { incident: n.incident_id, role: n.role, revision: event.revision });
   if (link === undefined) return { notification: n, event };
   const withLink: DeliveryEvent = { ...event, links: { ...event.links, ack: link } };

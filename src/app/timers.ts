@@ -19,7 +19,7 @@ import type { DeliveryEvent } from '../delivery/channel.js';
 import type { Incident, NotificationPurpose, RemediationItem, RiskAcceptance } from '../store/schema.js';
 import { addDays, audit, inTransaction, isoNow, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
 import { requiredRoles } from './incidents.js';
-import { enqueue, eventIncident, incidentLink } from './outbox.js';
+import { enqueue, eventIncident, incidentLink, notifySubscribers } from './outbox.js';
 import { reportOutCounter, routesFor } from './reportout.js';
 import { authorizeCaller } from './system-caller.js';
 
@@ -186,31 +186,23 @@ async function overdueTimers(ctx: AppContext, caller: Caller, summary: TimerSumm
       summary.items_overdue += 1;
       if (item.incident_id === null) return;
       const inc = await findIncident(trx, item.incident_id);
-      await queueTo(
-        trx,
-        ctx,
-        caller,
-        item.incident_id,
-        item.owner_role,
-        inc?.service ?? null,
-        `remediation-overdue:${subject(item)}`,
-        {
-          subject: `[closeloop] ${item.id} is overdue (due ${item.due ?? ''})`,
-          body: `Remediation item ${item.id} of ${item.incident_id} (${item.criteria}), assigned to ${item.assignee}, was due ${item.due ?? ''} and is still ${item.status}.`,
-          event: {
-            type: 'remediation.overdue',
-            incident: inc === undefined ? null : eventIncident(inc),
-            lines: [
-              { label: 'item', text: item.id },
-              { label: 'criteria', text: item.criteria },
-              { label: 'due', text: item.due ?? '' },
-            ],
-            links: links(ctx, item.incident_id),
-            data: { item: item.id, due: item.due, assignee: item.assignee, status: item.status },
-          },
+      const message: TimerMessage = {
+        subject: `[closeloop] ${item.id} is overdue (due ${item.due ?? ''})`,
+        body: `Remediation item ${item.id} of ${item.incident_id} (${item.criteria}), assigned to ${item.assignee}, was due ${item.due ?? ''} and is still ${item.status}.`,
+        event: {
+          type: 'remediation.overdue',
+          incident: inc === undefined ? null : eventIncident(inc),
+          lines: [
+            { label: 'item', text: item.id },
+            { label: 'criteria', text: item.criteria },
+            { label: 'due', text: item.due ?? '' },
+          ],
+          links: links(ctx, item.incident_id),
+          data: { item: item.id, due: item.due, assignee: item.assignee, status: item.status },
         },
-        'sla',
-      );
+      };
+      await queueTo(trx, ctx, caller, item.incident_id, item.owner_role, inc?.service ?? null, `remediation-overdue:${subject(item)}`, message, 'sla');
+      await notifySubscribers(trx, ctx, caller, message.event, { incident: item.incident_id, subjectRef: item.id, key: subject(item), subject: message.subject, body: message.body });
     });
   }
 }
@@ -276,4 +268,5 @@ async function tellRiskParties(trx: Trx, ctx: AppContext, caller: Caller, risk: 
   for (const role of riskParties(ctx, risk)) {
     await queueTo(trx, ctx, caller, risk.incident_id, role, inc?.service ?? null, `${expired ? 'risk-expired' : 'risk-review'}:${risk.id}:${risk.review_by}:${role}`, { ...text, event }, 'sla');
   }
+  await notifySubscribers(trx, ctx, caller, event, { incident: risk.incident_id, subjectRef: risk.id, key: `${risk.id}:${risk.review_by}`, ...text });
 }

@@ -42,7 +42,10 @@ export const WEBHOOK_EVENTS = [
   'ack.recorded',
   'ack.reminder',
   'incident.escalated',
+  'incident.closed',
+  'ack.overdue',
   'remediation.overdue',
+  'risk.review_due',
   'risk.expiring',
   'risk.expired',
   'channel.test',
@@ -155,6 +158,8 @@ export function subscriptionProblems(webhook: WebhookConfig | undefined): RouteP
  */
 export function subscribersOf(config: { delivery: { webhook?: WebhookConfig } }, eventType: string): { channel: 'webhook'; address: string }[] {
   const subs = config.delivery.webhook?.subscriptions ?? [];
-  const names = subs.filter((s) => s.events.some((e) => e === '*' || e === eventType)).map((s) => s.endpoint);
+  // `risk.expiring` is the older name of `risk.review_due`
+  const wants = (e: string): boolean => e === '*' || e === eventType || (e === 'risk.expiring' && eventType === 'risk.review_due');
+  const names = subs.filter((s) => s.events.some(wants)).map((s) => s.endpoint);
   return [...new Set(names)].map((address) => ({ channel: 'webhook', address }));
 }

@@ -157,4 +157,11 @@ describe('channels built at start from the environment', () => {
     expect(subscribersOf(config(), 'incident.escalated')).toEqual([{ channel: 'webhook', address: 'siem' }]);
     expect(subscribersOf(validateConfig(raw(() => {}), 'x'), 'reportout.sent')).toEqual([]);
   });
+
+  it('subscribersOf: risk.expiring, the older name, subscribes to risk.review_due; incident.closed is an event type', () => {
+    const subscribed = (events: string[]) => validateConfig(raw((c) => (c.delivery.webhook = { ...webhook, subscriptions: [{ endpoint: 'siem', events }] })), 'x');
+    expect(subscribersOf(subscribed(['risk.expiring']), 'risk.review_due')).toEqual([{ channel: 'webhook', address: 'siem' }]);
+    expect(subscribersOf(subscribed(['risk.expiring']), 'risk.expired')).toEqual([]);
+    expect(subscribersOf(subscribed(['incident.closed']), 'incident.closed')).toEqual([{ channel: 'webhook', address: 'siem' }]);
+  });
 });

@@ -69,6 +69,11 @@ export function findNotification(db: Db, id: string): Promise<Notification | und
   return db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The message queued under an idempotency key, or undefined. */
+export function findNotificationByKey(db: Db, key: string): Promise<Notification | undefined> {
+  return db.selectFrom('notifications').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+}
+
 /** Every attempt of one message, in order. */
 export function attemptsOf(db: Db, id: string): Promise<NotificationAttempt[]> {
   return db.selectFrom('notification_attempts').selectAll().where('notification_id', '=', id).orderBy('attempt').execute();

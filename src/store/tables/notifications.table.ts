@@ -3,9 +3,10 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 /**
  * Why a notification was queued (the outbox's `Enqueue.purpose`). `reportout`, `handoff` and
  * `reminder` (and `vendor_notice`, a third party told of its weakness) belong to an incident; the others may stand alone (no incident): a channel test, an
- * SLA warning on a remediation item, a ticket, an audit checkpoint witness.
+ * SLA warning on a remediation item, a ticket, an audit checkpoint witness. `subscription` is the
+ * copy of an event for a webhook endpoint subscribed to its type (`delivery.webhook.subscriptions`).
  */
-export type NotificationPurpose = 'reportout' | 'handoff' | 'reminder' | 'vendor_notice' | 'ticket' | 'sla' | 'channel_test' | 'witness';
+export type NotificationPurpose = 'reportout' | 'handoff' | 'reminder' | 'vendor_notice' | 'ticket' | 'sla' | 'channel_test' | 'witness' | 'subscription';
 
 /** A notification's delivery state in the outbox. */
 export type NotificationStatus = 'queued' | 'sending' | 'delivered' | 'failed';
