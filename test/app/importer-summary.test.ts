@@ -1,0 +1,85 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { importFile, type ImportResult } from '../../src/app/importer.js';
+import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
+import { corpusPath } from '../helpers/corpus.js';
+
+/**
+ * docs/importing.md "What the summary counts": every finding the report lists is created, updated,
+ * unchanged, resolved again or merged into a repeat, and every entry that looks like a finding but
+ * is not imported is counted in `skipped` with its reason.
+ */
+const vm = { actor: 'vm' };
+
+/** The sum the summary promises: each finding read is accounted for once. */
+function accounted(r: ImportResult): number {
+  return r.created + r.updated + r.unchanged + r.resolved_again + r.merged;
+}
+
+function json(rel: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(readFileSync(corpusPath(rel), 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${rel} is not a JSON object`);
+  return { ...parsed };
+}
+
+describe.each(ENGINES)('import summaries that account for every record, on %s', (engine) => {
+  let t: TestContext;
+  const write = (name: string, content: unknown): string => {
+    const file = path.join(t.dir, name);
+    writeFileSync(file, JSON.stringify(content, null, 1), { mode: 0o600 });
+    return file;
+  };
+
+  beforeEach(async () => {
+    t = await makeTestContext(engine, { label: 'impsum' });
+  });
+  afterEach(async () => t.cleanup());
+
+  it.each([
+    ['scanners/anchore_grype/check_all_fields.json', 'grype', 6, {}],
+    ['scanners/sarif/flawfinder.sarif', 'sarif', 53, { 'result of kind pass': 1 }],
+    ['scanners/cyclonedx/jake2.json', 'cyclonedx', 7, {}],
+    ['scanners/cyclonedx/log4j.xml', 'cyclonedx', 8, {}],
+    ['scanners/dependency_check/multiple_vulnerabilities_has_multiple_findings.xml', 'dependency-check', 9, {}],
+    ['scanners/dependency_check/single_dependency_with_related_no_vulnerability.xml', 'dependency-check', 0, {}],
+    ['scanners/npm_audit_7_plus/many_vulns.json', 'npm-audit', 3, {}],
+    ['scanners/npm_audit_7_plus/one_vuln.json', 'npm-audit', 2, {}],
+    ['scanners/osv_scanner/many_findings.json', 'osv-scanner', 66, {}],
+    ['scanners/trivy/misconfigurations_and_secrets.json', 'trivy', 5, {}],
+  ])('%s (%s): %d findings, each accounted for, skipped %j — and again when re-imported', async (rel, format, findings, skipped) => {
+    const file = corpusPath(rel);
+    const first = await importFile(t.ctx, vm, { kind: 'findings', file });
+    expect(first).toMatchObject({ format, count: findings, resolved_again: 0 });
+    expect(first.skipped).toEqual(skipped);
+    expect(accounted(first)).toBe(first.count);
+    const again = await importFile(t.ctx, vm, { kind: 'findings', file, force: true });
+    expect(again).toMatchObject({ count: findings, created: 0 });
+    expect(again.skipped).toEqual(skipped);
+    expect(accounted(again)).toBe(again.count);
+  });
+
+  it('counts grype matches an ignore rule dropped as skipped, not as findings', async () => {
+    const report = json('scanners/anchore_grype/check_all_fields.json');
+    const matches = Array.isArray(report.matches) ? report.matches : [];
+    expect(matches.length).toBe(6);
+    const ignored = matches.slice(0, 2).map((m: unknown) => ({ ...(typeof m === 'object' && m !== null ? m : {}), appliedIgnoreRules: [{ vulnerability: 'CVE-IGNORED', reason: 'accepted' }] }));
+    const file = write('grype-ignored.json', { ...report, matches: matches.slice(2), ignoredMatches: ignored });
+    const r = await importFile(t.ctx, vm, { kind: 'findings', file });
+    expect(r).toMatchObject({ format: 'grype', count: 4 });
+    expect(r.skipped).toEqual({ 'match ignored by a grype ignore rule': 2 });
+    expect(accounted(r)).toBe(4);
+  });
+
+  it('counts a CycloneDX vulnerability that affects no component as skipped', async () => {
+    const bom = json('scanners/cyclonedx/jake2.json');
+    const vulns = Array.isArray(bom.vulnerabilities) ? bom.vulnerabilities : [];
+    expect(vulns.length).toBe(7);
+    const [head, ...rest] = vulns;
+    const file = write('bom-unaffected.json', { ...bom, vulnerabilities: [{ ...(typeof head === 'object' && head !== null ? head : {}), affects: [] }, ...rest] });
+    const r = await importFile(t.ctx, vm, { kind: 'findings', file });
+    expect(r).toMatchObject({ format: 'cyclonedx', count: 6 });
+    expect(r.skipped).toEqual({ 'vulnerability affecting no component': 1 });
+    expect(accounted(r)).toBe(6);
+  });
+});
