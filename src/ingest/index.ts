@@ -116,7 +116,7 @@ function looksLikeReference(kind: 'kev' | 'epss' | 'advisories', head: Buffer): 
     case 'epss':
       return !json && first !== 0x3c && csvHeaderLine(head).split(',').some((c) => c.trim().replace(/^"|"$/g, '') === 'cve');
     case 'advisories':
-      return json;
+      return json && /"csaf_version"\s*:|openvex|"statements"\s*:/i.test(text);
   }
 }
 
