@@ -17,10 +17,19 @@ function accounted(r: ImportResult): number {
   return r.created + r.updated + r.unchanged + r.resolved_again + r.merged;
 }
 
+/** A JSON value as an object (a copy), or an empty object. */
+function obj(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...v } : {};
+}
+
+/** An array member of a JSON object, or an empty array. */
+function list(o: Record<string, unknown>, key: string): unknown[] {
+  const v: unknown = o[key];
+  return Array.isArray(v) ? v.map((x: unknown) => x) : [];
+}
+
 function json(rel: string): Record<string, unknown> {
-  const parsed: unknown = JSON.parse(readFileSync(corpusPath(rel), 'utf8'));
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${rel} is not a JSON object`);
-  return { ...parsed };
+  return obj(JSON.parse(readFileSync(corpusPath(rel), 'utf8')));
 }
 
 describe.each(ENGINES)('import summaries that account for every record, on %s', (engine) => {
@@ -61,9 +70,9 @@ describe.each(ENGINES)('import summaries that account for every record, on %s', 
 
   it('counts grype matches an ignore rule dropped as skipped, not as findings', async () => {
     const report = json('scanners/anchore_grype/check_all_fields.json');
-    const matches = Array.isArray(report.matches) ? report.matches : [];
+    const matches = list(report, 'matches');
     expect(matches.length).toBe(6);
-    const ignored = matches.slice(0, 2).map((m: unknown) => ({ ...(typeof m === 'object' && m !== null ? m : {}), appliedIgnoreRules: [{ vulnerability: 'CVE-IGNORED', reason: 'accepted' }] }));
+    const ignored = matches.slice(0, 2).map((m) => ({ ...obj(m), appliedIgnoreRules: [{ vulnerability: 'CVE-IGNORED', reason: 'accepted' }] }));
     const file = write('grype-ignored.json', { ...report, matches: matches.slice(2), ignoredMatches: ignored });
     const r = await importFile(t.ctx, vm, { kind: 'findings', file });
     expect(r).toMatchObject({ format: 'grype', count: 4 });
@@ -73,13 +82,30 @@ describe.each(ENGINES)('import summaries that account for every record, on %s', 
 
   it('counts a CycloneDX vulnerability that affects no component as skipped', async () => {
     const bom = json('scanners/cyclonedx/jake2.json');
-    const vulns = Array.isArray(bom.vulnerabilities) ? bom.vulnerabilities : [];
+    const vulns = list(bom, 'vulnerabilities');
     expect(vulns.length).toBe(7);
     const [head, ...rest] = vulns;
-    const file = write('bom-unaffected.json', { ...bom, vulnerabilities: [{ ...(typeof head === 'object' && head !== null ? head : {}), affects: [] }, ...rest] });
+    const file = write('bom-unaffected.json', { ...bom, vulnerabilities: [{ ...obj(head), affects: [] }, ...rest] });
     const r = await importFile(t.ctx, vm, { kind: 'findings', file });
     expect(r).toMatchObject({ format: 'cyclonedx', count: 6 });
     expect(r.skipped).toEqual({ 'vulnerability affecting no component': 1 });
+    expect(accounted(r)).toBe(6);
+  });
+
+  it('counts findings trivy suppressed (--show-suppressed) as skipped by status, and not suppressed licenses', async () => {
+    const report = json('scanners/trivy/all_statuses.json');
+    const base = obj(list(report, 'Results')[0]);
+    const vulns = list(base, 'Vulnerabilities');
+    expect(vulns.length).toBe(8);
+    const modified = [
+      { Type: 'vulnerability', Status: 'not_affected', Statement: 'vulnerable_code_not_in_execute_path', Source: 'openvex.json', Finding: vulns[0] },
+      { Type: 'vulnerability', Status: 'ignored', Source: '.trivyignore', Finding: vulns[1] },
+      { Type: 'license', Status: 'ignored', Source: '.trivyignore', Finding: { Name: 'GPL-3.0' } },
+    ];
+    const file = write('trivy-suppressed.json', { ...report, Results: [{ ...base, Vulnerabilities: vulns.slice(2), ExperimentalModifiedFindings: modified }] });
+    const r = await importFile(t.ctx, vm, { kind: 'findings', file });
+    expect(r).toMatchObject({ format: 'trivy', count: 6 });
+    expect(r.skipped).toEqual({ 'finding suppressed by trivy (not_affected)': 1, 'finding suppressed by trivy (ignored)': 1 });
     expect(accounted(r)).toBe(6);
   });
 });
