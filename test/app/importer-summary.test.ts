@@ -108,4 +108,10 @@ describe.each(ENGINES)('import summaries that account for every record, on %s', 
     expect(r.skipped).toEqual({ 'finding suppressed by trivy (not_affected)': 1, 'finding suppressed by trivy (ignored)': 1 });
     expect(accounted(r)).toBe(6);
   });
+
+  it.each(['kev', 'epss', 'advisories'] as const)('refuses a Trivy report given as %s by name and records no import', async (kind) => {
+    const file = corpusPath('scanners/trivy/all_statuses.json');
+    await expect(importFile(t.ctx, vm, { kind, file })).rejects.toThrow(`all_statuses.json is not a format closeloop reads as ${kind} (it looks like a Trivy report: import it as findings)`);
+    expect(await t.ctx.store.db.selectFrom('imports').select('id').execute()).toEqual([]);
+  });
 });
