@@ -39,7 +39,7 @@ function sniffAdvisory(head: Buffer, file: string): string {
   const text = head.toString('utf8');
   if (/"csaf_version"\s*:/.test(text)) return 'csaf';
   if (/openvex/i.test(text) || /"statements"\s*:/.test(text)) return 'openvex';
-  throw new ClError('CL_BAD_INPUT', `file ${file}: cannot tell which advisory format this is (expected CSAF 2.0 or OpenVEX); pass --format csaf|openvex`);
+  throw notReadable('advisories', file, ' (or pass --format csaf|openvex if it is one of them)');
 }
 
 async function readHead(file: string): Promise<Buffer> {
@@ -95,6 +95,40 @@ function refuseScannerReport(kind: ImportKind, head: Buffer, file: string): void
   throw notReadable(kind, file, ` (it looks like ${FORMAT_TITLES[looks]}: import it as findings)`);
 }
 
+/** The first line of a CSV that is not a `#` comment (the EPSS CSV starts with one), lower-cased. */
+function csvHeaderLine(head: Buffer): string {
+  const lines = head.toString('utf8').replace(/^\ufeff/, '').split(/\r?\n/);
+  return (lines.find((l) => !l.startsWith('#')) ?? '').toLowerCase();
+}
+
+/**
+ * True when the first bytes could start a file of a reference-data kind: KEV JSON naming its
+ * catalog or entries, an EPSS CSV whose header has a `cve` column, a JSON advisory. Files that
+ * are the format but hold a bad record still reach the parser, which names the record and field.
+ */
+function looksLikeReference(kind: 'kev' | 'epss' | 'advisories', head: Buffer): boolean {
+  const first = firstSignificantByte(head);
+  const json = first === 0x7b || first === 0x5b;
+  const text = head.toString('utf8');
+  switch (kind) {
+    case 'kev':
+      return json && /"(catalogVersion|cveID|vulnerabilities)"\s*:/.test(text);
+    case 'epss':
+      return !json && first !== 0x3c && csvHeaderLine(head).split(',').some((c) => c.trim().replace(/^"|"$/g, '') === 'cve');
+    case 'advisories':
+      return json && /"csaf_version"\s*:|openvex|"statements"\s*:/i.test(text);
+  }
+}
+
+/**
+ * KEV, EPSS and advisory files of another format (a scanner report, a CSV given as KEV) are
+ * refused by name, before the parser would fail on a field the file was never meant to have.
+ */
+function refuseOtherFormat(kind: 'kev' | 'epss' | 'advisories', head: Buffer, file: string): void {
+  refuseScannerReport(kind, head, file);
+  if (!looksLikeReference(kind, head)) throw notReadable(kind, file);
+}
+
 /** Chooses the format from `--format` or by looking at the file's first bytes and name. */
 export async function resolveFormat(kind: ImportKind, file: string, format?: string): Promise<string> {
   const known = PARSERS[kind];
@@ -102,10 +136,12 @@ export async function resolveFormat(kind: ImportKind, file: string, format?: str
     if (!(format in known)) {
       throw new ClError('CL_BAD_INPUT', `unknown ${kind} format ${format}; known: ${Object.keys(known).join(', ')}`, { fields: [{ field: 'format', message: Object.keys(known).join('|') }] });
     }
-    await readHead(file);
+    const given = await readHead(file);
+    if ((kind === 'kev' || kind === 'epss' || kind === 'advisories') && given.length > 0) refuseOtherFormat(kind, given, file);
     return format;
   }
   const head = await readHead(file);
+  if ((kind === 'kev' || kind === 'epss' || kind === 'advisories') && head.length > 0) refuseOtherFormat(kind, head, file);
   if (kind === 'assets' || kind === 'vulnerabilities' || kind === 'signals') refuseScannerReport(kind, head, file);
   if ((kind === 'assets' || kind === 'vulnerabilities') && firstSignificantByte(head) === 0x3c) throw notReadable(kind, file, ' (it is XML)');
   switch (kind) {

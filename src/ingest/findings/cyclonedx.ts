@@ -151,7 +151,7 @@ function firstSentence(text: string | null): string | null {
  * One (JSON-shaped) vulnerability → its vulnerability item and one finding per affected ref. A
  * vulnerability without its `id`, or an `affects` entry without its `ref` (the schema requires
  * it), fails the import, naming the vulnerability (`record`) and the field. A vulnerability that
- * affects nothing is no finding.
+ * affects nothing is no finding: it is counted as skipped (`vulnerability affecting no component`).
  */
 function handleVulnerability(
   v: JsonObject,
@@ -196,6 +196,7 @@ function handleVulnerability(
   );
   const severity = ratingSeverity(ratings);
   const cwe = cweIds(arr(v, 'cwes'));
+  if (refs.length === 0) out.push({ kind: 'skipped', record: { reason: 'vulnerability affecting no component' } });
   for (const ref of refs) {
     const comp = components.get(ref) ?? fromPurl(ref);
     emit.finding(

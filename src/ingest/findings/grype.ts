@@ -13,6 +13,9 @@
  * Asset: `source.type` image → `image:<repository>` (from `userInput`), directory → `repo:<dir>`,
  * file → `manifest:<file>`. Grype writes `matches` *before* `source`, so matches wait in a bounded
  * buffer (spilling to a temporary file) until the asset is known.
+ *
+ * `ignoredMatches` (matches an ignore rule of the grype config dropped) are not findings: each is
+ * counted as skipped (`match ignored by a grype ignore rule`) so the summary accounts for it.
  */
 import { formatJsonPath, streamJson, type PathPattern, type Structure } from '../stream/json-stream.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
@@ -40,7 +43,7 @@ import type { Cvss } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
 
 const SCANNER = 'grype';
-const PATTERNS: PathPattern[] = [['matches', '*'], ['source'], ['descriptor']];
+const PATTERNS: PathPattern[] = [['matches', '*'], ['source'], ['descriptor'], ['ignoredMatches', '*']];
 /** A grype report has its `matches` array (empty when nothing matched). */
 const STRUCTURE: Structure = { what: 'a grype report', expected: 'top-level `matches` array', anchors: [{ path: ['matches'], type: 'array' }] };
 
@@ -142,6 +145,10 @@ export const grypeParser: Parser = {
       for await (const m of streamJson(source, PATTERNS, ctx, { structure: STRUCTURE })) {
         if (m.pattern === 1) {
           asset = grypeAsset(isObject(m.value) ? m.value : null, ctx);
+          continue;
+        }
+        if (m.pattern === 3) {
+          yield { kind: 'skipped', record: { reason: 'match ignored by a grype ignore rule' } };
           continue;
         }
         if (m.pattern !== 0) continue;

@@ -13,7 +13,10 @@
  *   vulnerability = `AVDID` or `trivy:<ID>`, located at the target and cause lines;
  * - every `Secrets[]` entry: vulnerability = `trivy:<RuleID>`, located at target and line;
  * - `Licenses[]` entries are NOT findings: a license is a compliance fact, not a vulnerability
- *   (DefectDojo imports them; closeloop does not).
+ *   (DefectDojo imports them; closeloop does not);
+ * - `ExperimentalModifiedFindings[]` (`--show-suppressed`: findings a `.trivyignore` or VEX
+ *   statement suppressed) are not imported: each is counted as skipped, `finding suppressed by
+ *   trivy (<Status>)`, except suppressed licenses.
  *
  * Severity is Trivy's own `Severity` (the vendor severity Trivy selected; `UNKNOWN` → info). The
  * CVSS kept on the vulnerability is the one of Trivy's `SeveritySource`, else nvd, ghsa, redhat,
@@ -57,9 +60,9 @@ const SCANNER = 'trivy';
 const CVSS_SOURCES = ['nvd', 'ghsa', 'redhat', 'bitnami'];
 const K8S_SECTIONS = new Set(['Vulnerabilities', 'Misconfigurations', 'Resources']);
 
-type Field = 'Target' | 'Class' | 'Type' | 'Vulnerabilities' | 'Misconfigurations' | 'Secrets';
-const RESULT_FIELDS: Field[] = ['Target', 'Class', 'Type', 'Vulnerabilities', 'Misconfigurations', 'Secrets'];
-const isList = (f: Field): boolean => f === 'Vulnerabilities' || f === 'Misconfigurations' || f === 'Secrets';
+type Field = 'Target' | 'Class' | 'Type' | 'Vulnerabilities' | 'Misconfigurations' | 'Secrets' | 'ExperimentalModifiedFindings';
+const RESULT_FIELDS: Field[] = ['Target', 'Class', 'Type', 'Vulnerabilities', 'Misconfigurations', 'Secrets', 'ExperimentalModifiedFindings'];
+const isList = (f: Field): boolean => f === 'Vulnerabilities' || f === 'Misconfigurations' || f === 'Secrets' || f === 'ExperimentalModifiedFindings';
 
 const HEADER = ['SchemaVersion', 'ArtifactName', 'ArtifactType', 'ClusterName'] as const;
 
@@ -239,6 +242,16 @@ class TrivyReader {
     else if (field === 'Vulnerabilities') this.vulnerability(requireRecord(m.value, this.ctx, m.path), m.path, out);
     else if (field === 'Misconfigurations') this.misconfiguration(requireRecord(m.value, this.ctx, m.path), m.path, out);
     else if (field === 'Secrets') this.secret(requireRecord(m.value, this.ctx, m.path), m.path, out);
+    else if (field === 'ExperimentalModifiedFindings') this.suppressed(requireRecord(m.value, this.ctx, m.path), out);
+  }
+
+  /**
+   * A finding `--show-suppressed` lists that a `.trivyignore` or VEX statement suppressed: not
+   * imported, counted as skipped with its status. A suppressed license is no finding at all.
+   */
+  private suppressed(v: JsonObject, out: ImportItem[]): void {
+    if (str(v, 'Type') === 'license') return;
+    out.push({ kind: 'skipped', record: { reason: `finding suppressed by trivy (${str(v, 'Status') ?? 'no status'})` } });
   }
 
   /** The asset the current result belongs to (see the module comment). */
