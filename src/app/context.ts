@@ -62,6 +62,9 @@ export function authorize(ctx: Pick<AppContext, 'config'>, caller: Caller, actio
 export const isoNow = (ctx: AppContext): string => ctx.now().toISOString();
 export const today = (ctx: AppContext): string => ctx.now().toISOString().slice(0, 10);
 
+/** The earlier of a date and an optional other (YYYY-MM-DD): a KEV due date wins when earlier. */
+export const earliestDate = (date: string, other: string | null | undefined): string => (other != null && other < date ? other : date);
+
 /** The calendar day `days` after `day` (YYYY-MM-DD, UTC). */
 export function addDays(day: string, days: number): string {
   const d = new Date(`${day}T00:00:00Z`);

@@ -8,7 +8,7 @@ import { findRiskAcceptance, insertRiskAcceptance, recordRiskDecision } from '..
 import { findThirdPartyNotice, insertThirdPartyNotice, noticeOfWeakness, updateThirdPartyNotice } from '../store/repositories/third-party-notices.js';
 import { vulnerabilitiesByIds } from '../store/repositories/knowledge.js';
 import { findWeakness } from '../store/repositories/weaknesses.js';
-import { addDays, audit, authorize, inTransaction, isoNow, nextId, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
+import { addDays, audit, earliestDate, authorize, inTransaction, isoNow, nextId, rolesOf, today, type AppContext, type Caller, type Trx } from './context.js';
 import { assertIncidentOpen, lockIncident } from './incidents.js';
 import { queueItemTickets } from './tickets.js';
 import { identifier, isoDate, nonEmpty, parseInput, recordInput, shortText } from './validate.js';
@@ -48,7 +48,7 @@ export async function addRemediation(ctx: AppContext, caller: Caller, input: z.i
     const inc = await lockIncident(trx, w.incident_id);
     assertIncidentOpen(inc);
     const at = isoNow(ctx);
-    const due = p.due ?? earliest(addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity]), await kevDueDate(trx, w));
+    const due = p.due ?? earliestDate(addDays(today(ctx), ctx.config.workflow.remediation_due_days[inc.severity]), await kevDueDate(trx, w));
     const row: RemediationItem = {
       id: await nextId(trx, 'RI'),
       incident_id: inc.id,
@@ -79,8 +79,6 @@ async function kevDueDate(trx: Trx, w: Weakness): Promise<string | null> {
   const dates = (await vulnerabilitiesByIds(trx, ids)).map((v) => v.kev_due_date).filter((d): d is string => d !== null);
   return dates.length === 0 ? null : dates.reduce((a, b) => (a < b ? a : b));
 }
-
-const earliest = (date: string, other: string | null): string => (other !== null && other < date ? other : date);
 
 export const moveRemediationInput = z.strictObject({ item: identifier('remediation item id'), state: z.enum(REMEDIATION_STATES) });
 

@@ -20,7 +20,7 @@ import { linkDecisionsToIncidents } from '../store/repositories/triage-decisions
 import { lockOpenIncidents } from '../store/repositories/incidents.js';
 import { addIncidentKeys, findingsInRemediation, incidentsOfKeys, insertIncidentFollows, lastHandoffRevisions, linkIncidentAssets, notesForFindings } from '../store/repositories/triage-handoff.js';
 import type { HandoffNotesTable, HandoffRevisionsTable, Incident, IncidentAssetsTable, IncidentFollowsTable, IncidentKeysTable, Notification, RemediationHistoryTable, RemediationItem } from '../store/schema.js';
-import { auditMany, formatId, isoNow, reserveIds, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
+import { auditMany, earliestDate, formatId, isoNow, reserveIds, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
 import type { StoreFacts } from './decisions.js';
 import { vulnerabilityOfSnapshot } from './decision-snapshot.js';
 import { incidentCounter, incidentRecord } from './incidents.js';
@@ -272,7 +272,8 @@ export class Handoff {
         criteria: finding.fixed_version
           ? `${finding.component ?? 'component'} at ${finding.fixed_version} or later on ${d.asset}, or a verified mitigation`
           : `patch or verified mitigation of ${d.vulnerability} on ${d.asset}`,
-        due: built.json.requested_response.by.slice(0, 10),
+        // the requested response time, or the CISA KEV due date when that is earlier
+        due: earliestDate(built.json.requested_response.by.slice(0, 10), input.vulnerability?.kev?.dueDate),
         ticket: null,
         status: 'open',
         overdue_since: null,

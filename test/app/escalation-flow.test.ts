@@ -152,7 +152,8 @@ describe.each(ENGINES)('import → triage → escalate on %s', (engine) => {
     expect(view.assets).toEqual(['web-01']);
     expect(view.notifications.map((n) => [n.purpose, n.role, n.status])).toEqual([['handoff', 'ir_lead', 'queued']]);
     expect(view.remediation).toHaveLength(1);
-    expect(view.remediation[0]).toMatchObject({ finding_id: 'F-web', status: 'open', owner_role: 'vuln_mgmt_owner', assignee: 'web-team' });
+    // due: the KEV due date (2021-11-17) is earlier than the requested response time
+    expect(view.remediation[0]).toMatchObject({ finding_id: 'F-web', status: 'open', owner_role: 'vuln_mgmt_owner', assignee: 'web-team', due: '2021-11-17' });
     const notes = await handoffNotes(t.ctx, vm, incidentId);
     expect(notes).toHaveLength(1);
     const note = notes[0]?.note as Record<string, unknown>;
