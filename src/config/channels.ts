@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { secretRef } from './secrets.js';
+import { ticketRouteProblem } from './tickets.js';
 
 /** An endpoint's name: what a route's `address` says and what a queued message records. */
 export const endpointName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an endpoint name (letters, digits, _ . -; at most 64)');
@@ -116,7 +117,11 @@ function routeProblem(cfg: RoutedConfig, route: { channel: string; address: stri
   }
   if (field(cfg.delivery, channel) === undefined) return { path: [...path, 'channel'], message: `${channel} is not configured (add delivery.${channel})` };
   if (channel === 'email' && !/^[^\s@<>]+@[^\s@<>]+$/.test(address)) return { path: [...path, 'address'], message: 'an email address, e.g. web-team@example.org' };
-  if (!named) return null;
+  if (!named) {
+    // a ticket system's route names what the system needs (a Jira project key)
+    const problem = ticketRouteProblem(route);
+    return problem === null ? null : { path: [...path, 'address'], message: problem };
+  }
   if (field(field(field(cfg.delivery, channel), 'endpoints'), address) === undefined) {
     return { path: [...path, 'address'], message: `endpoint ${address} is not defined (add delivery.${channel}.endpoints.${address})` };
   }

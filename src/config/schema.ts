@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { identifierProblem, RESERVED_NAMES } from '../domain/limits.js';
 import { channelDeliveryKeys, routeProblems, subscriptionProblems } from './channels.js';
 import { secretRef } from './secrets.js';
-import { isTicketChannel, jiraConfigSchema, servicenowConfigSchema, ticketRouteProblem, ticketsConfigSchema } from './tickets.js';
+import { jiraConfigSchema, servicenowConfigSchema, ticketsConfigSchema } from './tickets.js';
 
 /**
  * closeloop.yaml: the IR-6(2) control card, routing, the people directory and workflow policy.
@@ -130,15 +130,6 @@ export const configSchema = z
       }
     }
     for (const p of [...routeProblems(cfg), ...subscriptionProblems(cfg.delivery.webhook)]) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-    // a route to a configured ticket system names what the system needs (a Jira project key); an unconfigured one is reported above
-    const routeSets = [...Object.entries(cfg.routing.roles).map(([role, routes]) => ({ at: ['routing', 'roles', role], routes })), ...Object.entries(cfg.routing.services).flatMap(([service, roles]) => Object.entries(roles).map(([role, routes]) => ({ at: ['routing', 'services', service, role], routes })))];
-    for (const { at, routes } of routeSets) {
-      routes.forEach((route, i) => {
-        if (!isTicketChannel(route.channel) || cfg.delivery[route.channel] === undefined) return;
-        const problem = ticketRouteProblem(route);
-        if (problem !== null) ctx.addIssue({ code: 'custom', path: [...at, i, 'address'], message: problem });
-      });
-    }
   });
 
 export type Config = z.infer<typeof configSchema>;
