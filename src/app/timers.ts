@@ -215,11 +215,18 @@ async function overdueTimers(ctx: AppContext, caller: Caller, summary: TimerSumm
 async function riskTimers(ctx: AppContext, caller: Caller, summary: TimerSummary): Promise<void> {
   const day = today(ctx);
   const horizon = addDays(day, ctx.config.workflow.risk_review_warning_days);
-  for (const risk of await approvedRisksReviewedBy(ctx.store.db, horizon)) {
+  const risks = await approvedRisksReviewedBy(ctx.store.db, horizon);
+  const subjectOf = (risk: RiskAcceptance): string => `${risk.id}:${risk.review_by}`;
+  // what has fired, read once a pass: a warned acceptance stays in the horizon until it expires
+  const fired = {
+    'risk-expiry': await firedSubjects(ctx.store.db, 'risk-expiry', risks.filter((r) => r.review_by <= day).map(subjectOf)),
+    'risk-review-warning': await firedSubjects(ctx.store.db, 'risk-review-warning', risks.filter((r) => r.review_by > day).map(subjectOf)),
+  };
+  for (const risk of risks) {
     const expiring = risk.review_by <= day;
     const kind = expiring ? 'risk-expiry' : 'risk-review-warning';
-    const subject = `${risk.id}:${risk.review_by}`;
-    if ((await firedSubjects(ctx.store.db, kind, [subject])).size > 0) continue;
+    const subject = subjectOf(risk);
+    if (fired[kind].has(subject)) continue;
     await inTransaction(ctx, async (trx) => {
       if (!(await fireOnce(trx, kind, subject, isoNow(ctx)))) return;
       if (expiring) {
