@@ -31,6 +31,9 @@ import type { IncidentFollowsTable } from './tables/incident-follows.table.js';
 import type { HandoffRevisionsTable } from './tables/handoff-revisions.table.js';
 import type { TimerFiringsTable } from './tables/timer-firings.table.js';
 import type { TicketsTable } from './tables/tickets.table.js';
+import type { PeopleTable } from './tables/people.table.js';
+import type { OidcLoginsTable, PasswordLinksTable, WebSessionsTable } from './tables/web-sessions.table.js';
+import type { JobsTable } from './tables/jobs.table.js';
 
 /**
  * Every table, assembled into one `Database` interface for Kysely. Each table's row type and its
@@ -72,6 +75,11 @@ export interface Database {
   acknowledgments_superseded: AcknowledgmentsSupersededTable;
   ack_link_uses: AckLinkUsesTable;
   tickets: TicketsTable;
+  people: PeopleTable;
+  web_sessions: WebSessionsTable;
+  password_links: PasswordLinksTable;
+  oidc_logins: OidcLoginsTable;
+  jobs: JobsTable;
 }
 
 /** A Kysely handle or an open transaction: what every repository function takes first, so use cases compose them in one transaction. */
@@ -108,3 +116,6 @@ export type * from './tables/incident-follows.table.js';
 export type * from './tables/handoff-revisions.table.js';
 export type * from './tables/ack-link-uses.table.js';
 export type * from './tables/tickets.table.js';
+export type * from './tables/people.table.js';
+export type * from './tables/web-sessions.table.js';
+export type * from './tables/jobs.table.js';

@@ -1,8 +1,8 @@
-import type { ApiToken, Db } from '../schema.js';
+import type { ApiToken, Db, NewApiToken } from '../schema.js';
 
 /** API tokens: only a token's SHA-256 is stored, never the token. */
 
-export async function insertApiToken(db: Db, row: ApiToken): Promise<void> {
+export async function insertApiToken(db: Db, row: NewApiToken): Promise<void> {
   await db.insertInto('api_tokens').values(row).execute();
 }
 

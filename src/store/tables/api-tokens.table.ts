@@ -7,6 +7,9 @@ export interface ApiTokensTable {
   label: string | null;
   created_at: string;
   revoked_at: string | null;
+  /** When the token stops working; null: never. */
+  expires_at: string | null;
+  last_used_at: string | null;
 }
 
 export type ApiToken = Selectable<ApiTokensTable>;
