@@ -64,6 +64,12 @@ export function inputJsonSchema(schema: z.ZodType): JsonSchema {
   return rest;
 }
 
+/** JSON Schema of a zod schema as the server sends it. */
+export function outputJsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
+  return rest;
+}
+
 /** Drops the fields the path or the route supplies from an object schema. */
 function withoutFields(schema: JsonSchema, drop: readonly string[]): JsonSchema {
   const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).filter(([k]) => !drop.includes(k)));
@@ -103,7 +109,7 @@ function operationFor(r: ApiRoute): OpenApiOperation {
   if (parameters.length > 0) o.parameters = parameters;
   o.responses[String(r.status)] = {
     description: r.status === 201 ? 'Created: the new object, with its id' : 'OK',
-    content: json({ type: 'object' }),
+    content: json(r.response === null ? { type: 'object' } : outputJsonSchema(r.response)),
   };
   for (const [status, [name]] of Object.entries(ERROR_RESPONSES)) o.responses[status] = { $ref: `#/components/responses/${name}` };
   return o;

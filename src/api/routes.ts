@@ -95,6 +95,8 @@ export interface ApiRoute {
   readonly status: 200 | 201;
   readonly params: Readonly<Record<string, PathParam>>;
   readonly input: RouteInput | null;
+  /** The success body's schema (zod, as the server sends it): documented in the OpenAPI document, from which the web application's client is typed. */
+  readonly response: z.ZodType | null;
   run(ctx: AppContext, caller: Caller, req: RequestParts): Promise<unknown>;
 }
 
@@ -106,6 +108,8 @@ interface RouteMeta {
   tag: string;
   status?: 200 | 201;
   params?: Record<string, PathParam>;
+  /** The success body's schema; every route should name one (test/api/openapi.test.ts). */
+  response?: z.ZodType;
 }
 
 interface OpDef<S extends z.ZodType> extends RouteMeta {
@@ -155,6 +159,7 @@ function op<S extends z.ZodType>(d: OpDef<S>): ApiRoute {
     status: d.status ?? 200,
     params,
     input: { schema: d.schema, from: d.from, supplied: [...fromPath.map(([, f]) => f), ...Object.keys(fixed)] },
+    response: d.response ?? null,
     async run(ctx, caller, req) {
       const src = d.from === 'body' ? req.body : req.query;
       if (src !== undefined && src !== null && !isRecord(src)) {
@@ -180,6 +185,7 @@ function view(d: ViewDef): ApiRoute {
     status: d.status ?? 200,
     params: d.params ?? {},
     input: null,
+    response: d.response ?? null,
     run: (ctx, caller, req) => d.handle(ctx, caller, checkedIds(pathParams(req.params))),
   };
 }
