@@ -17,7 +17,7 @@ export const base: NonNullable<ViteUserConfig['test']> = {
 export default defineConfig({
   test: {
     ...base,
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.tsx'],
     exclude: ['test/faults/**', 'node_modules/**'],
   },
 });

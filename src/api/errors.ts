@@ -131,7 +131,13 @@ function methodsFor(app: FastifyInstance, path: string): string[] {
   return [...methods].sort();
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * A page for an address no route answers, when it is one of the web application's own (a GET for
+ * HTML outside the API): the application's index, which routes it in the browser. Null: a 404.
+ */
+export type PageFallback = (req: FastifyRequest, reply: FastifyReply) => FastifyReply | null;
+
+export function registerErrorHandling(app: FastifyInstance, pageFallback: PageFallback | null = null): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = mapError(err, req.id);
     if (body.code === 'CL_UNAVAILABLE') {
@@ -144,9 +150,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
+    const page = pageFallback?.(req, reply) ?? null;
+    if (page !== null) return page;
     const path = req.url.split('?')[0] ?? '';
     const allowed = methodsFor(app, path);
-    if (allowed.length > 0) {
+    // a route answers the path with another method (one answering this method found nothing: a 404)
+    if (allowed.length > 0 && !allowed.includes(req.method)) {
       const body: ApiErrorBody = { code: 'CL_METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, details: { method: req.method, allowed } };
       return reply.status(405).header('allow', allowed.join(', ')).send(body);
     }

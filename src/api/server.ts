@@ -21,8 +21,9 @@ import { registerAckPage } from './ack-page.js';
 import { callerOf, registerAuth } from './auth.js';
 import { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH, registerErrorHandling, RETRY_AFTER_SECONDS } from './errors.js';
 import { registerInbound } from './inbound.js';
-import { buildOpenApi } from './openapi.js';
+import { buildOpenApi, type OpenApiDocument } from './openapi.js';
 import { ROUTES } from './routes.js';
+import { registerWeb } from './web.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -35,6 +36,8 @@ export interface BuildOptions {
   logger?: LoggerOption;
   /** Secrets of the inbound ticket webhooks (see inbound.ts); a system left out refuses its webhook. */
   inbound?: InboundSecrets;
+  /** Where the built web application is (default dist/web of this installation). */
+  webRoot?: string;
 }
 
 /** A route as registered with Fastify (collected by the onRoute hook). */
@@ -63,6 +66,11 @@ function loggerOptions(logger: LoggerOption): false | LoggerConfig {
   if (logger === false) return false;
   const base = logger === true ? {} : logger;
   return { level: 'info', ...base, redact: { paths: redactPaths(base.redact), censor: '[redacted]' } };
+}
+
+/** The OpenAPI document the server publishes at /api/v1/openapi.json (the web application's client is generated from it). */
+export function apiDocument(): OpenApiDocument {
+  return buildOpenApi(ROUTES, API_PREFIX);
 }
 
 /** Builds the API over an application context. Nothing listens until `listen()` (see startServer). */
@@ -94,10 +102,10 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
     void jsonParser(req, text, done);
   });
 
-  registerErrorHandling(app);
   registerAuth(app, ctx);
+  registerErrorHandling(app, await registerWeb(app, opts.webRoot));
 
-  const document = buildOpenApi(ROUTES, API_PREFIX);
+  const document = apiDocument();
   app.get(`${API_PREFIX}/openapi.json`, { config: { public: true } }, async () => document);
   // Probed at the root (load balancers, orchestrators) and under the API prefix. Liveness stays 200
   // while the database is away (its body says so); readiness answers 503 until it is back.

@@ -6,6 +6,9 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { expect } from 'vitest';
 import { createToken } from '../../src/app/admin.js';
 import { API_PREFIX, buildServer, type LoggerOption } from '../../src/api/server.js';
+
+/** A stand-in for the built web application (dist/web), so that API tests do not depend on a build. */
+export const WEB_FIXTURE = new URL('../fixtures/web', import.meta.url).pathname;
 import type { Engine } from '../../src/store/db.js';
 import { makeTestContext, type TestContext, type TestContextOptions } from '../helpers/context.js';
 
@@ -40,7 +43,7 @@ export const fullUrl = (url: string): string => (url.startsWith('/api/') ? url :
 
 export async function makeApi(engine: Engine, opts: TestContextOptions & { logger?: LoggerOption } = {}): Promise<Api> {
   const tc = await makeTestContext(engine, { label: 'api', ...opts });
-  const app = await buildServer(tc.ctx, { logger: opts.logger ?? false });
+  const app = await buildServer(tc.ctx, { logger: opts.logger ?? false, webRoot: WEB_FIXTURE });
   const tokens: Record<string, string> = {};
   for (const actor of Object.keys(tc.ctx.config.people)) {
     tokens[actor] = (await createToken(tc.ctx, { actor: 'admin' }, { actor, label: 'test' })).token;

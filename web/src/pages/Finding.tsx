@@ -1,0 +1,9 @@
+import { Page } from '../components/Page';
+
+export default function Finding() {
+  return (
+    <Page title="Finding">
+      <p className="muted">This page is being built.</p>
+    </Page>
+  );
+}
