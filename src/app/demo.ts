@@ -734,7 +734,8 @@ async function summarize(ctx: AppContext, caller: Caller, d: Demo, people: DemoS
     sign_in: ir,
     next_steps: [
       'start the server: npm start (or closeloop serve)',
-      `open http://127.0.0.1:8080 and sign in as ${ir} (the IR lead) to see "My work"; any person above can sign in once an admin has given them a password`,
+      `give ${ir} (the IR lead) a password: closeloop people passwd ${ir} --link --by ${caller.actor}, and open the link it prints`,
+      `open http://127.0.0.1:8080 and sign in as ${ir}: "My work" lists her acknowledgments and overdue items; sign in as ${caller.actor} to see everything`,
       'closeloop audit verify --by tom.becker checks the audit chain the demo wrote',
     ],
   };
