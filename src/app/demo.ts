@@ -311,14 +311,14 @@ function close(d: Demo, s: Story, daysAgo: number): void {
 // ---- the vulnerability side -------------------------------------------------------------------
 
 /**
- * The inventory, KEV and EPSS excerpts, three scanner reports, an external test's findings and
+ * The inventory, KEV and EPSS excerpts, advisory facts, three scanner reports, an external test's findings and
  * WAF signals are imported; a stored triage with escalation hands the escalations to incident
  * response (a KEV vulnerability under attack, and a validated critical exposure); the rest stay in
  * vulnerability management with their reasons. The two incidents it opens are then worked.
  */
 function vulnerabilitySide(d: Demo, progress: (line: string) => void): void {
   const dir = demoDataDir();
-  const imp = (daysAgo: number, kind: 'assets' | 'kev' | 'epss' | 'findings' | 'signals', file: string, who: Caller = PRIYA) =>
+  const imp = (daysAgo: number, kind: 'assets' | 'vulnerabilities' | 'kev' | 'epss' | 'findings' | 'signals', file: string, who: Caller = PRIYA) =>
     d.tl.at(daysAgo, async () => {
       d.imports.push(await importFile(d.ctx, who, { kind, file: `${dir}${file}` }));
     });
@@ -326,6 +326,7 @@ function vulnerabilitySide(d: Demo, progress: (line: string) => void): void {
   imp(59.8, 'assets', 'assets.json');
   imp(59.7, 'kev', 'kev-excerpt.json');
   imp(59.7, 'epss', 'epss-excerpt.csv');
+  imp(59.6, 'vulnerabilities', 'vulnerabilities.json');
   imp(52.2, 'findings', 'trivy-payments-api.json');
   imp(52.2, 'findings', 'grype-storefront-web.json');
   imp(52.1, 'findings', 'trivy-reporting-batch.json');
@@ -364,6 +365,13 @@ function vulnerabilitySide(d: Demo, progress: (line: string) => void): void {
     [47.0, 'resolved'],
     [45.5, 'verified'],
   ]);
+  // the item the escalation opened for the finding closes with the patch, confirmed by a new scan
+  d.tl.at(45.4, async () => {
+    for (const item of (await showIncident(d.ctx, DANA, pay.incident)).remediation.filter((r) => r.finding_id !== null && r.status === 'open')) {
+      await moveRemediation(d.ctx, LUCAS, { item: item.id, state: 'resolved' });
+      await moveRemediation(d.ctx, PRIYA, { item: item.id, state: 'verified' });
+    }
+  });
   moves(d, pay, DANA, [[45.0, 'recovery']]);
 
   // the validated exposure of the VPN gateway: contained (appliance isolated behind a jump host)

@@ -47,7 +47,7 @@ describe.each(ENGINES)('closeloop demo on %s', (engine) => {
     expect(r.acknowledgments.missing).toBeGreaterThan(0);
     expect(r.third_party_notices).toMatchObject({ total: 2, responded: 1, chased: 1 });
 
-    expect(r.imports).toBe(8);
+    expect(r.imports).toBe(9);
     expect(r.findings).toBeGreaterThanOrEqual(10);
     expect(r.triage.escalate).toBeGreaterThanOrEqual(2);
     expect(r.triage.stay).toBeGreaterThan(0);
