@@ -8,6 +8,7 @@ import { registerBackup } from './commands/backup.js';
 import { registerChannels } from './commands/channels.js';
 import { registerConfig } from './commands/config.js';
 import { registerDelivery } from './commands/delivery.js';
+import { registerDemo } from './commands/demo.js';
 import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
@@ -50,6 +51,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerChannels,
   registerConfig,
   registerTickets,
+  registerDemo,
 ];
 
 /** Commander's exits that are not errors: help asked for (or shown for a bare group). */
