@@ -73,11 +73,11 @@ const routesOut = (list: readonly Route[]) => list.map((r) => ({ channel: r.chan
 const mapValues = <T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 
 /** The settings page: for admins, GRC and auditors (`settings.read`). */
-export function showSettings(ctx: AppContext, caller: Caller): Promise<SettingsView> {
+export async function showSettings(ctx: AppContext, caller: Caller): Promise<SettingsView> {
   authorize(ctx, caller, 'settings.read');
   const c = ctx.config;
   const roles = [...new Set(['admin', ...Object.values(POLICY).flat(), ...c.control_card.recipient_roles, ...c.workflow.third_party_roles, ...c.control_card.exception_rules.approver_roles, ...Object.keys(c.routing.roles)])].sort();
-  return Promise.resolve({
+  return {
     control_card: { ...c.control_card, exception_rules: { ...c.control_card.exception_rules } },
     routing: {
       roles: mapValues(c.routing.roles, routesOut),
@@ -91,5 +91,5 @@ export function showSettings(ctx: AppContext, caller: Caller): Promise<SettingsV
     server: shown(c.server) as Record<string, unknown>,
     people: { count: Object.keys(c.people).length },
     policy: { roles, actions: Object.fromEntries(ACTIONS.map((a) => [a, [...POLICY[a]]])) },
-  });
+  };
 }
