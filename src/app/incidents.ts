@@ -138,16 +138,17 @@ export const listIncidentsInput = z.strictObject({
 /** Where an incident's report-out stands: not yet opened, owed, sent, or not required (a non-incident). */
 export type ReportOutStatus = 'not_open' | 'owed' | 'sent' | 'not_required';
 
-/** What the list shows beside an incident. */
-export interface IncidentSummary {
-  reportout: ReportOutStatus;
+/** What the list shows beside an incident (`summary`), as the list's response schema names it. */
+export const incidentSummaryOutput = z.object({
+  reportout: z.enum(['not_open', 'owed', 'sent', 'not_required']),
   /** Required roles that acknowledged, of those required. */
-  acks: { done: number; required: number };
+  acks: z.object({ done: z.number().int(), required: z.number().int() }),
   /** An acknowledgment past its SLA, or a remediation item past its due date. */
-  overdue: boolean;
-  ack_overdue: boolean;
-  remediation_overdue: boolean;
-}
+  overdue: z.boolean(),
+  ack_overdue: z.boolean(),
+  remediation_overdue: z.boolean(),
+});
+export type IncidentSummary = z.infer<typeof incidentSummaryOutput> & { reportout: ReportOutStatus };
 
 export type ListedIncident = Incident & { summary: IncidentSummary };
 
