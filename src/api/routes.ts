@@ -57,6 +57,7 @@ import { presentIncident, presentIncidentView, presentWeakness } from './present
 
 import { op, view, type ApiRoute, type PathParam } from './route-kit.js';
 import { OPS_ROUTES } from './routes-ops.js';
+import { READ_ROUTES } from './routes-read.js';
 
 export type { ApiRoute, HttpMethod, PathParam, RequestParts, RouteInput } from './route-kit.js';
 
@@ -263,4 +264,5 @@ const WORKFLOW_ROUTES: readonly ApiRoute[] = [
 export const ROUTES: readonly ApiRoute[] = [
   ...WORKFLOW_ROUTES,
   ...OPS_ROUTES,
+  ...READ_ROUTES,
 ];
