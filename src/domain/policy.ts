@@ -17,6 +17,7 @@ export const ACTIONS = [
   'vendor.edit',
   'delivery.run',
   'audit.verify',
+  'people.read',
   'people.manage',
   'token.manage',
   'store.backup',
@@ -52,6 +53,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'vendor.edit': ['ir_lead', 'third_party_manager', 'contract_owner'],
   'delivery.run': RESPONDERS,
   'audit.verify': ['ir_lead', 'grc_contact', 'auditor'],
+  // who holds which roles: an access review (AC-2) is part of assessing the control
+  'people.read': ['grc_contact', 'auditor'],
   'people.manage': [],
   'token.manage': [],
   'store.backup': [],
