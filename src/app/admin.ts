@@ -14,7 +14,7 @@ const expiry = z
   .string()
   .trim()
   .regex(/^(\d{1,4}d|\d{4}-\d{2}-\d{2})$/, 'a number of days such as 90d, or a date as YYYY-MM-DD')
-  .refine((s) => s.endsWith('d') || new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'a real calendar date as YYYY-MM-DD');
+  .refine((s) => /^\d+d$/.test(s) || (!Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s)), 'a real calendar date as YYYY-MM-DD');
 
 export const createTokenInput = z.strictObject({
   actor: identifier('actor'),
