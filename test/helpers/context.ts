@@ -17,7 +17,6 @@ import { inject } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
 import { defaultConfig, loadConfig, writeConfig } from '../../src/config/load.js';
 import { openStore, type Engine, type Store } from '../../src/store/db.js';
-import { insertPersonIfAbsent } from '../../src/store/repositories/people.js';
 import { describeSchema, testPgUrl, type PgTemplate } from './store-templates.js';
 
 export { testPgUrl };
@@ -180,9 +179,8 @@ async function openSqliteStore(file: string, template: string | null): Promise<S
 
 /** Writes `people` into the store's directory (no audit events: the fixture, not a change). */
 export async function seedPeople(store: Store, people: Readonly<Record<string, readonly string[]>>, at: string): Promise<void> {
-  for (const [name, roles] of Object.entries(people)) {
-    await insertPersonIfAbsent(store.db, { name, roles: JSON.stringify(roles), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null });
-  }
+  const rows = Object.entries(people).map(([name, roles]) => ({ name, roles: JSON.stringify(roles), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null }));
+  if (rows.length > 0) await store.db.insertInto('people').values(rows).onConflict((oc) => oc.column('name').doNothing()).execute();
 }
 
 export async function makeTestContext(engine: Engine, opts: TestContextOptions = {}): Promise<TestContext> {
