@@ -1,6 +1,7 @@
 import { addPerson } from '../../app/admin.js';
 import { list } from '../options.js';
 import type { Program } from '../program.js';
+import { registerPasswd } from './people-sign-in.js';
 import { acts, type CliRun } from '../session.js';
 
 /** `closeloop people`: the people directory. */
@@ -14,4 +15,5 @@ export function registerPeople(program: Program, run: CliRun): void {
     const r = await addPerson(ctx, caller, { name, roles: opts.roles });
     s.print({ id: r.name, ...r }, () => `${r.name}: ${r.roles.join(', ')}`);
   });
+  registerPasswd(people, run);
 }

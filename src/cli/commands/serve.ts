@@ -1,5 +1,6 @@
 import type { AppContext } from '../../app/context.js';
 import { bootstrapContext, channelWarnings, closeContext, openContext } from '../../app/open-context.js';
+import { oidcSettings, type OidcSettings } from '../../app/oidc-login.js';
 import { inboundSecrets, type InboundSecrets } from '../../app/tickets.js';
 import { ClError } from '../../errors.js';
 import type { Program } from '../program.js';
@@ -20,17 +21,22 @@ export function registerServe(program: Program, run: CliRun): void {
     let ctx: AppContext;
     if (opts.bootstrap) {
       const admin = s.actorOr('admin');
-      const b = await bootstrapContext(s.source, admin);
+      const b = await bootstrapContext(s.source, admin, `http://${opts.host}:${port}`);
       ctx = b.ctx;
       if (b.token) {
         s.io.stdout.write(`first start: wrote ${ctx.configPath} with ${admin} as admin\nAPI token for ${admin} (shown once; keep it safe): ${b.token}\n`);
+      }
+      if (b.passwordLink) {
+        s.io.stdout.write(`sign in to the web application: open ${b.passwordLink.url} to choose ${admin}'s password (works once, until ${b.passwordLink.expires_at})\n`);
       }
     } else {
       ctx = await openContext(s.source, 'server');
     }
     let inbound: InboundSecrets;
+    let oidc: OidcSettings | null;
     try {
       inbound = inboundSecrets(ctx.config, s.io.env);
+      oidc = oidcSettings(ctx.config, s.io.env);
     } catch (err) {
       await closeContext(ctx);
       throw err;
@@ -38,13 +44,14 @@ export function registerServe(program: Program, run: CliRun): void {
     s.warnIfExposed(ctx);
     for (const w of await channelWarnings(ctx)) s.io.stderr.write(w);
     // the server's context stays open after this command returns: closed when the server stops
-    const app = await startServer(ctx, { host: opts.host, port, inbound }).catch(async (err: unknown) => {
+    const app = await startServer(ctx, { host: opts.host, port, inbound, oidc }).catch(async (err: unknown) => {
       await closeContext(ctx);
       throw err;
     });
     const addr = app.server.address();
     const bound = addr !== null && typeof addr === 'object' ? addr.port : port;
-    s.io.stdout.write(`closeloop listening on http://${opts.host}:${bound} (database ${ctx.store.location})\n`);
+    const scheme = ctx.config.server.tls === undefined ? 'http' : 'https';
+    s.io.stdout.write(`closeloop listening on ${scheme}://${opts.host}:${bound} (database ${ctx.store.location})\n`);
     s.io.onStop?.(async () => {
       s.io.stdout.write('closeloop stopping: finishing the requests in flight and the dispatcher pass\n');
       try {
