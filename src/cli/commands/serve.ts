@@ -1,6 +1,7 @@
 import type { AppContext } from '../../app/context.js';
 import { bootstrapContext, channelWarnings, closeContext, openContext } from '../../app/open-context.js';
 import { oidcSettings, type OidcSettings } from '../../app/oidc-login.js';
+import type { PasswordLinkOut } from '../../app/passwords.js';
 import { inboundSecrets, type InboundSecrets } from '../../app/tickets.js';
 import { ClError } from '../../errors.js';
 import type { Program } from '../program.js';
@@ -19,6 +20,7 @@ export function registerServe(program: Program, run: CliRun): void {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ClError('CL_BAD_INPUT', `--port ${opts.port} is not a port number`);
     const { startServer } = await import('../../api/server.js');
     let ctx: AppContext;
+    let passwordLink: PasswordLinkOut | null = null;
     if (opts.bootstrap) {
       const admin = s.actorOr('admin');
       const b = await bootstrapContext(s.source, admin, `http://${opts.host}:${port}`);
@@ -26,9 +28,7 @@ export function registerServe(program: Program, run: CliRun): void {
       if (b.token) {
         s.io.stdout.write(`first start: wrote ${ctx.configPath} with ${admin} as admin\nAPI token for ${admin} (shown once; keep it safe): ${b.token}\n`);
       }
-      if (b.passwordLink) {
-        s.io.stdout.write(`sign in to the web application: open ${b.passwordLink.url} to choose ${admin}'s password (works once, until ${b.passwordLink.expires_at})\n`);
-      }
+      passwordLink = b.passwordLink;
     } else {
       ctx = await openContext(s.source, 'server');
     }
@@ -51,6 +51,12 @@ export function registerServe(program: Program, run: CliRun): void {
     const addr = app.server.address();
     const bound = addr !== null && typeof addr === 'object' ? addr.port : port;
     const scheme = ctx.config.server.tls === undefined ? 'http' : 'https';
+    if (passwordLink !== null) {
+      // without a public URL the link names the address the server listens on, its port as bound
+      const link = new URL(passwordLink.url);
+      const url = ctx.config.server.public_url === undefined ? `${scheme}://${opts.host}:${bound}${link.pathname}${link.search}` : passwordLink.url;
+      s.io.stdout.write(`sign in to the web application: open ${url} to choose ${s.actorOr('admin')}'s password (works once, until ${passwordLink.expires_at})\n`);
+    }
     s.io.stdout.write(`closeloop listening on ${scheme}://${opts.host}:${bound} (database ${ctx.store.location})\n`);
     s.io.onStop?.(async () => {
       s.io.stdout.write('closeloop stopping: finishing the requests in flight and the dispatcher pass\n');
