@@ -19,7 +19,7 @@ import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { sha256Hex } from '../audit/canonical.js';
+import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { ClError } from '../errors.js';
 import { bearerToken } from './auth.js';
@@ -88,7 +88,7 @@ export async function registerHardening(app: FastifyInstance, config: Config, op
     timeWindow: MINUTE,
     // only requests with a bearer token count here; browsers and public routes are limited where it matters (sign-in)
     allowList: (req: FastifyRequest) => bearerToken(req.headers.authorization) === null,
-    keyGenerator: (req: FastifyRequest) => `token:${sha256Hex(bearerToken(req.headers.authorization) ?? '')}`,
+    keyGenerator: (req: FastifyRequest) => `token:${createHash('sha256').update(bearerToken(req.headers.authorization) ?? '').digest('hex')}`,
     errorResponseBuilder: (_req, c) => rateLimited(`more than ${c.max} requests a minute with this API token; retry in ${c.after}`, Math.ceil(c.ttl / 1000)),
   });
 }
