@@ -15,7 +15,7 @@ import { sha256Hex } from '../audit/canonical.js';
 import { ACTIONS, isAllowed, type Action } from '../domain/policy.js';
 import { ClError } from '../errors.js';
 import { findPersonRow } from '../store/repositories/people.js';
-import { findWebSession, insertWebSession, revokeWebSession, revokeWebSessionsOf, touchWebSession } from '../store/repositories/sign-in.js';
+import { deleteWebSessionsExpiredBefore, findWebSession, insertWebSession, revokeWebSession, revokeWebSessionsOf, touchWebSession } from '../store/repositories/sign-in.js';
 import { audit, authorize, inTransaction, isPerson, isoNow, rolesOf, type AppContext, type Caller } from './context.js';
 import { dummyPasswordHash, PASSWORD_MAX_BYTES, verifyPassword } from './passwords.js';
 import { identifier, parseInput, recordInput } from './validate.js';
@@ -88,6 +88,7 @@ export async function startSession(ctx: AppContext, actor: string, via: SignInVi
   const expires = new Date(now.getTime() + ctx.config.server.session.absolute_hours * 3_600_000).toISOString();
   const hash = idHash(id);
   await inTransaction(ctx, async (trx) => {
+    await deleteWebSessionsExpiredBefore(trx, new Date(now.getTime() - 86_400_000).toISOString());
     await insertWebSession(trx, { id_hash: hash, person: actor, via, created_at: now.toISOString(), last_seen_at: now.toISOString(), expires_at: expires, revoked_at: null });
     await audit(trx, ctx, { actor }, { action: 'session.started', entityType: 'web_session', entityId: hash.slice(0, 16), incidentId: null, state: { person: actor, via, expires_at: expires } });
   });

@@ -152,6 +152,15 @@ describe.each(ENGINES)('signing in (%s)', (engine) => {
     expect((await withCookie(sid, 'GET', '/api/v1/session')).statusCode).toBe(401);
   });
 
+  it('forgets sessions a day past their absolute timeout when someone signs in', async () => {
+    const count = async (): Promise<number> => (await api.tc.ctx.store.db.selectFrom('web_sessions').select('id_hash').execute()).length;
+    await signedIn('auditor');
+    expect(await count()).toBeGreaterThan(0);
+    api.tc.clock.advance({ hours: 12 + 24 + 1 });
+    await signedIn('auditor');
+    expect(await count()).toBe(1);
+  });
+
   it('signs out: the session is revoked in the store and the cookie cleared (sign-out needs the CSRF token too)', async () => {
     const { sid, session } = await signedIn('lead');
     expect((await withCookie(sid, 'POST', '/api/v1/session/logout')).statusCode).toBe(403);

@@ -20,6 +20,11 @@ export async function touchWebSession(db: Db, idHash: string, at: string, unless
   await db.updateTable('web_sessions').set({ last_seen_at: at }).where('id_hash', '=', idHash).where('last_seen_at', '<=', unlessAfter).execute();
 }
 
+/** Forgets sessions past their absolute timeout before `before` (they can no longer be used; the audit chain keeps their start and end). */
+export async function deleteWebSessionsExpiredBefore(db: Db, before: string): Promise<void> {
+  await db.deleteFrom('web_sessions').where('expires_at', '<', before).execute();
+}
+
 /** Revokes one session; true when it was live. */
 export async function revokeWebSession(db: Db, idHash: string, at: string): Promise<boolean> {
   const r = await db.updateTable('web_sessions').set({ revoked_at: at }).where('id_hash', '=', idHash).where('revoked_at', 'is', null).executeTakeFirst();
