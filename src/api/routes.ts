@@ -78,6 +78,7 @@ import {
 } from './schemas.js';
 
 import { op, view, type ApiRoute, type PathParam } from './route-kit.js';
+import { VR_ROUTES } from './routes-vr.js';
 
 export type { ApiRoute, HttpMethod, PathParam, RequestParts, RouteInput } from './route-kit.js';
 
@@ -310,4 +311,5 @@ const WORKFLOW_ROUTES: readonly ApiRoute[] = [
 /** Every operation of the API: the incident workflow's here, then the tables of the other files, one line each. */
 export const ROUTES: readonly ApiRoute[] = [
   ...WORKFLOW_ROUTES,
+  ...VR_ROUTES,
 ];

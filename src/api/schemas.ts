@@ -399,3 +399,138 @@ export const findingViewSchema = z.strictObject({
     })
     .nullable(),
 });
+
+// ---- imports, triage and jobs ---------------------------------------------------------------
+
+/** What `closeloop import --json` prints: the kind's own noun (`findings`, `assets`, …) carries the count read. */
+export const importSummarySchema = z
+  .strictObject({
+    id: nullableText,
+    format: text,
+    file: text,
+    sha256: text,
+    created: count,
+    updated: count,
+    unchanged: count,
+    findings_not_affected: count.optional(),
+    resolved: count.optional(),
+    resolved_again: count.optional(),
+    merged: count.optional(),
+    assets_created: count.optional(),
+    vulnerabilities_created: count.optional(),
+    unmatched_targets: count.optional(),
+    unknown_references: z.strictObject({ assets: count, vulnerabilities: count }).optional(),
+    skipped: z.record(z.string(), count),
+    warnings: strings,
+    triage: triageCountsSchema.optional(),
+    /** Set when the same bytes were imported before: nothing changed. */
+    duplicate_of: nullableText,
+    reimport_of: z.string().optional(),
+  })
+  .catchall(count);
+
+/** What `closeloop triage --json` prints over the store (without `--all`: `decisions` is null). */
+export const triageSummarySchema = z.strictObject({
+  run: text,
+  ruleset: text,
+  evaluated: count,
+  by_outcome: z.record(z.string(), count),
+  by_trigger: z.record(z.string(), count),
+  escalations: z.array(presentedDecisionSchema),
+  decisions: z.array(presentedDecisionSchema).nullable(),
+  incidents: z.array(handedOverSchema),
+  revisions: z.array(z.strictObject({ incident: text, revision: z.number().int(), findings: count, assets: count })),
+});
+
+export const jobSchema = z.strictObject({
+  id: text,
+  kind: z.enum(['import', 'triage']),
+  actor: text,
+  state: z.enum(['queued', 'running', 'succeeded', 'failed']),
+  /** What the job was asked: an import's kind, file name and size; a triage's escalate and ruleset version. */
+  input: z.record(z.string(), z.unknown()),
+  progress: z
+    .strictObject({
+      /** Records read (import), findings decided or escalations handed over (triage). */
+      records: count,
+      /** What `records` counts when it is a later stage of the run. */
+      counting: z.string().optional(),
+      /** The upload's size in bytes. */
+      total_bytes: count.optional(),
+      seconds: z.number().min(0),
+    })
+    .nullable(),
+  /** When succeeded: the import's summary (as `closeloop import --json`) or the triage summary. */
+  result: z.union([importSummarySchema, triageSummarySchema]).nullable(),
+  /** When failed: what went wrong, in words (an import names the file, the record and the field). */
+  error: z.strictObject({ code: text, message: text, details: z.unknown().optional() }).nullable(),
+  created_at: text,
+  updated_at: text,
+});
+
+export const jobAcceptedSchema = z.strictObject({ job: jobSchema });
+
+export const importListSchema = z.strictObject({
+  imports: z.array(z.strictObject({ id: text, kind: text, format: text, file: text, sha256: text, counts: z.record(z.string(), z.unknown()), by: text, at: text })),
+});
+
+export const decisionPageSchema = z.strictObject({
+  decisions: z.array(
+    z.strictObject({
+      decision: text,
+      finding: text,
+      asset: text,
+      vulnerability: text,
+      outcome: z.enum(OUTCOMES),
+      triggers: z.array(z.enum(TRIGGERS)),
+      stay_reasons: z.array(z.enum(STAY_REASONS)),
+      flags: z.array(z.enum(FLAGS)),
+      next_actions: z.array(z.enum(NEXT_ACTIONS)),
+      ssvc: z.enum(SSVC_OUTCOMES),
+      ruleset: text,
+      incident: nullableText,
+      decided_at: text,
+    }),
+  ),
+  next: nullableText,
+});
+
+/** What `closeloop why` prints: the latest decision, its facts and the rule lines of its replay. */
+export const whySchema = z.strictObject({
+  decision: text,
+  finding: text,
+  asset: text,
+  vulnerability: text,
+  outcome: z.enum(OUTCOMES),
+  triggers: z.array(z.enum(TRIGGERS)),
+  stay_reasons: z.array(z.enum(STAY_REASONS)),
+  flags: z.array(z.enum(FLAGS)),
+  next_actions: z.array(z.enum(NEXT_ACTIONS)),
+  ssvc: z.enum(SSVC_OUTCOMES),
+  evidence: strings,
+  ruleset: text,
+  engine: z.number().int(),
+  input_hash: text,
+  /** The vulnerability facts (KEV, EPSS, …) as they were when decided. */
+  snapshot: z.unknown(),
+  incident: nullableText,
+  decided_at: text,
+  /** The rule lines: each rule, whether it holds, and the facts it read. */
+  explanation: z.array(z.strictObject({ rule: text, holds: z.boolean(), facts: strings })),
+  replay: z.strictObject({ verified: z.boolean(), input_hash: nullableText, message: text }),
+});
+
+export const handoffSchema = z.strictObject({
+  incident: text,
+  /** One note per escalated finding: Markdown to show and copy, and the note's structured form. */
+  notes: z.array(z.strictObject({ id: text, decision: text, created_at: text, markdown: text, note: z.record(z.string(), z.unknown()) })),
+  /** What each triage run added to the handoff and sent to the IR lead. */
+  revisions: z.array(
+    z.strictObject({
+      revision: z.number().int(),
+      created_at: text,
+      added: z.array(z.strictObject({ finding: text, asset: text, vulnerability: text, triggers: z.array(z.enum(TRIGGERS)), note: text })),
+      markdown: text,
+    }),
+  ),
+});

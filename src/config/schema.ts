@@ -101,6 +101,8 @@ export const configSchema = z
         ack_key: secretRef.optional(),
         /** How long an acknowledgment link works after the message leaves. */
         ack_link_days: z.number().int().positive().max(90).default(14),
+        /** The largest file `POST /api/v1/imports` takes, in MB; a larger upload is refused with 413. */
+        upload_limit_mb: z.number().int().positive().max(100_000).default(200),
       })
       .prefault({}),
   })
