@@ -9,9 +9,9 @@ import { explainFinding } from '../app/explain-finding.js';
 import { handoffNotes, handoffRevisions } from '../app/handoff-notes.js';
 import { jobRunnerOf, showJob, type JobView } from '../app/jobs.js';
 import { triageJobInput, startTriageJob } from '../app/triage-job.js';
-import { listImports, listImportsInput, startUploadImport, uploadImportInput, uploadLimitBytes, uploadName } from '../app/upload-import.js';
+import { listImports, listImportsInput, startUploadImport, uploadImportInput, uploadName, uploadTooLarge } from '../app/upload-import.js';
 import type { AppContext, Caller } from '../app/context.js';
-import { badInput, ClError } from '../errors.js';
+import { badInput } from '../errors.js';
 import { op, upload, view, type ApiRoute } from './route-kit.js';
 import { decisionPageSchema, handoffSchema, importListSchema, jobAcceptedSchema, jobSchema, whySchema } from './schemas.js';
 
@@ -59,10 +59,7 @@ async function receiveImport(ctx: AppContext, caller: Caller, parts: AsyncIterab
       const job = await startUploadImport(ctx, caller, input as never, part.file, jobRunnerOf(ctx));
       return { job };
     } catch (err) {
-      if (isTooLarge(err) || part.file.truncated) {
-        const mb = ctx.config.server.upload_limit_mb;
-        throw new ClError('CL_TOO_LARGE', `the file is larger than this server takes: ${mb} MB (server.upload_limit_mb, ${uploadLimitBytes(ctx).toLocaleString('en')} bytes); nothing was imported. Split the file, or raise server.upload_limit_mb`, { limit: 'upload', limit_mb: mb });
-      }
+      if (isTooLarge(err)) throw uploadTooLarge(ctx);
       throw err;
     }
   }

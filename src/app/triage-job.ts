@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseRuleset, type Ruleset } from '../domain/escalation/index.js';
 import { LIMITS } from '../domain/limits.js';
+import { ClError, isClError } from '../errors.js';
 import { authorize, type AppContext, type Caller } from './context.js';
 import { createJob, type JobRunner, type JobView } from './jobs.js';
 import { loadRuleset } from './load-ruleset.js';
@@ -20,12 +21,22 @@ export const triageJobInput = z.strictObject({
 });
 recordInput('triage', triageJobInput);
 
+/** A ruleset the caller sent: a bad one is the caller's input, refused naming the field. */
+function sentRuleset(text: string): Ruleset {
+  try {
+    return parseRuleset(text, 'the ruleset sent');
+  } catch (err) {
+    if (isClError(err) && err.code === 'CL_CONFIG_INVALID') throw new ClError('CL_BAD_INPUT', err.message, { fields: [{ field: 'ruleset', message: err.message }] });
+    throw err;
+  }
+}
+
 /** `POST /triage`: records a job and starts the stored triage in the background. */
 export async function startTriageJob(ctx: AppContext, caller: Caller, input: z.input<typeof triageJobInput>, runner: JobRunner): Promise<JobView> {
   const p = parseInput(triageJobInput, input);
   authorize(ctx, caller, p.escalate ? 'vr.escalate' : 'vr.triage');
   // the ruleset is checked before the job exists: a bad one is a 400 naming its problem
-  const ruleset: Ruleset = p.ruleset === undefined ? await loadRuleset() : parseRuleset(p.ruleset, 'the ruleset sent');
+  const ruleset: Ruleset = p.ruleset === undefined ? await loadRuleset() : sentRuleset(p.ruleset);
   const job = await createJob(ctx, caller, 'triage', { escalate: p.escalate, ruleset: ruleset.version });
   return runner.start(job, {
     run: (progress) =>

@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { IMPORT_KINDS } from '../ingest/index.js';
 import { recentImports } from '../store/repositories/imports.js';
+import { ClError } from '../errors.js';
 import { authorize, type AppContext, type Caller } from './context.js';
 import { importFile, presentImport } from './importer.js';
 import { createJob, type JobRunner, type JobView } from './jobs.js';
@@ -40,8 +41,20 @@ export function uploadName(given: string | undefined): string {
   return clean === '' ? 'upload' : clean;
 }
 
-/** Streams `content` to a new private file; returns it and its size. The directory is removed on failure. */
-async function receive(content: Readable): Promise<{ dir: string; file: string; bytes: number }> {
+/** The refusal of an upload over `server.upload_limit_mb`, naming the limit. */
+export function uploadTooLarge(ctx: Pick<AppContext, 'config'>): ClError {
+  const mb = ctx.config.server.upload_limit_mb;
+  return new ClError('CL_TOO_LARGE', `the file is larger than this server takes: ${mb} MB (server.upload_limit_mb, ${uploadLimitBytes(ctx).toLocaleString('en')} bytes); nothing was imported. Split the file, or raise server.upload_limit_mb`, {
+    limit: 'upload',
+    limit_mb: mb,
+  });
+}
+
+/** An upload's bytes: a stream, which says when it was cut at the size limit (`truncated`, as a multipart file part does). */
+export type UploadContent = Readable & { readonly truncated?: boolean };
+
+/** Streams `content` to a new private file; returns it and its size. The directory is removed on failure, or when the content was cut at the limit. */
+async function receive(ctx: AppContext, content: UploadContent): Promise<{ dir: string; file: string; bytes: number }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-upload-'));
   const file = path.join(dir, 'upload');
   let bytes = 0;
@@ -53,6 +66,7 @@ async function receive(content: Readable): Promise<{ dir: string; file: string; 
   });
   try {
     await pipeline(content, counter, createWriteStream(file, { mode: 0o600, flags: 'wx' }));
+    if (content.truncated === true || bytes > uploadLimitBytes(ctx)) throw uploadTooLarge(ctx);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
@@ -75,11 +89,11 @@ function named<T>(e: T, file: string, name: string): T {
  * `POST /imports`: receives the upload, records a job and starts the import in the background.
  * Authorized before a byte is stored.
  */
-export async function startUploadImport(ctx: AppContext, caller: Caller, input: z.input<typeof uploadImportInput>, content: Readable, runner: JobRunner): Promise<JobView> {
+export async function startUploadImport(ctx: AppContext, caller: Caller, input: z.input<typeof uploadImportInput>, content: UploadContent, runner: JobRunner): Promise<JobView> {
   authorize(ctx, caller, 'vr.import');
   const p = parseInput(uploadImportInput, input);
   if (p.triage === true) authorize(ctx, caller, 'vr.triage');
-  const { dir, file, bytes } = await receive(content);
+  const { dir, file, bytes } = await receive(ctx, content);
   let job: JobView;
   try {
     job = await createJob(ctx, caller, 'import', { kind: p.kind, file: p.name, bytes, ...(p.format !== undefined ? { format: p.format } : {}), ...(p.triage === true ? { triage: true } : {}), ...(p.force === true ? { force: true } : {}) });
