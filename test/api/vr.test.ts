@@ -232,3 +232,38 @@ describe.each(ENGINES)('the upload limit on %s', (engine) => {
     expect(uploadDirs()).toEqual([]);
   });
 });
+
+describe('uploads over a real socket', () => {
+  let api: Api;
+  let base: string;
+  beforeAll(async () => {
+    api = await makeApi('sqlite', { config: { server: { upload_limit_mb: 1 } } });
+    base = await api.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const send = (fd: FormData) => fetch(`${base}/api/v1/imports`, { method: 'POST', body: fd, headers: { authorization: `Bearer ${api.tokens.vm ?? ''}` } });
+
+  it('takes a FormData upload from fetch (202, then the job succeeds), and answers 413 to one over the limit', async () => {
+    const fd = new FormData();
+    fd.append('kind', 'findings');
+    fd.append('file', new Blob([readFileSync(TRIVY)]), 'all_statuses.json');
+    const res = await send(fd);
+    expect(res.status).toBe(202);
+    const { job } = (await res.json()) as { job: JobView };
+    expect(res.headers.get('location')).toBe(`/api/v1/jobs/${job.id}`);
+    await jobRunnerOf(api.tc.ctx).idle();
+    const done = await fetch(`${base}${res.headers.get('location') ?? ''}`, { headers: { authorization: `Bearer ${api.tokens.vm ?? ''}` } });
+    expect(((await done.json()) as JobView).state).toBe('succeeded');
+
+    const big = new FormData();
+    big.append('kind', 'findings');
+    big.append('file', new Blob([Buffer.alloc(3 * 1024 * 1024, 0x20)]), 'huge.json');
+    const refused = await send(big);
+    expect(refused.status).toBe(413);
+    expect(((await refused.json()) as ErrorBody).message).toContain('1 MB');
+    expect(uploadDirs()).toEqual([]);
+  });
+});
