@@ -33,8 +33,9 @@ function sentRuleset(text: string): Ruleset {
 
 /** `POST /triage`: records a job and starts the stored triage in the background. */
 export async function startTriageJob(ctx: AppContext, caller: Caller, input: z.input<typeof triageJobInput>, runner: JobRunner): Promise<JobView> {
+  authorize(ctx, caller, 'vr.triage');
   const p = parseInput(triageJobInput, input);
-  authorize(ctx, caller, p.escalate ? 'vr.escalate' : 'vr.triage');
+  if (p.escalate) authorize(ctx, caller, 'vr.escalate');
   // the ruleset is checked before the job exists: a bad one is a 400 naming its problem
   const ruleset: Ruleset = p.ruleset === undefined ? await loadRuleset() : sentRuleset(p.ruleset);
   const job = await createJob(ctx, caller, 'triage', { escalate: p.escalate, ruleset: ruleset.version });
