@@ -91,7 +91,8 @@ function named<T>(e: T, file: string, name: string): T {
  */
 export async function startUploadImport(ctx: AppContext, caller: Caller, input: z.input<typeof uploadImportInput>, content: UploadContent, runner: JobRunner): Promise<JobView> {
   authorize(ctx, caller, 'vr.import');
-  const p = parseInput(uploadImportInput, input);
+  const parsed = parseInput(uploadImportInput, input);
+  const p = { ...parsed, name: uploadName(parsed.name) };
   if (p.triage === true) authorize(ctx, caller, 'vr.triage');
   const { dir, file, bytes } = await receive(ctx, content);
   let job: JobView;

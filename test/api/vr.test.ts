@@ -5,12 +5,15 @@
  * an admin's) to read; stored triage as a job hands escalations to IR; the decisions list and its
  * filters, `why` and the handoff notes. Every 2xx body is checked against the OpenAPI document.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenApiDocument } from '../../src/api/openapi.js';
 import { VR_ROUTES } from '../../src/api/routes-vr.js';
 import { importFile, presentImport } from '../../src/app/importer.js';
+import { startUploadImport } from '../../src/app/upload-import.js';
 import { failInterruptedJobs, INTERRUPTED_MESSAGE, jobRunnerOf, type JobView } from '../../src/app/jobs.js';
 import { corpusPath } from '../helpers/corpus.js';
 import { ENGINES, makeTestContext } from '../helpers/context.js';
@@ -82,6 +85,25 @@ describe.each(ENGINES)('the vulnerability side over HTTP on %s', (engine) => {
     const listed = await doc.call<{ imports: { id: string; file: string; kind: string; by: string; counts: Record<string, unknown> }[] }>(api, 'so', 'GET', '/imports');
     expect(listed.imports[0]).toMatchObject({ file: 'all_statuses.json', kind: 'findings', by: 'vm' });
     expect(listed.imports[0]?.counts.count).toBe((done.result as { findings: number }).findings);
+  });
+
+  it('keeps the upload in a private file (0600, in a directory of its own) while it arrives, and removes it after', async () => {
+    const modes: number[] = [];
+    const content = Readable.from(
+      (async function* () {
+        yield Buffer.from(JSON.stringify([{ id: 'db-01', owner: 'data', exposure: 'internal' }]).slice(0, 10));
+        await new Promise((r) => setTimeout(r, 50));
+        for (const d of uploadDirs()) {
+          modes.push(statSync(path.join(tmpdir(), d)).mode & 0o777, statSync(path.join(tmpdir(), d, 'upload')).mode & 0o777);
+        }
+        yield Buffer.from(JSON.stringify([{ id: 'db-01', owner: 'data', exposure: 'internal' }]).slice(10));
+      })(),
+    );
+    const job = await startUploadImport(api.tc.ctx, { actor: 'vm' }, { kind: 'assets', name: '../../etc/assets.json' }, content, jobRunnerOf(api.tc.ctx));
+    expect(modes).toEqual([0o700, 0o600]);
+    expect(job.input.file).toBe('assets.json'); // a name, never a path
+    await jobRunnerOf(api.tc.ctx).idle();
+    expect(uploadDirs()).toEqual([]);
   });
 
   it("a job is its actor's and an admin's to read: anyone else is told it does not exist", async () => {
