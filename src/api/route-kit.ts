@@ -1,6 +1,7 @@
 /**
  * How a route of the API is declared: `op` for an operation whose input is a use case's zod schema
- * (filled from the path and the body or query), `view` for one that takes only path parameters.
+ * (filled from the path and the body or query), `view` for one that takes only path parameters,
+ * `upload` for one whose request is a multipart/form-data upload.
  * The route tables (routes.ts and the files it assembles) are lists of these.
  */
 import type { Multipart } from '@fastify/multipart';
