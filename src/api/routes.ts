@@ -66,6 +66,13 @@ import {
   findingViewSchema,
   gateSchema,
   incidentPageSchema,
+  addedPersonSchema,
+  createdTokenSchema,
+  peopleSchema,
+  personSchema,
+  removedPersonSchema,
+  tokenListingSchema,
+  tokensSchema,
   incidentSchema,
   incidentViewSchema,
   mergeResultSchema,
@@ -314,12 +321,14 @@ const WORKFLOW_ROUTES: readonly ApiRoute[] = [
     method: 'GET', path: '/people', operationId: 'listPeople', tag: 'people',
     summary: 'The people directory: who holds which roles (`include_removed=true`: removed people too); admin, grc_contact and auditor',
     schema: listPeopleInput, from: 'query',
+    response: peopleSchema,
     handle: async (ctx, caller, input) => ({ people: await listPeople(ctx, caller, input) }),
   }),
   op({
     method: 'POST', path: '/people', operationId: 'addPerson', tag: 'people', status: 201,
     summary: 'Add a person with their roles (409 CL_CONFLICT when already there: use /people/{name}/roles); a removed person is added back',
     schema: addPersonInput, from: 'body',
+    response: addedPersonSchema,
     handle: async (ctx, caller, input) => {
       const p = await addPerson(ctx, caller, input);
       return { id: p.name, ...p };
@@ -330,6 +339,7 @@ const WORKFLOW_ROUTES: readonly ApiRoute[] = [
     params: { name: { description: "the person's name", field: 'name' } },
     summary: "Replace a person's roles (the last admin keeps admin)",
     schema: setRolesInput, from: 'body',
+    response: personSchema,
     handle: (ctx, caller, input) => setRoles(ctx, caller, input),
   }),
   op({
@@ -337,18 +347,21 @@ const WORKFLOW_ROUTES: readonly ApiRoute[] = [
     params: { name: { description: "the person's name", field: 'name' } },
     summary: 'Remove a person: they can no longer act, their tokens are revoked, their name stays in the audit chain (never yourself, never the last admin)',
     schema: removePersonInput, from: 'body',
+    response: removedPersonSchema,
     handle: (ctx, caller, input) => removePerson(ctx, caller, input),
   }),
   op({
     method: 'GET', path: '/tokens', operationId: 'listTokens', tag: 'people',
     summary: 'API tokens (optionally of one `actor`): id, actor, label, created, expires, last used, revoked; never a token or its hash',
     schema: listTokensInput, from: 'query',
+    response: tokensSchema,
     handle: async (ctx, caller, input) => ({ tokens: await listTokens(ctx, caller, input) }),
   }),
   op({
     method: 'POST', path: '/tokens', operationId: 'createToken', tag: 'people', status: 201,
     summary: 'Create an API token for a person (`expires`: 90d or YYYY-MM-DD); the token is in this answer only, the store keeps its SHA-256',
     schema: createTokenInput, from: 'body',
+    response: createdTokenSchema,
     handle: (ctx, caller, input) => createToken(ctx, caller, input),
   }),
   op({
@@ -356,6 +369,7 @@ const WORKFLOW_ROUTES: readonly ApiRoute[] = [
     params: { id: { description: 'token id, e.g. TK-0001', field: 'id' } },
     summary: 'Revoke an API token: refused (401) from the next request on',
     schema: revokeTokenInput, from: 'body',
+    response: tokenListingSchema,
     handle: (ctx, caller, input) => revokeToken(ctx, caller, input),
   }),
 ];

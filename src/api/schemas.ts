@@ -5,6 +5,7 @@
  * vocabularies are enums, and a field is nullable exactly where the store or the use case gives null.
  */
 import { z } from 'zod';
+import { incidentSummaryOutput } from '../app/incidents.js';
 import { SSVC_OUTCOMES, FLAGS, NEXT_ACTIONS, OUTCOMES, STAY_REASONS, TRIGGERS } from '../domain/escalation/vocabulary.js';
 import { GATE_ITEMS } from '../domain/gate.js';
 import { INCIDENT_SEVERITIES, INCIDENT_STATES, REMEDIATION_STATES, RISK_STATES, WEAKNESS_RELATIONS, WEAKNESS_TYPES } from '../domain/incident.js';
@@ -44,7 +45,8 @@ export const incidentSchema = z.strictObject({
 });
 
 export const incidentPageSchema = z.strictObject({
-  incidents: z.array(incidentSchema),
+  /** Each with what the list shows beside it: report-out status, acknowledgments, overdue. */
+  incidents: z.array(incidentSchema.extend({ summary: incidentSummaryOutput.strict() })),
   /** The `after` of the next page; null on the last page. */
   next: nullableText,
 });
@@ -533,4 +535,45 @@ export const handoffSchema = z.strictObject({
       markdown: text,
     }),
   ),
+});
+
+// ---- people and tokens ----------------------------------------------------------------------
+
+export const personSchema = z.strictObject({
+  name: text,
+  roles: strings,
+  display_name: nullableText,
+  email: nullableText,
+  /** Whether a password is set (never the password or its hash). */
+  has_password: z.boolean(),
+  oidc_subject: nullableText,
+  created_at: text,
+  updated_at: text,
+  /** When the person was removed; null while they may act. */
+  removed_at: nullableText,
+});
+
+export const peopleSchema = z.strictObject({ people: z.array(personSchema) });
+export const addedPersonSchema = personSchema.extend({ id: text });
+export const removedPersonSchema = personSchema.extend({ tokens_revoked: strings });
+
+export const tokenListingSchema = z.strictObject({
+  id: text,
+  actor: text,
+  label: nullableText,
+  created_at: text,
+  expires_at: nullableText,
+  last_used_at: nullableText,
+  revoked_at: nullableText,
+});
+
+export const tokensSchema = z.strictObject({ tokens: z.array(tokenListingSchema) });
+
+export const createdTokenSchema = z.strictObject({
+  id: text,
+  actor: text,
+  label: nullableText,
+  expires_at: nullableText,
+  /** The token itself: in this answer only (the store keeps its SHA-256). */
+  token: text,
 });

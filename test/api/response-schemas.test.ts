@@ -125,6 +125,29 @@ describe.each(ENGINES)('documented responses on %s', (engine) => {
     expect(provisional).not.toBe('');
     await call('vm', 'POST', `/assets/${encodeURIComponent(provisional)}/merge`, { into: 'web-01' });
 
+    // the views the web application reads
+    await call('so', 'GET', '/me/work');
+    await call('approver', 'GET', '/me/work');
+    await call('auditor', 'GET', '/remediation');
+    await call('approver', 'GET', '/risk-acceptances');
+    await call('tpm', 'GET', '/vendor-notices');
+    await call('auditor', 'GET', '/audit/events?limit=20');
+    await call('auditor', 'GET', `/incidents/${id}/timeline`);
+    await call('grc', 'GET', '/metrics');
+    await call('admin', 'GET', '/settings');
+    // operations the server also runs by itself
+    await call('lead', 'POST', '/timers/run');
+    await call('lead', 'POST', '/channels/service_owner/test');
+    await call('vm', 'POST', '/tickets/sync');
+    // people and tokens
+    await call('auditor', 'GET', '/people');
+    await call('admin', 'POST', '/people', { name: 'newcomer', roles: ['responder'] }, 201);
+    await call('admin', 'POST', '/people/newcomer/roles', { roles: ['responder', 'service_owner'] });
+    const token = await call<{ id: string }>('admin', 'POST', '/tokens', { actor: 'newcomer', label: 'script', expires: '30d' }, 201);
+    await call('admin', 'GET', '/tokens?actor=newcomer');
+    await call('admin', 'POST', `/tokens/${token.id}/revoke`);
+    await call('admin', 'POST', '/people/newcomer/remove');
+
     const untested = ROUTES.map((r) => r.operationId).filter((op) => !doc.seen.has(op) && !DRIVEN_ELSEWHERE.has(op));
     expect(untested).toEqual([]);
   });

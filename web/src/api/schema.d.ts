@@ -735,6 +735,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The most recent imports, newest first: file, kind, format, counts, when and by whom */
+        get: operations["listImports"];
+        put?: never;
+        /** Upload a file to import (what `closeloop import KIND FILE` takes), as multipart/form-data: `kind` first, then `file`. Answers 202 with the job at once; the import runs in the background (GET /jobs/{id}); a file over server.upload_limit_mb is refused with 413 */
+        post: operations["uploadImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job: its state (queued, running, succeeded, failed), progress, result (an import's or a triage's summary) or error in words. Only its actor or an admin sees it */
+        get: operations["showJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/triage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide every open finding in the store (`closeloop triage`); `escalate: true` hands each escalation to incident response. Runs as a job (202); its result is the triage summary */
+        post: operations["startTriage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest decision of each finding in finding order, a page at a time (`limit`, `after` = the `next` of the previous page), optionally of one outcome, trigger, stay reason or incident */
+        get: operations["listDecisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{id}/why": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why a finding was decided as it was (`closeloop why`): the latest decision, its facts, and the rule lines of its replay with the stored ruleset */
+        get: operations["whyFinding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The handoff notes escalations stored with an incident (Markdown to show and copy, and their structured form), and the revisions sent to the IR lead */
+        get: operations["incidentHandoff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1054,6 +1157,15 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description The request or upload is larger than the server takes (CL_TOO_LARGE); the message names the limit */
+        TooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Too many requests: sign-in attempts from an address, or calls with one API token (CL_RATE_LIMITED); retry after the `Retry-After` header's seconds */
         RateLimited: {
             headers: {
@@ -1121,7 +1233,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        incidents: {
+                            id: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "low" | "moderate" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                            service: string | null;
+                            ir_lead: string | null;
+                            determination: ("incident" | "non_incident") | null;
+                            determination_rationale: string | null;
+                            none_identified_rationale: string | null;
+                            reportout_opened_at: string | null;
+                            reportout_sent_at: string | null;
+                            gate_flags: {
+                                /** @enum {string} */
+                                item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                                subject: string | null;
+                                message: string;
+                            }[];
+                            opened_by: string;
+                            created_at: string;
+                            updated_at: string;
+                            closed_at: string | null;
+                            summary: {
+                                /** @enum {string} */
+                                reportout: "not_open" | "owed" | "sent" | "not_required";
+                                acks: {
+                                    done: number;
+                                    required: number;
+                                };
+                                overdue: boolean;
+                                ack_overdue: boolean;
+                                remediation_overdue: boolean;
+                            };
+                        }[];
+                        next: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1129,6 +1279,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1162,7 +1313,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "low" | "moderate" | "high" | "critical";
+                        /** @enum {string} */
+                        state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                        service: string | null;
+                        ir_lead: string | null;
+                        determination: ("incident" | "non_incident") | null;
+                        determination_rationale: string | null;
+                        none_identified_rationale: string | null;
+                        reportout_opened_at: string | null;
+                        reportout_sent_at: string | null;
+                        gate_flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        opened_by: string;
+                        created_at: string;
+                        updated_at: string;
+                        closed_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1170,6 +1345,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1194,7 +1370,244 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        incident: {
+                            id: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "low" | "moderate" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                            service: string | null;
+                            ir_lead: string | null;
+                            determination: ("incident" | "non_incident") | null;
+                            determination_rationale: string | null;
+                            none_identified_rationale: string | null;
+                            reportout_opened_at: string | null;
+                            reportout_sent_at: string | null;
+                            gate_flags: {
+                                /** @enum {string} */
+                                item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                                subject: string | null;
+                                message: string;
+                            }[];
+                            opened_by: string;
+                            created_at: string;
+                            updated_at: string;
+                            closed_at: string | null;
+                        };
+                        assets: string[];
+                        weaknesses: {
+                            id: string;
+                            incident_id: string;
+                            /** @enum {string} */
+                            type: "technical" | "configuration" | "identity_access" | "detection_gap" | "operational" | "third_party";
+                            /** @enum {string} */
+                            relation: "enabled" | "worsened_impact" | "delayed_detection";
+                            assets: string[];
+                            vulnerabilities: string[];
+                            notes: string;
+                            action: string;
+                            vendor: string | null;
+                            created_by: string;
+                            created_at: string;
+                        }[];
+                        notifications: {
+                            id: string;
+                            incident_id: string | null;
+                            /** @enum {string} */
+                            purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                            role: string;
+                            channel: string;
+                            address: string;
+                            subject: string;
+                            body: string;
+                            idempotency_key: string;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "delivered" | "failed";
+                            attempts: number;
+                            next_attempt_at: string | null;
+                            message_id: string | null;
+                            last_error: string | null;
+                            created_at: string;
+                            sent_at: string | null;
+                            delivered_at: string | null;
+                            event: {
+                                type: string;
+                                incident: {
+                                    id: string;
+                                    title: string;
+                                    severity: string;
+                                    state: string;
+                                } | null;
+                                revision?: number;
+                                lines?: {
+                                    label: string;
+                                    text: string;
+                                }[];
+                                links?: {
+                                    incident?: string;
+                                    ack?: string;
+                                };
+                                data?: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            subject_ref: string | null;
+                            proof: {
+                                status?: number;
+                                response?: string;
+                                ticket?: {
+                                    /** @enum {string} */
+                                    system: "jira" | "servicenow";
+                                    key: string;
+                                    id: string;
+                                    url?: string;
+                                };
+                            } | null;
+                            round_start: number;
+                        }[];
+                        acknowledgments: {
+                            id: string;
+                            incident_id: string;
+                            role: string;
+                            actor: string;
+                            comment: string | null;
+                            at: string;
+                            revision: number;
+                            via: ("cli" | "api" | "link") | null;
+                        }[];
+                        remediation: {
+                            id: string;
+                            incident_id: string | null;
+                            weakness_id: string | null;
+                            finding_id: string | null;
+                            owner_role: string;
+                            assignee: string;
+                            criteria: string;
+                            due: string | null;
+                            ticket: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "resolved" | "verified";
+                            overdue_since: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            history: {
+                                seq: number;
+                                /** @enum {string} */
+                                status: "open" | "in_progress" | "resolved" | "verified";
+                                actor: string;
+                                at: string;
+                            }[];
+                        }[];
+                        risk_acceptances: {
+                            id: string;
+                            incident_id: string;
+                            weakness_id: string;
+                            requester: string;
+                            approver: string | null;
+                            rationale: string;
+                            controls: string;
+                            review_by: string;
+                            /** @enum {string} */
+                            state: "requested" | "approved" | "rejected" | "expired";
+                            reason: string | null;
+                            created_at: string;
+                            decided_at: string | null;
+                            /** @enum {string} */
+                            effective_state: "requested" | "approved" | "rejected" | "expired";
+                        }[];
+                        third_party_notices: {
+                            id: string;
+                            incident_id: string;
+                            weakness_id: string;
+                            vendor: string;
+                            channel: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "sent" | "responded";
+                            sent_at: string | null;
+                            response: string | null;
+                            responded_at: string | null;
+                            chased_at: string | null;
+                            tracking_item: string | null;
+                            created_at: string;
+                        }[];
+                        handoff_notes: {
+                            id: string;
+                            decision_id: string;
+                            created_at: string;
+                        }[];
+                        decisions: {
+                            id: string;
+                            finding_id: string;
+                            /** @enum {string} */
+                            outcome: "escalate" | "stay";
+                            triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                        }[];
+                        required_roles: string[];
+                        evidence: {
+                            role: string;
+                            messages: {
+                                id: string;
+                                /** @enum {string} */
+                                purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                                revision: number | null;
+                                channel: string;
+                                address: string;
+                                /** @enum {string} */
+                                status: "queued" | "sending" | "delivered" | "failed";
+                                attempts: number;
+                                delivered_at: string | null;
+                                message_id: string | null;
+                                proof: {
+                                    status?: number;
+                                    response?: string;
+                                    ticket?: {
+                                        /** @enum {string} */
+                                        system: "jira" | "servicenow";
+                                        key: string;
+                                        id: string;
+                                        url?: string;
+                                    };
+                                } | null;
+                                last_error: string | null;
+                            }[];
+                            acknowledgment: {
+                                actor: string;
+                                at: string;
+                                via: ("cli" | "api" | "link") | null;
+                                revision: number;
+                                comment: string | null;
+                            } | null;
+                            superseded: {
+                                actor: string;
+                                at: string;
+                                via: ("cli" | "api" | "link") | null;
+                                revision: number;
+                                superseded_by: number;
+                            }[];
+                        }[];
+                        gate: {
+                            ready: boolean;
+                            missing: {
+                                /** @enum {string} */
+                                item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                                subject: string | null;
+                                message: string;
+                            }[];
+                        };
+                        gate_flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        grouping: {
+                            keys: string[];
+                            follows: string | null;
+                            followed_by: string[];
+                        };
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1202,6 +1615,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1233,7 +1647,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "low" | "moderate" | "high" | "critical";
+                        /** @enum {string} */
+                        state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                        service: string | null;
+                        ir_lead: string | null;
+                        determination: ("incident" | "non_incident") | null;
+                        determination_rationale: string | null;
+                        none_identified_rationale: string | null;
+                        reportout_opened_at: string | null;
+                        reportout_sent_at: string | null;
+                        gate_flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        opened_by: string;
+                        created_at: string;
+                        updated_at: string;
+                        closed_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1241,6 +1679,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1273,7 +1712,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        incident: {
+                            id: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "low" | "moderate" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                            service: string | null;
+                            ir_lead: string | null;
+                            determination: ("incident" | "non_incident") | null;
+                            determination_rationale: string | null;
+                            none_identified_rationale: string | null;
+                            reportout_opened_at: string | null;
+                            reportout_sent_at: string | null;
+                            gate_flags: {
+                                /** @enum {string} */
+                                item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                                subject: string | null;
+                                message: string;
+                            }[];
+                            opened_by: string;
+                            created_at: string;
+                            updated_at: string;
+                            closed_at: string | null;
+                        };
+                        flagged: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1281,6 +1752,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1311,7 +1783,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "low" | "moderate" | "high" | "critical";
+                        /** @enum {string} */
+                        state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                        service: string | null;
+                        ir_lead: string | null;
+                        determination: ("incident" | "non_incident") | null;
+                        determination_rationale: string | null;
+                        none_identified_rationale: string | null;
+                        reportout_opened_at: string | null;
+                        reportout_sent_at: string | null;
+                        gate_flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        opened_by: string;
+                        created_at: string;
+                        updated_at: string;
+                        closed_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1319,6 +1815,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1343,7 +1840,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        incident: string;
+                        /** @enum {string} */
+                        state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                        ready: boolean;
+                        missing: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1351,6 +1865,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1390,7 +1905,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        /** @enum {string} */
+                        type: "technical" | "configuration" | "identity_access" | "detection_gap" | "operational" | "third_party";
+                        /** @enum {string} */
+                        relation: "enabled" | "worsened_impact" | "delayed_detection";
+                        assets: string[];
+                        vulnerabilities: string[];
+                        notes: string;
+                        action: string;
+                        vendor: string | null;
+                        created_by: string;
+                        created_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1398,6 +1927,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1428,7 +1958,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "low" | "moderate" | "high" | "critical";
+                        /** @enum {string} */
+                        state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                        service: string | null;
+                        ir_lead: string | null;
+                        determination: ("incident" | "non_incident") | null;
+                        determination_rationale: string | null;
+                        none_identified_rationale: string | null;
+                        reportout_opened_at: string | null;
+                        reportout_sent_at: string | null;
+                        gate_flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        opened_by: string;
+                        created_at: string;
+                        updated_at: string;
+                        closed_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1436,6 +1990,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1464,7 +2019,92 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        incident: {
+                            id: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "low" | "moderate" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                            service: string | null;
+                            ir_lead: string | null;
+                            determination: ("incident" | "non_incident") | null;
+                            determination_rationale: string | null;
+                            none_identified_rationale: string | null;
+                            reportout_opened_at: string | null;
+                            reportout_sent_at: string | null;
+                            gate_flags: {
+                                /** @enum {string} */
+                                item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                                subject: string | null;
+                                message: string;
+                            }[];
+                            opened_by: string;
+                            created_at: string;
+                            updated_at: string;
+                            closed_at: string | null;
+                        };
+                        revision: number;
+                        notifications: {
+                            id: string;
+                            incident_id: string | null;
+                            /** @enum {string} */
+                            purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                            role: string;
+                            channel: string;
+                            address: string;
+                            subject: string;
+                            body: string;
+                            idempotency_key: string;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "delivered" | "failed";
+                            attempts: number;
+                            next_attempt_at: string | null;
+                            message_id: string | null;
+                            last_error: string | null;
+                            created_at: string;
+                            sent_at: string | null;
+                            delivered_at: string | null;
+                            event: {
+                                type: string;
+                                incident: {
+                                    id: string;
+                                    title: string;
+                                    severity: string;
+                                    state: string;
+                                } | null;
+                                revision?: number;
+                                lines?: {
+                                    label: string;
+                                    text: string;
+                                }[];
+                                links?: {
+                                    incident?: string;
+                                    ack?: string;
+                                };
+                                data?: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            subject_ref: string | null;
+                            proof: {
+                                status?: number;
+                                response?: string;
+                                ticket?: {
+                                    /** @enum {string} */
+                                    system: "jira" | "servicenow";
+                                    key: string;
+                                    id: string;
+                                    url?: string;
+                                };
+                            } | null;
+                            round_start: number;
+                        }[];
+                        notices_opened: string[];
+                        acks_kept: string[];
+                        acks_superseded: string[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1472,6 +2112,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1503,7 +2144,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        role: string;
+                        actor: string;
+                        comment: string | null;
+                        at: string;
+                        revision: number;
+                        via: ("cli" | "api" | "link") | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1511,6 +2161,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1545,7 +2196,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string | null;
+                        weakness_id: string | null;
+                        finding_id: string | null;
+                        owner_role: string;
+                        assignee: string;
+                        criteria: string;
+                        due: string | null;
+                        ticket: string | null;
+                        /** @enum {string} */
+                        status: "open" | "in_progress" | "resolved" | "verified";
+                        overdue_since: string | null;
+                        created_at: string;
+                        updated_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1553,6 +2219,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1584,7 +2251,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string | null;
+                        weakness_id: string | null;
+                        finding_id: string | null;
+                        owner_role: string;
+                        assignee: string;
+                        criteria: string;
+                        due: string | null;
+                        ticket: string | null;
+                        /** @enum {string} */
+                        status: "open" | "in_progress" | "resolved" | "verified";
+                        overdue_since: string | null;
+                        created_at: string;
+                        updated_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1592,6 +2274,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1624,7 +2307,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        requester: string;
+                        approver: string | null;
+                        rationale: string;
+                        controls: string;
+                        review_by: string;
+                        /** @enum {string} */
+                        state: "requested" | "approved" | "rejected" | "expired";
+                        reason: string | null;
+                        created_at: string;
+                        decided_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1632,6 +2329,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1662,7 +2360,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        requester: string;
+                        approver: string | null;
+                        rationale: string;
+                        controls: string;
+                        review_by: string;
+                        /** @enum {string} */
+                        state: "requested" | "approved" | "rejected" | "expired";
+                        reason: string | null;
+                        created_at: string;
+                        decided_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1670,6 +2382,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1700,7 +2413,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        requester: string;
+                        approver: string | null;
+                        rationale: string;
+                        controls: string;
+                        review_by: string;
+                        /** @enum {string} */
+                        state: "requested" | "approved" | "rejected" | "expired";
+                        reason: string | null;
+                        created_at: string;
+                        decided_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1708,6 +2435,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1739,7 +2467,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        vendor: string;
+                        channel: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "sent" | "responded";
+                        sent_at: string | null;
+                        response: string | null;
+                        responded_at: string | null;
+                        chased_at: string | null;
+                        tracking_item: string | null;
+                        created_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1747,6 +2489,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1777,7 +2520,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        vendor: string;
+                        channel: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "sent" | "responded";
+                        sent_at: string | null;
+                        response: string | null;
+                        responded_at: string | null;
+                        chased_at: string | null;
+                        tracking_item: string | null;
+                        created_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1785,6 +2542,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1813,7 +2571,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        vendor: string;
+                        channel: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "sent" | "responded";
+                        sent_at: string | null;
+                        response: string | null;
+                        responded_at: string | null;
+                        chased_at: string | null;
+                        tracking_item: string | null;
+                        created_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1821,6 +2593,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1845,7 +2618,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        assets: {
+                            id: string;
+                            name: string | null;
+                            owner: string | null;
+                            /** @enum {string} */
+                            exposure: "internet" | "internal" | "isolated" | "unknown";
+                            not_in_inventory: boolean;
+                            target_type: string | null;
+                            open_findings: number;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1853,6 +2637,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1883,7 +2668,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        provisional: string;
+                        into: string;
+                        findings_moved: number;
+                        signals_moved: number;
+                        aliases_added: string[];
+                        triage: {
+                            run: string;
+                            ruleset: string;
+                            evaluated: number;
+                            by_outcome: {
+                                [key: string]: number;
+                            };
+                            by_trigger: {
+                                [key: string]: number;
+                            };
+                        };
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1891,6 +2693,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1912,7 +2715,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        delivered: number;
+                        failed: number;
+                        retrying: number;
+                        no_channel: number;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1920,6 +2728,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1946,7 +2755,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        deliveries: {
+                            id: string;
+                            incident_id: string | null;
+                            /** @enum {string} */
+                            purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                            role: string;
+                            channel: string;
+                            address: string;
+                            subject: string;
+                            body: string;
+                            idempotency_key: string;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "delivered" | "failed";
+                            attempts: number;
+                            next_attempt_at: string | null;
+                            message_id: string | null;
+                            last_error: string | null;
+                            created_at: string;
+                            sent_at: string | null;
+                            delivered_at: string | null;
+                            event: {
+                                type: string;
+                                incident: {
+                                    id: string;
+                                    title: string;
+                                    severity: string;
+                                    state: string;
+                                } | null;
+                                revision?: number;
+                                lines?: {
+                                    label: string;
+                                    text: string;
+                                }[];
+                                links?: {
+                                    incident?: string;
+                                    ack?: string;
+                                };
+                                data?: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            subject_ref: string | null;
+                            proof: {
+                                status?: number;
+                                response?: string;
+                                ticket?: {
+                                    /** @enum {string} */
+                                    system: "jira" | "servicenow";
+                                    key: string;
+                                    id: string;
+                                    url?: string;
+                                };
+                            } | null;
+                            round_start: number;
+                        }[];
+                        next: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1954,6 +2820,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -1978,7 +2845,74 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        delivery: {
+                            id: string;
+                            incident_id: string | null;
+                            /** @enum {string} */
+                            purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                            role: string;
+                            channel: string;
+                            address: string;
+                            subject: string;
+                            body: string;
+                            idempotency_key: string;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "delivered" | "failed";
+                            attempts: number;
+                            next_attempt_at: string | null;
+                            message_id: string | null;
+                            last_error: string | null;
+                            created_at: string;
+                            sent_at: string | null;
+                            delivered_at: string | null;
+                            event: {
+                                type: string;
+                                incident: {
+                                    id: string;
+                                    title: string;
+                                    severity: string;
+                                    state: string;
+                                } | null;
+                                revision?: number;
+                                lines?: {
+                                    label: string;
+                                    text: string;
+                                }[];
+                                links?: {
+                                    incident?: string;
+                                    ack?: string;
+                                };
+                                data?: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            subject_ref: string | null;
+                            proof: {
+                                status?: number;
+                                response?: string;
+                                ticket?: {
+                                    /** @enum {string} */
+                                    system: "jira" | "servicenow";
+                                    key: string;
+                                    id: string;
+                                    url?: string;
+                                };
+                            } | null;
+                            round_start: number;
+                        };
+                        attempts: {
+                            notification_id: string;
+                            attempt: number;
+                            at: string;
+                            /** @enum {string} */
+                            outcome: "delivered" | "error" | "rejected";
+                            detail: string | null;
+                            channel: string | null;
+                            status: number | null;
+                            message_id: string | null;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1986,6 +2920,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2014,7 +2949,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string | null;
+                        /** @enum {string} */
+                        purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                        role: string;
+                        channel: string;
+                        address: string;
+                        subject: string;
+                        body: string;
+                        idempotency_key: string;
+                        /** @enum {string} */
+                        status: "queued" | "sending" | "delivered" | "failed";
+                        attempts: number;
+                        next_attempt_at: string | null;
+                        message_id: string | null;
+                        last_error: string | null;
+                        created_at: string;
+                        sent_at: string | null;
+                        delivered_at: string | null;
+                        event: {
+                            type: string;
+                            incident: {
+                                id: string;
+                                title: string;
+                                severity: string;
+                                state: string;
+                            } | null;
+                            revision?: number;
+                            lines?: {
+                                label: string;
+                                text: string;
+                            }[];
+                            links?: {
+                                incident?: string;
+                                ack?: string;
+                            };
+                            data?: {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        subject_ref: string | null;
+                        proof: {
+                            status?: number;
+                            response?: string;
+                            ticket?: {
+                                /** @enum {string} */
+                                system: "jira" | "servicenow";
+                                key: string;
+                                id: string;
+                                url?: string;
+                            };
+                        } | null;
+                        round_start: number;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2022,6 +3011,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2043,7 +3033,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        ok: boolean;
+                        events: number;
+                        headHash: string;
+                        firstBad: number | null;
+                        problem: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2051,6 +3047,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2086,7 +3083,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        verdict: string;
+                        finding: string;
+                        actor: string;
+                        at: string;
+                        note: string;
+                        /** @enum {string} */
+                        validation: "unvalidated" | "validated" | "not_affected" | "false_positive";
+                        /** @enum {string} */
+                        reachability: "reachable" | "unreachable" | "unknown";
+                        containment_needed: boolean | string;
+                        ruled_out_by: string | null;
+                        before: {
+                            /** @enum {string} */
+                            validation: "unvalidated" | "validated" | "not_affected" | "false_positive";
+                            /** @enum {string} */
+                            reachability: "reachable" | "unreachable" | "unknown";
+                            containment_needed: boolean | string;
+                            ruled_out_by: string | null;
+                        };
+                        decision: {
+                            finding: string;
+                            asset: string;
+                            vulnerability: string;
+                            /** @enum {string} */
+                            outcome: "escalate" | "stay";
+                            triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                            stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                            flags: "validate_urgently"[];
+                            next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                            /** @enum {string} */
+                            ssvc: "Track" | "Track*" | "Attend" | "Act";
+                            evidence: string[];
+                            id: string;
+                            ruleset: string;
+                        };
+                        incident: {
+                            incident: string;
+                            decision: string;
+                            finding: string;
+                            grouping: string;
+                            created: boolean;
+                            handoff: string;
+                            resent: boolean;
+                        } | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2094,6 +3137,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2118,7 +3162,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        finding: {
+                            id: string;
+                            vulnerability: string;
+                            asset: string;
+                            component: string | null;
+                            version: string | null;
+                            source: string | null;
+                            /** @enum {string} */
+                            status: "open" | "resolved";
+                            /** @enum {string} */
+                            validation: "unvalidated" | "validated" | "not_affected" | "false_positive";
+                            /** @enum {string} */
+                            reachability: "reachable" | "unreachable" | "unknown";
+                            check: ("remote" | "local") | null;
+                            containment_needed: boolean | string;
+                            ruled_out_by: string | null;
+                            verdict_at: string | null;
+                            first_seen: string;
+                            last_seen: string;
+                        };
+                        verdicts: {
+                            id: string;
+                            actor: string;
+                            at: string;
+                            note: string;
+                            set: {
+                                validation: ("unvalidated" | "validated" | "not_affected" | "false_positive") | null;
+                                reachability: ("reachable" | "unreachable" | "unknown") | null;
+                                containment_needed: string | null;
+                            };
+                            before: {
+                                [key: string]: unknown;
+                            };
+                            decision: string | null;
+                        }[];
+                        decision: {
+                            id: string;
+                            /** @enum {string} */
+                            outcome: "escalate" | "stay";
+                            triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                            stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                            ruleset: string;
+                            engine: number;
+                            decided_at: string;
+                        } | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2126,6 +3216,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2149,7 +3240,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        people: {
+                            name: string;
+                            roles: string[];
+                            display_name: string | null;
+                            email: string | null;
+                            has_password: boolean;
+                            oidc_subject: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            removed_at: string | null;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2157,6 +3260,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2185,7 +3289,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        name: string;
+                        roles: string[];
+                        display_name: string | null;
+                        email: string | null;
+                        has_password: boolean;
+                        oidc_subject: string | null;
+                        created_at: string;
+                        updated_at: string;
+                        removed_at: string | null;
+                        id: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2193,6 +3308,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2223,7 +3339,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        name: string;
+                        roles: string[];
+                        display_name: string | null;
+                        email: string | null;
+                        has_password: boolean;
+                        oidc_subject: string | null;
+                        created_at: string;
+                        updated_at: string;
+                        removed_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2231,6 +3357,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2259,7 +3386,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        name: string;
+                        roles: string[];
+                        display_name: string | null;
+                        email: string | null;
+                        has_password: boolean;
+                        oidc_subject: string | null;
+                        created_at: string;
+                        updated_at: string;
+                        removed_at: string | null;
+                        tokens_revoked: string[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2267,6 +3405,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2290,7 +3429,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        tokens: {
+                            id: string;
+                            actor: string;
+                            label: string | null;
+                            created_at: string;
+                            expires_at: string | null;
+                            last_used_at: string | null;
+                            revoked_at: string | null;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2298,6 +3447,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2327,7 +3477,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        actor: string;
+                        label: string | null;
+                        expires_at: string | null;
+                        token: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2335,6 +3491,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2363,7 +3520,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        actor: string;
+                        label: string | null;
+                        created_at: string;
+                        expires_at: string | null;
+                        last_used_at: string | null;
+                        revoked_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -2371,6 +3536,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2407,6 +3573,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2459,6 +3626,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2506,6 +3674,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2613,6 +3782,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2665,6 +3835,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2728,6 +3899,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2784,6 +3956,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2839,6 +4012,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2894,6 +4068,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -2976,6 +4151,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -3066,6 +4242,689 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listImports: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imports: {
+                            id: string;
+                            kind: string;
+                            format: string;
+                            file: string;
+                            sha256: string;
+                            counts: {
+                                [key: string]: unknown;
+                            };
+                            by: string;
+                            at: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    uploadImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @enum {string} */
+                    kind: "assets" | "vulnerabilities" | "findings" | "signals" | "kev" | "epss" | "advisories";
+                    format?: string;
+                    triage?: boolean;
+                    force?: boolean;
+                    /** @description the file: a scanner report, an inventory, a KEV catalog, an EPSS CSV, signals or advisories */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: the job that does the work; poll the `Location` header's URL (GET /jobs/{id}) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "import" | "triage";
+                            actor: string;
+                            /** @enum {string} */
+                            state: "queued" | "running" | "succeeded" | "failed";
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            progress: {
+                                records: number;
+                                counting?: string;
+                                total_bytes?: number;
+                                seconds: number;
+                            } | null;
+                            result: (({
+                                id: string | null;
+                                format: string;
+                                file: string;
+                                sha256: string;
+                                created: number;
+                                updated: number;
+                                unchanged: number;
+                                findings_not_affected?: number;
+                                resolved?: number;
+                                resolved_again?: number;
+                                merged?: number;
+                                assets_created?: number;
+                                vulnerabilities_created?: number;
+                                unmatched_targets?: number;
+                                unknown_references?: {
+                                    assets: number;
+                                    vulnerabilities: number;
+                                };
+                                skipped: {
+                                    [key: string]: number;
+                                };
+                                warnings: string[];
+                                triage?: {
+                                    run: string;
+                                    ruleset: string;
+                                    evaluated: number;
+                                    by_outcome: {
+                                        [key: string]: number;
+                                    };
+                                    by_trigger: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                duplicate_of: string | null;
+                                reimport_of?: string;
+                            } & {
+                                [key: string]: number;
+                            }) | {
+                                run: string;
+                                ruleset: string;
+                                evaluated: number;
+                                by_outcome: {
+                                    [key: string]: number;
+                                };
+                                by_trigger: {
+                                    [key: string]: number;
+                                };
+                                escalations: {
+                                    finding: string;
+                                    asset: string;
+                                    vulnerability: string;
+                                    /** @enum {string} */
+                                    outcome: "escalate" | "stay";
+                                    triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                    stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                    flags: "validate_urgently"[];
+                                    next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                    /** @enum {string} */
+                                    ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                    evidence: string[];
+                                }[];
+                                decisions: {
+                                    finding: string;
+                                    asset: string;
+                                    vulnerability: string;
+                                    /** @enum {string} */
+                                    outcome: "escalate" | "stay";
+                                    triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                    stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                    flags: "validate_urgently"[];
+                                    next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                    /** @enum {string} */
+                                    ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                    evidence: string[];
+                                }[] | null;
+                                incidents: {
+                                    incident: string;
+                                    decision: string;
+                                    finding: string;
+                                    grouping: string;
+                                    created: boolean;
+                                    handoff: string;
+                                    resent: boolean;
+                                }[];
+                                revisions: {
+                                    incident: string;
+                                    revision: number;
+                                    findings: number;
+                                    assets: number;
+                                }[];
+                            }) | null;
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            } | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    showJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description job id, e.g. JB-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "import" | "triage";
+                        actor: string;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "succeeded" | "failed";
+                        input: {
+                            [key: string]: unknown;
+                        };
+                        progress: {
+                            records: number;
+                            counting?: string;
+                            total_bytes?: number;
+                            seconds: number;
+                        } | null;
+                        result: (({
+                            id: string | null;
+                            format: string;
+                            file: string;
+                            sha256: string;
+                            created: number;
+                            updated: number;
+                            unchanged: number;
+                            findings_not_affected?: number;
+                            resolved?: number;
+                            resolved_again?: number;
+                            merged?: number;
+                            assets_created?: number;
+                            vulnerabilities_created?: number;
+                            unmatched_targets?: number;
+                            unknown_references?: {
+                                assets: number;
+                                vulnerabilities: number;
+                            };
+                            skipped: {
+                                [key: string]: number;
+                            };
+                            warnings: string[];
+                            triage?: {
+                                run: string;
+                                ruleset: string;
+                                evaluated: number;
+                                by_outcome: {
+                                    [key: string]: number;
+                                };
+                                by_trigger: {
+                                    [key: string]: number;
+                                };
+                            };
+                            duplicate_of: string | null;
+                            reimport_of?: string;
+                        } & {
+                            [key: string]: number;
+                        }) | {
+                            run: string;
+                            ruleset: string;
+                            evaluated: number;
+                            by_outcome: {
+                                [key: string]: number;
+                            };
+                            by_trigger: {
+                                [key: string]: number;
+                            };
+                            escalations: {
+                                finding: string;
+                                asset: string;
+                                vulnerability: string;
+                                /** @enum {string} */
+                                outcome: "escalate" | "stay";
+                                triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                flags: "validate_urgently"[];
+                                next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                /** @enum {string} */
+                                ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                evidence: string[];
+                            }[];
+                            decisions: {
+                                finding: string;
+                                asset: string;
+                                vulnerability: string;
+                                /** @enum {string} */
+                                outcome: "escalate" | "stay";
+                                triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                flags: "validate_urgently"[];
+                                next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                /** @enum {string} */
+                                ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                evidence: string[];
+                            }[] | null;
+                            incidents: {
+                                incident: string;
+                                decision: string;
+                                finding: string;
+                                grouping: string;
+                                created: boolean;
+                                handoff: string;
+                                resent: boolean;
+                            }[];
+                            revisions: {
+                                incident: string;
+                                revision: number;
+                                findings: number;
+                                assets: number;
+                            }[];
+                        }) | null;
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        } | null;
+                        created_at: string;
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    startTriage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    escalate?: boolean;
+                    ruleset?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: the job that does the work; poll the `Location` header's URL (GET /jobs/{id}) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "import" | "triage";
+                            actor: string;
+                            /** @enum {string} */
+                            state: "queued" | "running" | "succeeded" | "failed";
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            progress: {
+                                records: number;
+                                counting?: string;
+                                total_bytes?: number;
+                                seconds: number;
+                            } | null;
+                            result: (({
+                                id: string | null;
+                                format: string;
+                                file: string;
+                                sha256: string;
+                                created: number;
+                                updated: number;
+                                unchanged: number;
+                                findings_not_affected?: number;
+                                resolved?: number;
+                                resolved_again?: number;
+                                merged?: number;
+                                assets_created?: number;
+                                vulnerabilities_created?: number;
+                                unmatched_targets?: number;
+                                unknown_references?: {
+                                    assets: number;
+                                    vulnerabilities: number;
+                                };
+                                skipped: {
+                                    [key: string]: number;
+                                };
+                                warnings: string[];
+                                triage?: {
+                                    run: string;
+                                    ruleset: string;
+                                    evaluated: number;
+                                    by_outcome: {
+                                        [key: string]: number;
+                                    };
+                                    by_trigger: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                duplicate_of: string | null;
+                                reimport_of?: string;
+                            } & {
+                                [key: string]: number;
+                            }) | {
+                                run: string;
+                                ruleset: string;
+                                evaluated: number;
+                                by_outcome: {
+                                    [key: string]: number;
+                                };
+                                by_trigger: {
+                                    [key: string]: number;
+                                };
+                                escalations: {
+                                    finding: string;
+                                    asset: string;
+                                    vulnerability: string;
+                                    /** @enum {string} */
+                                    outcome: "escalate" | "stay";
+                                    triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                    stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                    flags: "validate_urgently"[];
+                                    next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                    /** @enum {string} */
+                                    ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                    evidence: string[];
+                                }[];
+                                decisions: {
+                                    finding: string;
+                                    asset: string;
+                                    vulnerability: string;
+                                    /** @enum {string} */
+                                    outcome: "escalate" | "stay";
+                                    triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                    stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                    flags: "validate_urgently"[];
+                                    next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                    /** @enum {string} */
+                                    ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                    evidence: string[];
+                                }[] | null;
+                                incidents: {
+                                    incident: string;
+                                    decision: string;
+                                    finding: string;
+                                    grouping: string;
+                                    created: boolean;
+                                    handoff: string;
+                                    resent: boolean;
+                                }[];
+                                revisions: {
+                                    incident: string;
+                                    revision: number;
+                                    findings: number;
+                                    assets: number;
+                                }[];
+                            }) | null;
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            } | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listDecisions: {
+        parameters: {
+            query?: {
+                outcome?: "escalate" | "stay";
+                trigger?: "observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact";
+                stay_reason?: "high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable";
+                incident?: string;
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decisions: {
+                            decision: string;
+                            finding: string;
+                            asset: string;
+                            vulnerability: string;
+                            /** @enum {string} */
+                            outcome: "escalate" | "stay";
+                            triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                            stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                            flags: "validate_urgently"[];
+                            next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                            /** @enum {string} */
+                            ssvc: "Track" | "Track*" | "Attend" | "Act";
+                            ruleset: string;
+                            incident: string | null;
+                            decided_at: string;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    whyFinding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description finding id (any unique prefix of it) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decision: string;
+                        finding: string;
+                        asset: string;
+                        vulnerability: string;
+                        /** @enum {string} */
+                        outcome: "escalate" | "stay";
+                        triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                        stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                        flags: "validate_urgently"[];
+                        next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                        /** @enum {string} */
+                        ssvc: "Track" | "Track*" | "Attend" | "Act";
+                        evidence: string[];
+                        ruleset: string;
+                        engine: number;
+                        input_hash: string;
+                        snapshot: unknown;
+                        incident: string | null;
+                        decided_at: string;
+                        explanation: {
+                            rule: string;
+                            holds: boolean;
+                            facts: string[];
+                        }[];
+                        replay: {
+                            verified: boolean;
+                            input_hash: string | null;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    incidentHandoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description incident id, e.g. INC-2026-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        incident: string;
+                        notes: {
+                            id: string;
+                            decision: string;
+                            created_at: string;
+                            markdown: string;
+                            note: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        revisions: {
+                            revision: number;
+                            created_at: string;
+                            added: {
+                                finding: string;
+                                asset: string;
+                                vulnerability: string;
+                                triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                note: string;
+                            }[];
+                            markdown: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
