@@ -214,7 +214,7 @@ async function post<T>(path: string, body: unknown): Promise<T> {
 
 export function listIncidents(f: IncidentFilters, limit = 50): Promise<IncidentPage> {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== '') q.set(k, v);
+  for (const [k, v] of Object.entries(f) as [string, string | undefined][]) if (v !== undefined && v !== '') q.set(k, v);
   q.set('limit', String(limit));
   return get(`/incidents?${q.toString()}`);
 }

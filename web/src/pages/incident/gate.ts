@@ -5,7 +5,7 @@
  * list also says what is already done.
  */
 import { GATE_ITEMS, type GateItem, type GateMissing, type IncidentView } from '../../api/incidents';
-import { GATE_ITEM_WORDS, roleWords } from './words';
+import { GATE_ITEM_WORDS } from './words';
 
 export interface GateLine {
   text: string;
@@ -44,9 +44,9 @@ export function gateChecklist(facts: GateFacts, missing: readonly GateMissing[])
           const ev = facts.evidence.find((e) => e.role === role);
           if (item === 'roles_acknowledged') {
             const a = ev?.acknowledgment;
-            return { text: a ? `role ${roleWords(role)} acknowledged (by ${a.actor})` : `role ${roleWords(role)} acknowledged`, done: true };
+            return { text: a ? `role ${role} acknowledged (by ${a.actor})` : `role ${role} acknowledged`, done: true };
           }
-          return { text: `role ${roleWords(role)} was sent the report-out and it was delivered`, done: true };
+          return { text: `role ${role} was sent the report-out and it was delivered`, done: true };
         });
         break;
       }
