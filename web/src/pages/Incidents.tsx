@@ -11,6 +11,7 @@ import { useCan } from '../auth/session';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Badge, Empty, Loading, Page, Pager } from '../components/Page';
 import { Time } from '../components/Time';
+import { TableWrap } from './incident/TableWrap';
 import { DialogButtons, FormDialog, splitList } from './incident/FormDialog';
 import { REPORTOUT_WORDS, SEVERITY_WORDS, STATE_WORDS, severityTone } from './incident/words';
 
@@ -105,7 +106,7 @@ export default function Incidents() {
         <Empty>{filtered ? 'No incident matches these filters.' : 'No incident yet.'}</Empty>
       ) : (
         <>
-          <div className="table-wrap">
+          <TableWrap label="Incidents">
             <table aria-label="Incidents">
               <thead>
                 <tr>
@@ -145,7 +146,7 @@ export default function Incidents() {
                 })}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
           <Pager
             hasPrevious={after !== undefined}
             next={query.data.next}

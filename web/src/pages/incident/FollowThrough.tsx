@@ -11,6 +11,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Badge, Empty } from '../../components/Page';
 import { Time } from '../../components/Time';
 import { DialogButtons, FormDialog } from './FormDialog';
+import { TableWrap } from './TableWrap';
 import { useIncidentChange } from './useChange';
 import { REMEDIATION_WORDS, RISK_WORDS, riskTone, roleWords, WEAKNESS_TYPE_HELP } from './words';
 
@@ -39,7 +40,7 @@ export function Remediation({ view }: { view: IncidentView }) {
         return (
           <div key={w.id} className="subsection">
             <h3>{weaknessTitle(w)}</h3>
-            {items.length === 0 ? <p className="muted">No remediation item for this weakness.</p> : <RemediationTable id={view.incident.id} items={items} />}
+            {items.length === 0 ? <p className="muted">No remediation item for this weakness.</p> : <RemediationTable id={view.incident.id} items={items} label={`Remediation items of ${w.id}`} />}
             {!closed && can('remediation.edit') && <AddRemediation incident={view.incident.id} weakness={w.id} roles={view.required_roles} />}
           </div>
         );
@@ -47,18 +48,18 @@ export function Remediation({ view }: { view: IncidentView }) {
       {other.length > 0 && (
         <div className="subsection">
           <h3>Items of the incident's findings</h3>
-          <RemediationTable id={view.incident.id} items={other} />
+          <RemediationTable id={view.incident.id} items={other} label="Remediation items of the incident's findings" />
         </div>
       )}
     </section>
   );
 }
 
-function RemediationTable({ id, items }: { id: string; items: RemediationItem[] }) {
+function RemediationTable({ id, items, label }: { id: string; items: RemediationItem[]; label: string }) {
   const can = useCan();
   return (
-    <div className="table-wrap">
-      <table aria-label={`Remediation items ${items.map((i) => i.id).join(', ')}`}>
+    <TableWrap label={label}>
+      <table aria-label={label}>
         <thead>
           <tr>
             <th scope="col">Item</th>
@@ -108,7 +109,7 @@ function RemediationTable({ id, items }: { id: string; items: RemediationItem[] 
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -217,7 +218,7 @@ export function RiskAcceptances({ view }: { view: IncidentView }) {
       {view.risk_acceptances.length === 0 ? (
         <Empty>No risk acceptance requested.</Empty>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Risk acceptances">
           <table aria-label="Risk acceptances">
             <thead>
               <tr>
@@ -260,7 +261,7 @@ export function RiskAcceptances({ view }: { view: IncidentView }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {!closed && can('risk.request') && view.weaknesses.length > 0 && (
         <div className="actions">

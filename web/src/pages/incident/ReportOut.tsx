@@ -10,6 +10,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Badge, Empty } from '../../components/Page';
 import { Time } from '../../components/Time';
 import { DialogButtons, FormDialog, splitList } from './FormDialog';
+import { TableWrap } from './TableWrap';
 import { useIncidentChange } from './useChange';
 import { RELATION_HELP, roleWords, WEAKNESS_TYPE_HELP } from './words';
 
@@ -47,7 +48,7 @@ export function ReportOut({ view }: { view: IncidentView }) {
       {view.weaknesses.length === 0 ? (
         <Empty>No weakness listed yet.</Empty>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Weaknesses">
           <table aria-label="Weaknesses">
             <thead>
               <tr>
@@ -76,7 +77,7 @@ export function ReportOut({ view }: { view: IncidentView }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <div className="actions">
         {editable && <AddWeakness view={view} />}
@@ -269,7 +270,7 @@ function Evidence({ view }: { view: IncidentView }) {
   const closed = inc.state === 'closed' || inc.state === 'closed_non_incident';
   if (view.evidence.length === 0) return <Empty>No recipient role is configured.</Empty>;
   return (
-    <div className="table-wrap">
+    <TableWrap label="Delivery and acknowledgment by role">
       <table aria-label="Delivery and acknowledgment by role">
         <thead>
           <tr>
@@ -332,7 +333,7 @@ function Evidence({ view }: { view: IncidentView }) {
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

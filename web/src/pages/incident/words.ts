@@ -97,6 +97,11 @@ const ACTION_WORDS: Record<string, string> = {
   'handoff.revised': 'revised the handoff note',
   'handoff.sent': 'sent the handoff note',
   'ticket.recorded': 'recorded a ticket',
+  'notification.queued': 'queued a message',
+  'notification.delivered': 'delivered a message',
+  'notification.failed': 'gave up delivering a message',
+  'notification.retry': 'will retry a message',
+  'notification.requeued': 'put a failed message back in the queue',
   'ticket.status': 'applied a ticket status',
 };
 
