@@ -115,7 +115,7 @@ function Actions({ view }: { view: IncidentView }) {
   const showReopen = closed && can('incident.reopen');
   if (!showMoves && !showClose && !showNonIncident && !showReopen) return null;
   return (
-    <section className="panel" aria-labelledby="actions-title">
+    <section className="panel" aria-labelledby="actions-title" data-section="actions">
       <h2 id="actions-title">Workflow</h2>
       <div className="actions">
         {showMoves &&

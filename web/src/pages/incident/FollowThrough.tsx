@@ -32,7 +32,7 @@ export function Remediation({ view }: { view: IncidentView }) {
   const closed = view.incident.state === 'closed' || view.incident.state === 'closed_non_incident';
   const other = view.remediation.filter((r) => r.weakness_id === null || !view.weaknesses.some((w) => w.id === r.weakness_id));
   return (
-    <section className="panel" aria-labelledby="remediation-title">
+    <section className="panel" aria-labelledby="remediation-title" data-section="remediation">
       <h2 id="remediation-title">Remediation items</h2>
       {view.weaknesses.length === 0 && other.length === 0 && <Empty>Remediation items belong to weaknesses: add a weakness to the report-out first.</Empty>}
       {view.weaknesses.map((w) => {
@@ -213,7 +213,7 @@ export function RiskAcceptances({ view }: { view: IncidentView }) {
     return session.roles.includes('risk_approver');
   };
   return (
-    <section className="panel" aria-labelledby="risks-title">
+    <section className="panel" aria-labelledby="risks-title" data-section="risks">
       <h2 id="risks-title">Risk acceptances</h2>
       {view.risk_acceptances.length === 0 ? (
         <Empty>No risk acceptance requested.</Empty>

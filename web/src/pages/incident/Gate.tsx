@@ -14,7 +14,7 @@ export function ClosureGate({ view }: { view: IncidentView }) {
   const missing = gate.data?.missing ?? view.gate.missing;
   const list = gateChecklist(view, missing);
   return (
-    <section className="panel" aria-labelledby="gate-title">
+    <section className="panel" aria-labelledby="gate-title" data-section="gate">
       <h2 id="gate-title">Closure gate</h2>
       {closed ? (
         <ClosedGate flags={view.incident.gate_flags} nonIncident={view.incident.state === 'closed_non_incident'} />

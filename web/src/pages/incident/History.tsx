@@ -18,7 +18,7 @@ export function HandoffNotes({ view }: { view: IncidentView }) {
   // before the server serves the notes' text, their heads still say they exist and where they came from
   const unavailable = notes.isError && notes.error instanceof ApiError && notes.error.status === 404;
   return (
-    <section className="panel" aria-labelledby="handoff-title">
+    <section className="panel" aria-labelledby="handoff-title" data-section="handoff">
       <h2 id="handoff-title">Handoff notes</h2>
       <p className="muted">This incident came from an escalation: triage handed it to incident response with these notes.</p>
       {notes.isPending ? (
@@ -75,7 +75,7 @@ export function IncidentTimeline({ id }: { id: string }) {
   const timeline = useQuery({ queryKey: incidentKeys.timeline(id), queryFn: () => incidentApi.timeline(id), retry: false });
   const unavailable = timeline.isError && timeline.error instanceof ApiError && timeline.error.status === 404 && timeline.error.code !== 'CL_NOT_FOUND';
   return (
-    <section className="panel" aria-labelledby="timeline-title">
+    <section className="panel" aria-labelledby="timeline-title" data-section="timeline">
       <h2 id="timeline-title">Timeline</h2>
       {timeline.isPending ? (
         <Loading what="Loading the timeline" />

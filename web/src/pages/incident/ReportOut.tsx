@@ -21,7 +21,7 @@ export function ReportOut({ view }: { view: IncidentView }) {
   const editable = !closed && can('reportout.edit');
   const complete = view.weaknesses.length > 0 || inc.none_identified_rationale !== null;
   return (
-    <section className="panel" aria-labelledby="reportout-title">
+    <section className="panel" aria-labelledby="reportout-title" data-section="reportout">
       <h2 id="reportout-title">Report-out</h2>
       <p>
         {inc.reportout_sent_at !== null ? (

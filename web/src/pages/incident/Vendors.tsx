@@ -18,7 +18,7 @@ export function ThirdPartyNotices({ view }: { view: IncidentView }) {
   const edit = !closed && can('vendor.edit');
   const tp = view.weaknesses.filter((w) => w.type === 'third_party');
   return (
-    <section className="panel" aria-labelledby="vendors-title">
+    <section className="panel" aria-labelledby="vendors-title" data-section="vendors">
       <h2 id="vendors-title">Third-party notices</h2>
       {tp.length === 0 && view.third_party_notices.length === 0 ? (
         <Empty>No third-party weakness: no vendor to notify.</Empty>
