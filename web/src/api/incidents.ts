@@ -3,7 +3,7 @@
  * match the server's response schemas (src/api/schemas.ts, src/app/views/*), over `apiFetch` (same
  * cookie, CSRF token and errors as the typed client).
  */
-import { API_PREFIX, apiFetch } from './client';
+import { api, API_PREFIX, apiFetch, data } from './client';
 
 export const INCIDENT_STATES = ['reported', 'triage', 'containment', 'eradication', 'recovery', 'post_incident', 'closed', 'closed_non_incident'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
@@ -212,17 +212,29 @@ async function post<T>(path: string, body: unknown): Promise<T> {
   return (await res.json()) as T;
 }
 
-export function listIncidents(f: IncidentFilters, limit = 50): Promise<IncidentPage> {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(f) as [string, string | undefined][]) if (v !== undefined && v !== '') q.set(k, v);
-  q.set('limit', String(limit));
-  return get(`/incidents?${q.toString()}`);
+const isState = (v: string | undefined): v is IncidentState => (INCIDENT_STATES as readonly string[]).includes(v ?? '');
+const isSeverity = (v: string | undefined): v is IncidentSeverity => (INCIDENT_SEVERITIES as readonly string[]).includes(v ?? '');
+const flag = (v: string | undefined): 'true' | 'false' | undefined => (v === 'true' || v === 'false' ? v : undefined);
+
+/** A page of incidents; filters from the address that are not values the API knows are left out. */
+export async function listIncidents(f: IncidentFilters, limit = 50): Promise<IncidentPage> {
+  const query = {
+    limit,
+    ...(isState(f.state) ? { state: f.state } : {}),
+    ...(isSeverity(f.severity) ? { severity: f.severity } : {}),
+    ...(f.service ? { service: f.service } : {}),
+    ...(flag(f.missing_reportout) ? { missing_reportout: flag(f.missing_reportout) } : {}),
+    ...(flag(f.overdue) ? { overdue: flag(f.overdue) } : {}),
+    ...(f.after ? { after: f.after } : {}),
+  };
+  // the document does not describe this answer's body yet: IncidentPage is its shape
+  return data(await api.GET('/api/v1/incidents', { params: { query } })) as unknown as IncidentPage;
 }
 
 export const incidentApi = {
   view: (id: string) => get<IncidentView>(`/incidents/${enc(id)}`),
   gate: (id: string) => get<GateAnswer>(`/incidents/${enc(id)}/gate`),
-  timeline: (id: string) => get<Timeline>(`/incidents/${enc(id)}/timeline`),
+  timeline: async (id: string): Promise<Timeline> => data(await api.GET('/api/v1/incidents/{id}/timeline', { params: { path: { id } } })),
   handoff: async (id: string): Promise<HandoffNote[]> => {
     const body = await get<unknown>(`/incidents/${enc(id)}/handoff`);
     const list: unknown[] = Array.isArray(body) ? (body as unknown[]) : ((body as { notes?: unknown[] } | null)?.notes ?? []);
@@ -234,7 +246,7 @@ export const incidentApi = {
     }));
   },
   riskDecidable: async (id: string): Promise<Record<string, boolean>> => {
-    const body = await get<{ risk_acceptances: { id: string; can_decide: boolean }[] }>(`/risk-acceptances?incident=${enc(id)}`);
+    const body = data(await api.GET('/api/v1/risk-acceptances', { params: { query: { incident: id, limit: 1000 } } }));
     return Object.fromEntries(body.risk_acceptances.map((r) => [r.id, r.can_decide]));
   },
   open: (b: { title: string; severity: IncidentSeverity; service?: string; ir_lead?: string; assets?: string[] }) => post<Incident>('/incidents', b),

@@ -139,7 +139,7 @@ export default function Incidents() {
                       <td>{s ? `${s.acks.done} of ${s.acks.required}` : <span className="muted">—</span>}</td>
                       <td>{s?.overdue ? <Badge tone="bad">{s.ack_overdue && s.remediation_overdue ? 'Acks and remediation' : s.ack_overdue ? 'Acknowledgment' : 'Remediation'}</Badge> : <span className="muted">No</span>}</td>
                       <td>
-                        <Time at={inc.created_at} />
+                        <Time at={inc.created_at} dateOnly />
                       </td>
                     </tr>
                   );
