@@ -116,7 +116,9 @@ export default function Incidents() {
                   <th scope="col">Severity</th>
                   <th scope="col">Service</th>
                   <th scope="col">Report-out</th>
-                  <th scope="col">Acknowledged</th>
+                  <th scope="col">
+                    <abbr title="Acknowledgments: roles done of roles required">Acks</abbr>
+                  </th>
                   <th scope="col">Overdue</th>
                   <th scope="col">Created</th>
                 </tr>
@@ -137,7 +139,7 @@ export default function Incidents() {
                       <td>{inc.service ?? <span className="muted">—</span>}</td>
                       <td>{s ? <Badge tone={s.reportout === 'owed' ? 'warn' : s.reportout === 'sent' ? 'good' : 'neutral'}>{REPORTOUT_WORDS[s.reportout]}</Badge> : <span className="muted">—</span>}</td>
                       <td>{s ? `${s.acks.done} of ${s.acks.required}` : <span className="muted">—</span>}</td>
-                      <td>{s?.overdue ? <Badge tone="bad">{s.ack_overdue && s.remediation_overdue ? 'Acks and remediation' : s.ack_overdue ? 'Acknowledgment' : 'Remediation'}</Badge> : <span className="muted">No</span>}</td>
+                      <td>{s?.overdue ? <Badge tone="bad">{s.ack_overdue && s.remediation_overdue ? 'Acks, remediation' : s.ack_overdue ? 'Acks' : 'Remediation'}</Badge> : <span className="muted">No</span>}</td>
                       <td>
                         <Time at={inc.created_at} dateOnly />
                       </td>
