@@ -7,7 +7,7 @@ import { incidentKeys } from '../../api/incidents';
  * back to its opener itself), it returns to the button, or to the heading of its section.
  */
 function restoreFocus(origin: Element | null, section: string | null): void {
-  setTimeout(() => {
+  const settle = () => {
     if (document.activeElement !== null && document.activeElement !== document.body) return;
     if (origin instanceof HTMLElement && origin.isConnected) {
       origin.focus();
@@ -18,7 +18,11 @@ function restoreFocus(origin: Element | null, section: string | null): void {
       heading.tabIndex = -1;
       heading.focus();
     }
-  }, 60);
+  };
+  // once the page has shown the change, and again after a closing dialog has handed focus back
+  // (to a button the change may have removed)
+  setTimeout(settle, 60);
+  setTimeout(settle, 400);
 }
 
 /**
