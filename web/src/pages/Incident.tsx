@@ -111,7 +111,8 @@ function Actions({ view }: { view: IncidentView }) {
   const move = useIncidentChange(inc.id, (to: IncidentState) => incidentApi.move(inc.id, to));
   const showMoves = can('incident.move') && moves.length > 0;
   const showClose = can('incident.close') && CLOSABLE_FROM.includes(inc.state);
-  const showNonIncident = can('incident.close') && NON_INCIDENT_CLOSABLE_FROM.includes(inc.state);
+  // a non-incident has no weakness: the server refuses the determination once one is recorded
+  const showNonIncident = can('incident.close') && NON_INCIDENT_CLOSABLE_FROM.includes(inc.state) && view.weaknesses.length === 0;
   const showReopen = closed && can('incident.reopen');
   if (!showMoves && !showClose && !showNonIncident && !showReopen) return null;
   return (
