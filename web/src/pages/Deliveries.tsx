@@ -5,7 +5,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Dialog } from 'radix-ui';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { DELIVERY_STATES, workApi, type Delivery } from '../api/work';
 import { useCan } from '../auth/session';
@@ -136,6 +136,8 @@ export default function Deliveries() {
   const [filters, setFilters] = useUrlFilters(FILTERS);
   const pages = useCursorPages(JSON.stringify(filters));
   const [open, setOpen] = useState<string | null>(null);
+  // the button that opened the dialog gets the focus back when it closes
+  const opener = useRef<HTMLButtonElement | null>(null);
   const list = useQuery({
     queryKey: ['deliveries', filters, pages.after],
     queryFn: () => workApi.deliveries({ state: filters.state, incident: filters.incident, after: pages.after }),
@@ -192,8 +194,16 @@ export default function Deliveries() {
                       <td>{d.attempts}</td>
                       <td>
                         <div className="button-row">
-                          <button type="button" onClick={() => setOpen(d.id)}>
-                            Attempts of {d.id}
+                          <button
+                            type="button"
+                            className="small-button"
+                            aria-label={`Attempts of ${d.id}`}
+                            onClick={(e) => {
+                              opener.current = e.currentTarget;
+                              setOpen(d.id);
+                            }}
+                          >
+                            Attempts
                           </button>
                           {d.status === 'failed' && can('delivery.retry') && <RetryButton delivery={d} />}
                         </div>
@@ -210,7 +220,13 @@ export default function Deliveries() {
       <Dialog.Root open={open !== null} onOpenChange={(o) => !o && setOpen(null)}>
         <Dialog.Portal>
           <Dialog.Overlay className="dialog-overlay" />
-          <Dialog.Content className="dialog-content dialog-wide">
+          <Dialog.Content
+            className="dialog-content dialog-wide"
+            onCloseAutoFocus={(e) => {
+              e.preventDefault();
+              opener.current?.focus();
+            }}
+          >
             <Dialog.Title>Message {open}</Dialog.Title>
             <Dialog.Description className="muted">Every attempt to deliver it, oldest first.</Dialog.Description>
             {open !== null && <Attempts id={open} />}

@@ -110,7 +110,8 @@ export function MatrixTab({ settings: s }: { settings: Settings }) {
     <>
       <h2>Roles and actions</h2>
       <p className="muted">Which role may do what. Deciding risk acceptances also needs an approver role from the control card ({s.control_card.exception_rules.approver_roles.join(', ')}).</p>
-      <div className="table-wrap">
+      {/* the matrix is wider than a page: its scrolling box takes the keyboard focus to scroll */}
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Role and action matrix, scrolls sideways">
         <table className="matrix" aria-label="Role and action matrix">
           <thead>
             <tr>

@@ -69,13 +69,13 @@ export function reviewUrgency(reviewBy: string, today: string): { kind: 'past' |
   return { kind: 'later', words: `review in ${d} days` };
 }
 
-/** A remediation item's due date in words: overdue by how long, or how long is left. */
+/** A remediation item's due date in words: overdue by how long, or how long is left (nothing for a past date met). */
 export function dueWords(due: string | null, overdue: boolean, today: string): string {
   if (due === null) return 'no due date';
   const d = daysUntil(due, today);
   if (overdue) return d === -1 ? 'overdue by 1 day' : d < 0 ? `overdue by ${-d} days` : 'overdue';
   if (d === 0) return 'due today';
-  if (d < 0) return 'was due';
+  if (d < 0) return '';
   return d === 1 ? 'due tomorrow' : `due in ${d} days`;
 }
 
