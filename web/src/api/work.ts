@@ -1,10 +1,17 @@
 /**
  * The calls of the follow-through, operations and settings pages (my work, remediation, risk
- * acceptances, deliveries, audit, settings), with the shapes the API answers. They go through
- * `apiFetch` (same cookie, CSRF token and errors as the typed client) while the OpenAPI document
- * does not describe these answers yet; each interface mirrors the route's response schema.
+ * acceptances, deliveries, audit, settings), with the shapes the API answers. The read views go
+ * through the typed client (their answers typed from the OpenAPI document); the routes whose
+ * answers the document does not describe yet (deliveries, people, tokens) go through `apiFetch`
+ * (same cookie, CSRF token and errors) with an interface that mirrors the route's response schema.
  */
-import { API_PREFIX, apiFetch } from './client';
+import { api, API_PREFIX, apiFetch, data } from './client';
+import type { operations } from './schema';
+
+/** The JSON a documented operation answers with. */
+type Answer<O extends keyof operations> = operations[O]['responses'] extends { 200: { content: { 'application/json': infer T } } } ? T : never;
+/** The query a documented operation takes. */
+type Query<O extends keyof operations> = NonNullable<operations[O]['parameters']['query']>;
 
 // ---- shapes ---------------------------------------------------------------------------------
 
@@ -15,91 +22,12 @@ export type RiskState = (typeof RISK_STATES)[number];
 export const DELIVERY_STATES = ['queued', 'sending', 'delivered', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
-export interface WorkAck {
-  incident: string;
-  title: string;
-  severity: string;
-  role: string;
-  sent_at: string;
-  due_at: string;
-  overdue: boolean;
-}
-
-export interface WorkItem {
-  id: string;
-  incident: string | null;
-  weakness: string | null;
-  owner_role: string;
-  assignee: string;
-  criteria: string;
-  status: RemediationState;
-  due: string | null;
-  overdue: boolean;
-  ticket: string | null;
-  mine_as: 'assignee' | 'owner_role';
-}
-
-export interface RiskAcceptance {
-  id: string;
-  incident: string;
-  weakness: string;
-  state: RiskState;
-  effective_state: RiskState;
-  requester: string;
-  approver: string | null;
-  rationale: string;
-  controls: string;
-  review_by: string;
-  reason: string | null;
-  created_at: string;
-  decided_at: string | null;
-  can_decide: boolean;
-}
-
-export interface VendorNotice {
-  id: string;
-  incident: string;
-  weakness: string;
-  vendor: string;
-  channel: string | null;
-  status: 'pending' | 'sent' | 'responded';
-  sent_at: string | null;
-  response: string | null;
-  responded_at: string | null;
-  chased_at: string | null;
-  chase_due: string | null;
-  chase_overdue: boolean;
-  tracking_item: string | null;
-  created_at: string;
-}
-
-export interface MyWork {
-  actor: string;
-  roles: string[];
-  acks: WorkAck[];
-  remediation: WorkItem[];
-  risk_decisions: RiskAcceptance[];
-  vendor_chases: VendorNotice[];
-  leading: { id: string; title: string; severity: string; state: string; reportout: 'not_open' | 'owed' | 'sent' | 'not_required' }[];
-}
-
-export interface BoardItem {
-  id: string;
-  incident: string | null;
-  weakness: string | null;
-  finding: string | null;
-  owner_role: string;
-  assignee: string;
-  criteria: string;
-  status: RemediationState;
-  due: string | null;
-  overdue: boolean;
-  overdue_since: string | null;
-  ticket: string | null;
-  tickets: { system: string; key: string; url: string | null; status: string | null }[];
-  created_at: string;
-  updated_at: string;
-}
+export type MyWork = Answer<'myWork'>;
+export type WorkAck = MyWork['acks'][number];
+export type WorkItem = MyWork['remediation'][number];
+export type VendorNotice = MyWork['vendor_chases'][number];
+export type RiskAcceptance = Answer<'listRiskAcceptances'>['risk_acceptances'][number];
+export type BoardItem = Answer<'listRemediation'>['items'][number];
 
 export interface Delivery {
   id: string;
@@ -132,17 +60,7 @@ export interface DeliveryAttempt {
   message_id: string | null;
 }
 
-export interface AuditEvent {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  entity: { type: string; id: string };
-  incident: string | null;
-  digest: string;
-  hash: string;
-  prev_hash: string;
-}
+export type AuditEvent = Answer<'listAuditEvents'>['events'][number];
 
 export interface ChainCheck {
   ok: boolean;
@@ -174,32 +92,8 @@ export interface ApiToken {
   revoked_at: string | null;
 }
 
-export interface Route {
-  channel: string;
-  target: string;
-}
-
-export interface Settings {
-  control_card: {
-    id: string;
-    version: number;
-    objective: string;
-    owner_role: string;
-    triggers: string[];
-    recipient_roles: string[];
-    workflow_steps: string[];
-    exception_rules: { approver_roles: string[]; max_review_days: number; requester_may_not_approve: boolean };
-    evidence_location: string;
-  };
-  routing: { roles: Record<string, Route[]>; services: Record<string, Record<string, Route[]>>; vendors: Record<string, Route[]> };
-  workflow: Record<string, unknown>;
-  gate: { mode: 'hard' | 'soft' };
-  delivery: Record<string, unknown>;
-  tickets: unknown;
-  server: Record<string, unknown>;
-  people: { count: number };
-  policy: { roles: string[]; actions: Record<string, string[]> };
-}
+export type Settings = Answer<'showSettings'>;
+export type Route = Settings['routing']['roles'][string][number];
 
 // ---- calls ----------------------------------------------------------------------------------
 
@@ -223,28 +117,37 @@ async function postJson<T>(path: string, body: unknown = {}): Promise<T> {
 
 const seg = encodeURIComponent;
 
+/** The filters that are set (an empty field means "any"). */
+function given<T extends Record<string, string | number | undefined>>(f: T): Partial<T> {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
+}
+
 export const workApi = {
-  myWork: () => getJson<MyWork>('/me/work'),
-  acknowledge: (incident: string, role: string) => postJson<unknown>(`/incidents/${seg(incident)}/acks`, { role }),
-  chaseVendor: (notice: string) => postJson<unknown>(`/vendor-notices/${seg(notice)}/chase`),
+  myWork: async () => data(await api.GET('/api/v1/me/work')),
+  acknowledge: async (incident: string, role: string) => data(await api.POST('/api/v1/incidents/{id}/acks', { params: { path: { id: incident } }, body: { role } })),
+  chaseVendor: async (notice: string) => data(await api.POST('/api/v1/vendor-notices/{id}/chase', { params: { path: { id: notice } }, body: {} })),
 
-  board: (f: { status?: string; owner?: string; overdue?: string; incident?: string; after?: string; limit?: number }) =>
-    getJson<{ items: BoardItem[]; next: string | null }>('/remediation', f),
-  moveRemediation: (item: string, state: RemediationState) => postJson<unknown>(`/remediation/${seg(item)}/move`, { state }),
+  board: async (f: { status?: string; owner?: string; overdue?: string; incident?: string; after?: string; limit?: number }) =>
+    data(await api.GET('/api/v1/remediation', { params: { query: given(f) as Query<'listRemediation'> } })),
+  moveRemediation: async (item: string, state: RemediationState) => data(await api.POST('/api/v1/remediation/{id}/move', { params: { path: { id: item } }, body: { state } })),
 
-  risks: (f: { state?: string; incident?: string; after?: string }) => getJson<{ risk_acceptances: RiskAcceptance[]; next: string | null }>('/risk-acceptances', f),
-  approveRisk: (risk: string, reason?: string) => postJson<unknown>(`/risk-acceptances/${seg(risk)}/approve`, reason === undefined ? {} : { reason }),
-  rejectRisk: (risk: string, reason: string) => postJson<unknown>(`/risk-acceptances/${seg(risk)}/reject`, { reason }),
+  risks: async (f: { state?: string; incident?: string; after?: string }) => data(await api.GET('/api/v1/risk-acceptances', { params: { query: given(f) as Query<'listRiskAcceptances'> } })),
+  approveRisk: async (risk: string, reason?: string) =>
+    data(await api.POST('/api/v1/risk-acceptances/{id}/approve', { params: { path: { id: risk } }, body: reason === undefined ? {} : { reason } })),
+  rejectRisk: async (risk: string, reason: string) => data(await api.POST('/api/v1/risk-acceptances/{id}/reject', { params: { path: { id: risk } }, body: { reason } })),
 
   deliveries: (f: { state?: string; incident?: string; after?: string }) => getJson<{ deliveries: Delivery[]; next: string | null }>('/deliveries', f),
   delivery: (id: string) => getJson<{ delivery: Delivery; attempts: DeliveryAttempt[] }>(`/deliveries/${seg(id)}`),
   retryDelivery: (id: string) => postJson<Delivery>(`/deliveries/${seg(id)}/retry`),
 
-  auditEvents: (f: { incident?: string; actor?: string; action?: string; entity_type?: string; entity_id?: string; from?: string; to?: string; before?: string }) =>
-    getJson<{ events: AuditEvent[]; next: number | null }>('/audit/events', f),
+  auditEvents: async (f: { incident?: string; actor?: string; action?: string; entity_type?: string; entity_id?: string; from?: string; to?: string; before?: string }) => {
+    const { before, ...rest } = f;
+    const query: Query<'listAuditEvents'> = { ...given(rest), ...(before === undefined || before === '' ? {} : { before: Number(before) }) };
+    return data(await api.GET('/api/v1/audit/events', { params: { query } }));
+  },
   verifyAudit: () => getJson<ChainCheck>('/audit/verify'),
 
-  settings: () => getJson<Settings>('/settings'),
+  settings: async () => data(await api.GET('/api/v1/settings')),
   people: (includeRemoved: boolean) => getJson<{ people: Person[] }>('/people', { include_removed: includeRemoved ? 'true' : undefined }),
   addPerson: (name: string, roles: string[]) => postJson<Person>('/people', { name, roles }),
   setRoles: (name: string, roles: string[]) => postJson<Person>(`/people/${seg(name)}/roles`, { roles }),

@@ -64,7 +64,7 @@ function EventRow({ e }: { e: AuditEvent }) {
         </td>
         <td>{e.incident === null ? <span className="muted">—</span> : <Link to={`/incidents/${encodeURIComponent(e.incident)}`}>{e.incident}</Link>}</td>
         <td>
-          <button type="button" className="small-button" aria-expanded={open} aria-controls={detailId} aria-label={`Event ${e.seq} record`} onClick={() => setOpen(!open)}>
+          <button type="button" className="small-button" aria-expanded={open} aria-controls={detailId} aria-label={`${open ? 'Hide' : 'Show'} event ${e.seq}`} onClick={() => setOpen(!open)}>
             {open ? 'Hide' : 'Show'}
           </button>
         </td>
