@@ -65,7 +65,7 @@ function CreateToken({ actors }: { actors: readonly string[] }) {
     <form className="form panel" onSubmit={submit} aria-labelledby="create-token-h">
       <h3 id="create-token-h">Create a token</h3>
       <label>
-        For
+        Person <span className="hint">the token acts for them, with their roles</span>
         <select value={actor} onChange={(e) => setActor(e.target.value)} required>
           <option value="">choose a person</option>
           {actors.map((a) => (
