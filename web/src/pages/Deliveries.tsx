@@ -14,6 +14,7 @@ import { Badge, Loading, Page, Pager } from '../components/Page';
 import { Time } from '../components/Time';
 import { deliveryTone, stateLabel } from './work/derive';
 import { FilterForm, type FilterField } from './work/FilterForm';
+import { TableWrap } from './work/TableWrap';
 import { useCursorPages, useUrlFilters } from './work/paging';
 
 const FILTERS = ['state', 'incident'] as const;
@@ -97,8 +98,8 @@ function Attempts({ id }: { id: string }) {
       {attempts.length === 0 ? (
         <p className="empty">No attempt yet.</p>
       ) : (
-        <div className="table-wrap">
-          <table>
+        <TableWrap label="Attempts">
+          <table aria-label="Attempts">
             <thead>
               <tr>
                 <th scope="col">#</th>
@@ -124,7 +125,7 @@ function Attempts({ id }: { id: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {d.status === 'failed' && can('delivery.retry') && <RetryButton delivery={d} />}
     </>

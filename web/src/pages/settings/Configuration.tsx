@@ -4,6 +4,7 @@
  * arrive from the server as `env:NAME` references only.
  */
 import type { Route, Settings } from '../../api/work';
+import { TableWrap } from '../work/TableWrap';
 
 function Routes({ routes }: { routes: readonly Route[] }) {
   if (routes.length === 0) return <span className="muted">no route</span>;
@@ -21,7 +22,7 @@ function Routes({ routes }: { routes: readonly Route[] }) {
 function RouteTable({ label, first, rows }: { label: string; first: string; rows: [string, readonly Route[]][] }) {
   if (rows.length === 0) return <p className="empty">None configured.</p>;
   return (
-    <div className="table-wrap">
+    <TableWrap label={label}>
       <table aria-label={label}>
         <thead>
           <tr>
@@ -40,7 +41,7 @@ function RouteTable({ label, first, rows }: { label: string; first: string; rows
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -110,8 +111,7 @@ export function MatrixTab({ settings: s }: { settings: Settings }) {
     <>
       <h2>Roles and actions</h2>
       <p className="muted">Which role may do what. Deciding risk acceptances also needs an approver role from the control card ({s.control_card.exception_rules.approver_roles.join(', ')}).</p>
-      {/* the matrix is wider than a page: its scrolling box takes the keyboard focus to scroll */}
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Role and action matrix, scrolls sideways">
+      <TableWrap label="Role and action matrix">
         <table className="matrix" aria-label="Role and action matrix">
           <thead>
             <tr>
@@ -149,7 +149,7 @@ export function MatrixTab({ settings: s }: { settings: Settings }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </>
   );
 }

@@ -11,6 +11,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Badge, Loading } from '../../components/Page';
 import { Time } from '../../components/Time';
 import { ConfirmButton } from '../work/ConfirmButton';
+import { TableWrap } from '../work/TableWrap';
 import { RolePicker } from './RolePicker';
 
 function AddPerson({ known }: { known: readonly string[] }) {
@@ -143,7 +144,7 @@ export function PeopleTab({ knownRoles }: { knownRoles: readonly string[] }) {
       {people.isPending && <Loading what="Reading the people directory" />}
       <ErrorNotice error={people.error} title="The people directory could not be read" />
       {people.data !== undefined && (
-        <div className="table-wrap">
+        <TableWrap label="People">
           <table aria-label="People">
             <thead>
               <tr>
@@ -185,7 +186,7 @@ export function PeopleTab({ knownRoles }: { knownRoles: readonly string[] }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {manage && (
         <p className="hint">
