@@ -200,24 +200,23 @@ function query(params: Record<string, string | number | undefined>): string {
 }
 
 export const getJob = (id: string) => getJson<Job>(`/jobs/${enc(id)}`);
-export const listImports = (limit = 20) => getJson<ListedImport[]>(`/imports${query({ limit })}`);
-export const startTriage = (escalate: boolean) => postJson<Job>('/triage', { escalate });
+export const listImports = async (limit = 20) => (await getJson<{ imports: ListedImport[] }>(`/imports${query({ limit })}`)).imports;
+/** Starts a stored triage run (202 with the job). */
+export const startTriage = async (escalate: boolean) => (await postJson<{ job: Job }>('/triage', { escalate })).job;
 export const listDecisions = (f: DecisionFilters) => getJson<DecisionPage>(`/decisions${query({ ...f })}`);
 export const getFinding = (id: string) => getJson<FindingView>(`/findings/${enc(id)}`);
 export const getWhy = (id: string) => getJson<WhyView>(`/findings/${enc(id)}/why`);
 export const setVerdict = (id: string, v: VerdictInput) => postJson<VerdictResult>(`/findings/${enc(id)}/verdict`, v);
-export const escalateFinding = (id: string, note: string) => postJson<unknown>(`/findings/${enc(id)}/escalate`, { note });
 export const getMetrics = () => getJson<Metrics>('/metrics');
 
-/** The handoff notes of an incident: the API answers the notes, or `{ notes, … }` as `closeloop handoff show --json` does. */
+/** The handoff notes stored with an incident (`{ incident, notes, revisions }`, as `closeloop handoff show --json`). */
 export async function getHandoff(incident: string): Promise<HandoffNote[]> {
-  const body = await getJson<HandoffNote[] | { notes: HandoffNote[] }>(`/incidents/${enc(incident)}/handoff`);
-  return Array.isArray(body) ? body : body.notes;
+  return (await getJson<{ notes: HandoffNote[] }>(`/incidents/${enc(incident)}/handoff`)).notes;
 }
 
 /**
  * Uploads a report as multipart/form-data (`kind`, then the file) and answers the job the server
- * started (202). XMLHttpRequest, because fetch does not report upload progress; the CSRF token
+ * started (202 `{ job }`). XMLHttpRequest, because fetch does not report upload progress; the CSRF token
  * goes as the typed client sends it.
  */
 export function uploadImport(kind: ImportKind, file: File, csrfToken: string | null, onProgress: (sent: number, total: number) => void): Promise<Job> {
@@ -239,7 +238,7 @@ export function uploadImport(kind: ImportKind, file: File, csrfToken: string | n
         return;
       }
       try {
-        resolve(JSON.parse(xhr.responseText) as Job);
+        resolve((JSON.parse(xhr.responseText) as { job: Job }).job);
       } catch {
         reject(new ApiError(xhr.status, 'EMPTY', 'the server sent no job for the upload; try again'));
       }

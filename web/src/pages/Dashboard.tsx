@@ -12,7 +12,7 @@ import { getMetrics, type IdList, type Metrics } from '../api/vr';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Empty, Loading, Page } from '../components/Page';
 import { Time } from '../components/Time';
-import { ackRows, ackSentence, agingRows, agingSentence, agingStatuses, stateRows, stateSentence, total, triggerRows, triggerSentence } from './vr/dashboard-data';
+import { ackRows, ackSentence, agingRows, agingSentence, agingStatuses, openIncidents, stateRows, stateSentence, total, triggerRows, triggerSentence } from './vr/dashboard-data';
 import { humanize } from './vr/words';
 
 // colours with at least 3:1 contrast on white, told apart by more than hue (the tables say it in words)
@@ -38,7 +38,7 @@ function Figures({ m }: { m: Metrics }) {
         <Card label="Incidents missing report-out" value={m.missing_reportout.count} tone={m.missing_reportout.count > 0 ? 'bad' : 'good'} />
         <Card label="Remediation items overdue" value={m.remediation_aging.overdue} tone={m.remediation_aging.overdue > 0 ? 'bad' : 'good'} />
         <Card label="Risk acceptances awaiting review" value={m.risk_review.requested.count + m.risk_review.review_due.count + m.risk_review.review_past.count} />
-        <Card label="Findings escalating" value={total(m.escalations_by_trigger.map((t) => ({ count: t.count })))} note="counted once per trigger" />
+        <Card label="Incidents not closed" value={openIncidents(m)} />
       </div>
       <div className="dashboard-grid">
         <MissingReportOut m={m} />
@@ -46,7 +46,7 @@ function Figures({ m }: { m: Metrics }) {
           <Chart>
             <BarChart data={ackRows(m)} accessibilityLayer={false}>
               <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="role" tick={AXIS} />
+              <XAxis dataKey="role" tick={AXIS} interval={0} angle={-25} textAnchor="end" height={80} />
               <YAxis tick={AXIS} unit=" h" />
               <Tooltip />
               <Legend />
@@ -86,7 +86,7 @@ function Figures({ m }: { m: Metrics }) {
         <RiskReview m={m} />
         <ChartSection id="triggers" title="Escalations by trigger" sentence={triggerSentence(m)} empty={m.escalations_by_trigger.every((t) => t.count === 0) ? 'No finding escalates.' : null}>
           <Chart>
-            <BarChart data={triggerRows(m)} layout="vertical" accessibilityLayer={false} margin={{ left: 40 }}>
+            <BarChart data={triggerRows(m)} layout="vertical" accessibilityLayer={false}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis type="number" allowDecimals={false} tick={AXIS} />
               <YAxis type="category" dataKey="trigger" width={150} tick={AXIS} />
@@ -116,12 +116,11 @@ function Figures({ m }: { m: Metrics }) {
   );
 }
 
-function Card({ label, value, tone, note }: { label: string; value: number; tone?: 'good' | 'bad'; note?: string }) {
+function Card({ label, value, tone }: { label: string; value: number; tone?: 'good' | 'bad' }) {
   return (
     <div className={`card${tone !== undefined ? ` card-${tone}` : ''}`} role="listitem">
       <div className="figure">{value.toLocaleString()}</div>
       <div>{label}</div>
-      {note !== undefined && <div className="small muted">{note}</div>}
     </div>
   );
 }

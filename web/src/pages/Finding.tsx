@@ -7,7 +7,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError } from '../api/client';
-import { escalateFinding, getFinding, getHandoff, getWhy, setVerdict, type FindingView, type VerdictInput, type WhyView } from '../api/vr';
+import { getFinding, getHandoff, getWhy, setVerdict, type FindingView, type VerdictInput, type WhyView } from '../api/vr';
 import { useCan } from '../auth/session';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Badge, Empty, Loading, Page } from '../components/Page';
@@ -58,14 +58,14 @@ export default function Finding() {
             {finding.data.decision === null ? (
               <Empty>This finding has not been decided yet: run triage on the Vulnerability response page.</Empty>
             ) : (
-              <>
+              <div className="panel">
+                <Brief d={finding.data.decision} incident={why.data?.incident ?? null} />
                 {why.isPending && <Loading what="Loading the explanation" />}
                 <ErrorNotice error={why.error} title="The explanation could not be loaded" />
                 {why.data !== undefined && <Why w={why.data} />}
-              </>
+              </div>
             )}
           </section>
-          <Escalate f={finding.data} />
           <Verdicts f={finding.data} />
           {why.data?.incident != null && <Handoff incident={why.data.incident} />}
         </>
@@ -115,27 +115,40 @@ function Facts({ f }: { f: FindingView }) {
   );
 }
 
-function Why({ w }: { w: WhyView }) {
-  const escalated = w.outcome === 'escalate';
+/** The decision in brief: outcome, the triggers that fired or why it stays, when and by which ruleset. */
+function Brief({ d, incident }: { d: NonNullable<FindingView['decision']>; incident: string | null }) {
+  const escalated = d.outcome === 'escalate';
+  const reasons = escalated ? d.triggers.map((t) => wordFor(TRIGGER_WORDS, t)) : d.stay_reasons.map((r) => wordFor(STAY_WORDS, r));
   return (
-    <div className="panel">
-      <p>
-        {escalated ? <Badge tone="bad">Escalate</Badge> : <Badge tone="neutral">Stay</Badge>} decided <Time at={w.decided_at} /> with ruleset {w.ruleset} (engine {w.engine}); SSVC:{' '}
-        {w.ssvc}
-        {w.incident !== null && (
-          <>
-            {' '}
-            · handed to <Link to={`/incidents/${encodeURIComponent(w.incident)}`}>{w.incident}</Link>
-          </>
-        )}
+    <>
+      <p className="decision-brief">
+        {escalated ? <Badge tone="bad">Escalate</Badge> : <Badge tone="neutral">Stay</Badge>}
+        <span>
+          decided <Time at={d.decided_at} /> with ruleset {d.ruleset} (engine {d.engine})
+          {incident !== null && (
+            <>
+              {' '}
+              · handed to <Link to={`/incidents/${encodeURIComponent(incident)}`}>{incident}</Link>
+            </>
+          )}
+        </span>
       </p>
       <h3>{escalated ? 'Triggers that fired' : 'Why it stays'}</h3>
       <ul>
-        {(escalated ? w.triggers.map((t) => wordFor(TRIGGER_WORDS, t)) : w.stay_reasons.map((r) => wordFor(STAY_WORDS, r))).map((t) => (
+        {reasons.map((t) => (
           <li key={t}>{t}</li>
         ))}
-        {(escalated ? w.triggers : w.stay_reasons).length === 0 && <li className="muted">none recorded</li>}
+        {reasons.length === 0 && <li className="muted">none recorded</li>}
       </ul>
+    </>
+  );
+}
+
+/** What `why` adds: flags, next actions, SSVC, the evidence and the rule lines of the replay. */
+function Why({ w }: { w: WhyView }) {
+  return (
+    <>
+      <p>CISA SSVC cross-check: {w.ssvc}.</p>
       {w.flags.length > 0 && (
         <p>
           {w.flags.map((f) => (
@@ -180,7 +193,7 @@ function Why({ w }: { w: WhyView }) {
         </ol>
       )}
       <p className={w.replay.verified ? 'small muted' : 'notice'}>{w.replay.message}</p>
-    </div>
+    </>
   );
 }
 
@@ -262,7 +275,10 @@ function VerdictForm({ f }: { f: FindingView }) {
   return (
     <form className="form panel" onSubmit={submit} aria-labelledby="verdict-form-heading">
       <h3 id="verdict-form-heading">Record a verdict</h3>
-      <p className="hint">Set at least one field. The finding is decided again at once; an escalation is handed to incident response.</p>
+      <p className="hint">
+        Set at least one field. The finding is decided again at once; an escalation is handed to incident response. To escalate on your judgement, set the containment action it needs (the
+        containment-needed trigger).
+      </p>
       <label>
         Validation
         <select value={validation} onChange={(e) => setValidation(e.target.value)}>
@@ -324,50 +340,6 @@ function VerdictForm({ f }: { f: FindingView }) {
         </p>
       )}
     </form>
-  );
-}
-
-/** Hands a finding that stays to incident response on a person's judgement (the analyst's escalation). */
-function Escalate({ f }: { f: FindingView }) {
-  const can = useCan();
-  const qc = useQueryClient();
-  const [note, setNote] = useState('');
-  const id = f.finding.id;
-  const esc = useMutation({
-    mutationFn: () => escalateFinding(id, note),
-    onSuccess: () => {
-      setNote('');
-      for (const key of [['finding', id], ['decisions'], ['metrics'], ['incidents']]) void qc.invalidateQueries({ queryKey: key });
-    },
-  });
-  if (!can('vr.escalate') || f.decision?.outcome === 'escalate') return null;
-  return (
-    <section aria-labelledby="escalate-heading">
-      <h2 id="escalate-heading">Escalate</h2>
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          esc.mutate();
-        }}
-      >
-        <label>
-          Why it needs incident response
-          <textarea value={note} onChange={(e) => setNote(e.target.value)} required />
-        </label>
-        <div>
-          <button type="submit" className="danger" disabled={esc.isPending || note.trim() === ''}>
-            {esc.isPending ? 'Escalating…' : 'Escalate to incident response'}
-          </button>
-        </div>
-        <ErrorNotice error={esc.error} title="The finding was not escalated" />
-        {esc.isSuccess && (
-          <p role="status" className="notice notice-ok">
-            Escalated: the finding was handed to incident response.
-          </p>
-        )}
-      </form>
-    </section>
   );
 }
 

@@ -67,3 +67,8 @@ export function stateSentence(m: Metrics): string {
 }
 
 export const total = (rows: { count: number }[]): number => rows.reduce((n, r) => n + r.count, 0);
+
+/** Incidents in any state but the two closed ones. */
+export function openIncidents(m: Metrics): number {
+  return Object.entries(m.incidents_by_state).reduce((n, [s, c]) => (s === 'closed' || s === 'closed_non_incident' ? n : n + c), 0);
+}
