@@ -157,7 +157,7 @@ function FigureTable({ caption, head, rows }: { caption: string; head: string[];
   return (
     <details className="figure-table">
       <summary>Figures as a table</summary>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label={caption}>
         <table>
           <caption>{caption}</caption>
           <thead>

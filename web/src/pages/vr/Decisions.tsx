@@ -81,7 +81,7 @@ export function DecisionsPanel() {
       )}
       {q.data !== undefined && q.data.decisions.length > 0 && (
         <>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Decisions">
             <table aria-label="Decisions">
               <thead>
                 <tr>
@@ -120,11 +120,25 @@ export function DecisionsPanel() {
   );
 }
 
+/** A long id (a scanner's fingerprint) shown by its start; a screen reader still reads it whole. */
+function ShortId({ id }: { id: string }) {
+  if (id.length <= 24) return <>{id}</>;
+  return (
+    <>
+      {id.slice(0, 16)}
+      <span aria-hidden="true">…</span>
+      <span className="visually-hidden">{id.slice(16)}</span>
+    </>
+  );
+}
+
 function DecisionRow({ d }: { d: ListedDecision }) {
   return (
     <tr>
       <td className="wrap">
-        <Link to={`/vulnerabilities/findings/${encodeURIComponent(d.finding)}`}>{d.finding}</Link>
+        <Link to={`/vulnerabilities/findings/${encodeURIComponent(d.finding)}`} title={d.finding}>
+          <ShortId id={d.finding} />
+        </Link>
       </td>
       <td className="wrap">{d.asset}</td>
       <td className="wrap">{d.vulnerability}</td>
