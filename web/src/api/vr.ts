@@ -3,10 +3,12 @@
  * job, the latest decision of each finding, a finding with its verdicts and the explanation of its
  * decision, an incident's handoff note, and the control's figures for the dashboard. The shapes
  * below are the API's answers as the server writes them (src/app/jobs.ts, upload-import.ts,
- * decision-list.ts, show-finding.ts, explain-finding.ts, views/metrics.ts).
+ * decision-list.ts, show-finding.ts, explain-finding.ts); the routes not yet in the generated
+ * document (schema.d.ts) go through apiFetch with these local shapes, the others through the typed
+ * client.
  */
-import { API_PREFIX, ApiError, errorFrom } from './client';
-import { apiFetch } from './client';
+import { api, API_PREFIX, ApiError, apiFetch, data, errorFrom } from './client';
+import type { paths } from './schema';
 
 export const IMPORT_KINDS = ['findings', 'assets', 'vulnerabilities', 'kev', 'epss', 'signals', 'advisories'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -158,27 +160,9 @@ export interface VerdictResult {
   incident: { incident: string; created: boolean } | null;
 }
 
-export interface Latency {
-  count: number;
-  median_hours: number | null;
-  p90_hours: number | null;
-}
-
-export interface IdList {
-  count: number;
-  ids: string[];
-}
-
-export interface Metrics {
-  as_of: string;
-  incidents_by_state: Record<string, number>;
-  missing_reportout: IdList;
-  reportout_latency: Latency;
-  ack_latency: (Latency & { role: string })[];
-  remediation_aging: { buckets: { bucket: string; total: number; by_status: Record<string, number> }[]; open_total: number; overdue: number };
-  risk_review: { requested: IdList; review_due: IdList & { within_days: number }; review_past: IdList };
-  escalations_by_trigger: { trigger: string; count: number }[];
-}
+/** The control's figures (`GET /metrics`), typed from the OpenAPI document. */
+export type Metrics = paths['/api/v1/metrics']['get']['responses'][200]['content']['application/json'];
+export type IdList = Metrics['missing_reportout'];
 
 const enc = encodeURIComponent;
 
@@ -207,7 +191,7 @@ export const listDecisions = (f: DecisionFilters) => getJson<DecisionPage>(`/dec
 export const getFinding = (id: string) => getJson<FindingView>(`/findings/${enc(id)}`);
 export const getWhy = (id: string) => getJson<WhyView>(`/findings/${enc(id)}/why`);
 export const setVerdict = (id: string, v: VerdictInput) => postJson<VerdictResult>(`/findings/${enc(id)}/verdict`, v);
-export const getMetrics = () => getJson<Metrics>('/metrics');
+export const getMetrics = async (): Promise<Metrics> => data(await api.GET('/api/v1/metrics'));
 
 /** The handoff notes stored with an incident (`{ incident, notes, revisions }`, as `closeloop handoff show --json`). */
 export async function getHandoff(incident: string): Promise<HandoffNote[]> {
