@@ -36,7 +36,8 @@ function containmentText(c: string | boolean | null): string {
 
 export default function Finding() {
   const { id = '' } = useParams();
-  const finding = useQuery({ queryKey: ['finding', id], queryFn: () => getFinding(id) });
+  const can = useCan();
+  const finding = useQuery({ queryKey: ['finding', id], queryFn: () => getFinding(id), enabled: can('vr.triage') });
   const why = useQuery({
     queryKey: ['finding', id, 'why'],
     queryFn: () => getWhy(id),
@@ -48,7 +49,8 @@ export default function Finding() {
       <p>
         <Link to="/vulnerabilities?tab=decisions">← Escalations and stays</Link>
       </p>
-      {finding.isPending && <Loading what="Loading the finding" />}
+      {!can('vr.triage') && <p>Findings are for vulnerability management and incident responders; your roles do not include them. Ask an administrator if you need them.</p>}
+      {can('vr.triage') && finding.isPending && <Loading what="Loading the finding" />}
       <ErrorNotice error={finding.error} title="The finding could not be loaded" />
       {finding.data !== undefined && (
         <>

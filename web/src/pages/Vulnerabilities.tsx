@@ -3,7 +3,7 @@
  * in the address (`?tab=`), as are the decision filters.
  */
 import { Tabs } from 'radix-ui';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { useCan } from '../auth/session';
 import { Page } from '../components/Page';
 import { DecisionsPanel } from './vr/Decisions';
@@ -21,6 +21,16 @@ export default function Vulnerabilities() {
   const [params, setParams] = useSearchParams();
   const can = useCan();
   const mayTriage = can('vr.triage') || can('vr.escalate');
+  if (!can('vr.triage')) {
+    return (
+      <Page title="Vulnerability response">
+        <p>Imports and triage decisions are for vulnerability management and incident responders. Your roles do not include them: ask an administrator if you need them.</p>
+        <p>
+          Escalations handed to incident response are in the <Link to="/incidents">incident list</Link>; the figures are on the <Link to="/dashboard">dashboard</Link>.
+        </p>
+      </Page>
+    );
+  }
   const tabs = TABS.filter((t) => mayTriage || t.id !== 'triage');
   const asked = params.get('tab');
   const tab: TabId = tabs.some((t) => t.id === asked) ? (asked as TabId) : 'imports';
