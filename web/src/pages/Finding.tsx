@@ -207,7 +207,7 @@ function Verdicts({ f }: { f: FindingView }) {
       {f.verdicts.length === 0 ? (
         <Empty>No analyst verdict on this finding yet.</Empty>
       ) : (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Verdicts">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Verdicts table">
           <table aria-label="Verdicts">
             <thead>
               <tr>

@@ -81,7 +81,7 @@ export function DecisionsPanel() {
       )}
       {q.data !== undefined && q.data.decisions.length > 0 && (
         <>
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="Decisions">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Decisions table">
             <table aria-label="Decisions">
               <thead>
                 <tr>

@@ -197,7 +197,7 @@ function RecentImports() {
       <ErrorNotice error={q.error} title="The recent imports could not be loaded" />
       {q.data !== undefined && q.data.length === 0 && <Empty>No report has been imported yet.</Empty>}
       {q.data !== undefined && q.data.length > 0 && (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Recent imports">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Recent imports table">
           <table>
             <caption className="visually-hidden">The most recent imports, newest first</caption>
             <thead>
