@@ -140,7 +140,7 @@ function Brief({ d, incident }: { d: NonNullable<FindingView['decision']>; incid
         {reasons.map((t) => (
           <li key={t}>{t}</li>
         ))}
-        {reasons.length === 0 && <li className="muted">none recorded</li>}
+        {reasons.length === 0 && <li className="muted">{escalated ? 'none recorded' : 'no trigger fired and no stay reason applies'}</li>}
       </ul>
     </>
   );
