@@ -90,7 +90,7 @@ function UploadForm() {
         </label>
         <div>
           <button type="submit" className="primary" disabled={file === null || running}>
-            {running ? 'Uploading…' : 'Upload'}
+            {upload.isPending ? 'Uploading…' : running ? 'Importing…' : 'Upload'}
           </button>
         </div>
       </form>

@@ -147,7 +147,7 @@ export function progressOf(job: Job, uploadedBytes?: number): { percent: number 
   if (job.state === 'failed') return { percent: null, text: 'Failed' };
   if (job.state === 'queued') return { percent: null, text: 'Waiting to start' };
   const p = job.progress;
-  if (p === null) return { percent: null, text: 'Started' };
+  if (p === null) return { percent: null, text: 'Started: waiting for the first figures' };
   const what = p.counting ?? (job.kind === 'triage' ? 'findings decided' : 'records read');
   const bytes = p.total_bytes ?? uploadedBytes;
   const text = `${p.records.toLocaleString()} ${what}${bytes !== undefined ? ` of a ${formatBytes(bytes)} file` : ''}, ${p.seconds.toFixed(1)} s`;
