@@ -42,6 +42,8 @@ describe('the parser worker', () => {
       'scanners/osv_scanner/many_findings.json',
     ];
     for (const [db, worker] of [['worker.db', 'always'], ['thread.db', 'never']] as const) {
+      // each store has its own people directory: alice (the actor) becomes its first admin
+      expectExit(await runCli(dir, db, ['init', '--db-only']), 0);
       for (const report of reports) {
         const r = await cli(db, worker, ['import', 'findings', corpusPath(report), '--triage', '--json']);
         expectExit(r, 0, report);

@@ -16,8 +16,10 @@ const TEAMS_URL = 'https://prod-00.westeurope.logic.azure.com/workflows/xyz/trig
 
 /** A version 1 file as users wrote them: URLs as addresses, an email route, no delivery sections. */
 function writeV1(routes: 'mixed' | 'file-only'): string {
-  const c = defaultConfig() as { version: number; routing: { roles: Record<string, unknown>; services: Record<string, unknown> } };
+  const c = defaultConfig() as { version: number; routing: { roles: Record<string, unknown>; services: Record<string, unknown> }; people?: Record<string, string[]> };
   c.version = 1;
+  // a file of that version kept the people directory too (it moves into the store at the first start)
+  c.people = { admin: ['admin'] };
   if (routes === 'mixed') {
     c.routing.roles.service_owner = [{ channel: 'slack', address: SLACK_URL }, { channel: 'email', address: 'owner@example.org' }];
     c.routing.roles.ir_lead = [{ channel: 'webhook', address: HOOK_URL }, { channel: 'slack', address: SLACK_URL }];

@@ -16,7 +16,7 @@ import { assetWithDefaults, canonicalJson, canonicalVulnerabilityFacts, findingW
 import { migrateToLatest, type Store } from '../../src/store/db.js';
 import { assetToRow, findingToRow, vulnerabilityToRow } from '../../src/store/records.js';
 import type { Database, DecisionsTable, FindingsTable } from '../../src/store/schema.js';
-import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
+import { ENGINES, makeTestContext, type TestContext, seedPeople, TEST_START } from '../helpers/context.js';
 import { dropMigratedStore, migrationsUpTo, storeMigratedTo } from '../helpers/migrated-store.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -78,6 +78,8 @@ describe.each(ENGINES)('migration 0007 of a store with engine-1 decisions on %s'
     expect(await store.db.selectFrom('finding_verdicts').selectAll().execute()).toEqual([]);
 
     t = await makeTestContext(engine, { label: 'm0007' });
+    // the upgraded store has its own (empty) people directory: give it the test's people
+    await seedPeople(store, t.people, TEST_START);
     const ctx = { ...t.ctx, store };
     const vm = { actor: 'vm' };
     for (const c of fixture.cases) {
