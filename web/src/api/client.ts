@@ -54,7 +54,10 @@ export async function errorFrom(res: Response): Promise<ApiError> {
   } catch {
     // not JSON: a proxy's page, a dropped connection
   }
-  const e = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
+  // the API's error body is {code, message, details} (src/api/errors.ts); an `error` wrapper is read too
+  type Body = { code?: string; message?: string; details?: Record<string, unknown> };
+  const b = body as (Body & { error?: Body }) | null;
+  const e = typeof b?.message === 'string' ? b : b?.error;
   if (e?.message) return new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message, e.details ?? {});
   return new ApiError(res.status, `HTTP_${res.status}`, `the server answered ${res.status} ${res.statusText}`);
 }
