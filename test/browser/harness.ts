@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
@@ -65,6 +66,8 @@ export interface Store {
   cli(args: readonly string[], opts?: { by?: string; input?: string }): CliResult;
   /** An API token of `actor` (created once, then reused). */
   token(actor: string): string;
+  /** Rows of a read-only query on the store's SQLite file (to find ids the pages are opened with). */
+  rows<T>(sql: string, ...params: unknown[]): T[];
   /** Gives `name` a password (`people passwd NAME --password-stdin`). */
   setPassword(name: string, password?: string): void;
   remove(): void;
@@ -106,6 +109,14 @@ export function makeStore(opts: StoreOptions = {}): Store {
         tokens.set(actor, t);
       }
       return t;
+    },
+    rows<T>(sql: string, ...params: unknown[]): T[] {
+      const db = new Database(path.join(dir, 'closeloop.db'), { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare(sql).all(...params) as T[];
+      } finally {
+        db.close();
+      }
     },
     setPassword(name, password = PASSWORD) {
       cli(['people', 'passwd', name, '--password-stdin'], { input: `${password}\n` });
@@ -210,13 +221,14 @@ export async function newPerson(browser: Browser, base: string, name = 'nobody',
   return { name, context, page, csp };
 }
 
-/** Fills the sign-in form at `path` and waits for the signed-in frame (the main navigation). */
+/** Fills the sign-in form at `at` and waits for the signed-in frame (the main navigation). */
 export async function fillSignIn(page: Page, name: string, password: string, at = '/'): Promise<void> {
   await page.goto(at);
   await page.getByLabel('User name').fill(name);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  // attached, not visible: at a phone width the navigation folds into the menu button
+  await page.locator('nav[aria-label="Main"]').waitFor({ state: 'attached' });
 }
 
 /** Signs `name` in through the sign-in form in a browser context of their own. */

@@ -23,7 +23,10 @@ describe('signing in (chromium, real server, demo data)', () => {
       await p.page.getByLabel('User name').fill(DEMO.irLead);
       await p.page.getByLabel('Password').fill('not the password at all');
       await p.page.getByRole('button', { name: 'Sign in' }).click();
-      await p.page.getByRole('alert').first().waitFor();
+      const refused = p.page.getByRole('alert').filter({ hasText: 'Could not sign in' });
+      await refused.waitFor();
+      // the server's own words, not a bare status line
+      expect(await refused.textContent()).not.toMatch(/the server answered \d+/);
       expect(await p.page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
 
       await p.page.getByLabel('Password').fill(PASSWORD);
