@@ -56,6 +56,8 @@ import { deliveryIdInput, listDeliveries, listDeliveriesInput, retryDelivery, sh
 import { presentIncident, presentIncidentView, presentWeakness } from './presenters.js';
 
 import { op, view, type ApiRoute, type PathParam } from './route-kit.js';
+import { OPS_ROUTES } from './routes-ops.js';
+import { READ_ROUTES } from './routes-read.js';
 
 export type { ApiRoute, HttpMethod, PathParam, RequestParts, RouteInput } from './route-kit.js';
 
@@ -261,4 +263,6 @@ const WORKFLOW_ROUTES: readonly ApiRoute[] = [
 /** Every operation of the API: the incident workflow's here, then the tables of the other files, one line each. */
 export const ROUTES: readonly ApiRoute[] = [
   ...WORKFLOW_ROUTES,
+  ...OPS_ROUTES,
+  ...READ_ROUTES,
 ];

@@ -27,6 +27,7 @@ import { weaknessesForGate, weaknessesOfIncident, weaknessIdsOfIncident } from '
 import { audit, authorize, inTransaction, isoNow, nextCounter, today, type AppContext, type AuditEntry, type Caller, type Trx } from './context.js';
 import { identifier, nonEmpty, parseInput, recordInput, shortText } from './validate.js';
 import { eventIncident, incidentLink, notifySubscribers } from './outbox.js';
+import { ackRules } from './views/ack-sla.js';
 
 export const openIncidentInput = z.strictObject({
   title: shortText('title'),
@@ -117,18 +118,50 @@ export async function createIncident(
 /** Incidents per page when the caller gives no limit, and the most a page may hold. */
 export const INCIDENT_PAGE = { default: 100, max: 1000 } as const;
 
+/** A yes/no filter as a query string gives it (`true`/`false`) or a JSON body does. */
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
 export const listIncidentsInput = z.strictObject({
   state: z.enum(INCIDENT_STATES).optional(),
+  severity: z.enum(INCIDENT_SEVERITIES).optional(),
+  service: identifier('service').optional(),
+  /** true: only incidents whose report-out is owed (its task opened) and not sent; false: the others. */
+  missing_reportout: flag.optional(),
+  /** true: only incidents with an acknowledgment past its SLA or a remediation item past its due date; false: the others. */
+  overdue: flag.optional(),
   /** Incidents on this page (default 100, at most 1,000). */
   limit: z.coerce.number().int().min(1).max(INCIDENT_PAGE.max).optional(),
   /** The `next` of the previous page. */
   after: identifier('after').optional(),
 });
 
+/** Where an incident's report-out stands: not yet opened, owed, sent, or not required (a non-incident). */
+export type ReportOutStatus = 'not_open' | 'owed' | 'sent' | 'not_required';
+
+/** What the list shows beside an incident (`summary`), as the list's response schema names it. */
+export const incidentSummaryOutput = z.object({
+  reportout: z.enum(['not_open', 'owed', 'sent', 'not_required']),
+  /** Required roles that acknowledged, of those required. */
+  acks: z.object({ done: z.number().int(), required: z.number().int() }),
+  /** An acknowledgment past its SLA, or a remediation item past its due date. */
+  overdue: z.boolean(),
+  ack_overdue: z.boolean(),
+  remediation_overdue: z.boolean(),
+});
+export type IncidentSummary = z.infer<typeof incidentSummaryOutput> & { reportout: ReportOutStatus };
+
+export type ListedIncident = Incident & { summary: IncidentSummary };
+
 /** One page of incidents in creation order, and the cursor of the next (null on the last page). */
 export interface IncidentPage {
-  incidents: Incident[];
+  incidents: ListedIncident[];
   next: string | null;
+}
+
+export function reportOutStatus(inc: Pick<Incident, 'state' | 'reportout_opened_at' | 'reportout_sent_at'>): ReportOutStatus {
+  if (inc.reportout_sent_at !== null) return 'sent';
+  if (inc.state === 'closed_non_incident') return 'not_required';
+  return inc.reportout_opened_at === null ? 'not_open' : 'owed';
 }
 
 /** An opaque cursor: the creation time and id of the last incident of a page. */
@@ -153,7 +186,8 @@ function fromIncidentCursor(after: string): [string, string] {
 
 /**
  * Incidents in creation order, a page at a time: `limit` of them (default 100) after the `after`
- * cursor, and the cursor of the next page. A keyset cursor, so a page is an index range however
+ * cursor, and the cursor of the next page; filtered by state, severity, service, a missing report-out or
+ * anything overdue, each with its summary (report-out, acknowledgments, overdue). A keyset cursor, so a page is an index range however
  * many incidents there are, and incidents opened meanwhile never shift a page already read.
  */
 export async function listIncidents(ctx: AppContext, caller: Caller, input: z.input<typeof listIncidentsInput>): Promise<IncidentPage> {
@@ -161,8 +195,24 @@ export async function listIncidents(ctx: AppContext, caller: Caller, input: z.in
   const p = parseInput(listIncidentsInput, input);
   const limit = p.limit ?? INCIDENT_PAGE.default;
   const after = p.after === undefined ? undefined : fromIncidentCursor(p.after);
-  const rows = await listIncidentsPage(ctx.store.db, { state: p.state, after, limit: limit + 1 });
-  const incidents = rows.slice(0, limit);
+  const rules = ackRules(ctx);
+  const rows = await listIncidentsPage(
+    ctx.store.db,
+    { state: p.state, severity: p.severity, service: p.service, missingReportout: p.missing_reportout, overdue: p.overdue, after, limit: limit + 1 },
+    { ackRules: rules, today: today(ctx) },
+  );
+  const recipients = rules.filter((r) => !r.thirdPartyOnly).length;
+  const extra = rules.length - recipients;
+  const incidents = rows.slice(0, limit).map(({ has_third_party, acks_recipient, acks_third_party, ack_overdue, remediation_overdue, ...inc }): ListedIncident => ({
+    ...inc,
+    summary: {
+      reportout: reportOutStatus(inc),
+      acks: { done: acks_recipient + (has_third_party === 1 ? acks_third_party : 0), required: recipients + (has_third_party === 1 ? extra : 0) },
+      overdue: ack_overdue === 1 || remediation_overdue === 1,
+      ack_overdue: ack_overdue === 1,
+      remediation_overdue: remediation_overdue === 1,
+    },
+  }));
   const last = incidents[incidents.length - 1];
   return { incidents, next: rows.length > limit && last !== undefined ? incidentCursor(last) : null };
 }

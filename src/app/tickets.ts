@@ -207,6 +207,11 @@ export async function syncTickets(ctx: AppContext, caller: Caller, props: { clie
   return { results };
 }
 
+/** `syncTickets` with the clients the configuration names, their secrets read from `env` (the CLI's and the server's). */
+export function syncConfiguredTickets(ctx: AppContext, caller: Caller, env: Env): Promise<{ results: TicketSyncResult[] }> {
+  return syncTickets(ctx, caller, { clients: ticketClients(ctx.config, env) });
+}
+
 // ---- inbound webhooks -------------------------------------------------------------------------
 
 /** The secrets inbound ticket webhooks are checked with, resolved at start (an unset variable is a config error). */

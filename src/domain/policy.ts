@@ -17,6 +17,8 @@ export const ACTIONS = [
   'vendor.edit',
   'delivery.run',
   'audit.verify',
+  'audit.read',
+  'settings.read',
   'people.manage',
   'token.manage',
   'store.backup',
@@ -52,6 +54,10 @@ export const POLICY: Record<Action, readonly string[]> = {
   'vendor.edit': ['ir_lead', 'third_party_manager', 'contract_owner'],
   'delivery.run': RESPONDERS,
   'audit.verify': ['ir_lead', 'grc_contact', 'auditor'],
+  // the whole audit log; an incident's own events are its timeline, for its readers
+  'audit.read': ['ir_lead', 'grc_contact', 'auditor'],
+  // the configuration as the settings page shows it (secrets by reference only)
+  'settings.read': ['grc_contact', 'auditor'],
   'people.manage': [],
   'token.manage': [],
   'store.backup': [],

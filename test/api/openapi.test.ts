@@ -129,6 +129,10 @@ describe.each(ENGINES)('OpenAPI document (%s)', (engine) => {
     expect(list?.requestBody).toBeUndefined();
     expect(list?.parameters).toEqual([
       expect.objectContaining({ name: 'state', in: 'query', required: false }),
+      expect.objectContaining({ name: 'severity', in: 'query', required: false }),
+      expect.objectContaining({ name: 'service', in: 'query', required: false }),
+      expect.objectContaining({ name: 'missing_reportout', in: 'query', required: false }),
+      expect.objectContaining({ name: 'overdue', in: 'query', required: false }),
       expect.objectContaining({ name: 'limit', in: 'query', required: false, schema: expect.objectContaining({ minimum: 1, maximum: 1000 }) }),
       expect.objectContaining({ name: 'after', in: 'query', required: false }),
     ]);

@@ -1,4 +1,4 @@
-import { syncTickets, ticketClients } from '../../app/tickets.js';
+import { syncConfiguredTickets } from '../../app/tickets.js';
 import type { Program } from '../program.js';
 import { acts, type CliRun } from '../session.js';
 
@@ -10,7 +10,7 @@ export function registerTickets(program: Program, run: CliRun): void {
     .command('sync')
     .description("read each open ticket's status from Jira or ServiceNow and move its remediation item by tickets.status_map (a webhook does this as it happens)");
   acts(run, sync, async ({ s, ctx, caller }) => {
-    const r = await syncTickets(ctx, caller, { clients: ticketClients(ctx.config, s.io.env) });
+    const r = await syncConfiguredTickets(ctx, caller, { ...s.io.env });
     s.print(r, () => {
       if (r.results.length === 0) return 'no open tickets';
       return r.results

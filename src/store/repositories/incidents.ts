@@ -1,5 +1,6 @@
-import { CLOSED_STATES, type IncidentState } from '../../domain/incident.js';
-import type { Db, Incident, IncidentUpdate, NewIncident } from '../schema.js';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { CLOSED_STATES, type IncidentSeverity, type IncidentState } from '../../domain/incident.js';
+import type { Database, Db, Incident, IncidentUpdate, NewIncident } from '../schema.js';
 
 /**
  * Incidents and the assets they concern. Use cases read and change an incident through these, inside
@@ -59,24 +60,128 @@ export async function updateIncident(db: Db, id: string, changes: IncidentUpdate
 
 export interface IncidentPageQuery {
   state?: IncidentState | undefined;
+  severity?: IncidentSeverity | undefined;
+  service?: string | undefined;
+  /** Only incidents whose report-out is owed (its task opened) and not sent; a non-incident owes none. */
+  missingReportout?: boolean | undefined;
+  /** Only incidents with an acknowledgment past its SLA or a remediation item past its due date. */
+  overdue?: boolean | undefined;
   /** Creation time and id of the last incident of the previous page. */
   after?: readonly [createdAt: string, id: string] | undefined;
   limit: number;
 }
 
+/** When a recipient role's acknowledgment is late: the report-out was sent at or before `lateIfSentBy`. */
+export interface AckRule {
+  role: string;
+  lateIfSentBy: string;
+  /** The role is required only when the incident has a third-party weakness. */
+  thirdPartyOnly: boolean;
+}
+
+/** What the incident list says beside each incident, computed in the page's one statement. */
+export interface IncidentSummaryQuery {
+  ackRules: readonly AckRule[];
+  /** YYYY-MM-DD: a remediation item due before it and still being worked is overdue. */
+  today: string;
+}
+
+/** An incident of the list with the figures of its summary (0/1 flags and counts). */
+export type IncidentListRow = Incident & {
+  has_third_party: number;
+  /** Acknowledgments by roles every report-out is sent to. */
+  acks_recipient: number;
+  /** Acknowledgments by roles only a third-party weakness adds. */
+  acks_third_party: number;
+  ack_overdue: number;
+  remediation_overdue: number;
+};
+
+type IncidentsEb = ExpressionBuilder<Database, 'incidents'>;
+
+const hasThirdPartyWeakness = (eb: IncidentsEb) =>
+  eb.exists(eb.selectFrom('weaknesses as w').select('w.id').whereRef('w.incident_id', '=', 'incidents.id').where('w.type', '=', 'third_party'));
+
+const acknowledgedBy = (eb: IncidentsEb, role: string) =>
+  eb.exists(eb.selectFrom('acknowledgments as a').select('a.id').whereRef('a.incident_id', '=', 'incidents.id').where('a.role', '=', role));
+
+/** An open incident whose report-out went out and a required role has not acknowledged within its SLA. */
+function ackOverdue(eb: IncidentsEb, rules: readonly AckRule[]): Expression<SqlBool> {
+  if (rules.length === 0) return sql<SqlBool>`1 = 0`;
+  return eb.and([
+    eb('incidents.reportout_sent_at', 'is not', null),
+    eb('incidents.state', 'not in', CLOSED_STATES),
+    eb.or(
+      rules.map((r) =>
+        eb.and([eb('incidents.reportout_sent_at', '<=', r.lateIfSentBy), eb.not(acknowledgedBy(eb, r.role)), ...(r.thirdPartyOnly ? [hasThirdPartyWeakness(eb)] : [])]),
+      ),
+    ),
+  ]);
+}
+
+/** A remediation item of the incident past its due date and still being worked (as the overdue timer finds them). */
+const remediationOverdue = (eb: IncidentsEb, today: string) =>
+  eb.exists(
+    eb
+      .selectFrom('remediation_items as ri')
+      .select('ri.id')
+      .whereRef('ri.incident_id', '=', 'incidents.id')
+      .where('ri.due', 'is not', null)
+      .where('ri.due', '<', today)
+      .where('ri.status', 'in', ['open', 'in_progress']),
+  );
+
+/** The report-out is owed (its task opened) and not sent, and the incident is not a closed non-incident. */
+export const reportOutMissing = (eb: IncidentsEb) =>
+  eb.and([eb('incidents.reportout_opened_at', 'is not', null), eb('incidents.reportout_sent_at', 'is', null), eb('incidents.state', '!=', 'closed_non_incident')]);
+
+function ackCount(eb: IncidentsEb, roles: readonly string[]) {
+  if (roles.length === 0) return sql<number>`0`;
+  return eb.selectFrom('acknowledgments as a').select((e) => e.fn.countAll<number | string>().as('n')).whereRef('a.incident_id', '=', 'incidents.id').where('a.role', 'in', roles);
+}
+
 /**
- * Up to `limit` incidents in creation order (then id) after the keyset `after`: an index range
- * (`incidents_by_creation`) however many incidents there are.
+ * Up to `limit` incidents in creation order (then id) after the keyset `after`, with the figures of
+ * their summary, in one statement: the filters and the figures are correlated subqueries on the
+ * indexed incident columns of acknowledgments, weaknesses and remediation items, so a page costs one
+ * round trip however long the list (an index range of `incidents_created` when unfiltered).
  */
-export function listIncidentsPage(db: Db, q: IncidentPageQuery): Promise<Incident[]> {
-  let query = db.selectFrom('incidents').selectAll().orderBy('created_at').orderBy('id');
-  if (q.state) query = query.where('state', '=', q.state);
+export async function listIncidentsPage(db: Db, q: IncidentPageQuery, s: IncidentSummaryQuery): Promise<IncidentListRow[]> {
+  const recipient = [...new Set(s.ackRules.filter((r) => !r.thirdPartyOnly).map((r) => r.role))];
+  const thirdParty = [...new Set(s.ackRules.filter((r) => r.thirdPartyOnly).map((r) => r.role))];
+  let query = db
+    .selectFrom('incidents')
+    .selectAll('incidents')
+    .select((eb) => [
+      eb.case().when(hasThirdPartyWeakness(eb)).then(1).else(0).end().as('has_third_party'),
+      ackCount(eb, recipient).as('acks_recipient'),
+      ackCount(eb, thirdParty).as('acks_third_party'),
+      eb.case().when(ackOverdue(eb, s.ackRules)).then(1).else(0).end().as('ack_overdue'),
+      eb.case().when(remediationOverdue(eb, s.today)).then(1).else(0).end().as('remediation_overdue'),
+    ])
+    .orderBy('incidents.created_at')
+    .orderBy('incidents.id');
+  if (q.state) query = query.where('incidents.state', '=', q.state);
+  if (q.severity) query = query.where('incidents.severity', '=', q.severity);
+  if (q.service !== undefined) query = query.where('incidents.service', '=', q.service);
+  if (q.missingReportout === true) query = query.where(reportOutMissing);
+  if (q.missingReportout === false) query = query.where((eb) => eb.not(reportOutMissing(eb)));
+  if (q.overdue === true) query = query.where((eb) => eb.or([ackOverdue(eb, s.ackRules), remediationOverdue(eb, s.today)]));
+  if (q.overdue === false) query = query.where((eb) => eb.not(eb.or([ackOverdue(eb, s.ackRules), remediationOverdue(eb, s.today)])));
   const after = q.after;
   if (after !== undefined) {
     const [at, id] = after;
-    query = query.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]));
+    query = query.where((eb) => eb.or([eb('incidents.created_at', '>', at), eb.and([eb('incidents.created_at', '=', at), eb('incidents.id', '>', id)])]));
   }
-  return query.limit(q.limit).execute();
+  const rows = await query.limit(q.limit).execute();
+  return rows.map((r) => ({
+    ...r,
+    has_third_party: Number(r.has_third_party),
+    acks_recipient: Number(r.acks_recipient),
+    acks_third_party: Number(r.acks_third_party),
+    ack_overdue: Number(r.ack_overdue),
+    remediation_overdue: Number(r.remediation_overdue),
+  }));
 }
 
 /** The ids of an incident's assets, sorted. */

@@ -461,6 +461,193 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/timers/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fire the timers that are due, once each (acknowledgment reminders and escalations, overdue remediation, risk review dates); the server also does this continuously */
+        post: operations["runTimers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{role}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test message over each of a role's routes (through the outbox) and report what each receiver answered */
+        post: operations["testChannels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read each open ticket's status from Jira or ServiceNow and move its remediation item by tickets.status_map (the inbound webhooks do this as it happens) */
+        post: operations["syncTickets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/work": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What waits on the caller: acknowledgments owed by their roles, remediation items theirs or their roles' not yet verified, risk acceptances they may decide, vendor notices to chase, incidents they lead */
+        get: operations["myWork"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every audit event of the incident, oldest first (`limit`, default 1,000; `after` = the `next` of the previous page) */
+        get: operations["incidentTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/remediation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The remediation board: every item with its incident, weakness, owner, status, due date, overdue flag and tickets; filters status, owner (role or assignee), overdue, incident; a page at a time */
+        get: operations["listRemediation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk-acceptances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Risk acceptances with their effective state (approved ones expire at their review date) and whether the caller may decide each (`can_decide`); filter by state or incident; a page at a time */
+        get: operations["listRiskAcceptances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vendor-notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Third-party notices with their state, response and chase dates; filter by status, vendor or incident; a page at a time */
+        get: operations["listVendorNotices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first: filters incident, actor, action (a prefix), entity_type, entity_id, from/to (ISO times); `before` = the `next` of the previous page (ir_lead, grc_contact, auditor) */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The control's figures: incidents missing report-out, report-out and acknowledgment latency, remediation aging and overdue, risk acceptances awaiting review, escalations by trigger, incidents by state */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The configuration, read-only (admin, grc_contact, auditor): control card, routing, workflow, gate, delivery (secrets as env:NAME references), people count, and the role matrix of the policy */
+        get: operations["showSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -704,6 +891,10 @@ export interface operations {
         parameters: {
             query?: {
                 state?: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                severity?: "low" | "moderate" | "high" | "critical";
+                service?: string;
+                missing_reportout?: boolean | ("true" | "false");
+                overdue?: boolean | ("true" | "false");
                 limit?: number;
                 after?: string;
             };
@@ -1690,6 +1881,690 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    runTimers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        incidents: number;
+                        reminders: number;
+                        escalations: number;
+                        items_overdue: number;
+                        risk_warnings: number;
+                        risks_expired: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    testChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the role whose routes to test, e.g. service_owner */
+                role: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    service?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        role: string;
+                        service: string | null;
+                        results: {
+                            channel: string;
+                            address: string;
+                            message: string;
+                            ok: boolean;
+                            messageId?: string;
+                            status?: number;
+                            response?: string;
+                            error?: string;
+                            retryable?: boolean;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    syncTickets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: ({
+                            /** @enum {string} */
+                            system: "jira" | "servicenow";
+                            ticket: string;
+                            item: string | null;
+                            status: string;
+                            from?: string;
+                            to?: string;
+                            applied: boolean;
+                            note?: string;
+                        } | {
+                            /** @enum {string} */
+                            system: "jira" | "servicenow";
+                            ticket: string;
+                            item: string | null;
+                            error: string;
+                        })[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    myWork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        actor: string;
+                        roles: string[];
+                        acks: {
+                            incident: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "low" | "moderate" | "high" | "critical";
+                            role: string;
+                            /** @description ISO-8601 time */
+                            sent_at: string;
+                            /** @description ISO-8601 time */
+                            due_at: string;
+                            overdue: boolean;
+                        }[];
+                        remediation: {
+                            id: string;
+                            incident: string | null;
+                            weakness: string | null;
+                            owner_role: string;
+                            assignee: string;
+                            criteria: string;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "resolved" | "verified";
+                            due: string | null;
+                            overdue: boolean;
+                            ticket: string | null;
+                            /** @enum {string} */
+                            mine_as: "assignee" | "owner_role";
+                        }[];
+                        risk_decisions: {
+                            id: string;
+                            incident: string;
+                            weakness: string;
+                            /** @enum {string} */
+                            state: "requested" | "approved" | "rejected" | "expired";
+                            /** @enum {string} */
+                            effective_state: "requested" | "approved" | "rejected" | "expired";
+                            requester: string;
+                            approver: string | null;
+                            rationale: string;
+                            controls: string;
+                            /** @description YYYY-MM-DD */
+                            review_by: string;
+                            reason: string | null;
+                            /** @description ISO-8601 time */
+                            created_at: string;
+                            decided_at: string | null;
+                            can_decide: boolean;
+                        }[];
+                        vendor_chases: {
+                            id: string;
+                            incident: string;
+                            weakness: string;
+                            vendor: string;
+                            channel: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "sent" | "responded";
+                            sent_at: string | null;
+                            response: string | null;
+                            responded_at: string | null;
+                            chased_at: string | null;
+                            chase_due: string | null;
+                            chase_overdue: boolean;
+                            tracking_item: string | null;
+                            /** @description ISO-8601 time */
+                            created_at: string;
+                        }[];
+                        leading: {
+                            id: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "low" | "moderate" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                            /** @enum {string} */
+                            reportout: "not_open" | "owed" | "sent" | "not_required";
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    incidentTimeline: {
+        parameters: {
+            query?: {
+                limit?: number;
+                after?: number;
+            };
+            header?: never;
+            path: {
+                /** @description incident id, e.g. INC-2026-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        incident: string;
+                        events: {
+                            seq: number;
+                            at: string;
+                            actor: string;
+                            action: string;
+                            entity: {
+                                type: string;
+                                id: string;
+                            };
+                            incident: string | null;
+                            digest: string;
+                            hash: string;
+                            prev_hash: string;
+                        }[];
+                        next: number | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listRemediation: {
+        parameters: {
+            query?: {
+                status?: "open" | "in_progress" | "resolved" | "verified";
+                owner?: string;
+                overdue?: boolean | ("true" | "false");
+                incident?: string;
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            incident: string | null;
+                            weakness: string | null;
+                            finding: string | null;
+                            owner_role: string;
+                            assignee: string;
+                            criteria: string;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "resolved" | "verified";
+                            due: string | null;
+                            overdue: boolean;
+                            overdue_since: string | null;
+                            ticket: string | null;
+                            tickets: {
+                                system: string;
+                                key: string;
+                                url: string | null;
+                                status: string | null;
+                            }[];
+                            /** @description ISO-8601 time */
+                            created_at: string;
+                            /** @description ISO-8601 time */
+                            updated_at: string;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listRiskAcceptances: {
+        parameters: {
+            query?: {
+                state?: "requested" | "approved" | "rejected" | "expired";
+                incident?: string;
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        risk_acceptances: {
+                            id: string;
+                            incident: string;
+                            weakness: string;
+                            /** @enum {string} */
+                            state: "requested" | "approved" | "rejected" | "expired";
+                            /** @enum {string} */
+                            effective_state: "requested" | "approved" | "rejected" | "expired";
+                            requester: string;
+                            approver: string | null;
+                            rationale: string;
+                            controls: string;
+                            /** @description YYYY-MM-DD */
+                            review_by: string;
+                            reason: string | null;
+                            /** @description ISO-8601 time */
+                            created_at: string;
+                            decided_at: string | null;
+                            can_decide: boolean;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listVendorNotices: {
+        parameters: {
+            query?: {
+                status?: "pending" | "sent" | "responded";
+                vendor?: string;
+                incident?: string;
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        notices: {
+                            id: string;
+                            incident: string;
+                            weakness: string;
+                            vendor: string;
+                            channel: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "sent" | "responded";
+                            sent_at: string | null;
+                            response: string | null;
+                            responded_at: string | null;
+                            chased_at: string | null;
+                            chase_due: string | null;
+                            chase_overdue: boolean;
+                            tracking_item: string | null;
+                            /** @description ISO-8601 time */
+                            created_at: string;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                incident?: string;
+                actor?: string;
+                action?: string;
+                entity_type?: string;
+                entity_id?: string;
+                from?: string;
+                to?: string;
+                limit?: number;
+                before?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: {
+                            seq: number;
+                            at: string;
+                            actor: string;
+                            action: string;
+                            entity: {
+                                type: string;
+                                id: string;
+                            };
+                            incident: string | null;
+                            digest: string;
+                            hash: string;
+                            prev_hash: string;
+                        }[];
+                        next: number | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: {
+                review_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        as_of: string;
+                        incidents_by_state: {
+                            [key: string]: number;
+                        };
+                        missing_reportout: {
+                            count: number;
+                            ids: string[];
+                        };
+                        reportout_latency: {
+                            count: number;
+                            median_hours: number | null;
+                            p90_hours: number | null;
+                        };
+                        ack_latency: {
+                            count: number;
+                            median_hours: number | null;
+                            p90_hours: number | null;
+                            role: string;
+                        }[];
+                        remediation_aging: {
+                            buckets: {
+                                /** @enum {string} */
+                                bucket: "0-7" | "8-30" | "31-90" | ">90";
+                                total: number;
+                                by_status: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                            open_total: number;
+                            overdue: number;
+                        };
+                        risk_review: {
+                            requested: {
+                                count: number;
+                                ids: string[];
+                            };
+                            review_due: {
+                                count: number;
+                                ids: string[];
+                                within_days: number;
+                            };
+                            review_past: {
+                                count: number;
+                                ids: string[];
+                            };
+                        };
+                        escalations_by_trigger: {
+                            trigger: string;
+                            count: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    showSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        control_card: {
+                            id: string;
+                            version: number;
+                            objective: string;
+                            owner_role: string;
+                            triggers: string[];
+                            recipient_roles: string[];
+                            workflow_steps: string[];
+                            exception_rules: {
+                                approver_roles: string[];
+                                max_review_days: number;
+                                requester_may_not_approve: boolean;
+                            };
+                            evidence_location: string;
+                        };
+                        routing: {
+                            roles: {
+                                [key: string]: {
+                                    channel: string;
+                                    target: string;
+                                }[];
+                            };
+                            services: {
+                                [key: string]: {
+                                    [key: string]: {
+                                        channel: string;
+                                        target: string;
+                                    }[];
+                                };
+                            };
+                            vendors: {
+                                [key: string]: {
+                                    channel: string;
+                                    target: string;
+                                }[];
+                            };
+                        };
+                        workflow: {
+                            [key: string]: unknown;
+                        };
+                        gate: {
+                            /** @enum {string} */
+                            mode: "hard" | "soft";
+                        };
+                        delivery: {
+                            [key: string]: unknown;
+                        };
+                        tickets: unknown;
+                        server: {
+                            [key: string]: unknown;
+                        };
+                        people: {
+                            count: number;
+                        };
+                        policy: {
+                            roles: string[];
+                            actions: {
+                                [key: string]: string[];
+                            };
+                        };
+                    };
                 };
             };
             400: components["responses"]["BadInput"];

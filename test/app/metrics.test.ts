@@ -1,0 +1,160 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addRemediation, decideRisk, moveRemediation, requestRisk } from '../../src/app/followthrough.js';
+import { importFile } from '../../src/app/importer.js';
+import { closeIncident, moveIncident, openIncident } from '../../src/app/incidents.js';
+import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../../src/app/reportout.js';
+import { metrics, quantile } from '../../src/app/views/metrics.js';
+import { addDays } from '../../src/app/context.js';
+import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
+
+const lead = { actor: 'lead' };
+const vm = { actor: 'vm' };
+
+describe('quantile', () => {
+  it('interpolates between ranks and is null for no values', () => {
+    expect(quantile([], 0.5)).toBeNull();
+    expect(quantile([4], 0.9)).toBe(4);
+    expect(quantile([4, 10], 0.5)).toBe(7);
+    expect(quantile([4, 10], 0.9)).toBe(9.4);
+    expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9.1);
+  });
+});
+
+describe.each(ENGINES)('metrics on %s', (engine) => {
+  let t: TestContext;
+  beforeEach(async () => {
+    t = await makeTestContext(engine, { label: 'metrics' });
+  });
+  afterEach(async () => t.cleanup());
+
+  /** An incident moved to eradication, where its report-out task opens. */
+  async function atEradication(title: string): Promise<string> {
+    const id = (await openIncident(t.ctx, lead, { title, severity: 'low' })).id;
+    await moveIncident(t.ctx, lead, { id, state: 'triage' });
+    await moveIncident(t.ctx, lead, { id, state: 'eradication' });
+    return id;
+  }
+
+  it('counts every figure of a store built through the use cases', async () => {
+    const day0 = t.ctx.now().toISOString().slice(0, 10);
+    // A: report-out owed, not sent (a weakness recorded)
+    const a = await atEradication('A');
+    const wk = (await addWeakness(t.ctx, lead, { incident: a, type: 'technical', relation: 'enabled', assets: ['web-01'], notes: 'n', action: 'patch' })).id;
+    // B: sent 6 h after its task opened (t+6 h); vm acknowledges at t+18 h (12 h), so at t+28 h (22 h)
+    const b = await atEradication('B');
+    t.clock.advance({ hours: 6 });
+    await markNoneIdentified(t.ctx, lead, { incident: b, rationale: 'nothing found' });
+    await sendReportOut(t.ctx, lead, { incident: b });
+    // C: sent 2 h after its task opened (t+8 h); vm acknowledges after 4 h, so after 8 h
+    const c = await atEradication('C');
+    t.clock.advance({ hours: 2 });
+    await markNoneIdentified(t.ctx, lead, { incident: c, rationale: 'nothing found' });
+    await sendReportOut(t.ctx, lead, { incident: c });
+    t.clock.advance({ hours: 4 });
+    await acknowledge(t.ctx, vm, { incident: c, role: 'vuln_mgmt_owner' });
+    t.clock.advance({ hours: 4 });
+    await acknowledge(t.ctx, { actor: 'so' }, { incident: c, role: 'service_owner' });
+    t.clock.advance({ hours: 2 });
+    await acknowledge(t.ctx, vm, { incident: b, role: 'vuln_mgmt_owner' });
+    t.clock.advance({ hours: 10 });
+    await acknowledge(t.ctx, { actor: 'so' }, { incident: b, role: 'service_owner' });
+    // D: a non-incident owes no report-out; E: still reported, its task not open
+    const d = (await openIncident(t.ctx, lead, { title: 'D', severity: 'low' })).id;
+    await closeIncident(t.ctx, lead, { id: d, non_incident: true, rationale: 'benign' });
+    await openIncident(t.ctx, lead, { title: 'E', severity: 'high' });
+
+    // remediation items opened on day 0, 50 and 90; read on day 95
+    t.clock.set(`${day0}T13:00:00.000Z`);
+    const old = await addRemediation(t.ctx, lead, { weakness: wk, owner_role: 'service_owner', assignee: 'so', criteria: 'patched' });
+    const verified = await addRemediation(t.ctx, lead, { weakness: wk, owner_role: 'service_owner', assignee: 'so', criteria: 'v' });
+    for (const s of ['in_progress', 'resolved', 'verified'] as const) await moveRemediation(t.ctx, lead, { item: verified.id, state: s });
+    t.clock.set(`${addDays(day0, 50)}T13:00:00.000Z`);
+    const mid = await addRemediation(t.ctx, lead, { weakness: wk, owner_role: 'service_owner', assignee: 'so', criteria: 'patched' });
+    await moveRemediation(t.ctx, lead, { item: mid.id, state: 'in_progress' });
+    // risk acceptances on day 89: due for review (approved, review in 5 days of day 95), not due, past, and requested
+    t.clock.set(`${addDays(day0, 89)}T13:00:00.000Z`);
+    const risk = async (reviewBy: number, approve: boolean) => {
+      const r = await requestRisk(t.ctx, vm, { weakness: wk, rationale: 'r', controls: 'c', review_by: addDays(day0, reviewBy) });
+      if (approve) await decideRisk(t.ctx, { actor: 'approver' }, { risk: r.id, approve: true });
+      return r.id;
+    };
+    const dueSoon = await risk(100, true);
+    await risk(150, true);
+    const past = await risk(92, true);
+    const requested = await risk(120, false);
+    t.clock.set(`${addDays(day0, 90)}T13:00:00.000Z`);
+    const fresh = await addRemediation(t.ctx, lead, { weakness: wk, owner_role: 'service_owner', assignee: 'so', criteria: 'patched', due: addDays(day0, 94) });
+    await moveRemediation(t.ctx, lead, { item: fresh.id, state: 'in_progress' });
+    await moveRemediation(t.ctx, lead, { item: fresh.id, state: 'resolved' });
+    t.clock.set(`${addDays(day0, 95)}T12:00:00.000Z`);
+
+    const m = await metrics(t.ctx, { actor: 'auditor' }, {});
+    expect(m.incidents_by_state).toMatchObject({ reported: 1, eradication: 3, closed_non_incident: 1, triage: 0, closed: 0 });
+    expect(m.missing_reportout).toEqual({ count: 1, ids: [a] });
+    expect(m.reportout_latency).toEqual({ count: 2, median_hours: 4, p90_hours: 5.6 });
+    expect(m.ack_latency).toEqual([
+      { role: 'service_owner', count: 2, median_hours: 15, p90_hours: 20.6 },
+      { role: 'vuln_mgmt_owner', count: 2, median_hours: 8, p90_hours: 11.2 },
+    ]);
+    // old: 95 days (open, due day 90: overdue); mid: 45 days (in progress); fresh: 5 days (resolved, past due but not overdue); verified: not counted
+    expect(m.remediation_aging).toEqual({
+      buckets: [
+        { bucket: '0-7', total: 1, by_status: { open: 0, in_progress: 0, resolved: 1 } },
+        { bucket: '8-30', total: 0, by_status: { open: 0, in_progress: 0, resolved: 0 } },
+        { bucket: '31-90', total: 1, by_status: { open: 0, in_progress: 1, resolved: 0 } },
+        { bucket: '>90', total: 1, by_status: { open: 1, in_progress: 0, resolved: 0 } },
+      ],
+      open_total: 3,
+      overdue: 1,
+    });
+    expect(old.due).toBe(addDays(day0, 90));
+    expect(m.risk_review).toEqual({
+      requested: { count: 1, ids: [requested] },
+      review_due: { count: 1, ids: [dueSoon], within_days: 14 },
+      review_past: { count: 1, ids: [past] },
+    });
+    expect((await metrics(t.ctx, lead, { review_days: '60' })).risk_review.review_due.count).toBe(2);
+    expect(m.escalations_by_trigger).toEqual([]);
+    await expect(metrics(t.ctx, { actor: 'mallory' }, {})).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
+  });
+
+  it('counts escalations by trigger from the latest decision of each finding only', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'closeloop-metrics-'));
+    const file = (name: string, text: string) => {
+      const p = path.join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    };
+    await importFile(t.ctx, vm, {
+      kind: 'assets',
+      file: file('assets.csv', ['id,name,service,owner,business_critical,exposure,auth_required,privileged,regulated,telemetry,components', 'web-01,Web 1,shop,web-team,true,internet,false,false,pii,true,httpd@2.4.49', 'web-02,Web 2,shop,web-team,true,internet,false,false,pii,true,httpd@2.4.49'].join('\n')),
+    });
+    await importFile(t.ctx, vm, { kind: 'vulnerabilities', file: file('v.ndjson', JSON.stringify({ id: 'CVE-2021-41773', cvss: { version: '3.1', base_score: 7.5 }, exploitation: 'active', public_poc: true })) });
+    await importFile(t.ctx, vm, {
+      kind: 'signals',
+      file: file('s.ndjson', ['web-01', 'web-02'].map((a, i) => JSON.stringify({ id: `S-${i}`, time: '2026-11-27T23:10:00Z', asset: a, kind: 'exploit_attempt', vulnerability: 'CVE-2021-41773', source: 'waf', payload: 'x' })).join('\n')),
+    });
+    const findings = (validation: string) =>
+      JSON.stringify([
+        { id: 'F-1', vulnerability: 'CVE-2021-41773', asset: 'web-01', component: 'httpd', version: '2.4.49' },
+        { id: 'F-2', vulnerability: 'CVE-2021-41773', asset: 'web-02', component: 'httpd', version: '2.4.49', validation },
+      ]);
+    const first = await importFile(t.ctx, vm, { kind: 'findings', file: file('f1.json', findings('unvalidated')), triage: true });
+    expect(first.triage?.by_outcome.escalate).toBe(2);
+    const before = await metrics(t.ctx, lead, {});
+    const triggers = Object.entries(first.triage?.by_trigger ?? {}).filter(([, n]) => n > 0);
+    expect(triggers.length).toBeGreaterThan(0);
+    expect(before.escalations_by_trigger).toEqual(expect.arrayContaining(triggers.map(([trigger, n]) => ({ trigger, count: n }))));
+    expect(before.escalations_by_trigger.every((e) => e.count === 2)).toBe(true);
+    // F-2 is ruled a false positive: its newer decision stays, so only F-1's escalation counts
+    t.clock.advance({ minutes: 5 });
+    const second = await importFile(t.ctx, vm, { kind: 'findings', file: file('f2.json', findings('false_positive')), triage: true });
+    expect(second.triage?.by_outcome.stay).toBe(1);
+    const after = await metrics(t.ctx, lead, {});
+    expect(after.escalations_by_trigger.length).toBe(before.escalations_by_trigger.length);
+    expect(after.escalations_by_trigger.every((e) => e.count === 1)).toBe(true);
+  });
+});
