@@ -249,26 +249,16 @@ export async function api<T = Record<string, unknown>>(base: string, token: stri
   return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as T };
 }
 
-/** The pages of the application, with the address the tests open for each (ids filled in by the test). */
-export const MAIN_PAGES = [
-  { name: 'my-work', path: '/work' },
-  { name: 'incidents', path: '/incidents' },
-  { name: 'remediation', path: '/remediation' },
-  { name: 'risks', path: '/risks' },
-  { name: 'vulnerabilities', path: '/vulnerabilities' },
-  { name: 'dashboard', path: '/dashboard' },
-  { name: 'deliveries', path: '/deliveries' },
-  { name: 'audit', path: '/audit' },
-  { name: 'settings', path: '/settings' },
-] as const;
-
-/** True once nothing in the main region says it is loading (`<Loading>`: a status ending in "…", or aria-busy). */
-const STILL_LOADING = `!Array.from(document.querySelectorAll('main [role=status], main [aria-busy=true]')).some((e) => e.getAttribute('aria-busy') === 'true' || /…\\s*$/.test(e.textContent || ''))`;
-
-/** Waits until the page's main region has its h1 and no loading indicator. */
+/**
+ * Waits until the page's main region has its h1 and nothing in it says it is loading (`<Loading>`:
+ * a status ending in "…", or aria-busy). Locators only: a string predicate would be evaluated by
+ * `eval` in the page, which the server's Content Security Policy rightly forbids.
+ */
 export async function pageReady(page: Page): Promise<void> {
-  await page.locator('main h1').first().waitFor();
-  await page.waitForFunction(STILL_LOADING, undefined, { timeout: 15_000 });
+  const main = page.locator('main');
+  await main.locator('h1').first().waitFor();
+  await main.getByRole('status').filter({ hasText: /…\s*$/ }).first().waitFor({ state: 'detached', timeout: 15_000 });
+  await main.locator('[aria-busy="true"]').first().waitFor({ state: 'detached', timeout: 15_000 });
 }
 
 /** Writes `data` as JSON under .tmp/. */

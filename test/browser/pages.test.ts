@@ -63,7 +63,7 @@ const OVERFLOW = `(() => {
   const over = document.documentElement.scrollWidth - width;
   if (over <= 0) return [];
   return Array.from(document.querySelectorAll('body *'))
-    .filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > width + 1)
+    .filter((e) => !(e.parentElement && e.parentElement.closest('.table-wrap')) && e.getBoundingClientRect().right > width + 1)
     .slice(0, 8)
     .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ').join('.') : '') + ' (right edge ' + Math.round(e.getBoundingClientRect().right) + ' px)')
     .concat(['page ' + (width + over) + ' px wide in a ' + width + ' px viewport']);
@@ -165,6 +165,8 @@ describe('every page (chromium, real server, demo data)', () => {
         }
         rows.push({ page: t.name, path: t.path, heading_ms: Math.round(median(heading)), data_ms: Math.round(median(data)), runs: RUNS });
         const file = path.join(SHOTS, `${t.name}.png`);
+        // the charts draw themselves in (recharts animates for about a second)
+        await p.page.waitForTimeout(1_500);
         await p.page.screenshot({ path: file });
         if (statSync(file).size > 250_000) big.push(`${t.name}.png ${statSync(file).size} bytes`);
       }
@@ -172,6 +174,7 @@ describe('every page (chromium, real server, demo data)', () => {
       const mobile = await signIn(w.browser, w.server.base, DEMO.irLead, undefined, { viewport: { width: 390, height: 844 } });
       await mobile.page.goto('/work');
       await pageReady(mobile.page);
+      await mobile.page.waitForTimeout(1_500);
       await mobile.page.screenshot({ path: path.join(SHOTS, 'my-work-phone.png') });
       await mobile.context.close();
     } finally {
