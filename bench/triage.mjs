@@ -210,14 +210,24 @@ async function startProfile() {
   };
 }
 
+/** People in the store's directory (the measured use cases authorize against it). */
+async function addBenchPeople(store, people) {
+  const { insertPersonIfAbsent } = await import(dist('store/repositories/people.js'));
+  const at = new Date().toISOString();
+  for (const [name, roles] of Object.entries(people)) {
+    await insertPersonIfAbsent(store.db, { name, roles: JSON.stringify(roles), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null });
+  }
+}
+
 /** The store, configuration and caller the measured children use, with the CLI's runtime tuning. */
 async function benchContext(engine, existing) {
   // the same runtime tuning as bin/closeloop.js
   (await import(dist('runtime.js'))).tuneRuntime();
   const { validateConfig, defaultConfig } = await import(dist('config/load.js'));
   const { store, location } = await benchStore(engine, existing);
-  const config = validateConfig({ ...defaultConfig('bench', path.join(DATA, 'evidence')), people: { bench: ['admin'], vm: ['vuln_mgmt_owner'] } }, 'bench');
+  const config = validateConfig(defaultConfig(path.join(DATA, 'evidence')), 'bench');
   const ctx = { store, config, configPath: path.join(DATA, 'closeloop.yaml'), now: () => new Date('2026-11-28T12:00:00Z') };
+  await addBenchPeople(store, { bench: ['admin'], vm: ['vuln_mgmt_owner'] });
   return { store, location, ctx, caller: { actor: 'vm' } };
 }
 

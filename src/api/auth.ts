@@ -35,9 +35,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     if (token === null) {
       throw new ClError('CL_UNAUTHENTICATED', 'authentication required: send Authorization: Bearer <token> (an admin creates tokens with `closeloop token create`)');
     }
-    const actor = await actorForToken(ctx, token);
-    if (actor === null) throw new ClError('CL_UNAUTHENTICATED', 'the bearer token is unknown or revoked');
-    req.caller = { actor };
+    // unknown, revoked, expired or of a removed person: CL_UNAUTHENTICATED saying which
+    req.caller = { actor: await actorForToken(ctx, token) };
   });
 }
 

@@ -208,6 +208,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
       { name: 'assets', description: 'Asset identity: provisional assets and merging them into the inventory' },
       { name: 'operations', description: 'Delivery, audit and health' },
       { name: 'findings', description: 'Analyst verdicts on vulnerability findings' },
+      { name: 'people', description: 'The people directory and API tokens (admin)' },
     ],
     security: [{ bearer: [] }],
     paths,

@@ -8,7 +8,8 @@
  * edge (a bad field is a 400 naming it before anything runs), then the use case is called (it
  * authorizes and validates again), and the result is presented.
  */
-import { verifyAudit } from '../app/admin.js';
+import { createToken, createTokenInput, listTokens, listTokensInput, revokeToken, revokeTokenInput, verifyAudit } from '../app/admin.js';
+import { addPerson, addPersonInput, listPeople, listPeopleInput, removePerson, removePersonInput, setRoles, setRolesInput } from '../app/people.js';
 import {
   addRemediation,
   addRemediationInput,
@@ -257,6 +258,55 @@ const WORKFLOW_ROUTES: readonly ApiRoute[] = [
     params: { id: { description: 'finding id' } },
     summary: 'A finding, the analyst verdicts on it and its latest decision',
     handle: (ctx, caller, p) => showFinding(ctx, caller, p.id ?? ''),
+  }),
+  // ---- people and tokens --------------------------------------------------------------------
+  op({
+    method: 'GET', path: '/people', operationId: 'listPeople', tag: 'people',
+    summary: 'The people directory: who holds which roles (`include_removed=true`: removed people too); admin, grc_contact and auditor',
+    schema: listPeopleInput, from: 'query',
+    handle: async (ctx, caller, input) => ({ people: await listPeople(ctx, caller, input) }),
+  }),
+  op({
+    method: 'POST', path: '/people', operationId: 'addPerson', tag: 'people', status: 201,
+    summary: 'Add a person with their roles (409 CL_CONFLICT when already there: use /people/{name}/roles); a removed person is added back',
+    schema: addPersonInput, from: 'body',
+    handle: async (ctx, caller, input) => {
+      const p = await addPerson(ctx, caller, input);
+      return { id: p.name, ...p };
+    },
+  }),
+  op({
+    method: 'POST', path: '/people/:name/roles', operationId: 'setRoles', tag: 'people',
+    params: { name: { description: "the person's name", field: 'name' } },
+    summary: "Replace a person's roles (the last admin keeps admin)",
+    schema: setRolesInput, from: 'body',
+    handle: (ctx, caller, input) => setRoles(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/people/:name/remove', operationId: 'removePerson', tag: 'people',
+    params: { name: { description: "the person's name", field: 'name' } },
+    summary: 'Remove a person: they can no longer act, their tokens are revoked, their name stays in the audit chain (never yourself, never the last admin)',
+    schema: removePersonInput, from: 'body',
+    handle: (ctx, caller, input) => removePerson(ctx, caller, input),
+  }),
+  op({
+    method: 'GET', path: '/tokens', operationId: 'listTokens', tag: 'people',
+    summary: 'API tokens (optionally of one `actor`): id, actor, label, created, expires, last used, revoked; never a token or its hash',
+    schema: listTokensInput, from: 'query',
+    handle: async (ctx, caller, input) => ({ tokens: await listTokens(ctx, caller, input) }),
+  }),
+  op({
+    method: 'POST', path: '/tokens', operationId: 'createToken', tag: 'people', status: 201,
+    summary: 'Create an API token for a person (`expires`: 90d or YYYY-MM-DD); the token is in this answer only, the store keeps its SHA-256',
+    schema: createTokenInput, from: 'body',
+    handle: (ctx, caller, input) => createToken(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/tokens/:id/revoke', operationId: 'revokeToken', tag: 'people',
+    params: { id: { description: 'token id, e.g. TK-0001', field: 'id' } },
+    summary: 'Revoke an API token: refused (401) from the next request on',
+    schema: revokeTokenInput, from: 'body',
+    handle: (ctx, caller, input) => revokeToken(ctx, caller, input),
   }),
 ];
 

@@ -41,7 +41,7 @@ function targetType(row: AssetRow): string | null {
 
 /** `closeloop assets list [--unmatched]`: assets by id, with their open findings. */
 export async function listAssets(ctx: AppContext, caller: Caller, input: z.input<typeof listAssetsInput>): Promise<ListedAsset[]> {
-  authorize(ctx, caller, 'asset.read');
+  await authorize(ctx, caller, 'asset.read');
   const p = parseInput(listAssetsInput, input);
   const rows = await listAssetRows(ctx.store.db, { unmatched: p.unmatched === true || p.unmatched === 'true', limit: p.limit });
   return rows.map((r) => ({
@@ -82,7 +82,7 @@ const PAGE = 2000;
  * moved open findings are decided again against INTO's facts. One transaction, audited.
  */
 export async function mergeAssets(ctx: AppContext, caller: Caller, input: z.input<typeof mergeAssetsInput>, options: { ruleset?: string } = {}): Promise<MergeResult> {
-  authorize(ctx, caller, 'asset.merge');
+  await authorize(ctx, caller, 'asset.merge');
   const p = parseInput(mergeAssetsInput, input);
   if (p.provisional === p.into) throw new ClError('CL_BAD_INPUT', `cannot merge asset ${p.into} into itself`, { field: 'into' });
   // a ruleset file is the command line's to name (the API decides with the shipped one)

@@ -31,7 +31,7 @@ export interface BackupResult {
  * after the copy is taken, so the copy's chain ends just before the event that records it.
  */
 export async function backupStore(ctx: AppContext, caller: Caller, input: z.input<typeof backupInput>, onProgress?: (copied: number, total: number) => void): Promise<BackupResult> {
-  authorize(ctx, caller, 'store.backup');
+  await authorize(ctx, caller, 'store.backup');
   const p = parseInput(backupInput, input);
   const copy = await backupSqlite(ctx.store, p.file, onProgress);
   const copied = await openStore({ url: copy.file, migrate: false });
@@ -60,12 +60,12 @@ export interface RestoreResult {
 /**
  * Puts the backup `from` in the place of the store named by the source's environment. An existing
  * store is replaced only with `force` (stop the server first: it holds the old file open). Nothing
- * changes at the store's place unless the copy opened, upgraded and verified.
+ * changes at the store's place unless the copy opened, upgraded and verified, and the caller is an
+ * admin in the copy's people directory (the directory that will be in force once it is in place).
  */
 export async function restoreStore(source: ContextSource, caller: Caller, input: z.input<typeof restoreInput>): Promise<RestoreResult> {
   const { configPath, dbUrl } = contextLocations(source);
   const config = loadConfig(configPath);
-  authorize({ config }, caller, 'store.restore');
   const p = parseInput(restoreInput, input);
   if (isPostgresUrl(dbUrl)) throw new ClError('CL_BAD_INPUT', `closeloop restore places SQLite backups; ${POSTGRES_BACKUP_ROUTE}`, { engine: 'postgres' });
   if (existsSync(dbUrl) && !p.force) {
@@ -81,6 +81,8 @@ export async function restoreStore(source: ContextSource, caller: Caller, input:
       if (!chain.ok) {
         throw new ClError('CL_AUDIT_BROKEN', `the backup's audit chain is broken at seq ${chain.firstBad ?? '?'} (${chain.problem ?? 'unknown'}): nothing was restored`, { from: p.from, seq: chain.firstBad });
       }
+      // The people directory is in the store: the one being put in place decides who may restore it.
+      await authorize({ store }, caller, 'store.restore');
       const ctx: AppContext = { store, config, configPath, now: source.now };
       await inTransaction(ctx, (trx) =>
         audit(trx, ctx, caller, { action: 'store.restored', entityType: 'store', entityId: 'store', incidentId: null, state: { from: p.from, events: chain.events, head: chain.headHash } }),

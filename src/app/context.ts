@@ -6,13 +6,14 @@ import { isAllowed, type Action } from '../domain/policy.js';
 import { ClError } from '../errors.js';
 import type { Store } from '../store/db.js';
 import { bumpCounter, reserveCounter } from '../store/counters.js';
-import type { Database } from '../store/schema.js';
+import { activeRoles } from '../store/repositories/people.js';
+import type { Database, Db } from '../store/schema.js';
 
 /** Everything a use case needs, passed explicitly: no globals, clock injected. */
 export interface AppContext {
   store: Store;
   config: Config;
-  /** Path of closeloop.yaml, for the use cases that edit the people directory. */
+  /** Path of closeloop.yaml. */
   configPath: string;
   now: () => Date;
   /**
@@ -34,24 +35,26 @@ export interface Caller {
   actor: string;
 }
 
+/** Whether `actor` is a person of the directory (in the store) who has not been removed. */
+export async function isPerson(ctx: Pick<AppContext, 'store'>, actor: string, db: Db = ctx.store.db): Promise<boolean> {
+  return (await activeRoles(db, actor)) !== null;
+}
+
 /**
- * Whether `actor` is in the people directory. An own-property test, so that no name (`__proto__`,
- * `constructor`, `toString`) can reach Object.prototype through the directory.
+ * The roles of `actor` as the store has them now (empty for anyone not in the directory or
+ * removed): read on every call, so a change made by another process counts at once.
  */
-export function isPerson(ctx: Pick<AppContext, 'config'>, actor: string): boolean {
-  return Object.hasOwn(ctx.config.people, actor);
+export async function rolesOf(ctx: Pick<AppContext, 'store'>, actor: string, db: Db = ctx.store.db): Promise<readonly string[]> {
+  return (await activeRoles(db, actor)) ?? [];
 }
 
-export function rolesOf(ctx: Pick<AppContext, 'config'>, actor: string): readonly string[] {
-  if (!isPerson(ctx, actor)) return [];
-  const roles = ctx.config.people[actor];
-  return Array.isArray(roles) ? roles : [];
-}
-
-/** Refuses unless the caller's roles allow `action`; an unknown actor is told how to be added. */
-export function authorize(ctx: Pick<AppContext, 'config'>, caller: Caller, action: Action): void {
-  const roles = rolesOf(ctx, caller.actor);
-  if (!isPerson(ctx, caller.actor)) {
+/**
+ * Refuses unless the caller's roles allow `action`; an unknown actor is told how to be added.
+ * Inside a transaction pass it as `db` (a SQLite store has one connection, which the transaction holds).
+ */
+export async function authorize(ctx: Pick<AppContext, 'store'>, caller: Caller, action: Action, db: Db = ctx.store.db): Promise<void> {
+  const roles = await activeRoles(db, caller.actor);
+  if (roles === null) {
     throw new ClError('CL_FORBIDDEN', `${caller.actor} is not in the people directory; an admin can add them with \`closeloop people add ${caller.actor} --roles ROLE\``, { actor: caller.actor, action });
   }
   if (!isAllowed(roles, action)) {

@@ -41,7 +41,7 @@ export interface DeliveryPage {
 
 /** Lists outbox messages, optionally in one state or of one incident, a page at a time. */
 export async function listDeliveries(ctx: AppContext, caller: Caller, input: z.input<typeof listDeliveriesInput>): Promise<DeliveryPage> {
-  authorize(ctx, caller, 'delivery.read');
+  await authorize(ctx, caller, 'delivery.read');
   const p = parseInput(listDeliveriesInput, input);
   const limit = p.limit ?? DELIVERY_PAGE.default;
   const rows = await listNotifications(ctx.store.db, { status: p.state, incident: p.incident, after: p.after, limit: limit + 1 });
@@ -66,7 +66,7 @@ async function loadDelivery(ctx: AppContext, id: string): Promise<Notification> 
 
 /** One outbox message and its attempts (time, channel, outcome, response code, answer or error). */
 export async function showDelivery(ctx: AppContext, caller: Caller, input: z.input<typeof deliveryIdInput>): Promise<DeliveryDetail> {
-  authorize(ctx, caller, 'delivery.read');
+  await authorize(ctx, caller, 'delivery.read');
   const p = parseInput(deliveryIdInput, input);
   const n = await loadDelivery(ctx, p.id);
   return { delivery: deliveryView(n), attempts: await attemptsOf(ctx.store.db, n.id) };
@@ -78,7 +78,7 @@ export async function showDelivery(ctx: AppContext, caller: Caller, input: z.inp
  * message in any other state (CL_RULE_REFUSED, with its state).
  */
 export async function retryDelivery(ctx: AppContext, caller: Caller, input: z.input<typeof deliveryIdInput>): Promise<DeliveryView> {
-  authorize(ctx, caller, 'delivery.retry');
+  await authorize(ctx, caller, 'delivery.retry');
   const p = parseInput(deliveryIdInput, input);
   return inTransaction(ctx, async (trx) => {
     const n = await findNotification(trx, p.id);

@@ -17,8 +17,8 @@ import type { IncidentSeverity, IncidentState, RemediationState, WeaknessRelatio
 import { INCIDENT_STATES, WEAKNESS_TYPES } from '../domain/incident.js';
 import { ClError } from '../errors.js';
 import { estateSize } from '../store/repositories/estate.js';
-import { addPerson } from './admin.js';
 import { addDays, authorize, type AppContext, type Caller } from './context.js';
+import { addPerson } from './people.js';
 import { DELIVERY_PAGE, listDeliveries } from './deliveries.js';
 import { addRemediation, chaseVendor, decideRisk, moveRemediation, notifyVendor, recordVendorResponse, requestRisk } from './followthrough.js';
 import { importFile, type ImportResult } from './importer.js';
@@ -169,7 +169,7 @@ interface Demo {
  * Refused (CL_RULE_REFUSED) when the store holds any incident, import or finding.
  */
 export async function runDemo(ctx: AppContext, caller: Caller, input: z.input<typeof demoInput> = {}, options: { onProgress?: (line: string) => void } = {}): Promise<DemoSummary> {
-  authorize(ctx, caller, 'people.manage');
+  await authorize(ctx, caller, 'people.manage');
   parseInput(demoInput, input);
   const size = await estateSize(ctx.store.db);
   if (size.incidents + size.imports + size.findings > 0) {
@@ -214,8 +214,6 @@ export async function runDemo(ctx: AppContext, caller: Caller, input: z.input<ty
     done += 1;
     if (done % 100 === 0) progress(`${done} of ${steps.length} steps`);
   }
-  // the caller's context sees the people the demo added
-  ctx.config = dctx.config;
   progress('counting what was made');
   return summarize(ctx, caller, demo, people);
 }

@@ -60,7 +60,7 @@ async function findingOfPrefix(db: Db, prefix: string): Promise<string> {
  * input digest is checked against the decision's. FINDING may be any unique prefix of the id.
  */
 export async function explainFinding(ctx: AppContext, caller: Caller, given: string) {
-  authorize(ctx, caller, 'vr.triage');
+  await authorize(ctx, caller, 'vr.triage');
   const db = ctx.store.db;
   let row = await latestDecisionOfFinding(db, given);
   let findingRow = await findingById(db, given);

@@ -76,7 +76,7 @@ function containmentOf(v: boolean | string): boolean | string {
  * `ruleset`: the policy to decide with (default: the shipped ruleset).
  */
 export async function setFindingVerdict(ctx: AppContext, caller: Caller, input: z.input<typeof findingVerdictInput>, options: { ruleset?: Ruleset } = {}): Promise<FindingVerdict> {
-  authorize(ctx, caller, 'vr.verdict');
+  await authorize(ctx, caller, 'vr.verdict');
   const p = parseInput(findingVerdictInput, input);
   const ruleset = options.ruleset ?? (await loadRuleset());
   return withBulkTransaction(ctx.store, async (trx, bulk) => {
@@ -128,7 +128,7 @@ export async function setFindingVerdict(ctx: AppContext, caller: Caller, input: 
 
     let incident: HandedOver | null = null;
     if (decided.decision.outcome === 'escalate') {
-      authorize(ctx, caller, 'vr.escalate');
+      await authorize(ctx, caller, 'vr.escalate', trx);
       await bulk.settle();
       const handoff = new Handoff(trx, ctx, caller, ruleset, facts);
       const escalation = { id: decided.id, decision: decided.decision, inputHash: decided.values[DECISION_COLUMN.input_hash], snapshot: decided.values[DECISION_COLUMN.snapshot] };

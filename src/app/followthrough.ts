@@ -41,7 +41,7 @@ async function insertHistory(trx: Trx, ctx: AppContext, caller: Caller, itemId: 
  * at once, as it is).
  */
 export async function addRemediation(ctx: AppContext, caller: Caller, input: z.input<typeof addRemediationInput>): Promise<RemediationItem> {
-  authorize(ctx, caller, 'remediation.edit');
+  await authorize(ctx, caller, 'remediation.edit');
   const p = parseInput(addRemediationInput, input);
   return inTransaction(ctx, async (trx) => {
     const w = await loadWeakness(trx, p.weakness);
@@ -83,7 +83,7 @@ async function kevDueDate(trx: Trx, w: Weakness): Promise<string | null> {
 export const moveRemediationInput = z.strictObject({ item: identifier('remediation item id'), state: z.enum(REMEDIATION_STATES) });
 
 export async function moveRemediation(ctx: AppContext, caller: Caller, input: z.input<typeof moveRemediationInput>): Promise<RemediationItem> {
-  authorize(ctx, caller, 'remediation.edit');
+  await authorize(ctx, caller, 'remediation.edit');
   const p = parseInput(moveRemediationInput, input);
   return inTransaction(ctx, async (trx) => {
     const item = await findRemediationItem(trx, p.item);
@@ -115,7 +115,7 @@ export const requestRiskInput = z.strictObject({
 
 /** Requests a risk acceptance (the exception path) for a weakness that cannot be remediated quickly. */
 export async function requestRisk(ctx: AppContext, caller: Caller, input: z.input<typeof requestRiskInput>): Promise<RiskAcceptance> {
-  authorize(ctx, caller, 'risk.request');
+  await authorize(ctx, caller, 'risk.request');
   const p = parseInput(requestRiskInput, input);
   const day = today(ctx);
   if (p.review_by <= day) throw new ClError('CL_BAD_INPUT', `review_by ${p.review_by} must be after today (${day})`, { fields: [{ field: 'review_by', message: 'a future date' }] });
@@ -163,7 +163,7 @@ function alreadyDecided(risk: RiskAcceptance, state: string): ClError {
 export async function decideRisk(ctx: AppContext, caller: Caller, input: z.input<typeof decideRiskInput>): Promise<RiskAcceptance> {
   const p = parseInput(decideRiskInput, input);
   const approverRoles = ctx.config.control_card.exception_rules.approver_roles;
-  const roles = rolesOf(ctx, caller.actor);
+  const roles = await rolesOf(ctx, caller.actor);
   if (!roles.some((r) => approverRoles.includes(r))) {
     throw new ClError('CL_FORBIDDEN', `${caller.actor} holds no approving role (${approverRoles.join(', ')}); risk acceptances are decided by those roles only`, { actor: caller.actor, approver_roles: approverRoles });
   }
@@ -195,7 +195,7 @@ export const vendorNotifyInput = z.strictObject({ weakness: identifier('weakness
 
 /** Records that the vendor was notified through its contract channel (opens the notice if needed). */
 export async function notifyVendor(ctx: AppContext, caller: Caller, input: z.input<typeof vendorNotifyInput>): Promise<ThirdPartyNotice> {
-  authorize(ctx, caller, 'vendor.edit');
+  await authorize(ctx, caller, 'vendor.edit');
   const p = parseInput(vendorNotifyInput, input);
   return inTransaction(ctx, async (trx) => {
     const w = await loadWeakness(trx, p.weakness);
@@ -227,7 +227,7 @@ export const vendorResponseInput = z.strictObject({ notice: identifier('notice i
 
 /** Records the vendor's response or RCA statement. */
 export async function recordVendorResponse(ctx: AppContext, caller: Caller, input: z.input<typeof vendorResponseInput>): Promise<ThirdPartyNotice> {
-  authorize(ctx, caller, 'vendor.edit');
+  await authorize(ctx, caller, 'vendor.edit');
   const p = parseInput(vendorResponseInput, input);
   return inTransaction(ctx, async (trx) => {
     const n = await loadNotice(trx, p.notice);
@@ -244,7 +244,7 @@ export const vendorChaseInput = z.strictObject({ notice: identifier('notice id')
 
 /** Records that an unanswered vendor notice was chased. */
 export async function chaseVendor(ctx: AppContext, caller: Caller, input: z.input<typeof vendorChaseInput>): Promise<ThirdPartyNotice> {
-  authorize(ctx, caller, 'vendor.edit');
+  await authorize(ctx, caller, 'vendor.edit');
   const p = parseInput(vendorChaseInput, input);
   return inTransaction(ctx, async (trx) => {
     const n = await loadNotice(trx, p.notice);

@@ -8,7 +8,7 @@ import { authorize, type AppContext, type Caller } from './context.js';
  * what triage told them (Markdown and the note's JSON) where they work.
  */
 export async function handoffNotes(ctx: AppContext, caller: Caller, incidentId: string) {
-  authorize(ctx, caller, 'incident.read');
+  await authorize(ctx, caller, 'incident.read');
   const db = ctx.store.db;
   if (!(await incidentIsStored(db, incidentId))) throw notFound('incident', incidentId);
   const rows = await handoffNotesOfIncident(db, incidentId);
@@ -20,7 +20,7 @@ export async function handoffNotes(ctx: AppContext, caller: Caller, incidentId: 
  * the IR lead (docs/decisions/incident-grouping.md).
  */
 export async function handoffRevisions(ctx: AppContext, caller: Caller, incidentId: string) {
-  authorize(ctx, caller, 'incident.read');
+  await authorize(ctx, caller, 'incident.read');
   const db = ctx.store.db;
   if (!(await incidentIsStored(db, incidentId))) throw notFound('incident', incidentId);
   const rows = await handoffRevisionsOfIncident(db, incidentId);

@@ -478,13 +478,13 @@ class ImportWriter {
  * again (same SHA-256) is recognised and changes nothing.
  */
 export async function importFile(ctx: AppContext, caller: Caller, input: z.input<typeof importInput>, options: { onProgress?: (p: Progress) => void; progressIntervalMs?: number } = {}): Promise<ImportResult> {
-  authorize(ctx, caller, 'vr.import');
+  await authorize(ctx, caller, 'vr.import');
   const p = parseInput(importInput, input);
   if ((p.triage === true || p.ruleset !== undefined) && p.kind !== 'findings') {
     throw new ClError('CL_BAD_INPUT', `--triage applies to findings imports only, not ${p.kind}`, { field: 'triage' });
   }
   if (p.ruleset !== undefined && p.triage !== true) throw new ClError('CL_BAD_INPUT', '--ruleset needs --triage', { field: 'ruleset' });
-  if (p.triage === true) authorize(ctx, caller, 'vr.triage');
+  if (p.triage === true) await authorize(ctx, caller, 'vr.triage');
   const ruleset = p.triage === true ? await loadRuleset(p.ruleset) : null;
   if (await isBlankFile(p.file)) throw new ImportError(p.file, null, null, `the file is empty: no ${p.kind} to import`);
   const format = await resolveFormat(p.kind, p.file, p.format);

@@ -64,7 +64,7 @@ export function assertIncidentOpen(inc: Incident): void {
 
 /** Opens an incident in `reported`: from here on it owes an IR-6(2) report-out. */
 export async function openIncident(ctx: AppContext, caller: Caller, input: OpenIncidentInput): Promise<Incident> {
-  authorize(ctx, caller, 'incident.open');
+  await authorize(ctx, caller, 'incident.open');
   const p = parseInput(openIncidentInput, input);
   return inTransaction(ctx, (trx) => createIncident(trx, ctx, caller, p));
 }
@@ -191,7 +191,7 @@ function fromIncidentCursor(after: string): [string, string] {
  * many incidents there are, and incidents opened meanwhile never shift a page already read.
  */
 export async function listIncidents(ctx: AppContext, caller: Caller, input: z.input<typeof listIncidentsInput>): Promise<IncidentPage> {
-  authorize(ctx, caller, 'incident.read');
+  await authorize(ctx, caller, 'incident.read');
   const p = parseInput(listIncidentsInput, input);
   const limit = p.limit ?? INCIDENT_PAGE.default;
   const after = p.after === undefined ? undefined : fromIncidentCursor(p.after);
@@ -221,7 +221,7 @@ export const moveIncidentInput = z.strictObject({ id: identifier('incident id'),
 
 /** Moves an incident one step along the workflow; opens the report-out task at the configured state. */
 export async function moveIncident(ctx: AppContext, caller: Caller, input: z.input<typeof moveIncidentInput>): Promise<Incident> {
-  authorize(ctx, caller, 'incident.move');
+  await authorize(ctx, caller, 'incident.move');
   const p = parseInput(moveIncidentInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await lockIncident(trx, p.id);
@@ -292,7 +292,7 @@ export interface CloseResult {
  * CL_GATE_REFUSED, details.missing); soft mode closes but records the gaps for post-closure review.
  */
 export async function closeIncident(ctx: AppContext, caller: Caller, input: z.input<typeof closeIncidentInput>): Promise<CloseResult> {
-  authorize(ctx, caller, 'incident.close');
+  await authorize(ctx, caller, 'incident.close');
   const p = parseInput(closeIncidentInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await lockIncident(trx, p.id);
@@ -348,7 +348,7 @@ export const reopenIncidentInput = z.strictObject({ id: identifier('incident id'
 
 /** Reopens a closed incident (audited with the reason): real incidents go back to post_incident. */
 export async function reopenIncident(ctx: AppContext, caller: Caller, input: z.input<typeof reopenIncidentInput>): Promise<Incident> {
-  authorize(ctx, caller, 'incident.reopen');
+  await authorize(ctx, caller, 'incident.reopen');
   const p = parseInput(reopenIncidentInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await lockIncident(trx, p.id);
@@ -427,7 +427,7 @@ export function deliveryEvidence(roles: readonly string[], notifications: readon
 
 /** Everything known about one incident, for `incident show` and the API. */
 export async function showIncident(ctx: AppContext, caller: Caller, id: string) {
-  authorize(ctx, caller, 'incident.read');
+  await authorize(ctx, caller, 'incident.read');
   const db = ctx.store.db;
   const inc = await loadIncident(db, id);
   const [assets, weaknesses, notifications, acknowledgments, remediation, history, risks, notices, handoffs, decisions] = await Promise.all([

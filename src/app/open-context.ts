@@ -12,6 +12,7 @@ import { resolveSecret } from '../config/secrets.js';
 import { channelsFromConfig, verifyChannels } from '../delivery/channels/index.js';
 import { SQLITE_WAIT_COMMAND, SQLITE_WAIT_SERVER, openStore, storeUrlFromEnv, type SqliteWait } from '../store/db.js';
 import type { AppContext } from './context.js';
+import { migratePeople } from './people-migration.js';
 import { bootstrapIfMissing, initialize, type InitResult } from './setup.js';
 
 /** The environment and working directory a command runs in, and its clock. */
@@ -19,6 +20,8 @@ export interface ContextSource {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   now: () => Date;
+  /** Where a one-time notice goes (a line for stderr: the people directory moved into the store); none when absent. */
+  notice?: (line: string) => void;
 }
 
 /** Where a command's configuration file and store are. */
@@ -66,7 +69,13 @@ export async function openContext(source: ContextSource, role: ContextRole = 'co
   const channels = channelsFromConfig(config, { ...source.env }, configPath);
   const secrets = configSecrets(config, source.env);
   const store = await openStore({ url: dbUrl, sqliteWait: SQLITE_WAIT[role] });
-  return { store, config, configPath, now: source.now, channels, ...secrets };
+  try {
+    const moved = await migratePeople(store, configPath, config, source.now, source.notice);
+    return { store, config: moved.config, configPath, now: source.now, channels, ...secrets };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }
 
 /**
@@ -91,12 +100,12 @@ export async function closeContext(ctx: AppContext): Promise<void> {
 
 /** `closeloop init` in the source's directory: see `initialize`. */
 export function initializeContext(source: ContextSource, opts: { admin: string; reuseConfig: boolean }): Promise<InitResult> {
-  return initialize({ ...contextLocations(source), admin: opts.admin, reuseConfig: opts.reuseConfig, now: source.now });
+  return initialize({ ...contextLocations(source), admin: opts.admin, reuseConfig: opts.reuseConfig, now: source.now, ...(source.notice ? { notice: source.notice } : {}) });
 }
 
 /** The server's first start in the source's directory: see `bootstrapIfMissing`. */
 export async function bootstrapContext(source: ContextSource, admin: string): Promise<{ ctx: AppContext; token: string | null }> {
-  const r = await bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server });
+  const r = await bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server, now: source.now, ...(source.notice ? { notice: source.notice } : {}) });
   try {
     return { ...r, ctx: { ...r.ctx, channels: channelsFromConfig(r.ctx.config, { ...source.env }, r.ctx.configPath), ...configSecrets(r.ctx.config, source.env) } };
   } catch (err) {
@@ -107,8 +116,8 @@ export async function bootstrapContext(source: ContextSource, admin: string): Pr
 
 /**
  * The context's files (closeloop.yaml; the SQLite store and its -wal and -shm) that the owner's
- * group or others may read: the store holds incident records and the configuration the people
- * directory, so each should be 0600. A file that does not exist is not listed.
+ * group or others may read: the store holds incident records and the people directory, the
+ * configuration routing addresses, so each should be 0600. A file that does not exist is not listed.
  */
 export function exposedFiles(ctx: AppContext): { file: string; mode: number }[] {
   const files = [ctx.configPath];

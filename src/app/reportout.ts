@@ -31,7 +31,7 @@ export const addWeaknessInput = z
 
 /** Adds one weakness (an IR-6(2) report-out line) to an incident. */
 export async function addWeakness(ctx: AppContext, caller: Caller, input: z.input<typeof addWeaknessInput>): Promise<Weakness> {
-  authorize(ctx, caller, 'reportout.edit');
+  await authorize(ctx, caller, 'reportout.edit');
   const p = parseInput(addWeaknessInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await lockIncident(trx, p.incident);
@@ -62,7 +62,7 @@ export const noneIdentifiedInput = z.strictObject({ incident: identifier('incide
 
 /** Records an explicit "none identified" report-out, with its rationale. */
 export async function markNoneIdentified(ctx: AppContext, caller: Caller, input: z.input<typeof noneIdentifiedInput>): Promise<Incident> {
-  authorize(ctx, caller, 'reportout.edit');
+  await authorize(ctx, caller, 'reportout.edit');
   const p = parseInput(noneIdentifiedInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await lockIncident(trx, p.incident);
@@ -167,7 +167,7 @@ export interface SendResult {
  * and is sent nothing; a role whose part changed has its acknowledgment superseded and is asked again.
  */
 export async function sendReportOut(ctx: AppContext, caller: Caller, input: z.input<typeof sendReportOutInput>): Promise<SendResult> {
-  authorize(ctx, caller, 'reportout.send');
+  await authorize(ctx, caller, 'reportout.send');
   const p = parseInput(sendReportOutInput, input);
   return inTransaction(ctx, async (trx) => {
     const inc = await lockIncident(trx, p.incident);
@@ -253,7 +253,7 @@ export const acknowledgeInput = z.strictObject({ incident: identifier('incident 
  */
 export async function acknowledge(ctx: AppContext, caller: Caller, input: z.input<typeof acknowledgeInput>, via: AckVia = 'cli'): Promise<Acknowledgment> {
   const p = parseInput(acknowledgeInput, input);
-  const roles = rolesOf(ctx, caller.actor);
+  const roles = await rolesOf(ctx, caller.actor);
   if (!roles.includes(p.role)) {
     throw new ClError('CL_FORBIDDEN', `${caller.actor} does not hold role ${p.role} (roles: ${roles.join(', ') || 'none'}); only a holder of the role can acknowledge for it`, { actor: caller.actor, role: p.role });
   }

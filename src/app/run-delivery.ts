@@ -96,7 +96,7 @@ async function attempt(channel: Channel, m: OutboundMessage): Promise<AttemptOut
  * message for good (ChannelError, not retryable) fails it at once.
  */
 export async function runDelivery(ctx: AppContext, caller: Caller, opts: RunDeliveryOptions = {}): Promise<DispatchSummary> {
-  authorizeCaller(ctx, caller, 'delivery.run');
+  await authorizeCaller(ctx, caller, 'delivery.run');
   const channels = opts.channels ?? ctx.channels ?? defaultChannels(ctx.configPath);
   const due = await dueNotifications(ctx.store.db, isoNow(ctx), opts.limit ?? 500, opts.only);
   const summary: DispatchSummary = { delivered: 0, failed: 0, retrying: 0, no_channel: 0 };

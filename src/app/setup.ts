@@ -3,48 +3,79 @@ import { appendAudit } from '../audit/chain.js';
 import { defaultConfig, loadConfig, validateConfig, writeConfig } from '../config/load.js';
 import { ClError } from '../errors.js';
 import { openStore, type SqliteWait } from '../store/db.js';
+import { bumpCounter } from '../store/counters.js';
 import { hasAuditEventFor } from '../store/repositories/audit-events.js';
+import { countPeopleRows, insertPersonIfAbsent } from '../store/repositories/people.js';
 import type { AppContext } from './context.js';
 import { createToken } from './admin.js';
+import { migratePeople } from './people-migration.js';
 
 export interface InitResult {
   ctx: AppContext;
   wroteConfig: boolean;
+  /** Whether `admin` was added to the store as its first admin (the directory was empty). */
+  addedAdmin: boolean;
+}
+
+interface SetupOptions {
+  configPath: string;
+  dbUrl: string;
+  admin: string;
+  reuseConfig?: boolean;
+  now?: () => Date;
+  sqliteWait?: SqliteWait;
+  notice?: (line: string) => void;
 }
 
 /**
- * `closeloop init`: writes the default closeloop.yaml with `admin` as the first admin (refusing to
- * overwrite one), creates and migrates the database, and records the control card in the audit chain.
- * With `reuseConfig`, an existing configuration is kept and only the database is prepared.
+ * `closeloop init`: writes the default closeloop.yaml (refusing to overwrite one), creates and
+ * migrates the database, moves an earlier configuration's people into the store, makes `admin`
+ * the first admin when the store's people directory is empty, and records the control card in
+ * the audit chain. With `reuseConfig`, an existing configuration is kept and only the database is prepared.
  */
-export async function initialize(opts: { configPath: string; dbUrl: string; admin: string; reuseConfig?: boolean; now?: () => Date; sqliteWait?: SqliteWait }): Promise<InitResult> {
+export async function initialize(opts: SetupOptions): Promise<InitResult> {
   const exists = existsSync(opts.configPath);
   if (exists && !opts.reuseConfig) {
     throw new ClError('CL_RULE_REFUSED', `${opts.configPath} exists already; edit it, or use \`closeloop people add\` to add people`);
   }
   if (!exists) {
-    const raw = defaultConfig(opts.admin);
+    const raw = defaultConfig();
     validateConfig(raw, opts.configPath);
     writeConfig(opts.configPath, raw);
   }
-  const config = loadConfig(opts.configPath);
+  const loaded = loadConfig(opts.configPath);
   const store = await openStore({ url: opts.dbUrl, ...(opts.sqliteWait !== undefined ? { sqliteWait: opts.sqliteWait } : {}) });
   const now = opts.now ?? (() => new Date());
-  const ctx: AppContext = { store, config, configPath: opts.configPath, now };
-  const card = `${config.control_card.id}@v${config.control_card.version}`;
-  if (!(await hasAuditEventFor(store.db, 'control_card', card))) {
-    await store.transaction((trx) =>
-      appendAudit(trx, { at: now().toISOString(), actor: opts.admin, action: 'control_card.initialized', entityType: 'control_card', entityId: card, incidentId: null, state: config.control_card }),
-    );
+  try {
+    const { config } = await migratePeople(store, opts.configPath, loaded, now, opts.notice);
+    const ctx: AppContext = { store, config, configPath: opts.configPath, now };
+    const card = `${config.control_card.id}@v${config.control_card.version}`;
+    const addedAdmin = await store.transaction(async (trx) => {
+      await bumpCounter(trx, 'people');
+      const at = now().toISOString();
+      let added = false;
+      if ((await countPeopleRows(trx)) === 0) {
+        added = await insertPersonIfAbsent(trx, { name: opts.admin, roles: JSON.stringify(['admin']), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null });
+        if (added) await appendAudit(trx, { at, actor: opts.admin, action: 'person.added', entityType: 'person', entityId: opts.admin, incidentId: null, state: { name: opts.admin, roles: ['admin'], restored: false } });
+      }
+      if (!(await hasAuditEventFor(trx, 'control_card', card))) {
+        await appendAudit(trx, { at, actor: opts.admin, action: 'control_card.initialized', entityType: 'control_card', entityId: card, incidentId: null, state: config.control_card });
+      }
+      return added;
+    });
+    return { ctx, wroteConfig: !exists, addedAdmin };
+  } catch (err) {
+    await store.close();
+    throw err;
   }
-  return { ctx, wroteConfig: !exists };
 }
 
 /**
- * First start of `npm start` on a fresh clone: no configuration yet. Writes the default one with an
- * `admin` person and returns a one-time API token for them, so the API is usable at once.
+ * First start of `npm start` on a fresh clone: no configuration yet. Writes the default one, adds
+ * `admin` to the store as its first admin and returns a one-time API token for them, so the API is
+ * usable at once.
  */
-export async function bootstrapIfMissing(opts: { configPath: string; dbUrl: string; admin: string; sqliteWait?: SqliteWait }): Promise<{ ctx: AppContext; token: string | null }> {
+export async function bootstrapIfMissing(opts: Omit<SetupOptions, 'reuseConfig'>): Promise<{ ctx: AppContext; token: string | null }> {
   if (existsSync(opts.configPath)) {
     const { ctx } = await initialize({ ...opts, reuseConfig: true });
     return { ctx, token: null };

@@ -10,7 +10,7 @@ import { authorize, type AppContext, type Caller } from './context.js';
  * they set) and its latest decision in brief; `closeloop why` explains the decision.
  */
 export async function showFinding(ctx: AppContext, caller: Caller, findingId: string) {
-  authorize(ctx, caller, 'vr.triage');
+  await authorize(ctx, caller, 'vr.triage');
   const db = ctx.store.db;
   const row = await findingById(db, findingId);
   if (!row) throw notFound('finding', findingId);

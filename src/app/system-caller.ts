@@ -48,9 +48,9 @@ export const SERVICENOW = new SystemCaller('servicenow', ['tickets.apply']);
  * `authorize` that also knows system callers: one is allowed what it was granted and nothing else
  * (whatever the people directory says of its name); anyone else is checked against the people directory and the policy.
  */
-export function authorizeCaller(ctx: AppContext, caller: Caller, action: Action): void {
+export async function authorizeCaller(ctx: Pick<AppContext, 'store'>, caller: Caller, action: Action): Promise<void> {
   if (!(caller instanceof SystemCaller)) {
-    authorize(ctx, caller, action);
+    await authorize(ctx, caller, action);
     return;
   }
   if (!caller.may(action)) throw new ClError('CL_FORBIDDEN', `${caller.actor} may not ${action}`, { actor: caller.actor, action });

@@ -51,7 +51,7 @@ export interface ChannelTestReport {
  * retried and dead-lettered as any other (`closeloop deliveries show ID`). Never throws for a route that fails.
  */
 export async function testChannels(ctx: AppContext, caller: Caller, props: TestChannelsProps): Promise<ChannelTestReport> {
-  authorize(ctx, caller, 'channels.test');
+  await authorize(ctx, caller, 'channels.test');
   const input = parseInput(testChannelsInput, props);
   const routes = routesFor(ctx, input.role, input.service ?? null);
   if (routes.length === 0) throw notFound('a route (routing.roles) for role', input.role);

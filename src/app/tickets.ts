@@ -168,7 +168,7 @@ async function applyToTicket(trx: Trx, ctx: AppContext, t: Ticket, s: ExternalSt
  */
 export async function applyTicketStatus(ctx: AppContext, system: TicketSystem, ref: string, s: ExternalStatus): Promise<TicketStatusResult[]> {
   const caller = SYSTEM_CALLER[system];
-  authorizeCaller(ctx, caller, 'tickets.apply');
+  await authorizeCaller(ctx, caller, 'tickets.apply');
   return inTransaction(ctx, async (trx) => {
     const tickets = await ticketsByRef(trx, system, ref);
     if (tickets.length === 0) return [{ system, ticket: ref, item: null, status: s.name, applied: false, note: 'not a ticket closeloop created' }];
@@ -187,7 +187,7 @@ export type TicketSyncResult = TicketStatusResult | { system: TicketSystem; tick
  * line; the others go on.
  */
 export async function syncTickets(ctx: AppContext, caller: Caller, props: { clients: readonly TicketClient[] }): Promise<{ results: TicketSyncResult[] }> {
-  authorizeCaller(ctx, caller, 'tickets.sync');
+  await authorizeCaller(ctx, caller, 'tickets.sync');
   const results: TicketSyncResult[] = [];
   for (const t of await openTickets(ctx.store.db)) {
     const client = props.clients.find((c) => c.system === t.system);

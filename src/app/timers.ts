@@ -54,7 +54,7 @@ export function ackLadder(ctx: AppContext, role: string): readonly AckLevel[] {
 
 /** Runs every timer that is due, once. */
 export async function runTimers(ctx: AppContext, caller: Caller): Promise<TimerSummary> {
-  authorizeCaller(ctx, caller, 'delivery.run');
+  await authorizeCaller(ctx, caller, 'delivery.run');
   const summary: TimerSummary = { incidents: 0, reminders: 0, escalations: 0, items_overdue: 0, risk_warnings: 0, risks_expired: 0 };
   await ackTimers(ctx, caller, summary);
   await overdueTimers(ctx, caller, summary);
@@ -243,9 +243,9 @@ async function riskTimers(ctx: AppContext, caller: Caller, summary: TimerSummary
 }
 
 /** The requester's roles and the approver's approving roles, those with a route (the control owner when none has). */
-function riskParties(ctx: AppContext, risk: RiskAcceptance): string[] {
+async function riskParties(trx: Trx, ctx: AppContext, risk: RiskAcceptance): Promise<string[]> {
   const approving = ctx.config.control_card.exception_rules.approver_roles;
-  const roles = [...rolesOf(ctx, risk.requester), ...(risk.approver === null ? [] : rolesOf(ctx, risk.approver).filter((r) => approving.includes(r)))];
+  const roles = [...(await rolesOf(ctx, risk.requester, trx)), ...(risk.approver === null ? [] : (await rolesOf(ctx, risk.approver, trx)).filter((r) => approving.includes(r)))];
   const routed = [...new Set(roles)].filter((r) => routesFor(ctx, r, null).length > 0);
   return routed.length > 0 ? routed : [ctx.config.control_card.owner_role];
 }
@@ -272,7 +272,7 @@ async function tellRiskParties(trx: Trx, ctx: AppContext, caller: Caller, risk: 
     links: links(ctx, risk.incident_id),
     data: { risk: risk.id, weakness: risk.weakness_id, review_by: risk.review_by, requester: risk.requester, approver: risk.approver },
   };
-  for (const role of riskParties(ctx, risk)) {
+  for (const role of await riskParties(trx, ctx, risk)) {
     await queueTo(trx, ctx, caller, risk.incident_id, role, inc?.service ?? null, `${expired ? 'risk-expired' : 'risk-review'}:${risk.id}:${risk.review_by}:${role}`, { ...text, event }, 'sla');
   }
   await notifySubscribers(trx, ctx, caller, event, { incident: risk.incident_id, subjectRef: risk.id, key: `${risk.id}:${risk.review_by}`, ...text });

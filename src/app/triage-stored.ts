@@ -37,7 +37,7 @@ const DECISION_BATCH = 2000;
  * summary).
  */
 export async function triageStored(ctx: AppContext, caller: Caller, input: z.input<typeof triageStoredInput>, ruleset: Ruleset, options: { onProgress?: (p: Progress) => void; progressIntervalMs?: number } = {}): Promise<TriageSummary> {
-  authorize(ctx, caller, input.escalate ? 'vr.escalate' : 'vr.triage');
+  await authorize(ctx, caller, input.escalate ? 'vr.escalate' : 'vr.triage');
   const p = parseInput(triageStoredInput, input);
   return withBulkTransaction(ctx.store, async (trx, bulk) => {
     const run = await TriageRun.start(trx, ruleset, isoNow(ctx), bulk.cacheBounds, 'triage');

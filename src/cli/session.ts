@@ -79,7 +79,7 @@ export class Session {
 
   /** The environment, directory and clock the application context is opened with. */
   get source(): ContextSource {
-    return { env: this.io.env, cwd: this.io.cwd, now: this.io.now ?? (() => new Date()) };
+    return { env: this.io.env, cwd: this.io.cwd, now: this.io.now ?? (() => new Date()), notice: (line: string) => this.io.stderr.write(line) };
   }
 
   /** Opens the application context; it is closed when the command ends. */

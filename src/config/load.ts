@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parseDocument, stringify } from 'yaml';
 import { ClError } from '../errors.js';
@@ -50,8 +51,11 @@ export function loadConfig(file: string = configPathFromEnv()): Config {
   return validateConfig(doc.toJS(), file);
 }
 
-/** The configuration `closeloop init` writes: every core role routed to a local mailbox directory. */
-export function defaultConfig(admin: string, evidenceDir = './evidence'): Record<string, unknown> {
+/**
+ * The configuration `closeloop init` writes: every core role routed to a local mailbox directory.
+ * It names no people: the people directory is in the store (`closeloop people`).
+ */
+export function defaultConfig(evidenceDir = './evidence'): Record<string, unknown> {
   const mailbox = (role: string) => [{ channel: 'file', address: `./outbox/${role}` }];
   return {
     version: 2,
@@ -90,35 +94,44 @@ export function defaultConfig(admin: string, evidenceDir = './evidence'): Record
       ),
       services: {},
     },
-    people: { [admin]: ['admin'] },
     delivery: { max_attempts: 8, backoff_seconds: 30 },
   };
 }
 
 const HEADER = `# closeloop configuration: the IR-6(2) control card, routing (role -> channel addresses,
-# per-service overrides), the people directory (actor -> roles) and the closure gate mode.
-# Validated at start; see docs/configuration.md.
+# per-service overrides), workflow policy and the closure gate mode. People and their roles are
+# in the store: \`closeloop people\`. Validated at start; see docs/configuration.md.
 `;
 
 export function writeConfig(file: string, cfg: Record<string, unknown>): void {
-  // 0600: the people directory and routing addresses are for the operator's eyes only.
+  // 0600: routing addresses and endpoints are for the operator's eyes only.
   writeFileSync(file, HEADER + stringify(cfg), { flag: 'wx', mode: 0o600 });
 }
 
-/** Adds or replaces a person in the people directory, keeping the rest of the file (comments too). */
-export function setPersonRoles(file: string, name: string, roles: string[]): Config {
-  const text = readFileSync(file, 'utf8');
-  const doc = parseDocument(text);
-  doc.setIn(['people', name], doc.createNode(roles, { flow: true }));
+/**
+ * Deletes a top-level section of the file, keeping the rest (comments too), and returns the
+ * configuration as it now reads. A section already gone leaves the file as it is.
+ */
+export function removeConfigSection(file: string, key: string): Config {
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  if (doc.errors.length > 0) throw new ClError('CL_CONFIG_INVALID', `${file} is not valid YAML: ${doc.errors[0]?.message ?? 'parse error'}`);
+  if (!doc.has(key)) return validateConfig(doc.toJS(), file);
+  doc.delete(key);
   const next = validateConfig(doc.toJS(), file);
   writeAtomic(file, doc.toString());
   return next;
 }
 
-/** rename is atomic: a crash never leaves a half-written configuration. The new file is 0600. */
+/**
+ * rename is atomic: a crash never leaves a half-written configuration. The new file is 0600. The
+ * temporary file's name is unique, so two processes rewriting at once do not trip over each other.
+ */
 export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp`;
-  rmSync(tmp, { force: true });
-  writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });
-  renameSync(tmp, file);
+  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, text, { flag: 'wx', mode: 0o600 });
+    renameSync(tmp, file);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }

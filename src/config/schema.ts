@@ -5,8 +5,9 @@ import { secretRef } from './secrets.js';
 import { jiraConfigSchema, servicenowConfigSchema, ticketsConfigSchema } from './tickets.js';
 
 /**
- * closeloop.yaml: the IR-6(2) control card, routing, the people directory and workflow policy.
- * Validated once at start, then frozen.
+ * closeloop.yaml: the IR-6(2) control card, routing and workflow policy. Validated once at start,
+ * then frozen. People are in the store; a `people` section (earlier versions) is read only to be
+ * moved there once (app/people-migration.ts).
  */
 
 /** A role: snake_case, at most 64 characters, never a property every object has (`constructor`). */
@@ -82,7 +83,8 @@ export const configSchema = z
       /** Where a vendor's security notices go (a third-party weakness names its vendor); a vendor without routes is notified by hand (`vendor notify`). */
       vendors: z.record(z.string().min(1), z.array(routeSchema).min(1, 'at least one route')).default({}),
     }),
-    people: z.record(personName, z.array(roleName)).default({}),
+    /** Earlier versions' people directory (actor -> roles): moved into the store at start, then deleted from the file. */
+    people: z.record(personName, z.array(roleName)).optional(),
     delivery: z
       .object({
         max_attempts: z.number().int().positive().default(8),

@@ -19,6 +19,7 @@ export const ACTIONS = [
   'audit.verify',
   'audit.read',
   'settings.read',
+  'people.read',
   'people.manage',
   'token.manage',
   'store.backup',
@@ -58,6 +59,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'audit.read': ['ir_lead', 'grc_contact', 'auditor'],
   // the configuration as the settings page shows it (secrets by reference only)
   'settings.read': ['grc_contact', 'auditor'],
+  // who holds which roles: an access review (AC-2) is part of assessing the control
+  'people.read': ['grc_contact', 'auditor'],
   'people.manage': [],
   'token.manage': [],
   'store.backup': [],

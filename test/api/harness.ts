@@ -45,7 +45,7 @@ export async function makeApi(engine: Engine, opts: TestContextOptions & { logge
   const tc = await makeTestContext(engine, { label: 'api', ...opts });
   const app = await buildServer(tc.ctx, { logger: opts.logger ?? false, webRoot: WEB_FIXTURE });
   const tokens: Record<string, string> = {};
-  for (const actor of Object.keys(tc.ctx.config.people)) {
+  for (const actor of Object.keys(tc.people)) {
     tokens[actor] = (await createToken(tc.ctx, { actor: 'admin' }, { actor, label: 'test' })).token;
   }
 

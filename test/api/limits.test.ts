@@ -50,7 +50,7 @@ describe.each(ENGINES)('API limits on %s', (engine) => {
   });
 
   describe('names that are properties of every object', () => {
-    it.each(['__proto__', 'constructor', 'toString', 'prototype'])('a token acting as %s is refused 403 in the catalogue shape, never a 500', async (actor) => {
+    it.each(['__proto__', 'constructor', 'toString', 'prototype'])('a token acting as %s (nobody in the directory) is refused 401 in the catalogue shape, never a 500', async (actor) => {
       // A token row written straight to the store: createToken refuses such names up front.
       const token = `clt_${actor}_token`;
       await insertApiToken(api.tc.ctx.store.db, { id: `TK-${actor}`, actor, token_hash: sha256Hex(token), label: null, created_at: '2026-11-28T12:00:00.000Z', revoked_at: null });
@@ -60,8 +60,9 @@ describe.each(ENGINES)('API limits on %s', (engine) => {
         ['POST', `/api/v1/incidents/${incident}/acks`, { role: 'ir_lead' }],
       ] as const) {
         const res = await api.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
-        expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(403);
-        expect(res.json<ErrorBody>().code).toBe('CL_FORBIDDEN');
+        expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(401);
+        expect(res.json<ErrorBody>().code).toBe('CL_UNAUTHENTICATED');
+        expect(res.json<ErrorBody>().message).toContain('not in the people directory');
         expectCatalogueShape(res.json());
       }
     });

@@ -148,6 +148,8 @@ describe('PostgreSQL stores', () => {
     const admin = testPgUrl();
     try {
       expectExit(await cli(['init', '--db-only'], 'alice', url), 0);
+      // the people directory is the store's: this one has its first admin only
+      expectExit(await cli(['people', 'add', 'bob', '--roles', 'ir_lead'], 'alice', url), 0);
       await openIncidents(url, 3);
       const backup = await cli(['backup', path.join(dir, 'pg.db')], 'alice', url);
       expectExit(backup, 2);

@@ -23,8 +23,11 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('configuration', () => {
   it('init writes a valid control card and makes --by the first admin; a second init refuses', async () => {
     expectExit(await cli(['init'], 'alice'), 0);
-    const c = parse(readFileSync(configFile(), 'utf8')) as { people: Record<string, string[]>; control_card: Record<string, unknown>; gate: { mode: string } };
-    expect(c.people).toEqual({ alice: ['admin'] });
+    const c = parse(readFileSync(configFile(), 'utf8')) as { people?: unknown; control_card: Record<string, unknown>; gate: { mode: string } };
+    expect(c.people).toBeUndefined();
+    const people = await cli(['people', 'list', '--json'], 'alice');
+    expectExit(people, 0);
+    expect((people.json() as { people: { name: string; roles: string[] }[] }).people.map((p) => [p.name, p.roles])).toEqual([['alice', ['admin']]]);
     for (const key of ['objective', 'owner_role', 'triggers', 'recipient_roles', 'workflow_steps', 'exception_rules', 'evidence_location']) expect(c.control_card).toHaveProperty(key);
     expect(c.gate.mode).toBe('hard');
     const again = await cli(['init'], 'alice');
@@ -61,7 +64,7 @@ describe('configuration', () => {
     ['recipient role without a route', (c) => ((c.control_card as { recipient_roles: string[] }).recipient_roles.push('ciso')), 'routing.roles.ciso'],
     ['route with an unknown channel', (c) => ((c.routing as { roles: Record<string, unknown> }).roles.ir_lead = [{ channel: 'pigeon', address: 'x' }]), 'routing.roles.ir_lead[0].channel'],
     ['missing objective', (c) => delete (c.control_card as Record<string, unknown>).objective, 'control_card.objective'],
-    ['people roles not a list', (c) => ((c.people as Record<string, unknown>).alice = 'admin'), 'people.alice'],
+    ['people roles not a list', (c) => (c.people = { alice: 'admin' }), 'people.alice'],
   ];
   it.each(invalid)('an invalid file (%s) is refused at start, naming the key', async (_n, edit, key) => {
     expectExit(await cli(['init'], 'alice'), 0);

@@ -150,7 +150,7 @@ describe.each(engines)('CLI end to end on $name', ({ name, url }) => {
     const notApprover = await cli(['risk', 'approve', ra], 'lead');
     expectExit(notApprover, 3);
     expect(notApprover.stderr).toContain('no approving role');
-    expectExit(await cli(['people', 'add', 'vm', '--roles', 'vuln_mgmt_owner,risk_approver'], 'alice'), 0);
+    expectExit(await cli(['people', 'roles', 'vm', '--roles', 'vuln_mgmt_owner,risk_approver'], 'alice'), 0);
     const self = await cli(['risk', 'approve', ra], 'vm');
     expectExit(self, 3);
     expect(self.stderr).toContain('cannot also decide it');

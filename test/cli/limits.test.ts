@@ -50,16 +50,16 @@ describe('names', () => {
     [['people', 'add', 'bob', '--roles', 'prototype'], 'roles.0'],
     [['token', 'create', '--actor', '__proto__'], 'actor'],
   ])('%j is refused cleanly, naming %s, and the directory is unchanged', async (args, field) => {
-    const before = readFileSync(path.join(dir, 'closeloop.yaml'), 'utf8');
+    const before = (await cli(['people', 'list', '--all', '--json'], 'alice')).stdout;
     const r = await cli(args, 'alice');
     expectExit(r, 2);
     expect(r.stderr).toContain(field);
-    expect(readFileSync(path.join(dir, 'closeloop.yaml'), 'utf8')).toBe(before);
+    expect((await cli(['people', 'list', '--all', '--json'], 'alice')).stdout).toBe(before);
   });
 
   it('a configuration whose people directory names constructor is refused at start, naming the key', async () => {
     const file = path.join(dir, 'closeloop.yaml');
-    const text = readFileSync(file, 'utf8').replace(/^people:\n/m, 'people:\n  constructor: [admin]\n');
+    const text = `${readFileSync(file, 'utf8')}people:\n  constructor: [admin]\n`;
     const { writeFileSync } = await import('node:fs');
     writeFileSync(file, text, { mode: 0o600 });
     const r = await cli(['incident', 'list'], 'alice');
@@ -82,9 +82,15 @@ describe('file modes', () => {
     h.close();
   });
 
-  it('people add rewrites closeloop.yaml 0600', async () => {
-    expectExit(await cli(['people', 'add', 'bob', '--roles', 'ir_lead'], 'alice'), 0);
-    expect(modeOf(path.join(dir, 'closeloop.yaml'))).toBe(0o600);
+  it('moving a people section into the store rewrites closeloop.yaml 0600', async () => {
+    const file = path.join(dir, 'closeloop.yaml');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}people:\n  alice: [admin]\n  bob: [ir_lead]\n`, { mode: 0o600 });
+    const r = await runCliBy(dir, path.join(dir, 'fresh.db'), ['people', 'list'], 'alice');
+    expectExit(r, 0);
+    expect(r.stderr).toContain('moved 2 people');
+    expect(readFileSync(file, 'utf8')).not.toMatch(/^people:/m);
+    expect(modeOf(file)).toBe(0o600);
   });
 
   it('mailbox directories are 0700 and messages 0600', async () => {

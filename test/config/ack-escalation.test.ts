@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig, validateConfig } from '../../src/config/load.js';
 
 const withLadder = (ack_escalation: unknown) => {
-  const cfg = defaultConfig('admin') as { workflow: Record<string, unknown> };
+  const cfg = defaultConfig() as { workflow: Record<string, unknown> };
   return { ...cfg, workflow: { ...cfg.workflow, ack_escalation } };
 };
 
@@ -15,7 +15,7 @@ describe('workflow.ack_escalation in closeloop.yaml', () => {
   });
 
   it('defaults to none, so the one level at ack_sla_hours applies', () => {
-    const cfg = validateConfig(defaultConfig('admin'), 'closeloop.yaml');
+    const cfg = validateConfig(defaultConfig(), 'closeloop.yaml');
     expect(cfg.workflow.ack_escalation).toEqual({ roles: {} });
   });
 

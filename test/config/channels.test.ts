@@ -9,7 +9,7 @@ type Raw = Record<string, unknown>;
 
 /** The default configuration with `edit` applied (plain JSON, as a file would give). */
 function raw(edit: (c: { routing: { roles: Raw; services: Raw }; delivery: Raw }) => void): Raw {
-  const c = structuredClone(defaultConfig('admin')) as { routing: { roles: Raw; services: Raw }; delivery: Raw };
+  const c = structuredClone(defaultConfig()) as { routing: { roles: Raw; services: Raw }; delivery: Raw };
   edit(c);
   return c;
 }

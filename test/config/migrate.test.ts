@@ -16,7 +16,7 @@ const TEAMS_URL = 'https://prod-00.westeurope.logic.azure.com/workflows/xyz/trig
 
 /** A version 1 file as users wrote them: URLs as addresses, an email route, no delivery sections. */
 function writeV1(routes: 'mixed' | 'file-only'): string {
-  const c = defaultConfig('admin') as { version: number; routing: { roles: Record<string, unknown>; services: Record<string, unknown> } };
+  const c = defaultConfig() as { version: number; routing: { roles: Record<string, unknown>; services: Record<string, unknown> } };
   c.version = 1;
   if (routes === 'mixed') {
     c.routing.roles.service_owner = [{ channel: 'slack', address: SLACK_URL }, { channel: 'email', address: 'owner@example.org' }];

@@ -10,7 +10,7 @@ import { deepMerge } from '../helpers/context.js';
 
 const JIRA = { url: 'https://example.atlassian.net/', email: 'bot@example.org', api_token: 'env:JIRA_TOKEN' };
 
-const configWith = (over: Record<string, unknown>) => () => validateConfig(deepMerge(defaultConfig('admin'), over), 'closeloop.yaml');
+const configWith = (over: Record<string, unknown>) => () => validateConfig(deepMerge(defaultConfig(), over), 'closeloop.yaml');
 
 describe('ticket configuration', () => {
   it('accepts a jira route with delivery.jira, with defaults filled in and the URL without its trailing slash', () => {

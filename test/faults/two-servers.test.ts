@@ -36,7 +36,7 @@ describe.each(ENGINES)('two servers on one %s store, over HTTP', (engine) => {
     const u = testPgUrl();
     u.searchParams.set('schema', t.ctx.store.schema ?? '');
     other = await openStore({ url: engine === 'sqlite' ? path.join(t.dir, 'closeloop.db') : u.toString(), migrate: false });
-    for (const actor of Object.keys(t.ctx.config.people)) tokens[actor] = (await createToken(t.ctx, { actor: 'admin' }, { actor, label: 'test' })).token;
+    for (const actor of Object.keys(t.people)) tokens[actor] = (await createToken(t.ctx, { actor: 'admin' }, { actor, label: 'test' })).token;
     const listening: string[] = [];
     for (const ctx of [t.ctx, { ...t.ctx, store: other }]) {
       const app = await buildServer(ctx, { logger: false });

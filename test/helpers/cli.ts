@@ -75,10 +75,14 @@ export function expectExit(run: CliRun, code: number, what = ''): void {
   expect(run.code, printed(run, what)).toBe(code);
 }
 
-/** A new temporary directory with `closeloop init` done on `db` and alice added with `roles`. */
+/**
+ * A new temporary directory with `closeloop init` done on `db` (alice its first admin) and alice
+ * given `roles`; when they leave out admin, `root` is the admin (the directory keeps one).
+ */
 export async function makeCliDir(prefix: string, db: string, roles: string): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   expectExit(await runCli(dir, db, ['init']), 0);
-  expectExit(await runCli(dir, db, ['people', 'add', 'alice', '--roles', roles]), 0);
+  if (!roles.split(',').includes('admin')) expectExit(await runCli(dir, db, ['people', 'add', 'root', '--roles', 'admin']), 0);
+  expectExit(await runCli(dir, db, ['people', 'roles', 'alice', '--roles', roles]), 0);
   return dir;
 }

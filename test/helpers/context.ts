@@ -1,7 +1,7 @@
 /**
- * A real AppContext for tests: a closeloop.yaml written in a temporary directory (so use cases that
- * edit the people directory work), a store on a real engine (SQLite file in that directory, or a
- * PostgreSQL schema of its own), and a clock the test moves by hand.
+ * A real AppContext for tests: a closeloop.yaml written in a temporary directory, a store on a real
+ * engine (SQLite file in that directory, or a PostgreSQL schema of its own) whose people directory
+ * holds TEST_PEOPLE, and a clock the test moves by hand.
  *
  * Every test context gets a PostgreSQL schema no other test uses at the same time
  * (`t_<label>_<pid>_<time>_<n>`), so parallel test files never see each other's rows. The schema is
@@ -66,8 +66,9 @@ export function makeClock(start: string = TEST_START): TestClock {
 
 export interface TestContextOptions {
   /**
-   * Merged over `defaultConfig('admin')` (plain objects merge key by key, anything else replaces),
-   * e.g. `{ gate: { mode: 'soft' } }`. `people` here is merged over TEST_PEOPLE.
+   * Merged over `defaultConfig()` (plain objects merge key by key, anything else replaces),
+   * e.g. `{ gate: { mode: 'soft' } }`. `people` here is not written to the file: merged over
+   * TEST_PEOPLE, it is the store's people directory.
    */
   config?: Record<string, unknown>;
   /** Clock start (default TEST_START). */
@@ -78,6 +79,8 @@ export interface TestContextOptions {
 
 export interface TestContext {
   ctx: AppContext;
+  /** The people the store's directory was seeded with (name -> roles). */
+  people: Readonly<Record<string, readonly string[]>>;
   /** The temporary directory holding closeloop.yaml, the SQLite file and the `file` channel's outbox. */
   dir: string;
   clock: TestClock;
@@ -174,12 +177,19 @@ async function openSqliteStore(file: string, template: string | null): Promise<S
   return openStore({ url: file, migrate: template === null });
 }
 
+/** Writes `people` into the store's directory (no audit events: the fixture, not a change). */
+export async function seedPeople(store: Store, people: Readonly<Record<string, readonly string[]>>, at: string): Promise<void> {
+  const rows = Object.entries(people).map(([name, roles]) => ({ name, roles: JSON.stringify(roles), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null }));
+  if (rows.length > 0) await store.db.insertInto('people').values(rows).onConflict((oc) => oc.column('name').doNothing()).execute();
+}
+
 export async function makeTestContext(engine: Engine, opts: TestContextOptions = {}): Promise<TestContext> {
   const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-test-'));
   const configPath = path.join(dir, 'closeloop.yaml');
-  const base = defaultConfig('admin', path.join(dir, 'evidence'));
-  const people = { ...TEST_PEOPLE, ...(isPlainObject(opts.config?.people) ? opts.config.people : {}) };
-  writeConfig(configPath, deepMerge(base, { ...(opts.config ?? {}), people }));
+  const base = defaultConfig(path.join(dir, 'evidence'));
+  const { people: extra, ...over } = opts.config ?? {};
+  const people = { ...TEST_PEOPLE, ...(isPlainObject(extra) ? (extra as Record<string, readonly string[]>) : {}) };
+  writeConfig(configPath, deepMerge(base, over));
   const config = loadConfig(configPath);
 
   // null when the run's global set-up made no template (or this file runs without it)
@@ -193,10 +203,12 @@ export async function makeTestContext(engine: Engine, opts: TestContextOptions =
   }
   const clock = makeClock(opts.start);
   const ctx: AppContext = { store, config, configPath, now: () => clock.now() };
+  await seedPeople(store, people, clock.now().toISOString());
 
   let cleaned = false;
   return {
     ctx,
+    people,
     dir,
     clock,
     async cleanup() {

@@ -65,7 +65,7 @@ function eventView(e: AuditEvent): z.infer<typeof auditEventOutput> {
 
 /** The audit log, newest first, a page at a time (`before` = the `next` of the previous page). */
 export async function listAuditEvents(ctx: AppContext, caller: Caller, input: z.input<typeof listAuditEventsInput>): Promise<AuditLog> {
-  authorize(ctx, caller, 'audit.read');
+  await authorize(ctx, caller, 'audit.read');
   const p = parseInput(listAuditEventsInput, input);
   const limit = p.limit ?? PAGE.default;
   const rows = await auditPage(ctx.store.db, {
@@ -93,7 +93,7 @@ export const incidentTimelineInput = z.strictObject({
 
 /** Every audit event of an incident, oldest first (1,000 a page by default). */
 export async function incidentTimeline(ctx: AppContext, caller: Caller, input: z.input<typeof incidentTimelineInput>): Promise<Timeline> {
-  authorize(ctx, caller, 'incident.read');
+  await authorize(ctx, caller, 'incident.read');
   const p = parseInput(incidentTimelineInput, input);
   const inc = await loadIncident(ctx.store.db, p.id);
   const limit = p.limit ?? PAGE.max;

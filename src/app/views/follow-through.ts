@@ -57,7 +57,7 @@ export function isItemOverdue(item: Pick<RemediationItem, 'due' | 'status'>, day
 
 /** The remediation board: every item with its incident, weakness, owner, status, due date, overdue flag and tickets. */
 export async function listRemediation(ctx: AppContext, caller: Caller, input: z.input<typeof listRemediationInput>): Promise<RemediationBoard> {
-  authorize(ctx, caller, 'incident.read');
+  await authorize(ctx, caller, 'incident.read');
   const p = parseInput(listRemediationInput, input);
   const limit = p.limit ?? PAGE.default;
   const day = today(ctx);
@@ -117,12 +117,13 @@ export const riskListOutput = z.object({ risk_acceptances: z.array(riskOutput), 
 export type RiskList = z.infer<typeof riskListOutput>;
 
 /** Whether `actor` may decide the acceptance today (segregation of duties: never its requester). */
-export function canDecide(ctx: AppContext, actor: string, risk: Pick<RiskAcceptance, 'requester' | 'state' | 'review_by'>, day: string): boolean {
+export function canDecide(ctx: AppContext, actor: string, roles: readonly string[], risk: Pick<RiskAcceptance, 'requester' | 'state' | 'review_by'>, day: string): boolean {
   const approving = ctx.config.control_card.exception_rules.approver_roles;
-  return effectiveRiskState(risk, day) === 'requested' && risk.requester !== actor && rolesOf(ctx, actor).some((r) => approving.includes(r));
+  return effectiveRiskState(risk, day) === 'requested' && risk.requester !== actor && roles.some((r) => approving.includes(r));
 }
 
-export function riskView(ctx: AppContext, caller: Caller, r: RiskAcceptance, day: string): z.infer<typeof riskOutput> {
+/** `roles`: the caller's, read once for a whole page. */
+export function riskView(ctx: AppContext, caller: Caller, roles: readonly string[], r: RiskAcceptance, day: string): z.infer<typeof riskOutput> {
   return {
     id: r.id,
     incident: r.incident_id,
@@ -137,19 +138,20 @@ export function riskView(ctx: AppContext, caller: Caller, r: RiskAcceptance, day
     reason: r.reason,
     created_at: r.created_at,
     decided_at: r.decided_at,
-    can_decide: canDecide(ctx, caller.actor, r, day),
+    can_decide: canDecide(ctx, caller.actor, roles, r, day),
   };
 }
 
 /** Risk acceptances with their effective state, and whether the caller may decide each. */
 export async function listRiskAcceptances(ctx: AppContext, caller: Caller, input: z.input<typeof listRiskAcceptancesInput>): Promise<RiskList> {
-  authorize(ctx, caller, 'incident.read');
+  await authorize(ctx, caller, 'incident.read');
   const p = parseInput(listRiskAcceptancesInput, input);
   const limit = p.limit ?? PAGE.default;
   const day = today(ctx);
   const rows = await riskPage(ctx.store.db, { state: p.state, incident: p.incident, today: day, after: fromKeysetCursor(p.after), limit: limit + 1 });
   const page = pageOf(rows, limit, keysetCursor);
-  return { risk_acceptances: page.rows.map((r) => riskView(ctx, caller, r, day)), next: page.next };
+  const roles = await rolesOf(ctx, caller.actor);
+  return { risk_acceptances: page.rows.map((r) => riskView(ctx, caller, roles, r, day)), next: page.next };
 }
 
 // ---- vendor notices --------------------------------------------------------------------------
@@ -219,7 +221,7 @@ export function noticeView(n: ThirdPartyNotice, now: Date): z.infer<typeof notic
 
 /** Third-party notices with their state and chase dates. */
 export async function listVendorNotices(ctx: AppContext, caller: Caller, input: z.input<typeof listVendorNoticesInput>): Promise<NoticeList> {
-  authorize(ctx, caller, 'incident.read');
+  await authorize(ctx, caller, 'incident.read');
   const p = parseInput(listVendorNoticesInput, input);
   const limit = p.limit ?? PAGE.default;
   const rows = await noticePage(ctx.store.db, { status: p.status, vendor: p.vendor, incident: p.incident, after: fromKeysetCursor(p.after), limit: limit + 1 });

@@ -77,7 +77,7 @@ function latencyOf(hours: number[]): z.infer<typeof latency> {
 const hoursBetween = (from: string, to: string): number => (Date.parse(to) - Date.parse(from)) / 3_600_000;
 
 export async function metrics(ctx: AppContext, caller: Caller, input: z.input<typeof metricsInput> = {}): Promise<Metrics> {
-  authorize(ctx, caller, 'incident.read');
+  await authorize(ctx, caller, 'incident.read');
   const p = parseInput(metricsInput, input);
   const db = ctx.store.db;
   const day = today(ctx);

@@ -58,9 +58,9 @@ export type MyWork = z.infer<typeof myWorkOutput>;
 
 /** Everything waiting on the caller. Any reader of incidents has some (possibly none). */
 export async function myWork(ctx: AppContext, caller: Caller): Promise<MyWork> {
-  authorize(ctx, caller, 'incident.read');
+  await authorize(ctx, caller, 'incident.read');
   const db = ctx.store.db;
-  const roles = [...rolesOf(ctx, caller.actor)];
+  const roles = [...(await rolesOf(ctx, caller.actor))];
   const now = ctx.now();
   const day = today(ctx);
   const recipients = ctx.config.control_card.recipient_roles;
@@ -97,7 +97,7 @@ export async function myWork(ctx: AppContext, caller: Caller): Promise<MyWork> {
   }));
 
   const risk_decisions = roles.some((r) => approving.includes(r))
-    ? (await requestedRisksNotBy(db, caller.actor)).map((r) => riskView(ctx, caller, r, day)).filter((r) => r.can_decide)
+    ? (await requestedRisksNotBy(db, caller.actor)).map((r) => riskView(ctx, caller, roles, r, day)).filter((r) => r.can_decide)
     : [];
 
   const vendor_chases = roles.some((r) => thirdPartyRoles.includes(r))

@@ -9,7 +9,9 @@ import { z } from 'zod';
 import { isSecretRef } from '../../config/secrets.js';
 import type { Route } from '../../config/schema.js';
 import { ACTIONS, POLICY } from '../../domain/policy.js';
+import { listPeopleRows } from '../../store/repositories/people.js';
 import { authorize, type AppContext, type Caller } from '../context.js';
+import { knownRoles } from '../people.js';
 
 const route = z.object({ channel: z.string(), target: z.string() });
 const routes = z.array(route);
@@ -74,9 +76,10 @@ const mapValues = <T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U
 
 /** The settings page: for admins, GRC and auditors (`settings.read`). */
 export async function showSettings(ctx: AppContext, caller: Caller): Promise<SettingsView> {
-  authorize(ctx, caller, 'settings.read');
+  await authorize(ctx, caller, 'settings.read');
   const c = ctx.config;
-  const roles = [...new Set(['admin', ...Object.values(POLICY).flat(), ...c.control_card.recipient_roles, ...c.workflow.third_party_roles, ...c.control_card.exception_rules.approver_roles, ...Object.keys(c.routing.roles)])].sort();
+  const roles = knownRoles(c);
+  const people = (await listPeopleRows(ctx.store.db)).length;
   return {
     control_card: { ...c.control_card, exception_rules: { ...c.control_card.exception_rules } },
     routing: {
@@ -89,7 +92,7 @@ export async function showSettings(ctx: AppContext, caller: Caller): Promise<Set
     delivery: shown(c.delivery) as Record<string, unknown>,
     tickets: shown(c.tickets),
     server: shown(c.server) as Record<string, unknown>,
-    people: { count: Object.keys(c.people).length },
+    people: { count: people },
     policy: { roles, actions: Object.fromEntries(ACTIONS.map((a) => [a, [...POLICY[a]]])) },
   };
 }

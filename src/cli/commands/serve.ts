@@ -12,7 +12,7 @@ export function registerServe(program: Program, run: CliRun): void {
     .description('start the HTTP API (and the delivery dispatcher)')
     .option('--port <port>', 'port', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--bootstrap', 'first start: when closeloop.yaml is missing, write the default one with an `admin` person (or --by NAME) and print a one-time API token');
+    .option('--bootstrap', 'first start: when closeloop.yaml is missing, write the default one, make `admin` (or --by NAME) the first admin in the store and print a one-time API token');
   runs(run, serve, async (s, opts) => {
     const port = Number(opts.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ClError('CL_BAD_INPUT', `--port ${opts.port} is not a port number`);
@@ -23,7 +23,7 @@ export function registerServe(program: Program, run: CliRun): void {
       const b = await bootstrapContext(s.source, admin);
       ctx = b.ctx;
       if (b.token) {
-        s.io.stdout.write(`first start: wrote ${ctx.configPath} with ${admin} as admin\nAPI token for ${admin} (shown once; keep it safe): ${b.token}\n`);
+        s.io.stdout.write(`first start: wrote ${ctx.configPath}; ${admin} is the first admin\nAPI token for ${admin} (shown once; keep it safe): ${b.token}\n`);
       }
     } else {
       ctx = await openContext(s.source, 'server');

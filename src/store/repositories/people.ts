@@ -67,3 +67,35 @@ export async function updatePersonRow(db: Db, name: string, set: Partial<Omit<Pe
   const r = await db.updateTable('people').set(set).where('name', '=', name).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/**
+ * Inserts `row` unless a row of that name exists (removed or not): true when it was inserted. Of
+ * two processes adding the same name at once, exactly one inserts.
+ */
+export async function insertPersonIfAbsent(db: Db, row: NewPersonRow): Promise<boolean> {
+  const r = await db.insertInto('people').values(row).onConflict((oc) => oc.column('name').doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** Gives a removed person back their place with `roles`: true when `name` was removed and now is not. */
+export async function restorePersonRow(db: Db, name: string, roles: readonly string[], at: string): Promise<boolean> {
+  const r = await db.updateTable('people').set({ roles: JSON.stringify(roles), updated_at: at, removed_at: null }).where('name', '=', name).where('removed_at', 'is not', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Replaces the roles of an active person: false when `name` is not one. */
+export async function setActiveRoles(db: Db, name: string, roles: readonly string[], at: string): Promise<boolean> {
+  const r = await db.updateTable('people').set({ roles: JSON.stringify(roles), updated_at: at }).where('name', '=', name).where('removed_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Marks an active person removed: false when `name` is not one. */
+export async function markPersonRemoved(db: Db, name: string, at: string): Promise<boolean> {
+  const r = await db.updateTable('people').set({ removed_at: at, updated_at: at }).where('name', '=', name).where('removed_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The names of the active people holding `role`. */
+export async function activeHoldersOf(db: Db, role: string): Promise<string[]> {
+  return (await peopleWithRoles(db, [role])).map((p) => p.name);
+}
