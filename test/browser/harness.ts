@@ -125,10 +125,15 @@ export function makeStore(opts: StoreOptions = {}): Store {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  cli(['init']);
-  if (opts.demo === true) cli(['demo']);
-  for (const [name, roles] of Object.entries(opts.people ?? {})) cli(['people', 'add', name, '--roles', roles.join(',')]);
-  for (const name of opts.passwords ?? []) store.setPassword(name);
+  try {
+    cli(['init']);
+    if (opts.demo === true) cli(['demo']);
+    for (const [name, roles] of Object.entries(opts.people ?? {})) cli(['people', 'add', name, '--roles', roles.join(',')]);
+    for (const name of opts.passwords ?? []) store.setPassword(name);
+  } catch (err) {
+    store.remove();
+    throw err;
+  }
   return store;
 }
 

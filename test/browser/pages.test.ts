@@ -57,13 +57,31 @@ async function axeProblems(page: Page): Promise<string[]> {
     .map((v) => `${v.impact ?? ''} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}${v.nodes.length > 5 ? ', …' : ''})`);
 }
 
-/** What makes the page body wider than the viewport: the elements sticking out, outside any .table-wrap. */
+/** What makes the page body wider than the viewport: the elements sticking out, but inside a .table-wrap that scrolls. */
 const OVERFLOW = `(() => {
   const width = document.documentElement.clientWidth;
   const over = document.documentElement.scrollWidth - width;
   if (over <= 0) return [];
+  // text too long to wrap sticks out of a box that keeps its width: name the box holding it
+  const texts = () => {
+    const out = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n !== null; n = walk.nextNode()) {
+      const r = document.createRange();
+      r.selectNodeContents(n);
+      const box = n.parentElement;
+      const wrap = box && box.closest('.table-wrap');
+      if (r.getBoundingClientRect().right > width + 1 && box && !(wrap && ['auto', 'scroll'].includes(getComputedStyle(wrap).overflowX))) out.push(box);
+    }
+    return out;
+  };
   return Array.from(document.querySelectorAll('body *'))
-    .filter((e) => !(e.parentElement && e.parentElement.closest('.table-wrap')) && e.getBoundingClientRect().right > width + 1)
+    .filter((e) => {
+      const wrap = e.parentElement && e.parentElement.closest('.table-wrap');
+      const scrolls = wrap !== null && ['auto', 'scroll'].includes(getComputedStyle(wrap).overflowX);
+      return !scrolls && e.getBoundingClientRect().right > width + 1;
+    })
+    .concat(texts())
     .slice(0, 8)
     .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ').join('.') : '') + ' (right edge ' + Math.round(e.getBoundingClientRect().right) + ' px)')
     .concat(['page ' + (width + over) + ' px wide in a ' + width + ' px viewport']);
