@@ -11,6 +11,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   tune: (workload) => tuneFor(workload),
   onStop: (stop) => {
     // The first signal drains (see `serve`); a second one, or a drain past DRAIN_MS, ends at once.

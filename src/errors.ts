@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   CL_TOO_LARGE: { status: 413, exit: 2 },
   // A method a route does not answer (HTTP only).
   CL_METHOD_NOT_ALLOWED: { status: 405, exit: 2 },
+  /** Too many requests (sign-in attempts, or calls with one API token) in a short time: wait `retry-after` seconds (HTTP only). */
+  CL_RATE_LIMITED: { status: 429, exit: 1 },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -146,7 +146,7 @@ export function registerErrorHandling(app: FastifyInstance, pageFallback: PageFa
     } else if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.code, status }, body.message);
     if (body.code === 'CL_UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
-    if (status === 503) void reply.header('retry-after', String(retryAfterSeconds(body.details)));
+    if (status === 503 || status === 429) void reply.header('retry-after', String(retryAfterSeconds(body.details)));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { apiErrorSchema } from './errors.js';
 import type { ApiRoute } from './routes.js';
+import { SESSION_SCHEMA, signInOperations } from './session.js';
 
 export type JsonSchema = z.core.JSONSchema.BaseSchema;
 
@@ -41,7 +42,7 @@ export interface OpenApiDocument {
   security: Record<string, string[]>[];
   paths: Record<string, Partial<Record<'get' | 'post', OpenApiOperation>>>;
   components: {
-    securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string } | { type: 'apiKey'; in: 'header'; name: string; description: string }>;
+    securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string } | { type: 'apiKey'; in: 'header' | 'cookie'; name: string; description: string }>;
     schemas: Record<string, JsonSchema>;
     responses: Record<string, OpenApiResponse>;
   };
@@ -55,6 +56,7 @@ const ERROR_RESPONSES = {
   '409': ['Conflict', 'Refused by the workflow, a rule or the closure gate, or another writer got there first (CL_INVALID_TRANSITION, CL_RULE_REFUSED, CL_GATE_REFUSED with details.missing, CL_CONFLICT with details.current)'],
   '500': ['Internal', 'Unexpected server error (CL_INTERNAL); the message is generic, the server log has the details'],
   '503': ['Unavailable', 'The store cannot take the request now (CL_UNAVAILABLE): the database is unreachable, or another process holds its write lock; nothing was done; retry after the `Retry-After` header\'s seconds'],
+  '429': ['RateLimited', 'Too many requests: sign-in attempts from an address, or calls with one API token (CL_RATE_LIMITED); retry after the `Retry-After` header\'s seconds'],
   '507': ['StorageFull', 'The disk under the database is full (CL_STORAGE_FULL): the change was rolled back whole; run it again once space is freed'],
 } as const;
 
@@ -190,6 +192,9 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
     });
   }
 
+  // Signing in (session.ts): the password form, the session, set-password links, single sign-on.
+  for (const [path, method, operation] of signInOperations(prefix)) add(path, method, operation);
+
   const responses: OpenApiDocument['components']['responses'] = {};
   for (const [name, description] of Object.values(ERROR_RESPONSES)) responses[name] = { description, content: json({ $ref: '#/components/schemas/Error' }) };
 
@@ -198,7 +203,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
     info: {
       title: 'closeloop API',
       version,
-      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz, readyz, this document, the acknowledgment-link page `/ack/{token}` (the signed link is its credential) and the inbound ticket webhooks (authenticated by their system\'s signature or shared secret) needs `Authorization: Bearer <token>`.',
+      description: 'System of record for NIST SP 800-53 IR-6(2): incidents, vulnerability report-outs, acknowledgments, follow-through and the closure gate. Every route except healthz, readyz, this document, the acknowledgment-link page `/ack/{token}` (the signed link is its credential) the inbound ticket webhooks (authenticated by their system\'s signature or shared secret) and signing in needs `Authorization: Bearer <token>` or the session cookie of a signed-in browser (with `x-csrf-token` on every POST).',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     tags: [
@@ -209,17 +214,20 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
       { name: 'operations', description: 'Delivery, audit and health' },
       { name: 'findings', description: 'Analyst verdicts on vulnerability findings' },
       { name: 'people', description: 'The people directory and API tokens (admin)' },
+      { name: 'sign-in', description: 'Signing in to the web application: password, session, set-password links, single sign-on' },
     ],
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { session: [] }],
     paths,
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `closeloop token create`' },
+        session: { type: 'apiKey', in: 'cookie', name: 'closeloop_session', description: 'A signed-in browser (POST /api/v1/session); every POST made with it also needs the header x-csrf-token' },
         jiraSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature', description: 'sha256=<hex HMAC-SHA256 of the body with delivery.jira.webhook_secret>, as Jira admin webhooks sign' },
         servicenowSecret: { type: 'apiKey', in: 'header', name: 'X-Closeloop-Secret', description: 'The shared secret delivery.servicenow.inbound_secret names' },
       },
       schemas: {
         Error: inputJsonSchema(apiErrorSchema),
+        Session: SESSION_SCHEMA,
         Health: {
           type: 'object',
           properties: {

@@ -2,23 +2,32 @@
  * The HTTP edge. `buildServer` assembles a Fastify instance (no socket: tests drive it with
  * `inject()`); `startServer` listens and runs the outbox dispatcher beside it.
  *
- * Authentication: every route needs `Authorization: Bearer <token>` except the public ones —
+ * Authentication: every route needs `Authorization: Bearer <token>` or a signed-in browser's
+ * session cookie (with its CSRF token on every POST: auth.ts) except the public ones —
  * `GET /healthz` and `GET /readyz`, also under `/api/v1/` (load balancers probe them; they say
  * only whether the database answers), and
  * `GET /api/v1/openapi.json` (it describes the API, holds no data, and clients need it before they
- * have a token). Routes are private by default (see auth.ts); `test/api/auth.test.ts` walks every
- * registered route to prove it.
+ * have a token), and signing in (session.ts, oidc.ts). Routes are private by default (see
+ * auth.ts); `test/api/auth.test.ts` walks every registered route to prove it. Security headers,
+ * CORS and rate limits: hardening.ts; HTTPS when `server.tls` names a certificate and key.
  *
  * Logging: pino through Fastify. The request serializer records method, url and address — never
  * headers or bodies — and `authorization` is redacted anyway in case a header ever gets logged.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import type { InboundSecrets } from '../app/tickets.js';
 import { startDispatchLoop, type DispatchLoop } from '../app/dispatch-loop.js';
 import { checkHealth } from '../app/health.js';
+import { OidcProvider, oidcSettings, type OidcSettings } from '../app/oidc-login.js';
+import { ClError } from '../errors.js';
 import { registerAckPage } from './ack-page.js';
 import { callerOf, registerAuth } from './auth.js';
+import { registerHardening, servedOverHttps, signInLimiter } from './hardening.js';
+import { registerOidcRoutes } from './oidc.js';
+import { registerSessionRoutes } from './session.js';
 import { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH, registerErrorHandling, RETRY_AFTER_SECONDS } from './errors.js';
 import { registerInbound } from './inbound.js';
 import { buildOpenApi, type OpenApiDocument } from './openapi.js';
@@ -38,6 +47,11 @@ export interface BuildOptions {
   inbound?: InboundSecrets;
   /** Where the built web application is (default dist/web of this installation). */
   webRoot?: string;
+  /**
+   * Single sign-on settings with the client secret resolved (see oidcSettings); by default read
+   * from the configuration and this process's environment when `server.oidc` is set.
+   */
+  oidc?: OidcSettings | null;
 }
 
 /** A route as registered with Fastify (collected by the onRoute hook). */
@@ -73,15 +87,35 @@ export function apiDocument(): OpenApiDocument {
   return buildOpenApi(ROUTES, API_PREFIX);
 }
 
+/** The certificate and key of `server.tls` (paths relative to closeloop.yaml), or null when the server speaks plain HTTP. */
+function tlsFiles(ctx: AppContext): { cert: Buffer; key: Buffer } | null {
+  const tls = ctx.config.server.tls;
+  if (tls === undefined) return null;
+  const read = (file: string, key: string): Buffer => {
+    const full = path.resolve(path.dirname(ctx.configPath), file);
+    try {
+      return readFileSync(full);
+    } catch (err) {
+      throw new ClError('CL_CONFIG_INVALID', `server.tls.${key}: cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { key: `server.tls.${key}` });
+    }
+  };
+  return { cert: read(tls.cert, 'cert'), key: read(tls.key, 'key') };
+}
+
 /** Builds the API over an application context. Nothing listens until `listen()` (see startServer). */
 export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+  const tls = tlsFiles(ctx);
+  const oidc = opts.oidc !== undefined ? opts.oidc : oidcSettings(ctx.config, process.env);
+  const options = {
     logger: loggerOptions(opts.logger ?? false),
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
-  });
+  };
+  // the HTTPS instance answers as the HTTP one does: only the server beneath differs
+  const app = tls === null ? Fastify(options) : (Fastify({ ...options, https: tls }) as unknown as FastifyInstance);
+  const https = servedOverHttps(ctx.config, tls !== null);
 
   const registered: RegisteredRoute[] = [];
   app.decorate('registeredRoutes', registered);
@@ -102,8 +136,12 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
     void jsonParser(req, text, done);
   });
 
-  registerAuth(app, ctx);
+  await registerHardening(app, ctx.config, { https });
+  await registerAuth(app, ctx, { secureCookies: https });
   registerErrorHandling(app, await registerWeb(app, opts.webRoot));
+  const limiter = signInLimiter(app);
+  registerSessionRoutes(app, ctx, { prefix: API_PREFIX, secureCookies: https, oidc: oidc === null ? undefined : { label: oidc.label }, limiter });
+  registerOidcRoutes(app, ctx, { provider: oidc === null ? null : new OidcProvider(oidc), secureCookies: https, limiter });
 
   const document = apiDocument();
   app.get(`${API_PREFIX}/openapi.json`, { config: { public: true } }, async () => document);
@@ -157,7 +195,7 @@ export interface StartOptions extends BuildOptions {
  */
 export async function startServer(ctx: AppContext, opts: StartOptions = {}): Promise<FastifyInstance> {
   const { host = '127.0.0.1', port = 8080, dispatchEveryMs = 5000 } = opts;
-  const app = await buildServer(ctx, { logger: opts.logger ?? true, ...(opts.inbound !== undefined ? { inbound: opts.inbound } : {}) });
+  const app = await buildServer(ctx, { logger: opts.logger ?? true, ...(opts.inbound !== undefined ? { inbound: opts.inbound } : {}), ...(opts.oidc !== undefined ? { oidc: opts.oidc } : {}) });
   let loop: DispatchLoop | null = null;
   app.addHook('onClose', async () => {
     if (loop !== null) await loop.stop();

@@ -13,6 +13,7 @@ import { channelsFromConfig, verifyChannels } from '../delivery/channels/index.j
 import { SQLITE_WAIT_COMMAND, SQLITE_WAIT_SERVER, openStore, storeUrlFromEnv, type SqliteWait } from '../store/db.js';
 import type { AppContext } from './context.js';
 import { migratePeople } from './people-migration.js';
+import type { PasswordLinkOut } from './passwords.js';
 import { bootstrapIfMissing, initialize, type InitResult } from './setup.js';
 
 /** The environment and working directory a command runs in, and its clock. */
@@ -104,8 +105,8 @@ export function initializeContext(source: ContextSource, opts: { admin: string; 
 }
 
 /** The server's first start in the source's directory: see `bootstrapIfMissing`. */
-export async function bootstrapContext(source: ContextSource, admin: string): Promise<{ ctx: AppContext; token: string | null }> {
-  const r = await bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server, now: source.now, ...(source.notice ? { notice: source.notice } : {}) });
+export async function bootstrapContext(source: ContextSource, admin: string, linkBase?: string): Promise<{ ctx: AppContext; token: string | null; passwordLink: PasswordLinkOut | null }> {
+  const r = await bootstrapIfMissing({ ...contextLocations(source), admin, sqliteWait: SQLITE_WAIT.server, now: source.now, ...(source.notice ? { notice: source.notice } : {}), ...(linkBase !== undefined ? { linkBase } : {}) });
   try {
     return { ...r, ctx: { ...r.ctx, channels: channelsFromConfig(r.ctx.config, { ...source.env }, r.ctx.configPath), ...configSecrets(r.ctx.config, source.env) } };
   } catch (err) {

@@ -9,6 +9,7 @@ import { countPeopleRows, insertPersonIfAbsent } from '../store/repositories/peo
 import type { AppContext } from './context.js';
 import { createToken } from './admin.js';
 import { migratePeople } from './people-migration.js';
+import { createPasswordLink, type PasswordLinkOut } from './passwords.js';
 
 export interface InitResult {
   ctx: AppContext;
@@ -72,15 +73,17 @@ export async function initialize(opts: SetupOptions): Promise<InitResult> {
 
 /**
  * First start of `npm start` on a fresh clone: no configuration yet. Writes the default one, adds
- * `admin` to the store as its first admin and returns a one-time API token for them, so the API is
- * usable at once.
+ * `admin` to the store as its first admin and returns a one-time API token and a one-time
+ * set-password link for them, so the API and the web application are usable at once. `linkBase`
+ * is where the server will listen (the link uses server.public_url when it is set).
  */
-export async function bootstrapIfMissing(opts: Omit<SetupOptions, 'reuseConfig'>): Promise<{ ctx: AppContext; token: string | null }> {
+export async function bootstrapIfMissing(opts: Omit<SetupOptions, 'reuseConfig'> & { linkBase?: string }): Promise<{ ctx: AppContext; token: string | null; passwordLink: PasswordLinkOut | null }> {
   if (existsSync(opts.configPath)) {
     const { ctx } = await initialize({ ...opts, reuseConfig: true });
-    return { ctx, token: null };
+    return { ctx, token: null, passwordLink: null };
   }
   const { ctx } = await initialize(opts);
   const t = await createToken(ctx, { actor: opts.admin }, { actor: opts.admin, label: 'first-start bootstrap' });
-  return { ctx, token: t.token };
+  const passwordLink = await createPasswordLink(ctx, { actor: opts.admin }, { name: opts.admin }, opts.linkBase !== undefined ? { fallbackBase: opts.linkBase } : {});
+  return { ctx, token: t.token, passwordLink };
 }

@@ -12,6 +12,12 @@ export interface CliStream {
   columns?: number;
 }
 
+/** An input stream, as much of one as the CLI uses (`process.stdin` is one). */
+export interface CliInput extends AsyncIterable<string | Buffer> {
+  /** A terminal: a secret typed there would be echoed, so it is refused. */
+  isTTY?: boolean;
+}
+
 /** The process-wide workloads the bin tunes the runtime for (src/runtime.ts). */
 export type CliWorkload = 'stored-triage';
 
@@ -23,6 +29,8 @@ export interface CliIo {
   cwd: string;
   stdout: CliStream;
   stderr: CliStream;
+  /** Standard input, for the commands that read a secret from it (`people passwd --password-stdin`); absent: nothing to read. */
+  stdin?: CliInput;
   /** The clock of the use cases (default: the system's). */
   now?: () => Date;
   /**

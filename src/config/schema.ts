@@ -46,6 +46,21 @@ export const controlCardSchema = z.object({
   evidence_location: z.string().min(1),
 });
 
+/** An OpenID Connect identity provider closeloop signs people in with. */
+const oidcSchema = z.strictObject({
+  /** The issuer URL; its /.well-known/openid-configuration is read at the first sign-in. */
+  issuer: z.url({ protocol: /^https?$/, error: 'the issuer URL, e.g. https://login.example.org/realms/main' }),
+  client_id: z.string().min(1, 'the client id registered at the identity provider'),
+  /** The client secret: a secret reference, env:NAME. */
+  client_secret: secretRef,
+  /** Where the provider sends people back; default server.public_url + /auth/oidc/callback. */
+  redirect_url: z.url({ protocol: /^https?$/, error: 'an http(s) URL ending in /auth/oidc/callback' }).optional(),
+  /** The ID token claim whose value is a person's name in closeloop (a person whose oidc_subject is the token's `sub` matches too). */
+  claim: z.string().min(1).default('preferred_username'),
+  /** The sign-in button's words, e.g. "Sign in with Okta". */
+  label: z.string().min(1).max(64).optional(),
+});
+
 /** An acknowledgment escalation level: `notify` names roles, `role` (the role that has not acknowledged) or `control_owner`. */
 const ackLevel = z.strictObject({
   after_hours: z.number().positive(),
@@ -103,8 +118,26 @@ export const configSchema = z
         ack_key: secretRef.optional(),
         /** How long an acknowledgment link works after the message leaves. */
         ack_link_days: z.number().int().positive().max(90).default(14),
+        /** Browser sessions: ended after idle_minutes without a request, and absolute_hours after sign-in whatever happens. */
+        session: z
+          .strictObject({
+            idle_minutes: z.number().int().positive().max(24 * 60).default(30),
+            absolute_hours: z.number().int().positive().max(24 * 30).default(12),
+          })
+          .prefault({}),
+        /** Single sign-on with an OpenID Connect identity provider (authorization code + PKCE). */
+        oidc: oidcSchema.optional(),
+        /** Serve HTTPS: PEM files of the certificate (chain) and its private key, relative to closeloop.yaml. */
+        tls: z.strictObject({ cert: z.string().min(1, 'a PEM certificate file'), key: z.string().min(1, 'a PEM private key file') }).optional(),
+        /** Origins other than the server's own allowed to call the API from a browser; no CORS at all when absent. */
+        cors: z.strictObject({ origins: z.array(z.url({ protocol: /^https?$/, error: 'an origin, e.g. https://tools.example.org' })).min(1, 'at least one origin') }).optional(),
       })
-      .prefault({}),
+      .prefault({})
+      .superRefine((server, ctx) => {
+        if (server.oidc !== undefined && server.oidc.redirect_url === undefined && server.public_url === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['oidc', 'redirect_url'], message: 'set server.public_url (or server.oidc.redirect_url): the identity provider sends people back to it' });
+        }
+      }),
   })
   .superRefine((cfg, ctx) => {
     const routed = new Set(Object.keys(cfg.routing.roles));

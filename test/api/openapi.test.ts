@@ -94,11 +94,14 @@ describe.each(ENGINES)('OpenAPI document (%s)', (engine) => {
     }
   });
 
-  it('declares bearer auth, required everywhere but healthz, readyz, the document itself and the acknowledgment-link page', () => {
+  it('declares bearer auth or the session cookie, required everywhere but healthz, readyz, the document itself, the acknowledgment-link page and signing in', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(doc.security).toEqual([{ bearer: [] }]);
+    expect(doc.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'closeloop_session' });
+    expect(doc.security).toEqual([{ bearer: [] }, { session: [] }]);
     const open = operations(doc).filter(([, , o]) => o.security !== undefined && o.security.length === 0).map(([p]) => p).sort();
-    expect(open).toEqual(['/ack/{token}', '/ack/{token}', `${API_PREFIX}/healthz`, `${API_PREFIX}/openapi.json`, `${API_PREFIX}/readyz`, '/healthz', '/readyz']);
+    expect(open).toEqual(
+      ['/ack/{token}', '/ack/{token}', `${API_PREFIX}/healthz`, `${API_PREFIX}/openapi.json`, `${API_PREFIX}/readyz`, '/healthz', '/readyz', `${API_PREFIX}/auth/config`, `${API_PREFIX}/session`, `${API_PREFIX}/password-links/{token}`, '/auth/oidc/login', '/auth/oidc/callback'].sort(),
+    );
   });
 
   it('describes errors with one schema carrying the catalogue codes', () => {

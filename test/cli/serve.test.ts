@@ -11,7 +11,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'closeloop-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('first start (npm start = serve --bootstrap)', () => {
-  it('writes the configuration and database, prints a one-time admin token, and serves the API with it', async () => {
+  it('writes the configuration and database, prints a one-time admin token and set-password link, and serves the API with them', async () => {
     const child = spawn(process.execPath, [path.join(root, 'bin', 'closeloop.js'), 'serve', '--bootstrap', '--port', '0'], {
       cwd: dir,
       env: { ...process.env, CLOSELOOP_DB: '', CLOSELOOP_CONFIG: '', CLOSELOOP_ACTOR: '' },
@@ -54,6 +54,18 @@ describe('first start (npm start = serve --bootstrap)', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0]?.token_hash).not.toContain(token ?? 'x');
       expect(rows[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/);
+      // the set-password link names this server and lets the admin sign in to the web application
+      const link = /open (http:\/\/\S+) to choose admin's password/.exec(out)?.[1] ?? '';
+      expect(link).toMatch(new RegExp(`^${base}/set-password\\?token=[A-Za-z0-9_-]{43}$`));
+      const set = await fetch(`${base}/api/v1/password-links/${new URL(link).searchParams.get('token') ?? ''}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ password: 'the first admin password' }),
+      });
+      expect(set.status).toBe(204);
+      const signIn = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin', password: 'the first admin password' }) });
+      expect(signIn.status).toBe(200);
+      expect(signIn.headers.get('set-cookie')).toMatch(/^closeloop_session=/);
     } finally {
       child.kill('SIGTERM');
     }

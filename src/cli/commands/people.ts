@@ -2,6 +2,7 @@ import { addPerson, listPeople, removePerson, setRoles, type Person } from '../.
 import { list } from '../options.js';
 import { table } from '../output.js';
 import type { Program } from '../program.js';
+import { registerPasswd } from './people-sign-in.js';
 import { acts, type CliRun } from '../session.js';
 
 const line = (p: Person): string => `${p.name}: ${p.roles.join(', ')}${p.removed_at === null ? '' : ` (removed ${p.removed_at})`}`;
@@ -66,4 +67,5 @@ export function registerPeople(program: Program, run: CliRun): void {
     const p = await removePerson(ctx, caller, { name });
     s.print({ id: p.name, ...p }, () => `${p.name} removed${p.tokens_revoked.length > 0 ? `; tokens revoked: ${p.tokens_revoked.join(', ')}` : ''}`);
   });
+  registerPasswd(people, run);
 }
