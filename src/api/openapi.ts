@@ -54,6 +54,7 @@ const ERROR_RESPONSES = {
   '403': ['Forbidden', "The caller's roles do not allow this (CL_FORBIDDEN)"],
   '404': ['NotFound', 'No such incident, weakness, item or route (CL_NOT_FOUND)'],
   '409': ['Conflict', 'Refused by the workflow, a rule or the closure gate, or another writer got there first (CL_INVALID_TRANSITION, CL_RULE_REFUSED, CL_GATE_REFUSED with details.missing, CL_CONFLICT with details.current)'],
+  '413': ['TooLarge', 'The request or upload is larger than the server takes (CL_TOO_LARGE); the message names the limit'],
   '500': ['Internal', 'Unexpected server error (CL_INTERNAL); the message is generic, the server log has the details'],
   '503': ['Unavailable', 'The store cannot take the request now (CL_UNAVAILABLE): the database is unreachable, or another process holds its write lock; nothing was done; retry after the `Retry-After` header\'s seconds'],
   '429': ['RateLimited', 'Too many requests: sign-in attempts from an address, or calls with one API token (CL_RATE_LIMITED); retry after the `Retry-After` header\'s seconds'],
@@ -108,9 +109,18 @@ function operationFor(r: ApiRoute): OpenApiOperation {
       o.requestBody = { required: (schema.required ?? []).length > 0, content: { 'application/json': { schema } } };
     }
   }
+  if (r.upload !== null) {
+    const fields = inputJsonSchema(r.upload.fields);
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: { ...fields.properties, [r.upload.file.name]: { type: 'string', contentMediaType: 'application/octet-stream', description: r.upload.file.description } },
+      required: [...(fields.required ?? []), r.upload.file.name],
+    };
+    o.requestBody = { required: true, content: { 'multipart/form-data': { schema } } };
+  }
   if (parameters.length > 0) o.parameters = parameters;
   o.responses[String(r.status)] = {
-    description: r.status === 201 ? 'Created: the new object, with its id' : 'OK',
+    description: r.status === 201 ? 'Created: the new object, with its id' : r.status === 202 ? 'Accepted: the job that does the work; poll the `Location` header\'s URL (GET /jobs/{id})' : 'OK',
     content: json(r.response === null ? { type: 'object' } : outputJsonSchema(r.response)),
   };
   for (const [status, [name]] of Object.entries(ERROR_RESPONSES)) o.responses[status] = { $ref: `#/components/responses/${name}` };
@@ -212,7 +222,8 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
       { name: 'follow-through', description: 'Remediation, risk acceptance and third-party notices' },
       { name: 'assets', description: 'Asset identity: provisional assets and merging them into the inventory' },
       { name: 'operations', description: 'Delivery, audit and health' },
-      { name: 'findings', description: 'Analyst verdicts on vulnerability findings' },
+      { name: 'findings', description: 'Analyst verdicts on vulnerability findings, and why a finding was decided as it was' },
+      { name: 'vulnerabilities', description: 'Imports (uploads), stored triage, decisions, and the jobs that run the long work' },
       { name: 'people', description: 'The people directory and API tokens (admin)' },
       { name: 'sign-in', description: 'Signing in to the web application: password, session, set-password links, single sign-on' },
     ],

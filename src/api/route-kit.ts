@@ -1,8 +1,10 @@
 /**
  * How a route of the API is declared: `op` for an operation whose input is a use case's zod schema
- * (filled from the path and the body or query), `view` for one that takes only path parameters.
+ * (filled from the path and the body or query), `view` for one that takes only path parameters,
+ * `upload` for one whose request is a multipart/form-data upload.
  * The route tables (routes.ts and the files it assembles) are lists of these.
  */
+import type { Multipart } from '@fastify/multipart';
 import type { z } from 'zod';
 import type { AppContext, Caller } from '../app/context.js';
 import { parseInput } from '../app/validate.js';
@@ -16,6 +18,16 @@ export interface RequestParts {
   params: unknown;
   query: unknown;
   body: unknown;
+  /** The parts of a multipart/form-data request, on an upload route only. */
+  parts?: AsyncIterableIterator<Multipart>;
+}
+
+/** A route whose request is a multipart/form-data upload: its text fields and its one file. */
+export interface UploadSpec {
+  /** The text fields, as a zod object (documented; the route reads and validates them itself). */
+  fields: z.ZodType;
+  /** The file part's field name and what it holds. */
+  file: { name: string; description: string };
 }
 
 export interface PathParam {
@@ -40,12 +52,16 @@ export interface ApiRoute {
   readonly operationId: string;
   readonly summary: string;
   readonly tag: string;
-  /** Success status: 201 when the operation creates a resource (returned with its `id`). */
-  readonly status: 200 | 201;
+  /** Success status: 201 when the operation creates a resource (returned with its `id`), 202 when it starts a job. */
+  readonly status: 200 | 201 | 202;
   readonly params: Readonly<Record<string, PathParam>>;
   readonly input: RouteInput | null;
   /** The success body's schema (zod, as the server sends it): documented in the OpenAPI document, from which the web application's client is typed. */
   readonly response: z.ZodType | null;
+  /** A multipart/form-data upload route (its request body is the upload, not JSON). */
+  readonly upload: UploadSpec | null;
+  /** The `Location` header of a success (the job a 202 started), from the body. */
+  readonly location: ((out: unknown) => string | null) | null;
   run(ctx: AppContext, caller: Caller, req: RequestParts): Promise<unknown>;
 }
 
@@ -55,10 +71,11 @@ export interface RouteMeta {
   operationId: string;
   summary: string;
   tag: string;
-  status?: 200 | 201;
+  status?: 200 | 201 | 202;
   params?: Record<string, PathParam>;
-  /** The success body's schema; every route should name one (test/api/openapi.test.ts). */
+  /** The success body's schema; every route should name one (test/api/response-schemas.test.ts). */
   response?: z.ZodType;
+  location?: (out: unknown) => string | null;
 }
 
 export interface OpDef<S extends z.ZodType> extends RouteMeta {
@@ -109,6 +126,8 @@ export function op<S extends z.ZodType>(d: OpDef<S>): ApiRoute {
     params,
     input: { schema: d.schema, from: d.from, supplied: [...fromPath.map(([, f]) => f), ...Object.keys(fixed)] },
     response: d.response ?? null,
+    upload: null,
+    location: d.location ?? null,
     async run(ctx, caller, req) {
       const src = d.from === 'body' ? req.body : req.query;
       if (src !== undefined && src !== null && !isRecord(src)) {
@@ -135,7 +154,35 @@ export function view(d: ViewDef): ApiRoute {
     params: d.params ?? {},
     input: null,
     response: d.response ?? null,
+    upload: null,
+    location: d.location ?? null,
     run: (ctx, caller, req) => d.handle(ctx, caller, checkedIds(pathParams(req.params))),
+  };
+}
+
+export interface UploadDef extends RouteMeta {
+  upload: UploadSpec;
+  handle(ctx: AppContext, caller: Caller, parts: AsyncIterableIterator<Multipart>): Promise<unknown>;
+}
+
+/** An operation whose request is a multipart/form-data upload (registered with a multipart parser of its own). */
+export function upload(d: UploadDef): ApiRoute {
+  return {
+    method: d.method,
+    path: d.path,
+    operationId: d.operationId,
+    summary: d.summary,
+    tag: d.tag,
+    status: d.status ?? 200,
+    params: d.params ?? {},
+    input: null,
+    response: d.response ?? null,
+    upload: d.upload,
+    location: d.location ?? null,
+    run: (ctx, caller, req) => {
+      if (req.parts === undefined) throw badInput('send the upload as multipart/form-data', { fields: [{ field: '(body)', message: 'multipart/form-data' }] });
+      return d.handle(ctx, caller, req.parts);
+    },
   };
 }
 

@@ -16,13 +16,16 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import type { InboundSecrets } from '../app/tickets.js';
 import { startDispatchLoop, type DispatchLoop } from '../app/dispatch-loop.js';
 import { checkHealth } from '../app/health.js';
 import { OidcProvider, oidcSettings, type OidcSettings } from '../app/oidc-login.js';
 import { ClError } from '../errors.js';
+import { failInterruptedJobs, jobRunnerOf } from '../app/jobs.js';
+import { uploadLimitBytes } from '../app/upload-import.js';
 import { registerAckPage } from './ack-page.js';
 import { callerOf, registerAuth } from './auth.js';
 import { registerHardening, servedOverHttps, signInLimiter } from './hardening.js';
@@ -168,16 +171,30 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
   await registerAckPage(app, ctx);
   await registerInbound(app, ctx, opts.inbound ?? {}, API_PREFIX);
 
+  // Jobs started by requests run in this process; the server waits for them before it closes.
+  const jobs = jobRunnerOf(ctx, (job, err) => app.log.error({ err, job }, 'job: unexpected error'));
+  app.addHook('onClose', async () => {
+    await jobs.idle();
+  });
   for (const route of ROUTES) {
-    app.route({
-      method: route.method,
-      url: API_PREFIX + route.path,
-      handler: async (req, reply) => {
-        const out = await route.run(ctx, callerOf(req), { params: req.params, query: req.query, body: req.body });
-        void reply.status(route.status);
-        return out;
-      },
-    });
+    const url = API_PREFIX + route.path;
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+      const parts = route.upload !== null && req.isMultipart() ? req.parts() : undefined;
+      const out = await route.run(ctx, callerOf(req), { params: req.params, query: req.query, body: req.body, ...(parts !== undefined ? { parts } : {}) });
+      void reply.status(route.status);
+      const location = route.location?.(out) ?? null;
+      if (location !== null) void reply.header('location', API_PREFIX + location);
+      return out;
+    };
+    if (route.upload === null) {
+      app.route({ method: route.method, url, handler });
+    } else {
+      // the multipart parser only where an upload is expected; the file streams, bounded by server.upload_limit_mb
+      await app.register(async (scope) => {
+        await scope.register(multipart, { limits: { fileSize: uploadLimitBytes(ctx), files: 1, fields: 20, fieldSize: 64 * 1024, parts: 21 } });
+        scope.route({ method: route.method, url, handler });
+      });
+    }
   }
   return app;
 }
@@ -196,6 +213,9 @@ export interface StartOptions extends BuildOptions {
 export async function startServer(ctx: AppContext, opts: StartOptions = {}): Promise<FastifyInstance> {
   const { host = '127.0.0.1', port = 8080, dispatchEveryMs = 5000 } = opts;
   const app = await buildServer(ctx, { logger: opts.logger ?? true, ...(opts.inbound !== undefined ? { inbound: opts.inbound } : {}), ...(opts.oidc !== undefined ? { oidc: opts.oidc } : {}) });
+  // a job a stopped server left queued or running will never finish: say so on the job
+  const interrupted = await failInterruptedJobs(ctx);
+  if (interrupted.length > 0) app.log.warn({ jobs: interrupted }, 'jobs interrupted by a server stop were marked failed');
   let loop: DispatchLoop | null = null;
   app.addHook('onClose', async () => {
     if (loop !== null) await loop.stop();

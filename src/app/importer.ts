@@ -477,7 +477,12 @@ class ImportWriter {
  * transaction, so a bad record anywhere leaves nothing of the file behind. The same file imported
  * again (same SHA-256) is recognised and changes nothing.
  */
-export async function importFile(ctx: AppContext, caller: Caller, input: z.input<typeof importInput>, options: { onProgress?: (p: Progress) => void; progressIntervalMs?: number } = {}): Promise<ImportResult> {
+export async function importFile(
+  ctx: AppContext,
+  caller: Caller,
+  input: z.input<typeof importInput>,
+  options: { onProgress?: (p: Progress) => void; progressIntervalMs?: number; /** The name the import records for the file (an upload's own name), when `file` is only where its bytes are. */ fileName?: string } = {},
+): Promise<ImportResult> {
   await authorize(ctx, caller, 'vr.import');
   const p = parseInput(importInput, input);
   if ((p.triage === true || p.ruleset !== undefined) && p.kind !== 'findings') {
@@ -496,7 +501,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       id: null,
       kind: p.kind,
       format,
-      file: p.file,
+      file: options.fileName ?? p.file,
       sha256,
       count: 0,
       created: 0,
@@ -552,7 +557,7 @@ export async function importFile(ctx: AppContext, caller: Caller, input: z.input
       if (writer.triage !== null) result.triage = await writer.triage.finish(trx, caller);
       if (p.kind === 'advisories') result.findings_not_affected = await applyNotAffected(trx, writer.statements);
       const counts = { ...result };
-      await insertImport(trx, { id: result.id, kind: p.kind, format, file: p.file, sha256, counts: JSON.stringify(counts), actor: caller.actor, at });
+      await insertImport(trx, { id: result.id, kind: p.kind, format, file: result.file, sha256, counts: JSON.stringify(counts), actor: caller.actor, at });
       await audit(trx, ctx, caller, { action: `import.${p.kind}`, entityType: 'import', entityId: result.id, incidentId: null, state: counts });
       return result;
     });

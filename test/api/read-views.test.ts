@@ -9,6 +9,7 @@ import type { NoticeList, RemediationBoard, RiskList } from '../../src/app/views
 import type { Metrics } from '../../src/app/views/metrics.js';
 import type { MyWork } from '../../src/app/views/my-work.js';
 import type { SettingsView } from '../../src/app/views/settings.js';
+import { listPeopleRows } from '../../src/store/repositories/people.js';
 import { ENGINES, TEST_PEOPLE } from '../helpers/context.js';
 import { makeApi, type Api } from './harness.js';
 
@@ -103,7 +104,7 @@ describe.each(ENGINES)('read views on %s', (engine) => {
     await api.fail('nobody', 'GET', '/incidents', undefined, 403, 'CL_FORBIDDEN');
   });
 
-  it('lists a page of a few hundred incidents with their summaries in one statement', { timeout: 90_000 }, async () => {
+  it('lists a page of a few hundred incidents with their summaries in one statement (and one that reads the caller\'s roles)', { timeout: 90_000 }, async () => {
     for (let i = 0; i < 250; i++) await openIncident(ctx, lead, { title: `bulk ${i}`, severity: i % 2 === 0 ? 'low' : 'critical' });
     let statements = 0;
     const counter: KyselyPlugin = {
@@ -116,13 +117,13 @@ describe.each(ENGINES)('read views on %s', (engine) => {
     const counted: AppContext = { ...ctx, store: Object.assign(Object.create(ctx.store) as AppContext['store'], { db: ctx.store.db.withPlugin(counter) }) };
     const page = await listIncidents(counted, lead, { limit: 200 });
     expect(page.incidents).toHaveLength(200);
-    expect(statements).toBe(1);
+    expect(statements).toBe(2);
     statements = 0;
     const filtered = await listIncidents(counted, lead, { severity: 'critical', overdue: false, missing_reportout: false, limit: 1000, after: page.next ?? '' });
     // after the 3 incidents of the world and bulk 0–196 come bulk 197–249, 27 of them critical (the odd ones)
     expect(filtered.incidents.length).toBe(27);
     expect(filtered.incidents.every((i) => i.severity === 'critical' && !i.summary.overdue)).toBe(true);
-    expect(statements).toBe(1);
+    expect(statements).toBe(2);
   });
 
   it("shows each caller's work: acknowledgments owed, items, decisions, vendor chases and incidents led", async () => {
@@ -272,7 +273,8 @@ describe.each(ENGINES)('read views on %s', (engine) => {
     expect(s.control_card.recipient_roles).toContain('service_owner');
     expect(s.routing.roles.service_owner?.[0]).toMatchObject({ channel: expect.any(String), target: expect.any(String) });
     expect(s.gate.mode).toBe('hard');
-    expect(s.people.count).toBe(Object.keys(TEST_PEOPLE).length);
+    expect(s.people.count).toBe((await listPeopleRows(api.tc.ctx.store.db)).length);
+    expect(s.people.count).toBeGreaterThanOrEqual(Object.keys(TEST_PEOPLE).length);
     expect(s.policy.actions['audit.read']).toEqual(['ir_lead', 'grc_contact', 'auditor']);
     expect(s.policy.roles).toEqual(expect.arrayContaining(['admin', 'ir_lead', 'auditor', 'risk_approver']));
     const text = JSON.stringify(s);

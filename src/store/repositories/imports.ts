@@ -1,6 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { Db } from '../schema.js';
-import type { ImportsTable } from '../schema.js';
+import type { ImportRow, ImportsTable } from '../schema.js';
 
 /** The record of each import: a file imported again (same SHA-256, same kind) is recognised by it. */
 
@@ -12,4 +12,9 @@ export function importOfFile(db: Db, sha256: string, kind: string): Promise<{ id
 /** Records an import with its counts, in the import's transaction: its SHA-256 then marks the file as imported. */
 export async function insertImport(db: Db, row: Insertable<ImportsTable>): Promise<void> {
   await db.insertInto('imports').values(row).execute();
+}
+
+/** The most recent imports first (by time, then id), at most `limit`. */
+export function recentImports(db: Db, limit: number): Promise<ImportRow[]> {
+  return db.selectFrom('imports').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }

@@ -9,7 +9,7 @@ import type { paths } from './schema';
 
 export const API_PREFIX = '/api/v1';
 
-/** An error the API answered with: `{ error: { code, message, details } }`. */
+/** An error the API answered with: `{ code, message, details }`. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -54,11 +54,11 @@ export async function errorFrom(res: Response): Promise<ApiError> {
   } catch {
     // not JSON: a proxy's page, a dropped connection
   }
-  // the API's error body is {code, message, details} (src/api/errors.ts); an `error` wrapper is read too
+  // the API answers `{ code, message, details }` (src/api/errors.ts); `{ error: { … } }` is read too
   type Body = { code?: string; message?: string; details?: Record<string, unknown> };
   const b = body as (Body & { error?: Body }) | null;
-  const e = typeof b?.message === 'string' ? b : b?.error;
-  if (e?.message) return new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message, e.details ?? {});
+  const e = typeof b?.error === 'object' && b.error !== null ? b.error : b;
+  if (typeof e?.message === 'string' && e.message !== '') return new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message, e.details ?? {});
   return new ApiError(res.status, `HTTP_${res.status}`, `the server answered ${res.status} ${res.statusText}`);
 }
 

@@ -461,6 +461,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The people directory: who holds which roles (`include_removed=true`: removed people too); admin, grc_contact and auditor */
+        get: operations["listPeople"];
+        put?: never;
+        /** Add a person with their roles (409 CL_CONFLICT when already there: use /people/{name}/roles); a removed person is added back */
+        post: operations["addPerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{name}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace a person's roles (the last admin keeps admin) */
+        post: operations["setRoles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{name}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove a person: they can no longer act, their tokens are revoked, their name stays in the audit chain (never yourself, never the last admin) */
+        post: operations["removePerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API tokens (optionally of one `actor`): id, actor, label, created, expires, last used, revoked; never a token or its hash */
+        get: operations["listTokens"];
+        put?: never;
+        /** Create an API token for a person (`expires`: 90d or YYYY-MM-DD); the token is in this answer only, the store keeps its SHA-256 */
+        post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an API token: refused (401) from the next request on */
+        post: operations["revokeToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/timers/run": {
         parameters: {
             query?: never;
@@ -648,6 +735,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The most recent imports, newest first: file, kind, format, counts, when and by whom */
+        get: operations["listImports"];
+        put?: never;
+        /** Upload a file to import (what `closeloop import KIND FILE` takes), as multipart/form-data: `kind` first, then `file`. Answers 202 with the job at once; the import runs in the background (GET /jobs/{id}); a file over server.upload_limit_mb is refused with 413 */
+        post: operations["uploadImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job: its state (queued, running, succeeded, failed), progress, result (an import's or a triage's summary) or error in words. Only its actor or an admin sees it */
+        get: operations["showJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/triage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide every open finding in the store (`closeloop triage`); `escalate: true` hands each escalation to incident response. Runs as a job (202); its result is the triage summary */
+        post: operations["startTriage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest decision of each finding in finding order, a page at a time (`limit`, `after` = the `next` of the previous page), optionally of one outcome, trigger, stay reason or incident */
+        get: operations["listDecisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{id}/why": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why a finding was decided as it was (`closeloop why`): the latest decision, its facts, and the rule lines of its replay with the stored ruleset */
+        get: operations["whyFinding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The handoff notes escalations stored with an incident (Markdown to show and copy, and their structured form), and the revisions sent to the IR lead */
+        get: operations["incidentHandoff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -785,6 +975,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How one signs in here: password, and single sign-on with its button label (no authentication) */
+        get: operations["authConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in (or whose bearer token this is), their roles, every action they may do, and the CSRF token to send as `x-csrf-token` */
+        get: operations["currentSession"];
+        put?: never;
+        /** Sign in with a name and password: sets the HttpOnly session cookie `closeloop_session` (no authentication; rate-limited per address and name) */
+        post: operations["signIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/session/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out: the session ends in the store and the cookie is cleared */
+        post: operations["signOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/password-links/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set one's password with a one-time link from `closeloop people passwd NAME --link` (no authentication: the link is the credential); at least 12 characters */
+        post: operations["setPasswordByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Single sign-on: redirects to the identity provider (authorization code with PKCE); `return_to` is a path on this server (no authentication) */
+        get: operations["oidcLogin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Single sign-on: the identity provider sends the browser back here; sets the session cookie (no authentication: the provider authenticates) */
+        get: operations["oidcCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -792,9 +1085,21 @@ export interface components {
         /** @description An error: a stable code from the closeloop error catalogue, a readable message, and structured details (e.g. details.fields for bad input, details.missing for a refused close). */
         Error: {
             /** @enum {string} */
-            code: "CL_BAD_INPUT" | "CL_NOT_FOUND" | "CL_CONFLICT" | "CL_INVALID_TRANSITION" | "CL_GATE_REFUSED" | "CL_RULE_REFUSED" | "CL_UNAUTHENTICATED" | "CL_FORBIDDEN" | "CL_CONFIG_INVALID" | "CL_IMPORT_INVALID" | "CL_AUDIT_BROKEN" | "CL_INTERNAL" | "CL_UNAVAILABLE" | "CL_STORAGE_FULL" | "CL_TOO_LARGE" | "CL_METHOD_NOT_ALLOWED";
+            code: "CL_BAD_INPUT" | "CL_NOT_FOUND" | "CL_CONFLICT" | "CL_INVALID_TRANSITION" | "CL_GATE_REFUSED" | "CL_RULE_REFUSED" | "CL_UNAUTHENTICATED" | "CL_FORBIDDEN" | "CL_CONFIG_INVALID" | "CL_IMPORT_INVALID" | "CL_AUDIT_BROKEN" | "CL_INTERNAL" | "CL_UNAVAILABLE" | "CL_STORAGE_FULL" | "CL_TOO_LARGE" | "CL_METHOD_NOT_ALLOWED" | "CL_RATE_LIMITED";
             message: string;
             details?: unknown;
+        };
+        Session: {
+            actor: string;
+            display_name: string | null;
+            roles: string[];
+            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply")[];
+            /** @description send it as x-csrf-token with every POST made with the session cookie; null for a bearer token */
+            csrf_token: string | null;
+            /** @enum {string} */
+            via: "password" | "oidc" | "token";
+            /** @description when the session ends unless used again (idle or absolute timeout, whichever is first); null for a bearer token */
+            expires_at: string | null;
         };
         Health: {
             /** @enum {string} */
@@ -845,6 +1150,24 @@ export interface components {
         };
         /** @description Refused by the workflow, a rule or the closure gate, or another writer got there first (CL_INVALID_TRANSITION, CL_RULE_REFUSED, CL_GATE_REFUSED with details.missing, CL_CONFLICT with details.current) */
         Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request or upload is larger than the server takes (CL_TOO_LARGE); the message names the limit */
+        TooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Too many requests: sign-in attempts from an address, or calls with one API token (CL_RATE_LIMITED); retry after the `Retry-After` header's seconds */
+        RateLimited: {
             headers: {
                 [name: string]: unknown;
             };
@@ -910,7 +1233,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        incidents: {
+                            id: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "low" | "moderate" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                            service: string | null;
+                            ir_lead: string | null;
+                            determination: ("incident" | "non_incident") | null;
+                            determination_rationale: string | null;
+                            none_identified_rationale: string | null;
+                            reportout_opened_at: string | null;
+                            reportout_sent_at: string | null;
+                            gate_flags: {
+                                /** @enum {string} */
+                                item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                                subject: string | null;
+                                message: string;
+                            }[];
+                            opened_by: string;
+                            created_at: string;
+                            updated_at: string;
+                            closed_at: string | null;
+                            summary: {
+                                /** @enum {string} */
+                                reportout: "not_open" | "owed" | "sent" | "not_required";
+                                acks: {
+                                    done: number;
+                                    required: number;
+                                };
+                                overdue: boolean;
+                                ack_overdue: boolean;
+                                remediation_overdue: boolean;
+                            };
+                        }[];
+                        next: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -918,6 +1279,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -950,7 +1313,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "low" | "moderate" | "high" | "critical";
+                        /** @enum {string} */
+                        state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                        service: string | null;
+                        ir_lead: string | null;
+                        determination: ("incident" | "non_incident") | null;
+                        determination_rationale: string | null;
+                        none_identified_rationale: string | null;
+                        reportout_opened_at: string | null;
+                        reportout_sent_at: string | null;
+                        gate_flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        opened_by: string;
+                        created_at: string;
+                        updated_at: string;
+                        closed_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -958,6 +1345,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -981,7 +1370,244 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        incident: {
+                            id: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "low" | "moderate" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                            service: string | null;
+                            ir_lead: string | null;
+                            determination: ("incident" | "non_incident") | null;
+                            determination_rationale: string | null;
+                            none_identified_rationale: string | null;
+                            reportout_opened_at: string | null;
+                            reportout_sent_at: string | null;
+                            gate_flags: {
+                                /** @enum {string} */
+                                item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                                subject: string | null;
+                                message: string;
+                            }[];
+                            opened_by: string;
+                            created_at: string;
+                            updated_at: string;
+                            closed_at: string | null;
+                        };
+                        assets: string[];
+                        weaknesses: {
+                            id: string;
+                            incident_id: string;
+                            /** @enum {string} */
+                            type: "technical" | "configuration" | "identity_access" | "detection_gap" | "operational" | "third_party";
+                            /** @enum {string} */
+                            relation: "enabled" | "worsened_impact" | "delayed_detection";
+                            assets: string[];
+                            vulnerabilities: string[];
+                            notes: string;
+                            action: string;
+                            vendor: string | null;
+                            created_by: string;
+                            created_at: string;
+                        }[];
+                        notifications: {
+                            id: string;
+                            incident_id: string | null;
+                            /** @enum {string} */
+                            purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                            role: string;
+                            channel: string;
+                            address: string;
+                            subject: string;
+                            body: string;
+                            idempotency_key: string;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "delivered" | "failed";
+                            attempts: number;
+                            next_attempt_at: string | null;
+                            message_id: string | null;
+                            last_error: string | null;
+                            created_at: string;
+                            sent_at: string | null;
+                            delivered_at: string | null;
+                            event: {
+                                type: string;
+                                incident: {
+                                    id: string;
+                                    title: string;
+                                    severity: string;
+                                    state: string;
+                                } | null;
+                                revision?: number;
+                                lines?: {
+                                    label: string;
+                                    text: string;
+                                }[];
+                                links?: {
+                                    incident?: string;
+                                    ack?: string;
+                                };
+                                data?: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            subject_ref: string | null;
+                            proof: {
+                                status?: number;
+                                response?: string;
+                                ticket?: {
+                                    /** @enum {string} */
+                                    system: "jira" | "servicenow";
+                                    key: string;
+                                    id: string;
+                                    url?: string;
+                                };
+                            } | null;
+                            round_start: number;
+                        }[];
+                        acknowledgments: {
+                            id: string;
+                            incident_id: string;
+                            role: string;
+                            actor: string;
+                            comment: string | null;
+                            at: string;
+                            revision: number;
+                            via: ("cli" | "api" | "link") | null;
+                        }[];
+                        remediation: {
+                            id: string;
+                            incident_id: string | null;
+                            weakness_id: string | null;
+                            finding_id: string | null;
+                            owner_role: string;
+                            assignee: string;
+                            criteria: string;
+                            due: string | null;
+                            ticket: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "resolved" | "verified";
+                            overdue_since: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            history: {
+                                seq: number;
+                                /** @enum {string} */
+                                status: "open" | "in_progress" | "resolved" | "verified";
+                                actor: string;
+                                at: string;
+                            }[];
+                        }[];
+                        risk_acceptances: {
+                            id: string;
+                            incident_id: string;
+                            weakness_id: string;
+                            requester: string;
+                            approver: string | null;
+                            rationale: string;
+                            controls: string;
+                            review_by: string;
+                            /** @enum {string} */
+                            state: "requested" | "approved" | "rejected" | "expired";
+                            reason: string | null;
+                            created_at: string;
+                            decided_at: string | null;
+                            /** @enum {string} */
+                            effective_state: "requested" | "approved" | "rejected" | "expired";
+                        }[];
+                        third_party_notices: {
+                            id: string;
+                            incident_id: string;
+                            weakness_id: string;
+                            vendor: string;
+                            channel: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "sent" | "responded";
+                            sent_at: string | null;
+                            response: string | null;
+                            responded_at: string | null;
+                            chased_at: string | null;
+                            tracking_item: string | null;
+                            created_at: string;
+                        }[];
+                        handoff_notes: {
+                            id: string;
+                            decision_id: string;
+                            created_at: string;
+                        }[];
+                        decisions: {
+                            id: string;
+                            finding_id: string;
+                            /** @enum {string} */
+                            outcome: "escalate" | "stay";
+                            triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                        }[];
+                        required_roles: string[];
+                        evidence: {
+                            role: string;
+                            messages: {
+                                id: string;
+                                /** @enum {string} */
+                                purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                                revision: number | null;
+                                channel: string;
+                                address: string;
+                                /** @enum {string} */
+                                status: "queued" | "sending" | "delivered" | "failed";
+                                attempts: number;
+                                delivered_at: string | null;
+                                message_id: string | null;
+                                proof: {
+                                    status?: number;
+                                    response?: string;
+                                    ticket?: {
+                                        /** @enum {string} */
+                                        system: "jira" | "servicenow";
+                                        key: string;
+                                        id: string;
+                                        url?: string;
+                                    };
+                                } | null;
+                                last_error: string | null;
+                            }[];
+                            acknowledgment: {
+                                actor: string;
+                                at: string;
+                                via: ("cli" | "api" | "link") | null;
+                                revision: number;
+                                comment: string | null;
+                            } | null;
+                            superseded: {
+                                actor: string;
+                                at: string;
+                                via: ("cli" | "api" | "link") | null;
+                                revision: number;
+                                superseded_by: number;
+                            }[];
+                        }[];
+                        gate: {
+                            ready: boolean;
+                            missing: {
+                                /** @enum {string} */
+                                item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                                subject: string | null;
+                                message: string;
+                            }[];
+                        };
+                        gate_flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        grouping: {
+                            keys: string[];
+                            follows: string | null;
+                            followed_by: string[];
+                        };
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -989,6 +1615,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1019,7 +1647,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "low" | "moderate" | "high" | "critical";
+                        /** @enum {string} */
+                        state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                        service: string | null;
+                        ir_lead: string | null;
+                        determination: ("incident" | "non_incident") | null;
+                        determination_rationale: string | null;
+                        none_identified_rationale: string | null;
+                        reportout_opened_at: string | null;
+                        reportout_sent_at: string | null;
+                        gate_flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        opened_by: string;
+                        created_at: string;
+                        updated_at: string;
+                        closed_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1027,6 +1679,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1058,7 +1712,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        incident: {
+                            id: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "low" | "moderate" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                            service: string | null;
+                            ir_lead: string | null;
+                            determination: ("incident" | "non_incident") | null;
+                            determination_rationale: string | null;
+                            none_identified_rationale: string | null;
+                            reportout_opened_at: string | null;
+                            reportout_sent_at: string | null;
+                            gate_flags: {
+                                /** @enum {string} */
+                                item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                                subject: string | null;
+                                message: string;
+                            }[];
+                            opened_by: string;
+                            created_at: string;
+                            updated_at: string;
+                            closed_at: string | null;
+                        };
+                        flagged: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1066,6 +1752,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1095,7 +1783,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "low" | "moderate" | "high" | "critical";
+                        /** @enum {string} */
+                        state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                        service: string | null;
+                        ir_lead: string | null;
+                        determination: ("incident" | "non_incident") | null;
+                        determination_rationale: string | null;
+                        none_identified_rationale: string | null;
+                        reportout_opened_at: string | null;
+                        reportout_sent_at: string | null;
+                        gate_flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        opened_by: string;
+                        created_at: string;
+                        updated_at: string;
+                        closed_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1103,6 +1815,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1126,7 +1840,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        incident: string;
+                        /** @enum {string} */
+                        state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                        ready: boolean;
+                        missing: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1134,6 +1865,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1172,7 +1905,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        /** @enum {string} */
+                        type: "technical" | "configuration" | "identity_access" | "detection_gap" | "operational" | "third_party";
+                        /** @enum {string} */
+                        relation: "enabled" | "worsened_impact" | "delayed_detection";
+                        assets: string[];
+                        vulnerabilities: string[];
+                        notes: string;
+                        action: string;
+                        vendor: string | null;
+                        created_by: string;
+                        created_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1180,6 +1927,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1209,7 +1958,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        title: string;
+                        /** @enum {string} */
+                        severity: "low" | "moderate" | "high" | "critical";
+                        /** @enum {string} */
+                        state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                        service: string | null;
+                        ir_lead: string | null;
+                        determination: ("incident" | "non_incident") | null;
+                        determination_rationale: string | null;
+                        none_identified_rationale: string | null;
+                        reportout_opened_at: string | null;
+                        reportout_sent_at: string | null;
+                        gate_flags: {
+                            /** @enum {string} */
+                            item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                            subject: string | null;
+                            message: string;
+                        }[];
+                        opened_by: string;
+                        created_at: string;
+                        updated_at: string;
+                        closed_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1217,6 +1990,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1244,7 +2019,92 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        incident: {
+                            id: string;
+                            title: string;
+                            /** @enum {string} */
+                            severity: "low" | "moderate" | "high" | "critical";
+                            /** @enum {string} */
+                            state: "reported" | "triage" | "containment" | "eradication" | "recovery" | "post_incident" | "closed" | "closed_non_incident";
+                            service: string | null;
+                            ir_lead: string | null;
+                            determination: ("incident" | "non_incident") | null;
+                            determination_rationale: string | null;
+                            none_identified_rationale: string | null;
+                            reportout_opened_at: string | null;
+                            reportout_sent_at: string | null;
+                            gate_flags: {
+                                /** @enum {string} */
+                                item: "reportout_complete" | "roles_notified" | "roles_acknowledged" | "weakness_followthrough" | "third_party_notice";
+                                subject: string | null;
+                                message: string;
+                            }[];
+                            opened_by: string;
+                            created_at: string;
+                            updated_at: string;
+                            closed_at: string | null;
+                        };
+                        revision: number;
+                        notifications: {
+                            id: string;
+                            incident_id: string | null;
+                            /** @enum {string} */
+                            purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                            role: string;
+                            channel: string;
+                            address: string;
+                            subject: string;
+                            body: string;
+                            idempotency_key: string;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "delivered" | "failed";
+                            attempts: number;
+                            next_attempt_at: string | null;
+                            message_id: string | null;
+                            last_error: string | null;
+                            created_at: string;
+                            sent_at: string | null;
+                            delivered_at: string | null;
+                            event: {
+                                type: string;
+                                incident: {
+                                    id: string;
+                                    title: string;
+                                    severity: string;
+                                    state: string;
+                                } | null;
+                                revision?: number;
+                                lines?: {
+                                    label: string;
+                                    text: string;
+                                }[];
+                                links?: {
+                                    incident?: string;
+                                    ack?: string;
+                                };
+                                data?: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            subject_ref: string | null;
+                            proof: {
+                                status?: number;
+                                response?: string;
+                                ticket?: {
+                                    /** @enum {string} */
+                                    system: "jira" | "servicenow";
+                                    key: string;
+                                    id: string;
+                                    url?: string;
+                                };
+                            } | null;
+                            round_start: number;
+                        }[];
+                        notices_opened: string[];
+                        acks_kept: string[];
+                        acks_superseded: string[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1252,6 +2112,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1282,7 +2144,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        role: string;
+                        actor: string;
+                        comment: string | null;
+                        at: string;
+                        revision: number;
+                        via: ("cli" | "api" | "link") | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1290,6 +2161,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1323,7 +2196,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string | null;
+                        weakness_id: string | null;
+                        finding_id: string | null;
+                        owner_role: string;
+                        assignee: string;
+                        criteria: string;
+                        due: string | null;
+                        ticket: string | null;
+                        /** @enum {string} */
+                        status: "open" | "in_progress" | "resolved" | "verified";
+                        overdue_since: string | null;
+                        created_at: string;
+                        updated_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1331,6 +2219,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1361,7 +2251,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string | null;
+                        weakness_id: string | null;
+                        finding_id: string | null;
+                        owner_role: string;
+                        assignee: string;
+                        criteria: string;
+                        due: string | null;
+                        ticket: string | null;
+                        /** @enum {string} */
+                        status: "open" | "in_progress" | "resolved" | "verified";
+                        overdue_since: string | null;
+                        created_at: string;
+                        updated_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1369,6 +2274,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1400,7 +2307,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        requester: string;
+                        approver: string | null;
+                        rationale: string;
+                        controls: string;
+                        review_by: string;
+                        /** @enum {string} */
+                        state: "requested" | "approved" | "rejected" | "expired";
+                        reason: string | null;
+                        created_at: string;
+                        decided_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1408,6 +2329,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1437,7 +2360,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        requester: string;
+                        approver: string | null;
+                        rationale: string;
+                        controls: string;
+                        review_by: string;
+                        /** @enum {string} */
+                        state: "requested" | "approved" | "rejected" | "expired";
+                        reason: string | null;
+                        created_at: string;
+                        decided_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1445,6 +2382,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1474,7 +2413,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        requester: string;
+                        approver: string | null;
+                        rationale: string;
+                        controls: string;
+                        review_by: string;
+                        /** @enum {string} */
+                        state: "requested" | "approved" | "rejected" | "expired";
+                        reason: string | null;
+                        created_at: string;
+                        decided_at: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1482,6 +2435,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1512,7 +2467,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        vendor: string;
+                        channel: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "sent" | "responded";
+                        sent_at: string | null;
+                        response: string | null;
+                        responded_at: string | null;
+                        chased_at: string | null;
+                        tracking_item: string | null;
+                        created_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1520,6 +2489,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1549,7 +2520,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        vendor: string;
+                        channel: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "sent" | "responded";
+                        sent_at: string | null;
+                        response: string | null;
+                        responded_at: string | null;
+                        chased_at: string | null;
+                        tracking_item: string | null;
+                        created_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1557,6 +2542,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1584,7 +2571,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string;
+                        weakness_id: string;
+                        vendor: string;
+                        channel: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "sent" | "responded";
+                        sent_at: string | null;
+                        response: string | null;
+                        responded_at: string | null;
+                        chased_at: string | null;
+                        tracking_item: string | null;
+                        created_at: string;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1592,6 +2593,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1615,7 +2618,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        assets: {
+                            id: string;
+                            name: string | null;
+                            owner: string | null;
+                            /** @enum {string} */
+                            exposure: "internet" | "internal" | "isolated" | "unknown";
+                            not_in_inventory: boolean;
+                            target_type: string | null;
+                            open_findings: number;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1623,6 +2637,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1652,7 +2668,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        provisional: string;
+                        into: string;
+                        findings_moved: number;
+                        signals_moved: number;
+                        aliases_added: string[];
+                        triage: {
+                            run: string;
+                            ruleset: string;
+                            evaluated: number;
+                            by_outcome: {
+                                [key: string]: number;
+                            };
+                            by_trigger: {
+                                [key: string]: number;
+                            };
+                        };
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1660,6 +2693,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1680,7 +2715,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        delivered: number;
+                        failed: number;
+                        retrying: number;
+                        no_channel: number;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1688,6 +2728,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1713,7 +2755,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        deliveries: {
+                            id: string;
+                            incident_id: string | null;
+                            /** @enum {string} */
+                            purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                            role: string;
+                            channel: string;
+                            address: string;
+                            subject: string;
+                            body: string;
+                            idempotency_key: string;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "delivered" | "failed";
+                            attempts: number;
+                            next_attempt_at: string | null;
+                            message_id: string | null;
+                            last_error: string | null;
+                            created_at: string;
+                            sent_at: string | null;
+                            delivered_at: string | null;
+                            event: {
+                                type: string;
+                                incident: {
+                                    id: string;
+                                    title: string;
+                                    severity: string;
+                                    state: string;
+                                } | null;
+                                revision?: number;
+                                lines?: {
+                                    label: string;
+                                    text: string;
+                                }[];
+                                links?: {
+                                    incident?: string;
+                                    ack?: string;
+                                };
+                                data?: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            subject_ref: string | null;
+                            proof: {
+                                status?: number;
+                                response?: string;
+                                ticket?: {
+                                    /** @enum {string} */
+                                    system: "jira" | "servicenow";
+                                    key: string;
+                                    id: string;
+                                    url?: string;
+                                };
+                            } | null;
+                            round_start: number;
+                        }[];
+                        next: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1721,6 +2820,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1744,7 +2845,74 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        delivery: {
+                            id: string;
+                            incident_id: string | null;
+                            /** @enum {string} */
+                            purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                            role: string;
+                            channel: string;
+                            address: string;
+                            subject: string;
+                            body: string;
+                            idempotency_key: string;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "delivered" | "failed";
+                            attempts: number;
+                            next_attempt_at: string | null;
+                            message_id: string | null;
+                            last_error: string | null;
+                            created_at: string;
+                            sent_at: string | null;
+                            delivered_at: string | null;
+                            event: {
+                                type: string;
+                                incident: {
+                                    id: string;
+                                    title: string;
+                                    severity: string;
+                                    state: string;
+                                } | null;
+                                revision?: number;
+                                lines?: {
+                                    label: string;
+                                    text: string;
+                                }[];
+                                links?: {
+                                    incident?: string;
+                                    ack?: string;
+                                };
+                                data?: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            subject_ref: string | null;
+                            proof: {
+                                status?: number;
+                                response?: string;
+                                ticket?: {
+                                    /** @enum {string} */
+                                    system: "jira" | "servicenow";
+                                    key: string;
+                                    id: string;
+                                    url?: string;
+                                };
+                            } | null;
+                            round_start: number;
+                        };
+                        attempts: {
+                            notification_id: string;
+                            attempt: number;
+                            at: string;
+                            /** @enum {string} */
+                            outcome: "delivered" | "error" | "rejected";
+                            detail: string | null;
+                            channel: string | null;
+                            status: number | null;
+                            message_id: string | null;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1752,6 +2920,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1779,7 +2949,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        incident_id: string | null;
+                        /** @enum {string} */
+                        purpose: "reportout" | "handoff" | "reminder" | "vendor_notice" | "ticket" | "sla" | "channel_test" | "witness" | "subscription";
+                        role: string;
+                        channel: string;
+                        address: string;
+                        subject: string;
+                        body: string;
+                        idempotency_key: string;
+                        /** @enum {string} */
+                        status: "queued" | "sending" | "delivered" | "failed";
+                        attempts: number;
+                        next_attempt_at: string | null;
+                        message_id: string | null;
+                        last_error: string | null;
+                        created_at: string;
+                        sent_at: string | null;
+                        delivered_at: string | null;
+                        event: {
+                            type: string;
+                            incident: {
+                                id: string;
+                                title: string;
+                                severity: string;
+                                state: string;
+                            } | null;
+                            revision?: number;
+                            lines?: {
+                                label: string;
+                                text: string;
+                            }[];
+                            links?: {
+                                incident?: string;
+                                ack?: string;
+                            };
+                            data?: {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        subject_ref: string | null;
+                        proof: {
+                            status?: number;
+                            response?: string;
+                            ticket?: {
+                                /** @enum {string} */
+                                system: "jira" | "servicenow";
+                                key: string;
+                                id: string;
+                                url?: string;
+                            };
+                        } | null;
+                        round_start: number;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1787,6 +3011,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1807,7 +3033,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        ok: boolean;
+                        events: number;
+                        headHash: string;
+                        firstBad: number | null;
+                        problem: string | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1815,6 +3047,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1849,7 +3083,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        id: string;
+                        verdict: string;
+                        finding: string;
+                        actor: string;
+                        at: string;
+                        note: string;
+                        /** @enum {string} */
+                        validation: "unvalidated" | "validated" | "not_affected" | "false_positive";
+                        /** @enum {string} */
+                        reachability: "reachable" | "unreachable" | "unknown";
+                        containment_needed: boolean | string;
+                        ruled_out_by: string | null;
+                        before: {
+                            /** @enum {string} */
+                            validation: "unvalidated" | "validated" | "not_affected" | "false_positive";
+                            /** @enum {string} */
+                            reachability: "reachable" | "unreachable" | "unknown";
+                            containment_needed: boolean | string;
+                            ruled_out_by: string | null;
+                        };
+                        decision: {
+                            finding: string;
+                            asset: string;
+                            vulnerability: string;
+                            /** @enum {string} */
+                            outcome: "escalate" | "stay";
+                            triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                            stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                            flags: "validate_urgently"[];
+                            next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                            /** @enum {string} */
+                            ssvc: "Track" | "Track*" | "Attend" | "Act";
+                            evidence: string[];
+                            id: string;
+                            ruleset: string;
+                        };
+                        incident: {
+                            incident: string;
+                            decision: string;
+                            finding: string;
+                            grouping: string;
+                            created: boolean;
+                            handoff: string;
+                            resent: boolean;
+                        } | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1857,6 +3137,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1880,7 +3162,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        finding: {
+                            id: string;
+                            vulnerability: string;
+                            asset: string;
+                            component: string | null;
+                            version: string | null;
+                            source: string | null;
+                            /** @enum {string} */
+                            status: "open" | "resolved";
+                            /** @enum {string} */
+                            validation: "unvalidated" | "validated" | "not_affected" | "false_positive";
+                            /** @enum {string} */
+                            reachability: "reachable" | "unreachable" | "unknown";
+                            check: ("remote" | "local") | null;
+                            containment_needed: boolean | string;
+                            ruled_out_by: string | null;
+                            verdict_at: string | null;
+                            first_seen: string;
+                            last_seen: string;
+                        };
+                        verdicts: {
+                            id: string;
+                            actor: string;
+                            at: string;
+                            note: string;
+                            set: {
+                                validation: ("unvalidated" | "validated" | "not_affected" | "false_positive") | null;
+                                reachability: ("reachable" | "unreachable" | "unknown") | null;
+                                containment_needed: string | null;
+                            };
+                            before: {
+                                [key: string]: unknown;
+                            };
+                            decision: string | null;
+                        }[];
+                        decision: {
+                            id: string;
+                            /** @enum {string} */
+                            outcome: "escalate" | "stay";
+                            triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                            stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                            ruleset: string;
+                            engine: number;
+                            decided_at: string;
+                        } | null;
+                    };
                 };
             };
             400: components["responses"]["BadInput"];
@@ -1888,6 +3216,328 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listPeople: {
+        parameters: {
+            query?: {
+                include_removed?: boolean | ("true" | "false");
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        people: {
+                            name: string;
+                            roles: string[];
+                            display_name: string | null;
+                            email: string | null;
+                            has_password: boolean;
+                            oidc_subject: string | null;
+                            created_at: string;
+                            updated_at: string;
+                            removed_at: string | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    addPerson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    roles: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created: the new object, with its id */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        roles: string[];
+                        display_name: string | null;
+                        email: string | null;
+                        has_password: boolean;
+                        oidc_subject: string | null;
+                        created_at: string;
+                        updated_at: string;
+                        removed_at: string | null;
+                        id: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    setRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the person's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    roles: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        roles: string[];
+                        display_name: string | null;
+                        email: string | null;
+                        has_password: boolean;
+                        oidc_subject: string | null;
+                        created_at: string;
+                        updated_at: string;
+                        removed_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    removePerson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the person's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        roles: string[];
+                        display_name: string | null;
+                        email: string | null;
+                        has_password: boolean;
+                        oidc_subject: string | null;
+                        created_at: string;
+                        updated_at: string;
+                        removed_at: string | null;
+                        tokens_revoked: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listTokens: {
+        parameters: {
+            query?: {
+                actor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tokens: {
+                            id: string;
+                            actor: string;
+                            label: string | null;
+                            created_at: string;
+                            expires_at: string | null;
+                            last_used_at: string | null;
+                            revoked_at: string | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    actor: string;
+                    label?: string;
+                    expires?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created: the new object, with its id */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        actor: string;
+                        label: string | null;
+                        expires_at: string | null;
+                        token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description token id, e.g. TK-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        actor: string;
+                        label: string | null;
+                        created_at: string;
+                        expires_at: string | null;
+                        last_used_at: string | null;
+                        revoked_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1923,6 +3573,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -1974,6 +3626,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -2020,6 +3674,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -2126,6 +3782,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -2177,6 +3835,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -2239,6 +3899,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -2294,6 +3956,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -2348,6 +4012,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -2402,6 +4068,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -2483,6 +4151,8 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -2572,6 +4242,690 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listImports: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imports: {
+                            id: string;
+                            kind: string;
+                            format: string;
+                            file: string;
+                            sha256: string;
+                            counts: {
+                                [key: string]: unknown;
+                            };
+                            by: string;
+                            at: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    uploadImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @enum {string} */
+                    kind: "assets" | "vulnerabilities" | "findings" | "signals" | "kev" | "epss" | "advisories";
+                    format?: string;
+                    triage?: boolean;
+                    force?: boolean;
+                    /** @description the file: a scanner report, an inventory, a KEV catalog, an EPSS CSV, signals or advisories */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: the job that does the work; poll the `Location` header's URL (GET /jobs/{id}) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "import" | "triage";
+                            actor: string;
+                            /** @enum {string} */
+                            state: "queued" | "running" | "succeeded" | "failed";
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            progress: {
+                                records: number;
+                                counting?: string;
+                                total_bytes?: number;
+                                seconds: number;
+                            } | null;
+                            result: (({
+                                id: string | null;
+                                format: string;
+                                file: string;
+                                sha256: string;
+                                created: number;
+                                updated: number;
+                                unchanged: number;
+                                findings_not_affected?: number;
+                                resolved?: number;
+                                resolved_again?: number;
+                                merged?: number;
+                                assets_created?: number;
+                                vulnerabilities_created?: number;
+                                unmatched_targets?: number;
+                                unknown_references?: {
+                                    assets: number;
+                                    vulnerabilities: number;
+                                };
+                                skipped: {
+                                    [key: string]: number;
+                                };
+                                warnings: string[];
+                                triage?: {
+                                    run: string;
+                                    ruleset: string;
+                                    evaluated: number;
+                                    by_outcome: {
+                                        [key: string]: number;
+                                    };
+                                    by_trigger: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                duplicate_of: string | null;
+                                reimport_of?: string;
+                            } & {
+                                [key: string]: number;
+                            }) | {
+                                run: string;
+                                ruleset: string;
+                                evaluated: number;
+                                by_outcome: {
+                                    [key: string]: number;
+                                };
+                                by_trigger: {
+                                    [key: string]: number;
+                                };
+                                escalations: {
+                                    finding: string;
+                                    asset: string;
+                                    vulnerability: string;
+                                    /** @enum {string} */
+                                    outcome: "escalate" | "stay";
+                                    triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                    stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                    flags: "validate_urgently"[];
+                                    next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                    /** @enum {string} */
+                                    ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                    evidence: string[];
+                                }[];
+                                decisions: {
+                                    finding: string;
+                                    asset: string;
+                                    vulnerability: string;
+                                    /** @enum {string} */
+                                    outcome: "escalate" | "stay";
+                                    triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                    stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                    flags: "validate_urgently"[];
+                                    next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                    /** @enum {string} */
+                                    ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                    evidence: string[];
+                                }[] | null;
+                                incidents: {
+                                    incident: string;
+                                    decision: string;
+                                    finding: string;
+                                    grouping: string;
+                                    created: boolean;
+                                    handoff: string;
+                                    resent: boolean;
+                                }[];
+                                revisions: {
+                                    incident: string;
+                                    revision: number;
+                                    findings: number;
+                                    assets: number;
+                                }[];
+                            }) | null;
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            } | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    showJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description job id, e.g. JB-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "import" | "triage";
+                        actor: string;
+                        /** @enum {string} */
+                        state: "queued" | "running" | "succeeded" | "failed";
+                        input: {
+                            [key: string]: unknown;
+                        };
+                        progress: {
+                            records: number;
+                            counting?: string;
+                            total_bytes?: number;
+                            seconds: number;
+                        } | null;
+                        result: (({
+                            id: string | null;
+                            format: string;
+                            file: string;
+                            sha256: string;
+                            created: number;
+                            updated: number;
+                            unchanged: number;
+                            findings_not_affected?: number;
+                            resolved?: number;
+                            resolved_again?: number;
+                            merged?: number;
+                            assets_created?: number;
+                            vulnerabilities_created?: number;
+                            unmatched_targets?: number;
+                            unknown_references?: {
+                                assets: number;
+                                vulnerabilities: number;
+                            };
+                            skipped: {
+                                [key: string]: number;
+                            };
+                            warnings: string[];
+                            triage?: {
+                                run: string;
+                                ruleset: string;
+                                evaluated: number;
+                                by_outcome: {
+                                    [key: string]: number;
+                                };
+                                by_trigger: {
+                                    [key: string]: number;
+                                };
+                            };
+                            duplicate_of: string | null;
+                            reimport_of?: string;
+                        } & {
+                            [key: string]: number;
+                        }) | {
+                            run: string;
+                            ruleset: string;
+                            evaluated: number;
+                            by_outcome: {
+                                [key: string]: number;
+                            };
+                            by_trigger: {
+                                [key: string]: number;
+                            };
+                            escalations: {
+                                finding: string;
+                                asset: string;
+                                vulnerability: string;
+                                /** @enum {string} */
+                                outcome: "escalate" | "stay";
+                                triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                flags: "validate_urgently"[];
+                                next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                /** @enum {string} */
+                                ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                evidence: string[];
+                            }[];
+                            decisions: {
+                                finding: string;
+                                asset: string;
+                                vulnerability: string;
+                                /** @enum {string} */
+                                outcome: "escalate" | "stay";
+                                triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                flags: "validate_urgently"[];
+                                next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                /** @enum {string} */
+                                ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                evidence: string[];
+                            }[] | null;
+                            incidents: {
+                                incident: string;
+                                decision: string;
+                                finding: string;
+                                grouping: string;
+                                created: boolean;
+                                handoff: string;
+                                resent: boolean;
+                            }[];
+                            revisions: {
+                                incident: string;
+                                revision: number;
+                                findings: number;
+                                assets: number;
+                            }[];
+                        }) | null;
+                        error: {
+                            code: string;
+                            message: string;
+                            details?: unknown;
+                        } | null;
+                        created_at: string;
+                        updated_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    startTriage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    escalate?: boolean;
+                    ruleset?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: the job that does the work; poll the `Location` header's URL (GET /jobs/{id}) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "import" | "triage";
+                            actor: string;
+                            /** @enum {string} */
+                            state: "queued" | "running" | "succeeded" | "failed";
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            progress: {
+                                records: number;
+                                counting?: string;
+                                total_bytes?: number;
+                                seconds: number;
+                            } | null;
+                            result: (({
+                                id: string | null;
+                                format: string;
+                                file: string;
+                                sha256: string;
+                                created: number;
+                                updated: number;
+                                unchanged: number;
+                                findings_not_affected?: number;
+                                resolved?: number;
+                                resolved_again?: number;
+                                merged?: number;
+                                assets_created?: number;
+                                vulnerabilities_created?: number;
+                                unmatched_targets?: number;
+                                unknown_references?: {
+                                    assets: number;
+                                    vulnerabilities: number;
+                                };
+                                skipped: {
+                                    [key: string]: number;
+                                };
+                                warnings: string[];
+                                triage?: {
+                                    run: string;
+                                    ruleset: string;
+                                    evaluated: number;
+                                    by_outcome: {
+                                        [key: string]: number;
+                                    };
+                                    by_trigger: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                duplicate_of: string | null;
+                                reimport_of?: string;
+                            } & {
+                                [key: string]: number;
+                            }) | {
+                                run: string;
+                                ruleset: string;
+                                evaluated: number;
+                                by_outcome: {
+                                    [key: string]: number;
+                                };
+                                by_trigger: {
+                                    [key: string]: number;
+                                };
+                                escalations: {
+                                    finding: string;
+                                    asset: string;
+                                    vulnerability: string;
+                                    /** @enum {string} */
+                                    outcome: "escalate" | "stay";
+                                    triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                    stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                    flags: "validate_urgently"[];
+                                    next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                    /** @enum {string} */
+                                    ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                    evidence: string[];
+                                }[];
+                                decisions: {
+                                    finding: string;
+                                    asset: string;
+                                    vulnerability: string;
+                                    /** @enum {string} */
+                                    outcome: "escalate" | "stay";
+                                    triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                    stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                                    flags: "validate_urgently"[];
+                                    next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                                    /** @enum {string} */
+                                    ssvc: "Track" | "Track*" | "Attend" | "Act";
+                                    evidence: string[];
+                                }[] | null;
+                                incidents: {
+                                    incident: string;
+                                    decision: string;
+                                    finding: string;
+                                    grouping: string;
+                                    created: boolean;
+                                    handoff: string;
+                                    resent: boolean;
+                                }[];
+                                revisions: {
+                                    incident: string;
+                                    revision: number;
+                                    findings: number;
+                                    assets: number;
+                                }[];
+                            }) | null;
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            } | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listDecisions: {
+        parameters: {
+            query?: {
+                outcome?: "escalate" | "stay";
+                trigger?: "observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact";
+                stay_reason?: "high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable";
+                incident?: string;
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decisions: {
+                            decision: string;
+                            finding: string;
+                            asset: string;
+                            vulnerability: string;
+                            /** @enum {string} */
+                            outcome: "escalate" | "stay";
+                            triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                            stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                            flags: "validate_urgently"[];
+                            next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                            /** @enum {string} */
+                            ssvc: "Track" | "Track*" | "Attend" | "Act";
+                            ruleset: string;
+                            incident: string | null;
+                            decided_at: string;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    whyFinding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description finding id (any unique prefix of it) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        decision: string;
+                        finding: string;
+                        asset: string;
+                        vulnerability: string;
+                        /** @enum {string} */
+                        outcome: "escalate" | "stay";
+                        triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                        stay_reasons: ("high_score_only" | "poc_without_environment_fit" | "unvalidated_scanner_finding" | "vendor_advisory_only" | "ruled_out" | "unreachable")[];
+                        flags: "validate_urgently"[];
+                        next_actions: ("validate" | "patch" | "mitigate" | "monitor")[];
+                        /** @enum {string} */
+                        ssvc: "Track" | "Track*" | "Attend" | "Act";
+                        evidence: string[];
+                        ruleset: string;
+                        engine: number;
+                        input_hash: string;
+                        snapshot: unknown;
+                        incident: string | null;
+                        decided_at: string;
+                        explanation: {
+                            rule: string;
+                            holds: boolean;
+                            facts: string[];
+                        }[];
+                        replay: {
+                            verified: boolean;
+                            input_hash: string | null;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    incidentHandoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description incident id, e.g. INC-2026-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        incident: string;
+                        notes: {
+                            id: string;
+                            decision: string;
+                            created_at: string;
+                            markdown: string;
+                            note: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        revisions: {
+                            revision: number;
+                            created_at: string;
+                            added: {
+                                finding: string;
+                                asset: string;
+                                vulnerability: string;
+                                triggers: ("observed_exploitation" | "confirmed_compromise" | "dangerous_exposure" | "containment_needed" | "scope_unknown" | "regulated_impact")[];
+                                note: string;
+                            }[];
+                            markdown: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["StorageFull"];
@@ -2845,6 +5199,175 @@ export interface operations {
             };
             400: components["responses"]["BadInput"];
             401: components["responses"]["Unauthenticated"];
+        };
+    };
+    authConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sign-in methods */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        password: true;
+                        oidc: {
+                            enabled: boolean;
+                            label: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    currentSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in: who, roles, what they may do and the CSRF token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    setPasswordByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the token of the set-password link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The password is set; sign in with it */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadInput"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    oidcLogin: {
+        parameters: {
+            query?: {
+                /** @description where to go once signed in: a path on this server */
+                return_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the identity provider */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    oidcCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To return_to when signed in, else to `/?error=<words>` without a session */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
         };
     };
 }
