@@ -289,3 +289,36 @@ describe('uploads over a real socket', () => {
     expect(uploadDirs()).toEqual([]);
   });
 });
+
+describe('a long import on a SQLite store', () => {
+  it('answers while it runs: a poll sees the job running (from the server memory), and a read answers too', { timeout: 120_000 }, async () => {
+    const api = await makeApi('sqlite', { label: 'vrlong' });
+    try {
+      // enough findings for the import to take a while: the native format, one asset and vulnerability
+      const lines = Array.from({ length: 40_000 }, (_, i) => JSON.stringify({ id: `F-${i}`, vulnerability: 'CVE-2099-0001', asset: `host-${i % 500}` }));
+      const res = await upload(api, 'vm', { kind: 'findings' }, { name: 'many.ndjson', content: lines.join('\n') });
+      expect(res.statusCode, res.body).toBe(202);
+      const { job } = res.json<{ job: JobView }>();
+      const seen: string[] = [];
+      let other = 0;
+      for (let i = 0; i < 2000; i++) {
+        const poll = await api.request('vm', 'GET', `/jobs/${job.id}`);
+        expect(poll.statusCode).toBe(200);
+        const state = poll.json<JobView>().state;
+        seen.push(state);
+        if (state === 'running') {
+          // a request that needs the store (the caller's roles, a page of incidents) answers too
+          other = (await api.request('so', 'GET', '/incidents')).statusCode;
+        }
+        if (state === 'succeeded' || state === 'failed') break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(seen.at(-1)).toBe('succeeded');
+      expect(seen).toContain('running');
+      expect(other).toBe(200);
+      await jobRunnerOf(api.tc.ctx).idle();
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -228,7 +228,7 @@ export async function listIncidents(f: IncidentFilters, limit = 50): Promise<Inc
     ...(f.after ? { after: f.after } : {}),
   };
   // the document does not describe this answer's body yet: IncidentPage is its shape
-  return data(await api.GET('/api/v1/incidents', { params: { query } })) as unknown as IncidentPage;
+  return data(await api.GET('/api/v1/incidents', { params: { query } }));
 }
 
 export const incidentApi = {
