@@ -3,7 +3,8 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
 /**
  * `npm test`: every test but the fault-injection ones in test/faults/ (outages, full disks, killed
  * processes, races across stores, several writer processes), which `npm run test:e2e` runs
- * (vitest.faults.config.ts); `.ci/run` runs both.
+ * (vitest.faults.config.ts), and the browser tests in test/browser/ (`npm run test:browser`,
+ * vitest.browser.config.ts); `.ci/run` runs all three.
  */
 export const base: NonNullable<ViteUserConfig['test']> = {
   testTimeout: 30_000,
@@ -18,6 +19,6 @@ export default defineConfig({
   test: {
     ...base,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.tsx'],
-    exclude: ['test/faults/**', 'node_modules/**'],
+    exclude: ['test/faults/**', 'test/browser/**', 'node_modules/**'],
   },
 });
