@@ -63,6 +63,9 @@ function rateLimited(message: string, retryAfterSeconds: number): ClError {
 
 export async function registerHardening(app: FastifyInstance, config: Config, opts: { https: boolean }): Promise<void> {
   await app.register(fastifyHelmet, {
+    // a nonce per response: the web application's dialogs insert one <style> element (scroll
+    // locking), which carries the nonce its index page was served with (see src/api/web.ts)
+    enableCSPNonces: true,
     contentSecurityPolicy: { useDefaults: false, directives: { ...CSP_DIRECTIVES, ...(opts.https ? { upgradeInsecureRequests: [] } : {}) } },
     hsts: opts.https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
     frameguard: { action: 'deny' },

@@ -23,6 +23,17 @@ const NOT_PAGES = ['/api/', '/auth/', '/ack/', '/assets/', '/healthz', '/readyz'
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>closeloop</title></head><body><main><h1>closeloop</h1><p>The web application is not built. Run <code>npm run build</code> (or <code>npm start</code>, which builds what is missing), then reload. The API answers at <a href="/api/v1/openapi.json">/api/v1</a>.</p></main></body></html>`;
 
+/**
+ * The index with the response's style nonce in a meta element: the application hands it to the
+ * library that inserts its dialogs' <style> element, which the Content Security Policy then allows
+ * (that one element, for this page load) without allowing inline styles in general.
+ */
+function withNonce(index: string, reply: FastifyReply): string {
+  const nonce = (reply as FastifyReply & { cspNonce?: { style?: string } }).cspNonce?.style;
+  if (nonce === undefined || !/^[A-Za-z0-9+/=_-]+$/.test(nonce)) return index;
+  return index.replace('<head>', `<head>\n    <meta name="csp-nonce" content="${nonce}" />`);
+}
+
 function wantsPage(req: FastifyRequest): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const url = req.url.split('?')[0] ?? '';
@@ -40,7 +51,7 @@ export async function registerWeb(app: FastifyInstance, root: string = WEB_ROOT)
   const indexFile = path.join(root, 'index.html');
   const built = existsSync(indexFile);
   const index = built ? readFileSync(indexFile, 'utf8') : NOT_BUILT;
-  const sendIndex = (reply: FastifyReply): FastifyReply => reply.status(200).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
+  const sendIndex = (reply: FastifyReply): FastifyReply => reply.status(200).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(withNonce(index, reply));
 
   // not built: the same routes, answering 404, so that what is registered does not depend on a build
   await app.register(fastifyStatic, { root: built ? root : path.dirname(root), serve: false });

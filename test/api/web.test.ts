@@ -18,6 +18,19 @@ describe('the web application at /', () => {
     }
   });
 
+  it("hands the page its Content Security Policy nonce for styles, and that nonce only", async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/incidents', headers: { accept: 'text/html' } });
+    const csp = String(res.headers['content-security-policy']);
+    const styleSrc = /style-src ([^;]*)/.exec(csp)?.[1] ?? '';
+    const nonce = /<meta name="csp-nonce" content="([^"]+)"/.exec(res.body)?.[1];
+    expect(nonce).toBeDefined();
+    expect(styleSrc).toContain(`'nonce-${nonce ?? ''}'`);
+    expect(styleSrc).not.toContain("'unsafe-inline'");
+    // a new page load, a new nonce
+    const again = await api.app.inject({ method: 'GET', url: '/incidents', headers: { accept: 'text/html' } });
+    expect(/<meta name="csp-nonce" content="([^"]+)"/.exec(again.body)?.[1]).not.toBe(nonce);
+  });
+
   it('serves hashed assets for a year and the icon', async () => {
     const js = await api.app.inject({ method: 'GET', url: '/assets/app.js' });
     expect(js.statusCode).toBe(200);

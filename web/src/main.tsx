@@ -1,9 +1,15 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { setNonce } from 'get-nonce';
 import { ApiError } from './api/client';
 import { App } from './App';
 import './styles.css';
+
+// the Content Security Policy's nonce for this page load (see src/api/web.ts): dialogs insert one
+// <style> element for scroll locking, and it must carry the nonce to be applied
+const nonce = document.querySelector('meta[name="csp-nonce"]')?.getAttribute('content');
+if (nonce) setNonce(nonce);
 
 const queryClient = new QueryClient({
   defaultOptions: {

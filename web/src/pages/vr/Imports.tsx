@@ -218,7 +218,9 @@ function RecentImports() {
                     <code>{i.id}</code>
                   </td>
                   <td>{i.kind}</td>
-                  <td className="wrap">{i.file}</td>
+                  <td className="wrap" title={i.file}>
+                    {baseName(i.file)}
+                  </td>
                   <td>{i.format}</td>
                   <td className="small">
                     {summarizeImport(i.counts)
@@ -238,4 +240,9 @@ function RecentImports() {
       )}
     </section>
   );
+}
+
+/** The file's own name: imports from the command line record the path they were given. */
+function baseName(file: string): string {
+  return file.split(/[\\/]/).pop() ?? file;
 }
