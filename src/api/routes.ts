@@ -9,6 +9,7 @@
  * authorizes and validates again), and the result is presented.
  */
 import { createToken, createTokenInput, listTokens, listTokensInput, revokeToken, revokeTokenInput, verifyAudit } from '../app/admin.js';
+import { createPasswordLink, passwordLinkInput } from '../app/passwords.js';
 import { addPerson, addPersonInput, listPeople, listPeopleInput, removePerson, removePersonInput, setRoles, setRolesInput } from '../app/people.js';
 import {
   addRemediation,
@@ -69,6 +70,7 @@ import {
   addedPersonSchema,
   createdTokenSchema,
   peopleSchema,
+  passwordLinkSchema,
   personSchema,
   removedPersonSchema,
   tokenListingSchema,
@@ -349,6 +351,17 @@ const WORKFLOW_ROUTES: readonly ApiRoute[] = [
     schema: removePersonInput, from: 'body',
     response: removedPersonSchema,
     handle: (ctx, caller, input) => removePerson(ctx, caller, input),
+  }),
+  op({
+    method: 'POST', path: '/people/:name/password-link', operationId: 'createPasswordLink', tag: 'people', status: 201,
+    params: { name: { description: "the person's name", field: 'name' } },
+    summary: 'A one-time set-password link for a person (valid 24 hours unless `hours` says otherwise); the link is in this answer only, the store keeps its SHA-256',
+    schema: passwordLinkInput, from: 'body',
+    response: passwordLinkSchema,
+    handle: async (ctx, caller, input) => {
+      const l = await createPasswordLink(ctx, caller, input);
+      return { id: l.name, ...l };
+    },
   }),
   op({
     method: 'GET', path: '/tokens', operationId: 'listTokens', tag: 'people',

@@ -577,3 +577,11 @@ export const createdTokenSchema = z.strictObject({
   /** The token itself: in this answer only (the store keeps its SHA-256). */
   token: text,
 });
+
+export const passwordLinkSchema = z.strictObject({
+  id: text,
+  name: text,
+  /** The link: on server.public_url when set; it works once, until `expires_at`. */
+  url: text,
+  expires_at: text,
+});

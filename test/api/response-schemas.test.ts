@@ -146,6 +146,13 @@ describe.each(ENGINES)('documented responses on %s', (engine) => {
     const token = await call<{ id: string }>('admin', 'POST', '/tokens', { actor: 'newcomer', label: 'script', expires: '30d' }, 201);
     await call('admin', 'GET', '/tokens?actor=newcomer');
     await call('admin', 'POST', `/tokens/${token.id}/revoke`);
+    const link = await call<{ url: string }>('admin', 'POST', '/people/newcomer/password-link', {}, 201);
+    expect(link.url).toMatch(/\/set-password\?token=[A-Za-z0-9_-]{20,}$/);
+    expect((await api.request('auditor', 'POST', '/people/newcomer/password-link')).statusCode).toBe(403);
+    // the link sets the password, once
+    const linkToken = new URL(link.url).searchParams.get('token') ?? '';
+    expect((await api.request(null, 'POST', `/password-links/${linkToken}`, { password: 'correct horse battery' })).statusCode).toBe(204);
+    expect((await api.request(null, 'POST', `/password-links/${linkToken}`, { password: 'correct horse battery' })).statusCode).not.toBe(204);
     await call('admin', 'POST', '/people/newcomer/remove');
 
     const untested = ROUTES.map((r) => r.operationId).filter((op) => !doc.seen.has(op) && !DRIVEN_ELSEWHERE.has(op));

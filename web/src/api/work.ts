@@ -152,6 +152,7 @@ export const workApi = {
   addPerson: (name: string, roles: string[]) => postJson<Person>('/people', { name, roles }),
   setRoles: (name: string, roles: string[]) => postJson<Person>(`/people/${seg(name)}/roles`, { roles }),
   removePerson: (name: string) => postJson<Person>(`/people/${seg(name)}/remove`),
+  passwordLink: (name: string) => postJson<{ name: string; url: string; expires_at: string }>(`/people/${seg(name)}/password-link`, {}),
   tokens: () => getJson<{ tokens: ApiToken[] }>('/tokens'),
   createToken: (t: { actor: string; label?: string; expires?: string }) =>
     postJson<{ id: string; actor: string; label: string | null; expires_at: string | null; token: string }>('/tokens', t),

@@ -68,7 +68,7 @@ export default function SignIn() {
         </p>
       )}
       <p className="muted small">
-        No password yet? An administrator can send you a set-password link: <code>closeloop people passwd NAME --link</code>.
+        No password yet? Ask an administrator for a set-password link (Settings, People).
       </p>
     </main>
   );

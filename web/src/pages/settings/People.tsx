@@ -46,7 +46,7 @@ function AddPerson({ known }: { known: readonly string[] }) {
       </div>
       {add.isSuccess && (
         <p className="notice notice-ok" role="status">
-          {add.data.name} was added with {add.data.roles.join(', ')}. They set a password from a link: <code>closeloop people passwd {add.data.name} --link</code>.
+          {add.data.name} was added with {add.data.roles.join(', ')}. Give them a set-password link: the Password link button in their row.
         </p>
       )}
       <ErrorNotice error={add.error} title="The person was not added" />
@@ -105,6 +105,49 @@ function ChangeRoles({ person, known }: { person: Person; known: readonly string
         </Dialog.Content>
       </Dialog.Portal>
     </Dialog.Root>
+  );
+}
+
+/** The link's address on this server as the browser reaches it (the server may not know its public address). */
+export function linkHere(url: string, origin: string): string {
+  const u = new URL(url);
+  return `${origin}${u.pathname}${u.search}`;
+}
+
+/** A one-time set-password link for a person, shown once with a Copy button. */
+function PasswordLink({ person }: { person: Person }) {
+  const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no');
+  const make = useMutation({ mutationFn: () => workApi.passwordLink(person.name) });
+  const url = make.data === undefined ? null : linkHere(make.data.url, window.location.origin);
+  return (
+    <div>
+      <button type="button" onClick={() => make.mutate()} disabled={make.isPending} aria-label={`Create a set-password link for ${person.name}`}>
+        Password link
+      </button>
+      {url !== null && make.data !== undefined && (
+        <div className="notice notice-ok" role="status">
+          <p>
+            Send this link to {person.name}: it works once, until <Time at={make.data.expires_at} />, and is shown only now.
+          </p>
+          <p>
+            <code className="secret">{url}</code>
+          </p>
+          <button
+            type="button"
+            onClick={() => {
+              navigator.clipboard.writeText(url).then(
+                () => setCopied('yes'),
+                () => setCopied('failed'),
+              );
+            }}
+          >
+            Copy link
+          </button>{' '}
+          <span aria-live="polite">{copied === 'yes' ? 'Copied.' : copied === 'failed' ? 'The browser refused to copy: select the link and copy it by hand.' : ''}</span>
+        </div>
+      )}
+      <ErrorNotice error={make.error} title="No link was made" />
+    </div>
   );
 }
 
@@ -177,6 +220,7 @@ export function PeopleTab({ knownRoles }: { knownRoles: readonly string[] }) {
                       {p.removed_at === null && (
                         <div className="button-row">
                           <ChangeRoles person={p} known={known} />
+                          <PasswordLink person={p} />
                           {p.name !== session.actor && <RemovePerson person={p} />}
                         </div>
                       )}
@@ -190,7 +234,7 @@ export function PeopleTab({ knownRoles }: { knownRoles: readonly string[] }) {
       )}
       {manage && (
         <p className="hint">
-          A set-password link (valid 24 hours) is made on the server: <code>closeloop people passwd NAME --link</code>.
+          A set-password link works once, for 24 hours (also from the command line: <code>closeloop people passwd NAME --link</code>).
         </p>
       )}
     </>
