@@ -121,8 +121,8 @@ function PasswordLink({ person }: { person: Person }) {
   const url = make.data === undefined ? null : linkHere(make.data.url, window.location.origin);
   return (
     <div>
-      <button type="button" onClick={() => make.mutate()} disabled={make.isPending} aria-label={`Create a set-password link for ${person.name}`}>
-        Password link
+      <button type="button" onClick={() => make.mutate()} disabled={make.isPending}>
+        Password link<span className="visually-hidden"> for {person.name}</span>
       </button>
       {url !== null && make.data !== undefined && (
         <div className="notice notice-ok" role="status">
