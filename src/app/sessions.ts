@@ -74,11 +74,6 @@ export function csrfMatches(sessionId: string, given: string | undefined): boole
 
 const minutes = (n: number): number => n * 60_000;
 
-/** Whether `name` may act: in the directory and not removed. */
-function isActive(ctx: AppContext, name: string): Promise<boolean> {
-  return isPerson(ctx, name);
-}
-
 /** Begins a session for `actor` (already authenticated by a password or the identity provider). */
 export async function startSession(ctx: AppContext, actor: string, via: SignInVia): Promise<NewSession> {
   const id = randomBytes(32).toString('base64url');
@@ -130,7 +125,7 @@ export async function sessionFor(ctx: AppContext, id: string): Promise<LiveSessi
   if (at >= row.expires_at) return null;
   const idleMs = minutes(ctx.config.server.session.idle_minutes);
   if (now.getTime() - Date.parse(row.last_seen_at) >= idleMs) return null;
-  if (!(await isActive(ctx, row.person))) return null;
+  if (!(await isPerson(ctx, row.person))) return null;
   if (now.getTime() - Date.parse(row.last_seen_at) >= TOUCH_EVERY_MS) {
     const unlessAfter = new Date(now.getTime() - TOUCH_EVERY_MS).toISOString();
     await inTransaction(ctx, (trx) => touchWebSession(trx, hash, at, unlessAfter));
