@@ -18,7 +18,7 @@ export interface AuditInput {
 }
 
 /** The fields a hash covers, in a fixed shape, so verification recomputes exactly what was written. */
-export function eventHash(e: Omit<AuditEvent, 'hash'>): string {
+export function eventHash(e: Omit<AuditEvent, 'hash' | 'key_id' | 'signature'>): string {
   return sha256Hex(
     canonicalJson({
       seq: e.seq,
@@ -78,7 +78,7 @@ export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): P
       digest: digestOf(input.state),
       prev_hash: prevHash,
     };
-    const event: AuditEvent = { ...base, hash: eventHash(base) };
+    const event: AuditEvent = { ...base, hash: eventHash(base), key_id: null, signature: null };
     events.push(event);
     prevHash = event.hash;
   }

@@ -11,6 +11,10 @@ export interface AuditEventsTable {
   digest: string;
   prev_hash: string;
   hash: string;
+  /** The Ed25519 key that signed `hash` (null: appended with no signing key, covered by a checkpoint). */
+  key_id: string | null;
+  /** Base64 Ed25519 signature of the hex `hash`. */
+  signature: string | null;
 }
 
 export type AuditEvent = Selectable<AuditEventsTable>;
