@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { appendAudit, appendAuditMany, type AuditInput } from '../audit/chain.js';
+import type { Signer } from '../audit/signing.js';
 import type { Config } from '../config/schema.js';
 import type { Channel } from '../delivery/channel.js';
 import { isAllowed, type Action } from '../domain/policy.js';
@@ -26,6 +27,11 @@ export interface AppContext {
    * at start); absent when none is configured, and then messages carry no link.
    */
   ackKey?: string;
+  /**
+   * The audit signing key (`audit.signing_key`, read at start): it signs every appended event, the
+   * checkpoints and evidence manifests. Absent when none is configured (`closeloop keys init`).
+   */
+  signer?: Signer;
 }
 
 export type Trx = Transaction<Database>;

@@ -110,6 +110,24 @@ export const configSchema = z
       })
       .prefault({}),
     tickets: ticketsConfigSchema,
+    /** Signing of the audit log (`closeloop keys init` writes the key and this section). */
+    audit: z
+      .strictObject({
+        /** The Ed25519 private key (PEM, mode 0600), relative to closeloop.yaml; never in the store. */
+        signing_key: z.string().min(1, 'the path of a PEM private key file').optional(),
+        /** Public keys (PEM) of earlier signing keys whose signatures still count. */
+        trusted_keys: z.array(z.string().min(1, 'the path of a PEM public key file')).default([]),
+        /** A checkpoint is signed each time the log grows by this many events. */
+        checkpoint_every: z.number().int().positive().max(1_000_000).default(1000),
+        /** Where each signed checkpoint is also sent: a file (on another volume) and/or a webhook endpoint of delivery.webhook.endpoints. */
+        witness: z
+          .strictObject({
+            file: z.string().min(1, 'the path of a file checkpoints are appended to').optional(),
+            webhook: z.string().min(1, 'an endpoint name of delivery.webhook.endpoints').optional(),
+          })
+          .optional(),
+      })
+      .prefault({}),
     server: z
       .object({
         /** Where people reach this server: acknowledgment links and incident links are built on it. */
