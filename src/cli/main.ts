@@ -7,6 +7,7 @@ import { registerAdmin } from './commands/admin.js';
 import { registerBackup } from './commands/backup.js';
 import { registerChannels } from './commands/channels.js';
 import { registerConfig } from './commands/config.js';
+import { registerControlCard } from './commands/control-card.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFinding } from './commands/finding.js';
@@ -50,6 +51,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerServe,
   registerChannels,
   registerConfig,
+  registerControlCard,
   registerTickets,
   registerDemo,
 ];
