@@ -19,6 +19,8 @@ import {
 import { metrics, metricsInput, metricsOutput } from '../app/views/metrics.js';
 import { myWork, myWorkOutput } from '../app/views/my-work.js';
 import { settingsOutput, showSettings } from '../app/views/settings.js';
+import { controlCardHistory } from '../app/control-card.js';
+import { controlCardForApi, controlCardHistoryOutput, controlCardRouteInput, controlCardRouteOutput } from '../app/control-card-render.js';
 import { op, view, type ApiRoute } from './route-kit.js';
 
 export const READ_ROUTES: readonly ApiRoute[] = [
@@ -68,5 +70,16 @@ export const READ_ROUTES: readonly ApiRoute[] = [
     method: 'GET', path: '/settings', operationId: 'showSettings', tag: 'operations', response: settingsOutput,
     summary: 'The configuration, read-only (admin, grc_contact, auditor): control card, routing, workflow, gate, delivery (secrets as env:NAME references), people count, and the role matrix of the policy',
     handle: (ctx, caller) => showSettings(ctx, caller),
+  }),
+  op({
+    method: 'GET', path: '/control-card', operationId: 'showControlCard', tag: 'operations', response: controlCardRouteOutput,
+    summary: 'The IR-6(2) control card as recorded: the version in force, or `version`; with `format` md or html also rendered for people (`rendered`: Markdown, or one self-contained HTML page)',
+    schema: controlCardRouteInput, from: 'query',
+    handle: (ctx, caller, input) => controlCardForApi(ctx, caller, input),
+  }),
+  view({
+    method: 'GET', path: '/control-card/history', operationId: 'controlCardHistory', tag: 'operations', response: controlCardHistoryOutput,
+    summary: 'Every version of the control card the store has run with, oldest first: when each took effect, for whom, its SHA-256, and which is in force',
+    handle: async (ctx, caller) => ({ versions: await controlCardHistory(ctx, caller) }),
   }),
 ];

@@ -2,8 +2,11 @@
  * The control card rendered for people: Markdown, and a self-contained HTML page (no script, no
  * remote content, every value escaped). Both render one outline of the card, so they say the same.
  */
+import { z } from 'zod';
 import { escapeHtml } from '../delivery/render/email.js';
-import type { ControlCardShown } from './control-card.js';
+import type { AppContext, Caller } from './context.js';
+import { controlCardVersionOutput, showControlCard, showControlCardInput, type ControlCardShown } from './control-card.js';
+import { parseInput } from './validate.js';
 
 interface Section {
   heading: string;
@@ -85,6 +88,21 @@ export function controlCardHtml(r: ControlCardShown): string {
 
 export const CONTROL_CARD_FORMATS = ['md', 'html', 'json'] as const;
 export type ControlCardFormat = (typeof CONTROL_CARD_FORMATS)[number];
+
+/** `GET /control-card`: a version (default the one in force) and how to render it besides the JSON. */
+export const controlCardRouteInput = showControlCardInput.extend({ format: z.enum(CONTROL_CARD_FORMATS).default('json') });
+
+/** The recorded card, and with `format` md or html its rendering as text. */
+export const controlCardRouteOutput = controlCardVersionOutput.extend({ format: z.enum(CONTROL_CARD_FORMATS), rendered: z.string().nullable() });
+
+/** The card for the API: as recorded, rendered when Markdown or HTML is asked for. */
+export async function controlCardForApi(ctx: AppContext, caller: Caller, input: z.input<typeof controlCardRouteInput>): Promise<z.infer<typeof controlCardRouteOutput>> {
+  const p = parseInput(controlCardRouteInput, input);
+  const shown = await showControlCard(ctx, caller, p.version === undefined ? {} : { version: p.version });
+  return { ...shown, format: p.format, rendered: p.format === 'json' ? null : renderControlCard(shown, p.format) };
+}
+
+export const controlCardHistoryOutput = z.strictObject({ versions: z.array(controlCardVersionOutput) });
 
 /** The card in `format`: Markdown, HTML, or the recorded card as JSON. */
 export function renderControlCard(r: ControlCardShown, format: ControlCardFormat): string {

@@ -119,6 +119,30 @@ export const showControlCardInput = z.strictObject({
   version: z.coerce.number().int().positive().optional(),
 });
 
+/** The card as clients receive it. */
+export const controlCardOutput = z.strictObject({
+  id: z.string(),
+  version: z.number().int(),
+  objective: z.string(),
+  owner_role: z.string(),
+  triggers: z.array(z.string()),
+  recipient_roles: z.array(z.string()),
+  workflow_steps: z.array(z.string()),
+  exception_rules: z.strictObject({ approver_roles: z.array(z.string()), max_review_days: z.number().int(), requester_may_not_approve: z.boolean() }),
+  evidence_location: z.string(),
+});
+
+/** A recorded version as clients receive it. */
+export const controlCardVersionOutput = z.strictObject({
+  version: z.number().int(),
+  card: controlCardOutput,
+  digest: z.string(),
+  recorded_at: z.string(),
+  recorded_by: z.string(),
+  /** Whether this is the version closeloop.yaml has now. */
+  in_force: z.boolean(),
+});
+
 /** A recorded card version, and whether it is the one in force. */
 export interface ControlCardShown extends ControlCardRecord {
   in_force: boolean;

@@ -135,6 +135,8 @@ describe.each(ENGINES)('documented responses on %s', (engine) => {
     await call('auditor', 'GET', `/incidents/${id}/timeline`);
     await call('grc', 'GET', '/metrics');
     await call('admin', 'GET', '/settings');
+    await call('so', 'GET', '/control-card?format=html');
+    await call('auditor', 'GET', '/control-card/history');
     // operations the server also runs by itself
     await call('lead', 'POST', '/timers/run');
     await call('lead', 'POST', '/channels/service_owner/test');

@@ -752,6 +752,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/control-card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The IR-6(2) control card as recorded: the version in force, or `version`; with `format` md or html also rendered for people (`rendered`: Markdown, or one self-contained HTML page) */
+        get: operations["showControlCard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/control-card/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the control card the store has run with, oldest first: when each took effect, for whom, its SHA-256, and which is in force */
+        get: operations["controlCardHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/imports": {
         parameters: {
             query?: never;
@@ -1275,6 +1309,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                             summary: {
                                 /** @enum {string} */
                                 reportout: "not_open" | "owed" | "sent" | "not_required";
@@ -1354,6 +1389,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -1412,6 +1448,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         assets: string[];
                         weaknesses: {
@@ -1688,6 +1725,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -1754,6 +1792,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         flagged: {
                             /** @enum {string} */
@@ -1824,6 +1863,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -1999,6 +2039,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -2061,6 +2102,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         revision: number;
                         notifications: {
@@ -4295,6 +4337,116 @@ export interface operations {
                                 [key: string]: string[];
                             };
                         };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    showControlCard: {
+        parameters: {
+            query?: {
+                version?: number;
+                format?: "md" | "html" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        version: number;
+                        card: {
+                            id: string;
+                            version: number;
+                            objective: string;
+                            owner_role: string;
+                            triggers: string[];
+                            recipient_roles: string[];
+                            workflow_steps: string[];
+                            exception_rules: {
+                                approver_roles: string[];
+                                max_review_days: number;
+                                requester_may_not_approve: boolean;
+                            };
+                            evidence_location: string;
+                        };
+                        digest: string;
+                        recorded_at: string;
+                        recorded_by: string;
+                        in_force: boolean;
+                        /** @enum {string} */
+                        format: "md" | "html" | "json";
+                        rendered: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    controlCardHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            card: {
+                                id: string;
+                                version: number;
+                                objective: string;
+                                owner_role: string;
+                                triggers: string[];
+                                recipient_roles: string[];
+                                workflow_steps: string[];
+                                exception_rules: {
+                                    approver_roles: string[];
+                                    max_review_days: number;
+                                    requester_may_not_approve: boolean;
+                                };
+                                evidence_location: string;
+                            };
+                            digest: string;
+                            recorded_at: string;
+                            recorded_by: string;
+                            in_force: boolean;
+                        }[];
                     };
                 };
             };
