@@ -74,6 +74,8 @@ export default function Incident() {
         <dd>
           <Time at={inc.created_at} /> by {inc.opened_by}
         </dd>
+        <dt>Control card</dt>
+        <dd>{inc.control_card_version === null ? <span className="muted">before versioning</span> : `version ${inc.control_card_version}`}</dd>
         {inc.closed_at !== null && (
           <>
             <dt>Closed</dt>
