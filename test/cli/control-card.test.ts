@@ -94,3 +94,15 @@ describe('closeloop control-card', () => {
     expect(refused.stderr).toContain('bump the version (control_card.version: 3)');
   });
 });
+
+describe('closeloop incident show', () => {
+  it('names the control card version the incident was opened under', async () => {
+    expectExit(await cli(['people', 'add', 'bob', '--roles', 'ir_lead']), 0);
+    const opened = await runCliBy(dir, path.join(dir, 'c.db'), ['incident', 'open', '--title', 'Phish', '--severity', 'low', '--json'], 'bob');
+    expectExit(opened, 0);
+    const id = String(opened.json().id);
+    expect(opened.json().control_card_version).toBe(1);
+    const shown = await runCliBy(dir, path.join(dir, 'c.db'), ['incident', 'show', id], 'bob');
+    expect(shown.stdout).toContain('  control card: version 1 (`closeloop control-card --version 1`)');
+  });
+});
