@@ -8,17 +8,22 @@
  * still verifying in the chain.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { controlCardDigest, controlCardHistory, controlCardVersion, showControlCard } from '../../src/app/control-card.js';
+import { importFile } from '../../src/app/importer.js';
 import { openIncident } from '../../src/app/incidents.js';
+import { loadRuleset } from '../../src/app/load-ruleset.js';
+import { triageStored } from '../../src/app/triage-stored.js';
 import { closeContext, openContext, type ContextSource } from '../../src/app/open-context.js';
 import { appendAudit, verifyChain } from '../../src/audit/chain.js';
 import { ClError } from '../../src/errors.js';
 import { migrateToLatest, type Store } from '../../src/store/db.js';
 import type { IncidentsTable } from '../../src/store/tables/incidents.table.js';
 import { ENGINES, makeTestContext, testPgUrl, type TestContext } from '../helpers/context.js';
+import { corpusPath } from '../helpers/corpus.js';
 import { dropMigratedStore, migrationsUpTo, storeMigratedTo } from '../helpers/migrated-store.js';
 
 /** Where another process would open `store`. */
@@ -131,6 +136,26 @@ describe.each(ENGINES)('the versioned control card on %s', (engine) => {
     const opened = await t.ctx.store.db.selectFrom('audit_events').select('seq').where('action', '=', 'incident.opened').where('entity_id', '=', inc.id).executeTakeFirstOrThrow();
     const changed = await t.ctx.store.db.selectFrom('audit_events').select('seq').where('action', '=', 'control_card.changed').executeTakeFirstOrThrow();
     expect(changed.seq).toBeLessThan(opened.seq);
+  });
+
+  it('stamps incidents opened by escalation the same way', async () => {
+    t = await makeTestContext(engine, { label: 'ccesc' });
+    const vm = { actor: 'vm' };
+    const write = (name: string, rows: unknown[]): string => {
+      const file = join(t.dir, name);
+      writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+      return file;
+    };
+    const image = 'image:noppaknopsta/example-app';
+    await importFile(t.ctx, vm, { kind: 'assets', file: write('image.ndjson', [{ id: image, name: 'example-app', owner: 'app-team', exposure: 'internal' }]) });
+    await importFile(t.ctx, vm, { kind: 'signals', file: write('webshell.ndjson', [{ id: 'S-webshell', time: '2026-11-27T23:10:00Z', asset: image, kind: 'webshell', source: 'edr', indicator: '/x.php' }]) });
+    await importFile(t.ctx, vm, { kind: 'findings', file: corpusPath('scanners/trivy/all_statuses.json') });
+    await triageStored(t.ctx, vm, { escalate: true }, await loadRuleset());
+    const stamps = await t.ctx.store.db.selectFrom('incidents').select('control_card_version').execute();
+    expect(stamps.length).toBeGreaterThan(0);
+    expect(stamps.every((r) => r.control_card_version === 1)).toBe(true);
+    expect(await changedEvents(t.ctx.store)).toEqual([{ actor: 'vm', action: 'control_card.changed', entity_id: 'IR-6(2)@v1' }]);
+    expect((await verifyChain(t.ctx.store.db)).ok).toBe(true);
   });
 
   for (const last of ['0012-people-and-sessions', '0013-signed-checkpoints'] as const) {
