@@ -198,7 +198,7 @@ export function verifyBundle(zip: Uint8Array, name: string, opts: { publicKeyPem
   const sig = entries[SIGNATURE];
   if (sig === undefined) problems.push(`${SIGNATURE}: missing: the manifest is not signed`);
   else if (key !== null && !verifySignature(key.key, Buffer.from(manifestBytes), Buffer.from(sig).toString('utf8').trim())) {
-    problems.push(`${SIGNATURE}: the signature over ${MANIFEST} does not verify with ${opts.publicKeyPem === undefined ? `the key in ${PUBLIC_KEY}` : 'the key given with --pubkey'} (key id ${key.keyId}): ${MANIFEST} or its signature was changed, or another key signed it`);
+    problems.push(`${MANIFEST} / ${SIGNATURE}: the signature over ${MANIFEST} does not verify with ${opts.publicKeyPem === undefined ? `the key in ${PUBLIC_KEY}` : 'the key given with --pubkey'} (key id ${key.keyId}): ${MANIFEST} or its signature was changed, or another key signed it`);
   }
   if (!isRecord(parsed) || !Array.isArray(parsed.files)) {
     problems.push(`${MANIFEST}: not a readable manifest (it was changed)`);

@@ -9,6 +9,7 @@ import { registerChannels } from './commands/channels.js';
 import { registerConfig } from './commands/config.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
@@ -46,6 +47,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerFinding,
   registerRules,
   registerAdmin,
+  registerEvidence,
   registerBackup,
   registerServe,
   registerChannels,
