@@ -55,6 +55,15 @@ export const exportEvidenceInput = z
   .refine((i) => (i.incident === undefined) !== (i.sample === undefined), { message: 'name one incident, or a sample (n, from, to, seed), not both', path: ['incident'] });
 export type ExportEvidenceInput = z.input<typeof exportEvidenceInput>;
 
+/** The bundle of one incident as the API asks for it (the path's id, `?checkpoint=` as text). */
+export const incidentEvidenceInput = z.strictObject({
+  id: identifier('incident id'),
+  checkpoint: z.coerce.number().int().positive().optional(),
+});
+
+/** The response of `GET /incidents/{id}/evidence`, described: the body is the zip itself. */
+export const evidenceZipOutput = z.string().meta({ description: 'the evidence bundle (application/zip)' });
+
 export interface EvidenceExport {
   /** The zip. */
   bytes: Uint8Array;
