@@ -84,6 +84,13 @@ describe('closeloop evidence', () => {
     expectExit(await run(['evidence', 'export', '-o', 'x.zip']), 2);
     expectExit(await run(['evidence', 'export', inc, '--checkpoint', 'two', '-o', 'x.zip']), 2);
     expect(readdirSync(dir).sort()).toEqual(before);
+    // a configured key file that is gone
+    const yaml = readFileSync(path.join(dir, 'closeloop.yaml'), 'utf8').replace('signing_key: signing-key.pem', 'signing_key: missing-key.pem');
+    writeFileSync(path.join(dir, 'missing-key.yaml'), yaml);
+    const missing = await inProcessCli(dir, ['evidence', 'export', inc, '-o', 'x.zip'], { CLOSELOOP_DB: path.join(dir, 'closeloop.db'), CLOSELOOP_ACTOR: 'alice', CLOSELOOP_CONFIG: path.join(dir, 'missing-key.yaml') });
+    expectExit(missing, 2);
+    expect(missing.stderr).toContain('missing-key.pem');
+    expect(existsSync(path.join(dir, 'x.zip'))).toBe(false);
     writeFileSync(path.join(dir, 'not-a-zip.zip'), 'hello');
     const notZip = await verify('not-a-zip.zip');
     expectExit(notZip, 2);
