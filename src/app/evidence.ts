@@ -28,7 +28,7 @@ import {
   handoffRevisionsOfIncident,
   incidentsOpenedBetween,
 } from '../store/repositories/evidence.js';
-import type { AuditCheckpoint, Db, Incident } from '../store/schema.js';
+import type { AuditCheckpoint, AuditEvent, Db, Incident } from '../store/schema.js';
 import { audit, authorize, inTransaction, type AppContext, type Caller } from './context.js';
 import { evidenceIndexHtml } from './evidence-html.js';
 import { showIncident, type IncidentView } from './incidents.js';
@@ -175,9 +175,8 @@ const parsed = (text: string | null): unknown => {
   }
 };
 
-/** The files of one incident, under `incidents/<ID>/`. */
-async function incidentFiles(ctx: AppContext, caller: Caller, id: string, cp: AuditCheckpoint, tree: MerkleTree): Promise<{ files: Map<string, Uint8Array>; view: IncidentView; events: number }> {
-  const db = ctx.store.db;
+/** The incident's audit events, refused when any is after the checkpoint (no proof can cover it yet). */
+async function eventsUpTo(db: Db, id: string, cp: AuditCheckpoint): Promise<AuditEvent[]> {
   const events = await auditEventsOfIncident(db, id);
   const late = events.filter((e) => e.seq > cp.tree_size);
   if (late.length > 0) {
@@ -187,6 +186,13 @@ async function incidentFiles(ctx: AppContext, caller: Caller, id: string, cp: Au
       { incident: id, checkpoint: cp.tree_size, events: late.map((e) => e.seq) },
     );
   }
+  return events;
+}
+
+/** The files of one incident, under `incidents/<ID>/`. */
+async function incidentFiles(ctx: AppContext, caller: Caller, id: string, cp: AuditCheckpoint, tree: MerkleTree): Promise<{ files: Map<string, Uint8Array>; view: IncidentView; events: number }> {
+  const db = ctx.store.db;
+  const events = await eventsUpTo(db, id, cp);
   // read as of the checkpoint: computed states (a risk acceptance's expiry) are those of its day
   const view = await showIncident({ ...ctx, now: () => new Date(cp.at) }, caller, id);
   const [attempts, decisions, notes, revisions] = await Promise.all([attemptsOfIncident(db, id), escalationDecisionsOfIncident(db, id), handoffNotesOfIncident(db, id), handoffRevisionsOfIncident(db, id)]);
@@ -234,6 +240,8 @@ async function incidentFiles(ctx: AppContext, caller: Caller, id: string, cp: Au
     current_version: ctx.config.control_card.version,
     current: ctx.config.control_card,
   });
+  // a change made while the records were read is refused like any event after the checkpoint
+  await eventsUpTo(db, id, cp);
   const proven: AuditEventsFile = {
     incident: id,
     checkpoint: { tree_size: cp.tree_size, root_hash: cp.root_hash },
