@@ -36,6 +36,20 @@ export interface IndexInput {
   controlCard: Config['control_card'];
 }
 
+/** The files of an incident's folder, and what each holds when the name does not say. */
+const RECORD_FILES: readonly (readonly [string, string])[] = [
+  ['incident.json', ''],
+  ['report-out.json', 'every revision as sent'],
+  ['notifications.json', 'every delivery attempt and proof'],
+  ['acknowledgments.json', ''],
+  ['remediation.json', 'with status history'],
+  ['risk-acceptances.json', 'with decision history'],
+  ['third-party-notices.json', 'and responses'],
+  ['escalation.json', 'decisions and handoff notes'],
+  ['control-card.json', ''],
+  ['audit-events.json', 'with inclusion proofs'],
+];
+
 function incidentSection({ view, events }: IndexInput['incidents'][number]): string {
   const inc = view.incident;
   const dir = `incidents/${inc.id}/`;
@@ -55,7 +69,7 @@ ${inc.none_identified_rationale === null ? '' : `<p>No weakness identified: ${es
 <h3>Risk acceptances</h3>${table(['id', 'weakness', 'requester', 'approver', 'state', 'review by', 'decided'], view.risk_acceptances.map((r) => [r.id, r.weakness_id, r.requester, r.approver, r.effective_state, r.review_by, r.decided_at]), 'No risk acceptance.')}
 <h3>Third-party notices</h3>${table(['id', 'vendor', 'status', 'sent', 'response', 'responded'], view.third_party_notices.map((t) => [t.id, t.vendor, t.status, t.sent_at, t.response, t.responded_at]), 'No third-party notice.')}
 <h3>Escalation</h3>${table(['decision', 'finding', 'outcome', 'triggers'], view.decisions.map((d) => [d.id, d.finding_id, d.outcome, d.triggers.join(', ')]), 'Not opened by an escalation.')}
-<p>Records: <code>${esc(dir)}</code> incident.json, report-out.json, notifications.json (every delivery attempt and proof), acknowledgments.json, remediation.json, risk-acceptances.json, third-party-notices.json, escalation.json (decisions, handoff notes), control-card.json, audit-events.json.</p>
+<p>Records (canonical JSON) in <code>${esc(dir)}</code>: ${RECORD_FILES.map(([f, what]) => `<a href="${esc(dir + f)}">${esc(f)}</a>${what === '' ? '' : ` (${esc(what)})`}`).join(', ')}.</p>
 </section>`;
 }
 

@@ -95,6 +95,8 @@ describe.each(ENGINES)('evidence export on %s', (engine) => {
     const html = Buffer.from(files.get('index.html') ?? new Uint8Array()).toString('utf8');
     expect(html).toContain('unpatched &lt;CMS&gt; plugin');
     expect(html).not.toContain('<script');
+    expect(html).toContain(`<a href="${dir}/audit-events.json">`);
+    expect(html).toContain('closeloop evidence verify');
 
     const v = verifyBundle(first.bytes, 'first.zip', { publicKeyPem: signer.publicKeyPem });
     expect(v).toMatchObject({ ok: true, problems: [], incidentIds: [inc], keySource: 'pinned', events: stored.length });
