@@ -28,6 +28,9 @@ export const CHECKPOINT = 'checkpoint.json';
  */
 const FIXED_MTIME = new Date(2000, 0, 1, 0, 0, 0);
 
+/** What a verified file may unpack to at most (sizes as its entries declare them): a zip bomb is refused, not inflated. */
+const MAX_UNPACKED_BYTES = 2 * 2 ** 30;
+
 /** A signed checkpoint as the bundle carries it: the row, and the public key that signed it. */
 export interface BundleCheckpoint {
   tree_size: number;
@@ -144,9 +147,17 @@ const HEX64 = /^[0-9a-f]{64}$/;
  */
 export function verifyBundle(zip: Uint8Array, name: string, opts: { publicKeyPem?: string } = {}): BundleVerification {
   let entries: Record<string, Uint8Array>;
+  let declared = 0;
   try {
-    entries = unzipSync(zip);
-  } catch {
+    entries = unzipSync(zip, {
+      filter: (f) => {
+        declared += f.originalSize;
+        if (declared > MAX_UNPACKED_BYTES) throw new RangeError('too large');
+        return true;
+      },
+    });
+  } catch (err) {
+    if (err instanceof RangeError && err.message === 'too large') throw foreign(name, `unpacks to more than ${MAX_UNPACKED_BYTES / 2 ** 30} GiB`);
     throw foreign(name, 'not a zip file');
   }
   const manifestBytes = entries[MANIFEST];

@@ -102,6 +102,14 @@ describe('closeloop evidence', () => {
     writeFileSync(path.join(dir, 'foreign.zip'), rezip(new Map([[MANIFEST, Buffer.from('{"format":"something-else"}')]])));
     expectExit(await verify('foreign.zip'), 2);
     expectExit(await verify('absent.zip'), 2);
+    // an entry declaring 4 GiB is refused before anything is inflated
+    const bomb = Buffer.from(bundle);
+    const cd = bomb.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    bomb.writeUInt32LE(0xffffff00, cd + 24);
+    writeFileSync(path.join(dir, 'bomb.zip'), bomb);
+    const big = await verify('bomb.zip');
+    expectExit(big, 2);
+    expect(big.stdout).toContain('unpacks to more than');
     expectExit(await verify('out.zip', '--pubkey', 'no-such-key.pem'), 2);
   });
 
