@@ -21,7 +21,8 @@ import { myWork, myWorkOutput } from '../app/views/my-work.js';
 import { settingsOutput, showSettings } from '../app/views/settings.js';
 import { controlCardHistory } from '../app/control-card.js';
 import { controlCardForApi, controlCardHistoryOutput, controlCardRouteInput, controlCardRouteOutput } from '../app/control-card-render.js';
-import { op, view, type ApiRoute } from './route-kit.js';
+import { evidenceZipOutput, exportEvidence, incidentEvidenceInput } from '../app/evidence.js';
+import { FileReply, op, view, type ApiRoute } from './route-kit.js';
 
 export const READ_ROUTES: readonly ApiRoute[] = [
   view({
@@ -35,6 +36,16 @@ export const READ_ROUTES: readonly ApiRoute[] = [
     summary: "Every audit event of the incident, oldest first (`limit`, default 1,000; `after` = the `next` of the previous page)",
     schema: incidentTimelineInput, from: 'query',
     handle: (ctx, caller, input) => incidentTimeline(ctx, caller, input),
+  }),
+  op({
+    method: 'GET', path: '/incidents/:id/evidence', operationId: 'incidentEvidence', tag: 'incidents', response: evidenceZipOutput, produces: 'application/zip',
+    params: { id: { description: 'incident id, e.g. INC-2026-0001', field: 'id' } },
+    summary: "The incident's evidence bundle: a signed, byte-reproducible zip of its records with inclusion proofs of its audit events to the latest signed checkpoint (`checkpoint` = another's tree size); verify it with `closeloop evidence verify`. Audited as the caller's export",
+    schema: incidentEvidenceInput, from: 'query',
+    handle: async (ctx, caller, input) => {
+      const r = await exportEvidence(ctx, caller, { incident: input.id, ...(input.checkpoint === undefined ? {} : { checkpoint: input.checkpoint }) });
+      return new FileReply(r.bytes, 'application/zip', r.name);
+    },
   }),
   op({
     method: 'GET', path: '/remediation', operationId: 'listRemediation', tag: 'follow-through', response: remediationBoardOutput,

@@ -10,6 +10,7 @@ import { registerConfig } from './commands/config.js';
 import { registerControlCard } from './commands/control-card.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
@@ -47,6 +48,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerFinding,
   registerRules,
   registerAdmin,
+  registerEvidence,
   registerBackup,
   registerServe,
   registerChannels,
