@@ -35,6 +35,7 @@ export const ACTIONS = [
   'delivery.retry',
   'tickets.sync',
   'tickets.apply',
+  'metrics.read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -79,6 +80,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'tickets.sync': [...RESPONDERS, ...VR],
   // A ticket system's own status changes: granted to the system callers system:jira and system:servicenow.
   'tickets.apply': [],
+  // the Prometheus scrape of the control's figures (`GET /metrics`): monitoring, assurance and the owners of the two loops
+  'metrics.read': ['grc_contact', 'auditor', 'ir_lead', 'vuln_mgmt_owner'],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {
