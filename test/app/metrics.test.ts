@@ -8,7 +8,7 @@ import { closeIncident, moveIncident, openIncident } from '../../src/app/inciden
 import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../../src/app/reportout.js';
 import { sql } from 'kysely';
 import { metrics, quantileAt } from '../../src/app/views/metrics.js';
-import { epochSeconds } from '../../src/store/repositories/metrics.js';
+import { epochSeconds, missingReportOut } from '../../src/store/repositories/metrics.js';
 import { addDays } from '../../src/app/context.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 
@@ -183,5 +183,30 @@ describe.each(ENGINES)('metrics on %s', (engine) => {
       const { rows } = await sql<{ s: number | string }>`select ${epochSeconds('x')} as s from (select cast(${at} as text) as x) v`.execute(t.ctx.store.db);
       expect([at, Number(rows[0]?.s)]).toEqual([at, Math.floor(Date.parse(at) / 1000)]);
     }
+  });
+
+  it('ranks latencies in the database: odd counts, interpolated 90th percentile, the longest; id lists capped with an exact count', async () => {
+    const ids: string[] = [];
+    for (const title of ['a', 'b', 'c', 'd', 'e']) ids.push(await atEradication(title));
+    // sent 1, 2, 3, 5 and 10 hours after every incident opened, in another order than opened
+    const sendAfter: [number, number][] = [[2, 1], [0, 2], [4, 3], [1, 5], [3, 10]];
+    let elapsed = 0;
+    for (const [i, hours] of sendAfter) {
+      t.clock.advance({ hours: hours - elapsed });
+      elapsed = hours;
+      const id = ids[i] ?? '';
+      await markNoneIdentified(t.ctx, lead, { incident: id, rationale: 'nothing found' });
+      await sendReportOut(t.ctx, lead, { incident: id });
+    }
+    const m = await metrics(t.ctx, lead, {});
+    // sorted 1, 2, 3, 5, 10 h: median 3; p90 at rank 3.6: 5 + 0.6 × 5 = 8; longest 10
+    expect(m.reportout_latency).toEqual({ count: 5, median_hours: 3, p90_hours: 8, max_hours: 10, seconds: { median: 10_800, p90: 28_800, max: 36_000, sum: 75_600 } });
+
+    for (const title of ['f', 'g', 'h']) await atEradication(title);
+    const capped = await missingReportOut(t.ctx.store.db, 2);
+    const owed = (await metrics(t.ctx, lead, {})).missing_reportout;
+    expect(owed.count).toBe(3);
+    expect(capped).toEqual({ count: 3, ids: owed.ids.slice(0, 2) });
+    expect(owed.ids).toEqual([...owed.ids].sort());
   });
 });
