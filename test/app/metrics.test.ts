@@ -209,4 +209,23 @@ describe.each(ENGINES)('metrics on %s', (engine) => {
     expect(capped).toEqual({ count: 3, ids: owed.ids.slice(0, 2) });
     expect(owed.ids).toEqual([...owed.ids].sort());
   });
+
+  it('measures an acknowledgment from the message it acknowledged, not from a later revision that kept it', async () => {
+    const id = await atEradication('resent');
+    await markNoneIdentified(t.ctx, lead, { incident: id, rationale: 'nothing found' });
+    await sendReportOut(t.ctx, lead, { incident: id });
+    t.clock.advance({ hours: 1 });
+    await acknowledge(t.ctx, vm, { incident: id, role: 'vuln_mgmt_owner' });
+    t.clock.advance({ hours: 4 });
+    const again = await sendReportOut(t.ctx, lead, { incident: id });
+    expect(again.acks_kept).toContain('vuln_mgmt_owner');
+    t.clock.advance({ hours: 2 });
+    await acknowledge(t.ctx, { actor: 'so' }, { incident: id, role: 'service_owner' });
+    const m = await metrics(t.ctx, lead, {});
+    // vm: 1 h after the first sending (not 4 h before the second); so: 2 h after the second
+    expect(m.ack_latency.map((a) => [a.role, a.seconds.max])).toEqual([
+      ['service_owner', 7200],
+      ['vuln_mgmt_owner', 3600],
+    ]);
+  });
 });

@@ -22,8 +22,8 @@ const n = (v: number | string | null | undefined): number => Number(v ?? 0);
  * days from the civil date (H. Hinnant's `days_from_civil`), then the time of day. Fractions of
  * a second are ignored.
  */
-export function epochSeconds(column: string): RawBuilder<number> {
-  const c = sql.ref(column);
+export function epochSeconds(column: string | RawBuilder<string | null>): RawBuilder<number> {
+  const c = typeof column === 'string' ? sql.ref(column) : column;
   const part = (from: number, len: number) => sql`cast(substr(${c}, ${sql.lit(from)}, ${sql.lit(len)}) as bigint)`;
   const month = part(6, 2);
   const year = sql`(${part(1, 4)} - case when ${month} <= 2 then 1 else 0 end)`;
@@ -84,10 +84,19 @@ export async function reportOutLatency(db: Db): Promise<LatencyRanks | null> {
   return (await latencyRanks(db, rows))[0] ?? null;
 }
 
-/** Acknowledgments: from the sending of the incident's report-out to the role's acknowledgment, by role. */
+/**
+ * Acknowledgments, by role: from the report-out message the role acknowledged — the latest sent
+ * to it at or before the acknowledgment (a later revision that left the role's part unchanged
+ * sends it nothing and keeps its acknowledgment) — to the acknowledgment; the report-out's
+ * sending when no message to the role is recorded.
+ */
 export function ackLatencyByRole(db: Db): Promise<LatencyRanks[]> {
+  const sentToRole = sql<string | null>`coalesce((
+    select max(n.created_at) from notifications n
+    where n.incident_id = a.incident_id and n.role = a.role and n.purpose = 'reportout' and n.created_at <= a.at
+  ), i.reportout_sent_at)`;
   const rows = sql`
-    select a.role as grp, ${epochSeconds('a.at')} - ${epochSeconds('i.reportout_sent_at')} as s
+    select a.role as grp, ${epochSeconds('a.at')} - ${epochSeconds(sentToRole)} as s
     from acknowledgments a join incidents i on i.id = a.incident_id
     where i.reportout_sent_at is not null`;
   return latencyRanks(db, rows);
