@@ -37,7 +37,7 @@ export async function prometheusMetrics(ctx: AppContext, caller: Caller): Promis
   };
   quantiles(gauge('closeloop_reportout_latency_seconds', 'From an incident\'s opening to its report-out\'s sending, in seconds: quantiles over every report-out sent (quantile 1 is the maximum).', ['quantile']), m.reportout_latency);
   gauge('closeloop_reportouts_sent', 'Report-outs sent: how many the report-out latency is measured over.').set(m.reportout_latency.count);
-  const ack = gauge('closeloop_ack_latency_seconds', 'From the report-out\'s sending to a role\'s acknowledgment, in seconds, by role: quantiles (quantile 1 is the maximum).', ['role', 'quantile']);
+  const ack = gauge('closeloop_ack_latency_seconds', 'From the report-out message a role acknowledged to its acknowledgment, in seconds, by role: quantiles (quantile 1 is the maximum).', ['role', 'quantile']);
   const acks = gauge('closeloop_acknowledgments', 'Acknowledgments recorded, by role: how many the acknowledgment latency is measured over.', ['role']);
   for (const a of m.ack_latency) {
     quantiles(ack, a, { role: a.role });
