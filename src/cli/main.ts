@@ -16,6 +16,7 @@ import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
 import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
+import { registerMetrics } from './commands/metrics.js';
 import { registerPeople } from './commands/people.js';
 import { registerRemediation } from './commands/remediation.js';
 import { registerReportout } from './commands/reportout.js';
@@ -42,6 +43,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerRemediation,
   registerRisk,
   registerVendor,
+  registerMetrics,
   registerImport,
   registerAssets,
   registerTriage,

@@ -974,6 +974,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The control's figures as Prometheus text (needs `metrics.read`, or no authentication at all when `server.metrics_public` is set): docs/metrics.md */
+        get: operations["prometheusMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1161,7 +1178,7 @@ export interface components {
             actor: string;
             display_name: string | null;
             roles: string[];
-            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "evidence.export")[];
+            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "evidence.export" | "metrics.read")[];
             /** @description send it as x-csrf-token with every POST made with the session cookie; null for a bearer token */
             csrf_token: string | null;
             /** @enum {string} */
@@ -4260,11 +4277,25 @@ export interface operations {
                             count: number;
                             median_hours: number | null;
                             p90_hours: number | null;
+                            max_hours: number | null;
+                            seconds: {
+                                median: number | null;
+                                p90: number | null;
+                                max: number | null;
+                                sum: number;
+                            };
                         };
                         ack_latency: {
                             count: number;
                             median_hours: number | null;
                             p90_hours: number | null;
+                            max_hours: number | null;
+                            seconds: {
+                                median: number | null;
+                                p90: number | null;
+                                max: number | null;
+                                sum: number;
+                            };
                             role: string;
                         }[];
                         remediation_aging: {
@@ -4298,6 +4329,16 @@ export interface operations {
                             trigger: string;
                             count: number;
                         }[];
+                        stays_later_escalated: {
+                            count: number;
+                            ids: string[];
+                        };
+                        healthcheck_pass_rate: {
+                            health_check_id: string;
+                            sampled: number;
+                            passed: number;
+                            rate: number;
+                        } | null;
                     };
                 };
             };
@@ -5292,6 +5333,28 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+        };
+    };
+    prometheusMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format 0.0.4 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     openapi: {
