@@ -13,6 +13,7 @@ import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
 import { registerIncident } from './commands/incident.js';
+import { registerOscal } from './commands/oscal.js';
 import { registerInit } from './commands/init.js';
 import { registerPeople } from './commands/people.js';
 import { registerRemediation } from './commands/remediation.js';
@@ -47,6 +48,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerRules,
   registerAdmin,
   registerBackup,
+  registerOscal,
   registerServe,
   registerChannels,
   registerConfig,

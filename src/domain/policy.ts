@@ -35,6 +35,7 @@ export const ACTIONS = [
   'delivery.retry',
   'tickets.sync',
   'tickets.apply',
+  'oscal.export',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -79,6 +80,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'tickets.sync': [...RESPONDERS, ...VR],
   // A ticket system's own status changes: granted to the system callers system:jira and system:servicenow.
   'tickets.apply': [],
+  // the POA&M and assessment results leave the system for assessors and authorising officials
+  'oscal.export': ['grc_contact', 'auditor', 'vuln_mgmt_owner'],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {
