@@ -13,6 +13,19 @@ import { badInput } from '../errors.js';
 
 export type HttpMethod = 'GET' | 'POST';
 
+/**
+ * A success body that is not JSON (a CSV export): sent as `text` with its content type, and as an
+ * attachment named `filename` when one is given. A route that may answer one lists its media
+ * types in `media`, so the OpenAPI document names them beside the JSON body.
+ */
+export class MediaBody {
+  constructor(
+    readonly contentType: string,
+    readonly text: string,
+    readonly filename: string | null = null,
+  ) {}
+}
+
 /** The parts of a request a route reads (Fastify's `params`, `query`, `body`). */
 export interface RequestParts {
   params: unknown;
@@ -60,6 +73,8 @@ export interface ApiRoute {
   readonly response: z.ZodType | null;
   /** A multipart/form-data upload route (its request body is the upload, not JSON). */
   readonly upload: UploadSpec | null;
+  /** Media types other than JSON the success body may have (a MediaBody), each with what it holds. */
+  readonly media: Readonly<Record<string, string>>;
   /** The `Location` header of a success (the job a 202 started), from the body. */
   readonly location: ((out: unknown) => string | null) | null;
   run(ctx: AppContext, caller: Caller, req: RequestParts): Promise<unknown>;
@@ -76,6 +91,8 @@ export interface RouteMeta {
   /** The success body's schema; every route should name one (test/api/response-schemas.test.ts). */
   response?: z.ZodType;
   location?: (out: unknown) => string | null;
+  /** Media types other than JSON the route may answer with (it returns a MediaBody for them). */
+  media?: Record<string, string>;
 }
 
 export interface OpDef<S extends z.ZodType> extends RouteMeta {
@@ -127,6 +144,7 @@ export function op<S extends z.ZodType>(d: OpDef<S>): ApiRoute {
     input: { schema: d.schema, from: d.from, supplied: [...fromPath.map(([, f]) => f), ...Object.keys(fixed)] },
     response: d.response ?? null,
     upload: null,
+    media: d.media ?? {},
     location: d.location ?? null,
     async run(ctx, caller, req) {
       const src = d.from === 'body' ? req.body : req.query;
@@ -155,6 +173,7 @@ export function view(d: ViewDef): ApiRoute {
     input: null,
     response: d.response ?? null,
     upload: null,
+    media: d.media ?? {},
     location: d.location ?? null,
     run: (ctx, caller, req) => d.handle(ctx, caller, checkedIds(pathParams(req.params))),
   };
@@ -178,6 +197,7 @@ export function upload(d: UploadDef): ApiRoute {
     input: null,
     response: d.response ?? null,
     upload: d.upload,
+    media: d.media ?? {},
     location: d.location ?? null,
     run: (ctx, caller, req) => {
       if (req.parts === undefined) throw badInput('send the upload as multipart/form-data', { fields: [{ field: '(body)', message: 'multipart/form-data' }] });

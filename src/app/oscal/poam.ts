@@ -38,6 +38,20 @@ export const exportPoamInput = z.strictObject({
   format: z.enum(POAM_FORMATS).default('json'),
 });
 
+/**
+ * The POA&M as the API answers it, in outline (the whole is NIST's OSCAL 1.1.3 POA&M schema, which
+ * the tests validate it against): the top-level keys and the metadata a client reads first.
+ */
+export const poamDocumentOutput = z.object({
+  'plan-of-action-and-milestones': z.looseObject({
+    uuid: z.string(),
+    metadata: z.looseObject({ title: z.string(), 'last-modified': z.string(), version: z.string(), 'oscal-version': z.literal('1.1.3') }),
+    observations: z.array(z.looseObject({ uuid: z.string(), description: z.string(), collected: z.string() })).optional(),
+    risks: z.array(z.looseObject({ uuid: z.string(), title: z.string(), status: z.string() })).optional(),
+    'poam-items': z.array(z.looseObject({ uuid: z.string(), title: z.string(), description: z.string() })),
+  }),
+});
+
 /** OSCAL's risk statuses, as closeloop uses them (see riskStatus). */
 export type PoamRiskStatus = 'open' | 'investigating' | 'remediating' | 'deviation-requested' | 'deviation-approved' | 'closed';
 
