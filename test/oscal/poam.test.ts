@@ -110,6 +110,8 @@ describe.each(ENGINES)('the POA&M on %s', (engine) => {
     }
     const ri2 = await addRemediation(t.ctx, vm, { weakness: remediating, owner_role: 'service_owner', assignee: 'so', criteria: 'endpoint off', due: '2026-12-15' });
     await moveRemediation(t.ctx, { actor: 'so' }, { item: ri2.id, state: 'in_progress' });
+    // names OSCAL cannot take as they are: a role with a space, values over several lines
+    await addRemediation(t.ctx, vm, { weakness: remediating, owner_role: 'on-call team', assignee: 'ops', criteria: 'line one\nline two' });
     const rejected = await requestRisk(t.ctx, vm, { weakness: remediating, rationale: 'busy', controls: 'none', review_by: '2027-01-15' });
     await decideRisk(t.ctx, approver, { risk: rejected.id, approve: false, reason: 'no control' });
 
@@ -120,7 +122,7 @@ describe.each(ENGINES)('the POA&M on %s', (engine) => {
     t.clock.advance({ hours: 1 });
     await recordVendorResponse(t.ctx, { actor: 'tpm' }, { notice: notice.id, text: 'RCA attached' });
 
-    await requestRisk(t.ctx, vm, { weakness: requested, rationale: 'waiting on release', controls: 'monitoring', review_by: '2027-02-01' });
+    await requestRisk(t.ctx, vm, { weakness: requested, rationale: 'waiting on release', controls: 'monitoring\n  and alerts', review_by: '2027-02-01' });
     const short = await requestRisk(t.ctx, vm, { weakness: expired, rationale: 'one week', controls: 'monitoring', review_by: '2026-12-02' });
     await decideRisk(t.ctx, approver, { risk: short.id, approve: true });
 
@@ -203,7 +205,9 @@ describe.each(ENGINES)('the POA&M on %s', (engine) => {
     expect(must(poam['local-definitions'])['inventory-items'].map((i) => i.uuid)).toContain(subject['subject-uuid']);
 
     // roles of the records, with the directory's holders as responsible parties
-    expect(must(poam.metadata.roles).map((x) => x.id)).toEqual(['service_owner', 'vuln_mgmt_owner']);
+    expect(must(poam.metadata.roles).map((x) => x.id)).toEqual([expect.stringMatching(/^on-call_team-[0-9a-f]{8}$/), 'service_owner', 'vuln_mgmt_owner']);
+    const requestedLog = must(riskOf(k.requested)['risk-log']).entries[0];
+    expect(requestedLog?.title).toMatch(/requested$/);
     expect(poam.metadata['responsible-parties']?.find((x) => x['role-id'] === 'vuln_mgmt_owner')?.['party-uuids']).toHaveLength(1);
   });
 

@@ -61,9 +61,9 @@ export interface OscalProperty {
   remarks?: string;
 }
 
-/** A property, or none when the value is empty (OSCAL values may not be empty nor padded). */
+/** A property, or none when the value is empty (OSCAL values are one line, neither empty nor padded). */
 export function prop(name: string, value: string | null | undefined, ns: string = CLOSELOOP_NS): OscalProperty[] {
-  const v = oscalString(value);
+  const v = oscalValue(value);
   return v === null ? [] : [{ name, value: v, ns }];
 }
 
@@ -71,6 +71,23 @@ export function prop(name: string, value: string | null | undefined, ns: string 
 export function oscalString(text: string | null | undefined): string | null {
   const v = (text ?? '').trim();
   return v === '' ? null : v;
+}
+
+/** `text` as a one-line OSCAL value (a property's, a party's name): white space runs become one space. */
+export function oscalValue(text: string | null | undefined): string | null {
+  return oscalString((text ?? '').replace(/\s+/g, ' '));
+}
+
+const TOKEN = /^(\p{L}|_)(\p{L}|\p{N}|[.\-_])*$/u;
+
+/**
+ * `name` as an OSCAL token (an XML NCName: a role id), itself when it is one; else its letters,
+ * digits and `.-_` with a short digest of the name, so two names never share a token.
+ */
+export function oscalToken(name: string): string {
+  if (TOKEN.test(name)) return name;
+  const kept = name.replace(/[^\p{L}\p{N}._-]+/gu, '_');
+  return `${/^[\p{L}_]/u.test(kept) ? '' : '_'}${kept}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
 }
 
 /** A stored ISO time or YYYY-MM-DD date as an OSCAL date-time with its time zone. */
@@ -132,10 +149,10 @@ export class PartyBook {
     return this.ids.party(actor);
   }
 
-  /** A role id, remembered for the metadata. */
+  /** The role id (an OSCAL token) of a role, remembered for the metadata. */
   role(role: string): string {
     this.roles.add(role);
-    return role;
+    return oscalToken(role);
   }
 
   /** An origin whose one actor is `actor` (a party). */
@@ -154,17 +171,17 @@ export class PartyBook {
     }
     const parties: OscalParty[] = [...this.actors].sort().map((name) => {
       const person = byName.get(name);
-      const display = oscalString(person?.display_name);
+      const display = oscalValue(person?.display_name);
       return {
         uuid: this.ids.party(name),
         type: 'person',
-        name: display ?? name,
-        'short-name': name,
+        name: display ?? oscalValue(name) ?? name,
+        'short-name': oscalValue(name) ?? name,
         props: prop('directory-status', person === undefined ? 'not-in-directory' : person.removed_at === null ? 'active' : 'removed'),
       };
     });
-    const roles: OscalRole[] = [...this.roles].sort().map((id) => ({ id, title: roleTitle(id) }));
-    const responsible: OscalResponsibleParty[] = [...holders.entries()].map(([role, names]) => ({ 'role-id': role, 'party-uuids': names.map((n) => this.ids.party(n)) }));
+    const roles: OscalRole[] = [...this.roles].sort().map((role) => ({ id: oscalToken(role), title: roleTitle(role) }));
+    const responsible: OscalResponsibleParty[] = [...holders.entries()].map(([role, names]) => ({ 'role-id': oscalToken(role), 'party-uuids': names.map((n) => this.ids.party(n)) }));
     return {
       ...(roles.length > 0 ? { roles } : {}),
       ...(parties.length > 0 ? { parties } : {}),

@@ -288,6 +288,7 @@ class PoamBuilder {
   }
 
   private itemResponse(u: PoamUnit, item: RemediationItem): Json {
+    const role = this.parties.role(item.owner_role);
     return {
       uuid: this.ids.of('remediation', item.id),
       lifecycle: ITEM_LIFECYCLE[item.status],
@@ -296,7 +297,7 @@ class PoamBuilder {
       ...props(
         prop('remediation-item-id', item.id),
         prop('remediation-status', item.status),
-        prop('owner-role', this.parties.role(item.owner_role)),
+        prop('owner-role', item.owner_role),
         prop('assignee', item.assignee),
         prop('ticket', item.ticket),
         prop('overdue-since', item.overdue_since),
@@ -313,7 +314,7 @@ class PoamBuilder {
                 title: `${item.id} complete: ${firstLine(item.criteria)}`,
                 description: `Closure criteria met and verified by ${item.due}`,
                 timing: { 'on-date': { date: oscalDateTime(item.due) } },
-                'responsible-roles': [{ 'role-id': this.parties.role(item.owner_role) }],
+                'responsible-roles': [{ 'role-id': role }],
               },
             ],
       ),
@@ -447,7 +448,7 @@ class PoamBuilder {
       uuid: this.ids.of('poam-item', u.id),
       title: u.title,
       description: oscalString(u.description) ?? u.title,
-      ...props([{ name: 'POAM-ID', ns: FEDRAMP_NS, value: u.id }], prop('incident-id', u.incident?.id), prop('risk-status', u.status)),
+      ...props(prop('POAM-ID', u.id, FEDRAMP_NS), prop('incident-id', u.incident?.id), prop('risk-status', u.status)),
       ...some('origins', u.createdBy === null ? [] : [this.parties.origin(u.createdBy)]),
       'related-observations': [{ 'observation-uuid': this.ids.of('observation', u.id) }],
       'related-risks': [{ 'risk-uuid': this.ids.of('risk', u.id) }],
