@@ -9,6 +9,9 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { POAM_CSV_COLUMNS } from '../../src/app/oscal/poam-csv.js';
+import { oscalCommand, registerOscal } from '../../src/cli/commands/oscal.js';
+import { createProgram } from '../../src/cli/program.js';
+import { CliRun } from '../../src/cli/session.js';
 import { openStore } from '../../src/store/db.js';
 import { expectExit, runCliBy } from '../helpers/cli.js';
 import { oscalErrors, oscalValidator } from '../helpers/oscal-schema.js';
@@ -96,6 +99,15 @@ describe('closeloop oscal poam', () => {
     expectExit(refused, 3);
     expect(refused.stderr).toContain('oscal.export');
     expect(existsSync(path.join(dir, 'poam.json'))).toBe(false);
+  });
+
+  it('is one group that other OSCAL exports add their subcommands to', () => {
+    const io = { env: {}, cwd: dir, stdout: { write: () => true }, stderr: { write: () => true } };
+    const program = createProgram(io);
+    registerOscal(program, new CliRun(io));
+    oscalCommand(program).command('assessment-results <healthcheck>');
+    expect(program.commands.filter((c) => c.name() === 'oscal')).toHaveLength(1);
+    expect(oscalCommand(program).commands.map((c) => c.name())).toEqual(['poam', 'assessment-results']);
   });
 
   it('teaches with --help', async () => {

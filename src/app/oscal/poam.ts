@@ -163,8 +163,10 @@ export function poamUnits(r: Rec, day: string): PoamUnit[] {
     return { ...u, history, inForce: approved[0] ?? null, expired, status: riskStatus(u.items, u.acceptances, day), updatedAt };
   };
 
+  // ids in code-unit order here, whatever the engine's collation ordered them by
+  const byId = <T extends { id: string }>(rows: readonly T[]): T[] => [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const out: PoamUnit[] = [];
-  for (const w of r.weaknesses) {
+  for (const w of byId(r.weaknesses)) {
     const incident = incidents.get(w.incident_id) ?? null;
     const vulnerabilityIds = JSON.parse(w.vulnerabilities) as string[];
     out.push(
@@ -192,7 +194,7 @@ export function poamUnits(r: Rec, day: string): PoamUnit[] {
       }),
     );
   }
-  for (const item of r.items) {
+  for (const item of byId(r.items)) {
     if (item.weakness_id !== null) continue;
     const finding = item.finding_id === null ? null : (findings.get(item.finding_id) ?? null);
     const vulnerabilityIds = finding === null ? [] : [finding.vulnerability_id];
