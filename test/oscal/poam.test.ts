@@ -219,6 +219,8 @@ describe.each(ENGINES)('the POA&M on %s', (engine) => {
     t.clock.advance({ minutes: 5 });
     const second = await exportPoam(t.ctx, { actor: 'auditor' }, {});
     expect(second.text).toBe(first.text);
+    const csv = await exportPoam(t.ctx, grc, { format: 'csv' });
+    expect((await exportPoam(t.ctx, grc, { format: 'csv' })).text).toBe(csv.text);
     expect(poamOf(first.document).metadata['last-modified']).toBe(newestRecord);
     expect(first.last_modified).toBe(newestRecord);
 
