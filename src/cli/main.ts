@@ -7,8 +7,10 @@ import { registerAdmin } from './commands/admin.js';
 import { registerBackup } from './commands/backup.js';
 import { registerChannels } from './commands/channels.js';
 import { registerConfig } from './commands/config.js';
+import { registerControlCard } from './commands/control-card.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
@@ -47,11 +49,13 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerFinding,
   registerRules,
   registerAdmin,
+  registerEvidence,
   registerBackup,
   registerOscal,
   registerServe,
   registerChannels,
   registerConfig,
+  registerControlCard,
   registerTickets,
   registerDemo,
 ];

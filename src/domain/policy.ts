@@ -35,6 +35,7 @@ export const ACTIONS = [
   'delivery.retry',
   'tickets.sync',
   'tickets.apply',
+  'evidence.export',
   'oscal.export',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -80,6 +81,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'tickets.sync': [...RESPONDERS, ...VR],
   // A ticket system's own status changes: granted to the system callers system:jira and system:servicenow.
   'tickets.apply': [],
+  // an evidence bundle holds every record of an incident and proofs from the audit log: for the people who assess the control
+  'evidence.export': ['ir_lead', 'grc_contact', 'auditor'],
   // the POA&M and assessment results leave the system for assessors and authorising officials
   'oscal.export': ['grc_contact', 'auditor', 'vuln_mgmt_owner'],
 };

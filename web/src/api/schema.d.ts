@@ -650,6 +650,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident's evidence bundle: a signed, byte-reproducible zip of its records with inclusion proofs of its audit events to the latest signed checkpoint (`checkpoint` = another's tree size); verify it with `closeloop evidence verify`. Audited as the caller's export */
+        get: operations["incidentEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/remediation": {
         parameters: {
             query?: never;
@@ -761,6 +778,40 @@ export interface paths {
         };
         /** The configuration, read-only (admin, grc_contact, auditor): control card, routing, workflow, gate, delivery (secrets as env:NAME references), people count, and the role matrix of the policy */
         get: operations["showSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/control-card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The IR-6(2) control card as recorded: the version in force, or `version`; with `format` md or html also rendered for people (`rendered`: Markdown, or one self-contained HTML page) */
+        get: operations["showControlCard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/control-card/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the control card the store has run with, oldest first: when each took effect, for whom, its SHA-256, and which is in force */
+        get: operations["controlCardHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1127,7 +1178,7 @@ export interface components {
             actor: string;
             display_name: string | null;
             roles: string[];
-            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "oscal.export")[];
+            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "evidence.export" | "oscal.export")[];
             /** @description send it as x-csrf-token with every POST made with the session cookie; null for a bearer token */
             csrf_token: string | null;
             /** @enum {string} */
@@ -1292,6 +1343,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                             summary: {
                                 /** @enum {string} */
                                 reportout: "not_open" | "owed" | "sent" | "not_required";
@@ -1371,6 +1423,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -1429,6 +1482,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         assets: string[];
                         weaknesses: {
@@ -1705,6 +1759,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -1771,6 +1826,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         flagged: {
                             /** @enum {string} */
@@ -1841,6 +1897,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -2016,6 +2073,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -2078,6 +2136,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         revision: number;
                         notifications: {
@@ -3920,6 +3979,41 @@ export interface operations {
             507: components["responses"]["StorageFull"];
         };
     };
+    incidentEvidence: {
+        parameters: {
+            query?: {
+                checkpoint?: number;
+            };
+            header?: never;
+            path: {
+                /** @description incident id, e.g. INC-2026-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
     listRemediation: {
         parameters: {
             query?: {
@@ -4381,6 +4475,116 @@ export interface operations {
                                 [key: string]: string[];
                             };
                         };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    showControlCard: {
+        parameters: {
+            query?: {
+                version?: number;
+                format?: "md" | "html" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        version: number;
+                        card: {
+                            id: string;
+                            version: number;
+                            objective: string;
+                            owner_role: string;
+                            triggers: string[];
+                            recipient_roles: string[];
+                            workflow_steps: string[];
+                            exception_rules: {
+                                approver_roles: string[];
+                                max_review_days: number;
+                                requester_may_not_approve: boolean;
+                            };
+                            evidence_location: string;
+                        };
+                        digest: string;
+                        recorded_at: string;
+                        recorded_by: string;
+                        in_force: boolean;
+                        /** @enum {string} */
+                        format: "md" | "html" | "json";
+                        rendered: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    controlCardHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            card: {
+                                id: string;
+                                version: number;
+                                objective: string;
+                                owner_role: string;
+                                triggers: string[];
+                                recipient_roles: string[];
+                                workflow_steps: string[];
+                                exception_rules: {
+                                    approver_roles: string[];
+                                    max_review_days: number;
+                                    requester_may_not_approve: boolean;
+                                };
+                                evidence_location: string;
+                            };
+                            digest: string;
+                            recorded_at: string;
+                            recorded_by: string;
+                            in_force: boolean;
+                        }[];
                     };
                 };
             };
