@@ -60,6 +60,8 @@ export interface ApiRoute {
   readonly response: z.ZodType | null;
   /** A multipart/form-data upload route (its request body is the upload, not JSON). */
   readonly upload: UploadSpec | null;
+  /** Media types a JSON route may also answer with (a FileReply), each with what it holds. */
+  readonly media: Readonly<Record<string, string>>;
   /** The `Location` header of a success (the job a 202 started), from the body. */
   readonly location: ((out: unknown) => string | null) | null;
   /** The media type of a route that answers a file (a FileReply) instead of JSON. */
@@ -80,6 +82,8 @@ export interface RouteMeta {
   location?: (out: unknown) => string | null;
   /** A route answering a file: its media type (the handler returns a FileReply). */
   produces?: string;
+  /** Media types a JSON route may also answer with (a FileReply, e.g. `?format=csv`), each with what it holds. */
+  media?: Record<string, string>;
 }
 
 /** A download: the bytes, their media type and the file name offered to save them as. */
@@ -140,6 +144,7 @@ export function op<S extends z.ZodType>(d: OpDef<S>): ApiRoute {
     input: { schema: d.schema, from: d.from, supplied: [...fromPath.map(([, f]) => f), ...Object.keys(fixed)] },
     response: d.response ?? null,
     upload: null,
+    media: d.media ?? {},
     location: d.location ?? null,
     produces: d.produces ?? null,
     async run(ctx, caller, req) {
@@ -169,6 +174,7 @@ export function view(d: ViewDef): ApiRoute {
     input: null,
     response: d.response ?? null,
     upload: null,
+    media: d.media ?? {},
     location: d.location ?? null,
     produces: d.produces ?? null,
     run: (ctx, caller, req) => d.handle(ctx, caller, checkedIds(pathParams(req.params))),
@@ -193,6 +199,7 @@ export function upload(d: UploadDef): ApiRoute {
     input: null,
     response: d.response ?? null,
     upload: d.upload,
+    media: d.media ?? {},
     location: d.location ?? null,
     produces: d.produces ?? null,
     run: (ctx, caller, req) => {

@@ -22,6 +22,7 @@ import { settingsOutput, showSettings } from '../app/views/settings.js';
 import { controlCardHistory } from '../app/control-card.js';
 import { controlCardForApi, controlCardHistoryOutput, controlCardRouteInput, controlCardRouteOutput } from '../app/control-card-render.js';
 import { evidenceZipOutput, exportEvidence, incidentEvidenceInput } from '../app/evidence.js';
+import { exportPoam, exportPoamInput, poamDocumentOutput } from '../app/oscal/poam.js';
 import { FileReply, op, view, type ApiRoute } from './route-kit.js';
 
 export const READ_ROUTES: readonly ApiRoute[] = [
@@ -76,6 +77,16 @@ export const READ_ROUTES: readonly ApiRoute[] = [
     summary: 'The control\'s figures: incidents missing report-out, report-out and acknowledgment latency, remediation aging and overdue, risk acceptances awaiting review, escalations by trigger, incidents by state',
     schema: metricsInput, from: 'query',
     handle: (ctx, caller, input) => metrics(ctx, caller, input),
+  }),
+  op({
+    method: 'GET', path: '/oscal/poam', operationId: 'oscalPoam', tag: 'operations', response: poamDocumentOutput,
+    media: { 'text/csv': 'with `format=csv`: the FedRAMP POA&M template\'s columns, one row per POA&M item (RFC 4180, CRLF)' },
+    summary: 'The Plan of Action and Milestones as OSCAL 1.1.3 JSON (valid against NIST\'s schema), or `format=csv` for the FedRAMP-style POA&M CSV: one item per weakness and per finding remediation item, with risk status, remediation milestones, risk log and approved deviations; identical for an unchanged store; audited as the caller\'s export (grc_contact, auditor, vuln_mgmt_owner)',
+    schema: exportPoamInput, from: 'query',
+    handle: async (ctx, caller, input) => {
+      const r = await exportPoam(ctx, caller, input);
+      return r.document ?? new FileReply(Buffer.from(r.text, 'utf8'), 'text/csv; charset=utf-8', 'poam.csv');
+    },
   }),
   view({
     method: 'GET', path: '/settings', operationId: 'showSettings', tag: 'operations', response: settingsOutput,

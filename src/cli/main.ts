@@ -15,6 +15,7 @@ import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
 import { registerIncident } from './commands/incident.js';
+import { registerOscal } from './commands/oscal.js';
 import { registerInit } from './commands/init.js';
 import { registerMetrics } from './commands/metrics.js';
 import { registerPeople } from './commands/people.js';
@@ -52,6 +53,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerAdmin,
   registerEvidence,
   registerBackup,
+  registerOscal,
   registerServe,
   registerChannels,
   registerConfig,

@@ -37,6 +37,7 @@ export const ACTIONS = [
   'tickets.apply',
   'evidence.export',
   'metrics.read',
+  'oscal.export',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -85,6 +86,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'evidence.export': ['ir_lead', 'grc_contact', 'auditor'],
   // the Prometheus scrape of the control's figures (`GET /metrics`): monitoring, assurance and the owners of the two loops
   'metrics.read': ['grc_contact', 'auditor', 'ir_lead', 'vuln_mgmt_owner'],
+  // the POA&M and assessment results leave the system for assessors and authorising officials
+  'oscal.export': ['grc_contact', 'auditor', 'vuln_mgmt_owner'],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

@@ -76,6 +76,7 @@ describe.each(ENGINES)('documented responses on %s', (engine) => {
     await call('approver', 'POST', `/risk-acceptances/${risk.id}/approve`);
     const second = await call<{ id: string }>('lead', 'POST', `/weaknesses/${tech.id}/risk-acceptances`, { rationale: 'busy', controls: 'none', review_by: '2027-01-15' }, 201);
     await call('approver', 'POST', `/risk-acceptances/${second.id}/reject`, { reason: 'no control' });
+    await call('grc', 'GET', '/oscal/poam');
     const notice = await call<{ id: string }>('tpm', 'POST', `/weaknesses/${vendor.id}/vendor-notices`, { channel: 'portal', tracking_item: 'VEND-42' }, 201);
     await call('tpm', 'POST', `/vendor-notices/${notice.id}/chase`);
     await call('co', 'POST', `/vendor-notices/${notice.id}/response`, { text: 'RCA attached' });

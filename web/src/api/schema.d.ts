@@ -752,6 +752,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/oscal/poam": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Plan of Action and Milestones as OSCAL 1.1.3 JSON (valid against NIST's schema), or `format=csv` for the FedRAMP-style POA&M CSV: one item per weakness and per finding remediation item, with risk status, remediation milestones, risk log and approved deviations; identical for an unchanged store; audited as the caller's export (grc_contact, auditor, vuln_mgmt_owner) */
+        get: operations["oscalPoam"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -1178,7 +1195,7 @@ export interface components {
             actor: string;
             display_name: string | null;
             roles: string[];
-            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "evidence.export" | "metrics.read")[];
+            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "evidence.export" | "metrics.read" | "oscal.export")[];
             /** @description send it as x-csrf-token with every POST made with the session cookie; null for a bearer token */
             csrf_token: string | null;
             /** @enum {string} */
@@ -4340,6 +4357,75 @@ export interface operations {
                             rate: number;
                         } | null;
                     };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    oscalPoam: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        "plan-of-action-and-milestones": {
+                            uuid: string;
+                            metadata: {
+                                title: string;
+                                "last-modified": string;
+                                version: string;
+                                /** @constant */
+                                "oscal-version": "1.1.3";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            observations?: ({
+                                uuid: string;
+                                description: string;
+                                collected: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            risks?: ({
+                                uuid: string;
+                                title: string;
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            "poam-items": ({
+                                uuid: string;
+                                title: string;
+                                description: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadInput"];
