@@ -10,10 +10,12 @@ import { registerConfig } from './commands/config.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFinding } from './commands/finding.js';
+import { registerHealthCheck } from './commands/healthcheck.js';
 import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
 import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
+import { registerOscalAssessment } from './commands/oscal-assessment.js';
 import { registerPeople } from './commands/people.js';
 import { registerRemediation } from './commands/remediation.js';
 import { registerReportout } from './commands/reportout.js';
@@ -51,6 +53,8 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerChannels,
   registerConfig,
   registerTickets,
+  registerHealthCheck,
+  registerOscalAssessment,
   registerDemo,
 ];
 

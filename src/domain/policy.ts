@@ -35,6 +35,9 @@ export const ACTIONS = [
   'delivery.retry',
   'tickets.sync',
   'tickets.apply',
+  'healthcheck.run',
+  'healthcheck.read',
+  'healthcheck.note',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -79,6 +82,10 @@ export const POLICY: Record<Action, readonly string[]> = {
   'tickets.sync': [...RESPONDERS, ...VR],
   // A ticket system's own status changes: granted to the system callers system:jira and system:servicenow.
   'tickets.apply': [],
+  // control health checks (SPEC §5): the control's assessors run them and write reviewer notes; the IR lead reads what they found
+  'healthcheck.run': ['grc_contact', 'auditor'],
+  'healthcheck.read': ['grc_contact', 'auditor', 'ir_lead'],
+  'healthcheck.note': ['grc_contact', 'auditor'],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {
