@@ -142,7 +142,7 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
     expect(await healthCheckPassRate(t.ctx.store.db)).toEqual({ health_check_id: 'HC-0001', sampled: 3, passed: 2, rate: 2 / 3 });
   });
 
-  it('draws the same sample from the same seed, stratifies by severity, and leaves incidents closed in hard mode or for a missing bundle alone', async () => {
+  it('draws the same sample from the same seed, stratifies by severity, and leaves a closed incident whose only gap is the bundle closed', async () => {
     const ids: string[] = [];
     for (const [i, sev] of (['low', 'low', 'low', 'high', 'high', 'critical'] as const).entries()) ids.push((await compliant(`I${i}`, sev)).id);
     expect(await healthCheckPassRate(t.ctx.store.db)).toBeNull();
@@ -192,6 +192,35 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
     expect(lines[1]).toContain(`1,${a.id},all,no,no,yes: 1 weakness(es) identified,WK-0001,`);
     expect(lines[1]).toContain('CF-0001');
     expect(lines[1]).toContain('""see OPS-12""');
+  });
+
+  it('reopens nothing in hard mode: the findings carry the work', async () => {
+    const c = await withGaps('closed with gaps while the gate was soft');
+    const hard = { ...t.ctx, config: { ...t.ctx.config, gate: { mode: 'hard' as const } } };
+    const v = await runHealthCheck(hard, grc, { from: day(), to: day(), sample: 1, seed: 'h' });
+    expect(v.samples.map((s) => [s.incident_id, s.passed, s.reopened])).toEqual([[c.id, false, false]]);
+    expect(v.findings.length).toBeGreaterThan(0);
+    expect((await t.ctx.store.db.selectFrom('incidents').select('state').where('id', '=', c.id).executeTakeFirst())?.state).toBe('closed');
+  });
+
+  it('is one transaction: a failure part-way leaves no check, finding, item or reopening behind', async () => {
+    const c = await withGaps('C');
+    const d = await withGaps('D');
+    const before = await auditActions();
+    let calls = 0;
+    const failing: EvidenceCheck = async (ctx, id) => {
+      calls += 1;
+      if (calls === 2) throw new Error('evidence store unreachable');
+      return bundles(new Set())(ctx, id);
+    };
+    await expect(runHealthCheck(t.ctx, grc, { from: day(), to: day(), sample: 2, seed: 'tx' }, { evidence: failing })).rejects.toThrow('evidence store unreachable');
+    expect(calls).toBe(2);
+    expect(await auditActions()).toEqual(before);
+    for (const table of ['health_checks', 'health_check_samples', 'control_findings', 'remediation_items'] as const) {
+      expect(await t.ctx.store.db.selectFrom(table).selectAll().execute(), table).toEqual([]);
+    }
+    const states = await t.ctx.store.db.selectFrom('incidents').select('state').where('id', 'in', [c.id, d.id]).execute();
+    expect(states).toEqual([{ state: 'closed' }, { state: 'closed' }]);
   });
 
   it('exports OSCAL 1.1.3 assessment-results that validate against the NIST schema, the same twice', async () => {
