@@ -121,7 +121,7 @@ function operationFor(r: ApiRoute): OpenApiOperation {
   if (parameters.length > 0) o.parameters = parameters;
   o.responses[String(r.status)] = {
     description: r.status === 201 ? 'Created: the new object, with its id' : r.status === 202 ? 'Accepted: the job that does the work; poll the `Location` header\'s URL (GET /jobs/{id})' : 'OK',
-    content: json(r.response === null ? { type: 'object' } : outputJsonSchema(r.response)),
+    content: r.produces !== null ? { [r.produces]: { schema: { type: 'string', contentMediaType: r.produces } } } : json(r.response === null ? { type: 'object' } : outputJsonSchema(r.response)),
   };
   for (const [status, [name]] of Object.entries(ERROR_RESPONSES)) o.responses[status] = { $ref: `#/components/responses/${name}` };
   return o;

@@ -62,6 +62,8 @@ export interface ApiRoute {
   readonly upload: UploadSpec | null;
   /** The `Location` header of a success (the job a 202 started), from the body. */
   readonly location: ((out: unknown) => string | null) | null;
+  /** The media type of a route that answers a file (a FileReply) instead of JSON. */
+  readonly produces: string | null;
   run(ctx: AppContext, caller: Caller, req: RequestParts): Promise<unknown>;
 }
 
@@ -76,6 +78,17 @@ export interface RouteMeta {
   /** The success body's schema; every route should name one (test/api/response-schemas.test.ts). */
   response?: z.ZodType;
   location?: (out: unknown) => string | null;
+  /** A route answering a file: its media type (the handler returns a FileReply). */
+  produces?: string;
+}
+
+/** A download: the bytes, their media type and the file name offered to save them as. */
+export class FileReply {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly mediaType: string,
+    readonly fileName: string,
+  ) {}
 }
 
 export interface OpDef<S extends z.ZodType> extends RouteMeta {
@@ -128,6 +141,7 @@ export function op<S extends z.ZodType>(d: OpDef<S>): ApiRoute {
     response: d.response ?? null,
     upload: null,
     location: d.location ?? null,
+    produces: d.produces ?? null,
     async run(ctx, caller, req) {
       const src = d.from === 'body' ? req.body : req.query;
       if (src !== undefined && src !== null && !isRecord(src)) {
@@ -156,6 +170,7 @@ export function view(d: ViewDef): ApiRoute {
     response: d.response ?? null,
     upload: null,
     location: d.location ?? null,
+    produces: d.produces ?? null,
     run: (ctx, caller, req) => d.handle(ctx, caller, checkedIds(pathParams(req.params))),
   };
 }
@@ -179,6 +194,7 @@ export function upload(d: UploadDef): ApiRoute {
     response: d.response ?? null,
     upload: d.upload,
     location: d.location ?? null,
+    produces: d.produces ?? null,
     run: (ctx, caller, req) => {
       if (req.parts === undefined) throw badInput('send the upload as multipart/form-data', { fields: [{ field: '(body)', message: 'multipart/form-data' }] });
       return d.handle(ctx, caller, req.parts);

@@ -34,6 +34,7 @@ import { registerSessionRoutes } from './session.js';
 import { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH, registerErrorHandling, RETRY_AFTER_SECONDS } from './errors.js';
 import { registerInbound } from './inbound.js';
 import { buildOpenApi, type OpenApiDocument } from './openapi.js';
+import { FileReply } from './route-kit.js';
 import { ROUTES } from './routes.js';
 import { registerWeb } from './web.js';
 
@@ -184,6 +185,10 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
       void reply.status(route.status);
       const location = route.location?.(out) ?? null;
       if (location !== null) void reply.header('location', API_PREFIX + location);
+      if (out instanceof FileReply) {
+        void reply.type(out.mediaType).header('content-disposition', `attachment; filename="${out.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`).header('cache-control', 'no-store');
+        return Buffer.from(out.bytes);
+      }
       return out;
     };
     if (route.upload === null) {

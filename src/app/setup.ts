@@ -4,10 +4,10 @@ import { defaultConfig, loadConfig, validateConfig, writeConfig } from '../confi
 import { ClError } from '../errors.js';
 import { openStore, type SqliteWait } from '../store/db.js';
 import { bumpCounter } from '../store/counters.js';
-import { hasAuditEventFor } from '../store/repositories/audit-events.js';
 import { countPeopleRows, insertPersonIfAbsent } from '../store/repositories/people.js';
 import type { AppContext } from './context.js';
 import { createToken } from './admin.js';
+import { recordControlCardAtStart } from './control-card.js';
 import { migratePeople } from './people-migration.js';
 import { createPasswordLink, type PasswordLinkOut } from './passwords.js';
 
@@ -31,8 +31,8 @@ interface SetupOptions {
 /**
  * `closeloop init`: writes the default closeloop.yaml (refusing to overwrite one), creates and
  * migrates the database, moves an earlier configuration's people into the store, makes `admin`
- * the first admin when the store's people directory is empty, and records the control card in
- * the audit chain. With `reuseConfig`, an existing configuration is kept and only the database is prepared.
+ * the first admin when the store's people directory is empty, and records the control card's
+ * version unless the store has it (audited as `control_card.changed`; see control-card.ts). With `reuseConfig`, an existing configuration is kept and only the database is prepared.
  */
 export async function initialize(opts: SetupOptions): Promise<InitResult> {
   const exists = existsSync(opts.configPath);
@@ -50,7 +50,6 @@ export async function initialize(opts: SetupOptions): Promise<InitResult> {
   try {
     const { config } = await migratePeople(store, opts.configPath, loaded, now, opts.notice);
     const ctx: AppContext = { store, config, configPath: opts.configPath, now };
-    const card = `${config.control_card.id}@v${config.control_card.version}`;
     const addedAdmin = await store.transaction(async (trx) => {
       await bumpCounter(trx, 'people');
       const at = now().toISOString();
@@ -59,11 +58,9 @@ export async function initialize(opts: SetupOptions): Promise<InitResult> {
         added = await insertPersonIfAbsent(trx, { name: opts.admin, roles: JSON.stringify(['admin']), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null });
         if (added) await appendAudit(trx, { at, actor: opts.admin, action: 'person.added', entityType: 'person', entityId: opts.admin, incidentId: null, state: { name: opts.admin, roles: ['admin'], restored: false } });
       }
-      if (!(await hasAuditEventFor(trx, 'control_card', card))) {
-        await appendAudit(trx, { at, actor: opts.admin, action: 'control_card.initialized', entityType: 'control_card', entityId: card, incidentId: null, state: config.control_card });
-      }
       return added;
     });
+    await recordControlCardAtStart(store, config, opts.configPath, now, opts.admin, opts.notice);
     return { ctx, wroteConfig: !exists, addedAdmin };
   } catch (err) {
     await store.close();

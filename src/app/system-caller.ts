@@ -38,6 +38,12 @@ export const DISPATCHER = new SystemCaller('dispatcher', ['delivery.run']);
  */
 export const TIMERS = new SystemCaller('reminders', ['delivery.run']);
 
+/**
+ * The configuration, as the actor that records a control card version a command or the server
+ * starts with (the file was edited by someone the store cannot name).
+ */
+export const CONFIGURATION = new SystemCaller('config', []);
+
 /** Jira, as the actor of the status changes its issues bring back (webhook or `tickets sync`). */
 export const JIRA = new SystemCaller('jira', ['tickets.apply']);
 

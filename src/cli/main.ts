@@ -7,8 +7,10 @@ import { registerAdmin } from './commands/admin.js';
 import { registerBackup } from './commands/backup.js';
 import { registerChannels } from './commands/channels.js';
 import { registerConfig } from './commands/config.js';
+import { registerControlCard } from './commands/control-card.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerFinding } from './commands/finding.js';
 import { registerHealthCheck } from './commands/healthcheck.js';
 import { registerImport } from './commands/import.js';
@@ -48,10 +50,12 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerFinding,
   registerRules,
   registerAdmin,
+  registerEvidence,
   registerBackup,
   registerServe,
   registerChannels,
   registerConfig,
+  registerControlCard,
   registerTickets,
   registerHealthCheck,
   registerOscalAssessment,

@@ -38,6 +38,7 @@ export const ACTIONS = [
   'healthcheck.run',
   'healthcheck.read',
   'healthcheck.note',
+  'evidence.export',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -86,6 +87,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'healthcheck.run': ['grc_contact', 'auditor'],
   'healthcheck.read': ['grc_contact', 'auditor', 'ir_lead'],
   'healthcheck.note': ['grc_contact', 'auditor'],
+  // an evidence bundle holds every record of an incident and proofs from the audit log: for the people who assess the control
+  'evidence.export': ['ir_lead', 'grc_contact', 'auditor'],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

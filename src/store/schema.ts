@@ -35,6 +35,7 @@ import type { PeopleTable } from './tables/people.table.js';
 import type { OidcLoginsTable, PasswordLinksTable, WebSessionsTable } from './tables/web-sessions.table.js';
 import type { JobsTable } from './tables/jobs.table.js';
 import type { ControlFindingsTable, HealthCheckNotesTable, HealthCheckSamplesTable, HealthChecksTable } from './tables/health-checks.table.js';
+import type { ControlCardVersionsTable } from './tables/control-card-versions.table.js';
 
 /**
  * Every table, assembled into one `Database` interface for Kysely. Each table's row type and its
@@ -85,6 +86,7 @@ export interface Database {
   health_check_samples: HealthCheckSamplesTable;
   health_check_notes: HealthCheckNotesTable;
   control_findings: ControlFindingsTable;
+  control_card_versions: ControlCardVersionsTable;
 }
 
 /** A Kysely handle or an open transaction: what every repository function takes first, so use cases compose them in one transaction. */
@@ -125,3 +127,4 @@ export type * from './tables/people.table.js';
 export type * from './tables/web-sessions.table.js';
 export type * from './tables/jobs.table.js';
 export type * from './tables/health-checks.table.js';
+export type * from './tables/control-card-versions.table.js';

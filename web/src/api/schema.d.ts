@@ -650,6 +650,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident's evidence bundle: a signed, byte-reproducible zip of its records with inclusion proofs of its audit events to the latest signed checkpoint (`checkpoint` = another's tree size); verify it with `closeloop evidence verify`. Audited as the caller's export */
+        get: operations["incidentEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/remediation": {
         parameters: {
             query?: never;
@@ -744,6 +761,40 @@ export interface paths {
         };
         /** The configuration, read-only (admin, grc_contact, auditor): control card, routing, workflow, gate, delivery (secrets as env:NAME references), people count, and the role matrix of the policy */
         get: operations["showSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/control-card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The IR-6(2) control card as recorded: the version in force, or `version`; with `format` md or html also rendered for people (`rendered`: Markdown, or one self-contained HTML page) */
+        get: operations["showControlCard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/control-card/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the control card the store has run with, oldest first: when each took effect, for whom, its SHA-256, and which is in force */
+        get: operations["controlCardHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -847,92 +898,6 @@ export interface paths {
         };
         /** The handoff notes escalations stored with an incident (Markdown to show and copy, and their structured form), and the revisions sent to the IR lead */
         get: operations["incidentHandoff"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/health-checks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Every health check, newest first, with its tally and number of control findings (grc_contact, auditor, ir_lead) */
-        get: operations["listHealthChecks"];
-        put?: never;
-        /** Run a control health check: a seeded sample (`sample`, `seed`, optional `stratify: severity`) of the incidents closed from `from` to `to`; each answers the four questions from its records, every gap becomes a control finding with a remediation item owned by the control card's owner; soft gate mode reopens a closed incident with gaps (grc_contact, auditor) */
-        post: operations["runHealthCheck"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/health-checks/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A health check: each sampled incident with its four answers, evidence ids, control findings and reviewer notes */
-        get: operations["showHealthCheck"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/health-checks/{id}/notes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add a reviewer's note (`incident`, `text`) to a sampled incident of a check (grc_contact, auditor) */
-        post: operations["addHealthCheckNote"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/health-checks/{id}/worksheet": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The CSV worksheet of a check (one row per sampled incident: the four answers, evidence ids, gaps, control findings, reviewer notes) and its file name */
-        get: operations["healthCheckWorksheet"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/health-checks/{id}/oscal": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The check as an OSCAL 1.1.3 assessment-results document (stable UUIDs) and its file name */
-        get: operations["healthCheckAssessmentResults"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1196,7 +1161,7 @@ export interface components {
             actor: string;
             display_name: string | null;
             roles: string[];
-            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "healthcheck.run" | "healthcheck.read" | "healthcheck.note")[];
+            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "evidence.export")[];
             /** @description send it as x-csrf-token with every POST made with the session cookie; null for a bearer token */
             csrf_token: string | null;
             /** @enum {string} */
@@ -1361,6 +1326,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                             summary: {
                                 /** @enum {string} */
                                 reportout: "not_open" | "owed" | "sent" | "not_required";
@@ -1440,6 +1406,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -1498,6 +1465,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         assets: string[];
                         weaknesses: {
@@ -1774,6 +1742,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -1840,6 +1809,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         flagged: {
                             /** @enum {string} */
@@ -1910,6 +1880,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -2085,6 +2056,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -2147,6 +2119,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         revision: number;
                         notifications: {
@@ -3989,6 +3962,41 @@ export interface operations {
             507: components["responses"]["StorageFull"];
         };
     };
+    incidentEvidence: {
+        parameters: {
+            query?: {
+                checkpoint?: number;
+            };
+            header?: never;
+            path: {
+                /** @description incident id, e.g. INC-2026-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
     listRemediation: {
         parameters: {
             query?: {
@@ -4381,6 +4389,116 @@ export interface operations {
                                 [key: string]: string[];
                             };
                         };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    showControlCard: {
+        parameters: {
+            query?: {
+                version?: number;
+                format?: "md" | "html" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        version: number;
+                        card: {
+                            id: string;
+                            version: number;
+                            objective: string;
+                            owner_role: string;
+                            triggers: string[];
+                            recipient_roles: string[];
+                            workflow_steps: string[];
+                            exception_rules: {
+                                approver_roles: string[];
+                                max_review_days: number;
+                                requester_may_not_approve: boolean;
+                            };
+                            evidence_location: string;
+                        };
+                        digest: string;
+                        recorded_at: string;
+                        recorded_by: string;
+                        in_force: boolean;
+                        /** @enum {string} */
+                        format: "md" | "html" | "json";
+                        rendered: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    controlCardHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            card: {
+                                id: string;
+                                version: number;
+                                objective: string;
+                                owner_role: string;
+                                triggers: string[];
+                                recipient_roles: string[];
+                                workflow_steps: string[];
+                                exception_rules: {
+                                    approver_roles: string[];
+                                    max_review_days: number;
+                                    requester_may_not_approve: boolean;
+                                };
+                                evidence_location: string;
+                            };
+                            digest: string;
+                            recorded_at: string;
+                            recorded_by: string;
+                            in_force: boolean;
+                        }[];
                     };
                 };
             };
@@ -5063,458 +5181,6 @@ export interface operations {
                             }[];
                             markdown: string;
                         }[];
-                    };
-                };
-            };
-            400: components["responses"]["BadInput"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["StorageFull"];
-        };
-    };
-    listHealthChecks: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        checks: {
-                            id: string;
-                            period: {
-                                from: string;
-                                to: string;
-                            };
-                            /** @constant */
-                            population_basis: "closed_in_period";
-                            sample_size: number;
-                            seed: string;
-                            stratify: string | null;
-                            method: string;
-                            strata: {
-                                stratum: string;
-                                population: number;
-                                picked: number;
-                            }[];
-                            population: number;
-                            sampled: number;
-                            passed: number;
-                            control: {
-                                id: string;
-                                version: number;
-                            };
-                            created_by: string;
-                            created_at: string;
-                            findings: number;
-                        }[];
-                    };
-                };
-            };
-            400: components["responses"]["BadInput"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["StorageFull"];
-        };
-    };
-    runHealthCheck: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    from: string;
-                    to: string;
-                    sample: number;
-                    seed: string;
-                    /** @enum {string} */
-                    stratify?: "severity";
-                };
-            };
-        };
-        responses: {
-            /** @description Created: the new object, with its id */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        period: {
-                            from: string;
-                            to: string;
-                        };
-                        /** @constant */
-                        population_basis: "closed_in_period";
-                        sample_size: number;
-                        seed: string;
-                        stratify: string | null;
-                        method: string;
-                        strata: {
-                            stratum: string;
-                            population: number;
-                            picked: number;
-                        }[];
-                        population: number;
-                        sampled: number;
-                        passed: number;
-                        control: {
-                            id: string;
-                            version: number;
-                        };
-                        created_by: string;
-                        created_at: string;
-                        samples: {
-                            position: number;
-                            incident_id: string;
-                            stratum: string;
-                            passed: boolean;
-                            reopened: boolean;
-                            answers: {
-                                weakness: {
-                                    /** @enum {string} */
-                                    question: "weakness" | "notified" | "followthrough" | "evidence";
-                                    passed: boolean;
-                                    answer: string;
-                                    evidence: string[];
-                                    gaps: {
-                                        subject: string | null;
-                                        message: string;
-                                    }[];
-                                };
-                                notified: {
-                                    /** @enum {string} */
-                                    question: "weakness" | "notified" | "followthrough" | "evidence";
-                                    passed: boolean;
-                                    answer: string;
-                                    evidence: string[];
-                                    gaps: {
-                                        subject: string | null;
-                                        message: string;
-                                    }[];
-                                };
-                                followthrough: {
-                                    /** @enum {string} */
-                                    question: "weakness" | "notified" | "followthrough" | "evidence";
-                                    passed: boolean;
-                                    answer: string;
-                                    evidence: string[];
-                                    gaps: {
-                                        subject: string | null;
-                                        message: string;
-                                    }[];
-                                };
-                                evidence: {
-                                    /** @enum {string} */
-                                    question: "weakness" | "notified" | "followthrough" | "evidence";
-                                    passed: boolean;
-                                    answer: string;
-                                    evidence: string[];
-                                    gaps: {
-                                        subject: string | null;
-                                        message: string;
-                                    }[];
-                                };
-                            };
-                            notes: {
-                                id: string;
-                                health_check_id: string;
-                                incident_id: string;
-                                author: string;
-                                text: string;
-                                created_at: string;
-                            }[];
-                            findings: string[];
-                        }[];
-                        findings: {
-                            id: string;
-                            health_check_id: string;
-                            incident_id: string;
-                            question: string;
-                            subject: string | null;
-                            message: string;
-                            owner_role: string;
-                            remediation_item_id: string;
-                            created_at: string;
-                        }[];
-                    };
-                };
-            };
-            400: components["responses"]["BadInput"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["StorageFull"];
-        };
-    };
-    showHealthCheck: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description health check id, e.g. HC-0001 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        period: {
-                            from: string;
-                            to: string;
-                        };
-                        /** @constant */
-                        population_basis: "closed_in_period";
-                        sample_size: number;
-                        seed: string;
-                        stratify: string | null;
-                        method: string;
-                        strata: {
-                            stratum: string;
-                            population: number;
-                            picked: number;
-                        }[];
-                        population: number;
-                        sampled: number;
-                        passed: number;
-                        control: {
-                            id: string;
-                            version: number;
-                        };
-                        created_by: string;
-                        created_at: string;
-                        samples: {
-                            position: number;
-                            incident_id: string;
-                            stratum: string;
-                            passed: boolean;
-                            reopened: boolean;
-                            answers: {
-                                weakness: {
-                                    /** @enum {string} */
-                                    question: "weakness" | "notified" | "followthrough" | "evidence";
-                                    passed: boolean;
-                                    answer: string;
-                                    evidence: string[];
-                                    gaps: {
-                                        subject: string | null;
-                                        message: string;
-                                    }[];
-                                };
-                                notified: {
-                                    /** @enum {string} */
-                                    question: "weakness" | "notified" | "followthrough" | "evidence";
-                                    passed: boolean;
-                                    answer: string;
-                                    evidence: string[];
-                                    gaps: {
-                                        subject: string | null;
-                                        message: string;
-                                    }[];
-                                };
-                                followthrough: {
-                                    /** @enum {string} */
-                                    question: "weakness" | "notified" | "followthrough" | "evidence";
-                                    passed: boolean;
-                                    answer: string;
-                                    evidence: string[];
-                                    gaps: {
-                                        subject: string | null;
-                                        message: string;
-                                    }[];
-                                };
-                                evidence: {
-                                    /** @enum {string} */
-                                    question: "weakness" | "notified" | "followthrough" | "evidence";
-                                    passed: boolean;
-                                    answer: string;
-                                    evidence: string[];
-                                    gaps: {
-                                        subject: string | null;
-                                        message: string;
-                                    }[];
-                                };
-                            };
-                            notes: {
-                                id: string;
-                                health_check_id: string;
-                                incident_id: string;
-                                author: string;
-                                text: string;
-                                created_at: string;
-                            }[];
-                            findings: string[];
-                        }[];
-                        findings: {
-                            id: string;
-                            health_check_id: string;
-                            incident_id: string;
-                            question: string;
-                            subject: string | null;
-                            message: string;
-                            owner_role: string;
-                            remediation_item_id: string;
-                            created_at: string;
-                        }[];
-                    };
-                };
-            };
-            400: components["responses"]["BadInput"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["StorageFull"];
-        };
-    };
-    addHealthCheckNote: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description health check id, e.g. HC-0001 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    incident: string;
-                    text: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Created: the new object, with its id */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        health_check_id: string;
-                        incident_id: string;
-                        author: string;
-                        text: string;
-                        created_at: string;
-                    };
-                };
-            };
-            400: components["responses"]["BadInput"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["StorageFull"];
-        };
-    };
-    healthCheckWorksheet: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description health check id, e.g. HC-0001 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        file_name: string;
-                        csv: string;
-                    };
-                };
-            };
-            400: components["responses"]["BadInput"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            429: components["responses"]["RateLimited"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["StorageFull"];
-        };
-    };
-    healthCheckAssessmentResults: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description health check id, e.g. HC-0001 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        file_name: string;
-                        document: {
-                            [key: string]: unknown;
-                        };
                     };
                 };
             };
