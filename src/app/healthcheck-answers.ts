@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { riskIsActive } from '../domain/gate.js';
+import { isClError } from '../errors.js';
 import type { Db, Incident } from '../store/schema.js';
 import { deliveredReportOuts } from '../store/repositories/health-checks.js';
 import { notificationsOfIncident } from '../store/repositories/notifications.js';
@@ -8,6 +8,7 @@ import { remediationOfIncident } from '../store/repositories/remediation.js';
 import { riskAcceptancesOfIncident } from '../store/repositories/risk-acceptances.js';
 import { weaknessesOfIncident } from '../store/repositories/weaknesses.js';
 import { today, type AppContext } from './context.js';
+import { evidenceLocationFile, verifyEvidenceFile } from './evidence.js';
 import { requiredRoles } from './incidents.js';
 
 /**
@@ -51,19 +52,24 @@ export interface EvidenceCheckResult {
 }
 export type EvidenceCheck = (ctx: AppContext, incidentId: string) => Promise<EvidenceCheckResult>;
 
-/** The bundle's file at the control card's evidence location (relative to closeloop.yaml's folder). */
-export function evidenceBundlePath(ctx: Pick<AppContext, 'config' | 'configPath'>, incidentId: string): string {
-  return path.resolve(path.dirname(ctx.configPath), ctx.config.control_card.evidence_location, `${incidentId}.zip`);
-}
-
 /**
- * Question 4 until bundles can be verified here: a bundle that is absent is a gap, and so is one
- * that is present, since an unverified bundle is not evidence.
+ * Question 4 from the bundle itself: the file `closeloop evidence export --to-evidence-location`
+ * writes (`<evidence_location>/<INC-ID>.zip`) must exist, verify offline (against the configured
+ * signing key when there is one, else the bundle's own) and be this incident's bundle. A missing,
+ * unreadable, foreign or tampered file is a gap naming the file and what is wrong.
  */
-export const bundleOnFile: EvidenceCheck = async (ctx, incidentId) => {
-  const file = evidenceBundlePath(ctx, incidentId);
+export const bundleVerifies: EvidenceCheck = async (ctx, incidentId) => {
+  const file = evidenceLocationFile(ctx.config, ctx.configPath, incidentId);
   if (!existsSync(file)) return { ok: false, file, message: `no bundle at ${file}` };
-  return { ok: false, file, message: `the bundle at ${file} could not be verified` };
+  try {
+    const v = verifyEvidenceFile(file, ctx.signer === undefined ? {} : { publicKeyPem: ctx.signer.publicKeyPem });
+    if (!v.ok) return { ok: false, file, message: `the bundle at ${file} does not verify: ${v.problems.join('; ')}` };
+    if (!v.incidentIds.includes(incidentId)) return { ok: false, file, message: `the bundle at ${file} is not ${incidentId}'s (it holds ${v.incidentIds.join(', ') || 'no incident'})` };
+    return { ok: true, file, message: `bundle verified at ${file}` };
+  } catch (err) {
+    if (isClError(err)) return { ok: false, file, message: err.message };
+    throw err;
+  }
 };
 
 const answer = (question: Question, text: string, evidence: string[], gaps: Gap[]): Answer => ({ question, passed: gaps.length === 0, answer: text, evidence, gaps });

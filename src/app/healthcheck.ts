@@ -19,7 +19,7 @@ import {
 } from '../store/repositories/health-checks.js';
 import { appendRemediationHistory, insertRemediationItem } from '../store/repositories/remediation.js';
 import { addDays, audit, authorize, inTransaction, isoNow, nextId, today, type AppContext, type Caller } from './context.js';
-import { answerQuestions, bundleOnFile, QUESTIONS, type Answers, type EvidenceCheck, type Question } from './healthcheck-answers.js';
+import { answerQuestions, bundleVerifies, QUESTIONS, type Answers, type EvidenceCheck, type Question } from './healthcheck-answers.js';
 import { lockIncident, reopenLocked } from './incidents.js';
 import { identifier, isoDate, nonEmpty, parseInput } from './validate.js';
 
@@ -157,7 +157,7 @@ const CLOSURE_QUESTIONS: readonly Question[] = ['weakness', 'notified', 'followt
 export async function runHealthCheck(ctx: AppContext, caller: Caller, input: z.input<typeof runHealthCheckInput>, deps: HealthCheckDeps = {}): Promise<HealthCheckView> {
   await authorize(ctx, caller, 'healthcheck.run');
   const p = parseInput(runHealthCheckInput, input);
-  const evidence = deps.evidence ?? bundleOnFile;
+  const evidence = deps.evidence ?? bundleVerifies;
   return inTransaction(ctx, async (trx) => {
     const at = isoNow(ctx);
     const card = ctx.config.control_card;

@@ -6,12 +6,14 @@
  * (on the remediation board), the soft-mode reopening, notes, the worksheet and the OSCAL export
  * validated against NIST's assessment-results schema.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addRemediation } from '../../src/app/followthrough.js';
 import { addHealthCheckNote, healthCheckPassRate, listHealthChecks, runHealthCheck, showHealthCheck } from '../../src/app/healthcheck.js';
-import { evidenceBundlePath, type EvidenceCheck } from '../../src/app/healthcheck-answers.js';
+import { bundleVerifies, type EvidenceCheck } from '../../src/app/healthcheck-answers.js';
+import { evidenceLocationFile, exportEvidence } from '../../src/app/evidence.js';
+import { generateSigningKeyPair, signerFromPem } from '../../src/audit/signing.js';
 import { csvCell, healthCheckWorksheet } from '../../src/app/healthcheck-worksheet.js';
 import { closeIncident, moveIncident, openIncident } from '../../src/app/incidents.js';
 import { assessmentResults, healthCheckAssessmentResults, oscalControlId, uuidV5 } from '../../src/app/oscal/assessment-results.js';
@@ -20,6 +22,7 @@ import { runDelivery } from '../../src/app/run-delivery.js';
 import { listRemediation } from '../../src/app/views/follow-through.js';
 import type { IncidentSeverity } from '../../src/domain/incident.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
+import { signTestCheckpoint, rezip, unzip } from '../helpers/checkpoints.js';
 import { corpusPath } from '../helpers/corpus.js';
 
 const lead = { actor: 'lead' };
@@ -27,17 +30,20 @@ const grc = { actor: 'grc' };
 const auditor = { actor: 'auditor' };
 const RECIPIENTS: Record<string, string> = { ir_lead: 'lead', vuln_mgmt_owner: 'vm', service_owner: 'so', eng_ops_lead: 'ops', grc_contact: 'grc' };
 
-/** Question 4 as the test sets it: a bundle verifies for the incidents in `good`. */
-const bundles = (good: Set<string>): EvidenceCheck => async (ctx, id) => {
-  const file = evidenceBundlePath(ctx, id);
-  return good.has(id) ? { ok: true, file, message: 'verified' } : { ok: false, file, message: `no bundle at ${file}` };
-};
+const signer = signerFromPem(generateSigningKeyPair().privateKeyPem);
 
 describe.each(ENGINES)('health checks on %s', (engine) => {
   let t: TestContext;
   beforeEach(async () => {
     t = await makeTestContext(engine, { label: 'hc', config: { gate: { mode: 'soft' } } });
+    t.ctx.signer = signer;
   });
+
+  /** Signs a checkpoint over the log so far and exports the bundles of `ids` to the evidence location, as an assessor would. */
+  async function bundled(...ids: string[]): Promise<void> {
+    await signTestCheckpoint(t.ctx.store.db, signer, t.clock.now().toISOString());
+    for (const id of ids) await exportEvidence(t.ctx, grc, { incident: id }, { toEvidenceLocation: true });
+  }
   afterEach(async () => t.cleanup());
 
   async function atEradication(title: string, severity: IncidentSeverity = 'high'): Promise<string> {
@@ -80,8 +86,9 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
     await closeIncident(t.ctx, lead, { id: b, non_incident: true, rationale: 'a scanner false positive' });
     const c = await withGaps('C');
     await atEradication('D still open');
+    await bundled(a.id, b);
 
-    const v = await runHealthCheck(t.ctx, grc, { from: day(), to: day(), sample: 10, seed: 's1' }, { evidence: bundles(new Set([a.id, b])) });
+    const v = await runHealthCheck(t.ctx, grc, { from: day(), to: day(), sample: 10, seed: 's1' });
     expect(v.id).toBe('HC-0001');
     expect(v.population).toBe(3);
     expect(v.sampled).toBe(3);
@@ -95,6 +102,7 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
     expect(sa?.answers.notified.evidence).toHaveLength(5);
     expect(sa?.answers.notified.evidence.every((e) => e.startsWith('NT-'))).toBe(true);
     expect(sa?.answers.followthrough.evidence).toEqual([a.item]);
+    expect(sa?.answers.evidence.evidence).toEqual([evidenceLocationFile(t.ctx.config, t.ctx.configPath, a.id)]);
     expect(sa?.reopened).toBe(false);
 
     const sb = sample(b);
@@ -108,7 +116,7 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
     expect(sc?.answers.weakness.passed).toBe(true);
     expect(sc?.answers.notified.gaps.map((g) => g.subject)).toEqual(Object.keys(RECIPIENTS));
     expect(sc?.answers.followthrough.gaps).toEqual([{ subject: c.weakness, message: expect.stringContaining(c.weakness) as string }]);
-    expect(sc?.answers.evidence.gaps).toHaveLength(1);
+    expect(sc?.answers.evidence.gaps).toEqual([{ subject: evidenceLocationFile(t.ctx.config, t.ctx.configPath, c.id), message: `${c.id}: no bundle at ${evidenceLocationFile(t.ctx.config, t.ctx.configPath, c.id)}` }]);
     // 5 roles + 1 weakness + 1 bundle: one finding each, owned by the control card's owner, each with its own item
     expect(v.findings).toHaveLength(7);
     expect(v.findings.every((f) => f.incident_id === c.id && f.owner_role === 'ir_lead')).toBe(true);
@@ -194,6 +202,33 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
     expect(lines[1]).toContain('""see OPS-12""');
   });
 
+  it('question 4 verifies the bundle: a tampered file, another incident\'s bundle and a foreign file are gaps naming the file', async () => {
+    const a = await compliant('A');
+    const b = await compliant('B');
+    const c = await compliant('C');
+    await bundled(a.id, b.id, c.id);
+    const fileA = evidenceLocationFile(t.ctx.config, t.ctx.configPath, a.id);
+    const fileB = evidenceLocationFile(t.ctx.config, t.ctx.configPath, b.id);
+    const fileC = evidenceLocationFile(t.ctx.config, t.ctx.configPath, c.id);
+    expect(await bundleVerifies(t.ctx, a.id)).toEqual({ ok: true, file: fileA, message: `bundle verified at ${fileA}` });
+    const files = unzip(readFileSync(fileA));
+    const [name, bytes] = [...files.entries()].find(([n]) => n.endsWith('.json') && n !== 'manifest.json') ?? ['', new Uint8Array()];
+    files.set(name, new Uint8Array([...bytes, 0x20]));
+    writeFileSync(fileA, rezip(files));
+    writeFileSync(fileB, readFileSync(fileC));
+    writeFileSync(fileC, 'not a zip');
+    const v = await runHealthCheck(t.ctx, grc, { from: day(), to: day(), sample: 3, seed: 'v' });
+    const q4 = (id: string) => v.samples.find((s) => s.incident_id === id)?.answers.evidence;
+    expect(q4(a.id)?.passed).toBe(false);
+    expect(q4(a.id)?.answer).toContain(`the bundle at ${fileA} does not verify`);
+    expect(q4(a.id)?.answer).toContain(name);
+    expect(q4(b.id)?.answer).toBe(`the bundle at ${fileB} is not ${b.id}'s (it holds ${c.id})`);
+    expect(q4(c.id)?.passed).toBe(false);
+    expect(q4(c.id)?.answer).toContain(fileC);
+    expect(v.passed).toBe(0);
+    expect(v.findings.map((f) => f.question)).toEqual(['evidence', 'evidence', 'evidence']);
+  });
+
   it('reopens nothing in hard mode: the findings carry the work', async () => {
     const c = await withGaps('closed with gaps while the gate was soft');
     const hard = { ...t.ctx, config: { ...t.ctx.config, gate: { mode: 'hard' as const } } };
@@ -211,7 +246,7 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
     const failing: EvidenceCheck = async (ctx, id) => {
       calls += 1;
       if (calls === 2) throw new Error('evidence store unreachable');
-      return bundles(new Set())(ctx, id);
+      return bundleVerifies(ctx, id);
     };
     await expect(runHealthCheck(t.ctx, grc, { from: day(), to: day(), sample: 2, seed: 'tx' }, { evidence: failing })).rejects.toThrow('evidence store unreachable');
     expect(calls).toBe(2);
@@ -226,7 +261,8 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
   it('exports OSCAL 1.1.3 assessment-results that validate against the NIST schema, the same twice', async () => {
     const a = await compliant('A');
     const c = await withGaps('C');
-    const v = await runHealthCheck(t.ctx, grc, { from: day(), to: day(), sample: 2, seed: 'o' }, { evidence: bundles(new Set([a.id])) });
+    await bundled(a.id);
+    const v = await runHealthCheck(t.ctx, grc, { from: day(), to: day(), sample: 2, seed: 'o' });
     await addHealthCheckNote(t.ctx, auditor, { id: v.id, incident: c.id, text: 'reopened for the missing follow-through' });
     const one = await healthCheckAssessmentResults(t.ctx, auditor, { id: v.id });
     const two = await healthCheckAssessmentResults(t.ctx, grc, { id: v.id });
