@@ -158,6 +158,16 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
       },
     });
   }
+  add('/metrics', 'get', {
+    operationId: 'prometheusMetrics',
+    summary: 'The control\'s figures as Prometheus text (needs `metrics.read`, or no authentication at all when `server.metrics_public` is set): docs/metrics.md',
+    tags: ['operations'],
+    responses: {
+      '200': { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
+      '401': { $ref: '#/components/responses/Unauthenticated' },
+      '403': { $ref: '#/components/responses/Forbidden' },
+    },
+  });
   add(`${prefix}/openapi.json`, 'get', {
     operationId: 'openapi',
     summary: 'This document (no authentication: it describes the API and holds no data)',

@@ -7,7 +7,7 @@
  * `GET /healthz` and `GET /readyz`, also under `/api/v1/` (load balancers probe them; they say
  * only whether the database answers), and
  * `GET /api/v1/openapi.json` (it describes the API, holds no data, and clients need it before they
- * have a token), and signing in (session.ts, oidc.ts). Routes are private by default (see
+ * have a token), `GET /metrics` when `server.metrics_public` says so, and signing in (session.ts, oidc.ts). Routes are private by default (see
  * auth.ts); `test/api/auth.test.ts` walks every registered route to prove it. Security headers,
  * CORS and rate limits: hardening.ts; HTTPS when `server.tls` names a certificate and key.
  *
@@ -22,6 +22,8 @@ import type { AppContext } from '../app/context.js';
 import type { InboundSecrets } from '../app/tickets.js';
 import { startDispatchLoop, type DispatchLoop } from '../app/dispatch-loop.js';
 import { checkHealth } from '../app/health.js';
+import { prometheusMetrics } from '../app/prometheus.js';
+import { METRICS_SCRAPER } from '../app/system-caller.js';
 import { OidcProvider, oidcSettings, type OidcSettings } from '../app/oidc-login.js';
 import { ClError } from '../errors.js';
 import { failInterruptedJobs, jobRunnerOf } from '../app/jobs.js';
@@ -168,6 +170,14 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
       return health;
     });
   }
+
+  // The control's figures as Prometheus text, at the root where scrapers look: a bearer token whose
+  // person may metrics.read, unless server.metrics_public opens it to anyone who reaches the server.
+  const metricsPublic = ctx.config.server.metrics_public;
+  app.get('/metrics', { config: { public: metricsPublic } }, async (req, reply) => {
+    const out = await prometheusMetrics(ctx, metricsPublic ? METRICS_SCRAPER : callerOf(req));
+    return reply.type(out.contentType).send(out.text);
+  });
 
   await registerAckPage(app, ctx);
   await registerInbound(app, ctx, opts.inbound ?? {}, API_PREFIX);

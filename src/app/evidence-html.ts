@@ -58,7 +58,7 @@ function incidentSection({ view, events }: IndexInput['incidents'][number]): str
   return `<section id="${esc(inc.id)}">
 <h2>${esc(inc.id)}: ${esc(inc.title)}</h2>
 <dl><dt>Severity</dt><dd>${esc(inc.severity)}</dd><dt>State</dt><dd>${esc(inc.state)}</dd><dt>Service</dt><dd>${esc(inc.service)}</dd><dt>IR lead</dt><dd>${esc(inc.ir_lead)}</dd>
-<dt>Opened</dt><dd>${esc(inc.created_at)} by ${esc(inc.opened_by)}</dd><dt>Closed</dt><dd>${esc(inc.closed_at)}</dd><dt>Determination</dt><dd>${esc(inc.determination)}</dd>
+<dt>Opened</dt><dd>${esc(inc.created_at)} by ${esc(inc.opened_by)}, under control card version ${esc(inc.control_card_version ?? 'not recorded')}</dd><dt>Closed</dt><dd>${esc(inc.closed_at)}</dd><dt>Determination</dt><dd>${esc(inc.determination)}</dd>
 <dt>Report-out</dt><dd>opened ${esc(inc.reportout_opened_at)}, sent ${esc(inc.reportout_sent_at)}</dd><dt>Required roles</dt><dd>${esc(view.required_roles.join(', '))}</dd>
 <dt>Gate flags at closure</dt><dd>${esc(view.gate_flags.map((g) => g.item).join(', ') || 'none')}</dd><dt>Audit events</dt><dd>${events} (each with its inclusion proof in <code>${esc(dir)}audit-events.json</code>)</dd></dl>
 <h3>Weaknesses</h3>${table(['id', 'type', 'relation', 'vendor', 'notes'], view.weaknesses.map((w) => [w.id, w.type, w.relation, w.vendor, w.notes]), 'No weakness recorded.')}

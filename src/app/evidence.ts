@@ -28,8 +28,9 @@ import {
   handoffRevisionsOfIncident,
   incidentsOpenedBetween,
 } from '../store/repositories/evidence.js';
-import type { AuditCheckpoint, AuditEvent, Db, Incident } from '../store/schema.js';
+import type { AuditCheckpoint, AuditEvent, Db } from '../store/schema.js';
 import { audit, authorize, inTransaction, type AppContext, type Caller } from './context.js';
+import { controlCardVersion } from './control-card.js';
 import { evidenceIndexHtml } from './evidence-html.js';
 import { showIncident, type IncidentView } from './incidents.js';
 import { identifier, isoDate, parseInput } from './validate.js';
@@ -157,15 +158,6 @@ function checkpointKeyPem(ctx: AppContext, signer: Signer, cp: AuditCheckpoint):
   throw new ClError('CL_CONFLICT', `checkpoint ${cp.tree_size} was signed by key ${cp.key_id}, which is neither the signing key nor one of audit.trusted_keys: add its public key there`, { checkpoint: cp.tree_size, key_id: cp.key_id });
 }
 
-/**
- * The version of the control card in force when the incident was opened: the incident's own record
- * of it where the store keeps one (`control_card_version`), else null (unknown).
- */
-export function controlCardVersionInForce(inc: Incident): number | null {
-  const v = (inc as Incident & { control_card_version?: number | null }).control_card_version;
-  return v === undefined || v === null ? null : Number(v);
-}
-
 const parsed = (text: string | null): unknown => {
   if (text === null) return null;
   try {
@@ -235,8 +227,11 @@ async function incidentFiles(ctx: AppContext, caller: Caller, id: string, cp: Au
     handoff_notes: notes.map((n) => ({ ...n, json: parsed(n.json) })),
     handoff_revisions: revisions.map((r) => ({ ...r, added: parsed(r.added) })),
   });
+  // the card in force when the incident was opened (null for incidents opened before cards were versioned)
+  const inForce = view.incident.control_card_version === null ? null : await controlCardVersion(db, Number(view.incident.control_card_version));
   put('control-card.json', {
-    version_in_force: controlCardVersionInForce(view.incident),
+    version_in_force: view.incident.control_card_version === null ? null : Number(view.incident.control_card_version),
+    in_force: inForce,
     current_version: ctx.config.control_card.version,
     current: ctx.config.control_card,
   });

@@ -50,6 +50,9 @@ export const JIRA = new SystemCaller('jira', ['tickets.apply']);
 /** ServiceNow, as the actor of the status changes its records bring back. */
 export const SERVICENOW = new SystemCaller('servicenow', ['tickets.apply']);
 
+/** An anonymous scrape of `GET /metrics` when `server.metrics_public` is set: it may read the figures and nothing else. */
+export const METRICS_SCRAPER = new SystemCaller('metrics', ['metrics.read']);
+
 /**
  * `authorize` that also knows system callers: one is allowed what it was granted and nothing else
  * (whatever the people directory says of its name); anyone else is checked against the people directory and the policy.

@@ -18,6 +18,7 @@ import { registerAssets } from './commands/assets.js';
 import { registerIncident } from './commands/incident.js';
 import { registerInit } from './commands/init.js';
 import { registerOscalAssessment } from './commands/oscal-assessment.js';
+import { registerMetrics } from './commands/metrics.js';
 import { registerPeople } from './commands/people.js';
 import { registerRemediation } from './commands/remediation.js';
 import { registerReportout } from './commands/reportout.js';
@@ -44,6 +45,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerRemediation,
   registerRisk,
   registerVendor,
+  registerMetrics,
   registerImport,
   registerAssets,
   registerTriage,

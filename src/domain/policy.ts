@@ -39,6 +39,7 @@ export const ACTIONS = [
   'healthcheck.read',
   'healthcheck.note',
   'evidence.export',
+  'metrics.read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -89,6 +90,8 @@ export const POLICY: Record<Action, readonly string[]> = {
   'healthcheck.note': ['grc_contact', 'auditor'],
   // an evidence bundle holds every record of an incident and proofs from the audit log: for the people who assess the control
   'evidence.export': ['ir_lead', 'grc_contact', 'auditor'],
+  // the Prometheus scrape of the control's figures (`GET /metrics`): monitoring, assurance and the owners of the two loops
+  'metrics.read': ['grc_contact', 'auditor', 'ir_lead', 'vuln_mgmt_owner'],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

@@ -88,7 +88,9 @@ describe.each(ENGINES)('evidence export on %s', (engine) => {
     expect(risks[0]?.state).toBe('rejected');
     expect(risks[0]?.history.length).toBe(2);
     expect((json(files, `${dir}/third-party-notices.json`).notices as { response: string }[])[0]?.response).toBe('fix in 2.1');
-    expect(json(files, `${dir}/control-card.json`)).toMatchObject({ current_version: t.ctx.config.control_card.version, version_in_force: null });
+    const card = json(files, `${dir}/control-card.json`);
+    expect(card).toMatchObject({ current_version: t.ctx.config.control_card.version, version_in_force: t.ctx.config.control_card.version });
+    expect((card.in_force as { card: { version: number } } | null)?.card.version).toBe(t.ctx.config.control_card.version);
     const events = json(files, `${dir}/audit-events.json`).events as { incident_id: string }[];
     const stored = await t.ctx.store.db.selectFrom('audit_events').select('seq').where('incident_id', '=', inc).execute();
     expect(events.length).toBe(stored.length);
