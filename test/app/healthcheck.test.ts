@@ -20,6 +20,7 @@ import { assessmentResults, healthCheckAssessmentResults, oscalControlId, uuidV5
 import { acknowledge, addWeakness, sendReportOut } from '../../src/app/reportout.js';
 import { runDelivery } from '../../src/app/run-delivery.js';
 import { listRemediation } from '../../src/app/views/follow-through.js';
+import { metrics } from '../../src/app/views/metrics.js';
 import type { IncidentSeverity } from '../../src/domain/incident.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 import { signTestCheckpoint, rezip, unzip } from '../helpers/checkpoints.js';
@@ -148,6 +149,7 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
     expect(shown).toEqual(v);
     expect((await listHealthChecks(t.ctx, lead)).map((x) => [x.id, x.findings])).toEqual([['HC-0001', 7]]);
     expect(await healthCheckPassRate(t.ctx.store.db)).toEqual({ health_check_id: 'HC-0001', sampled: 3, passed: 2, rate: 2 / 3 });
+    expect((await metrics(t.ctx, auditor)).healthcheck_pass_rate).toEqual({ health_check_id: 'HC-0001', sampled: 3, passed: 2, rate: 2 / 3 });
   });
 
   it('draws the same sample from the same seed, stratifies by severity, and leaves a closed incident whose only gap is the bundle closed', async () => {
