@@ -239,6 +239,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
       { name: 'vulnerabilities', description: 'Imports (uploads), stored triage, decisions, and the jobs that run the long work' },
       { name: 'people', description: 'The people directory and API tokens (admin)' },
       { name: 'sign-in', description: 'Signing in to the web application: password, session, set-password links, single sign-on' },
+      { name: 'assurance', description: 'Control health checks: samples, answers, reviewer notes, control findings, worksheets and OSCAL assessment-results' },
     ],
     security: [{ bearer: [] }, { session: [] }],
     paths,

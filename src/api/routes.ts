@@ -88,6 +88,7 @@ import {
 } from './schemas.js';
 
 import { op, view, type ApiRoute, type PathParam } from './route-kit.js';
+import { HEALTHCHECK_ROUTES } from './routes-healthcheck.js';
 import { OPS_ROUTES } from './routes-ops.js';
 import { READ_ROUTES } from './routes-read.js';
 import { VR_ROUTES } from './routes-vr.js';
@@ -393,4 +394,5 @@ export const ROUTES: readonly ApiRoute[] = [
   ...OPS_ROUTES,
   ...READ_ROUTES,
   ...VR_ROUTES,
+  ...HEALTHCHECK_ROUTES,
 ];

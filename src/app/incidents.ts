@@ -354,23 +354,28 @@ export const reopenIncidentInput = z.strictObject({ id: identifier('incident id'
 export async function reopenIncident(ctx: AppContext, caller: Caller, input: z.input<typeof reopenIncidentInput>): Promise<Incident> {
   await authorize(ctx, caller, 'incident.reopen');
   const p = parseInput(reopenIncidentInput, input);
-  return inTransaction(ctx, async (trx) => {
-    const inc = await lockIncident(trx, p.id);
-    const state = inc.state;
-    if (!isClosed(state)) throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is ${state}, not closed; only a closed incident can be reopened`, { from: state, current: state });
-    const at = isoNow(ctx);
-    const target = reopenTarget(state);
-    const next: Incident = {
-      ...inc,
-      state: target,
-      closed_at: null,
-      updated_at: at,
-      ...(state === 'closed_non_incident' ? { determination: null, determination_rationale: null, none_identified_rationale: null } : {}),
-    };
-    await updateIncident(trx, inc.id, { state: next.state, closed_at: null, updated_at: at, determination: next.determination, determination_rationale: next.determination_rationale, none_identified_rationale: next.none_identified_rationale });
-    await audit(trx, ctx, caller, { action: 'incident.reopened', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: { ...next, reopen_reason: p.reason } });
-    return next;
-  });
+  return inTransaction(ctx, async (trx) => reopenLocked(trx, ctx, caller, await lockIncident(trx, p.id), p.reason));
+}
+
+/**
+ * Reopens `inc` (read with lockIncident in this transaction) and audits it with `reason`: what
+ * `reopenIncident` does once authorized, and what a health check does to a closed incident with gaps in soft gate mode.
+ */
+export async function reopenLocked(trx: Trx, ctx: AppContext, caller: Caller, inc: Incident, reason: string): Promise<Incident> {
+  const state = inc.state;
+  if (!isClosed(state)) throw new ClError('CL_INVALID_TRANSITION', `${inc.id} is ${state}, not closed; only a closed incident can be reopened`, { from: state, current: state });
+  const at = isoNow(ctx);
+  const target = reopenTarget(state);
+  const next: Incident = {
+    ...inc,
+    state: target,
+    closed_at: null,
+    updated_at: at,
+    ...(state === 'closed_non_incident' ? { determination: null, determination_rationale: null, none_identified_rationale: null } : {}),
+  };
+  await updateIncident(trx, inc.id, { state: next.state, closed_at: null, updated_at: at, determination: next.determination, determination_rationale: next.determination_rationale, none_identified_rationale: next.none_identified_rationale });
+  await audit(trx, ctx, caller, { action: 'incident.reopened', entityType: 'incident', entityId: inc.id, incidentId: inc.id, state: { ...next, reopen_reason: reason } });
+  return next;
 }
 
 /** One message to a role as evidence: where it went, how delivery went, and what the receiver answered. */

@@ -12,11 +12,13 @@ import { registerDelivery } from './commands/delivery.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEvidence } from './commands/evidence.js';
 import { registerFinding } from './commands/finding.js';
+import { registerHealthCheck } from './commands/healthcheck.js';
 import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
 import { registerIncident } from './commands/incident.js';
 import { registerOscal } from './commands/oscal.js';
 import { registerInit } from './commands/init.js';
+import { registerOscalAssessment } from './commands/oscal-assessment.js';
 import { registerMetrics } from './commands/metrics.js';
 import { registerPeople } from './commands/people.js';
 import { registerRemediation } from './commands/remediation.js';
@@ -59,6 +61,8 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerConfig,
   registerControlCard,
   registerTickets,
+  registerHealthCheck,
+  registerOscalAssessment,
   registerDemo,
 ];
 

@@ -35,6 +35,9 @@ export const ACTIONS = [
   'delivery.retry',
   'tickets.sync',
   'tickets.apply',
+  'healthcheck.run',
+  'healthcheck.read',
+  'healthcheck.note',
   'evidence.export',
   'metrics.read',
   'oscal.export',
@@ -82,6 +85,10 @@ export const POLICY: Record<Action, readonly string[]> = {
   'tickets.sync': [...RESPONDERS, ...VR],
   // A ticket system's own status changes: granted to the system callers system:jira and system:servicenow.
   'tickets.apply': [],
+  // control health checks (SPEC §5): the control's assessors run them and write reviewer notes; the IR lead reads what they found
+  'healthcheck.run': ['grc_contact', 'auditor'],
+  'healthcheck.read': ['grc_contact', 'auditor', 'ir_lead'],
+  'healthcheck.note': ['grc_contact', 'auditor'],
   // an evidence bundle holds every record of an incident and proofs from the audit log: for the people who assess the control
   'evidence.export': ['ir_lead', 'grc_contact', 'auditor'],
   // the Prometheus scrape of the control's figures (`GET /metrics`): monitoring, assurance and the owners of the two loops

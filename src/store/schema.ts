@@ -34,6 +34,7 @@ import type { TicketsTable } from './tables/tickets.table.js';
 import type { PeopleTable } from './tables/people.table.js';
 import type { OidcLoginsTable, PasswordLinksTable, WebSessionsTable } from './tables/web-sessions.table.js';
 import type { JobsTable } from './tables/jobs.table.js';
+import type { ControlFindingsTable, HealthCheckNotesTable, HealthCheckSamplesTable, HealthChecksTable } from './tables/health-checks.table.js';
 import type { ControlCardVersionsTable } from './tables/control-card-versions.table.js';
 
 /**
@@ -81,6 +82,10 @@ export interface Database {
   password_links: PasswordLinksTable;
   oidc_logins: OidcLoginsTable;
   jobs: JobsTable;
+  health_checks: HealthChecksTable;
+  health_check_samples: HealthCheckSamplesTable;
+  health_check_notes: HealthCheckNotesTable;
+  control_findings: ControlFindingsTable;
   control_card_versions: ControlCardVersionsTable;
 }
 
@@ -121,4 +126,5 @@ export type * from './tables/tickets.table.js';
 export type * from './tables/people.table.js';
 export type * from './tables/web-sessions.table.js';
 export type * from './tables/jobs.table.js';
+export type * from './tables/health-checks.table.js';
 export type * from './tables/control-card-versions.table.js';

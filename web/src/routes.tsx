@@ -23,6 +23,8 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/vulnerabilities/findings/:id', need: ['vr.triage', 'incident.read'], load: () => import('./pages/Finding') },
   { path: '/dashboard', label: 'Dashboard', need: ['incident.read'], load: () => import('./pages/Dashboard') },
   { path: '/deliveries', label: 'Deliveries', need: ['delivery.read'], load: () => import('./pages/Deliveries') },
+  { path: '/health-checks', label: 'Health checks', need: ['healthcheck.read'], load: () => import('./pages/HealthChecks') },
+  { path: '/health-checks/:id', need: ['healthcheck.read'], load: () => import('./pages/HealthCheck') },
   { path: '/audit', label: 'Audit', need: ['audit.read', 'audit.verify'], load: () => import('./pages/Audit') },
   { path: '/settings', label: 'Settings', need: ['people.manage', 'settings.read'], load: () => import('./pages/Settings') },
 ];

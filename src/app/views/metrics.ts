@@ -13,6 +13,7 @@ import { escalationTriggerLists, incidentsByState, remediationAging } from '../.
 import type { Db } from '../../store/schema.js';
 import { addDays, authorize, isoNow, today, type AppContext, type Caller } from '../context.js';
 import { parseInput } from '../validate.js';
+import { healthCheckPassRate } from '../healthcheck.js';
 
 export const AGE_BUCKETS = ['0-7', '8-30', '31-90', '>90'] as const;
 /** Statuses of an item not yet verified: what remediation aging counts. */
@@ -96,11 +97,12 @@ function latencyOf(r: LatencyRanks | null | undefined): z.infer<typeof latency> 
 }
 
 /**
- * The latest control health check's pass rate. Health checks are not yet recorded in the store,
- * so there is none; this is the one place that reads it.
+ * The latest control health check's pass rate (`closeloop healthcheck run`); none before the first
+ * check, or when the latest sampled no incident (nothing closed in its period).
  */
-export function latestHealthCheckPassRate(_db: Db): Promise<HealthCheckRate | null> {
-  return Promise.resolve(null);
+export async function latestHealthCheckPassRate(db: Db): Promise<HealthCheckRate | null> {
+  const r = await healthCheckPassRate(db);
+  return r === null || r.rate === null ? null : { ...r, rate: r.rate };
 }
 
 /** The figures, for a caller allowed to read them. */

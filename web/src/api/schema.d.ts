@@ -923,6 +923,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/health-checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every health check, newest first, with its tally and number of control findings (grc_contact, auditor, ir_lead) */
+        get: operations["listHealthChecks"];
+        put?: never;
+        /** Run a control health check: a seeded sample (`sample`, `seed`, optional `stratify: severity`) of the incidents closed from `from` to `to`; each answers the four questions from its records, every gap becomes a control finding with a remediation item owned by the control card's owner; soft gate mode reopens a closed incident with gaps (grc_contact, auditor) */
+        post: operations["runHealthCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health-checks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A health check: each sampled incident with its four answers, evidence ids, control findings and reviewer notes */
+        get: operations["showHealthCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health-checks/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a reviewer's note (`incident`, `text`) to a sampled incident of a check (grc_contact, auditor) */
+        post: operations["addHealthCheckNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health-checks/{id}/worksheet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The CSV worksheet of a check (one row per sampled incident: the four answers, evidence ids, gaps, control findings, reviewer notes) and its file name */
+        get: operations["healthCheckWorksheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health-checks/{id}/oscal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The check as an OSCAL 1.1.3 assessment-results document (stable UUIDs) and its file name */
+        get: operations["healthCheckAssessmentResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1195,7 +1281,7 @@ export interface components {
             actor: string;
             display_name: string | null;
             roles: string[];
-            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "evidence.export" | "metrics.read" | "oscal.export")[];
+            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "healthcheck.run" | "healthcheck.read" | "healthcheck.note" | "evidence.export" | "metrics.read" | "oscal.export")[];
             /** @description send it as x-csrf-token with every POST made with the session cookie; null for a bearer token */
             csrf_token: string | null;
             /** @enum {string} */
@@ -5308,6 +5394,458 @@ export interface operations {
                             }[];
                             markdown: string;
                         }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listHealthChecks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checks: {
+                            id: string;
+                            period: {
+                                from: string;
+                                to: string;
+                            };
+                            /** @constant */
+                            population_basis: "closed_in_period";
+                            sample_size: number;
+                            seed: string;
+                            stratify: string | null;
+                            method: string;
+                            strata: {
+                                stratum: string;
+                                population: number;
+                                picked: number;
+                            }[];
+                            population: number;
+                            sampled: number;
+                            passed: number;
+                            control: {
+                                id: string;
+                                version: number;
+                            };
+                            created_by: string;
+                            created_at: string;
+                            findings: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    runHealthCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    from: string;
+                    to: string;
+                    sample: number;
+                    seed: string;
+                    /** @enum {string} */
+                    stratify?: "severity";
+                };
+            };
+        };
+        responses: {
+            /** @description Created: the new object, with its id */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        period: {
+                            from: string;
+                            to: string;
+                        };
+                        /** @constant */
+                        population_basis: "closed_in_period";
+                        sample_size: number;
+                        seed: string;
+                        stratify: string | null;
+                        method: string;
+                        strata: {
+                            stratum: string;
+                            population: number;
+                            picked: number;
+                        }[];
+                        population: number;
+                        sampled: number;
+                        passed: number;
+                        control: {
+                            id: string;
+                            version: number;
+                        };
+                        created_by: string;
+                        created_at: string;
+                        samples: {
+                            position: number;
+                            incident_id: string;
+                            stratum: string;
+                            passed: boolean;
+                            reopened: boolean;
+                            answers: {
+                                weakness: {
+                                    /** @enum {string} */
+                                    question: "weakness" | "notified" | "followthrough" | "evidence";
+                                    passed: boolean;
+                                    answer: string;
+                                    evidence: string[];
+                                    gaps: {
+                                        subject: string | null;
+                                        message: string;
+                                    }[];
+                                };
+                                notified: {
+                                    /** @enum {string} */
+                                    question: "weakness" | "notified" | "followthrough" | "evidence";
+                                    passed: boolean;
+                                    answer: string;
+                                    evidence: string[];
+                                    gaps: {
+                                        subject: string | null;
+                                        message: string;
+                                    }[];
+                                };
+                                followthrough: {
+                                    /** @enum {string} */
+                                    question: "weakness" | "notified" | "followthrough" | "evidence";
+                                    passed: boolean;
+                                    answer: string;
+                                    evidence: string[];
+                                    gaps: {
+                                        subject: string | null;
+                                        message: string;
+                                    }[];
+                                };
+                                evidence: {
+                                    /** @enum {string} */
+                                    question: "weakness" | "notified" | "followthrough" | "evidence";
+                                    passed: boolean;
+                                    answer: string;
+                                    evidence: string[];
+                                    gaps: {
+                                        subject: string | null;
+                                        message: string;
+                                    }[];
+                                };
+                            };
+                            notes: {
+                                id: string;
+                                health_check_id: string;
+                                incident_id: string;
+                                author: string;
+                                text: string;
+                                created_at: string;
+                            }[];
+                            findings: string[];
+                        }[];
+                        findings: {
+                            id: string;
+                            health_check_id: string;
+                            incident_id: string;
+                            question: string;
+                            subject: string | null;
+                            message: string;
+                            owner_role: string;
+                            remediation_item_id: string;
+                            created_at: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    showHealthCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description health check id, e.g. HC-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        period: {
+                            from: string;
+                            to: string;
+                        };
+                        /** @constant */
+                        population_basis: "closed_in_period";
+                        sample_size: number;
+                        seed: string;
+                        stratify: string | null;
+                        method: string;
+                        strata: {
+                            stratum: string;
+                            population: number;
+                            picked: number;
+                        }[];
+                        population: number;
+                        sampled: number;
+                        passed: number;
+                        control: {
+                            id: string;
+                            version: number;
+                        };
+                        created_by: string;
+                        created_at: string;
+                        samples: {
+                            position: number;
+                            incident_id: string;
+                            stratum: string;
+                            passed: boolean;
+                            reopened: boolean;
+                            answers: {
+                                weakness: {
+                                    /** @enum {string} */
+                                    question: "weakness" | "notified" | "followthrough" | "evidence";
+                                    passed: boolean;
+                                    answer: string;
+                                    evidence: string[];
+                                    gaps: {
+                                        subject: string | null;
+                                        message: string;
+                                    }[];
+                                };
+                                notified: {
+                                    /** @enum {string} */
+                                    question: "weakness" | "notified" | "followthrough" | "evidence";
+                                    passed: boolean;
+                                    answer: string;
+                                    evidence: string[];
+                                    gaps: {
+                                        subject: string | null;
+                                        message: string;
+                                    }[];
+                                };
+                                followthrough: {
+                                    /** @enum {string} */
+                                    question: "weakness" | "notified" | "followthrough" | "evidence";
+                                    passed: boolean;
+                                    answer: string;
+                                    evidence: string[];
+                                    gaps: {
+                                        subject: string | null;
+                                        message: string;
+                                    }[];
+                                };
+                                evidence: {
+                                    /** @enum {string} */
+                                    question: "weakness" | "notified" | "followthrough" | "evidence";
+                                    passed: boolean;
+                                    answer: string;
+                                    evidence: string[];
+                                    gaps: {
+                                        subject: string | null;
+                                        message: string;
+                                    }[];
+                                };
+                            };
+                            notes: {
+                                id: string;
+                                health_check_id: string;
+                                incident_id: string;
+                                author: string;
+                                text: string;
+                                created_at: string;
+                            }[];
+                            findings: string[];
+                        }[];
+                        findings: {
+                            id: string;
+                            health_check_id: string;
+                            incident_id: string;
+                            question: string;
+                            subject: string | null;
+                            message: string;
+                            owner_role: string;
+                            remediation_item_id: string;
+                            created_at: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    addHealthCheckNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description health check id, e.g. HC-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    incident: string;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created: the new object, with its id */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        health_check_id: string;
+                        incident_id: string;
+                        author: string;
+                        text: string;
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    healthCheckWorksheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description health check id, e.g. HC-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        file_name: string;
+                        csv: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    healthCheckAssessmentResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description health check id, e.g. HC-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        file_name: string;
+                        document: {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
