@@ -1,12 +1,15 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, revokeToken, verifyAudit } from '../../src/app/admin.js';
 import { runDemo } from '../../src/app/demo.js';
 import { decideRisk } from '../../src/app/followthrough.js';
+import { openIncident } from '../../src/app/incidents.js';
 import { runDelivery } from '../../src/app/run-delivery.js';
 import { DISPATCHER, TIMERS } from '../../src/app/system-caller.js';
 import { runTimers } from '../../src/app/timers.js';
 import { appendAudited, verifyEntityStates, type EntityProblem } from '../../src/audit/entity-state.js';
 import type { Db } from '../../src/store/schema.js';
+import { expectExit, inProcessCli } from '../helpers/cli.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 
 const admin = { actor: 'admin' };
@@ -170,5 +173,35 @@ describe.each(ENGINES)('every record matches its latest audit event on %s', (eng
     const dec = await firstId('decisions');
     const decision = await afterEdit((trx) => trx.deleteFrom('decisions').where('id', '=', dec).execute());
     expect(decision.map((p) => p.entity_type)).toEqual(['decision']);
+  });
+});
+
+describe('closeloop audit verify', () => {
+  it('exits 1 naming each record edited outside closeloop, and 0 when every record matches', async () => {
+    const t = await makeTestContext('sqlite', { label: 'verify_cli' });
+    try {
+      const cli = (args: string[]) => inProcessCli(t.dir, [...args, '--by', 'auditor'], { CLOSELOOP_DB: path.join(t.dir, 'closeloop.db'), CLOSELOOP_ACTOR: '' });
+      // the fixture's people were written without events: verify names them
+      const unaudited = await cli(['audit', 'verify']);
+      expectExit(unaudited, 1);
+      expect(unaudited.stdout).toMatch(/person auditor: people row auditor has no audit event/);
+      await t.ctx.store.transaction((trx) =>
+        appendAudited(trx, Object.keys(t.people).map((name) => ({ at: t.ctx.now().toISOString(), actor: 'admin', action: 'person.added', entityType: 'person', entityId: name, incidentId: null, state: null }))),
+      );
+      const inc = await openIncident(t.ctx, { actor: 'lead' }, { title: 'Leaked key', severity: 'high' });
+      const ok = await cli(['audit', 'verify']);
+      expectExit(ok, 0);
+      expect(ok.stdout).toMatch(/records match the audit chain: \d+ checked/);
+      await t.ctx.store.db.updateTable('incidents').set({ severity: 'low' }).where('id', '=', inc.id).execute();
+      const edited = await cli(['audit', 'verify']);
+      expectExit(edited, 1);
+      expect(edited.stdout).toContain('audit chain intact');
+      expect(edited.stdout).toContain(`incident ${inc.id}: incidents row ${inc.id} differs from the state its latest audit event`);
+      const json = (await cli(['audit', 'verify', '--json'])).json() as { ok: boolean; entities: { problems: unknown[] } };
+      expect(json.ok).toBe(false);
+      expect(json.entities.problems).toEqual([expect.objectContaining({ entity_type: 'incident', entity_id: inc.id })]);
+    } finally {
+      await t.cleanup();
+    }
   });
 });
