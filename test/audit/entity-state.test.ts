@@ -4,6 +4,8 @@ import { createToken, revokeToken, verifyAudit } from '../../src/app/admin.js';
 import { runDemo } from '../../src/app/demo.js';
 import { decideRisk } from '../../src/app/followthrough.js';
 import { openIncident } from '../../src/app/incidents.js';
+import { createPasswordLink, setPassword, usePasswordLink } from '../../src/app/passwords.js';
+import { addPerson, removePerson, setRoles } from '../../src/app/people.js';
 import { runDelivery } from '../../src/app/run-delivery.js';
 import { DISPATCHER, TIMERS } from '../../src/app/system-caller.js';
 import { runTimers } from '../../src/app/timers.js';
@@ -70,6 +72,18 @@ describe.each(ENGINES)('every record matches its latest audit event on %s', (eng
     const delivered = await t.ctx.store.db.selectFrom('notifications').select('id').where('status', '=', 'delivered').executeTakeFirstOrThrow();
     const last = await t.ctx.store.db.selectFrom('audit_events').select(['actor', 'action']).where('entity_type', '=', 'notification').where('entity_id', '=', delivered.id).orderBy('seq', 'desc').executeTakeFirstOrThrow();
     expect(last).toEqual({ actor: 'system:dispatcher', action: 'notification.delivered' });
+  });
+
+  it('the people and token writers leave every person and token matching the chain (removal revokes tokens, audited)', async () => {
+    await addPerson(t.ctx, admin, { name: 'erin', roles: ['responder'] });
+    await setRoles(t.ctx, admin, { name: 'erin', roles: ['responder', 'auditor'] });
+    await setPassword(t.ctx, admin, { name: 'erin', password: 'a long enough passphrase 42' });
+    const link = await createPasswordLink(t.ctx, admin, { name: 'erin' }, { fallbackBase: 'http://127.0.0.1' });
+    await usePasswordLink(t.ctx, { token: new URL(link.url).searchParams.get('token') ?? '', password: 'another long passphrase 43' });
+    const tokens = [(await createToken(t.ctx, admin, { actor: 'erin' })).id, (await createToken(t.ctx, admin, { actor: 'erin', label: 'ci' })).id];
+    const removed = await removePerson(t.ctx, admin, { name: 'erin' });
+    expect(removed.tokens_revoked.sort()).toEqual(tokens.sort());
+    expect((await verifyEntityStates(t.ctx.store.db)).problems).toEqual([]);
   });
 
   it('reports an incident edited directly', async () => {
