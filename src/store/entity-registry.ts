@@ -191,7 +191,7 @@ export function incidentOf(type: string, row: Row | null): string | null {
 /**
  * The baseline of a store that kept no state digests before (migration 0016): one
  * `audit.baseline` event per row of every entity type and per entity whose row is gone (digest of
- * null), and the set digests of findings, assets and decisions with an event each, appended to the
+ * null), and the set digests of findings, assets and decisions that have rows, with an event each, appended to the
  * chain as the system. From here on the chain vouches for the records as they were at the upgrade.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -199,6 +199,8 @@ export async function appendBaseline(db: Kysely<any>, at: string): Promise<numbe
   const events: { type: string; id: string; incident: string | null; state: unknown }[] = [];
   for (const set of Object.keys(SET_KINDS) as SetType[]) {
     const { digest, count } = await setDigestNow(db, set);
+    // an empty set needs no digest (verification takes a missing one for empty): a new store's chain starts empty
+    if (count === 0) continue;
     const row: SetDigestRow = { entity_type: set, digest, row_count: count, writer_type: 'audit', writer_id: 'baseline', at };
     await loose(db).insertInto('entity_set_digests').values(row).execute();
     events.push({ type: 'entity_set', id: set, incident: null, state: row });

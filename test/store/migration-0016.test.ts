@@ -44,21 +44,18 @@ describe.each(ENGINES)('migration 0016 of a store with data on %s', (engine) => 
 
     const baseline = await db.selectFrom('audit_events').select(['entity_type', 'entity_id', 'actor', 'incident_id']).where('action', '=', 'audit.baseline').orderBy('seq').execute();
     expect(baseline).toEqual([
-      { entity_type: 'entity_set', entity_id: 'finding', actor: 'closeloop', incident_id: null },
       { entity_type: 'entity_set', entity_id: 'asset', actor: 'closeloop', incident_id: null },
-      { entity_type: 'entity_set', entity_id: 'decision', actor: 'closeloop', incident_id: null },
       { entity_type: 'incident', entity_id: 'INC-2026-0001', actor: 'closeloop', incident_id: 'INC-2026-0001' },
       { entity_type: 'acknowledgment', entity_id: 'AK-0001', actor: 'closeloop', incident_id: null },
       { entity_type: 'person', entity_id: 'alice', actor: 'closeloop', incident_id: null },
     ]);
     const sets = await db.selectFrom('entity_set_digests').select(['entity_type', 'row_count', 'writer_type', 'writer_id']).orderBy('entity_type').execute();
     expect(sets).toEqual([
+      // findings and decisions are empty: no digest until a writer adds some
       { entity_type: 'asset', row_count: 1, writer_type: 'audit', writer_id: 'baseline' },
-      { entity_type: 'decision', row_count: 0, writer_type: 'audit', writer_id: 'baseline' },
-      { entity_type: 'finding', row_count: 0, writer_type: 'audit', writer_id: 'baseline' },
     ]);
-    expect(await verifyChain(db)).toMatchObject({ ok: true, events: 8 });
-    expect(await verifyEntityStates(db)).toEqual({ ok: true, checked: 6 + 3, problems: [] });
+    expect(await verifyChain(db)).toMatchObject({ ok: true, events: 6 });
+    expect(await verifyEntityStates(db)).toEqual({ ok: true, checked: 4 + 3, problems: [] });
 
     // from here on a direct edit is reported
     await db.updateTable('incidents').set({ severity: 'low' }).where('id', '=', 'INC-2026-0001').execute();
