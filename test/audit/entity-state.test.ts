@@ -9,10 +9,10 @@ import { addPerson, removePerson, setRoles } from '../../src/app/people.js';
 import { runDelivery } from '../../src/app/run-delivery.js';
 import { DISPATCHER, TIMERS } from '../../src/app/system-caller.js';
 import { runTimers } from '../../src/app/timers.js';
-import { appendAudited, verifyEntityStates, type EntityProblem } from '../../src/audit/entity-state.js';
+import { verifyEntityStates, type EntityProblem } from '../../src/audit/entity-state.js';
 import type { Db } from '../../src/store/schema.js';
 import { expectExit, inProcessCli } from '../helpers/cli.js';
-import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
+import { auditSeededPeople, ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 
 const admin = { actor: 'admin' };
 
@@ -25,11 +25,7 @@ describe.each(ENGINES)('every record matches its latest audit event on %s', (eng
   let rejected: string;
 
   beforeAll(async () => {
-    t = await makeTestContext(engine, { label: 'entities' });
-    // the fixture's people were written without events: record them as a writer would
-    await t.ctx.store.transaction((trx) =>
-      appendAudited(trx, Object.keys(t.people).map((name) => ({ at: t.ctx.now().toISOString(), actor: 'admin', action: 'person.added', entityType: 'person', entityId: name, incidentId: null, state: null }))),
-    );
+    t = await makeTestContext(engine, { label: 'entities', auditPeople: true });
     await runDemo(t.ctx, admin);
     t.clock.advance({ days: 40 });
     await runTimers(t.ctx, TIMERS);
@@ -199,9 +195,7 @@ describe('closeloop audit verify', () => {
       const unaudited = await cli(['audit', 'verify']);
       expectExit(unaudited, 1);
       expect(unaudited.stdout).toMatch(/person auditor: people row auditor has no audit event/);
-      await t.ctx.store.transaction((trx) =>
-        appendAudited(trx, Object.keys(t.people).map((name) => ({ at: t.ctx.now().toISOString(), actor: 'admin', action: 'person.added', entityType: 'person', entityId: name, incidentId: null, state: null }))),
-      );
+      await auditSeededPeople(t.ctx.store, t.people, t.ctx.now().toISOString());
       const inc = await openIncident(t.ctx, { actor: 'lead' }, { title: 'Leaked key', severity: 'high' });
       const ok = await cli(['audit', 'verify']);
       expectExit(ok, 0);
