@@ -313,6 +313,13 @@ export const verifyResultSchema = z.strictObject({
   /** The first sequence number at which the chain breaks. */
   firstBad: z.number().int().nullable(),
   problem: nullableText,
+  /** Whether every record matches the state digest of its latest audit event. */
+  entities: z.strictObject({
+    ok: z.boolean(),
+    checked: count,
+    /** A record edited, deleted or inserted outside closeloop (a set by its last writer: import, triage run …). */
+    problems: z.array(z.strictObject({ entity_type: text, entity_id: text, problem: text })),
+  }),
 });
 
 // ---- findings and decisions -----------------------------------------------------------------

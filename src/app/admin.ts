@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { sha256Hex } from '../audit/canonical.js';
 import { verifyChain, type VerifyResult } from '../audit/chain.js';
+import { verifyEntityStates, type EntityVerifyResult } from '../audit/entity-state.js';
 import { LIMITS } from '../domain/limits.js';
 import { ClError, notFound } from '../errors.js';
 import { findApiToken, findApiTokenByHash, insertApiToken, listApiTokens, revokeApiToken, touchApiToken, type TokenListing } from '../store/repositories/api-tokens.js';
@@ -105,9 +106,22 @@ export async function actorForToken(ctx: AppContext, token: string): Promise<str
   return row.actor;
 }
 
-export async function verifyAudit(ctx: AppContext, caller: Caller): Promise<VerifyResult> {
+/** The chain's verification, and whether every record matches its latest audit event (`entities`). */
+export interface AuditVerifyResult extends VerifyResult {
+  entities: EntityVerifyResult;
+}
+
+/**
+ * Verifies the audit chain and the records it vouches for: `ok` only when both hold. A broken
+ * chain names its first bad event; a record edited, deleted or inserted outside closeloop is named
+ * in `entities.problems` by entity type and id (a set of findings, assets or decisions by its last
+ * writer).
+ */
+export async function verifyAudit(ctx: AppContext, caller: Caller): Promise<AuditVerifyResult> {
   await authorize(ctx, caller, 'audit.verify');
-  return verifyChain(ctx.store.db);
+  const chain = await verifyChain(ctx.store.db);
+  const entities = await verifyEntityStates(ctx.store.db);
+  return { ...chain, ok: chain.ok && entities.ok, entities };
 }
 
 // The record each input describes, named when a field is refused (see parseInput).

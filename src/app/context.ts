@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
-import { appendAudit, appendAuditMany, type AuditInput } from '../audit/chain.js';
+import type { AuditInput } from '../audit/chain.js';
+import { appendAudited } from '../audit/entity-state.js';
 import type { Signer } from '../audit/signing.js';
 import type { Config } from '../config/schema.js';
 import type { Channel } from '../delivery/channel.js';
@@ -86,8 +87,14 @@ export async function inTransaction<T>(ctx: AppContext, fn: (trx: Trx) => Promis
   return ctx.store.transaction(fn);
 }
 
+/**
+ * Appends an audit event for a change, in the change's transaction. For an entity type of the
+ * registry (audit/entity-state.ts) the state digested is the row as stored now, read back after the
+ * write, whatever `state` says; an import, triage run, verdict or asset merge also brings the set
+ * digests of findings, assets and decisions up to date. So call it after the entity's last write.
+ */
 export async function audit(trx: Trx, ctx: AppContext, caller: Caller, e: AuditEntry): Promise<void> {
-  await appendAudit(trx, { ...e, at: isoNow(ctx), actor: caller.actor });
+  await auditMany(trx, ctx, caller, [e]);
 }
 
 /** What a use case says of a change for the audit chain (`audit` adds the time and the actor). */
@@ -96,7 +103,7 @@ export type AuditEntry = Omit<AuditInput, 'at' | 'actor'>;
 /** `audit` for several changes, in order, in one go (see appendAuditMany). */
 export async function auditMany(trx: Trx, ctx: AppContext, caller: Caller, entries: readonly AuditEntry[]): Promise<void> {
   const at = isoNow(ctx);
-  await appendAuditMany(trx, entries.map((e) => ({ ...e, at, actor: caller.actor })));
+  await appendAudited(trx, entries.map((e) => ({ ...e, at, actor: caller.actor })));
 }
 
 /** Next value of a named counter, inside the transaction (row lock on PostgreSQL). */

@@ -15,7 +15,7 @@
  * Two processes starting at once on an old file: both insert under the `people` counter's row
  * lock, conditionally, so the second finds the rows and imports nothing.
  */
-import { appendAudit } from '../audit/chain.js';
+import { appendAudited } from '../audit/entity-state.js';
 import { removeConfigSection } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ClError } from '../errors.js';
@@ -58,7 +58,11 @@ export async function migratePeople(store: Store, configPath: string, config: Co
     for (const e of entries) {
       if (await insertPersonIfAbsent(trx, { name: e.name, roles: JSON.stringify(e.roles), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null })) names.push(e.name);
     }
-    await appendAudit(trx, { at, actor: PEOPLE_IMPORT_ACTOR, action: 'people.imported', entityType: 'people', entityId: 'people', incidentId: null, state: { file: configPath, people: entries } });
+    await appendAudited(trx, [
+      { at, actor: PEOPLE_IMPORT_ACTOR, action: 'people.imported', entityType: 'people', entityId: 'people', incidentId: null, state: { file: configPath, people: entries } },
+      // each person's row, as imported (the state is read back from the row)
+      ...names.map((name) => ({ at, actor: PEOPLE_IMPORT_ACTOR, action: 'person.added', entityType: 'person', entityId: name, incidentId: null, state: null })),
+    ]);
     return names;
   });
 

@@ -23,7 +23,7 @@ import {
   toPerson,
   type Person,
 } from '../store/repositories/people.js';
-import { audit, authorize, inTransaction, isoNow, nextCounter, type AppContext, type Caller, type Trx } from './context.js';
+import { audit, auditMany, authorize, inTransaction, isoNow, nextCounter, type AppContext, type Caller, type Trx } from './context.js';
 import { identifier, parseInput, recordInput } from './validate.js';
 
 export type { Person };
@@ -169,7 +169,10 @@ export async function removePerson(ctx: AppContext, caller: Caller, input: z.inp
     await markPersonRemoved(trx, p.name, at);
     const revoked: string[] = [];
     for (const t of await listApiTokens(trx, p.name)) if (t.revoked_at === null && (await revokeApiToken(trx, t.id, at))) revoked.push(t.id);
-    await audit(trx, ctx, caller, { action: 'person.removed', entityType: 'person', entityId: p.name, incidentId: null, state: { name: p.name, roles: toPerson(row).roles, removed_at: at, tokens_revoked: revoked } });
+    await auditMany(trx, ctx, caller, [
+      { action: 'person.removed', entityType: 'person', entityId: p.name, incidentId: null, state: { name: p.name, roles: toPerson(row).roles, removed_at: at, tokens_revoked: revoked } },
+      ...revoked.map((id) => ({ action: 'token.revoked', entityType: 'api_token', entityId: id, incidentId: null, state: { id, actor: p.name, revoked_at: at } })),
+    ]);
     return { ...toPerson((await findPersonRow(trx, p.name))!), tokens_revoked: revoked };
   });
 }

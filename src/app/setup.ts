@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendAudit } from '../audit/chain.js';
+import { appendAudited } from '../audit/entity-state.js';
 import { defaultConfig, loadConfig, validateConfig, writeConfig } from '../config/load.js';
 import { ClError } from '../errors.js';
 import { openStore, type SqliteWait } from '../store/db.js';
@@ -56,7 +56,7 @@ export async function initialize(opts: SetupOptions): Promise<InitResult> {
       let added = false;
       if ((await countPeopleRows(trx)) === 0) {
         added = await insertPersonIfAbsent(trx, { name: opts.admin, roles: JSON.stringify(['admin']), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null });
-        if (added) await appendAudit(trx, { at, actor: opts.admin, action: 'person.added', entityType: 'person', entityId: opts.admin, incidentId: null, state: { name: opts.admin, roles: ['admin'], restored: false } });
+        if (added) await appendAudited(trx, [{ at, actor: opts.admin, action: 'person.added', entityType: 'person', entityId: opts.admin, incidentId: null, state: null }]);
       }
       return added;
     });

@@ -1,9 +1,10 @@
 import type { AuditEvent, Db } from '../store/schema.js';
-import { canonicalJson, digestOf, sha256Hex } from './canonical.js';
+import { digestOf, eventHash, GENESIS_HASH } from '../domain/audit-hash.js';
 import { counterValue, reserveCounter } from '../store/counters.js';
 import { auditEventsFrom, auditHashAt, insertAuditEvents } from '../store/repositories/audit-events.js';
 
-export const GENESIS_HASH = '0'.repeat(64);
+export { eventHash, GENESIS_HASH };
+export type { AuditEvent };
 const COUNTER = 'audit_seq';
 
 export interface AuditInput {
@@ -15,23 +16,6 @@ export interface AuditInput {
   incidentId: string | null;
   /** The entity's new state; only its SHA-256 digest is kept in the chain. */
   state: unknown;
-}
-
-/** The fields a hash covers, in a fixed shape, so verification recomputes exactly what was written. */
-export function eventHash(e: Omit<AuditEvent, 'hash' | 'key_id' | 'signature'>): string {
-  return sha256Hex(
-    canonicalJson({
-      seq: e.seq,
-      at: e.at,
-      actor: e.actor,
-      action: e.action,
-      entity_type: e.entity_type,
-      entity_id: e.entity_id,
-      incident_id: e.incident_id,
-      digest: e.digest,
-      prev_hash: e.prev_hash,
-    }),
-  );
 }
 
 /**

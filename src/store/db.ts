@@ -18,6 +18,7 @@ import * as m0012 from './migrations/0012-people-and-sessions.js';
 import * as m0013 from './migrations/0013-signed-checkpoints.js';
 import * as m0014 from './migrations/0014-health-checks.js';
 import * as m0015 from './migrations/0015-control-card-versions.js';
+import * as m0016 from './migrations/0016-entity-state-baseline.js';
 import { OwnSchemaPostgresDialect } from './own-schema-dialect.js';
 import { takingTurnsOnFile } from './sqlite-file-turns.js';
 import { ImmediateSqliteDialect, withWriteLockRetry } from './sqlite-write-lock.js';
@@ -63,6 +64,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0013-signed-checkpoints': m0013,
   '0014-health-checks': m0014,
   '0015-control-card-versions': m0015,
+  '0016-entity-state-baseline': m0016,
 };
 
 const provider: MigrationProvider = {

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { CountersTable } from './tables/counters.table.js';
 import type { AuditEventsTable } from './tables/audit-events.table.js';
 import type { AuditCheckpointsTable } from './tables/audit-checkpoints.table.js';
+import type { EntitySetDigestsTable } from './tables/entity-set-digests.table.js';
 import type { IncidentsTable } from './tables/incidents.table.js';
 import type { IncidentAssetsTable } from './tables/incident-assets.table.js';
 import type { WeaknessesTable } from './tables/weaknesses.table.js';
@@ -47,6 +48,7 @@ export interface Database {
   counters: CountersTable;
   audit_events: AuditEventsTable;
   audit_checkpoints: AuditCheckpointsTable;
+  entity_set_digests: EntitySetDigestsTable;
   incidents: IncidentsTable;
   incident_assets: IncidentAssetsTable;
   weaknesses: WeaknessesTable;

@@ -41,7 +41,7 @@ const ROLE_HOLDERS: Record<string, string> = {
 describe.each(ENGINES)('API workflow on %s', (engine) => {
   let api: Api;
   beforeAll(async () => {
-    api = await makeApi(engine);
+    api = await makeApi(engine, { auditPeople: true });
   });
   afterAll(async () => {
     await api.close();
@@ -196,7 +196,7 @@ describe.each(ENGINES)('API workflow on %s', (engine) => {
 describe.each(ENGINES)('API close in soft gate mode on %s', (engine) => {
   let api: Api;
   beforeAll(async () => {
-    api = await makeApi(engine, { config: { gate: { mode: 'soft' } } });
+    api = await makeApi(engine, { config: { gate: { mode: 'soft' } }, auditPeople: true });
   });
   afterAll(async () => {
     await api.close();

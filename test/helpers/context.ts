@@ -15,6 +15,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
+import { appendAudited } from '../../src/audit/entity-state.js';
 import { defaultConfig, loadConfig, writeConfig } from '../../src/config/load.js';
 import { openStore, type Engine, type Store } from '../../src/store/db.js';
 import { describeSchema, testPgUrl, type PgTemplate } from './store-templates.js';
@@ -75,6 +76,12 @@ export interface TestContextOptions {
   start?: string;
   /** Short label for the PostgreSQL schema name (lowercase letters, digits, `_`). */
   label?: string;
+  /**
+   * Record the seeded people in the audit chain as `person.added` events (as a store whose people
+   * were added through closeloop has them), for tests that run `audit verify`. Off by default: the
+   * fixture is not a change, and most tests count the events they cause.
+   */
+  auditPeople?: boolean;
 }
 
 export interface TestContext {
@@ -183,6 +190,12 @@ export async function seedPeople(store: Store, people: Readonly<Record<string, r
   if (rows.length > 0) await store.db.insertInto('people').values(rows).onConflict((oc) => oc.column('name').doNothing()).execute();
 }
 
+/** `person.added` events for people seeded without any (see TestContextOptions.auditPeople). */
+export async function auditSeededPeople(store: Store, people: Readonly<Record<string, readonly string[]>>, at: string): Promise<void> {
+  const added = Object.keys(people).map((name) => ({ at, actor: 'admin', action: 'person.added', entityType: 'person', entityId: name, incidentId: null, state: null }));
+  await store.transaction((trx) => appendAudited(trx, added));
+}
+
 export async function makeTestContext(engine: Engine, opts: TestContextOptions = {}): Promise<TestContext> {
   const dir = await mkdtemp(path.join(tmpdir(), 'closeloop-test-'));
   const configPath = path.join(dir, 'closeloop.yaml');
@@ -204,6 +217,7 @@ export async function makeTestContext(engine: Engine, opts: TestContextOptions =
   const clock = makeClock(opts.start);
   const ctx: AppContext = { store, config, configPath, now: () => clock.now() };
   await seedPeople(store, people, clock.now().toISOString());
+  if (opts.auditPeople === true) await auditSeededPeople(store, people, clock.now().toISOString());
 
   let cleaned = false;
   return {

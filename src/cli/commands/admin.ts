@@ -60,10 +60,18 @@ export function registerAdmin(program: Program, run: CliRun): void {
   });
 
   const audit = program.command('audit').description('the tamper-evident audit chain');
-  const verify = audit.command('verify').description('recompute the hash chain; exit 1 naming the first bad sequence number');
+  const verify = audit
+    .command('verify')
+    .description('recompute the hash chain and check every record against its latest audit event; exit 1 naming the first bad sequence number or each altered record')
+    .addHelpText('after', '\nExamples:\n  closeloop audit verify\n  closeloop audit verify --json   # entities.problems names each record by entity_type and entity_id');
   acts(run, verify, async ({ s, ctx, caller }) => {
     const r = await verifyAudit(ctx, caller);
-    s.print(r, () => (r.ok ? `audit chain intact: ${r.events} events, head ${r.headHash}` : `audit chain BROKEN at seq ${r.firstBad ?? '?'}: ${r.problem ?? ''}`));
+    s.print(r, () => {
+      const chain = r.firstBad === null ? `audit chain intact: ${r.events} events, head ${r.headHash}` : `audit chain BROKEN at seq ${r.firstBad}: ${r.problem ?? ''}`;
+      const e = r.entities;
+      if (e.ok) return `${chain}\nrecords match the audit chain: ${e.checked} checked`;
+      return [chain, `records NOT matching the audit chain: ${e.problems.length} of ${e.checked} checked`, ...e.problems.map((p) => `  ${p.entity_type} ${p.entity_id}: ${p.problem}`)].join('\n');
+    });
     return r.ok ? undefined : EXIT.failure;
   });
 }

@@ -1,15 +1,8 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { HashedEventFields } from '../../domain/audit-hash.js';
 
-export interface AuditEventsTable {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  entity_type: string;
-  entity_id: string;
-  incident_id: string | null;
-  digest: string;
-  prev_hash: string;
+/** An event of the audit chain: the fields its hash covers (domain/audit-hash.ts), the hash, and its signature. */
+export interface AuditEventsTable extends HashedEventFields {
   hash: string;
   /** The Ed25519 key that signed `hash` (null: appended with no signing key, covered by a checkpoint). */
   key_id: string | null;

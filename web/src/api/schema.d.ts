@@ -3235,6 +3235,15 @@ export interface operations {
                         headHash: string;
                         firstBad: number | null;
                         problem: string | null;
+                        entities: {
+                            ok: boolean;
+                            checked: number;
+                            problems: {
+                                entity_type: string;
+                                entity_id: string;
+                                problem: string;
+                            }[];
+                        };
                     };
                 };
             };
