@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { incidentSummaryOutput } from '../app/incidents.js';
+import { checkpointsVerificationSchema } from '../app/audit-verify.js';
 import { SSVC_OUTCOMES, FLAGS, NEXT_ACTIONS, OUTCOMES, STAY_REASONS, TRIGGERS } from '../domain/escalation/vocabulary.js';
 import { GATE_ITEMS } from '../domain/gate.js';
 import { INCIDENT_SEVERITIES, INCIDENT_STATES, REMEDIATION_STATES, RISK_STATES, WEAKNESS_RELATIONS, WEAKNESS_TYPES } from '../domain/incident.js';
@@ -311,6 +312,8 @@ export const verifyResultSchema = z.strictObject({
   /** The first sequence number at which the chain breaks. */
   firstBad: z.number().int().nullable(),
   problem: nullableText,
+  /** The signed checkpoints, the signatures after the latest and the witness (see docs/decisions/signed-checkpoints.md). */
+  checkpoints: checkpointsVerificationSchema,
 });
 
 // ---- findings and decisions -----------------------------------------------------------------

@@ -4,6 +4,7 @@ import { sha256Hex } from '../audit/canonical.js';
 import { verifyChain, type VerifyResult } from '../audit/chain.js';
 import { LIMITS } from '../domain/limits.js';
 import { ClError, notFound } from '../errors.js';
+import { verifyCheckpoints, type CheckpointsVerification } from './audit-verify.js';
 import { findApiToken, findApiTokenByHash, insertApiToken, listApiTokens, revokeApiToken, touchApiToken, type TokenListing } from '../store/repositories/api-tokens.js';
 import { activeRoles } from '../store/repositories/people.js';
 import { addDays, audit, authorize, inTransaction, isoNow, isPerson, nextId, today, type AppContext, type Caller } from './context.js';
@@ -105,9 +106,11 @@ export async function actorForToken(ctx: AppContext, token: string): Promise<str
   return row.actor;
 }
 
-export async function verifyAudit(ctx: AppContext, caller: Caller): Promise<VerifyResult> {
+export async function verifyAudit(ctx: AppContext, caller: Caller, opts: { witnessFile?: string } = {}): Promise<VerifyResult & { checkpoints: CheckpointsVerification }> {
   await authorize(ctx, caller, 'audit.verify');
-  return verifyChain(ctx.store.db);
+  const chain = await verifyChain(ctx.store.db);
+  const checkpoints = await verifyCheckpoints(ctx, opts);
+  return { ...chain, ok: chain.ok && checkpoints.ok, checkpoints };
 }
 
 // The record each input describes, named when a field is refused (see parseInput).

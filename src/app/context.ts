@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { appendAudit, appendAuditMany, type AuditInput } from '../audit/chain.js';
+import { appendAudit, appendAuditMany, checkpointsSignedIn, type AuditInput } from '../audit/chain.js';
 import type { Signer } from '../audit/signing.js';
 import type { Config } from '../config/schema.js';
 import type { Channel } from '../delivery/channel.js';
@@ -9,6 +9,7 @@ import type { Store } from '../store/db.js';
 import { bumpCounter, reserveCounter } from '../store/counters.js';
 import { activeRoles } from '../store/repositories/people.js';
 import type { Database, Db } from '../store/schema.js';
+import { chainSigning, witnessToFile } from './audit-signing.js';
 
 /** Everything a use case needs, passed explicitly: no globals, clock injected. */
 export interface AppContext {
@@ -81,13 +82,22 @@ export function addDays(day: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** Runs `fn` as one transaction: rows, audit events and outbox messages commit together or not at all. */
+/**
+ * Runs `fn` as one transaction: rows, audit events and outbox messages commit together or not at
+ * all. The checkpoints it signed go to the witness file once it committed.
+ */
 export async function inTransaction<T>(ctx: AppContext, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  return ctx.store.transaction(fn);
+  let used: Trx | undefined;
+  const result = await ctx.store.transaction((trx) => {
+    used = trx;
+    return fn(trx);
+  });
+  if (used !== undefined) await witnessToFile(ctx, checkpointsSignedIn(used));
+  return result;
 }
 
 export async function audit(trx: Trx, ctx: AppContext, caller: Caller, e: AuditEntry): Promise<void> {
-  await appendAudit(trx, { ...e, at: isoNow(ctx), actor: caller.actor });
+  await appendAudit(trx, { ...e, at: isoNow(ctx), actor: caller.actor }, chainSigning(ctx, caller));
 }
 
 /** What a use case says of a change for the audit chain (`audit` adds the time and the actor). */
@@ -96,7 +106,7 @@ export type AuditEntry = Omit<AuditInput, 'at' | 'actor'>;
 /** `audit` for several changes, in order, in one go (see appendAuditMany). */
 export async function auditMany(trx: Trx, ctx: AppContext, caller: Caller, entries: readonly AuditEntry[]): Promise<void> {
   const at = isoNow(ctx);
-  await appendAuditMany(trx, entries.map((e) => ({ ...e, at, actor: caller.actor })));
+  await appendAuditMany(trx, entries.map((e) => ({ ...e, at, actor: caller.actor })), chainSigning(ctx, caller));
 }
 
 /** Next value of a named counter, inside the transaction (row lock on PostgreSQL). */

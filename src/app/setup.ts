@@ -1,12 +1,15 @@
 import { existsSync } from 'node:fs';
 import { appendAudit } from '../audit/chain.js';
+import { AUDIT_SEQ, signCheckpoint } from '../audit/checkpoints.js';
 import { defaultConfig, loadConfig, validateConfig, writeConfig } from '../config/load.js';
 import { ClError } from '../errors.js';
 import { openStore, type SqliteWait } from '../store/db.js';
-import { bumpCounter } from '../store/counters.js';
+import { bumpCounter, counterValue } from '../store/counters.js';
 import { hasAuditEventFor } from '../store/repositories/audit-events.js';
 import { countPeopleRows, insertPersonIfAbsent } from '../store/repositories/people.js';
+import { chainSigning, loadSigner } from './audit-signing.js';
 import type { AppContext } from './context.js';
+import { configReference, makeKeyFiles } from './keys.js';
 import { createToken } from './admin.js';
 import { migratePeople } from './people-migration.js';
 import { createPasswordLink, type PasswordLinkOut } from './passwords.js';
@@ -42,14 +45,18 @@ export async function initialize(opts: SetupOptions): Promise<InitResult> {
   if (!exists) {
     const raw = defaultConfig();
     validateConfig(raw, opts.configPath);
-    writeConfig(opts.configPath, raw);
+    // a new install signs its audit log from the first event (closeloop keys init)
+    const key = makeKeyFiles(opts.configPath);
+    writeConfig(opts.configPath, { ...raw, audit: { signing_key: configReference(opts.configPath, key.privateKeyFile) } });
   }
   const loaded = loadConfig(opts.configPath);
+  const signer = loadSigner(loaded, opts.configPath);
   const store = await openStore({ url: opts.dbUrl, ...(opts.sqliteWait !== undefined ? { sqliteWait: opts.sqliteWait } : {}) });
   const now = opts.now ?? (() => new Date());
   try {
     const { config } = await migratePeople(store, opts.configPath, loaded, now, opts.notice);
-    const ctx: AppContext = { store, config, configPath: opts.configPath, now };
+    const ctx: AppContext = { store, config, configPath: opts.configPath, now, ...(signer !== undefined ? { signer } : {}) };
+    const signing = chainSigning(ctx, { actor: opts.admin });
     const card = `${config.control_card.id}@v${config.control_card.version}`;
     const addedAdmin = await store.transaction(async (trx) => {
       await bumpCounter(trx, 'people');
@@ -57,11 +64,13 @@ export async function initialize(opts: SetupOptions): Promise<InitResult> {
       let added = false;
       if ((await countPeopleRows(trx)) === 0) {
         added = await insertPersonIfAbsent(trx, { name: opts.admin, roles: JSON.stringify(['admin']), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null });
-        if (added) await appendAudit(trx, { at, actor: opts.admin, action: 'person.added', entityType: 'person', entityId: opts.admin, incidentId: null, state: { name: opts.admin, roles: ['admin'], restored: false } });
+        if (added) await appendAudit(trx, { at, actor: opts.admin, action: 'person.added', entityType: 'person', entityId: opts.admin, incidentId: null, state: { name: opts.admin, roles: ['admin'], restored: false } }, signing);
       }
       if (!(await hasAuditEventFor(trx, 'control_card', card))) {
-        await appendAudit(trx, { at, actor: opts.admin, action: 'control_card.initialized', entityType: 'control_card', entityId: card, incidentId: null, state: config.control_card });
+        await appendAudit(trx, { at, actor: opts.admin, action: 'control_card.initialized', entityType: 'control_card', entityId: card, incidentId: null, state: config.control_card }, signing);
       }
+      // a new install's log is covered by a checkpoint at once
+      if (!exists && signer !== undefined && (await counterValue(trx, AUDIT_SEQ)) > 0) await signCheckpoint(trx, signer, at);
       return added;
     });
     return { ctx, wroteConfig: !exists, addedAdmin };
