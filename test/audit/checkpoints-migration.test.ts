@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/app/admin.js';
+import { loadSigner } from '../../src/app/audit-signing.js';
 import type { AppContext } from '../../src/app/context.js';
 import { initKeys } from '../../src/app/keys.js';
 import { GENESIS_HASH, eventHash } from '../../src/audit/chain.js';
@@ -32,7 +33,7 @@ describe.each(ENGINES)('migration 0013 on %s', (engine) => {
     for (let seq = 1; seq <= 7; seq++) {
       const base = { seq, at: `2026-11-0${seq}T10:00:00.000Z`, actor: 'lead', action: 'incident.opened', entity_type: 'incident', entity_id: `INC-2026-000${seq}`, incident_id: null, digest: 'ab'.repeat(32), prev_hash: prev };
       prev = eventHash(base);
-      await s.db.insertInto('audit_events').values({ ...base, hash: prev } as never).execute();
+      await s.db.insertInto('audit_events').values({ ...base, hash: prev }).execute();
     }
     await s.db.insertInto('counters').values({ name: 'audit_seq', value: 7 }).execute();
 
@@ -51,7 +52,7 @@ describe.each(ENGINES)('migration 0013 on %s', (engine) => {
     const k = await initKeys(ctx, { actor: 'admin' }, {});
     expect(k.checkpoint.tree_size).toBe(8);
     expect(k.checkpoint.root_hash).toBe((await eventTree(s.db, 8)).root().toString('hex'));
-    const signedCtx: AppContext = { ...ctx, config: loadConfig(configPath), signer: (await import('../../src/app/audit-signing.js')).loadSigner(loadConfig(configPath), configPath) as NonNullable<AppContext['signer']> };
+    const signedCtx: AppContext = { ...ctx, config: loadConfig(configPath), signer: loadSigner(loadConfig(configPath), configPath) };
     const v = await verifyAudit(signedCtx, { actor: 'grc' });
     expect(v.ok, JSON.stringify(v.checkpoints.problems)).toBe(true);
     expect(v.events).toBe(8);
