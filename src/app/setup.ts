@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { appendAudit } from '../audit/chain.js';
-import { AUDIT_SEQ, signCheckpoint } from '../audit/checkpoints.js';
+import { signCheckpointIfSound } from '../audit/checkpoints.js';
 import { defaultConfig, loadConfig, validateConfig, writeConfig } from '../config/load.js';
 import { ClError } from '../errors.js';
 import { openStore, type SqliteWait } from '../store/db.js';
-import { bumpCounter, counterValue } from '../store/counters.js';
+import { bumpCounter } from '../store/counters.js';
 import { hasAuditEventFor } from '../store/repositories/audit-events.js';
 import { countPeopleRows, insertPersonIfAbsent } from '../store/repositories/people.js';
 import { chainSigning, loadSigner } from './audit-signing.js';
@@ -69,8 +69,8 @@ export async function initialize(opts: SetupOptions): Promise<InitResult> {
       if (!(await hasAuditEventFor(trx, 'control_card', card))) {
         await appendAudit(trx, { at, actor: opts.admin, action: 'control_card.initialized', entityType: 'control_card', entityId: card, incidentId: null, state: config.control_card }, signing);
       }
-      // a new install's log is covered by a checkpoint at once
-      if (!exists && signer !== undefined && (await counterValue(trx, AUDIT_SEQ)) > 0) await signCheckpoint(trx, signer, at);
+      // the log as init leaves it is covered by a checkpoint (a new install's from its first events)
+      if (signer !== undefined) await signCheckpointIfSound(trx, signer, at);
       return added;
     });
     return { ctx, wroteConfig: !exists, addedAdmin };

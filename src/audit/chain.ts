@@ -1,9 +1,8 @@
-import { ClError } from '../errors.js';
 import type { AuditCheckpoint, AuditEvent, Db } from '../store/schema.js';
 import { canonicalJson, digestOf, sha256Hex } from './canonical.js';
 import { counterValue, reserveCounter } from '../store/counters.js';
 import { auditEventsFrom, auditHashAt, insertAuditEvents } from '../store/repositories/audit-events.js';
-import { AUDIT_SEQ, signCheckpoint } from './checkpoints.js';
+import { AUDIT_SEQ, signCheckpointIfSound } from './checkpoints.js';
 import type { Signer } from './signing.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -134,13 +133,8 @@ export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[], si
 async function checkpointOnCrossing(trx: Db, signing: ChainSigning, at: string): Promise<void> {
   if (checkpointing.has(trx)) return;
   await withoutCheckpoints(trx, async () => {
-    let checkpoint: AuditCheckpoint;
-    try {
-      checkpoint = await signCheckpoint(trx, signing.signer, at);
-    } catch (err) {
-      if (err instanceof ClError && err.code === 'CL_AUDIT_BROKEN') return;
-      throw err;
-    }
+    const checkpoint = await signCheckpointIfSound(trx, signing.signer, at);
+    if (checkpoint === null) return;
     noteCheckpoint(trx, checkpoint);
     await signing.onCheckpoint?.(trx, checkpoint);
   });

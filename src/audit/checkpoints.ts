@@ -96,3 +96,20 @@ export async function signCheckpoint(trx: Db, signer: Signer, at: string): Promi
   await insertCheckpoint(trx, row);
   return row;
 }
+
+/**
+ * `signCheckpoint` when the log can be checkpointed and has grown since its latest checkpoint;
+ * null otherwise (nothing new, or a log shorter than its latest checkpoint or with a hole, which
+ * `audit verify` reports): for the checkpoints made along the way, which must not stop the change
+ * that occasioned them.
+ */
+export async function signCheckpointIfSound(trx: Db, signer: Signer, at: string): Promise<AuditCheckpoint | null> {
+  const size = await counterValue(trx, AUDIT_SEQ);
+  if (size === 0 || (await latestCheckpoint(trx))?.tree_size === size) return null;
+  try {
+    return await signCheckpoint(trx, signer, at);
+  } catch (err) {
+    if (err instanceof ClError && err.code === 'CL_AUDIT_BROKEN') return null;
+    throw err;
+  }
+}
