@@ -121,7 +121,10 @@ function operationFor(r: ApiRoute): OpenApiOperation {
   if (parameters.length > 0) o.parameters = parameters;
   o.responses[String(r.status)] = {
     description: r.status === 201 ? 'Created: the new object, with its id' : r.status === 202 ? 'Accepted: the job that does the work; poll the `Location` header\'s URL (GET /jobs/{id})' : 'OK',
-    content: json(r.response === null ? { type: 'object' } : outputJsonSchema(r.response)),
+    content: {
+      ...(r.produces !== null ? { [r.produces]: { schema: { type: 'string', contentMediaType: r.produces } } } : json(r.response === null ? { type: 'object' } : outputJsonSchema(r.response))),
+      ...Object.fromEntries(Object.entries(r.media).map(([type, description]) => [type, { schema: { type: 'string', contentMediaType: type, description } }])),
+    },
   };
   for (const [status, [name]] of Object.entries(ERROR_RESPONSES)) o.responses[status] = { $ref: `#/components/responses/${name}` };
   return o;
@@ -158,6 +161,16 @@ export function buildOpenApi(routes: readonly ApiRoute[], prefix: string, versio
       },
     });
   }
+  add('/metrics', 'get', {
+    operationId: 'prometheusMetrics',
+    summary: 'The control\'s figures as Prometheus text (needs `metrics.read`, or no authentication at all when `server.metrics_public` is set): docs/metrics.md',
+    tags: ['operations'],
+    responses: {
+      '200': { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
+      '401': { $ref: '#/components/responses/Unauthenticated' },
+      '403': { $ref: '#/components/responses/Forbidden' },
+    },
+  });
   add(`${prefix}/openapi.json`, 'get', {
     operationId: 'openapi',
     summary: 'This document (no authentication: it describes the API and holds no data)',

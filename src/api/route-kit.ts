@@ -60,8 +60,12 @@ export interface ApiRoute {
   readonly response: z.ZodType | null;
   /** A multipart/form-data upload route (its request body is the upload, not JSON). */
   readonly upload: UploadSpec | null;
+  /** Media types a JSON route may also answer with (a FileReply), each with what it holds. */
+  readonly media: Readonly<Record<string, string>>;
   /** The `Location` header of a success (the job a 202 started), from the body. */
   readonly location: ((out: unknown) => string | null) | null;
+  /** The media type of a route that answers a file (a FileReply) instead of JSON. */
+  readonly produces: string | null;
   run(ctx: AppContext, caller: Caller, req: RequestParts): Promise<unknown>;
 }
 
@@ -76,6 +80,19 @@ export interface RouteMeta {
   /** The success body's schema; every route should name one (test/api/response-schemas.test.ts). */
   response?: z.ZodType;
   location?: (out: unknown) => string | null;
+  /** A route answering a file: its media type (the handler returns a FileReply). */
+  produces?: string;
+  /** Media types a JSON route may also answer with (a FileReply, e.g. `?format=csv`), each with what it holds. */
+  media?: Record<string, string>;
+}
+
+/** A download: the bytes, their media type and the file name offered to save them as. */
+export class FileReply {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly mediaType: string,
+    readonly fileName: string,
+  ) {}
 }
 
 export interface OpDef<S extends z.ZodType> extends RouteMeta {
@@ -127,7 +144,9 @@ export function op<S extends z.ZodType>(d: OpDef<S>): ApiRoute {
     input: { schema: d.schema, from: d.from, supplied: [...fromPath.map(([, f]) => f), ...Object.keys(fixed)] },
     response: d.response ?? null,
     upload: null,
+    media: d.media ?? {},
     location: d.location ?? null,
+    produces: d.produces ?? null,
     async run(ctx, caller, req) {
       const src = d.from === 'body' ? req.body : req.query;
       if (src !== undefined && src !== null && !isRecord(src)) {
@@ -155,7 +174,9 @@ export function view(d: ViewDef): ApiRoute {
     input: null,
     response: d.response ?? null,
     upload: null,
+    media: d.media ?? {},
     location: d.location ?? null,
+    produces: d.produces ?? null,
     run: (ctx, caller, req) => d.handle(ctx, caller, checkedIds(pathParams(req.params))),
   };
 }
@@ -178,7 +199,9 @@ export function upload(d: UploadDef): ApiRoute {
     input: null,
     response: d.response ?? null,
     upload: d.upload,
+    media: d.media ?? {},
     location: d.location ?? null,
+    produces: d.produces ?? null,
     run: (ctx, caller, req) => {
       if (req.parts === undefined) throw badInput('send the upload as multipart/form-data', { fields: [{ field: '(body)', message: 'multipart/form-data' }] });
       return d.handle(ctx, caller, req.parts);

@@ -19,7 +19,11 @@ import {
 import { metrics, metricsInput, metricsOutput } from '../app/views/metrics.js';
 import { myWork, myWorkOutput } from '../app/views/my-work.js';
 import { settingsOutput, showSettings } from '../app/views/settings.js';
-import { op, view, type ApiRoute } from './route-kit.js';
+import { controlCardHistory } from '../app/control-card.js';
+import { controlCardForApi, controlCardHistoryOutput, controlCardRouteInput, controlCardRouteOutput } from '../app/control-card-render.js';
+import { evidenceZipOutput, exportEvidence, incidentEvidenceInput } from '../app/evidence.js';
+import { exportPoam, exportPoamInput, poamDocumentOutput } from '../app/oscal/poam.js';
+import { FileReply, op, view, type ApiRoute } from './route-kit.js';
 
 export const READ_ROUTES: readonly ApiRoute[] = [
   view({
@@ -33,6 +37,16 @@ export const READ_ROUTES: readonly ApiRoute[] = [
     summary: "Every audit event of the incident, oldest first (`limit`, default 1,000; `after` = the `next` of the previous page)",
     schema: incidentTimelineInput, from: 'query',
     handle: (ctx, caller, input) => incidentTimeline(ctx, caller, input),
+  }),
+  op({
+    method: 'GET', path: '/incidents/:id/evidence', operationId: 'incidentEvidence', tag: 'incidents', response: evidenceZipOutput, produces: 'application/zip',
+    params: { id: { description: 'incident id, e.g. INC-2026-0001', field: 'id' } },
+    summary: "The incident's evidence bundle: a signed, byte-reproducible zip of its records with inclusion proofs of its audit events to the latest signed checkpoint (`checkpoint` = another's tree size); verify it with `closeloop evidence verify`. Audited as the caller's export",
+    schema: incidentEvidenceInput, from: 'query',
+    handle: async (ctx, caller, input) => {
+      const r = await exportEvidence(ctx, caller, { incident: input.id, ...(input.checkpoint === undefined ? {} : { checkpoint: input.checkpoint }) });
+      return new FileReply(r.bytes, 'application/zip', r.name);
+    },
   }),
   op({
     method: 'GET', path: '/remediation', operationId: 'listRemediation', tag: 'follow-through', response: remediationBoardOutput,
@@ -64,9 +78,30 @@ export const READ_ROUTES: readonly ApiRoute[] = [
     schema: metricsInput, from: 'query',
     handle: (ctx, caller, input) => metrics(ctx, caller, input),
   }),
+  op({
+    method: 'GET', path: '/oscal/poam', operationId: 'oscalPoam', tag: 'operations', response: poamDocumentOutput,
+    media: { 'text/csv': 'with `format=csv`: the FedRAMP POA&M template\'s columns, one row per POA&M item (RFC 4180, CRLF)' },
+    summary: 'The Plan of Action and Milestones as OSCAL 1.1.3 JSON (valid against NIST\'s schema), or `format=csv` for the FedRAMP-style POA&M CSV: one item per weakness and per finding remediation item, with risk status, remediation milestones, risk log and approved deviations; identical for an unchanged store; audited as the caller\'s export (grc_contact, auditor, vuln_mgmt_owner)',
+    schema: exportPoamInput, from: 'query',
+    handle: async (ctx, caller, input) => {
+      const r = await exportPoam(ctx, caller, input);
+      return r.document ?? new FileReply(Buffer.from(r.text, 'utf8'), 'text/csv; charset=utf-8', 'poam.csv');
+    },
+  }),
   view({
     method: 'GET', path: '/settings', operationId: 'showSettings', tag: 'operations', response: settingsOutput,
     summary: 'The configuration, read-only (admin, grc_contact, auditor): control card, routing, workflow, gate, delivery (secrets as env:NAME references), people count, and the role matrix of the policy',
     handle: (ctx, caller) => showSettings(ctx, caller),
+  }),
+  op({
+    method: 'GET', path: '/control-card', operationId: 'showControlCard', tag: 'operations', response: controlCardRouteOutput,
+    summary: 'The IR-6(2) control card as recorded: the version in force, or `version`; with `format` md or html also rendered for people (`rendered`: Markdown, or one self-contained HTML page)',
+    schema: controlCardRouteInput, from: 'query',
+    handle: (ctx, caller, input) => controlCardForApi(ctx, caller, input),
+  }),
+  view({
+    method: 'GET', path: '/control-card/history', operationId: 'controlCardHistory', tag: 'operations', response: controlCardHistoryOutput,
+    summary: 'Every version of the control card the store has run with, oldest first: when each took effect, for whom, its SHA-256, and which is in force',
+    handle: async (ctx, caller) => ({ versions: await controlCardHistory(ctx, caller) }),
   }),
 ];

@@ -43,6 +43,8 @@ export const incidentSchema = z.strictObject({
   created_at: text,
   updated_at: text,
   closed_at: nullableText,
+  /** The control card version in force when the incident was opened; null when it was opened before card versions were recorded. */
+  control_card_version: z.number().int().nullable(),
 });
 
 export const incidentPageSchema = z.strictObject({

@@ -7,7 +7,7 @@
  * `GET /healthz` and `GET /readyz`, also under `/api/v1/` (load balancers probe them; they say
  * only whether the database answers), and
  * `GET /api/v1/openapi.json` (it describes the API, holds no data, and clients need it before they
- * have a token), and signing in (session.ts, oidc.ts). Routes are private by default (see
+ * have a token), `GET /metrics` when `server.metrics_public` says so, and signing in (session.ts, oidc.ts). Routes are private by default (see
  * auth.ts); `test/api/auth.test.ts` walks every registered route to prove it. Security headers,
  * CORS and rate limits: hardening.ts; HTTPS when `server.tls` names a certificate and key.
  *
@@ -22,6 +22,8 @@ import type { AppContext } from '../app/context.js';
 import type { InboundSecrets } from '../app/tickets.js';
 import { startDispatchLoop, type DispatchLoop } from '../app/dispatch-loop.js';
 import { checkHealth } from '../app/health.js';
+import { prometheusMetrics } from '../app/prometheus.js';
+import { METRICS_SCRAPER } from '../app/system-caller.js';
 import { OidcProvider, oidcSettings, type OidcSettings } from '../app/oidc-login.js';
 import { ClError } from '../errors.js';
 import { failInterruptedJobs, jobRunnerOf } from '../app/jobs.js';
@@ -34,6 +36,7 @@ import { registerSessionRoutes } from './session.js';
 import { BODY_LIMIT, clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH, registerErrorHandling, RETRY_AFTER_SECONDS } from './errors.js';
 import { registerInbound } from './inbound.js';
 import { buildOpenApi, type OpenApiDocument } from './openapi.js';
+import { FileReply } from './route-kit.js';
 import { ROUTES } from './routes.js';
 import { registerWeb } from './web.js';
 
@@ -168,6 +171,14 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
     });
   }
 
+  // The control's figures as Prometheus text, at the root where scrapers look: a bearer token whose
+  // person may metrics.read, unless server.metrics_public opens it to anyone who reaches the server.
+  const metricsPublic = ctx.config.server.metrics_public;
+  app.get('/metrics', { config: { public: metricsPublic } }, async (req, reply) => {
+    const out = await prometheusMetrics(ctx, metricsPublic ? METRICS_SCRAPER : callerOf(req));
+    return reply.type(out.contentType).send(out.text);
+  });
+
   await registerAckPage(app, ctx);
   await registerInbound(app, ctx, opts.inbound ?? {}, API_PREFIX);
 
@@ -184,6 +195,10 @@ export async function buildServer(ctx: AppContext, opts: BuildOptions = {}): Pro
       void reply.status(route.status);
       const location = route.location?.(out) ?? null;
       if (location !== null) void reply.header('location', API_PREFIX + location);
+      if (out instanceof FileReply) {
+        void reply.type(out.mediaType).header('content-disposition', `attachment; filename="${out.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`).header('cache-control', 'no-store');
+        return Buffer.from(out.bytes);
+      }
       return out;
     };
     if (route.upload === null) {

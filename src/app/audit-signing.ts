@@ -8,6 +8,9 @@ import { appendFileSync, closeSync, openSync, readFileSync, readSync, statSync }
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { ChainSigning } from '../audit/chain.js';
+import { AUDIT_SEQ, signCheckpointIfSound } from '../audit/checkpoints.js';
+import { counterValue } from '../store/counters.js';
+import type { Store } from '../store/db.js';
 import { publicKeyFromPem, signerFromPem, verifySignature, checkpointMessage, type Signer } from '../audit/signing.js';
 import type { Config } from '../config/schema.js';
 import { ClError } from '../errors.js';
@@ -150,4 +153,16 @@ export async function witnessToFile(ctx: AppContext, signed: readonly AuditCheck
   const ours = new Map([[ctx.signer.keyId, publicKeyFromPem(ctx.signer.publicKeyPem).key]]);
   const rows = (await checkpointsAfter(ctx.store.db, lastWitnessed(file))).filter((c) => checkpointSigned(ours, c));
   if (rows.length > 0) appendFileSync(file, rows.map((c) => `${JSON.stringify(witnessRecord(c))}\n`).join(''));
+}
+
+/**
+ * Runs `fn` (start-up work that appends events with no caller's context, such as recording the
+ * control card in force) and, when it appended any, covers them with a checkpoint signed by
+ * `signer`: events written without the key are never left after the latest checkpoint.
+ */
+export async function checkpointingAppends(store: Store, signer: Signer | undefined, now: () => Date, fn: () => Promise<void>): Promise<void> {
+  const before = await counterValue(store.db, AUDIT_SEQ);
+  await fn();
+  if (signer === undefined || (await counterValue(store.db, AUDIT_SEQ)) === before) return;
+  await store.transaction((trx) => signCheckpointIfSound(trx, signer, now().toISOString()));
 }

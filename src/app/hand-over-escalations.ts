@@ -24,6 +24,7 @@ import { auditMany, earliestDate, formatId, isoNow, reserveIds, type AppContext,
 import type { StoreFacts } from './decisions.js';
 import { vulnerabilityOfSnapshot } from './decision-snapshot.js';
 import { incidentCounter, incidentRecord } from './incidents.js';
+import { controlCardInForce } from './control-card.js';
 import { incidentLink, notifySubscribers, type SubscribedEvent } from './outbox.js';
 import { queueItemTickets } from './tickets.js';
 
@@ -203,6 +204,8 @@ export class Handoff {
     const { plans, opened, chunkIncident } = this.plan(chunk);
     const notes = plans.filter((p) => p.sent === undefined).length;
     const items = plans.filter((p) => p.remediate).length;
+    // the new incidents are stamped with the card in force: recorded, if no start did
+    if (opened > 0) await controlCardInForce(trx, ctx, this.caller);
     const year = ctx.now().getUTCFullYear();
     const ids = new ChunkIds(year, {
       incident: opened > 0 ? await reserveCounter(trx, incidentCounter(year), opened) : 0,

@@ -28,6 +28,7 @@ import { audit, authorize, inTransaction, isoNow, nextCounter, today, type AppCo
 import { identifier, nonEmpty, parseInput, recordInput, shortText } from './validate.js';
 import { eventIncident, incidentLink, notifySubscribers } from './outbox.js';
 import { ackRules } from './views/ack-sla.js';
+import { controlCardInForce } from './control-card.js';
 
 export const openIncidentInput = z.strictObject({
   title: shortText('title'),
@@ -74,6 +75,7 @@ export async function openIncident(ctx: AppContext, caller: Caller, input: OpenI
  * `createIncident` writes, and escalation writes for many incidents at once.
  */
 export function incidentRecord(ctx: AppContext, caller: Caller, p: z.output<typeof openIncidentInput>, year: number, n: number): { row: Incident; assets: string[]; audit: AuditEntry } {
+  // the version in force: recorded at start (control-card.ts), so the stamp names a recorded card
   const at = isoNow(ctx);
   const row: Incident = {
     id: formatIncidentId(year, n),
@@ -92,6 +94,7 @@ export function incidentRecord(ctx: AppContext, caller: Caller, p: z.output<type
     created_at: at,
     updated_at: at,
     closed_at: null,
+    control_card_version: ctx.config.control_card.version,
   };
   const assets = [...new Set(p.assets)];
   return { row, assets, audit: { action: 'incident.opened', entityType: 'incident', entityId: row.id, incidentId: row.id, state: { ...row, assets } } };
@@ -107,6 +110,7 @@ export async function createIncident(
   caller: Caller,
   p: z.output<typeof openIncidentInput>,
 ): Promise<Incident> {
+  await controlCardInForce(trx, ctx, caller);
   const year = ctx.now().getUTCFullYear();
   const { row, assets, audit: entry } = incidentRecord(ctx, caller, p, year, await nextCounter(trx, incidentCounter(year)));
   await insertIncident(trx, row);

@@ -11,10 +11,12 @@ import type { Config } from '../config/schema.js';
 import { resolveSecret } from '../config/secrets.js';
 import { channelsFromConfig, verifyChannels } from '../delivery/channels/index.js';
 import { SQLITE_WAIT_COMMAND, SQLITE_WAIT_SERVER, openStore, storeUrlFromEnv, type SqliteWait } from '../store/db.js';
-import { loadSigner } from './audit-signing.js';
+import { checkpointingAppends, loadSigner } from './audit-signing.js';
 import type { AppContext } from './context.js';
+import { recordControlCardAtStart } from './control-card.js';
 import { migratePeople } from './people-migration.js';
 import type { PasswordLinkOut } from './passwords.js';
+import { CONFIGURATION } from './system-caller.js';
 import { bootstrapIfMissing, initialize, type InitResult } from './setup.js';
 
 /** The environment and working directory a command runs in, and its clock. */
@@ -63,7 +65,10 @@ export type ContextRole = 'command' | 'server';
 
 const SQLITE_WAIT: Record<ContextRole, SqliteWait> = { command: SQLITE_WAIT_COMMAND, server: SQLITE_WAIT_SERVER };
 
-/** Loads the configuration, then opens (and migrates) the store: a context for one command, or for the server. */
+/**
+ * Loads the configuration, then opens (and migrates) the store and records the control card's
+ * version unless the store has it: a context for one command, or for the server.
+ */
 export async function openContext(source: ContextSource, role: ContextRole = 'command'): Promise<AppContext> {
   const { configPath, dbUrl } = contextLocations(source);
   const config = loadConfig(configPath);
@@ -75,6 +80,7 @@ export async function openContext(source: ContextSource, role: ContextRole = 'co
   const store = await openStore({ url: dbUrl, sqliteWait: SQLITE_WAIT[role] });
   try {
     const moved = await migratePeople(store, configPath, config, source.now, source.notice);
+    await checkpointingAppends(store, signer, source.now, () => recordControlCardAtStart(store, moved.config, configPath, source.now, CONFIGURATION.actor, source.notice));
     return { store, config: moved.config, configPath, now: source.now, channels, ...secrets, ...(signer !== undefined ? { signer } : {}) };
   } catch (err) {
     await store.close();

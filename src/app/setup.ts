@@ -5,12 +5,12 @@ import { defaultConfig, loadConfig, validateConfig, writeConfig } from '../confi
 import { ClError } from '../errors.js';
 import { openStore, type SqliteWait } from '../store/db.js';
 import { bumpCounter } from '../store/counters.js';
-import { hasAuditEventFor } from '../store/repositories/audit-events.js';
 import { countPeopleRows, insertPersonIfAbsent } from '../store/repositories/people.js';
 import { chainSigning, loadSigner } from './audit-signing.js';
 import type { AppContext } from './context.js';
 import { configReference, makeKeyFiles } from './keys.js';
 import { createToken } from './admin.js';
+import { recordControlCardAtStart } from './control-card.js';
 import { migratePeople } from './people-migration.js';
 import { createPasswordLink, type PasswordLinkOut } from './passwords.js';
 
@@ -34,8 +34,8 @@ interface SetupOptions {
 /**
  * `closeloop init`: writes the default closeloop.yaml (refusing to overwrite one), creates and
  * migrates the database, moves an earlier configuration's people into the store, makes `admin`
- * the first admin when the store's people directory is empty, and records the control card in
- * the audit chain. With `reuseConfig`, an existing configuration is kept and only the database is prepared.
+ * the first admin when the store's people directory is empty, and records the control card's
+ * version unless the store has it (audited as `control_card.changed`; see control-card.ts). With `reuseConfig`, an existing configuration is kept and only the database is prepared.
  */
 export async function initialize(opts: SetupOptions): Promise<InitResult> {
   const exists = existsSync(opts.configPath);
@@ -57,7 +57,6 @@ export async function initialize(opts: SetupOptions): Promise<InitResult> {
     const { config } = await migratePeople(store, opts.configPath, loaded, now, opts.notice);
     const ctx: AppContext = { store, config, configPath: opts.configPath, now, ...(signer !== undefined ? { signer } : {}) };
     const signing = chainSigning(ctx, { actor: opts.admin });
-    const card = `${config.control_card.id}@v${config.control_card.version}`;
     const addedAdmin = await store.transaction(async (trx) => {
       await bumpCounter(trx, 'people');
       const at = now().toISOString();
@@ -66,13 +65,11 @@ export async function initialize(opts: SetupOptions): Promise<InitResult> {
         added = await insertPersonIfAbsent(trx, { name: opts.admin, roles: JSON.stringify(['admin']), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null });
         if (added) await appendAudit(trx, { at, actor: opts.admin, action: 'person.added', entityType: 'person', entityId: opts.admin, incidentId: null, state: { name: opts.admin, roles: ['admin'], restored: false } }, signing);
       }
-      if (!(await hasAuditEventFor(trx, 'control_card', card))) {
-        await appendAudit(trx, { at, actor: opts.admin, action: 'control_card.initialized', entityType: 'control_card', entityId: card, incidentId: null, state: config.control_card }, signing);
-      }
-      // the log as init leaves it is covered by a checkpoint (a new install's from its first events)
-      if (signer !== undefined) await signCheckpointIfSound(trx, signer, at);
       return added;
     });
+    // the log as init leaves it (the control card in force included) is covered by a checkpoint
+    await recordControlCardAtStart(store, config, opts.configPath, now, opts.admin, opts.notice);
+    if (signer !== undefined) await store.transaction((trx) => signCheckpointIfSound(trx, signer, now().toISOString()));
     return { ctx, wroteConfig: !exists, addedAdmin };
   } catch (err) {
     await store.close();

@@ -38,11 +38,20 @@ export const DISPATCHER = new SystemCaller('dispatcher', ['delivery.run']);
  */
 export const TIMERS = new SystemCaller('reminders', ['delivery.run']);
 
+/**
+ * The configuration, as the actor that records a control card version a command or the server
+ * starts with (the file was edited by someone the store cannot name).
+ */
+export const CONFIGURATION = new SystemCaller('config', []);
+
 /** Jira, as the actor of the status changes its issues bring back (webhook or `tickets sync`). */
 export const JIRA = new SystemCaller('jira', ['tickets.apply']);
 
 /** ServiceNow, as the actor of the status changes its records bring back. */
 export const SERVICENOW = new SystemCaller('servicenow', ['tickets.apply']);
+
+/** An anonymous scrape of `GET /metrics` when `server.metrics_public` is set: it may read the figures and nothing else. */
+export const METRICS_SCRAPER = new SystemCaller('metrics', ['metrics.read']);
 
 /**
  * `authorize` that also knows system callers: one is allowed what it was granted and nothing else

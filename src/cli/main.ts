@@ -8,13 +8,17 @@ import { registerAudit } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
 import { registerChannels } from './commands/channels.js';
 import { registerConfig } from './commands/config.js';
+import { registerControlCard } from './commands/control-card.js';
 import { registerDelivery } from './commands/delivery.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerFinding } from './commands/finding.js';
 import { registerImport } from './commands/import.js';
 import { registerAssets } from './commands/assets.js';
 import { registerIncident } from './commands/incident.js';
+import { registerOscal } from './commands/oscal.js';
 import { registerInit } from './commands/init.js';
+import { registerMetrics } from './commands/metrics.js';
 import { registerPeople } from './commands/people.js';
 import { registerRemediation } from './commands/remediation.js';
 import { registerReportout } from './commands/reportout.js';
@@ -41,6 +45,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerRemediation,
   registerRisk,
   registerVendor,
+  registerMetrics,
   registerImport,
   registerAssets,
   registerTriage,
@@ -48,10 +53,13 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerRules,
   registerAdmin,
   registerAudit,
+  registerEvidence,
   registerBackup,
+  registerOscal,
   registerServe,
   registerChannels,
   registerConfig,
+  registerControlCard,
   registerTickets,
   registerDemo,
 ];

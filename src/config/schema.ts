@@ -149,6 +149,8 @@ export const configSchema = z
         tls: z.strictObject({ cert: z.string().min(1, 'a PEM certificate file'), key: z.string().min(1, 'a PEM private key file') }).optional(),
         /** Origins other than the server's own allowed to call the API from a browser; no CORS at all when absent. */
         cors: z.strictObject({ origins: z.array(z.url({ protocol: /^https?$/, error: 'an origin, e.g. https://tools.example.org' })).min(1, 'at least one origin') }).optional(),
+        /** `GET /metrics` (Prometheus text) without a token: for a scraper on a trusted network. Default: a bearer token whose person may `metrics.read`. */
+        metrics_public: z.boolean().default(false),
         /** The largest file `POST /api/v1/imports` takes, in MB; a larger upload is refused with 413. */
         upload_limit_mb: z.number().int().positive().max(100_000).default(200),
       })

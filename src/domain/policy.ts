@@ -37,6 +37,9 @@ export const ACTIONS = [
   'delivery.retry',
   'tickets.sync',
   'tickets.apply',
+  'evidence.export',
+  'metrics.read',
+  'oscal.export',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -85,6 +88,12 @@ export const POLICY: Record<Action, readonly string[]> = {
   'tickets.sync': [...RESPONDERS, ...VR],
   // A ticket system's own status changes: granted to the system callers system:jira and system:servicenow.
   'tickets.apply': [],
+  // an evidence bundle holds every record of an incident and proofs from the audit log: for the people who assess the control
+  'evidence.export': ['ir_lead', 'grc_contact', 'auditor'],
+  // the Prometheus scrape of the control's figures (`GET /metrics`): monitoring, assurance and the owners of the two loops
+  'metrics.read': ['grc_contact', 'auditor', 'ir_lead', 'vuln_mgmt_owner'],
+  // the POA&M and assessment results leave the system for assessors and authorising officials
+  'oscal.export': ['grc_contact', 'auditor', 'vuln_mgmt_owner'],
 };
 
 export function isAllowed(roles: readonly string[], action: Action): boolean {

@@ -16,6 +16,7 @@ import * as m0010 from './migrations/0010-tickets.js';
 import * as m0011 from './migrations/0011-timers-fire-once.js';
 import * as m0012 from './migrations/0012-people-and-sessions.js';
 import * as m0013 from './migrations/0013-signed-checkpoints.js';
+import * as m0015 from './migrations/0015-control-card-versions.js';
 import { OwnSchemaPostgresDialect } from './own-schema-dialect.js';
 import { takingTurnsOnFile } from './sqlite-file-turns.js';
 import { ImmediateSqliteDialect, withWriteLockRetry } from './sqlite-write-lock.js';
@@ -59,6 +60,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-timers-fire-once': m0011,
   '0012-people-and-sessions': m0012,
   '0013-signed-checkpoints': m0013,
+  '0015-control-card-versions': m0015,
 };
 
 const provider: MigrationProvider = {

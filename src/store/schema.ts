@@ -34,6 +34,7 @@ import type { TicketsTable } from './tables/tickets.table.js';
 import type { PeopleTable } from './tables/people.table.js';
 import type { OidcLoginsTable, PasswordLinksTable, WebSessionsTable } from './tables/web-sessions.table.js';
 import type { JobsTable } from './tables/jobs.table.js';
+import type { ControlCardVersionsTable } from './tables/control-card-versions.table.js';
 
 /**
  * Every table, assembled into one `Database` interface for Kysely. Each table's row type and its
@@ -80,6 +81,7 @@ export interface Database {
   password_links: PasswordLinksTable;
   oidc_logins: OidcLoginsTable;
   jobs: JobsTable;
+  control_card_versions: ControlCardVersionsTable;
 }
 
 /** A Kysely handle or an open transaction: what every repository function takes first, so use cases compose them in one transaction. */
@@ -119,3 +121,4 @@ export type * from './tables/tickets.table.js';
 export type * from './tables/people.table.js';
 export type * from './tables/web-sessions.table.js';
 export type * from './tables/jobs.table.js';
+export type * from './tables/control-card-versions.table.js';

@@ -93,8 +93,10 @@ describe.each(ENGINES)('authentication on every route (%s)', (engine) => {
       }
       checked.push(`${r.method} ${r.url}`);
     }
-    // Every table operation, plus the HEAD twins of its GETs, and the session's own routes.
-    expect(checked.length).toBe(ROUTES.length + ROUTES.filter((r) => r.method === 'GET').length + SESSION_ROUTES.length);
+    // Every table operation, plus the HEAD twins of its GETs, the session's own routes and the Prometheus scrape.
+    expect(checked.length).toBe(ROUTES.length + ROUTES.filter((r) => r.method === 'GET').length + SESSION_ROUTES.length + 2);
+    expect(checked).toEqual(expect.arrayContaining(['GET /metrics', 'HEAD /metrics']));
+    for (const headers of [{}, { authorization: 'Bearer clt_forged' }]) expect((await api.app.inject({ method: 'GET', url: '/metrics', headers })).statusCode).toBe(401);
     for (const r of SESSION_ROUTES) expect(checked).toContain(r);
     expect(await api.auditCount()).toBe(before);
   });

@@ -27,8 +27,9 @@ const ROLE_HOLDERS: Record<string, string> = {
 };
 
 /** The routes test/api/vr.test.ts drives (they need uploads and jobs). */
-// signed checkpoints need a signing key: test/api/audit-checkpoints.test.ts drives them
-const DRIVEN_ELSEWHERE = new Set([...VR_ROUTES.map((r) => r.operationId), 'createAuditCheckpoint', 'listAuditCheckpoints']);
+// signed checkpoints need a signing key: test/api/audit-checkpoints.test.ts drives them;
+// incidentEvidence answers a zip, not JSON: test/api/evidence.test.ts drives it
+const DRIVEN_ELSEWHERE = new Set([...VR_ROUTES.map((r) => r.operationId), 'incidentEvidence', 'createAuditCheckpoint', 'listAuditCheckpoints']);
 
 it('every route of the table names its response schema', () => {
   const missing = ROUTES.filter((r) => r.response === null).map((r) => r.operationId);
@@ -76,6 +77,7 @@ describe.each(ENGINES)('documented responses on %s', (engine) => {
     await call('approver', 'POST', `/risk-acceptances/${risk.id}/approve`);
     const second = await call<{ id: string }>('lead', 'POST', `/weaknesses/${tech.id}/risk-acceptances`, { rationale: 'busy', controls: 'none', review_by: '2027-01-15' }, 201);
     await call('approver', 'POST', `/risk-acceptances/${second.id}/reject`, { reason: 'no control' });
+    await call('grc', 'GET', '/oscal/poam');
     const notice = await call<{ id: string }>('tpm', 'POST', `/weaknesses/${vendor.id}/vendor-notices`, { channel: 'portal', tracking_item: 'VEND-42' }, 201);
     await call('tpm', 'POST', `/vendor-notices/${notice.id}/chase`);
     await call('co', 'POST', `/vendor-notices/${notice.id}/response`, { text: 'RCA attached' });
@@ -136,6 +138,8 @@ describe.each(ENGINES)('documented responses on %s', (engine) => {
     await call('auditor', 'GET', `/incidents/${id}/timeline`);
     await call('grc', 'GET', '/metrics');
     await call('admin', 'GET', '/settings');
+    await call('so', 'GET', '/control-card?format=html');
+    await call('auditor', 'GET', '/control-card/history');
     // operations the server also runs by itself
     await call('lead', 'POST', '/timers/run');
     await call('lead', 'POST', '/channels/service_owner/test');

@@ -6,20 +6,27 @@ import { addRemediation, decideRisk, moveRemediation, requestRisk } from '../../
 import { importFile } from '../../src/app/importer.js';
 import { closeIncident, moveIncident, openIncident } from '../../src/app/incidents.js';
 import { acknowledge, addWeakness, markNoneIdentified, sendReportOut } from '../../src/app/reportout.js';
-import { metrics, quantile } from '../../src/app/views/metrics.js';
+import { sql } from 'kysely';
+import { metrics, quantileAt } from '../../src/app/views/metrics.js';
+import { epochSeconds, missingReportOut } from '../../src/store/repositories/metrics.js';
 import { addDays } from '../../src/app/context.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 
 const lead = { actor: 'lead' };
 const vm = { actor: 'vm' };
 
-describe('quantile', () => {
-  it('interpolates between ranks and is null for no values', () => {
-    expect(quantile([], 0.5)).toBeNull();
-    expect(quantile([4], 0.9)).toBe(4);
-    expect(quantile([4, 10], 0.5)).toBe(7);
-    expect(quantile([4, 10], 0.9)).toBe(9.4);
-    expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9.1);
+describe('quantileAt', () => {
+  const of = (sorted: number[], f: readonly [number, number]) => quantileAt(sorted.length, (r) => sorted[r], f);
+  it('interpolates between ranks exactly and is null for no values', () => {
+    expect(of([], [1, 2])).toBeNull();
+    expect(of([4], [9, 10])).toBe(4);
+    expect(of([4, 10], [1, 2])).toBe(7);
+    expect(of([4, 10], [9, 10])).toBeCloseTo(9.4, 10);
+    expect(of([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [9, 10])).toBeCloseTo(9.1, 10);
+    expect(of([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1, 1])).toBe(10);
+    // 31 values: rank 27 exactly, where 0.9 × 30 in floating point is not
+    const values = Array.from({ length: 31 }, (_, i) => i * 10);
+    expect(of(values, [9, 10])).toBe(270);
   });
 });
 
@@ -94,10 +101,11 @@ describe.each(ENGINES)('metrics on %s', (engine) => {
     const m = await metrics(t.ctx, { actor: 'auditor' }, {});
     expect(m.incidents_by_state).toMatchObject({ reported: 1, eradication: 3, closed_non_incident: 1, triage: 0, closed: 0 });
     expect(m.missing_reportout).toEqual({ count: 1, ids: [a] });
-    expect(m.reportout_latency).toEqual({ count: 2, median_hours: 4, p90_hours: 5.6 });
+    // from each incident's opening: B 6 h, C 2 h
+    expect(m.reportout_latency).toEqual({ count: 2, median_hours: 4, p90_hours: 5.6, max_hours: 6, seconds: { median: 14_400, p90: 20_160, max: 21_600, sum: 28_800 } });
     expect(m.ack_latency).toEqual([
-      { role: 'service_owner', count: 2, median_hours: 15, p90_hours: 20.6 },
-      { role: 'vuln_mgmt_owner', count: 2, median_hours: 8, p90_hours: 11.2 },
+      { role: 'service_owner', count: 2, median_hours: 15, p90_hours: 20.6, max_hours: 22, seconds: { median: 54_000, p90: 74_160, max: 79_200, sum: 108_000 } },
+      { role: 'vuln_mgmt_owner', count: 2, median_hours: 8, p90_hours: 11.2, max_hours: 12, seconds: { median: 28_800, p90: 40_320, max: 43_200, sum: 57_600 } },
     ]);
     // old: 95 days (open, due day 90: overdue); mid: 45 days (in progress); fresh: 5 days (resolved, past due but not overdue); verified: not counted
     expect(m.remediation_aging).toEqual({
@@ -118,6 +126,8 @@ describe.each(ENGINES)('metrics on %s', (engine) => {
     });
     expect((await metrics(t.ctx, lead, { review_days: '60' })).risk_review.review_due.count).toBe(2);
     expect(m.escalations_by_trigger).toEqual([]);
+    expect(m.stays_later_escalated).toEqual({ count: 0, ids: [] });
+    expect(m.healthcheck_pass_rate).toBeNull();
     await expect(metrics(t.ctx, { actor: 'mallory' }, {})).rejects.toMatchObject({ code: 'CL_FORBIDDEN' });
   });
 
@@ -156,5 +166,66 @@ describe.each(ENGINES)('metrics on %s', (engine) => {
     const after = await metrics(t.ctx, lead, {});
     expect(after.escalations_by_trigger.length).toBe(before.escalations_by_trigger.length);
     expect(after.escalations_by_trigger.every((e) => e.count === 1)).toBe(true);
+    // escalated then stayed is not a stay later escalated; F-2 validated again escalates after its stay
+    expect(after.stays_later_escalated).toEqual({ count: 0, ids: [] });
+    t.clock.advance({ minutes: 5 });
+    const third = await importFile(t.ctx, vm, { kind: 'findings', file: file('f3.json', findings('validated')), triage: true });
+    expect(third.triage?.by_outcome.escalate).toBe(1);
+    const last = await metrics(t.ctx, lead, {});
+    expect(last.stays_later_escalated).toEqual({ count: 1, ids: ['F-2'] });
+    // both findings escalate again on the triggers they first fired (F-2, now validated, may fire more)
+    expect(last.escalations_by_trigger).toEqual(expect.arrayContaining(before.escalations_by_trigger));
+  });
+
+  it('reads ISO timestamps as epoch seconds in the database, across month, leap-day and year boundaries', async () => {
+    const times = ['1970-01-01T00:00:00.000Z', '2000-02-29T23:59:59.999Z', '2024-03-01T00:00:00Z', '2026-12-31T23:59:59.000Z', '2027-01-01T00:00:01.000Z', '2100-03-01T12:34:56.000Z'];
+    for (const at of times) {
+      const { rows } = await sql<{ s: number | string }>`select ${epochSeconds('x')} as s from (select cast(${at} as text) as x) v`.execute(t.ctx.store.db);
+      expect([at, Number(rows[0]?.s)]).toEqual([at, Math.floor(Date.parse(at) / 1000)]);
+    }
+  });
+
+  it('ranks latencies in the database: odd counts, interpolated 90th percentile, the longest; id lists capped with an exact count', async () => {
+    const ids: string[] = [];
+    for (const title of ['a', 'b', 'c', 'd', 'e']) ids.push(await atEradication(title));
+    // sent 1, 2, 3, 5 and 10 hours after every incident opened, in another order than opened
+    const sendAfter: [number, number][] = [[2, 1], [0, 2], [4, 3], [1, 5], [3, 10]];
+    let elapsed = 0;
+    for (const [i, hours] of sendAfter) {
+      t.clock.advance({ hours: hours - elapsed });
+      elapsed = hours;
+      const id = ids[i] ?? '';
+      await markNoneIdentified(t.ctx, lead, { incident: id, rationale: 'nothing found' });
+      await sendReportOut(t.ctx, lead, { incident: id });
+    }
+    const m = await metrics(t.ctx, lead, {});
+    // sorted 1, 2, 3, 5, 10 h: median 3; p90 at rank 3.6: 5 + 0.6 × 5 = 8; longest 10
+    expect(m.reportout_latency).toEqual({ count: 5, median_hours: 3, p90_hours: 8, max_hours: 10, seconds: { median: 10_800, p90: 28_800, max: 36_000, sum: 75_600 } });
+
+    for (const title of ['f', 'g', 'h']) await atEradication(title);
+    const capped = await missingReportOut(t.ctx.store.db, 2);
+    const owed = (await metrics(t.ctx, lead, {})).missing_reportout;
+    expect(owed.count).toBe(3);
+    expect(capped).toEqual({ count: 3, ids: owed.ids.slice(0, 2) });
+    expect(owed.ids).toEqual([...owed.ids].sort());
+  });
+
+  it('measures an acknowledgment from the message it acknowledged, not from a later revision that kept it', async () => {
+    const id = await atEradication('resent');
+    await markNoneIdentified(t.ctx, lead, { incident: id, rationale: 'nothing found' });
+    await sendReportOut(t.ctx, lead, { incident: id });
+    t.clock.advance({ hours: 1 });
+    await acknowledge(t.ctx, vm, { incident: id, role: 'vuln_mgmt_owner' });
+    t.clock.advance({ hours: 4 });
+    const again = await sendReportOut(t.ctx, lead, { incident: id });
+    expect(again.acks_kept).toContain('vuln_mgmt_owner');
+    t.clock.advance({ hours: 2 });
+    await acknowledge(t.ctx, { actor: 'so' }, { incident: id, role: 'service_owner' });
+    const m = await metrics(t.ctx, lead, {});
+    // vm: 1 h after the first sending (not 4 h before the second); so: 2 h after the second
+    expect(m.ack_latency.map((a) => [a.role, a.seconds.max])).toEqual([
+      ['service_owner', 7200],
+      ['vuln_mgmt_owner', 3600],
+    ]);
   });
 });

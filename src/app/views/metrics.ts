@@ -1,42 +1,51 @@
 /**
- * The control's figures (SPEC §5 Metrics) for the dashboard and `closeloop metrics`: incidents
- * missing their report-out, report-out and acknowledgment latency, remediation aging and overdue
- * items, risk acceptances awaiting review, escalations by trigger and incidents by state. Counts
- * over rows that can be many (remediation items, decisions) are made by the database; latencies
- * are computed here from the acknowledgments and report-outs, which are few.
+ * The control's figures (SPEC §5 Metrics) for the dashboard, `GET /api/v1/metrics`, `closeloop
+ * metrics` and the Prometheus scrape: incidents missing their report-out, report-out and
+ * acknowledgment latency, remediation aging and overdue items, risk acceptances awaiting a decision
+ * or a review, escalations by trigger, stays later escalated, the latest health check's pass rate
+ * and incidents by state. Every figure is aggregated by the database (store/repositories/metrics.ts
+ * and views.ts): what comes back is a few rows per figure, whatever the size of the store.
  */
 import { z } from 'zod';
 import { INCIDENT_STATES, REMEDIATION_STATES } from '../../domain/incident.js';
-import {
-  acknowledgmentTimes,
-  escalationTriggerLists,
-  incidentsByState,
-  incidentsMissingReportOut,
-  remediationAging,
-  reportOutTimes,
-  risksForReview,
-} from '../../store/repositories/views.js';
+import { ackLatencyByRole, LATENCY_QUANTILES, missingReportOut, reportOutLatency, riskReviewCounts, staysLaterEscalated, type LatencyRanks } from '../../store/repositories/metrics.js';
+import { escalationTriggerLists, incidentsByState, remediationAging } from '../../store/repositories/views.js';
+import type { Db } from '../../store/schema.js';
 import { addDays, authorize, isoNow, today, type AppContext, type Caller } from '../context.js';
 import { parseInput } from '../validate.js';
 
 export const AGE_BUCKETS = ['0-7', '8-30', '31-90', '>90'] as const;
 /** Statuses of an item not yet verified: what remediation aging counts. */
 const AGING_STATUSES = REMEDIATION_STATES.filter((s) => s !== 'verified');
+/** How many ids a list of the figures names (its count is exact). */
+export const ID_LIST_LIMIT = 50;
 
 export const metricsInput = z.strictObject({
   /** Approved acceptances whose review date falls within this many days count as awaiting review (default: the risk review warning period). */
   review_days: z.coerce.number().int().min(0).max(3650).optional(),
 });
 
-const latency = z.object({ count: z.number().int(), median_hours: z.number().nullable(), p90_hours: z.number().nullable() });
+const latency = z.object({
+  count: z.number().int(),
+  median_hours: z.number().nullable(),
+  p90_hours: z.number().nullable(),
+  max_hours: z.number().nullable(),
+  /** The same figures in seconds (whole seconds of the stored times; quantiles interpolated). */
+  seconds: z.object({ median: z.number().nullable(), p90: z.number().nullable(), max: z.number().nullable(), sum: z.number() }),
+});
+/** A count and the first ids (at most ID_LIST_LIMIT, in id order) of what it counts. */
 const idList = z.object({ count: z.number().int(), ids: z.array(z.string()) });
+
+/** The latest control health check: how many sampled incidents it reviewed and how many passed every question. */
+export const healthCheckRate = z.object({ health_check_id: z.string(), sampled: z.number().int(), passed: z.number().int(), rate: z.number() });
+export type HealthCheckRate = z.infer<typeof healthCheckRate>;
 
 export const metricsOutput = z.object({
   as_of: z.string(),
   incidents_by_state: z.record(z.enum(INCIDENT_STATES), z.number().int()),
   /** Report-outs owed (their task opened) and not sent; a non-incident owes none. */
   missing_reportout: idList,
-  /** From the report-out task's opening to its sending. */
+  /** From the incident's opening to its report-out's sending. */
   reportout_latency: latency,
   /** From the report-out's sending to each role's acknowledgment. */
   ack_latency: z.array(latency.extend({ role: z.string() })),
@@ -47,6 +56,7 @@ export const metricsOutput = z.object({
     overdue: z.number().int(),
   }),
   risk_review: z.object({
+    /** Requested, awaiting a decision. */
     requested: idList,
     /** Approved, review date within `within_days` days. */
     review_due: idList.extend({ within_days: z.number().int() }),
@@ -55,62 +65,75 @@ export const metricsOutput = z.object({
   }),
   /** Findings whose latest decision escalates, by trigger (a decision with several triggers counts for each). */
   escalations_by_trigger: z.array(z.object({ trigger: z.string(), count: z.number().int() })),
+  /** Findings with a decision `stay` followed by a newer decision `escalate`. */
+  stays_later_escalated: idList,
+  /** The latest control health check's pass rate; null when no health check has been run. */
+  healthcheck_pass_rate: healthCheckRate.nullable(),
 });
 export type Metrics = z.infer<typeof metricsOutput>;
 
-/** The `p` quantile (0–1) of ascending values, linearly interpolated; rounded to hundredths. */
-export function quantile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = p * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  const a = sorted[lo] ?? 0;
-  const b = sorted[hi] ?? a;
-  return Math.round((a + (b - a) * (rank - lo)) * 100) / 100;
+type Fraction = readonly [num: number, den: number];
+
+/** The quantile num/den of `count` ascending values read through `at` (rank → value), linearly interpolated; null for no values. */
+export function quantileAt(count: number, at: (rank: number) => number | undefined, [num, den]: Fraction): number | null {
+  if (count === 0) return null;
+  const scaled = num * (count - 1);
+  const lo = Math.floor(scaled / den);
+  const hi = Math.ceil(scaled / den);
+  const a = at(lo) ?? 0;
+  const b = at(hi) ?? a;
+  return a + ((b - a) * (scaled - lo * den)) / den;
 }
 
-function latencyOf(hours: number[]): z.infer<typeof latency> {
-  const sorted = [...hours].sort((x, y) => x - y);
-  return { count: sorted.length, median_hours: quantile(sorted, 0.5), p90_hours: quantile(sorted, 0.9) };
+const round2 = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
+const hours = (seconds: number | null): number | null => round2(seconds === null ? null : seconds / 3600);
+
+function latencyOf(r: LatencyRanks | null | undefined): z.infer<typeof latency> {
+  const count = r?.count ?? 0;
+  const q = (f: Fraction) => round2(quantileAt(count, (rank) => r?.at.get(rank), f));
+  const seconds = { median: q(LATENCY_QUANTILES.p50), p90: q(LATENCY_QUANTILES.p90), max: q(LATENCY_QUANTILES.max), sum: r?.sum ?? 0 };
+  return { count, median_hours: hours(seconds.median), p90_hours: hours(seconds.p90), max_hours: hours(seconds.max), seconds };
 }
 
-const hoursBetween = (from: string, to: string): number => (Date.parse(to) - Date.parse(from)) / 3_600_000;
+/**
+ * The latest control health check's pass rate. Health checks are not yet recorded in the store,
+ * so there is none; this is the one place that reads it.
+ */
+export function latestHealthCheckPassRate(_db: Db): Promise<HealthCheckRate | null> {
+  return Promise.resolve(null);
+}
 
+/** The figures, for a caller allowed to read them. */
 export async function metrics(ctx: AppContext, caller: Caller, input: z.input<typeof metricsInput> = {}): Promise<Metrics> {
   await authorize(ctx, caller, 'incident.read');
-  const p = parseInput(metricsInput, input);
+  return computeMetrics(ctx, parseInput(metricsInput, input));
+}
+
+/** The figures, computed without a permission check: the caller checks (`metrics`, the Prometheus scrape). */
+export async function computeMetrics(ctx: AppContext, p: z.output<typeof metricsInput>): Promise<Metrics> {
   const db = ctx.store.db;
   const day = today(ctx);
   const within = p.review_days ?? ctx.config.workflow.risk_review_warning_days;
-  const [byState, missing, acks, reportOuts, aging, risks, triggerLists] = await Promise.all([
+  const [byState, missing, reportOuts, acks, aging, risks, triggerLists, staysEscalated, healthCheck] = await Promise.all([
     incidentsByState(db),
-    incidentsMissingReportOut(db),
-    acknowledgmentTimes(db),
-    reportOutTimes(db),
+    missingReportOut(db, ID_LIST_LIMIT),
+    reportOutLatency(db),
+    ackLatencyByRole(db),
     remediationAging(db, { d7: addDays(day, -7), d30: addDays(day, -30), d90: addDays(day, -90), today: day }),
-    risksForReview(db, addDays(day, within)),
+    riskReviewCounts(db, { today: day, until: addDays(day, within) }, ID_LIST_LIMIT),
     escalationTriggerLists(db),
+    staysLaterEscalated(db, ID_LIST_LIMIT),
+    latestHealthCheckPassRate(db),
   ]);
 
   const states = Object.fromEntries(INCIDENT_STATES.map((s) => [s, 0])) as Record<(typeof INCIDENT_STATES)[number], number>;
   for (const r of byState) states[r.state] = r.n;
-
-  const byRole = new Map<string, number[]>();
-  for (const a of acks) {
-    if (a.sent_at === null) continue;
-    byRole.set(a.role, [...(byRole.get(a.role) ?? []), hoursBetween(a.sent_at, a.at)]);
-  }
 
   const buckets = AGE_BUCKETS.map((bucket) => {
     const by_status = Object.fromEntries(AGING_STATUSES.map((s) => [s, 0])) as Record<string, number>;
     for (const r of aging.buckets.filter((b) => b.bucket === bucket)) by_status[r.status] = (by_status[r.status] ?? 0) + r.n;
     return { bucket, total: Object.values(by_status).reduce((x, y) => x + y, 0), by_status };
   });
-
-  const ids = (list: readonly { id: string }[]) => ({ count: list.length, ids: list.map((r) => r.id) });
-  const requested = risks.filter((r) => r.state === 'requested');
-  const past = risks.filter((r) => r.state === 'expired' || (r.state === 'approved' && r.review_by <= day));
-  const due = risks.filter((r) => r.state === 'approved' && r.review_by > day);
 
   const triggers = new Map<string, number>();
   for (const l of triggerLists) {
@@ -121,11 +144,13 @@ export async function metrics(ctx: AppContext, caller: Caller, input: z.input<ty
   return {
     as_of: isoNow(ctx),
     incidents_by_state: states,
-    missing_reportout: { count: missing.length, ids: missing },
-    reportout_latency: latencyOf(reportOuts.map((r) => hoursBetween(r.opened, r.sent))),
-    ack_latency: [...byRole.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([role, hours]) => ({ role, ...latencyOf(hours) })),
+    missing_reportout: missing,
+    reportout_latency: latencyOf(reportOuts),
+    ack_latency: [...acks].sort((a, b) => a.group.localeCompare(b.group)).map((r) => ({ role: r.group, ...latencyOf(r) })),
     remediation_aging: { buckets, open_total: buckets.reduce((x, b) => x + b.total, 0), overdue: aging.overdue },
-    risk_review: { requested: ids(requested), review_due: { ...ids(due), within_days: within }, review_past: ids(past) },
+    risk_review: { requested: risks.requested, review_due: { ...risks.due, within_days: within }, review_past: risks.past },
     escalations_by_trigger: [...triggers.entries()].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).map(([trigger, count]) => ({ trigger, count })),
+    stays_later_escalated: staysEscalated,
+    healthcheck_pass_rate: healthCheck,
   };
 }

@@ -11,23 +11,14 @@ import type { Route } from '../../config/schema.js';
 import { ACTIONS, POLICY } from '../../domain/policy.js';
 import { listPeopleRows } from '../../store/repositories/people.js';
 import { authorize, type AppContext, type Caller } from '../context.js';
+import { controlCardOutput } from '../control-card.js';
 import { knownRoles } from '../people.js';
 
 const route = z.object({ channel: z.string(), target: z.string() });
 const routes = z.array(route);
 
 export const settingsOutput = z.object({
-  control_card: z.object({
-    id: z.string(),
-    version: z.number().int(),
-    objective: z.string(),
-    owner_role: z.string(),
-    triggers: z.array(z.string()),
-    recipient_roles: z.array(z.string()),
-    workflow_steps: z.array(z.string()),
-    exception_rules: z.object({ approver_roles: z.array(z.string()), max_review_days: z.number().int(), requester_may_not_approve: z.boolean() }),
-    evidence_location: z.string(),
-  }),
+  control_card: controlCardOutput,
   routing: z.object({
     roles: z.record(z.string(), routes),
     services: z.record(z.string(), z.record(z.string(), routes)),

@@ -13,6 +13,7 @@ function incidentSummary(v: IncidentView): string {
     `${i.id}  ${i.title}`,
     `  severity ${i.severity}, state ${i.state}${i.service ? `, service ${i.service}` : ''}${i.determination ? `, determination ${i.determination}` : ''}`,
     `  assets: ${v.assets.join(', ') || '-'}`,
+    `  control card: ${i.control_card_version === null ? 'before versioning' : `version ${i.control_card_version} (\`closeloop control-card --version ${i.control_card_version}\`)`}`,
     ...(v.grouping.keys.length > 0 ? [`  grouped by: ${v.grouping.keys.join(', ')}`] : []),
     ...(v.grouping.follows !== null ? [`  follows closed incident ${v.grouping.follows}`] : []),
     ...(v.grouping.followed_by.length > 0 ? [`  followed by: ${v.grouping.followed_by.join(', ')}`] : []),

@@ -194,3 +194,8 @@ export async function incidentAssetIds(db: Db, incidentId: string): Promise<stri
 export function incidentsWithReportOutSentBy(db: Db, sentBy: string): Promise<Incident[]> {
   return db.selectFrom('incidents').selectAll().where('reportout_sent_at', 'is not', null).where('reportout_sent_at', '<=', sentBy).orderBy('id').execute();
 }
+
+/** Whether the store holds any incident. */
+export async function hasIncidents(db: Db): Promise<boolean> {
+  return (await db.selectFrom('incidents').select('id').limit(1).executeTakeFirst()) !== undefined;
+}

@@ -195,42 +195,10 @@ export function incidentEvents(db: Db, incidentId: string, after: number, limit:
 
 // ---- metrics ---------------------------------------------------------------------------------
 
-/** Ids of incidents whose report-out is owed and not sent (a non-incident owes none). */
-export async function incidentsMissingReportOut(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectFrom('incidents')
-    .select('id')
-    .where('reportout_opened_at', 'is not', null)
-    .where('reportout_sent_at', 'is', null)
-    .where('state', '!=', 'closed_non_incident')
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => r.id);
-}
-
 /** Incidents per state. */
 export async function incidentsByState(db: Db): Promise<{ state: Incident['state']; n: number }[]> {
   const rows = await db.selectFrom('incidents').select(['state', (eb) => eb.fn.countAll<number | string>().as('n')]).groupBy('state').execute();
   return rows.map((r) => ({ state: r.state, n: Number(r.n) }));
-}
-
-/** Each acknowledgment with the sending of its incident's report-out (for latency by role). */
-export function acknowledgmentTimes(db: Db): Promise<{ role: string; at: string; sent_at: string | null }[]> {
-  return db
-    .selectFrom('acknowledgments')
-    .innerJoin('incidents', 'incidents.id', 'acknowledgments.incident_id')
-    .select(['acknowledgments.role', 'acknowledgments.at', 'incidents.reportout_sent_at as sent_at'])
-    .execute();
-}
-
-/** Report-outs sent: when the task opened and when it was sent. */
-export function reportOutTimes(db: Db): Promise<{ opened: string; sent: string }[]> {
-  return db
-    .selectFrom('incidents')
-    .select(['reportout_opened_at as opened', 'reportout_sent_at as sent'])
-    .where('reportout_opened_at', 'is not', null)
-    .where('reportout_sent_at', 'is not', null)
-    .execute() as Promise<{ opened: string; sent: string }[]>;
 }
 
 /** Age buckets of remediation items, by the calendar day an item was opened. */
@@ -265,16 +233,6 @@ export async function remediationAging(db: Db, c: AgeCutoffs): Promise<{ buckets
     .where('status', 'in', ['open', 'in_progress'])
     .executeTakeFirstOrThrow();
   return { buckets: rows.map((r) => ({ bucket: r.bucket, status: r.status, n: Number(r.n) })), overdue: Number(overdue.n) };
-}
-
-/** Acceptances requested, approved and due for review by `until`, or past review (stored expired or approved past the date). */
-export function risksForReview(db: Db, until: string): Promise<Pick<RiskAcceptance, 'id' | 'state' | 'review_by'>[]> {
-  return db
-    .selectFrom('risk_acceptances')
-    .select(['id', 'state', 'review_by'])
-    .where((eb) => eb.or([eb('state', 'in', ['requested', 'expired']), eb.and([eb('state', '=', 'approved'), eb('review_by', '<=', until)])]))
-    .orderBy('id')
-    .execute();
 }
 
 /**

@@ -22,6 +22,8 @@ export interface IncidentsTable {
   created_at: string;
   updated_at: string;
   closed_at: string | null;
+  /** The control card version in force when the incident was opened; null for incidents opened before cards were versioned (migration 0015). */
+  control_card_version: number | null;
 }
 
 export type Incident = Selectable<IncidentsTable>;

@@ -44,6 +44,8 @@ export interface Incident {
   created_at: string;
   updated_at: string;
   closed_at: string | null;
+  /** The control card version in force when the incident was opened; null when it was opened before versions were recorded. */
+  control_card_version: number | null;
 }
 
 export type ReportOutStatus = 'not_open' | 'owed' | 'sent' | 'not_required';

@@ -668,6 +668,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident's evidence bundle: a signed, byte-reproducible zip of its records with inclusion proofs of its audit events to the latest signed checkpoint (`checkpoint` = another's tree size); verify it with `closeloop evidence verify`. Audited as the caller's export */
+        get: operations["incidentEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/remediation": {
         parameters: {
             query?: never;
@@ -753,6 +770,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/oscal/poam": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Plan of Action and Milestones as OSCAL 1.1.3 JSON (valid against NIST's schema), or `format=csv` for the FedRAMP-style POA&M CSV: one item per weakness and per finding remediation item, with risk status, remediation milestones, risk log and approved deviations; identical for an unchanged store; audited as the caller's export (grc_contact, auditor, vuln_mgmt_owner) */
+        get: operations["oscalPoam"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -762,6 +796,40 @@ export interface paths {
         };
         /** The configuration, read-only (admin, grc_contact, auditor): control card, routing, workflow, gate, delivery (secrets as env:NAME references), people count, and the role matrix of the policy */
         get: operations["showSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/control-card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The IR-6(2) control card as recorded: the version in force, or `version`; with `format` md or html also rendered for people (`rendered`: Markdown, or one self-contained HTML page) */
+        get: operations["showControlCard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/control-card/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the control card the store has run with, oldest first: when each took effect, for whom, its SHA-256, and which is in force */
+        get: operations["controlCardHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -933,6 +1001,23 @@ export interface paths {
         };
         /** Readiness: whether the server can serve requests now, i.e. the database answers (no authentication) */
         get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The control's figures as Prometheus text (needs `metrics.read`, or no authentication at all when `server.metrics_public` is set): docs/metrics.md */
+        get: operations["prometheusMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1128,7 +1213,7 @@ export interface components {
             actor: string;
             display_name: string | null;
             roles: string[];
-            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "audit.checkpoint" | "keys.manage" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply")[];
+            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "audit.checkpoint" | "keys.manage" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "evidence.export" | "metrics.read" | "oscal.export")[];
             /** @description send it as x-csrf-token with every POST made with the session cookie; null for a bearer token */
             csrf_token: string | null;
             /** @enum {string} */
@@ -1293,6 +1378,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                             summary: {
                                 /** @enum {string} */
                                 reportout: "not_open" | "owed" | "sent" | "not_required";
@@ -1372,6 +1458,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -1430,6 +1517,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         assets: string[];
                         weaknesses: {
@@ -1706,6 +1794,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -1772,6 +1861,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         flagged: {
                             /** @enum {string} */
@@ -1842,6 +1932,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -2017,6 +2108,7 @@ export interface operations {
                         created_at: string;
                         updated_at: string;
                         closed_at: string | null;
+                        control_card_version: number | null;
                     };
                 };
             };
@@ -2079,6 +2171,7 @@ export interface operations {
                             created_at: string;
                             updated_at: string;
                             closed_at: string | null;
+                            control_card_version: number | null;
                         };
                         revision: number;
                         notifications: {
@@ -4015,6 +4108,41 @@ export interface operations {
             507: components["responses"]["StorageFull"];
         };
     };
+    incidentEvidence: {
+        parameters: {
+            query?: {
+                checkpoint?: number;
+            };
+            header?: never;
+            path: {
+                /** @description incident id, e.g. INC-2026-0001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
     listRemediation: {
         parameters: {
             query?: {
@@ -4278,11 +4406,25 @@ export interface operations {
                             count: number;
                             median_hours: number | null;
                             p90_hours: number | null;
+                            max_hours: number | null;
+                            seconds: {
+                                median: number | null;
+                                p90: number | null;
+                                max: number | null;
+                                sum: number;
+                            };
                         };
                         ack_latency: {
                             count: number;
                             median_hours: number | null;
                             p90_hours: number | null;
+                            max_hours: number | null;
+                            seconds: {
+                                median: number | null;
+                                p90: number | null;
+                                max: number | null;
+                                sum: number;
+                            };
                             role: string;
                         }[];
                         remediation_aging: {
@@ -4316,7 +4458,86 @@ export interface operations {
                             trigger: string;
                             count: number;
                         }[];
+                        stays_later_escalated: {
+                            count: number;
+                            ids: string[];
+                        };
+                        healthcheck_pass_rate: {
+                            health_check_id: string;
+                            sampled: number;
+                            passed: number;
+                            rate: number;
+                        } | null;
                     };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    oscalPoam: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        "plan-of-action-and-milestones": {
+                            uuid: string;
+                            metadata: {
+                                title: string;
+                                "last-modified": string;
+                                version: string;
+                                /** @constant */
+                                "oscal-version": "1.1.3";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            observations?: ({
+                                uuid: string;
+                                description: string;
+                                collected: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            risks?: ({
+                                uuid: string;
+                                title: string;
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            "poam-items": ({
+                                uuid: string;
+                                title: string;
+                                description: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadInput"];
@@ -4407,6 +4628,116 @@ export interface operations {
                                 [key: string]: string[];
                             };
                         };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    showControlCard: {
+        parameters: {
+            query?: {
+                version?: number;
+                format?: "md" | "html" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        version: number;
+                        card: {
+                            id: string;
+                            version: number;
+                            objective: string;
+                            owner_role: string;
+                            triggers: string[];
+                            recipient_roles: string[];
+                            workflow_steps: string[];
+                            exception_rules: {
+                                approver_roles: string[];
+                                max_review_days: number;
+                                requester_may_not_approve: boolean;
+                            };
+                            evidence_location: string;
+                        };
+                        digest: string;
+                        recorded_at: string;
+                        recorded_by: string;
+                        in_force: boolean;
+                        /** @enum {string} */
+                        format: "md" | "html" | "json";
+                        rendered: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    controlCardHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            card: {
+                                id: string;
+                                version: number;
+                                objective: string;
+                                owner_role: string;
+                                triggers: string[];
+                                recipient_roles: string[];
+                                workflow_steps: string[];
+                                exception_rules: {
+                                    approver_roles: string[];
+                                    max_review_days: number;
+                                    requester_may_not_approve: boolean;
+                                };
+                                evidence_location: string;
+                            };
+                            digest: string;
+                            recorded_at: string;
+                            recorded_by: string;
+                            in_force: boolean;
+                        }[];
                     };
                 };
             };
@@ -5200,6 +5531,28 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+        };
+    };
+    prometheusMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format 0.0.4 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
         };
     };
     openapi: {

@@ -94,6 +94,7 @@ export interface ApiToken {
 
 export type Settings = Answer<'showSettings'>;
 export type Route = Settings['routing']['roles'][string][number];
+export type ControlCardVersion = Answer<'controlCardHistory'>['versions'][number];
 
 // ---- calls ----------------------------------------------------------------------------------
 
@@ -148,6 +149,7 @@ export const workApi = {
   verifyAudit: () => getJson<ChainCheck>('/audit/verify'),
 
   settings: async () => data(await api.GET('/api/v1/settings')),
+  controlCardHistory: async () => data(await api.GET('/api/v1/control-card/history')),
   people: (includeRemoved: boolean) => getJson<{ people: Person[] }>('/people', { include_removed: includeRemoved ? 'true' : undefined }),
   addPerson: (name: string, roles: string[]) => postJson<Person>('/people', { name, roles }),
   setRoles: (name: string, roles: string[]) => postJson<Person>(`/people/${seg(name)}/roles`, { roles }),

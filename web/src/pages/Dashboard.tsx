@@ -1,6 +1,7 @@
 /**
- * The control's figures (`GET /metrics`): incidents missing their report-out, acknowledgment
- * latency by role, remediation aging, risk acceptances awaiting review, escalations by trigger and
+ * The control's figures (`GET /metrics`): incidents missing their report-out, report-out latency,
+ * acknowledgment latency by role, remediation aging, risk acceptances awaiting review, escalations
+ * by trigger, findings that stayed and later escalated, the latest health check's pass rate and
  * incidents by state. Each chart has a heading, its figures in a sentence and a table (what a
  * screen reader reads; the drawing itself is hidden from it), and says so when there is nothing.
  */
@@ -12,7 +13,25 @@ import { getMetrics, type IdList, type Metrics } from '../api/vr';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Empty, Loading, Page } from '../components/Page';
 import { Time } from '../components/Time';
-import { ackRows, ackSentence, agingRows, agingSentence, agingStatuses, openIncidents, stateRows, stateSentence, total, triggerRows, triggerSentence } from './vr/dashboard-data';
+import {
+  ackRows,
+  ackSentence,
+  agingRows,
+  agingSentence,
+  agingStatuses,
+  healthCheckRows,
+  healthCheckSentence,
+  openIncidents,
+  percent,
+  reportOutRows,
+  reportOutSentence,
+  stateRows,
+  stateSentence,
+  staysSentence,
+  total,
+  triggerRows,
+  triggerSentence,
+} from './vr/dashboard-data';
 import { humanize } from './vr/words';
 
 // colours with at least 3:1 contrast on white, told apart by more than hue (the tables say it in words)
@@ -31,7 +50,9 @@ export default function Dashboard() {
   );
 }
 
-function Figures({ m }: { m: Metrics }) {
+/** The figures of one answer of `GET /metrics`. */
+export function Figures({ m }: { m: Metrics }) {
+  const hc = m.healthcheck_pass_rate;
   return (
     <>
       <div className="cards" role="list" aria-label="Key figures">
@@ -39,9 +60,26 @@ function Figures({ m }: { m: Metrics }) {
         <Card label="Remediation items overdue" value={m.remediation_aging.overdue} tone={m.remediation_aging.overdue > 0 ? 'bad' : 'good'} />
         <Card label="Risk acceptances awaiting review" value={m.risk_review.requested.count + m.risk_review.review_due.count + m.risk_review.review_past.count} />
         <Card label="Incidents not closed" value={openIncidents(m)} />
+        <Card label="Findings that stayed, then escalated" value={m.stays_later_escalated.count} />
+        <Card label="Latest health check pass rate" value={hc === null ? 'none yet' : percent(hc.rate)} />
       </div>
       <div className="dashboard-grid">
         <MissingReportOut m={m} />
+        <ChartSection id="reportout" title="Report-out latency" sentence={reportOutSentence(m)} empty={m.reportout_latency.count === 0 ? 'No report-out has been sent yet.' : null}>
+          <p>
+            From an incident&apos;s opening to its report-out&apos;s sending, over <strong>{m.reportout_latency.count}</strong> report-out{m.reportout_latency.count === 1 ? '' : 's'}.
+          </p>
+          <Chart>
+            <BarChart data={reportOutRows(m)} accessibilityLayer={false}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="figure" tick={AXIS} />
+              <YAxis tick={AXIS} unit=" h" />
+              <Tooltip />
+              <Bar dataKey="hours" name="Hours" fill={COLOURS.primary} />
+            </BarChart>
+          </Chart>
+          <FigureTable caption="Report-out latency, in hours" head={['Figure', 'Hours']} rows={reportOutRows(m).map((r) => [r.figure, r.hours ?? '—'])} />
+        </ChartSection>
         <ChartSection id="ack" title="Acknowledgment latency by role" sentence={ackSentence(m)} empty={m.ack_latency.every((a) => a.count === 0) ? 'No acknowledgment has been recorded yet.' : null}>
           <Chart>
             <BarChart data={ackRows(m)} accessibilityLayer={false}>
@@ -52,12 +90,13 @@ function Figures({ m }: { m: Metrics }) {
               <Legend />
               <Bar dataKey="median" name="Median (hours)" fill={COLOURS.primary} />
               <Bar dataKey="p90" name="90th percentile (hours)" fill={COLOURS.secondary} />
+              <Bar dataKey="max" name="Longest (hours)" fill={COLOURS.quaternary} />
             </BarChart>
           </Chart>
           <FigureTable
             caption="Acknowledgment latency by role, in hours"
-            head={['Role', 'Median (h)', '90th percentile (h)', 'Acknowledgments']}
-            rows={m.ack_latency.map((a) => [a.role, a.median_hours ?? '—', a.p90_hours ?? '—', a.count])}
+            head={['Role', 'Median (h)', '90th percentile (h)', 'Longest (h)', 'Acknowledgments']}
+            rows={m.ack_latency.map((a) => [a.role, a.median_hours ?? '—', a.p90_hours ?? '—', a.max_hours ?? '—', a.count])}
           />
         </ChartSection>
         <ChartSection id="aging" title="Remediation aging" sentence={agingSentence(m)} empty={m.remediation_aging.open_total === 0 ? 'No remediation item is waiting for verification.' : null}>
@@ -85,19 +124,21 @@ function Figures({ m }: { m: Metrics }) {
         </ChartSection>
         <RiskReview m={m} />
         <ChartSection id="triggers" title="Escalations by trigger" sentence={triggerSentence(m)} empty={m.escalations_by_trigger.every((t) => t.count === 0) ? 'No finding escalates.' : null}>
-          <Chart>
-            <BarChart data={triggerRows(m)} layout="vertical" accessibilityLayer={false}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis type="number" allowDecimals={false} tick={AXIS} />
-              <YAxis type="category" dataKey="trigger" width={150} tick={AXIS} />
-              <Tooltip />
-              <Bar dataKey="count" name="Findings" fill={COLOURS.quaternary} />
-            </BarChart>
-          </Chart>
+          <CountBars data={triggerRows(m)} category="trigger" value="count" name="Findings" fill={COLOURS.quaternary} width={150} />
           <FigureTable caption="Findings whose latest decision escalates, by trigger" head={['Trigger', 'Findings']} rows={triggerRows(m).map((r) => [r.trigger, r.count])} />
           <p className="small">
             <Link to="/vulnerabilities?tab=decisions&outcome=escalate">See the escalations</Link>
           </p>
+        </ChartSection>
+        <StaysLaterEscalated m={m} />
+        <ChartSection id="healthcheck" title="Control health check" sentence={healthCheckSentence(m)} empty={hc === null ? 'No control health check has been run yet.' : null}>
+          {hc !== null && (
+            <p>
+              <span className="big-figure">{percent(hc.rate)}</span> of the {hc.sampled} incident{hc.sampled === 1 ? '' : 's'} sampled by {hc.health_check_id} passed every question.
+            </p>
+          )}
+          <CountBars data={healthCheckRows(m)} category="outcome" value="incidents" name="Sampled incidents" fill={COLOURS.tertiary} width={100} />
+          <FigureTable caption="Sampled incidents of the latest health check" head={['Outcome', 'Incidents']} rows={healthCheckRows(m).map((r) => [r.outcome, r.incidents])} />
         </ChartSection>
         <ChartSection id="states" title="Incidents by state" sentence={stateSentence(m)} empty={total(stateRows(m)) === 0 ? 'No incident has been recorded.' : null}>
           <Chart>
@@ -116,10 +157,10 @@ function Figures({ m }: { m: Metrics }) {
   );
 }
 
-function Card({ label, value, tone }: { label: string; value: number; tone?: 'good' | 'bad' }) {
+function Card({ label, value, tone }: { label: string; value: number | string; tone?: 'good' | 'bad' }) {
   return (
     <div className={`card${tone !== undefined ? ` card-${tone}` : ''}`} role="listitem">
-      <div className="figure">{value.toLocaleString()}</div>
+      <div className="figure">{typeof value === 'number' ? value.toLocaleString() : value}</div>
       <div>{label}</div>
     </div>
   );
@@ -150,6 +191,21 @@ function Chart({ children }: { children: React.ReactElement }) {
         {children}
       </ResponsiveContainer>
     </div>
+  );
+}
+
+/** Counts as horizontal bars, one per category. */
+function CountBars({ data, category, value, name, fill, width }: { data: Record<string, string | number>[]; category: string; value: string; name: string; fill: string; width: number }) {
+  return (
+    <Chart>
+      <BarChart data={data} layout="vertical" accessibilityLayer={false}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis type="number" allowDecimals={false} tick={AXIS} />
+        <YAxis type="category" dataKey={category} width={width} tick={AXIS} />
+        <Tooltip />
+        <Bar dataKey={value} name={name} fill={fill} />
+      </BarChart>
+    </Chart>
   );
 }
 
@@ -258,6 +314,25 @@ function RiskReview({ m }: { m: Metrics }) {
         <p className="small">
           <Link to="/risks">Open the risk acceptances</Link>
         </p>
+      )}
+    </section>
+  );
+}
+
+function StaysLaterEscalated({ m }: { m: Metrics }) {
+  const list = m.stays_later_escalated;
+  return (
+    <section className="panel chart-panel" aria-labelledby="stays-heading">
+      <h2 id="stays-heading">Stays later escalated</h2>
+      {list.count === 0 ? (
+        <Empty>{staysSentence(m)}</Empty>
+      ) : (
+        <>
+          <p>
+            <span className="big-figure">{list.count}</span> finding{list.count === 1 ? '' : 's'} stayed at first and escalated later: worth a look at why the first decision stayed.
+          </p>
+          <IdLinks list={list} to={(id) => `/vulnerabilities/findings/${encodeURIComponent(id)}`} label="Findings that stayed, then escalated" />
+        </>
       )}
     </section>
   );

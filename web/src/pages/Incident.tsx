@@ -13,6 +13,7 @@ import { useCan } from '../auth/session';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Badge, Loading, Page } from '../components/Page';
 import { Time } from '../components/Time';
+import { EvidencePanel } from './incident/Evidence';
 import { DialogButtons, FormDialog } from './incident/FormDialog';
 import { ClosureGate } from './incident/Gate';
 import { refusedItems } from './incident/gate';
@@ -39,6 +40,7 @@ const NON_INCIDENT_CLOSABLE_FROM: readonly IncidentState[] = ['reported', 'triag
 
 export default function Incident() {
   const { id = '' } = useParams();
+  const can = useCan();
   const view = useQuery({ queryKey: incidentKeys.view(id), queryFn: () => incidentApi.view(id) });
   if (view.isPending) return <Loading what={`Loading ${id}`} />;
   if (view.isError) {
@@ -74,6 +76,8 @@ export default function Incident() {
         <dd>
           <Time at={inc.created_at} /> by {inc.opened_by}
         </dd>
+        <dt>Control card</dt>
+        <dd>{inc.control_card_version === null ? <span className="muted">before versioning</span> : `version ${inc.control_card_version}`}</dd>
         {inc.closed_at !== null && (
           <>
             <dt>Closed</dt>
@@ -99,6 +103,7 @@ export default function Incident() {
       <RiskAcceptances view={v} />
       <ThirdPartyNotices view={v} />
       <IncidentTimeline id={inc.id} />
+      <EvidencePanel id={inc.id} allowed={can('evidence.export')} />
     </Page>
   );
 }

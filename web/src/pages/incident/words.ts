@@ -103,6 +103,8 @@ const ACTION_WORDS: Record<string, string> = {
   'notification.retry': 'will retry a message',
   'notification.requeued': 'put a failed message back in the queue',
   'ticket.status': 'applied a ticket status',
+  'control_card.initialized': 'recorded the control card',
+  'control_card.changed': 'recorded a control card version',
 };
 
 /** An audit action in words; moves name their target (`incident.moved.triage` → "moved the incident to Triage"). */

@@ -1,10 +1,11 @@
 /**
- * The configuration, read-only: the control card, routing (each role's, service's and vendor's
+ * The configuration, read-only: the control card and its versions, routing (each role's, service's and vendor's
  * routes), the workflow and the closure gate, and the role × action matrix of the policy. Secrets
  * arrive from the server as `env:NAME` references only.
  */
 import type { Route, Settings } from '../../api/work';
 import { TableWrap } from '../work/TableWrap';
+import { ControlCardHistory } from './ControlCardHistory';
 
 function Routes({ routes }: { routes: readonly Route[] }) {
   if (routes.length === 0) return <span className="muted">no route</span>;
@@ -85,6 +86,7 @@ export function ConfigurationTab({ settings: s }: { settings: Settings }) {
         <dt>People in the directory</dt>
         <dd>{s.people.count}</dd>
       </dl>
+      <ControlCardHistory />
       <h2>Routing</h2>
       <h3>By role</h3>
       <RouteTable label="Routes by role" first="Role" rows={Object.entries(s.routing.roles)} />

@@ -11,14 +11,60 @@ export const BUCKET_WORDS: Record<string, string> = { '0-7': '0–7 days', '8-30
 
 const hours = (h: number | null): string => (h === null ? 'no data' : `${h.toLocaleString(undefined, { maximumFractionDigits: 1 })} h`);
 
+type Latency = Metrics['reportout_latency'];
+
+/** A latency's figures in words: median, 90th percentile and maximum, over how many. */
+const latencyWords = (l: Latency): string => `median ${hours(l.median_hours)}, 90th percentile ${hours(l.p90_hours)}, longest ${hours(l.max_hours)} over ${l.count}`;
+
 export function ackRows(m: Metrics) {
-  return m.ack_latency.map((a) => ({ role: a.role, median: a.median_hours, p90: a.p90_hours, count: a.count }));
+  return m.ack_latency.map((a) => ({ role: a.role, median: a.median_hours, p90: a.p90_hours, max: a.max_hours, count: a.count }));
 }
 
 export function ackSentence(m: Metrics): string {
   const rows = m.ack_latency.filter((a) => a.count > 0);
   if (rows.length === 0) return 'No acknowledgment has been recorded yet.';
-  return `Acknowledgment latency by role: ${rows.map((a) => `${a.role} median ${hours(a.median_hours)}, 90th percentile ${hours(a.p90_hours)} over ${a.count}`).join('; ')}.`;
+  return `Acknowledgment latency by role: ${rows.map((a) => `${a.role} ${latencyWords(a)}`).join('; ')}.`;
+}
+
+/** The report-out latency as three bars: median, 90th percentile, longest. */
+export function reportOutRows(m: Metrics) {
+  const l = m.reportout_latency;
+  return [
+    { figure: 'Median', hours: l.median_hours },
+    { figure: '90th percentile', hours: l.p90_hours },
+    { figure: 'Longest', hours: l.max_hours },
+  ];
+}
+
+export function reportOutSentence(m: Metrics): string {
+  const l = m.reportout_latency;
+  if (l.count === 0) return 'No report-out has been sent yet.';
+  return `Report-out latency, from an incident's opening to its report-out's sending: ${latencyWords(l)} report-out(s).`;
+}
+
+export function staysSentence(m: Metrics): string {
+  const n = m.stays_later_escalated.count;
+  if (n === 0) return 'No finding that stayed has escalated later.';
+  return `${n} finding(s) stayed at first and escalated later.`;
+}
+
+/** The latest health check as two bars: incidents that passed every question and those that did not. */
+export function healthCheckRows(m: Metrics) {
+  const hc = m.healthcheck_pass_rate;
+  if (hc === null) return [];
+  return [
+    { outcome: 'Passed', incidents: hc.passed },
+    { outcome: 'With a gap', incidents: hc.sampled - hc.passed },
+  ];
+}
+
+/** A share as a percentage with at most one decimal. */
+export const percent = (rate: number): string => `${(Math.round(rate * 1000) / 10).toLocaleString()}%`;
+
+export function healthCheckSentence(m: Metrics): string {
+  const hc = m.healthcheck_pass_rate;
+  if (hc === null) return 'No control health check has been run yet.';
+  return `Latest control health check ${hc.health_check_id}: ${hc.passed} of ${hc.sampled} sampled incident(s) passed every question (${percent(hc.rate)}).`;
 }
 
 /** Statuses that appear in any bucket, in workflow order, then any others the server names. */

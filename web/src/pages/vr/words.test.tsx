@@ -76,11 +76,13 @@ const metrics = (over: Partial<Metrics> = {}): Metrics => ({
   as_of: '2026-12-01T10:00:00Z',
   incidents_by_state: { reported: 1, triage: 0, closed: 2 },
   missing_reportout: { count: 0, ids: [] },
-  reportout_latency: { count: 0, median_hours: null, p90_hours: null },
+  reportout_latency: { count: 0, median_hours: null, p90_hours: null, max_hours: null, seconds: { median: null, p90: null, max: null, sum: 0 } },
   ack_latency: [],
   remediation_aging: { buckets: [{ bucket: '0-7', total: 2, by_status: { open: 1, in_progress: 1 } }, { bucket: '>90', total: 1, by_status: { open: 1 } }], open_total: 3, overdue: 1 },
   risk_review: { requested: { count: 0, ids: [] }, review_due: { count: 0, ids: [], within_days: 14 }, review_past: { count: 0, ids: [] } },
   escalations_by_trigger: [],
+  stays_later_escalated: { count: 0, ids: [] },
+  healthcheck_pass_rate: null,
   ...over,
 });
 
@@ -94,7 +96,8 @@ describe('dashboard figures in words', () => {
 
   it('says ack latency per role, and when there is none', () => {
     expect(ackSentence(metrics())).toBe('No acknowledgment has been recorded yet.');
-    expect(ackSentence(metrics({ ack_latency: [{ role: 'ciso', count: 2, median_hours: 1.5, p90_hours: 3 }] }))).toBe('Acknowledgment latency by role: ciso median 1.5 h, 90th percentile 3 h over 2.');
+    const seconds = { median: 5400, p90: 10_800, max: 14_400, sum: 19_800 };
+    expect(ackSentence(metrics({ ack_latency: [{ role: 'ciso', count: 2, median_hours: 1.5, p90_hours: 3, max_hours: 4, seconds }] }))).toBe('Acknowledgment latency by role: ciso median 1.5 h, 90th percentile 3 h, longest 4 h over 2.');
   });
 
   it('orders incident states as the workflow does and names triggers in words', () => {
