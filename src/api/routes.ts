@@ -8,6 +8,7 @@
  * edge (a bad field is a 400 naming it before anything runs), then the use case is called (it
  * authorizes and validates again), and the result is presented.
  */
+import { checkpointList, checkpointListOutput, checkpointOutput, createCheckpoint } from '../app/audit-checkpoints.js';
 import { createToken, createTokenInput, listTokens, listTokensInput, revokeToken, revokeTokenInput, verifyAudit } from '../app/admin.js';
 import { createPasswordLink, passwordLinkInput } from '../app/passwords.js';
 import { addPerson, addPersonInput, listPeople, listPeopleInput, removePerson, removePersonInput, setRoles, setRolesInput } from '../app/people.js';
@@ -299,6 +300,18 @@ const WORKFLOW_ROUTES: readonly ApiRoute[] = [
     response: verifyResultSchema,
     summary: 'Verify the audit hash chain (200 with ok:false and the first bad event when broken)',
     handle: (ctx, caller) => verifyAudit(ctx, caller),
+  }),
+  view({
+    method: 'POST', path: '/audit/checkpoints', operationId: 'createAuditCheckpoint', tag: 'operations', status: 201,
+    response: checkpointOutput,
+    summary: 'Sign a checkpoint of the whole audit log now (RFC 9162 root, Ed25519) and send it to the witness (ir_lead, grc_contact, auditor); 409 without a signing key',
+    handle: (ctx, caller) => createCheckpoint(ctx, caller),
+  }),
+  view({
+    method: 'GET', path: '/audit/checkpoints', operationId: 'listAuditCheckpoints', tag: 'operations',
+    response: checkpointListOutput,
+    summary: 'The signed checkpoints of the audit log, smallest first: tree size, root, time, key id, signature (ir_lead, grc_contact, auditor)',
+    handle: (ctx, caller) => checkpointList(ctx, caller),
   }),
   // ---- findings -----------------------------------------------------------------------------
   op({

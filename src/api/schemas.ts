@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { incidentSummaryOutput } from '../app/incidents.js';
+import { checkpointsVerificationSchema } from '../app/audit-verify.js';
 import { SSVC_OUTCOMES, FLAGS, NEXT_ACTIONS, OUTCOMES, STAY_REASONS, TRIGGERS } from '../domain/escalation/vocabulary.js';
 import { GATE_ITEMS } from '../domain/gate.js';
 import { INCIDENT_SEVERITIES, INCIDENT_STATES, REMEDIATION_STATES, RISK_STATES, WEAKNESS_RELATIONS, WEAKNESS_TYPES } from '../domain/incident.js';
@@ -320,6 +321,8 @@ export const verifyResultSchema = z.strictObject({
     /** A record edited, deleted or inserted outside closeloop (a set by its last writer: import, triage run …). */
     problems: z.array(z.strictObject({ entity_type: text, entity_id: text, problem: text })),
   }),
+  /** The signed checkpoints, the signatures after the latest and the witness (see docs/decisions/signed-checkpoints.md). */
+  checkpoints: checkpointsVerificationSchema,
 });
 
 // ---- findings and decisions -----------------------------------------------------------------

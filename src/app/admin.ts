@@ -5,6 +5,7 @@ import { verifyChain, type VerifyResult } from '../audit/chain.js';
 import { verifyEntityStates, type EntityVerifyResult } from '../audit/entity-state.js';
 import { LIMITS } from '../domain/limits.js';
 import { ClError, notFound } from '../errors.js';
+import { verifyCheckpoints, type CheckpointsVerification } from './audit-verify.js';
 import { findApiToken, findApiTokenByHash, insertApiToken, listApiTokens, revokeApiToken, touchApiToken, type TokenListing } from '../store/repositories/api-tokens.js';
 import { activeRoles } from '../store/repositories/people.js';
 import { addDays, audit, authorize, inTransaction, isoNow, isPerson, nextId, today, type AppContext, type Caller } from './context.js';
@@ -106,22 +107,25 @@ export async function actorForToken(ctx: AppContext, token: string): Promise<str
   return row.actor;
 }
 
-/** The chain's verification, and whether every record matches its latest audit event (`entities`). */
+/** The chain's verification, the signed checkpoints' (`checkpoints`), and whether every record matches its latest audit event (`entities`). */
 export interface AuditVerifyResult extends VerifyResult {
+  checkpoints: CheckpointsVerification;
   entities: EntityVerifyResult;
 }
 
 /**
- * Verifies the audit chain and the records it vouches for: `ok` only when both hold. A broken
- * chain names its first bad event; a record edited, deleted or inserted outside closeloop is named
- * in `entities.problems` by entity type and id (a set of findings, assets or decisions by its last
- * writer).
+ * Verifies the audit chain, its signatures and checkpoints (and the witness's), and the records it
+ * vouches for: `ok` only when all hold. A broken chain names its first bad event; a checkpoint that
+ * does not hold is named by its tree size; a record edited, deleted or inserted outside closeloop is
+ * named in `entities.problems` by entity type and id (a set of findings, assets or decisions by its
+ * last writer).
  */
-export async function verifyAudit(ctx: AppContext, caller: Caller): Promise<AuditVerifyResult> {
+export async function verifyAudit(ctx: AppContext, caller: Caller, opts: { witnessFile?: string } = {}): Promise<AuditVerifyResult> {
   await authorize(ctx, caller, 'audit.verify');
   const chain = await verifyChain(ctx.store.db);
+  const checkpoints = await verifyCheckpoints(ctx, opts);
   const entities = await verifyEntityStates(ctx.store.db);
-  return { ...chain, ok: chain.ok && entities.ok, entities };
+  return { ...chain, ok: chain.ok && checkpoints.ok && entities.ok, checkpoints, entities };
 }
 
 // The record each input describes, named when a field is refused (see parseInput).

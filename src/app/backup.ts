@@ -12,6 +12,7 @@ import { loadConfig } from '../config/load.js';
 import { ClError } from '../errors.js';
 import { assertSqliteFile, backupSqlite, POSTGRES_BACKUP_ROUTE, removeSqliteFiles, replaceWith, stageCopy } from '../store/backup.js';
 import { isPostgresUrl, openStore } from '../store/db.js';
+import { loadSigner } from './audit-signing.js';
 import { audit, authorize, inTransaction, type AppContext, type Caller } from './context.js';
 import { contextLocations, type ContextSource } from './open-context.js';
 import { nonEmpty, parseInput } from './validate.js';
@@ -83,7 +84,8 @@ export async function restoreStore(source: ContextSource, caller: Caller, input:
       }
       // The people directory is in the store: the one being put in place decides who may restore it.
       await authorize({ store }, caller, 'store.restore');
-      const ctx: AppContext = { store, config, configPath, now: source.now };
+      const signer = loadSigner(config, configPath);
+      const ctx: AppContext = { store, config, configPath, now: source.now, ...(signer !== undefined ? { signer } : {}) };
       await inTransaction(ctx, (trx) =>
         audit(trx, ctx, caller, { action: 'store.restored', entityType: 'store', entityId: 'store', incidentId: null, state: { from: p.from, events: chain.events, head: chain.headHash } }),
       );

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { AuditInput } from '../audit/chain.js';
+import { checkpointsSignedIn, type AuditInput } from '../audit/chain.js';
 import { appendAudited } from '../audit/entity-state.js';
 import type { Signer } from '../audit/signing.js';
 import type { Config } from '../config/schema.js';
@@ -10,6 +10,7 @@ import type { Store } from '../store/db.js';
 import { bumpCounter, reserveCounter } from '../store/counters.js';
 import { activeRoles } from '../store/repositories/people.js';
 import type { Database, Db } from '../store/schema.js';
+import { chainSigning, witnessToFile } from './audit-signing.js';
 
 /** Everything a use case needs, passed explicitly: no globals, clock injected. */
 export interface AppContext {
@@ -82,9 +83,18 @@ export function addDays(day: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** Runs `fn` as one transaction: rows, audit events and outbox messages commit together or not at all. */
+/**
+ * Runs `fn` as one transaction: rows, audit events and outbox messages commit together or not at
+ * all. The checkpoints it signed go to the witness file once it committed.
+ */
 export async function inTransaction<T>(ctx: AppContext, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  return ctx.store.transaction(fn);
+  let used: Trx | undefined;
+  const result = await ctx.store.transaction((trx) => {
+    used = trx;
+    return fn(trx);
+  });
+  if (used !== undefined) await witnessToFile(ctx, checkpointsSignedIn(used));
+  return result;
 }
 
 /**
@@ -103,7 +113,7 @@ export type AuditEntry = Omit<AuditInput, 'at' | 'actor'>;
 /** `audit` for several changes, in order, in one go (see appendAuditMany). */
 export async function auditMany(trx: Trx, ctx: AppContext, caller: Caller, entries: readonly AuditEntry[]): Promise<void> {
   const at = isoNow(ctx);
-  await appendAudited(trx, entries.map((e) => ({ ...e, at, actor: caller.actor })));
+  await appendAudited(trx, entries.map((e) => ({ ...e, at, actor: caller.actor })), chainSigning(ctx, caller));
 }
 
 /** Next value of a named counter, inside the transaction (row lock on PostgreSQL). */

@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.js';
 import { resolveSecret } from '../config/secrets.js';
 import { channelsFromConfig, verifyChannels } from '../delivery/channels/index.js';
 import { SQLITE_WAIT_COMMAND, SQLITE_WAIT_SERVER, openStore, storeUrlFromEnv, type SqliteWait } from '../store/db.js';
+import { checkpointingAppends, loadSigner } from './audit-signing.js';
 import type { AppContext } from './context.js';
 import { recordControlCardAtStart } from './control-card.js';
 import { migratePeople } from './people-migration.js';
@@ -74,11 +75,13 @@ export async function openContext(source: ContextSource, role: ContextRole = 'co
   // Secrets are read before the store opens: an unset variable stops the start with nothing open.
   const channels = channelsFromConfig(config, { ...source.env }, configPath);
   const secrets = configSecrets(config, source.env);
+  // The signing key is read before the store opens too: a missing key file names itself and opens nothing.
+  const signer = loadSigner(config, configPath);
   const store = await openStore({ url: dbUrl, sqliteWait: SQLITE_WAIT[role] });
   try {
     const moved = await migratePeople(store, configPath, config, source.now, source.notice);
-    await recordControlCardAtStart(store, moved.config, configPath, source.now, CONFIGURATION.actor, source.notice);
-    return { store, config: moved.config, configPath, now: source.now, channels, ...secrets };
+    await checkpointingAppends(store, signer, source.now, () => recordControlCardAtStart(store, moved.config, configPath, source.now, CONFIGURATION.actor, source.notice));
+    return { store, config: moved.config, configPath, now: source.now, channels, ...secrets, ...(signer !== undefined ? { signer } : {}) };
   } catch (err) {
     await store.close();
     throw err;

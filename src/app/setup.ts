@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { appendAudited } from '../audit/entity-state.js';
+import { signCheckpointIfSound } from '../audit/checkpoints.js';
 import { defaultConfig, loadConfig, validateConfig, writeConfig } from '../config/load.js';
 import { ClError } from '../errors.js';
 import { openStore, type SqliteWait } from '../store/db.js';
 import { bumpCounter } from '../store/counters.js';
 import { countPeopleRows, insertPersonIfAbsent } from '../store/repositories/people.js';
+import { chainSigning, loadSigner } from './audit-signing.js';
 import type { AppContext } from './context.js';
+import { configReference, makeKeyFiles } from './keys.js';
 import { createToken } from './admin.js';
 import { recordControlCardAtStart } from './control-card.js';
 import { migratePeople } from './people-migration.js';
@@ -42,25 +45,31 @@ export async function initialize(opts: SetupOptions): Promise<InitResult> {
   if (!exists) {
     const raw = defaultConfig();
     validateConfig(raw, opts.configPath);
-    writeConfig(opts.configPath, raw);
+    // a new install signs its audit log from the first event (closeloop keys init)
+    const key = makeKeyFiles(opts.configPath);
+    writeConfig(opts.configPath, { ...raw, audit: { signing_key: configReference(opts.configPath, key.privateKeyFile) } });
   }
   const loaded = loadConfig(opts.configPath);
+  const signer = loadSigner(loaded, opts.configPath);
   const store = await openStore({ url: opts.dbUrl, ...(opts.sqliteWait !== undefined ? { sqliteWait: opts.sqliteWait } : {}) });
   const now = opts.now ?? (() => new Date());
   try {
     const { config } = await migratePeople(store, opts.configPath, loaded, now, opts.notice);
-    const ctx: AppContext = { store, config, configPath: opts.configPath, now };
+    const ctx: AppContext = { store, config, configPath: opts.configPath, now, ...(signer !== undefined ? { signer } : {}) };
+    const signing = chainSigning(ctx, { actor: opts.admin });
     const addedAdmin = await store.transaction(async (trx) => {
       await bumpCounter(trx, 'people');
       const at = now().toISOString();
       let added = false;
       if ((await countPeopleRows(trx)) === 0) {
         added = await insertPersonIfAbsent(trx, { name: opts.admin, roles: JSON.stringify(['admin']), display_name: null, email: null, password_hash: null, oidc_subject: null, created_at: at, updated_at: at, removed_at: null });
-        if (added) await appendAudited(trx, [{ at, actor: opts.admin, action: 'person.added', entityType: 'person', entityId: opts.admin, incidentId: null, state: null }]);
+        if (added) await appendAudited(trx, [{ at, actor: opts.admin, action: 'person.added', entityType: 'person', entityId: opts.admin, incidentId: null, state: null }], signing);
       }
       return added;
     });
+    // the log as init leaves it (the control card in force included) is covered by a checkpoint
     await recordControlCardAtStart(store, config, opts.configPath, now, opts.admin, opts.notice);
+    if (signer !== undefined) await store.transaction((trx) => signCheckpointIfSound(trx, signer, now().toISOString()));
     return { ctx, wroteConfig: !exists, addedAdmin };
   } catch (err) {
     await store.close();

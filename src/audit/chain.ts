@@ -1,11 +1,42 @@
-import type { AuditEvent, Db } from '../store/schema.js';
+import type { AuditCheckpoint, AuditEvent, Db } from '../store/schema.js';
 import { digestOf, eventHash, GENESIS_HASH } from '../domain/audit-hash.js';
 import { counterValue, reserveCounter } from '../store/counters.js';
 import { auditEventsFrom, auditHashAt, insertAuditEvents } from '../store/repositories/audit-events.js';
+import { AUDIT_SEQ, signCheckpointIfSound } from './checkpoints.js';
+import type { Signer } from './signing.js';
 
 export { eventHash, GENESIS_HASH };
 export type { AuditEvent };
-const COUNTER = 'audit_seq';
+const COUNTER = AUDIT_SEQ;
+
+/**
+ * How appended events are signed: each event's hash with `signer`, and a checkpoint of the whole
+ * log whenever an append crosses a multiple of `checkpointEvery` events. `onCheckpoint` runs in
+ * the same transaction for each checkpoint signed that way (queuing it to a witness); the events
+ * it appends are signed but start no checkpoint of their own.
+ */
+export interface ChainSigning {
+  signer: Signer;
+  checkpointEvery: number;
+  onCheckpoint?: (trx: Db, checkpoint: AuditCheckpoint) => Promise<void>;
+}
+
+/** The checkpoints each open transaction signed, for what must wait until it commits (the witness file). */
+const signedIn = new WeakMap<Db, AuditCheckpoint[]>();
+/** Transactions inside `onCheckpoint`: what they append starts no checkpoint. */
+const checkpointing = new WeakSet<Db>();
+
+/** The checkpoints signed in `trx` so far (read after it committed: they are then in the store). */
+export function checkpointsSignedIn(trx: Db): readonly AuditCheckpoint[] {
+  return signedIn.get(trx) ?? [];
+}
+
+/** Records a checkpoint signed in `trx` outside the chain's own crossing (on demand, a first key). */
+export function noteCheckpoint(trx: Db, checkpoint: AuditCheckpoint): void {
+  const list = signedIn.get(trx) ?? [];
+  if (!list.some((c) => c.tree_size === checkpoint.tree_size)) list.push(checkpoint);
+  signedIn.set(trx, list);
+}
 
 export interface AuditInput {
   at: string;
@@ -30,8 +61,8 @@ const lastAppended = new WeakMap<Db, { seq: number; hash: string }>();
  * transaction ends, so two transactions never chain onto the same predecessor, and an event this
  * transaction appended last is the predecessor of its next one; SQLite serialises writers anyway.
  */
-export async function appendAudit(trx: Db, input: AuditInput): Promise<AuditEvent> {
-  const [event] = await appendAuditMany(trx, [input]);
+export async function appendAudit(trx: Db, input: AuditInput, signing?: ChainSigning): Promise<AuditEvent> {
+  const [event] = await appendAuditMany(trx, [input], signing);
   if (event === undefined) throw new Error('appendAudit: the chain returned no event for one input');
   return event;
 }
@@ -39,9 +70,10 @@ export async function appendAudit(trx: Db, input: AuditInput): Promise<AuditEven
 /**
  * Appends events to the chain in the order given, as `appendAudit` one after another would: their
  * sequence numbers are taken in one counter upsert and their rows written a thousand a statement
- * (insertAuditEvents).
+ * (insertAuditEvents). With `signing`, each event's hash is signed and a checkpoint signed when
+ * the log crosses a multiple of `checkpointEvery` (see ChainSigning).
  */
-export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): Promise<AuditEvent[]> {
+export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[], signing?: ChainSigning): Promise<AuditEvent[]> {
   if (inputs.length === 0) return [];
   const first = await reserveCounter(trx, COUNTER, inputs.length);
   const mine = lastAppended.get(trx);
@@ -62,14 +94,45 @@ export async function appendAuditMany(trx: Db, inputs: readonly AuditInput[]): P
       digest: digestOf(input.state),
       prev_hash: prevHash,
     };
-    const event: AuditEvent = { ...base, hash: eventHash(base), key_id: null, signature: null };
+    const hash = eventHash(base);
+    const event: AuditEvent = { ...base, hash, key_id: signing?.signer.keyId ?? null, signature: signing?.signer.sign(hash) ?? null };
     events.push(event);
     prevHash = event.hash;
   }
   await insertAuditEvents(trx, events);
   // prevHash is now the last event's hash, and first + inputs.length - 1 its sequence number
-  lastAppended.set(trx, { seq: first + inputs.length - 1, hash: prevHash });
+  const last = first + inputs.length - 1;
+  lastAppended.set(trx, { seq: last, hash: prevHash });
+  if (signing !== undefined && Math.floor(last / signing.checkpointEvery) > Math.floor((first - 1) / signing.checkpointEvery)) {
+    await checkpointOnCrossing(trx, signing, events.at(-1)?.at ?? '');
+  }
   return events;
+}
+
+/**
+ * The checkpoint an append that crossed a multiple of `checkpointEvery` signs. A log that cannot
+ * be checkpointed (shorter than its latest checkpoint, or with a hole) is left to `audit verify`
+ * to report: the change that crossed still commits, unsigned by a checkpoint.
+ */
+async function checkpointOnCrossing(trx: Db, signing: ChainSigning, at: string): Promise<void> {
+  if (checkpointing.has(trx)) return;
+  await withoutCheckpoints(trx, async () => {
+    const checkpoint = await signCheckpointIfSound(trx, signing.signer, at);
+    if (checkpoint === null) return;
+    noteCheckpoint(trx, checkpoint);
+    await signing.onCheckpoint?.(trx, checkpoint);
+  });
+}
+
+/** Runs `fn` (which signs a checkpoint and hands it on) so that the events it appends start no checkpoint of their own. */
+export async function withoutCheckpoints<T>(trx: Db, fn: () => Promise<T>): Promise<T> {
+  if (checkpointing.has(trx)) return fn();
+  checkpointing.add(trx);
+  try {
+    return await fn();
+  } finally {
+    checkpointing.delete(trx);
+  }
 }
 
 export interface VerifyResult {

@@ -25,7 +25,7 @@ import {
   type SetType,
 } from '../store/entity-registry.js';
 import type { Db } from '../store/schema.js';
-import { appendAuditMany, type AuditEvent, type AuditInput } from './chain.js';
+import { appendAuditMany, type AuditEvent, type AuditInput, type ChainSigning } from './chain.js';
 
 export { ENTITY_KINDS, SET_KINDS, SET_WRITERS, type EntityType, type SetType };
 
@@ -48,8 +48,8 @@ export async function withEntityStates(trx: Db, inputs: readonly AuditInput[]): 
 }
 
 /** Appends events for changes already written (see withEntityStates): the way every writer audits. */
-export async function appendAudited(trx: Db, inputs: readonly AuditInput[]): Promise<AuditEvent[]> {
-  return appendAuditMany(trx, await withEntityStates(trx, inputs));
+export async function appendAudited(trx: Db, inputs: readonly AuditInput[], signing?: ChainSigning): Promise<AuditEvent[]> {
+  return appendAuditMany(trx, await withEntityStates(trx, inputs), signing);
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { CommanderError } from '@commander-js/extra-typings';
 import { registerAdmin } from './commands/admin.js';
+import { registerAudit } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
 import { registerChannels } from './commands/channels.js';
 import { registerConfig } from './commands/config.js';
@@ -53,6 +54,7 @@ const COMMAND_GROUPS: readonly ((program: Program, run: CliRun) => void)[] = [
   registerFinding,
   registerRules,
   registerAdmin,
+  registerAudit,
   registerEvidence,
   registerBackup,
   registerOscal,

@@ -123,6 +123,20 @@ export function removeConfigSection(file: string, key: string): Config {
 }
 
 /**
+ * Sets values in the file at the given paths (`['audit', 'signing_key']`), keeping the rest
+ * (comments too), and returns the configuration as it now reads; nothing is written when the
+ * result does not validate.
+ */
+export function setConfigValues(file: string, values: readonly { path: readonly string[]; value: unknown }[]): Config {
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  if (doc.errors.length > 0) throw new ClError('CL_CONFIG_INVALID', `${file} is not valid YAML: ${doc.errors[0]?.message ?? 'parse error'}`);
+  for (const v of values) doc.setIn(v.path, v.value);
+  const next = validateConfig(doc.toJS(), file);
+  writeAtomic(file, doc.toString());
+  return next;
+}
+
+/**
  * rename is atomic: a crash never leaves a half-written configuration. The new file is 0600. The
  * temporary file's name is unique, so two processes rewriting at once do not trip over each other.
  */

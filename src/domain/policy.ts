@@ -18,6 +18,8 @@ export const ACTIONS = [
   'delivery.run',
   'audit.verify',
   'audit.read',
+  'audit.checkpoint',
+  'keys.manage',
   'settings.read',
   'people.read',
   'people.manage',
@@ -63,6 +65,10 @@ export const POLICY: Record<Action, readonly string[]> = {
   'audit.verify': ['ir_lead', 'grc_contact', 'auditor'],
   // the whole audit log; an incident's own events are its timeline, for its readers
   'audit.read': ['ir_lead', 'grc_contact', 'auditor'],
+  // signing a checkpoint on demand changes no record: whoever verifies the log may fix its state
+  'audit.checkpoint': ['ir_lead', 'grc_contact', 'auditor'],
+  // making or rotating the audit signing key (also edits closeloop.yaml)
+  'keys.manage': [],
   // the configuration as the settings page shows it (secrets by reference only)
   'settings.read': ['grc_contact', 'auditor'],
   // who holds which roles: an access review (AC-2) is part of assessing the control

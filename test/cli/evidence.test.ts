@@ -34,6 +34,9 @@ describe('closeloop evidence', () => {
 
   beforeAll(async () => {
     dir = await makeCliDir('closeloop-evidence-', 'closeloop.db', 'ir_lead');
+    // these tests bring their own key: drop the one `closeloop init` made
+    const config = path.join(dir, 'closeloop.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/^audit:\n {2}signing_key: .*\n/m, ''));
     const open = await run(['incident', 'open', '--title', 'Webshell', '--severity', 'high', '--json']);
     expectExit(open, 0);
     inc = open.json().id as string;

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
 import { appendAudited } from '../../src/audit/entity-state.js';
+import { makeKeyFiles } from '../../src/app/keys.js';
 import { defaultConfig, loadConfig, writeConfig } from '../../src/config/load.js';
 import { openStore, type Engine, type Store } from '../../src/store/db.js';
 import { describeSchema, testPgUrl, type PgTemplate } from './store-templates.js';
@@ -82,6 +83,11 @@ export interface TestContextOptions {
    * fixture is not a change, and most tests count the events they cause.
    */
   auditPeople?: boolean;
+  /**
+   * Give the context an audit signing key: a new Ed25519 key pair in `keys/` of the test's
+   * directory, named by `audit.signing_key` (as `closeloop keys init` leaves it), loaded as `ctx.signer`.
+   */
+  signing?: boolean;
 }
 
 export interface TestContext {
@@ -202,7 +208,9 @@ export async function makeTestContext(engine: Engine, opts: TestContextOptions =
   const base = defaultConfig(path.join(dir, 'evidence'));
   const { people: extra, ...over } = opts.config ?? {};
   const people = { ...TEST_PEOPLE, ...(isPlainObject(extra) ? (extra as Record<string, readonly string[]>) : {}) };
-  writeConfig(configPath, deepMerge(base, over));
+  const signingKey = opts.signing === true ? makeKeyFiles(configPath) : undefined;
+  const merged = deepMerge(base, over);
+  writeConfig(configPath, signingKey === undefined ? merged : deepMerge(merged, { audit: { signing_key: 'keys/audit-signing.pem' } }));
   const config = loadConfig(configPath);
 
   // null when the run's global set-up made no template (or this file runs without it)
@@ -215,7 +223,7 @@ export async function makeTestContext(engine: Engine, opts: TestContextOptions =
     store = await openSqliteStore(path.join(dir, 'closeloop.db'), inject('sqliteTemplate') ?? null);
   }
   const clock = makeClock(opts.start);
-  const ctx: AppContext = { store, config, configPath, now: () => clock.now() };
+  const ctx: AppContext = { store, config, configPath, now: () => clock.now(), ...(signingKey !== undefined ? { signer: signingKey.signer } : {}) };
   await seedPeople(store, people, clock.now().toISOString());
   if (opts.auditPeople === true) await auditSeededPeople(store, people, clock.now().toISOString());
 

@@ -1,9 +1,9 @@
-import { createToken, listTokens, revokeToken, verifyAudit } from '../../app/admin.js';
-import { EXIT, table } from '../output.js';
+import { createToken, listTokens, revokeToken } from '../../app/admin.js';
+import { table } from '../output.js';
 import type { Program } from '../program.js';
 import { acts, type CliRun } from '../session.js';
 
-/** `closeloop token create|list|revoke` (API tokens) and `closeloop audit verify` (the audit chain). */
+/** `closeloop token create|list|revoke` (API tokens). */
 export function registerAdmin(program: Program, run: CliRun): void {
   const token = program
     .command('token')
@@ -57,21 +57,5 @@ export function registerAdmin(program: Program, run: CliRun): void {
   acts(run, revoke, async ({ s, ctx, caller }, _opts, id) => {
     const t = await revokeToken(ctx, caller, { id });
     s.print(t, () => `token ${t.id} of ${t.actor} revoked`);
-  });
-
-  const audit = program.command('audit').description('the tamper-evident audit chain');
-  const verify = audit
-    .command('verify')
-    .description('recompute the hash chain and check every record against its latest audit event; exit 1 naming the first bad sequence number or each altered record')
-    .addHelpText('after', '\nExamples:\n  closeloop audit verify\n  closeloop audit verify --json   # entities.problems names each record by entity_type and entity_id');
-  acts(run, verify, async ({ s, ctx, caller }) => {
-    const r = await verifyAudit(ctx, caller);
-    s.print(r, () => {
-      const chain = r.firstBad === null ? `audit chain intact: ${r.events} events, head ${r.headHash}` : `audit chain BROKEN at seq ${r.firstBad}: ${r.problem ?? ''}`;
-      const e = r.entities;
-      if (e.ok) return `${chain}\nrecords match the audit chain: ${e.checked} checked`;
-      return [chain, `records NOT matching the audit chain: ${e.problems.length} of ${e.checked} checked`, ...e.problems.map((p) => `  ${p.entity_type} ${p.entity_id}: ${p.problem}`)].join('\n');
-    });
-    return r.ok ? undefined : EXIT.failure;
   });
 }

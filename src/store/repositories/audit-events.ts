@@ -23,3 +23,9 @@ export async function hasAuditEventFor(db: Db, entityType: string, entityId: str
   const row = await db.selectFrom('audit_events').select('seq').where('entity_type', '=', entityType).where('entity_id', '=', entityId).executeTakeFirst();
   return row !== undefined;
 }
+
+/** The hashes of events `fromSeq`..`toSeq` with their sequence numbers, in order, up to `limit` of them. */
+export async function auditHashesBetween(db: Db, fromSeq: number, toSeq: number, limit: number): Promise<{ seq: number; hash: string }[]> {
+  const rows = await db.selectFrom('audit_events').select(['seq', 'hash']).where('seq', '>=', fromSeq).where('seq', '<=', toSeq).orderBy('seq').limit(limit).execute();
+  return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash }));
+}

@@ -427,6 +427,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed checkpoints of the audit log, smallest first: tree size, root, time, key id, signature (ir_lead, grc_contact, auditor) */
+        get: operations["listAuditCheckpoints"];
+        put?: never;
+        /** Sign a checkpoint of the whole audit log now (RFC 9162 root, Ed25519) and send it to the witness (ir_lead, grc_contact, auditor); 409 without a signing key */
+        post: operations["createAuditCheckpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/findings/{id}/verdict": {
         parameters: {
             query?: never;
@@ -1281,7 +1299,7 @@ export interface components {
             actor: string;
             display_name: string | null;
             roles: string[];
-            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "healthcheck.run" | "healthcheck.read" | "healthcheck.note" | "evidence.export" | "metrics.read" | "oscal.export")[];
+            can: ("incident.read" | "incident.open" | "incident.move" | "incident.close" | "incident.reopen" | "reportout.edit" | "reportout.send" | "remediation.edit" | "risk.request" | "vendor.edit" | "delivery.run" | "audit.verify" | "audit.read" | "audit.checkpoint" | "keys.manage" | "settings.read" | "people.read" | "people.manage" | "token.manage" | "store.backup" | "store.restore" | "vr.import" | "vr.triage" | "vr.escalate" | "asset.read" | "asset.merge" | "vr.verdict" | "channels.test" | "delivery.read" | "delivery.retry" | "tickets.sync" | "tickets.apply" | "healthcheck.run" | "healthcheck.read" | "healthcheck.note" | "evidence.export" | "metrics.read" | "oscal.export")[];
             /** @description send it as x-csrf-token with every POST made with the session cookie; null for a bearer token */
             csrf_token: string | null;
             /** @enum {string} */
@@ -3244,6 +3262,100 @@ export interface operations {
                                 problem: string;
                             }[];
                         };
+                        checkpoints: {
+                            ok: boolean;
+                            checkpoints: number;
+                            latest: {
+                                tree_size: number;
+                                at: string;
+                            } | null;
+                            events_after_latest: number;
+                            witness: {
+                                file: string;
+                                checkpoints: number;
+                            } | null;
+                            problems: {
+                                tree_size: number | null;
+                                at: string | null;
+                                seq: number | null;
+                                problem: string;
+                            }[];
+                            more_problems: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    listAuditCheckpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checkpoints: {
+                            tree_size: number;
+                            root_hash: string;
+                            at: string;
+                            key_id: string;
+                            signature: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadInput"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["StorageFull"];
+        };
+    };
+    createAuditCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created: the new object, with its id */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tree_size: number;
+                        root_hash: string;
+                        at: string;
+                        key_id: string;
+                        signature: string;
                     };
                 };
             };
