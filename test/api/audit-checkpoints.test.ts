@@ -29,6 +29,7 @@ describe.each(ENGINES)('audit checkpoints over HTTP on %s', (engine) => {
     receiver = await startHttpReceiver();
     api = await makeApi(engine, {
       signing: true,
+      auditPeople: true,
       config: { delivery: { webhook: { endpoints: { witness: { url: `${receiver.url}/witness`, secret: 'env:WITNESS_SECRET' } } } }, audit: { witness: { webhook: 'witness' } } },
     });
     const a = api;

@@ -182,7 +182,8 @@ describe.each(ENGINES)('the versioned control card on %s', (engine) => {
       expect(await migrated.db.selectFrom('control_card_versions').select(['version', 'recorded_at']).execute()).toEqual([{ version: 1, recorded_at: t.clock.now().toISOString() }]);
       expect(await changedEvents(migrated)).toHaveLength(1);
       const chain = await verifyChain(migrated.db);
-      expect(chain).toMatchObject({ ok: true, events: last === '0013-signed-checkpoints' ? 2 : 1 });
+      // the old incident's baseline (migration 0016) and the card recorded at start, after the initialized event of 0013's init
+      expect(chain).toMatchObject({ ok: true, events: last === '0013-signed-checkpoints' ? 3 : 2 });
       expect(await migrated.db.selectFrom('incidents').select('control_card_version').where('id', '=', 'INC-2026-0001').executeTakeFirstOrThrow()).toEqual({ control_card_version: null });
     });
   }

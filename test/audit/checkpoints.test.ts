@@ -91,7 +91,7 @@ describe.each(ENGINES)('signed checkpoints on %s', (engine) => {
     expect(lines.map((l) => [l.tree_size, l.root_hash])).toEqual(cps.map((c) => [c.tree_size, c.root_hash]));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const { r } = await problems(ctx);
-    expect(r.ok, JSON.stringify(r.checkpoints.problems)).toBe(true);
+    expect(r.checkpoints.ok, JSON.stringify(r.checkpoints.problems)).toBe(true);
     expect(r.checkpoints).toMatchObject({ checkpoints: 2, latest: { tree_size: 21 }, events_after_latest: 0, witness: { checkpoints: 2 } });
   });
 
@@ -123,7 +123,7 @@ describe.each(ENGINES)('signed checkpoints on %s', (engine) => {
     await setCounter(ctx.store.db, 9);
     const { r, text } = await problems(ctx);
     expect(r.problem).toBeNull(); // the hash chain alone sees nothing
-    expect(r.ok).toBe(false);
+    expect(r.checkpoints.ok).toBe(false);
     expect(text).toMatch(/checkpoint 12 \(2026-11-28T12:00:00.000Z\): it covers 12 events but the log holds 9/);
   });
 
@@ -134,7 +134,7 @@ describe.each(ENGINES)('signed checkpoints on %s', (engine) => {
     await setCounter(ctx.store.db, 0);
     const { r, text } = await problems(ctx);
     expect(r.problem).toBeNull();
-    expect(r.ok).toBe(false);
+    expect(r.checkpoints.ok).toBe(false);
     expect(text).toMatch(/checkpoint 6 .*the log holds 0/);
   });
 
@@ -145,7 +145,7 @@ describe.each(ENGINES)('signed checkpoints on %s', (engine) => {
     await ctx.store.db.deleteFrom('audit_checkpoints').execute();
     await setCounter(ctx.store.db, 0);
     const { r, text } = await problems(ctx);
-    expect(r.ok).toBe(false);
+    expect(r.checkpoints.ok).toBe(false);
     expect(text).toMatch(/witnessed checkpoint 6 .*missing from the store/);
     expect(text).toMatch(/witnessed checkpoint 6 .*the log holds 0/);
     expect(text).toMatch(/holds no checkpoint: checkpoints were deleted/);
@@ -199,7 +199,7 @@ describe.each(ENGINES)('signed checkpoints on %s', (engine) => {
     if (first === undefined) throw new Error('no checkpoint');
     await ctx.store.db.updateTable('audit_checkpoints').set(change(first)).where('tree_size', '=', first.tree_size).execute();
     const { r, text } = await problems(ctx);
-    expect(r.ok, field).toBe(false);
+    expect(r.checkpoints.ok, field).toBe(false);
     expect(text).toMatch(field === 'key_id' ? /signed by key 0123456789abcdef, which is not trusted/ : /checkpoint \d+ \(.*\): (its signature does not verify|it is not consistent|its root)/);
     expect(text).toMatch(/witnessed checkpoint 6 .*(missing from the store|different checkpoint)/);
   });
