@@ -29,6 +29,7 @@ import {
   incidentsOpenedBetween,
 } from '../store/repositories/evidence.js';
 import type { AuditCheckpoint, AuditEvent, Db } from '../store/schema.js';
+import { createCheckpoint } from './audit-checkpoints.js';
 import { audit, authorize, inTransaction, type AppContext, type Caller } from './context.js';
 import { controlCardVersion } from './control-card.js';
 import { evidenceIndexHtml } from './evidence-html.js';
@@ -142,6 +143,20 @@ export async function evidenceCheckpoint(db: Db, treeSize?: number): Promise<Aud
       : new ClError('CL_NOT_FOUND', `checkpoint ${treeSize} not found: --checkpoint takes the tree size of a signed checkpoint (\`closeloop audit checkpoint\` makes one)`, { what: 'checkpoint', id: String(treeSize) });
   }
   return { ...row, tree_size: Number(row.tree_size) };
+}
+
+/**
+ * Without `--checkpoint`: the latest signed checkpoint when it covers every event of the incidents,
+ * else one signed now (the exporter's `audit.checkpoint_requested` event, not the incidents'), so an
+ * export never waits for the next checkpoint. Incidents without events (unknown ones) sign nothing.
+ */
+async function coveringCheckpoint(ctx: AppContext, caller: Caller, ids: readonly string[]): Promise<AuditCheckpoint> {
+  const db = ctx.store.db;
+  let last = 0;
+  for (const id of ids) for (const e of await auditEventsOfIncident(db, id)) last = Math.max(last, Number(e.seq));
+  const latest = await findCheckpoint(db);
+  if (last > 0 && (latest === undefined || Number(latest.tree_size) < last)) await createCheckpoint(ctx, caller);
+  return evidenceCheckpoint(db);
 }
 
 /** The public key that signed `cp`: the signing key's, or one of `audit.trusted_keys` with its id. */
@@ -307,7 +322,7 @@ export async function exportEvidence(ctx: AppContext, caller: Caller, input: Exp
   const signer = evidenceSigner(ctx);
   const db = ctx.store.db;
   const picked = await pick(ctx, p);
-  const cp = await evidenceCheckpoint(db, p.checkpoint);
+  const cp = p.checkpoint !== undefined ? await evidenceCheckpoint(db, p.checkpoint) : await coveringCheckpoint(ctx, caller, picked.ids);
   const cpKey = checkpointKeyPem(ctx, signer, cp);
   const tree = await checkpointTree(db, cp, cpKey);
   const files = new Map<string, Uint8Array>();
