@@ -28,7 +28,7 @@ export const WORKSHEET_COLUMNS = [
   'stratum',
   'passed',
   'reopened',
-  ...QUESTIONS.flatMap((q, i) => [`q${i + 1}_${q}`, `q${i + 1}_evidence`]),
+  ...QUESTIONS.flatMap((q, i) => [`q${i + 1}_${q}`, `q${i + 1}_records`]),
   'gaps',
   'control_findings',
   'reviewer_notes',

@@ -197,7 +197,7 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
 
     const w = await healthCheckWorksheet(t.ctx, auditor, { id: v.id });
     const lines = w.csv.split('\r\n');
-    expect(lines[0]).toBe('position,incident,stratum,passed,reopened,q1_weakness,q1_evidence,q2_notified,q2_evidence,q3_followthrough,q3_evidence,q4_evidence,q4_evidence,gaps,control_findings,reviewer_notes');
+    expect(lines[0]).toBe('position,incident,stratum,passed,reopened,q1_weakness,q1_records,q2_notified,q2_records,q3_followthrough,q3_records,q4_evidence,q4_records,gaps,control_findings,reviewer_notes');
     expect(lines).toHaveLength(3);
     expect(lines[1]).toContain(`1,${a.id},all,no,no,yes: 1 weakness(es) identified,WK-0001,`);
     expect(lines[1]).toContain('CF-0001');
