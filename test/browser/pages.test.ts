@@ -37,6 +37,7 @@ function targets(w: World): Target[] {
     { name: 'dashboard', path: '/dashboard', as: DEMO.irLead },
     { name: 'deliveries', path: '/deliveries', as: DEMO.irLead },
     { name: 'audit', path: '/audit', as: DEMO.irLead },
+    { name: 'health-checks', path: '/health-checks', as: DEMO.irLead },
     { name: 'settings', path: '/settings', as: 'admin' },
   ];
 }
