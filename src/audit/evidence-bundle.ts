@@ -178,6 +178,11 @@ export function verifyBundle(zip: Uint8Array, name: string, opts: { publicKeyPem
     ...extra,
   });
 
+  // a bundle is exactly the archive an export wrote, its end record (no comment) in its last 22 bytes:
+  // zip readers skip bytes after the archive, so a changed file would otherwise verify
+  const at = (i: number, ...bytes: number[]): boolean => bytes.every((b, k) => zip[i + k] === b);
+  if (zip.length < 22 || !at(zip.length - 22, 0x50, 0x4b, 0x05, 0x06) || !at(zip.length - 2, 0, 0)) problems.push(`${name}: bytes were added after the archive's end: it is not the file an export wrote`);
+
   // the key: pinned, else the bundle's own
   let key: ReturnType<typeof publicKeyFromPem> | null = null;
   const bundleKeyPem = entries[PUBLIC_KEY] === undefined ? undefined : Buffer.from(entries[PUBLIC_KEY]).toString('utf8');

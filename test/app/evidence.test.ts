@@ -102,6 +102,10 @@ describe.each(ENGINES)('evidence export on %s', (engine) => {
 
     const v = verifyBundle(first.bytes, 'first.zip', { publicKeyPem: signer.publicKeyPem });
     expect(v).toMatchObject({ ok: true, problems: [], incidentIds: [inc], keySource: 'pinned', events: stored.length });
+    // bytes after the archive are skipped by zip readers: still a changed file; bytes before it make no zip at all
+    const after = verifyBundle(new Uint8Array([...first.bytes, 0x0a]), 'first.zip', { publicKeyPem: signer.publicKeyPem });
+    expect(after).toMatchObject({ ok: false, problems: [expect.stringMatching(/^first\.zip: bytes were added after the archive's end/)] });
+    expect(() => verifyBundle(new Uint8Array([0x0a, ...first.bytes]), 'first.zip', { publicKeyPem: signer.publicKeyPem })).toThrow(/first\.zip: not a zip file/);
 
     // the export is the exporter's event, not the incident's: exporting again gives the same bytes
     t.clock.advance({ hours: 3 });
