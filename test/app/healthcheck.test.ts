@@ -7,7 +7,7 @@
  * validated against NIST's assessment-results schema.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addRemediation } from '../../src/app/followthrough.js';
 import { addHealthCheckNote, healthCheckPassRate, listHealthChecks, runHealthCheck, showHealthCheck } from '../../src/app/healthcheck.js';
@@ -16,7 +16,8 @@ import { evidenceLocationFile, exportEvidence } from '../../src/app/evidence.js'
 import { generateSigningKeyPair, signerFromPem } from '../../src/audit/signing.js';
 import { csvCell, healthCheckWorksheet } from '../../src/app/healthcheck-worksheet.js';
 import { closeIncident, moveIncident, openIncident } from '../../src/app/incidents.js';
-import { assessmentResults, healthCheckAssessmentResults, oscalControlId, uuidV5 } from '../../src/app/oscal/assessment-results.js';
+import { assessmentResults, healthCheckAssessmentResults, oscalControlId } from '../../src/app/oscal/assessment-results.js';
+import { uuidV5 } from '../../src/app/oscal/common.js';
 import { acknowledge, addWeakness, sendReportOut } from '../../src/app/reportout.js';
 import { runDelivery } from '../../src/app/run-delivery.js';
 import { listRemediation } from '../../src/app/views/follow-through.js';
@@ -24,7 +25,7 @@ import { metrics } from '../../src/app/views/metrics.js';
 import type { IncidentSeverity } from '../../src/domain/incident.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 import { signTestCheckpoint, rezip, unzip } from '../helpers/checkpoints.js';
-import { corpusPath } from '../helpers/corpus.js';
+import { oscalValidator } from '../helpers/oscal-schema.js';
 
 const lead = { actor: 'lead' };
 const grc = { actor: 'grc' };
@@ -285,9 +286,10 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
 describe('OSCAL and CSV helpers', () => {
   it('derives RFC 9562 version 5 UUIDs and OSCAL control ids', () => {
     // the RFC's own example: the DNS namespace and www.example.com
-    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
-    expect(uuidV5('x')).toBe(uuidV5('x'));
-    expect(uuidV5('x')).not.toBe(uuidV5('y'));
+    expect(uuidV5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'www.example.com')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    const ns = '6f1c3b52-8d0e-4f61-9a57-2c4f0b1d7e90';
+    expect(uuidV5(ns, 'x')).toBe(uuidV5(ns, 'x'));
+    expect(uuidV5(ns, 'x')).not.toBe(uuidV5(ns, 'y'));
     expect(oscalControlId('IR-6(2)')).toBe('ir-6.2');
   });
 
@@ -301,32 +303,10 @@ describe('OSCAL and CSV helpers', () => {
   });
 });
 
-/** Drops the draft-07 `$id`s that are JSON pointers into the document (`#/definitions/…`): 2020-12 refuses a fragment there, and every `$ref` reaches its definition by the same pointer. */
-function withoutPointerIds(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutPointerIds);
-  if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(Object.entries(v).filter(([k, x]) => !(k === '$id' && typeof x === 'string' && x.startsWith('#'))).map(([k, x]) => [k, withoutPointerIds(x)]));
-}
-
 let compiled: ValidateFunction | undefined;
 
-/** Ajv 2020 with Unicode regexes over NIST's 1.1.3 assessment-results schema; the formats it uses, by hand. */
+/** NIST's 1.1.3 assessment-results schema (test/helpers/oscal-schema.ts); the errors, one line each. */
 function validateAssessmentResults(doc: unknown): string[] {
-  compiled ??= compileAssessmentResults();
+  compiled ??= oscalValidator('oscal_assessment-results_schema.json');
   return compiled(doc) ? [] : (compiled.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
-}
-
-function compileAssessmentResults(): ValidateFunction {
-  const schema = withoutPointerIds(JSON.parse(readFileSync(corpusPath('oscal/schemas/1.1.3/oscal_assessment-results_schema.json'), 'utf8'))) as Record<string, unknown>;
-  delete schema.$schema;
-  const ajv = new Ajv2020({ strict: false, unicodeRegExp: true, allErrors: true });
-  ajv.addFormat('date-time', (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)));
-  ajv.addFormat('date', /^\d{4}-\d{2}-\d{2}$/);
-  ajv.addFormat('uri', /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*$/);
-  ajv.addFormat('uri-reference', /^[^\s]*$/);
-  ajv.addFormat('email', /^[^\s@]+@[^\s@]+$/);
-  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
-  ajv.addFormat('binary', true);
-  ajv.addFormat('byte', true);
-  return ajv.compile(schema);
 }

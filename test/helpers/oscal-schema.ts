@@ -30,7 +30,9 @@ export function oscalAjv(): Ajv2020 {
   ajv.addFormat('uri', (s: string) => URL.canParse(s));
   ajv.addFormat('uri-reference', (s: string) => !/\s/.test(s));
   ajv.addFormat('email', (s: string) => /^[^@\s]+@[^@\s]+$/.test(s));
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
   ajv.addFormat('binary', true);
+  ajv.addFormat('byte', true);
   return ajv;
 }
 

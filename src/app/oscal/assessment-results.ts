@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { authorize, type AppContext, type Caller } from '../context.js';
 import { healthCheckIdInput, healthCheckView, type HealthCheckView } from '../healthcheck.js';
 import { QUESTION_TEXT, QUESTIONS } from '../healthcheck-answers.js';
 import { parseInput } from '../validate.js';
+import { uuidV5 } from './common.js';
 
 /**
  * A health check as OSCAL 1.1.3 assessment-results: one result for the check (the control it
@@ -15,16 +15,6 @@ import { parseInput } from '../validate.js';
 
 /** The namespace of closeloop's derived UUIDs. */
 const NAMESPACE = '6f1c3b52-8d0e-4f61-9a57-2c4f0b1d7e90';
-
-/** A name-based UUID (RFC 9562 version 5: SHA-1 of the namespace's bytes and the name). */
-export function uuidV5(name: string, namespace: string = NAMESPACE): string {
-  const ns = Buffer.from(namespace.replaceAll('-', ''), 'hex');
-  const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
-  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
-  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
 
 /** The OSCAL control id of a control card id: `IR-6(2)` → `ir-6.2`. */
 export function oscalControlId(id: string): string {
@@ -45,7 +35,7 @@ export function assessmentResults(view: HealthCheckView): Record<string, unknown
       const a = s.answers[q];
       const notes = s.notes.map((n) => `${n.author} (${n.created_at}): ${n.text}`);
       return {
-        uuid: uuidV5(`observation:${view.id}:${s.incident_id}:${q}`),
+        uuid: uuidV5(NAMESPACE, `observation:${view.id}:${s.incident_id}:${q}`),
         title: `${s.incident_id}: ${QUESTION_TEXT[q]}`,
         description: `${a.passed ? 'Yes' : 'Gap'}: ${a.answer}${a.gaps.length > 0 ? `\n\n${a.gaps.map((g) => `- ${g.message}`).join('\n')}` : ''}`,
         props: [prop('incident', s.incident_id), prop('question', q), prop('answer', a.passed ? 'yes' : 'gap')],
@@ -60,20 +50,20 @@ export function assessmentResults(view: HealthCheckView): Record<string, unknown
   const findings = view.samples.map((s) => {
     const mine = view.findings.filter((f) => f.incident_id === s.incident_id);
     return {
-      uuid: uuidV5(`finding:${view.id}:${s.incident_id}`),
+      uuid: uuidV5(NAMESPACE, `finding:${view.id}:${s.incident_id}`),
       title: `${s.incident_id}: ${s.passed ? 'satisfied' : `${mine.length} gap(s)`}`,
       description: s.passed
         ? `Every question answered from the records of ${s.incident_id} without a gap.`
         : mine.map((f) => `${f.id} (owner ${f.owner_role}, remediation item ${f.remediation_item_id}): ${f.message}`).join('\n'),
       props: [prop('incident', s.incident_id), prop('stratum', s.stratum), ...(s.reopened ? [prop('reopened', 'yes')] : []), ...mine.map((f) => prop('control-finding', f.id))],
       target: { type: 'objective-id', 'target-id': `${control}_obj`, status: { state: s.passed ? 'satisfied' : 'not-satisfied' } },
-      'related-observations': QUESTIONS.map((q) => ({ 'observation-uuid': uuidV5(`observation:${view.id}:${s.incident_id}:${q}`) })),
+      'related-observations': QUESTIONS.map((q) => ({ 'observation-uuid': uuidV5(NAMESPACE, `observation:${view.id}:${s.incident_id}:${q}`) })),
     };
   });
   const strata = view.strata.map((x) => `${x.stratum}: ${x.picked} of ${x.population}`).join(', ');
   return {
     'assessment-results': {
-      uuid: uuidV5(`assessment-results:${view.id}`),
+      uuid: uuidV5(NAMESPACE, `assessment-results:${view.id}`),
       metadata: {
         title: `Control health check ${view.id} of ${view.control.id}`,
         'last-modified': view.created_at,
@@ -84,7 +74,7 @@ export function assessmentResults(view: HealthCheckView): Record<string, unknown
       'import-ap': { href: `urn:closeloop:assessment-plan:${view.id}` },
       results: [
         {
-          uuid: uuidV5(`result:${view.id}`),
+          uuid: uuidV5(NAMESPACE, `result:${view.id}`),
           title: `Health check ${view.id}: incidents closed ${view.period.from} to ${view.period.to}`,
           description: `A sample of ${view.sampled} of the ${view.population} incidents closed from ${view.period.from} to ${view.period.to} (sample size ${view.sample_size}, seed ${view.seed}${view.stratify ? `, stratified by ${view.stratify}` : ''}; ${strata}), each examined for the four questions of the control card. ${view.passed} of ${view.sampled} passed. Method: ${view.method}.`,
           start: view.created_at,
