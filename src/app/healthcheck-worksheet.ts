@@ -2,23 +2,13 @@ import type { z } from 'zod';
 import { authorize, type AppContext, type Caller } from './context.js';
 import { healthCheckIdInput, healthCheckView, type HealthCheckView } from './healthcheck.js';
 import { QUESTIONS, type Answer } from './healthcheck-answers.js';
+import { csvText } from './oscal/poam-csv.js';
 import { parseInput } from './validate.js';
 
 /**
  * A health check as a CSV worksheet for the assessor: one row per sampled incident, the four
  * answers with the ids they rest on, the gaps and their control findings, and the reviewers' notes.
  */
-
-/**
- * One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break; a cell a
- * spreadsheet would run as a formula (=, +, -, @, tab, CR first) is prefixed with `'`.
- */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-const csvLine = (cells: readonly string[]): string => `${cells.map(csvCell).join(',')}\r\n`;
 
 const answerCell = (a: Answer): string => `${a.passed ? 'yes' : 'gap'}: ${a.answer}`;
 
@@ -36,10 +26,9 @@ export const WORKSHEET_COLUMNS = [
 
 /** The worksheet's text (CRLF lines, a header row first). */
 export function worksheetCsv(view: HealthCheckView): string {
-  let out = csvLine(WORKSHEET_COLUMNS);
-  for (const s of view.samples) {
+  const rows = view.samples.map((s) => {
     const gaps = QUESTIONS.flatMap((q) => s.answers[q].gaps.map((g) => g.message));
-    out += csvLine([
+    return [
       String(s.position),
       s.incident_id,
       s.stratum,
@@ -49,9 +38,9 @@ export function worksheetCsv(view: HealthCheckView): string {
       gaps.join(' | '),
       s.findings.join(' '),
       s.notes.map((n) => `${n.author} ${n.created_at}: ${n.text}`).join(' | '),
-    ]);
-  }
-  return out;
+    ];
+  });
+  return csvText(WORKSHEET_COLUMNS, rows);
 }
 
 /** The worksheet of a check: its file name and CSV text. */

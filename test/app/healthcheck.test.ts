@@ -14,7 +14,8 @@ import { addHealthCheckNote, healthCheckPassRate, listHealthChecks, runHealthChe
 import { bundleVerifies, type EvidenceCheck } from '../../src/app/healthcheck-answers.js';
 import { evidenceLocationFile, exportEvidence } from '../../src/app/evidence.js';
 import { generateSigningKeyPair, signerFromPem } from '../../src/audit/signing.js';
-import { csvCell, healthCheckWorksheet } from '../../src/app/healthcheck-worksheet.js';
+import { healthCheckWorksheet } from '../../src/app/healthcheck-worksheet.js';
+import { csvField } from '../../src/app/oscal/poam-csv.js';
 import { closeIncident, moveIncident, openIncident } from '../../src/app/incidents.js';
 import { assessmentResults, healthCheckAssessmentResults, oscalControlId } from '../../src/app/oscal/assessment-results.js';
 import { uuidV5 } from '../../src/app/oscal/common.js';
@@ -294,12 +295,12 @@ describe('OSCAL and CSV helpers', () => {
   });
 
   it('quotes CSV cells and defuses spreadsheet formulas', () => {
-    expect(csvCell('plain')).toBe('plain');
-    expect(csvCell('a,b')).toBe('"a,b"');
-    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
-    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
-    expect(csvCell('-1')).toBe("'-1");
-    expect(csvCell('line\nbreak')).toBe('"line\nbreak"');
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvField('-1')).toBe("'-1");
+    expect(csvField('line\nbreak')).toBe('"line\nbreak"');
   });
 });
 
