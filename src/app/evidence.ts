@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { auditEventsPath, jsonBytes, packBundle, verifyBundle, type AuditEventsFile, type BundleCheckpoint, type BundleSubject, type BundleVerification } from '../audit/evidence-bundle.js';
 import { sha256Hex } from '../audit/canonical.js';
 import { MerkleTree } from '../audit/merkle.js';
-import { checkpointMessage, publicKeyFromPem, signerFromPem, verifySignature, type Signer } from '../audit/signing.js';
+import { checkpointMessage, publicKeyFromPem, verifySignature, type Signer } from '../audit/signing.js';
 import type { Config } from '../config/schema.js';
 import { INCIDENT_SEVERITIES } from '../domain/incident.js';
 import { sampleIncidents, type SampleResult } from '../domain/sampling.js';
@@ -30,6 +30,7 @@ import {
 } from '../store/repositories/evidence.js';
 import type { AuditCheckpoint, AuditEvent, Db } from '../store/schema.js';
 import { createCheckpoint } from './audit-checkpoints.js';
+import { loadSigner } from './audit-signing.js';
 import { audit, authorize, inTransaction, type AppContext, type Caller } from './context.js';
 import { controlCardVersion } from './control-card.js';
 import { evidenceIndexHtml } from './evidence-html.js';
@@ -111,24 +112,12 @@ export function verifyEvidenceFile(file: string, opts: { publicKeyPem?: string }
 
 /**
  * The signing key for manifests: the context's, else the configuration's `audit.signing_key` file
- * (relative to closeloop.yaml). None configured or unreadable: CL_BAD_INPUT saying what to do.
+ * (read by loadSigner as at start). None configured: CL_BAD_INPUT saying what to do.
  */
 export function evidenceSigner(ctx: AppContext): Signer {
-  if (ctx.signer !== undefined) return ctx.signer;
-  const keyFile = ctx.config.audit.signing_key;
-  if (keyFile === undefined) throw new ClError('CL_BAD_INPUT', 'no audit signing key is configured, so the bundle cannot be signed: run `closeloop keys init` first', { field: 'audit.signing_key' });
-  const file = path.resolve(path.dirname(ctx.configPath), keyFile);
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ClError('CL_BAD_INPUT', `audit.signing_key: ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); restore the key file or run \`closeloop keys init\``, { field: 'audit.signing_key', file });
-  }
-  try {
-    return signerFromPem(pem);
-  } catch (err) {
-    throw new ClError('CL_BAD_INPUT', `audit.signing_key: ${file}: ${(err as Error).message}`, { field: 'audit.signing_key', file });
-  }
+  const signer = ctx.signer ?? loadSigner(ctx.config, ctx.configPath);
+  if (signer === undefined) throw new ClError('CL_BAD_INPUT', 'no audit signing key is configured, so the bundle cannot be signed: run `closeloop keys init` first', { field: 'audit.signing_key' });
+  return signer;
 }
 
 /**

@@ -18,12 +18,6 @@ export function auditEventsFrom(db: Db, fromSeq: number, limit: number): Promise
   return db.selectFrom('audit_events').selectAll().where('seq', '>=', fromSeq).orderBy('seq').limit(limit).execute();
 }
 
-/** Whether any event was recorded about the entity (`control_card`, `INC-…`). */
-export async function hasAuditEventFor(db: Db, entityType: string, entityId: string): Promise<boolean> {
-  const row = await db.selectFrom('audit_events').select('seq').where('entity_type', '=', entityType).where('entity_id', '=', entityId).executeTakeFirst();
-  return row !== undefined;
-}
-
 /** The hashes of events `fromSeq`..`toSeq` with their sequence numbers, in order, up to `limit` of them. */
 export async function auditHashesBetween(db: Db, fromSeq: number, toSeq: number, limit: number): Promise<{ seq: number; hash: string }[]> {
   const rows = await db.selectFrom('audit_events').select(['seq', 'hash']).where('seq', '>=', fromSeq).where('seq', '<=', toSeq).orderBy('seq').limit(limit).execute();
