@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 import type { AdvisoryStatement, AssetRecord, FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
-import { assetWithDefaults, vulnerabilityWithDefaults } from '../domain/escalation/index.js';
+import { vulnerabilityWithDefaults } from '../domain/escalation/index.js';
 import { IMPORT_KINDS, isBlankFile, resolveFormat, type ImportKind } from '../ingest/index.js';
 import { sha256Hex } from '../audit/canonical.js';
 import {
@@ -30,6 +30,7 @@ import { TargetMatcher } from './asset-matching.js';
 import { WarningLines } from './warning-lines.js';
 import { SomeFindingsTriage } from './some-findings-triage.js';
 import { InventoryAliases } from './inventory-aliases.js';
+import { provisionalAsset } from './provisional-assets.js';
 import type { AssetRef } from '../ingest/types.js';
 
 export const importInput = z.strictObject({
@@ -313,15 +314,17 @@ class ImportWriter {
     if (m.by !== 'new' && m.by !== 'provisional') return;
     this.result.unmatched_targets += 1;
     const shared = m.ambiguous.length > 0 ? ` (the aliases of ${m.ambiguous.join(', ')} share its name: merge it into one)` : '';
+    const asset = provisionalAsset(ref);
+    const basis = typeof asset.extra.exposure_basis === 'string' ? asset.extra.exposure_basis : null;
+    const unknowns = basis === null || m.by === 'provisional' ? 'owner and exposure unknown' : `owner unknown; exposure ${asset.exposure}: ${basis}`;
     if (this.nativeFindings) {
       this.result.unknown_references.assets += 1;
-      this.warn(`findings name asset ${JSON.stringify(ref.id)}, which is in neither the inventory nor the file: kept as a provisional asset, not in inventory (owner and exposure unknown)${shared}`);
+      this.warn(`findings name asset ${JSON.stringify(ref.id)}, which is in neither the inventory nor the file: kept as a provisional asset, not in inventory (${unknowns})${shared}`);
     } else {
-      this.warn(`target ${JSON.stringify(ref.id)} matches no inventory asset: kept as a provisional asset, not in inventory (owner and exposure unknown)${shared}`);
+      this.warn(`target ${JSON.stringify(ref.id)} matches no inventory asset: kept as a provisional asset, not in inventory (${unknowns})${shared}`);
     }
     if (m.by === 'provisional') return;
-    const extra = ref.target_type ? { target_type: ref.target_type } : {};
-    await this.insertAssetIfMissing({ ...assetWithDefaults({ id: ref.id, name: ref.name, components: ref.components, extra, exposure: 'unknown' }), not_in_inventory: true });
+    await this.insertAssetIfMissing(asset);
   }
 
   /** A signal on a name the inventory knows by an alias is stored on that asset; one on an unknown asset is reported. */

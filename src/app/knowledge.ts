@@ -1,20 +1,30 @@
 import type { AdvisoryStatement, AssetRecord, EpssFacts, FindingFacts, FindingRecord, KevFacts, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
-import { assetWithDefaults, evaluate, vulnerabilityWithDefaults, type Decision, type EvaluateOptions, type EvaluationInput, type Ruleset } from '../domain/escalation/index.js';
+import { evaluate, vulnerabilityWithDefaults, type Decision, type EvaluateOptions, type EvaluationInput, type Ruleset } from '../domain/escalation/index.js';
 import type { ImportItem } from '../ingest/types.js';
 import { AliasIndex } from '../domain/asset-identity.js';
+import { provisionalAsset } from './provisional-assets.js';
+
+const EXPLOITATION_ORDER: readonly VulnerabilityRecord['exploitation'][] = ['none', 'poc', 'active'];
 
 /**
  * A scanner report's facts about a vulnerability that is already known: they only fill what the
- * known record lacks (CVSS, title, fix availability, references). The importer stores exactly
- * this, and triage reads it.
+ * known record lacks (CVSS, title, fix availability, references). Exploit facts only add: a
+ * scanner that says an exploit is public (Nessus `exploit_available`, Qualys threat intelligence)
+ * or exploited by malware raises `public_poc` / `exploitation`, never lowers them. The importer
+ * stores exactly this, and triage reads it.
  */
 export function scannerFillsGaps(known: VulnerabilityRecord, v: VulnerabilityRecord): VulnerabilityRecord {
+  const stronger = EXPLOITATION_ORDER.indexOf(v.exploitation) > EXPLOITATION_ORDER.indexOf(known.exploitation);
   return {
     ...known,
+    public_poc: known.public_poc || v.public_poc,
+    exploitation: stronger ? v.exploitation : known.exploitation,
     cvss: known.cvss ?? v.cvss,
     title: known.title ?? v.title,
     fix_available: known.fix_available ?? v.fix_available,
     references: known.references.length > 0 ? known.references : v.references,
+    // where the exploit facts came from (`extra.exploit`, written by the scanner importers)
+    extra: known.extra.exploit === undefined && v.extra.exploit !== undefined ? { ...known.extra, exploit: v.extra.exploit } : known.extra,
   };
 }
 
@@ -51,10 +61,7 @@ export class Knowledge {
         const matched = this.index.match(item.record);
         this.targets.set(item.record.id, matched ?? item.record.id);
         // a target no inventory asset matches is provisional: never decided as if its exposure were known
-        if (matched === null && !this.assets.has(item.record.id)) {
-          const ref = item.record;
-          this.assets.set(ref.id, { ...assetWithDefaults({ id: ref.id, name: ref.name, components: ref.components, extra: ref.target_type ? { target_type: ref.target_type } : {}, exposure: 'unknown' }), not_in_inventory: true });
-        }
+        if (matched === null && !this.assets.has(item.record.id)) this.assets.set(item.record.id, provisionalAsset(item.record));
         break;
       }
       case 'vulnerability':

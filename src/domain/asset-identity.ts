@@ -128,6 +128,8 @@ export interface TargetName {
   id: string;
   name: string | null;
   target_type: string | null;
+  /** Other names of the target (a host's IP address, FQDN, NetBIOS name), read as host names. */
+  also?: readonly string[];
 }
 
 /**
@@ -148,6 +150,7 @@ export function targetKeys(t: TargetName): AliasKey[] {
   }
   push(aliasKey(t.id));
   if (t.target_type === null && name !== '' && name !== t.id) push(aliasKey(name));
+  for (const other of t.also ?? []) if (other.trim() !== '') push(hostKey(other));
   return out;
 }
 

@@ -27,6 +27,23 @@ export interface AssetRef {
   components: AssetRecord['components'];
   /** What kind of target: `container_image`, `host`, `repository`, `manifest`, `package`, … */
   target_type: string | null;
+  /**
+   * Other names the report gives the target (a host's IP address, FQDN or NetBIOS name): an
+   * inventory alias matching any of them claims the target as well as its id and name.
+   */
+  also?: string[];
+  /** What a network scanner saw of a host: kept on a provisional asset, whose exposure it sets (docs/importing.md). */
+  host?: HostFacts | null;
+}
+
+/** A host as a network scanner saw it. */
+export interface HostFacts {
+  ip: string | null;
+  fqdn: string | null;
+  netbios: string | null;
+  os: string | null;
+  /** The scanner (name, address or policy) that saw it: the vantage point of its remote checks. */
+  scanner: string | null;
 }
 
 /**

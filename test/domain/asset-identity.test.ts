@@ -57,4 +57,15 @@ describe('asset identity', () => {
     expect(index.match({ id: 'payments', name: null, target_type: null })).toBe('payments-api');
     expect(index.match({ id: 'image:unknown/app', name: 'unknown/app:1', target_type: 'container_image' })).toBeNull();
   });
+
+  it("matches a network host by any name the scanner gave it (FQDN, NetBIOS name, IP address)", () => {
+    const index = new AliasIndex();
+    index.add('edge-proxy', ['ip:203.0.113.7']);
+    index.add('hr-db', ['HRDB01']);
+    const scanned = { id: 'host:edge01.example.com', name: 'edge01.example.com', target_type: 'host', also: ['203.0.113.7', 'EDGE01'] };
+    expect(targetKeys(scanned).map((k) => `${k.kind}:${k.value}`)).toEqual(['host:edge01.example.com', 'ip:203.0.113.7', 'host:edge01']);
+    expect(index.match(scanned)).toBe('edge-proxy');
+    expect(index.match({ id: 'host:10.1.1.9', name: '10.1.1.9', target_type: 'host', also: ['hrdb01'] })).toBe('hr-db');
+    expect(index.match({ id: 'host:10.1.1.10', name: '10.1.1.10', target_type: 'host', also: [] })).toBeNull();
+  });
 });

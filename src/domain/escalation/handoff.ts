@@ -135,13 +135,18 @@ function uncertainties(ctx: HandoffContext): Array<{ kind: UncertaintyKind; deta
   const out: Array<{ kind: UncertaintyKind; detail: string }> = [];
   if (asset === null) out.push({ kind: 'scope', detail: `asset ${finding.asset} is not in the inventory` });
   const provisional = asset?.not_in_inventory === true;
-  if (provisional) out.push({ kind: 'scope', detail: `${NOT_IN_INVENTORY} (${finding.asset})` });
+  const basis = typeof asset?.extra.exposure_basis === 'string' ? asset.extra.exposure_basis : null;
+  if (provisional && basis !== null) {
+    // a network scanner's view of the host set its exposure (docs/importing.md): owner still unknown
+    out.push({ kind: 'scope', detail: `asset not in inventory: owner unknown; exposure ${asset?.exposure ?? 'unknown'} from the scanner's view (${basis}) (${finding.asset})` });
+  } else if (provisional) out.push({ kind: 'scope', detail: `${NOT_IN_INVENTORY} (${finding.asset})` });
   if (finding.validation === 'unvalidated') {
     out.push({ kind: 'scope', detail: 'finding not validated: product, version and feature state unconfirmed' });
   }
   if (finding.reachability === 'unknown') {
     // a remote network check reached the service: reachable from the scanner, not from everywhere
-    out.push({ kind: 'scope', detail: finding.check === 'remote' ? 'reachable from the scanner (remote network check); reachability from elsewhere not assessed' : 'reachability of the vulnerable path unknown' });
+    const vantage = typeof finding.extra.vantage_point === 'string' ? ` from ${finding.extra.vantage_point}` : '';
+    out.push({ kind: 'scope', detail: finding.check === 'remote' ? `reachable from the scanner (remote network check${vantage}); reachability from elsewhere not assessed` : 'reachability of the vulnerable path unknown' });
   }
   if (!finding.affected_version_known) {
     out.push({ kind: 'scope', detail: 'cannot tell whether the installed version is affected' });

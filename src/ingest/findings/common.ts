@@ -33,12 +33,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { findingFingerprint, findingWithDefaults } from '../../domain/escalation/defaults.js';
-import type { Cvss, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
+import type { Cvss, FindingCheck, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
 import { isObject, type JsonObject } from '../record-fields.js';
 import { truncateExtra, truncateNullable } from '../free-text.js';
 import { formatJsonPath, readNdjson } from '../stream/json-stream.js';
-import type { AssetRef, ImportItem, ParseContext } from '../types.js';
+import type { AssetRef, HostFacts, ImportItem, ParseContext } from '../types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Reading untyped JSON
@@ -118,6 +118,42 @@ export const imageAsset = (ref: string): AssetRef => ({
 
 export const repoAsset = (name: string): AssetRef => ({ id: `repo:${name}`, name, components: [], target_type: 'repository' });
 export const hostAsset = (name: string): AssetRef => ({ id: `host:${name}`, name, components: [], target_type: 'host' });
+
+/**
+ * A host a network scanner names, by its best name: the FQDN, else the host name the report
+ * gives, else the NetBIOS name, else the IP address (lower-cased). Every other name it has goes
+ * into `also`, so an inventory alias on any of them claims the host; the facts go into `host`.
+ * Null when the report gives no name at all.
+ */
+export function networkHostAsset(facts: { name?: string | null } & Partial<HostFacts>): AssetRef | null {
+  const clean = (v: string | null | undefined): string | null => (v === null || v === undefined || v.trim() === '' ? null : v.trim());
+  const fqdn = clean(facts.fqdn)?.toLowerCase().replace(/\.+$/, '') ?? null;
+  const ip = clean(facts.ip);
+  const netbios = clean(facts.netbios);
+  const names = [fqdn, clean(facts.name)?.toLowerCase() ?? null, netbios?.toLowerCase() ?? null, ip?.toLowerCase() ?? null].filter((n): n is string => n !== null);
+  const best = names[0];
+  if (best === undefined) return null;
+  const also = [...new Set(names.slice(1))].filter((n) => n !== best);
+  return {
+    ...hostAsset(best),
+    also,
+    host: { ip, fqdn, netbios, os: clean(facts.os), scanner: clean(facts.scanner) },
+  };
+}
+
+/** The host of a URL (DAST targets: an alert on a URL belongs to the host serving it), or null. */
+export function urlHostAsset(url: string): AssetRef | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return null;
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === '') return null;
+  const isAddress = /^[\d.]+$/.test(host) || host.includes(':');
+  return networkHostAsset(isAddress ? { ip: host } : { fqdn: host });
+}
 export const manifestAsset = (path: string): AssetRef => ({ id: `manifest:${path}`, name: path, components: [], target_type: 'manifest' });
 
 /** The fallback when a report names no target: the report file itself. */
@@ -255,11 +291,40 @@ export interface ScannerFinding {
   line?: number | null;
   fixed_version?: string | null;
   validation?: Validation;
+  /**
+   * How the scanner tested: `remote` for a network check that reached a listening port (the
+   * engine then reads the finding as reachable from the scanner), `local` for an authenticated
+   * check on the host. Leave it out when the report does not say.
+   */
+  check?: FindingCheck | null;
+  /** Where on the host a network finding is: written to `extra.port`, `extra.protocol`, `extra.service`. */
+  network?: { port: number | null; protocol: string | null; service: string | null } | null;
+  /** Who saw it from where (scanner name, address, policy): `extra.vantage_point`, named in the handoff note of a remote check. */
+  vantage_point?: string | null;
+  /** When the scanner first and last saw it (ISO 8601): `extra.first_seen`, `extra.last_seen`. */
+  first_seen?: string | null;
+  last_seen?: string | null;
   extra?: Record<string, unknown>;
+}
+
+/** The fixed `extra` keys of a ScannerFinding's network, vantage and sighting fields (null ones left out). */
+function scannerExtra(f: ScannerFinding): Record<string, unknown> | undefined {
+  const fixed: Record<string, unknown> = {
+    port: f.network?.port ?? null,
+    protocol: f.network?.protocol ?? null,
+    service: f.network?.service ?? null,
+    vantage_point: f.vantage_point ?? null,
+    first_seen: f.first_seen ?? null,
+    last_seen: f.last_seen ?? null,
+  };
+  const given = Object.fromEntries(Object.entries(fixed).filter(([, v]) => v !== null));
+  if (Object.keys(given).length === 0) return f.extra;
+  return { ...(f.extra ?? {}), ...given };
 }
 
 /** A FindingRecord with FORMATS.md defaults (`findingWithDefaults`); its id is its fingerprint. */
 export function makeFinding(f: ScannerFinding): FindingRecord {
+  const extra = scannerExtra(f);
   const component = f.component ?? null;
   const version = f.version ?? null;
   const fingerprint = findingFingerprint({
@@ -285,7 +350,8 @@ export function makeFinding(f: ScannerFinding): FindingRecord {
     line: f.line,
     fixed_version: f.fixed_version,
     aliases: f.aliases,
-    extra: f.extra === undefined ? f.extra : truncateExtra(f.extra),
+    check: f.check ?? null,
+    extra: extra === undefined ? extra : truncateExtra(extra),
   });
 }
 
@@ -316,22 +382,31 @@ export interface ScannerVulnerability {
   fix_available?: boolean | null;
   title?: string | null;
   references?: string[];
+  /**
+   * What the scanner says of exploits: `public` (Nessus `exploit_available`, Qualys "Exploit
+   * Public") sets `public_poc`; `malware` or `active` (Nessus `exploited_by_malware`, Qualys
+   * "Active Attacks") sets exploitation `active`. `detail` (frameworks, threat-intel words) is
+   * kept as `extra.exploit`, so the decision's reader sees where the fact came from.
+   */
+  exploit?: { public: boolean; active: boolean; detail: Record<string, unknown> } | null;
   extra?: Record<string, unknown>;
 }
 
 export function makeVulnerability(v: ScannerVulnerability): VulnerabilityRecord {
+  const exploit = v.exploit ?? null;
+  const extra = exploit !== null && (exploit.public || exploit.active) ? { ...(v.extra ?? {}), exploit: { source: 'scanner', ...exploit.detail } } : (v.extra ?? {});
   return {
     id: v.id,
     cvss: v.cvss ?? null,
-    exploitation: 'none',
-    public_poc: false,
+    exploitation: exploit?.active === true ? 'active' : exploit?.public === true ? 'poc' : 'none',
+    public_poc: exploit?.public === true || exploit?.active === true,
     vendor_advisory: false,
     fix_available: v.fix_available ?? null,
     kev: null,
     epss: null,
     title: truncateNullable(v.title),
     references: [...new Set(v.references ?? [])],
-    extra: truncateExtra(v.extra ?? {}),
+    extra: truncateExtra(extra),
   };
 }
 

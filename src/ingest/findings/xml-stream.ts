@@ -1,8 +1,13 @@
 /**
  * Streams selected elements out of an XML document as small trees, with `saxes` (a
- * non-validating SAX parser that never fetches external entities). Only selected subtrees are
- * built, so memory stays bounded by the largest selected element, as for `streamJson`.
- * Element names are matched by local name (namespace prefixes vary between report versions).
+ * non-validating SAX parser). Only selected subtrees are built, so memory stays bounded by the
+ * largest selected element, as for `streamJson`. Element names are matched by local name
+ * (namespace prefixes vary between report versions).
+ *
+ * Entities: a DOCTYPE is read and ignored (Qualys reports name a DTD). Nothing is ever fetched
+ * and no entity declared in a DOCTYPE is ever expanded: a reference to one stays in the text as
+ * written (`&name;`), so neither external entities (XXE) nor nested expansion (billion laughs)
+ * can happen. Only XML's five predefined entities and character references are decoded.
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { ImportError } from '../../errors.js';
@@ -69,6 +74,13 @@ export async function* streamXml(
   ctx: ParseContext,
 ): AsyncGenerator<XmlMatch> {
   const parser = new SaxesParser({ xmlns: true, position: true });
+  // With an error handler saxes goes on after an error: an undefined (DOCTYPE-declared) entity is
+  // then kept as written; any other error is raised after the current chunk.
+  let failure: Error | null = null;
+  parser.on('error', (err: Error) => {
+    if (/undefined entity/.test(err.message)) return;
+    failure ??= err;
+  });
   const path: string[] = [];
   const building: XmlNode[] = [];
   let rootDepth = -1;
@@ -107,11 +119,13 @@ export async function* streamXml(
   const fail = (err: unknown): ImportError => {
     if (err instanceof ImportError) return err;
     const message = err instanceof Error ? err.message : String(err);
+    // saxes starts its messages with `line:column:` (of where it failed, which may be earlier in the chunk)
+    const at = /^(?:[^:]*:)?(\d+):(\d+): /.exec(message);
     return new ImportError(
       ctx.file,
-      `line ${parser.line}, column ${parser.column}`,
+      `line ${at?.[1] ?? parser.line}, column ${at?.[2] ?? parser.column}`,
       path.length > 0 ? `/${path.join('/')}` : null,
-      `malformed XML: ${message.replace(/^[^:]*:\d+:\d+: /, '')}`,
+      `malformed XML: ${message.replace(/^(?:[^:]*:)?\d+:\d+: /, '')}`,
     );
   };
 
@@ -123,6 +137,7 @@ export async function* streamXml(
     } catch (err) {
       throw fail(err);
     }
+    if (failure !== null) throw fail(failure);
     if (ready.length > 0) {
       const batch = ready;
       ready = [];
@@ -136,6 +151,7 @@ export async function* streamXml(
   } catch (err) {
     throw fail(err);
   }
+  if (failure !== null) throw fail(failure);
   if (!sawElement) throw new ImportError(ctx.file, null, null, 'empty document: no XML element');
   yield* ready;
 }

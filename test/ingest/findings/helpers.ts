@@ -6,8 +6,8 @@ import type { FindingFormat } from '../../../src/ingest/findings/index.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from '../../../src/ingest/types.js';
 import { corpusPath } from '../../helpers/corpus.js';
 
-/** The corpus folder of each tool whose reports these importers read. */
-export const TOOL_DIRS: Record<string, FindingFormat> = {
+/** The corpus folders of the software-composition tools. */
+export const SCA_TOOL_DIRS: Record<string, FindingFormat> = {
   trivy: 'trivy',
   anchore_grype: 'grype',
   sarif: 'sarif',
@@ -15,6 +15,11 @@ export const TOOL_DIRS: Record<string, FindingFormat> = {
   cyclonedx: 'cyclonedx',
   dependency_check: 'dependency-check',
   npm_audit_7_plus: 'npm-audit',
+};
+
+/** The corpus folder of each tool whose reports these importers read. */
+export const TOOL_DIRS: Record<string, FindingFormat> = {
+  ...SCA_TOOL_DIRS,
 };
 
 /** Every corpus file of a tool, as paths relative to the corpus folder. */

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import type { FindingRecord, VulnerabilityRecord } from '../../../src/domain/records.js';
 import { ImportError } from '../../../src/errors.js';
 import { imageRepository, primaryId } from '../../../src/ingest/findings/common.js';
-import { cvss3BaseScore, cvssOf } from '../../../src/ingest/findings/cvss.js';
+import { cvssBaseScore, cvssOf } from '../../../src/ingest/findings/cvss.js';
 import { findingParsers } from '../../../src/ingest/findings/index.js';
 import type { AssetRef, ImportItem } from '../../../src/ingest/types.js';
 import { TOOL_DIRS, chunked, corpusBytes, corpusFiles, errorOf, parseAll } from './helpers.js';
@@ -218,14 +218,28 @@ describe('ids, assets and CVSS', () => {
       if (bytes.length > 4) walk(JSON.parse(bytes.toString('utf8')));
     }
     expect(pairs.size).toBeGreaterThan(20);
-    for (const [vector, score] of pairs) expect(cvss3BaseScore(vector), vector).toBe(score);
+    for (const [vector, score] of pairs) expect(cvssBaseScore(vector), vector).toBe(score);
   });
 
   it('builds CVSS records from vectors and scores', () => {
     expect(cvssOf('AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', null)).toEqual({ version: '3.1', base_score: 9.8, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' });
     expect(cvssOf('AV:N/AC:M/Au:N/C:N/I:N/A:P', 4.3)).toEqual({ version: '2.0', base_score: 4.3, vector: 'AV:N/AC:M/Au:N/C:N/I:N/A:P' });
-    expect(cvssOf('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N', null)).toBeNull();
+    // v2 and v4.0 scores are computed too (FIRST's calculators give 7.5 and 9.3)
+    expect(cvssOf('AV:N/AC:L/Au:N/C:P/I:P/A:P', null)).toEqual({ version: '2.0', base_score: 7.5, vector: 'AV:N/AC:L/Au:N/C:P/I:P/A:P' });
+    expect(cvssOf('(AV:N/AC:L/Au:N/C:P/I:P/A:P)', null)?.base_score).toBe(7.5);
+    expect(cvssOf('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N', null)).toEqual({
+      version: '4.0',
+      base_score: 9.3,
+      vector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N',
+    });
+    // incomplete, misspelt or mixed-version vectors give no score rather than a guess
     expect(cvssOf('CVSS:3.1/AV:X', null)).toBeNull();
+    expect(cvssOf('CVSS:3.1/AV:N', null)).toBeNull();
+    expect(cvssOf('CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', null)).toBeNull();
+    expect(cvssOf('CVSS:4.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', null)).toBeNull();
+    expect(cvssOf('AV:N/AC:L/Au:N/C:P/I:P', null)).toBeNull();
+    // a score the report gives wins over the computed one
+    expect(cvssOf('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', 9.0)?.base_score).toBe(9.0);
   });
 });
 
