@@ -8,7 +8,7 @@ const EXPLOITATION_ORDER: readonly VulnerabilityRecord['exploitation'][] = ['non
 
 /**
  * A scanner report's facts about a vulnerability that is already known: they only fill what the
- * known record lacks (CVSS, title, fix availability, references). Exploit facts only add: a
+ * known record lacks (CVSS, EPSS, title, fix availability, references). Exploit facts only add: a
  * scanner that says an exploit is public (Nessus `exploit_available`, Qualys threat intelligence)
  * or exploited by malware raises `public_poc` / `exploitation`, never lowers them. The importer
  * stores exactly this, and triage reads it.
@@ -20,6 +20,7 @@ export function scannerFillsGaps(known: VulnerabilityRecord, v: VulnerabilityRec
     public_poc: known.public_poc || v.public_poc,
     exploitation: stronger ? v.exploitation : known.exploitation,
     cvss: known.cvss ?? v.cvss,
+    epss: known.epss ?? v.epss,
     title: known.title ?? v.title,
     fix_available: known.fix_available ?? v.fix_available,
     references: known.references.length > 0 ? known.references : v.references,

@@ -33,7 +33,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { findingFingerprint, findingWithDefaults } from '../../domain/escalation/defaults.js';
-import type { Cvss, FindingCheck, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
+import type { Cvss, EpssFacts, FindingCheck, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
 import { isObject, type JsonObject } from '../record-fields.js';
 import { truncateExtra, truncateNullable } from '../free-text.js';
@@ -389,6 +389,8 @@ export interface ScannerVulnerability {
    * kept as `extra.exploit`, so the decision's reader sees where the fact came from.
    */
   exploit?: { public: boolean; active: boolean; detail: Record<string, unknown> } | null;
+  /** EPSS as the scanner reported it (Tenable, Snyk, generic CSV): fills a gap only, an EPSS file wins. */
+  epss?: EpssFacts | null;
   extra?: Record<string, unknown>;
 }
 
@@ -403,7 +405,7 @@ export function makeVulnerability(v: ScannerVulnerability): VulnerabilityRecord 
     vendor_advisory: false,
     fix_available: v.fix_available ?? null,
     kev: null,
-    epss: null,
+    epss: v.epss ?? null,
     title: truncateNullable(v.title),
     references: [...new Set(v.references ?? [])],
     extra: truncateExtra(extra),
