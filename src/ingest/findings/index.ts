@@ -12,6 +12,8 @@ import { nativeFindingsParser } from './native.js';
 import { npmAuditParser } from './npm-audit.js';
 import { osvScannerParser } from './osv-scanner.js';
 import { sarifParser } from './sarif.js';
+import { semgrepParser } from './semgrep.js';
+import { snykParser } from './snyk.js';
 import { looksLikeTrivy, trivyParser } from './trivy.js';
 
 export const FINDING_FORMATS = [
@@ -22,6 +24,8 @@ export const FINDING_FORMATS = [
   'cyclonedx',
   'dependency-check',
   'npm-audit',
+  'snyk',
+  'semgrep',
   'csv',
   'native',
 ] as const;
@@ -36,6 +40,8 @@ export const FORMAT_TITLES: Record<FindingFormat, string> = {
   cyclonedx: 'a CycloneDX BOM',
   'dependency-check': 'an OWASP Dependency-Check report',
   'npm-audit': 'an npm audit report',
+  snyk: 'a Snyk report',
+  semgrep: 'a Semgrep report',
   csv: 'a CSV of findings',
   native: 'native findings',
 };
@@ -48,6 +54,8 @@ export const findingParsers: Record<FindingFormat, Parser> = {
   cyclonedx: cyclonedxParser,
   'dependency-check': dependencyCheckParser,
   'npm-audit': npmAuditParser,
+  snyk: snykParser,
+  semgrep: semgrepParser,
   csv: csvFindingsParser,
   native: nativeFindingsParser,
 };
