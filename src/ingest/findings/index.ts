@@ -74,6 +74,24 @@ function nativeHead(text: string): boolean {
 }
 
 /**
+ * Snyk: a `vulnerabilities` list whose entries carry Snyk's `upgradePath`/`isUpgradable`, or the
+ * project keys only Snyk writes (`uniqueCount`, `dependencyCount` with `packageManager`).
+ */
+function looksLikeSnyk(text: string): boolean {
+  if (!/"vulnerabilities"\s*:/.test(text)) return false;
+  return /"upgradePath"\s*:/.test(text) || /"isUpgradable"\s*:/.test(text) || (/"uniqueCount"\s*:/.test(text) && /"packageManager"\s*:/.test(text));
+}
+
+/**
+ * Semgrep: `results` with `check_id`, an empty `results` next to `errors` (a clean scan), or the
+ * supply-chain API's `vulns` with Semgrep's advisory and exposure fields.
+ */
+function looksLikeSemgrep(text: string): boolean {
+  if (/"results"\s*:\s*\[/.test(text) && (/"check_id"\s*:/.test(text) || (/"results"\s*:\s*\[\s*\]/.test(text) && /"errors"\s*:\s*\[/.test(text)))) return true;
+  return /"vulns"\s*:\s*\[/.test(text) && /"advisory"\s*:/.test(text) && /"exposureType"\s*:|"groupKey"\s*:|"repositoryId"\s*:/.test(text);
+}
+
+/**
  * Guesses the finding format from up to the first 64 KB of a file (and its name). Returns null
  * when nothing matches (an empty file, an unknown report): the caller then asks for `--format`.
  */
@@ -95,6 +113,8 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     if (/"matches"\s*:/.test(text) && (/"artifact"\s*:/.test(text) || /"descriptor"\s*:\s*\{[^}]*"grype"/.test(text) || /"matches"\s*:\s*\[\s*\]/.test(text))) {
       return 'grype';
     }
+    if (looksLikeSnyk(text)) return 'snyk';
+    if (looksLikeSemgrep(text)) return 'semgrep';
     if (/"results"\s*:\s*\[/.test(text) && (/"packages"\s*:/.test(text) || /"source"\s*:\s*\{[^}]*"type"/.test(text))) return 'osv-scanner';
     if (nativeHead(text)) return 'native';
     return null;
