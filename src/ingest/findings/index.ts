@@ -79,7 +79,7 @@ function nativeHead(text: string): boolean {
  */
 function looksLikeSnyk(text: string): boolean {
   if (!/"vulnerabilities"\s*:/.test(text)) return false;
-  return /"upgradePath"\s*:/.test(text) || /"isUpgradable"\s*:/.test(text) || (/"uniqueCount"\s*:/.test(text) && /"packageManager"\s*:/.test(text));
+  return /"upgradePath"\s*:/.test(text) || /"isUpgradable"\s*:/.test(text) || (/"uniqueCount"\s*:|"dependencyCount"\s*:/.test(text) && /"packageManager"\s*:/.test(text));
 }
 
 /**

@@ -190,6 +190,23 @@ function upgradedVersion(v: JsonObject, pkg: string | null): string | null {
   return null;
 }
 
+/**
+ * Every id of `identifiers` but the CWEs: CVE, GHSA, ALTERNATIVE (older Snyk ids) and vendor ids
+ * as they are; a bare number (NSP advisories: `17`) is written `<kind>:<number>` (`nsp:17`).
+ */
+function identifierIds(identifiers: JsonObject | null): string[] {
+  if (identifiers === null) return [];
+  return Object.entries(identifiers)
+    .filter(([kind]) => kind !== 'CWE')
+    .flatMap(([kind, list]) =>
+      (Array.isArray(list) ? list : []).flatMap((id) => {
+        const s = typeof id === 'number' && Number.isFinite(id) ? String(id) : typeof id === 'string' ? id.trim() : '';
+        if (s === '') return [];
+        return [/^\d+$/.test(s) ? `${kind.toLowerCase()}:${s}` : s];
+      }),
+    );
+}
+
 interface Context {
   asset: AssetRef;
   targetFile: string | null;
@@ -205,7 +222,7 @@ function handleVuln(v: JsonObject, record: string, c: Context, emit: Emitter, ou
     return;
   }
   const identifiers = rec(v, 'identifiers');
-  const others = identifiers === null ? [] : Object.entries(identifiers).filter(([k]) => k !== 'CWE').flatMap(([k]) => strings(identifiers, k));
+  const others = identifierIds(identifiers);
   const ids = primaryId(snykId, others);
   const from = strings(v, 'from');
   const pkg = str(v, 'packageName') ?? str(v, 'name');
