@@ -12,6 +12,8 @@ import { nativeFindingsParser } from './native.js';
 import { npmAuditParser } from './npm-audit.js';
 import { osvScannerParser } from './osv-scanner.js';
 import { sarifParser } from './sarif.js';
+import { semgrepParser } from './semgrep.js';
+import { snykParser } from './snyk.js';
 import { looksLikeTrivy, trivyParser } from './trivy.js';
 
 export const FINDING_FORMATS = [
@@ -22,6 +24,8 @@ export const FINDING_FORMATS = [
   'cyclonedx',
   'dependency-check',
   'npm-audit',
+  'snyk',
+  'semgrep',
   'csv',
   'native',
 ] as const;
@@ -36,6 +40,8 @@ export const FORMAT_TITLES: Record<FindingFormat, string> = {
   cyclonedx: 'a CycloneDX BOM',
   'dependency-check': 'an OWASP Dependency-Check report',
   'npm-audit': 'an npm audit report',
+  snyk: 'a Snyk report',
+  semgrep: 'a Semgrep report',
   csv: 'a CSV of findings',
   native: 'native findings',
 };
@@ -48,6 +54,8 @@ export const findingParsers: Record<FindingFormat, Parser> = {
   cyclonedx: cyclonedxParser,
   'dependency-check': dependencyCheckParser,
   'npm-audit': npmAuditParser,
+  snyk: snykParser,
+  semgrep: semgrepParser,
   csv: csvFindingsParser,
   native: nativeFindingsParser,
 };
@@ -63,6 +71,24 @@ function csvHeader(text: string): boolean {
 function nativeHead(text: string): boolean {
   const firstObject = /\{[^{}]*\}/.exec(text)?.[0] ?? text.slice(0, 4096);
   return /"vulnerability"\s*:/.test(firstObject) && /"asset"\s*:/.test(firstObject);
+}
+
+/**
+ * Snyk: a `vulnerabilities` list whose entries carry Snyk's `upgradePath`/`isUpgradable`, or the
+ * project keys only Snyk writes (`uniqueCount`, `dependencyCount` with `packageManager`).
+ */
+function looksLikeSnyk(text: string): boolean {
+  if (!/"vulnerabilities"\s*:/.test(text)) return false;
+  return /"upgradePath"\s*:/.test(text) || /"isUpgradable"\s*:/.test(text) || (/"uniqueCount"\s*:|"dependencyCount"\s*:/.test(text) && /"packageManager"\s*:/.test(text));
+}
+
+/**
+ * Semgrep: `results` with `check_id`, an empty `results` next to `errors` (a clean scan), or the
+ * supply-chain API's `vulns` with Semgrep's advisory and exposure fields.
+ */
+function looksLikeSemgrep(text: string): boolean {
+  if (/"results"\s*:\s*\[/.test(text) && (/"check_id"\s*:/.test(text) || (/"results"\s*:\s*\[\s*\]/.test(text) && /"errors"\s*:\s*\[/.test(text)))) return true;
+  return /"vulns"\s*:\s*\[/.test(text) && /"advisory"\s*:/.test(text) && /"exposureType"\s*:|"groupKey"\s*:|"repositoryId"\s*:/.test(text);
 }
 
 /**
@@ -87,6 +113,8 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     if (/"matches"\s*:/.test(text) && (/"artifact"\s*:/.test(text) || /"descriptor"\s*:\s*\{[^}]*"grype"/.test(text) || /"matches"\s*:\s*\[\s*\]/.test(text))) {
       return 'grype';
     }
+    if (looksLikeSnyk(text)) return 'snyk';
+    if (looksLikeSemgrep(text)) return 'semgrep';
     if (/"results"\s*:\s*\[/.test(text) && (/"packages"\s*:/.test(text) || /"source"\s*:\s*\{[^}]*"type"/.test(text))) return 'osv-scanner';
     if (nativeHead(text)) return 'native';
     return null;
