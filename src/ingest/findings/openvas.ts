@@ -20,8 +20,9 @@
  *   `fixed_version`. Advice text is `extra.solution`, `extra.solution_type`;
  *   `solution_type` `VendorFix` sets the vulnerability's `fix_available`, `NoneAvailable` and
  *   `WillNotFix` clear it.
- * - location / port: the port text (`443/tcp`, `general/tcp`; CSV `Port`/`Port Protocol`, an empty
- *   port being `general`): one finding per (host, NVT, port); port and protocol to the network fields.
+ * - location / port: `<port>/<protocol>` (`443/tcp`; CSV `Port`/`Port Protocol`), `general` for
+ *   host-level results (`general/tcp`, `general/icmp`; an empty CSV port): one finding per (host,
+ *   NVT, port), the same in both layouts; port and protocol go to the network fields.
  * - severity: the `threat` word (CSV `Severity`): Critical/High/Medium/Low; when it is missing,
  *   the `severity` score. `Log` and `Debug` results (score 0, -2) are notes such as service and OS
  *   detection, and `Error` results (-3) are scan errors: they are skipped (counted as skipped).
@@ -152,7 +153,9 @@ function toResult(r: ResultFields, scoreVersion: string): OpenvasResult | { skip
   const fixAvailable = solutionType === 'VendorFix' ? true : solutionType === 'NoneAvailable' || solutionType === 'WillNotFix' ? false : null;
   const cvss = r.cvss ?? cvssOf(null, r.score !== null && r.score > 0 ? r.score : null, scoreVersion);
   const portNumber = r.port !== null && /^\d+$/.test(r.port) ? Number(r.port) : null;
-  const location = r.port === null ? (r.protocol === null ? 'general' : `general/${r.protocol}`) : `${r.port}${r.protocol === null ? '' : `/${r.protocol}`}`;
+  // `general` for every host-level result: the CSV export leaves port and protocol empty for them,
+  // so both layouts of one scan give the same fingerprints
+  const location = r.port === null ? 'general' : `${r.port}${r.protocol === null ? '' : `/${r.protocol}`}`;
   const exploit = r.qodType === 'exploit' ? { public: true, active: false, detail: { qod_type: 'exploit' } } : null;
   const title = r.name ?? r.oid;
   return {
