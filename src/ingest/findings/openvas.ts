@@ -95,7 +95,7 @@ interface ResultFields {
 }
 
 /** `summary=…|insight=…|solution_type=VendorFix` → a map (a value may hold line breaks). */
-export function parseNvtTags(text: string | null): Record<string, string> {
+function parseNvtTags(text: string | null): Record<string, string> {
   const out: Record<string, string> = {};
   if (text === null) return out;
   for (const part of text.split('|')) {
@@ -119,7 +119,7 @@ function classify(threat: string | null, score: number | null): { severity: Find
 }
 
 /** `local`, `remote` or null (see the module comment); `port` is the port number, null for `general/…`. */
-export function checkOf(port: string | null, qodType: string | null): FindingCheck | null {
+function checkOf(port: string | null, qodType: string | null): FindingCheck | null {
   const qod = qodType?.trim().toLowerCase() ?? '';
   if (port === null || !/^\d+$/.test(port) || LOCAL_QOD.has(qod)) return 'local';
   return qod === 'general_note' ? null : 'remote';
@@ -305,7 +305,7 @@ function scoreVersionOf(gmp: string | null): string {
 }
 
 /** `OpenVAS scanner <name> <host> (task "<task>")`, `OpenVAS task "<task>"`, else `OpenVAS scan`. */
-export function vantageOf(task: string | null, slave: string | null): string {
+function vantageOf(task: string | null, slave: string | null): string {
   const t = task === null ? null : `task "${task}"`;
   if (slave !== null) return `OpenVAS scanner ${slave}${t === null ? '' : ` (${t})`}`;
   return t === null ? 'OpenVAS scan' : `OpenVAS ${t}`;
@@ -477,7 +477,7 @@ async function* parseCsv(source: ByteSource, header: string, ctx: ParseContext):
   const cols = header.split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase());
   const missing = CSV_REQUIRED.filter((c) => !cols.includes(c.toLowerCase()));
   if (missing.length > 0) {
-    throw new ImportError(ctx.file, 'line 1', null, `not an OpenVAS CSV report: the header has no ${missing.map((m) => `"${m}"`).join(', ')} column${ctx.hint === undefined ? '' : ` (${ctx.hint})`}`);
+    throw new ImportError(ctx.file, null, null, `not an OpenVAS CSV report: the header has no ${missing.map((m) => `"${m}"`).join(', ')} column${ctx.hint === undefined ? '' : ` (${ctx.hint})`}`);
   }
   const emit = new Emitter(SCANNER);
   const out: ImportItem[] = [];
