@@ -191,6 +191,17 @@ describe('OpenVAS: results and report details', () => {
     expect(items.findIndex((i) => i.kind === 'asset_ref')).toBeLessThan(items.findIndex((i) => i.kind === 'finding'));
   });
 
+  it('a report larger than the in-memory buffer spills and replays every finding in order, after its hosts', async () => {
+    const results = Array.from({ length: 2500 }, (_, i) => ({ ...base, ip: `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`, oid: `1.3.6.1.4.1.25623.1.0.${i}` }));
+    const items = await parseText(xmlReport(results, { hosts: '<host><ip>10.1.0.1</ip><detail><name>best_os_txt</name><value>FreeBSD</value></detail></host>' }), 65536);
+    const findings = findingsOf(items);
+    expect(findings).toHaveLength(2500);
+    expect(findings.map((f) => f.extra.nvt_oid)).toEqual(results.map((r) => r.oid));
+    expect(findings[2499]?.asset).toBe('host:10.1.9.250');
+    expect(assetsOf(items)).toHaveLength(2500);
+    expect(assetsOf(items).find((a) => a.id === 'host:10.1.0.1')?.host?.os).toBe('FreeBSD');
+  });
+
   it('a local QoD type on a real port is local; general_note says nothing; no QoD on a real port is remote', async () => {
     const items = await parseText(
       xmlReport([
