@@ -50,7 +50,7 @@ import { readCsvRows } from '../record-fields.js';
 import { firstSignificantByte, peekSource } from '../stream/peek.js';
 import type { AssetRef, ByteSource, HostFacts, ImportItem, ParseContext, Parser } from '../types.js';
 import { cvssOf, severityFromScore } from './cvss.js';
-import { DeferredQueue, Emitter, cweIds, makeFinding, makeVulnerability, networkHostAsset, primaryId, toolRuleId, type ScannerFinding, type ScannerVulnerability } from './common.js';
+import { DeferredQueue, Emitter, cweIds, makeFinding, makeVulnerability, networkHostAsset, primaryId, severityWord, toolRuleId, type ScannerFinding, type ScannerVulnerability } from './common.js';
 import { child, childText, children, streamXml, type XmlNode } from './xml-stream.js';
 
 const SCANNER = 'openvas';
@@ -114,8 +114,7 @@ function classify(threat: string | null, score: number | null): { severity: Find
   if (word === 'debug' || (word === '' && score === -2)) return { skip: 'OpenVAS Debug result' };
   if (word === 'error' || (word === '' && score === -3)) return { skip: 'OpenVAS Error result (the scan failed on this check)' };
   if (word === 'false positive' || (word === '' && score === -1)) return { severity: null, validation: 'false_positive' };
-  const named: FindingSeverity | null = word === 'critical' ? 'critical' : word === 'high' ? 'high' : word === 'medium' ? 'medium' : word === 'low' ? 'low' : null;
-  return { severity: named ?? (score !== null && score > 0 ? severityFromScore(score) : null), validation: 'unvalidated' };
+  return { severity: severityWord(word) ?? (score !== null && score > 0 ? severityFromScore(score) : null), validation: 'unvalidated' };
 }
 
 /** `local`, `remote` or null (see the module comment); `port` is the port number, null for `general/…`. */
@@ -141,6 +140,11 @@ function scoreOf(v: string | null, ctx: ParseContext, record: string, field: str
   const n = Number(v);
   if (!Number.isFinite(n)) throw new ImportError(ctx.file, record, field, `expected a number, got ${JSON.stringify(v.slice(0, 40))}`);
   return n;
+}
+
+/** The QoD value (a percentage) as a number, or as written when it is not one. */
+function qodValue(v: string | null): number | string | null {
+  return v !== null && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
 }
 
 /** A result's fields → what is imported, or a skip reason. */
@@ -179,7 +183,7 @@ function toResult(r: ResultFields, scoreVersion: string): OpenvasResult | { skip
         installed_version: installed,
         solution: r.solution ?? r.tags.solution ?? null,
         solution_type: solutionType,
-        qod: r.qodValue === null && r.qodType === null ? null : { value: r.qodValue === null ? null : Number(r.qodValue), type: r.qodType },
+        qod: r.qodValue === null && r.qodType === null ? null : { value: qodValue(r.qodValue), type: r.qodType },
       },
     },
     vulnerability: {
