@@ -10,6 +10,7 @@ import { dependencyCheckParser } from './dependency-check.js';
 import { grypeParser } from './grype.js';
 import { nativeFindingsParser } from './native.js';
 import { npmAuditParser } from './npm-audit.js';
+import { openvasParser, looksLikeOpenvasCsv, looksLikeOpenvasXml } from './openvas.js';
 import { osvScannerParser } from './osv-scanner.js';
 import { sarifParser } from './sarif.js';
 import { semgrepParser } from './semgrep.js';
@@ -26,6 +27,7 @@ export const FINDING_FORMATS = [
   'npm-audit',
   'snyk',
   'semgrep',
+  'openvas',
   'csv',
   'native',
 ] as const;
@@ -42,6 +44,7 @@ export const FORMAT_TITLES: Record<FindingFormat, string> = {
   'npm-audit': 'an npm audit report',
   snyk: 'a Snyk report',
   semgrep: 'a Semgrep report',
+  openvas: 'a Greenbone/OpenVAS report',
   csv: 'a CSV of findings',
   native: 'native findings',
 };
@@ -56,6 +59,7 @@ export const findingParsers: Record<FindingFormat, Parser> = {
   'npm-audit': npmAuditParser,
   snyk: snykParser,
   semgrep: semgrepParser,
+  openvas: openvasParser,
   csv: csvFindingsParser,
   native: nativeFindingsParser,
 };
@@ -103,6 +107,7 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
   if (first === 0x3c) {
     if (/<bom[\s>]/.test(text) && /cyclonedx\.org/i.test(text)) return 'cyclonedx';
     if (/<analysis[\s>]/.test(text) && /DependencyCheck|dependency-check/i.test(text)) return 'dependency-check';
+    if (looksLikeOpenvasXml(text)) return 'openvas';
     return null;
   }
   if (first === 0x7b || first === 0x5b || first === 0x6e) {
@@ -119,6 +124,7 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     if (nativeHead(text)) return 'native';
     return null;
   }
+  if (looksLikeOpenvasCsv(text)) return 'openvas';
   if (csvHeader(text)) return 'csv';
   if (fileName.toLowerCase().endsWith('.csv')) return 'csv';
   return null;

@@ -22,6 +22,7 @@ export const TOOL_DIRS: Record<string, FindingFormat> = {
   ...SCA_TOOL_DIRS,
   snyk: 'snyk',
   semgrep: 'semgrep',
+  openvas: 'openvas',
 };
 
 /** Every corpus file of a tool, as paths relative to the corpus folder. */

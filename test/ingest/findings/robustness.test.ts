@@ -94,6 +94,8 @@ describe('truncated real reports', () => {
     ['npm-audit', 'scanners/npm_audit_7_plus/many_vulns.json'],
     ['snyk', 'scanners/snyk/all_containers_target_output.json'],
     ['semgrep', 'scanners/semgrep/sca-deployments-vulns.json'],
+    ['openvas', 'scanners/openvas/many_vuln.xml'],
+    ['openvas', 'scanners/openvas/many_vuln.csv'],
   ];
   for (const [format, file] of picks) {
     it(`${file} cut in half → ImportError naming the file`, async () => {
