@@ -52,6 +52,8 @@ describe('XML entities are never fetched nor expanded', () => {
       `${p}<analysis><projectInfo><name>&lol9;</name></projectInfo><dependencies><dependency><fileName>a.jar</fileName><filePath>/a.jar</filePath><vulnerabilities><vulnerability><name>CVE-2021-44228</name><description>&xxe; &pw; &lol9;</description></vulnerability></vulnerabilities></dependency></dependencies></analysis>`,
     cyclonedx: (p) =>
       `${p}<bom xmlns="http://cyclonedx.org/schema/bom/1.4"><metadata><component type="application" bom-ref="app"><name>&lol9;</name></component></metadata><components><component type="library" bom-ref="c1"><name>log4j</name><version>2.14</version></component></components><vulnerabilities><vulnerability><id>CVE-2021-44228</id><description>&xxe; &pw; &lol9;</description><affects><target><ref>c1</ref></target></affects></vulnerability></vulnerabilities></bom>`,
+    tenable: (p) =>
+      `${p}<NessusClientData_v2><Policy><policyName>&lol9;</policyName></Policy><Report name="r"><ReportHost name="10.0.0.1"><HostProperties><tag name="host-fqdn">&xxe;</tag><tag name="operating-system">&pw;</tag></HostProperties><ReportItem port="443" svc_name="www" protocol="tcp" severity="3" pluginID="1" pluginName="&lol9;"><cve>CVE-2021-44228</cve><description>&xxe; &pw; &lol9;</description></ReportItem></ReportHost></Report></NessusClientData_v2>`,
   };
 
   for (const [format, build] of Object.entries(REPORTS) as [FindingFormat, (p: string) => string][]) {
