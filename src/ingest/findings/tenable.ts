@@ -1,9 +1,10 @@
 /**
  * Tenable reports: Nessus `.nessus` XML (NessusClientData_v2, Nessus and Tenable Web App
  * Scanning), and the CSV exports of Nessus, Tenable.io/Tenable Vulnerability Management and
- * Tenable.sc. The layout is chosen by the first significant byte: `<` is XML, anything else CSV.
- * Both are streamed: XML one `<ReportHost>` at a time (its items are read together, so the scan
- * information plugin can name the scanner whatever its place), CSV one row at a time.
+ * Tenable.sc. The layout is chosen by the first significant byte: `<` is XML, `{` or `[` (JSON)
+ * is refused, anything else is CSV. Both are streamed: XML one `<ReportHost>` at a time (its
+ * items are read together, so the scan information plugin can name the scanner whatever its
+ * place), CSV one row at a time.
  *
  * ## What is a finding
  *
@@ -128,6 +129,9 @@ function said(v: string | null | undefined): string | null {
   const t = v.trim();
   return PLACEHOLDERS.has(t.toLowerCase()) ? null : t;
 }
+
+/** What the file looks like instead, added to a refusal. */
+const hintOf = (ctx: ParseContext): string => (ctx.hint === undefined ? '' : `; ${ctx.hint}`);
 
 const isTrue = (v: string | null): boolean => v !== null && TRUE_WORDS.has(v.trim().toLowerCase());
 
@@ -444,8 +448,8 @@ async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<
   let hosts = 0;
   const select = (p: readonly string[]): boolean => {
     if (p.length === 1 && p[0] !== ROOT) {
-      const hint = p[0] === 'NessusClientData' ? ' (the Nessus v1 format is not read: export as .nessus v2)' : '';
-      throw new ImportError(ctx.file, null, null, `not a Nessus report: root element <${p[0] ?? '?'}>${hint}`);
+      const v1 = p[0] === 'NessusClientData' ? ' (the Nessus v1 format is not read: export as .nessus v2)' : '';
+      throw new ImportError(ctx.file, null, null, `not a Nessus report: root element <${p[0] ?? '?'}>${v1}${hintOf(ctx)}`);
     }
     if (p[1] === 'Report') return p.length === 3 && p[2] === 'ReportHost';
     return (p.length === 3 && p[2] === 'policyName') || (p.length === 5 && p[3] === 'ServerPreferences' && (p[4] === 'name' || p[4] === 'scanner_type'));
@@ -591,7 +595,7 @@ async function* parseCsv(source: ByteSource, ctx: ParseContext): AsyncGenerator<
     if (!checked) {
       const has = (names: string[]): boolean => names.some((n) => n in row);
       if (!has(PLUGIN_COLUMNS) || !has(NAME_COLUMNS) || !has(HOST_COLUMNS)) {
-        throw new ImportError(ctx.file, null, null, 'not a Tenable CSV export: the header needs a plugin id (Plugin ID or Plugin), a Name or Plugin Name, and a host column');
+        throw new ImportError(ctx.file, null, null, `not a Tenable CSV export: the header needs a plugin id (Plugin ID or Plugin), a Name or Plugin Name, and a host column${hintOf(ctx)}`);
       }
       checked = true;
     }
@@ -616,7 +620,9 @@ export const tenableParser: Parser = {
   format: 'tenable',
   async *parse(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
     const peeked = await peekLayout(source);
-    if (firstSignificantByte(peeked.head) === 0x3c) yield* parseXml(peeked.source, ctx);
+    const first = firstSignificantByte(peeked.head);
+    if (first === 0x7b || first === 0x5b) throw new ImportError(ctx.file, null, null, `not a Tenable report: a JSON document (Tenable reports are .nessus XML or CSV)${hintOf(ctx)}`);
+    if (first === 0x3c) yield* parseXml(peeked.source, ctx);
     else yield* parseCsv(peeked.source, ctx);
   },
 };

@@ -348,6 +348,9 @@ describe('tenable: bad input', () => {
     expect(await importError('<foo><bar/></foo>')).toMatchObject({ record: null, field: null });
     expect((await importError('<foo/>')).message).toContain('not a Nessus report: root element <foo>');
     expect((await importError('<NessusClientData><Report/></NessusClientData>')).message).toContain('Nessus v1');
+    const hinted = await errorOf(collect(tenableParser.parse(chunked(Buffer.from('{"runs":[]}')), { file: 'x.json', hint: 'this looks like a SARIF log — try --format sarif' })));
+    expect(hinted).toBeInstanceOf(ImportError);
+    expect(String(hinted)).toContain('not a Tenable report: a JSON document (Tenable reports are .nessus XML or CSV); this looks like a SARIF log');
   });
 
   it('a ReportItem without pluginID, a bad port, an unknown severity, a bad score: XPath and field named', async () => {
@@ -372,7 +375,7 @@ describe('tenable: bad input', () => {
   });
 
   it('CSV: not a Tenable export; a bad port, severity or score names the line and column', async () => {
-    expect((await importError('asset,vulnerability\nweb,CVE-2024-1\n')).message).toContain('not a Tenable CSV export');
+    expect((await importError('asset,vulnerability\nweb,CVE-2024-1\n')).message).toContain('not a Tenable CSV export: the header needs a plugin id');
     expect(await importError(`${CSV_HEAD}1,,,High,h,tcp,443,a,s\n2,,,High,h,tcp,x443,b,s\n`)).toMatchObject({ record: 3, field: 'Port' });
     expect(await importError(`${CSV_HEAD}1,,,Severe,h,tcp,443,a,s\n`)).toMatchObject({ record: 2, field: 'Risk' });
     expect(await importError(`${CSV_HEAD}1,,9x,High,h,tcp,443,a,s\n`)).toMatchObject({ record: 2, field: 'CVSS' });
