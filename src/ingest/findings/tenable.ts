@@ -69,7 +69,7 @@
 import type { Cvss, FindingCheck, FindingSeverity } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
 import { readCsvRows } from '../record-fields.js';
-import { firstSignificantByte, peekLayout } from '../stream/peek.js';
+import { firstSignificantByte, peekSource } from '../stream/peek.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
 import { Emitter, cweIds, makeFinding, makeVulnerability, networkHostAsset, primaryId, severityWord, toolRuleId, urlHostAsset } from './common.js';
@@ -580,7 +580,6 @@ const groupKey = (row: Record<string, string>): string =>
 async function* parseCsv(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
   const emit = new Emitter(SCANNER);
   const out: ImportItem[] = [];
-  let checked = false;
   let group: { key: string; line: number; row: Record<string, string>; cves: string[] } | null = null;
   const flush = (): void => {
     if (group === null) return;
@@ -592,13 +591,6 @@ async function* parseCsv(source: ByteSource, ctx: ParseContext): AsyncGenerator<
     emitResult(csvResult(row, cves, { ctx, record: line }), asset, null, false, emit, out);
   };
   for await (const { line, row } of readCsvRows(source, ctx)) {
-    if (!checked) {
-      const has = (names: string[]): boolean => names.some((n) => n in row);
-      if (!has(PLUGIN_COLUMNS) || !has(NAME_COLUMNS) || !has(HOST_COLUMNS)) {
-        throw new ImportError(ctx.file, null, null, `not a Tenable CSV export: the header needs a plugin id (Plugin ID or Plugin), a Name or Plugin Name, and a host column${hintOf(ctx)}`);
-      }
-      checked = true;
-    }
     if (Object.values(row).every((v) => v.trim() === '')) continue;
     const key = groupKey(row);
     const cves = cvesIn([cell(row, 'CVE', 'definition.cve')]);
@@ -619,11 +611,15 @@ async function* parseCsv(source: ByteSource, ctx: ParseContext): AsyncGenerator<
 export const tenableParser: Parser = {
   format: 'tenable',
   async *parse(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
-    const peeked = await peekLayout(source);
+    // up to the end of the first line: a CSV export is known by its header
+    const peeked = await peekSource(source, 1, (h) => firstSignificantByte(h) === 0x3c || (firstSignificantByte(h) !== -1 && h.includes(0x0a)), 64 * 1024);
     const first = firstSignificantByte(peeked.head);
     if (first === 0x7b || first === 0x5b) throw new ImportError(ctx.file, null, null, `not a Tenable report: a JSON document (Tenable reports are .nessus XML or CSV)${hintOf(ctx)}`);
     if (first === 0x3c) yield* parseXml(peeked.source, ctx);
-    else yield* parseCsv(peeked.source, ctx);
+    else if (first === -1 || looksLikeTenableCsv(peeked.head.toString('utf8'))) yield* parseCsv(peeked.source, ctx);
+    else {
+      throw new ImportError(ctx.file, null, null, `not a Tenable CSV export: the header needs a plugin id (Plugin ID or Plugin), a Name or Plugin Name, and a host column${hintOf(ctx)}`);
+    }
   },
 };
 

@@ -376,6 +376,8 @@ describe('tenable: bad input', () => {
 
   it('CSV: not a Tenable export; a bad port, severity or score names the line and column', async () => {
     expect((await importError('asset,vulnerability\nweb,CVE-2024-1\n')).message).toContain('not a Tenable CSV export: the header needs a plugin id');
+    expect(await importError('just one line of text')).toMatchObject({ record: null, field: null });
+    expect((await parse('')).findings).toEqual([]);
     expect(await importError(`${CSV_HEAD}1,,,High,h,tcp,443,a,s\n2,,,High,h,tcp,x443,b,s\n`)).toMatchObject({ record: 3, field: 'Port' });
     expect(await importError(`${CSV_HEAD}1,,,Severe,h,tcp,443,a,s\n`)).toMatchObject({ record: 2, field: 'Risk' });
     expect(await importError(`${CSV_HEAD}1,,9x,High,h,tcp,443,a,s\n`)).toMatchObject({ record: 2, field: 'CVSS' });
