@@ -15,6 +15,7 @@ import { osvScannerParser } from './osv-scanner.js';
 import { sarifParser } from './sarif.js';
 import { semgrepParser } from './semgrep.js';
 import { snykParser } from './snyk.js';
+import { looksLikeTenableCsv, tenableParser } from './tenable.js';
 import { looksLikeTrivy, trivyParser } from './trivy.js';
 
 export const FINDING_FORMATS = [
@@ -28,6 +29,7 @@ export const FINDING_FORMATS = [
   'snyk',
   'semgrep',
   'openvas',
+  'tenable',
   'csv',
   'native',
 ] as const;
@@ -45,6 +47,7 @@ export const FORMAT_TITLES: Record<FindingFormat, string> = {
   snyk: 'a Snyk report',
   semgrep: 'a Semgrep report',
   openvas: 'a Greenbone/OpenVAS report',
+  tenable: 'a Nessus / Tenable report',
   csv: 'a CSV of findings',
   native: 'native findings',
 };
@@ -60,6 +63,7 @@ export const findingParsers: Record<FindingFormat, Parser> = {
   snyk: snykParser,
   semgrep: semgrepParser,
   openvas: openvasParser,
+  tenable: tenableParser,
   csv: csvFindingsParser,
   native: nativeFindingsParser,
 };
@@ -108,6 +112,7 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     if (/<bom[\s>]/.test(text) && /cyclonedx\.org/i.test(text)) return 'cyclonedx';
     if (/<analysis[\s>]/.test(text) && /DependencyCheck|dependency-check/i.test(text)) return 'dependency-check';
     if (looksLikeOpenvasXml(text)) return 'openvas';
+    if (/<NessusClientData_v2[\s>]/.test(text)) return 'tenable';
     return null;
   }
   if (first === 0x7b || first === 0x5b || first === 0x6e) {
@@ -125,6 +130,7 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     return null;
   }
   if (looksLikeOpenvasCsv(text)) return 'openvas';
+  if (looksLikeTenableCsv(text)) return 'tenable';
   if (csvHeader(text)) return 'csv';
   if (fileName.toLowerCase().endsWith('.csv')) return 'csv';
   return null;

@@ -23,6 +23,7 @@ export const TOOL_DIRS: Record<string, FindingFormat> = {
   snyk: 'snyk',
   semgrep: 'semgrep',
   openvas: 'openvas',
+  tenable: 'tenable',
 };
 
 /** Every corpus file of a tool, as paths relative to the corpus folder. */

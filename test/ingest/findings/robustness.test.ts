@@ -96,6 +96,8 @@ describe('truncated real reports', () => {
     ['semgrep', 'scanners/semgrep/sca-deployments-vulns.json'],
     ['openvas', 'scanners/openvas/many_vuln.xml'],
     ['openvas', 'scanners/openvas/many_vuln.csv'],
+    ['tenable', 'scanners/tenable/nessus/nessus_many_vuln.xml'],
+    ['tenable', 'scanners/tenable/tenable_many_vuln.csv'],
   ];
   for (const [format, file] of picks) {
     it(`${file} cut in half → ImportError naming the file`, async () => {
