@@ -171,13 +171,9 @@ function endpointFromText(text: string): Endpoint | null {
   const withScheme = text.includes('://') ? text : `http://${text}`;
   const asset = urlHostAsset(withScheme);
   if (asset === null) return null;
-  let port: number | null;
-  try {
-    const u = new URL(withScheme);
-    port = u.port === '' ? null : Number(u.port);
-  } catch {
-    port = null;
-  }
+  // Read from the text: URL parsing drops a port that is its scheme's default (`http://h:80`).
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]+):(\d{1,5})(?:[/?#]|$)/i.exec(text);
+  const port = m?.[1] === undefined ? null : Number(m[1]);
   const scheme = text.includes('://') ? (text.split('://', 1)[0] ?? '').toLowerCase() : null;
   return { asset, url: text, port, scheme: scheme === '' ? null : scheme };
 }
