@@ -328,10 +328,13 @@ async function* parseCsv(source: ByteSource, ctx: ParseContext): AsyncGenerator<
   }
 }
 
-/** The header line of a generic findings CSV names DefectDojo's required columns: Title, Severity, Description and Date. */
+/**
+ * The header line of a generic findings CSV names DefectDojo's required columns, spelled as
+ * DefectDojo requires them: Title, Severity, Description and Date.
+ */
 export function genericCsvHeader(text: string): boolean {
-  const first = (text.replace(/^\ufeff/, '').split(/\r?\n/, 1)[0] ?? '').split(',').map((c) => canon(c.replace(/"/g, '')));
-  return ['title', 'severity', 'description', 'date'].every((c) => first.includes(c));
+  const first = (text.replace(/^\ufeff/, '').split(/\r?\n/, 1)[0] ?? '').split(',').map((c) => c.replace(/"/g, '').trim());
+  return ['Title', 'Severity', 'Description', 'Date'].every((c) => first.includes(c));
 }
 
 /** `{` starts the JSON layout; anything else is read as CSV. */

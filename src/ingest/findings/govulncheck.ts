@@ -312,7 +312,8 @@ export const govulncheckParser: Parser = {
       }
     }
     if (!recognised) {
-      throw new ImportError(ctx.file, null, null, 'not a govulncheck report: no `config`, `osv` or `finding` message and no `Vulns` (is it SARIF? use --format sarif)');
+      const hint = ctx.hint === undefined ? '' : `; ${ctx.hint}`;
+      throw new ImportError(ctx.file, null, null, `not a govulncheck report: no \`config\`, \`osv\` or \`finding\` message and no \`Vulns\`${hint}`);
     }
     mainModule ??= oldMain;
     const asset: AssetRef = mainModule === null ? reportAsset(ctx) : repoAsset(mainModule);
