@@ -52,7 +52,8 @@ import { Emitter, arr, compareLoose, makeFinding, makeVulnerability, num, primar
 const SCANNER = 'govulncheck';
 const MAX_TRACES = 10;
 
-// Patterns 0–2: a message of the sequence; 3–5: a message inside an array; 6–8: the old layout.
+// 0–2: a message of the sequence; 3–5: a message inside an array; 6–8: the old layout (`Vulns`,
+// `Requires.Modules`, `Modules`); 9–10: the SBOM message; 11–12: progress (only to recognise the report).
 const PATTERNS: PathPattern[] = [
   ['*', 'config'],
   ['*', 'osv'],
