@@ -33,7 +33,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { findingFingerprint, findingWithDefaults } from '../../domain/escalation/defaults.js';
-import type { Cvss, EpssFacts, FindingCheck, FindingRecord, FindingSeverity, Validation, VulnerabilityRecord } from '../../domain/records.js';
+import type { Cvss, EpssFacts, FindingCheck, FindingRecord, FindingSeverity, Reachability, Validation, VulnerabilityRecord } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
 import { isObject, type JsonObject } from '../record-fields.js';
 import { truncateExtra, truncateNullable } from '../free-text.js';
@@ -291,6 +291,8 @@ export interface ScannerFinding {
   line?: number | null;
   fixed_version?: string | null;
   validation?: Validation;
+  /** `reachable` only when the scanner analysed the code and found a path to the vulnerable code (govulncheck). */
+  reachability?: Reachability;
   /**
    * How the scanner tested: `remote` for a network check that reached a listening port (the
    * engine then reads the finding as reachable from the scanner), `local` for an authenticated
@@ -343,6 +345,7 @@ export function makeFinding(f: ScannerFinding): FindingRecord {
     version,
     source: f.scanner,
     validation: f.validation,
+    reachability: f.reachability,
     title: truncateNullable(f.title),
     severity: f.severity,
     cwe: f.cwe,

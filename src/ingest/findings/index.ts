@@ -7,6 +7,8 @@ import type { Parser } from '../types.js';
 import { csvFindingsParser } from './csv.js';
 import { cyclonedxParser } from './cyclonedx.js';
 import { dependencyCheckParser } from './dependency-check.js';
+import { genericParser, genericCsvHeader } from './generic.js';
+import { govulncheckParser } from './govulncheck.js';
 import { grypeParser } from './grype.js';
 import { nativeFindingsParser } from './native.js';
 import { npmAuditParser } from './npm-audit.js';
@@ -30,6 +32,8 @@ export const FINDING_FORMATS = [
   'semgrep',
   'openvas',
   'tenable',
+  'govulncheck',
+  'generic',
   'csv',
   'native',
 ] as const;
@@ -48,6 +52,8 @@ export const FORMAT_TITLES: Record<FindingFormat, string> = {
   semgrep: 'a Semgrep report',
   openvas: 'a Greenbone/OpenVAS report',
   tenable: 'a Nessus / Tenable report',
+  govulncheck: 'a govulncheck report',
+  generic: 'a DefectDojo generic findings report',
   csv: 'a CSV of findings',
   native: 'native findings',
 };
@@ -64,6 +70,8 @@ export const findingParsers: Record<FindingFormat, Parser> = {
   semgrep: semgrepParser,
   openvas: openvasParser,
   tenable: tenableParser,
+  govulncheck: govulncheckParser,
+  generic: genericParser,
   csv: csvFindingsParser,
   native: nativeFindingsParser,
 };
@@ -79,6 +87,24 @@ function csvHeader(text: string): boolean {
 function nativeHead(text: string): boolean {
   const firstObject = /\{[^{}]*\}/.exec(text)?.[0] ?? text.slice(0, 4096);
   return /"vulnerability"\s*:/.test(firstObject) && /"asset"\s*:/.test(firstObject);
+}
+
+/** govulncheck's messages (`config` with its `protocol_version`, `osv` + `finding`) or its old `Vulns` + `Requires`. */
+function govulncheckHead(text: string): boolean {
+  if (/"config"\s*:\s*\{[^}]*"protocol_version"/.test(text) || /"scanner_name"\s*:\s*"govulncheck"/.test(text)) return true;
+  if (/\{\s*"osv"\s*:\s*\{/.test(text) && /\{\s*"finding"\s*:\s*\{/.test(text)) return true;
+  return /"Vulns"\s*:/.test(text) && /"Requires"\s*:/.test(text);
+}
+
+/**
+ * DefectDojo's generic findings JSON: a `findings` array whose entries have the three keys
+ * DefectDojo requires (`title`, `severity`, `description`), or an empty `findings` array. Checked
+ * after every tool's own format, since a tool may also call its list `findings`.
+ */
+function genericHead(text: string): boolean {
+  if (!/"findings"\s*:\s*\[/.test(text)) return false;
+  if (/"findings"\s*:\s*\[\s*\]/.test(text)) return true;
+  return /"title"\s*:/.test(text) && /"severity"\s*:/.test(text) && /"description"\s*:/.test(text);
 }
 
 /**
@@ -126,11 +152,14 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     if (looksLikeSnyk(text)) return 'snyk';
     if (looksLikeSemgrep(text)) return 'semgrep';
     if (/"results"\s*:\s*\[/.test(text) && (/"packages"\s*:/.test(text) || /"source"\s*:\s*\{[^}]*"type"/.test(text))) return 'osv-scanner';
+    if (govulncheckHead(text)) return 'govulncheck';
+    if (genericHead(text)) return 'generic';
     if (nativeHead(text)) return 'native';
     return null;
   }
   if (looksLikeOpenvasCsv(text)) return 'openvas';
   if (looksLikeTenableCsv(text)) return 'tenable';
+  if (genericCsvHeader(text)) return 'generic';
   if (csvHeader(text)) return 'csv';
   if (fileName.toLowerCase().endsWith('.csv')) return 'csv';
   return null;

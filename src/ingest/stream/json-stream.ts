@@ -54,6 +54,13 @@ export interface StreamJsonOptions {
    * skipped silently, and a malformed element reads as an absent one.
    */
   reportScalars?: boolean;
+  /**
+   * Read a sequence of top-level JSON values (concatenated, pretty-printed or one per line, as
+   * `govulncheck -json` writes) instead of a single document. The values are read as though they
+   * were the members of one array: paths start with the value's index (pattern `['*', 'finding']`
+   * matches the `finding` key of any top-level value), and anchors are looked for inside each value.
+   */
+  sequence?: boolean;
 }
 
 /** One place a format's document is recognised by: an exact key path and the value's JSON type. */
@@ -173,10 +180,12 @@ class JsonScanner {
   private readonly file: string;
   private readonly allowEmpty: boolean;
   private readonly structure: Structure | null;
-  private readonly anchorDepth: number;
+  private anchorDepth: number;
   private anchorSeen: boolean;
   private readonly reportScalars: boolean;
   private readonly hint: string | null;
+  /** Frames below the values of a document: 1 in sequence mode (the implicit array), else 0. */
+  private readonly rootDepth: number;
 
   private st = S_VALUE;
   private readonly frames: Frame[] = [];
@@ -218,7 +227,14 @@ class JsonScanner {
     this.anchorDepth = this.structure === null ? -1 : Math.max(...this.structure.anchors.map((a) => a.path.length));
     this.anchorSeen = this.structure === null;
     this.reportScalars = options.reportScalars === true;
+    this.rootDepth = options.sequence === true ? 1 : 0;
+    this.anchorDepth += this.rootDepth;
     this.pending = this.decideRoot();
+    if (this.rootDepth === 1) {
+      const sequence: Frame = { isArray: true, key: '', index: 0, alive: this.pending.alive, arrayDecision: null };
+      this.frames.push(sequence);
+      this.pending = this.arrayDecision(sequence);
+    }
   }
 
   private decideRoot(): Decision {
@@ -303,13 +319,13 @@ class JsonScanner {
   private checkAnchor(c: number, i: number): void {
     const s = this.structure;
     if (s === null) return;
-    const n = this.frames.length;
+    const n = this.frames.length - this.rootDepth;
     let wrong: Anchor | null = null;
     for (const a of s.anchors) {
       if (a.path.length !== n) continue;
       let same = true;
       for (let k = 0; k < n && same; k++) {
-        const f = this.frames[k];
+        const f = this.frames[k + this.rootDepth];
         same = f !== undefined && !f.isArray && f.key === a.path[k];
       }
       if (!same) continue;
@@ -392,7 +408,7 @@ class JsonScanner {
       this.scalarAt = null;
     }
     this.capturing = -1;
-    this.st = this.frames.length > 0 ? S_AFTER : S_END;
+    this.st = this.frames.length > this.rootDepth ? S_AFTER : S_END;
   }
 
   private finishKey(end: number): void {
@@ -423,7 +439,7 @@ class JsonScanner {
 
   private closeContainer(): void {
     this.frames.pop();
-    this.st = this.frames.length > 0 ? S_AFTER : S_END;
+    this.st = this.frames.length > this.rootDepth ? S_AFTER : S_END;
   }
 
   /** Skips whitespace from `i` (counting lines); returns the index of the next byte or `len`. */
@@ -659,9 +675,16 @@ class JsonScanner {
         }
 
         default: {
-          // S_END: only whitespace may follow the root value.
+          // S_END: only whitespace may follow the root value; in sequence mode, the next value.
           i = this.skipWs(buf, i, len);
           if (i >= len) break;
+          const seq = this.rootDepth === 1 ? this.frames[0] : undefined;
+          if (seq !== undefined) {
+            seq.index++;
+            this.pending = this.arrayDecision(seq);
+            this.st = S_VALUE;
+            break;
+          }
           throw this.fail(this.base + i, `unexpected ${this.describe(buf[i])} after the end of the JSON document`);
         }
       }
@@ -686,7 +709,7 @@ class JsonScanner {
   }
 
   end(out: JsonMatch[]): void {
-    if (this.st === S_SCAN && this.isPrim && this.frames.length === 0) {
+    if (this.st === S_SCAN && this.isPrim && this.frames.length === this.rootDepth) {
       // A top-level number or literal ends at the end of input.
       this.start = 0;
       this.finishValue(0, out);
@@ -695,7 +718,7 @@ class JsonScanner {
       if (!this.anchorSeen && this.structure !== null) throw this.structureError(this.base, `no ${this.structure.expected}`);
       return;
     }
-    if (this.st === S_VALUE && this.frames.length === 0 && !this.seenValue) {
+    if (this.st === S_VALUE && this.frames.length === this.rootDepth && !this.seenValue) {
       if (this.allowEmpty) return;
       throw this.fail(this.base, this.structure === null ? 'empty document: no JSON value' : `empty document: no JSON value (${this.structure.what} has a ${this.structure.expected})`);
     }

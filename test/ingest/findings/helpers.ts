@@ -24,6 +24,8 @@ export const TOOL_DIRS: Record<string, FindingFormat> = {
   semgrep: 'semgrep',
   openvas: 'openvas',
   tenable: 'tenable',
+  govulncheck: 'govulncheck',
+  generic: 'generic',
 };
 
 /** Every corpus file of a tool, as paths relative to the corpus folder. */

@@ -98,6 +98,8 @@ describe('truncated real reports', () => {
     ['openvas', 'scanners/openvas/many_vuln.csv'],
     ['tenable', 'scanners/tenable/nessus/nessus_many_vuln.xml'],
     ['tenable', 'scanners/tenable/tenable_many_vuln.csv'],
+    ['govulncheck', 'scanners/govulncheck/many_vulns_new_version.json'],
+    ['generic', 'scanners/generic/generic_report3.json'],
   ];
   for (const [format, file] of picks) {
     it(`${file} cut in half → ImportError naming the file`, async () => {

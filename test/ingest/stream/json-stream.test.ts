@@ -7,6 +7,7 @@ import {
   streamJson,
   type JsonMatch,
   type PathPattern,
+  type StreamJsonOptions,
 } from '../../../src/ingest/stream/json-stream.js';
 import type { ByteSource } from '../../../src/ingest/types.js';
 
@@ -342,6 +343,67 @@ describe('streamJson', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('streamJson with sequence', () => {
+  async function seq(source: ByteSource, patterns: PathPattern[], options: StreamJsonOptions = {}): Promise<Omit<JsonMatch, 'offset'>[]> {
+    const out: Omit<JsonMatch, 'offset'>[] = [];
+    for await (const m of streamJson(source, patterns, ctx, { ...options, sequence: true })) out.push({ pattern: m.pattern, path: m.path, value: m.value });
+    return out;
+  }
+
+  it('reads concatenated, pretty-printed and adjacent top-level values, indexed from 0', async () => {
+    const text = '{\n  "a": {"x": 1}\n}\n{"b": 2}{"a": [3]}\n\n  7 "s" {"a": null}';
+    expect(await seq(chunks([text]), [['*', 'a'], ['*', 'b']])).toEqual([
+      { pattern: 0, path: [0, 'a'], value: { x: 1 } },
+      { pattern: 1, path: [1, 'b'], value: 2 },
+      { pattern: 0, path: [2, 'a'], value: [3] },
+      { pattern: 0, path: [5, 'a'], value: null },
+    ]);
+    expect((await seq(chunks([text]), [['*']])).map((m) => m.path)).toEqual([[0], [1], [2], [3], [4], [5]]);
+  });
+
+  it('property: a sequence reads like the array of its values, whatever the chunking and separators', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.jsonValue({ maxDepth: 3 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.constantFrom(' ', '\n', '\r\n', '\t', ''), { minLength: 6, maxLength: 6 }),
+        fc.array(fc.nat({ max: 400 }), { maxLength: 6 }),
+        async (values, seps, cuts) => {
+          // Two adjacent numbers or literals need a separator to stay two values.
+          const text = values.map((v, i) => `${JSON.stringify(v)}${seps[i] === '' ? ' ' : (seps[i] ?? ' ')}`).join('');
+          const got = await seq(chunks(splitAt(Buffer.from(text), cuts)), [['*']]);
+          const want = await collect(chunks([JSON.stringify(values)]), [['*']]);
+          expect(got).toEqual(want);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('checks anchors inside each value and refuses a sequence without one', async () => {
+    const structure = { what: 'a test report', expected: 'top-level `finding` object', anchors: [{ path: ['finding'], type: 'object' as const }] };
+    expect(await seq(chunks(['{"config":{}} {"finding":{"id":1}}']), [['*', 'finding']], { structure })).toEqual([
+      { pattern: 0, path: [1, 'finding'], value: { id: 1 } },
+    ]);
+    const err = await errorOf(seq(chunks(['{"config":{}} {"other":1}']), [['*', 'finding']], { structure }));
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as ImportError).message).toMatch(/not a test report: no top-level `finding` object/);
+  });
+
+  it('names the value index in errors and refuses a truncated last value', async () => {
+    const bad = await errorOf(seq(chunks(['{"a":1}\n{"a":2,}']), [['*', 'a']]));
+    expect(bad).toBeInstanceOf(ImportError);
+    expect((bad as ImportError).field).toBe('$[1]');
+    const cut = await errorOf(seq(chunks(['{"a":1}\n{"a":']), [['*', 'a']]));
+    expect(cut).toBeInstanceOf(ImportError);
+    expect((cut as ImportError).message).toMatch(/truncated/);
+  });
+
+  it('treats an empty input as an error unless allowEmpty', async () => {
+    expect(await seq(chunks(['  \n']), [['*']], { allowEmpty: true })).toEqual([]);
+    expect(await errorOf(seq(chunks(['  \n']), [['*']]))).toBeInstanceOf(ImportError);
   });
 });
 
