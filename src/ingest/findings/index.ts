@@ -17,6 +17,7 @@ import { semgrepParser } from './semgrep.js';
 import { snykParser } from './snyk.js';
 import { looksLikeTenableCsv, tenableParser } from './tenable.js';
 import { looksLikeTrivy, trivyParser } from './trivy.js';
+import { zapParser } from './zap.js';
 
 export const FINDING_FORMATS = [
   'trivy',
@@ -30,6 +31,7 @@ export const FINDING_FORMATS = [
   'semgrep',
   'openvas',
   'tenable',
+  'zap',
   'csv',
   'native',
 ] as const;
@@ -48,6 +50,7 @@ export const FORMAT_TITLES: Record<FindingFormat, string> = {
   semgrep: 'a Semgrep report',
   openvas: 'a Greenbone/OpenVAS report',
   tenable: 'a Nessus / Tenable report',
+  zap: 'a ZAP report',
   csv: 'a CSV of findings',
   native: 'native findings',
 };
@@ -64,6 +67,7 @@ export const findingParsers: Record<FindingFormat, Parser> = {
   semgrep: semgrepParser,
   openvas: openvasParser,
   tenable: tenableParser,
+  zap: zapParser,
   csv: csvFindingsParser,
   native: nativeFindingsParser,
 };
@@ -79,6 +83,11 @@ function csvHeader(text: string): boolean {
 function nativeHead(text: string): boolean {
   const firstObject = /\{[^{}]*\}/.exec(text)?.[0] ?? text.slice(0, 4096);
   return /"vulnerability"\s*:/.test(firstObject) && /"asset"\s*:/.test(firstObject);
+}
+
+/** ZAP's JSON report: it starts with its `@programName`/`@version`/`@generated` header, or names itself. */
+function zapJsonHead(text: string): boolean {
+  return /^\s*\{\s*"@(?:programName|version|generated)"\s*:/.test(text.replace(/^\ufeff/, '')) || /"@programName"\s*:\s*"(?:OWASP )?ZAP"/.test(text);
 }
 
 /**
@@ -113,9 +122,11 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     if (/<analysis[\s>]/.test(text) && /DependencyCheck|dependency-check/i.test(text)) return 'dependency-check';
     if (looksLikeOpenvasXml(text)) return 'openvas';
     if (/<NessusClientData_v2[\s>]/.test(text)) return 'tenable';
+    if (/<OWASPZAPReport[\s>]/.test(text)) return 'zap';
     return null;
   }
   if (first === 0x7b || first === 0x5b || first === 0x6e) {
+    if (zapJsonHead(text)) return 'zap';
     if (/"runs"\s*:/.test(text) && (/sarif/i.test(text) || /"version"\s*:\s*"2\.1\.0"/.test(text))) return 'sarif';
     if (/"bomFormat"\s*:\s*"CycloneDX"/.test(text)) return 'cyclonedx';
     if (/"auditReportVersion"\s*:/.test(text) || (/"vulnerabilities"\s*:/.test(text) && /"via"\s*:/.test(text))) return 'npm-audit';

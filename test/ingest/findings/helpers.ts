@@ -24,6 +24,7 @@ export const TOOL_DIRS: Record<string, FindingFormat> = {
   semgrep: 'semgrep',
   openvas: 'openvas',
   tenable: 'tenable',
+  zap: 'zap',
 };
 
 /** Every corpus file of a tool, as paths relative to the corpus folder. */

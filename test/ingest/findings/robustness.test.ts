@@ -98,6 +98,8 @@ describe('truncated real reports', () => {
     ['openvas', 'scanners/openvas/many_vuln.csv'],
     ['tenable', 'scanners/tenable/nessus/nessus_many_vuln.xml'],
     ['tenable', 'scanners/tenable/tenable_many_vuln.csv'],
+    ['zap', 'scanners/zap/juicy2.xml'],
+    ['zap', 'scanners/zap/zap_2.16.1_with_req_resp.xml'],
   ];
   for (const [format, file] of picks) {
     it(`${file} cut in half → ImportError naming the file`, async () => {
