@@ -385,34 +385,44 @@ function xmlAlert(node: XmlNode): ZapAlert {
 async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
   const reader = new ZapReader(ctx);
   const out: ImportItem[] = [];
-  // what the start tags said so far (an object: the select callback writes it)
+  // `select` runs ahead of the matches (a whole input chunk is read before they are yielded), so
+  // each selected <alertitem> queues the site it is in and its XPath; its match takes them in order.
   const state: { sites: number; alerts: number; site: SiteContext | null } = { sites: 0, alerts: 0, site: null };
+  const queued: { site: SiteContext | null; siteIndex: number; record: string }[] = [];
   const select = (p: readonly string[], attrs: Readonly<Record<string, string>>): boolean => {
+    const get = (k: string): string | null => (attrs[k] === undefined || attrs[k].trim() === '' ? null : attrs[k].trim());
     if (p.length === 1) {
       if (p[0] !== ROOT) {
         const hint = ctx.hint === undefined ? '' : `; ${ctx.hint}`;
         throw new ImportError(ctx.file, null, null, `not a ZAP report: root element <${p[0] ?? '?'}>, expected <${ROOT}>${hint}`);
       }
-      const get = (k: string): string | null => (attrs[k] === undefined || attrs[k].trim() === '' ? null : attrs[k].trim());
       Object.assign(reader.report, { program: get('programName'), version: get('version'), generated: get('generated') });
       return false;
     }
     if (p.length === 2 && p[1] === 'site') {
       state.sites++;
       state.alerts = 0;
-      reader.startSite();
-      const get = (k: string): string | null => (attrs[k] === undefined || attrs[k].trim() === '' ? null : attrs[k]);
       state.site = reader.site({ name: get('name'), host: get('host'), port: get('port'), ssl: get('ssl') }, `/${ROOT}/site[${state.sites}]`, 'name');
       reader.emit.asset(out, state.site.asset);
       return false;
     }
-    return p.length === 4 && p[1] === 'site' && p[2] === 'alerts' && p[3] === 'alertitem';
+    const selected = p.length === 4 && p[1] === 'site' && p[2] === 'alerts' && p[3] === 'alertitem';
+    if (selected) {
+      state.alerts++;
+      queued.push({ site: state.site, siteIndex: state.sites, record: `/${ROOT}/site[${state.sites}]/alerts/alertitem[${state.alerts}]` });
+    }
+    return selected;
   };
+  let siteIndex = 0;
   for await (const { node } of streamXml(source, select, ctx)) {
-    state.alerts++;
-    const record = `/${ROOT}/site[${state.sites}]/alerts/alertitem[${state.alerts}]`;
-    if (state.site === null) throw new ImportError(ctx.file, record, null, 'an alert outside a site');
-    reader.alert(xmlAlert(node), childText(node, 'riskdesc'), record, state.site, out);
+    const at = queued.shift();
+    if (at === undefined) throw new ImportError(ctx.file, null, null, 'an alert outside a site');
+    if (at.site === null) throw new ImportError(ctx.file, at.record, null, 'an alert outside a site');
+    if (at.siteIndex !== siteIndex) {
+      siteIndex = at.siteIndex;
+      reader.startSite();
+    }
+    reader.alert(xmlAlert(node), childText(node, 'riskdesc'), at.record, at.site, out);
     if (out.length > 0) yield* out.splice(0, out.length);
   }
   yield* out;
@@ -443,15 +453,19 @@ const STRUCTURE: Structure = {
   ],
 };
 
+/** A field's text, trimmed, null when absent or blank (as the XML reader's `childText`). */
+function text(o: unknown, key: string): string | null {
+  const v = str(o, key)?.trim() ?? '';
+  return v === '' ? null : v;
+}
+
 function jsonInstance(v: unknown): ZapInstance {
-  return { uri: str(v, 'uri'), method: str(v, 'method'), param: str(v, 'param'), attack: str(v, 'attack'), evidence: str(v, 'evidence'), otherinfo: str(v, 'otherinfo') };
+  const t = (k: string): string | null => text(v, k);
+  return { uri: t('uri'), method: t('method'), param: t('param'), attack: t('attack'), evidence: t('evidence'), otherinfo: t('otherinfo') };
 }
 
 function jsonAlert(o: JsonObject): ZapAlert {
-  const s = (k: string): string | null => {
-    const v = str(o, k);
-    return v === null || v.trim() === '' ? null : v.trim();
-  };
+  const s = (k: string): string | null => text(o, k);
   const instances = isObject(o.instances) ? [o.instances] : arr(o, 'instances');
   return {
     pluginid: s('pluginid'),
@@ -471,8 +485,8 @@ function jsonAlert(o: JsonObject): ZapAlert {
     sourceid: s('sourceid'),
     systemic: typeof o.systemic === 'boolean' ? String(o.systemic) : s('systemic'),
     tags: arr(o, 'tags').flatMap((t) => {
-      const tag = str(t, 'tag');
-      return tag === null ? [] : [{ tag, link: str(t, 'link') }];
+      const tag = text(t, 'tag');
+      return tag === null ? [] : [{ tag, link: text(t, 'link') }];
     }),
   };
 }
