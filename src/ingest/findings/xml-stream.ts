@@ -67,8 +67,10 @@ export function descendants(node: XmlNode, name: string): XmlNode[] {
  * Yields each element whose path `select` accepts, as a tree, in document order. Elements inside
  * a selected element are part of its tree and are not reported again. `select` also sees each
  * element's attributes (by local name), so a parser can keep what an enclosing element's
- * attributes say (a site's or host's name) without building that element's whole tree. Malformed
- * or truncated XML throws an ImportError naming the line/column and the element path.
+ * attributes say (a site's or host's name) without building that element's whole tree. `select`
+ * runs as the text is read, ahead of the matches (a whole input chunk is read before its matches
+ * are yielded): what it records must be queued per selected element, not read when the match
+ * arrives. Malformed or truncated XML throws an ImportError naming the line/column and the path.
  */
 export async function* streamXml(
   source: ByteSource,
