@@ -158,7 +158,6 @@ interface SiteContext {
   origin: string;
   network: { port: number | null; protocol: string; service: string };
   vantage: string;
-  site: ZapSite;
 }
 
 /** One finding being built from one or more report entries of the same (site, alert). */
@@ -200,7 +199,7 @@ function siteContext(site: ZapSite, report: ZapReport): SiteContext | null {
       port = null;
     }
   }
-  return { asset, origin, network: { port, protocol: 'tcp', service: ssl ? 'https' : 'http' }, vantage, site };
+  return { asset, origin, network: { port, protocol: 'tcp', service: ssl ? 'https' : 'http' }, vantage };
 }
 
 /** A 0..`max` integer code, null when absent; anything else fails the import naming the field. */
@@ -281,22 +280,19 @@ class ZapReader {
     for (const i of alert.instances) if (m.instances.length < MAX_INSTANCES) m.instances.push(i);
     this.merged.set(key, m);
 
-    const a = m.first;
-    const title = a.name ?? a.alert ?? local;
-    const description = zapText(a.desc);
-    const references = [...urlsIn(zapText(a.reference)), ...a.tags.flatMap((t) => urlsIn(t.link))];
-    emitVulnerability(this.emit, out, ids.id, title, description, references, a, cves.length === 1 ? local : null);
+    emitVulnerability(this.emit, out, ids.id, m.first, cves.length === 1 ? local : null);
     emitFinding(this.emit, out, { m, ids, site, cves: cves.length > 1 ? cves : null });
   }
 }
 
-function emitVulnerability(emit: Emitter, out: ImportItem[], id: string, title: string, description: string | null, references: string[], a: ZapAlert, zapId: string | null): void {
+/** The vulnerability of an alert (once per id): its name, description and reference URLs. */
+function emitVulnerability(emit: Emitter, out: ImportItem[], id: string, a: ZapAlert, zapId: string | null): void {
   emit.vulnerability(out, id, () =>
     makeVulnerability({
       id,
-      title,
-      references,
-      extra: { description, plugin_id: a.pluginid, alert_ref: a.alertRef, zap_id: zapId },
+      title: a.name ?? a.alert ?? zapId ?? id,
+      references: [...urlsIn(zapText(a.reference)), ...a.tags.flatMap((t) => urlsIn(t.link))],
+      extra: { description: zapText(a.desc), plugin_id: a.pluginid, alert_ref: a.alertRef, zap_id: zapId },
     }),
   );
 }

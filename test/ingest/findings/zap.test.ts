@@ -255,6 +255,21 @@ describe('ZAP importer: mapping on the corpus reports', () => {
   });
 });
 
+describe('streamXml: select sees attributes, ahead of the matches', () => {
+  it('passes each element\'s attributes to select, which runs before the chunk\'s matches are yielded', async () => {
+    const doc = '<r><s n="1"><a>x</a></s><s n="2"><a>y</a></s></r>';
+    const seen: string[] = [];
+    const log: string[] = [];
+    const select = (p: readonly string[], attrs: Readonly<Record<string, string>>): boolean => {
+      if (p.length === 2) seen.push(attrs.n ?? '?');
+      return p.length === 3;
+    };
+    for await (const { node } of streamXml(chunked(Buffer.from(doc)), select, { file: 'x.xml' })) log.push(`${node.text}@${seen.join(',')}`);
+    // one chunk: both sites were opened before the first match came out
+    expect(log).toEqual(['x@1,2', 'y@1,2']);
+  });
+});
+
 describe('ZAP importer: ids, confidence, several sites', () => {
   const site = (alerts: Alert[], over: Partial<Site> = {}): Site => ({ name: 'https://app.example.org', host: 'app.example.org', port: '443', ssl: 'true', alerts, ...over });
   const alert = (over: Partial<Alert>): Alert => ({ pluginid: '40043', name: 'Log4Shell', riskcode: '3', confidence: '2', instances: [{ uri: 'https://app.example.org/' }], ...over });
