@@ -442,7 +442,7 @@ const SITE_ALERT = new Set([HEADER.length + SITE_FIELDS.length, HEADER.length + 
 
 const STRUCTURE: Structure = {
   what: 'a ZAP report',
-  expected: 'top-level `site` array (or object) with `@version` or `@programName`',
+  expected: 'top-level `site` array (or object)',
   anchors: [
     { path: ['site'], type: 'array' },
     { path: ['site'], type: 'object' },
