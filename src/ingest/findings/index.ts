@@ -19,6 +19,7 @@ import { semgrepParser } from './semgrep.js';
 import { snykParser } from './snyk.js';
 import { looksLikeTenableCsv, tenableParser } from './tenable.js';
 import { looksLikeTrivy, trivyParser } from './trivy.js';
+import { zapParser } from './zap.js';
 
 export const FINDING_FORMATS = [
   'trivy',
@@ -34,6 +35,7 @@ export const FINDING_FORMATS = [
   'tenable',
   'govulncheck',
   'generic',
+  'zap',
   'csv',
   'native',
 ] as const;
@@ -54,6 +56,7 @@ export const FORMAT_TITLES: Record<FindingFormat, string> = {
   tenable: 'a Nessus / Tenable report',
   govulncheck: 'a govulncheck report',
   generic: 'a DefectDojo generic findings report',
+  zap: 'a ZAP report',
   csv: 'a CSV of findings',
   native: 'native findings',
 };
@@ -72,6 +75,7 @@ export const findingParsers: Record<FindingFormat, Parser> = {
   tenable: tenableParser,
   govulncheck: govulncheckParser,
   generic: genericParser,
+  zap: zapParser,
   csv: csvFindingsParser,
   native: nativeFindingsParser,
 };
@@ -105,6 +109,9 @@ function genericHead(text: string): boolean {
   if (!/"findings"\s*:\s*\[/.test(text)) return false;
   if (/"findings"\s*:\s*\[\s*\]/.test(text)) return true;
   return /"title"\s*:/.test(text) && /"severity"\s*:/.test(text) && /"description"\s*:/.test(text);
+/** ZAP's JSON report: it starts with its `@programName`/`@version`/`@generated` header, or names itself. */
+function zapJsonHead(text: string): boolean {
+  return /^\s*\{\s*"@(?:programName|version|generated)"\s*:/.test(text.replace(/^\ufeff/, '')) || /"@programName"\s*:\s*"(?:OWASP )?ZAP"/.test(text);
 }
 
 /**
@@ -139,9 +146,11 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     if (/<analysis[\s>]/.test(text) && /DependencyCheck|dependency-check/i.test(text)) return 'dependency-check';
     if (looksLikeOpenvasXml(text)) return 'openvas';
     if (/<NessusClientData_v2[\s>]/.test(text)) return 'tenable';
+    if (/<OWASPZAPReport[\s>]/.test(text)) return 'zap';
     return null;
   }
   if (first === 0x7b || first === 0x5b || first === 0x6e) {
+    if (zapJsonHead(text)) return 'zap';
     if (/"runs"\s*:/.test(text) && (/sarif/i.test(text) || /"version"\s*:\s*"2\.1\.0"/.test(text))) return 'sarif';
     if (/"bomFormat"\s*:\s*"CycloneDX"/.test(text)) return 'cyclonedx';
     if (/"auditReportVersion"\s*:/.test(text) || (/"vulnerabilities"\s*:/.test(text) && /"via"\s*:/.test(text))) return 'npm-audit';

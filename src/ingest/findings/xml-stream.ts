@@ -65,12 +65,16 @@ export function descendants(node: XmlNode, name: string): XmlNode[] {
 
 /**
  * Yields each element whose path `select` accepts, as a tree, in document order. Elements inside
- * a selected element are part of its tree and are not reported again. Malformed or truncated XML
- * throws an ImportError naming the line/column and the element path.
+ * a selected element are part of its tree and are not reported again. `select` also sees each
+ * element's attributes (by local name), so a parser can keep what an enclosing element's
+ * attributes say (a site's or host's name) without building that element's whole tree. `select`
+ * runs as the text is read, ahead of the matches (a whole input chunk is read before its matches
+ * are yielded): what it records must be queued per selected element, not read when the match
+ * arrives. Malformed or truncated XML throws an ImportError naming the line/column and the path.
  */
 export async function* streamXml(
   source: ByteSource,
-  select: (path: readonly string[]) => boolean,
+  select: (path: readonly string[], attrs: Readonly<Record<string, string>>) => boolean,
   ctx: ParseContext,
 ): AsyncGenerator<XmlMatch> {
   const parser = new SaxesParser({ xmlns: true, position: true });
@@ -91,9 +95,9 @@ export async function* streamXml(
     sawElement = true;
     path.push(tag.local);
     const top = building[building.length - 1];
-    if (top === undefined && !select(path)) return;
     const attrs: Record<string, string> = {};
     for (const a of Object.values(tag.attributes)) attrs[a.local] = a.value;
+    if (top === undefined && !select(path, attrs)) return;
     const node: XmlNode = { name: tag.local, ns: tag.uri, attrs, children: [], text: '' };
     if (top === undefined) rootDepth = path.length;
     else top.children.push(node);

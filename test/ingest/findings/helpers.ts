@@ -26,6 +26,7 @@ export const TOOL_DIRS: Record<string, FindingFormat> = {
   tenable: 'tenable',
   govulncheck: 'govulncheck',
   generic: 'generic',
+  zap: 'zap',
 };
 
 /** Every corpus file of a tool, as paths relative to the corpus folder. */

@@ -100,6 +100,8 @@ describe('truncated real reports', () => {
     ['tenable', 'scanners/tenable/tenable_many_vuln.csv'],
     ['govulncheck', 'scanners/govulncheck/many_vulns_new_version.json'],
     ['generic', 'scanners/generic/generic_report3.json'],
+    ['zap', 'scanners/zap/juicy2.xml'],
+    ['zap', 'scanners/zap/zap_2.16.1_with_req_resp.xml'],
   ];
   for (const [format, file] of picks) {
     it(`${file} cut in half → ImportError naming the file`, async () => {

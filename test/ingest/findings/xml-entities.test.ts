@@ -56,6 +56,8 @@ describe('XML entities are never fetched nor expanded', () => {
       `${p}<report id="r1"><task><name>&lol9;</name></task><report id="r1"><gmp><version>22.6</version></gmp><results><result id="x"><name>&xxe;</name><host>10.0.0.1<hostname>&pw;</hostname></host><port>443/tcp</port><nvt oid="1.3.6.1.4.1.25623.1.0.1"><name>&lol9;</name><tags>summary=&xxe; &pw; &lol9;</tags><refs><ref type="cve" id="CVE-2021-44228"/></refs></nvt><threat>High</threat><severity>9.8</severity><description>&xxe; &pw;</description></result></results></report></report>`,
     tenable: (p) =>
       `${p}<NessusClientData_v2><Policy><policyName>&lol9;</policyName></Policy><Report name="r"><ReportHost name="10.0.0.1"><HostProperties><tag name="host-fqdn">&xxe;</tag><tag name="operating-system">&pw;</tag></HostProperties><ReportItem port="443" svc_name="www" protocol="tcp" severity="3" pluginID="1" pluginName="&lol9;"><cve>CVE-2021-44228</cve><description>&xxe; &pw; &lol9;</description></ReportItem></ReportHost></Report></NessusClientData_v2>`,
+    zap: (p) =>
+      `${p}<OWASPZAPReport version="2.16.1" generated="&lol9;"><site name="https://a.example" host="a.example" port="443" ssl="true"><alerts><alertitem><pluginid>10020</pluginid><alert>&lol9;</alert><riskcode>2</riskcode><desc>&xxe; &pw; &lol9;</desc><instances><instance><uri>https://a.example/&xxe;</uri><evidence>&pw;</evidence></instance></instances></alertitem></alerts></site></OWASPZAPReport>`,
   };
 
   for (const [format, build] of Object.entries(REPORTS) as [FindingFormat, (p: string) => string][]) {
