@@ -11,6 +11,7 @@ import { grypeParser } from './grype.js';
 import { nativeFindingsParser } from './native.js';
 import { npmAuditParser } from './npm-audit.js';
 import { osvScannerParser } from './osv-scanner.js';
+import { isQualysCsvHeader, qualysParser } from './qualys.js';
 import { sarifParser } from './sarif.js';
 import { looksLikeTrivy, trivyParser } from './trivy.js';
 
@@ -22,6 +23,7 @@ export const FINDING_FORMATS = [
   'cyclonedx',
   'dependency-check',
   'npm-audit',
+  'qualys',
   'csv',
   'native',
 ] as const;
@@ -36,6 +38,7 @@ export const FORMAT_TITLES: Record<FindingFormat, string> = {
   cyclonedx: 'a CycloneDX BOM',
   'dependency-check': 'an OWASP Dependency-Check report',
   'npm-audit': 'an npm audit report',
+  qualys: 'a Qualys report',
   csv: 'a CSV of findings',
   native: 'native findings',
 };
@@ -48,6 +51,7 @@ export const findingParsers: Record<FindingFormat, Parser> = {
   cyclonedx: cyclonedxParser,
   'dependency-check': dependencyCheckParser,
   'npm-audit': npmAuditParser,
+  qualys: qualysParser,
   csv: csvFindingsParser,
   native: nativeFindingsParser,
 };
@@ -77,6 +81,7 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
   if (first === 0x3c) {
     if (/<bom[\s>]/.test(text) && /cyclonedx\.org/i.test(text)) return 'cyclonedx';
     if (/<analysis[\s>]/.test(text) && /DependencyCheck|dependency-check/i.test(text)) return 'dependency-check';
+    if (/<ASSET_DATA_REPORT[\s>]/.test(text)) return 'qualys';
     return null;
   }
   if (first === 0x7b || first === 0x5b || first === 0x6e) {
@@ -91,6 +96,7 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     if (nativeHead(text)) return 'native';
     return null;
   }
+  if (text.split(/\r?\n/, 50).some(isQualysCsvHeader)) return 'qualys';
   if (csvHeader(text)) return 'csv';
   if (fileName.toLowerCase().endsWith('.csv')) return 'csv';
   return null;

@@ -20,6 +20,7 @@ export const SCA_TOOL_DIRS: Record<string, FindingFormat> = {
 /** The corpus folder of each tool whose reports these importers read. */
 export const TOOL_DIRS: Record<string, FindingFormat> = {
   ...SCA_TOOL_DIRS,
+  qualys: 'qualys',
 };
 
 /** Every corpus file of a tool, as paths relative to the corpus folder. */

@@ -92,6 +92,8 @@ describe('truncated real reports', () => {
     ['cyclonedx', 'scanners/cyclonedx/log4j.xml'],
     ['dependency-check', 'scanners/dependency_check/multiple_vulnerabilities_has_multiple_findings.xml'],
     ['npm-audit', 'scanners/npm_audit_7_plus/many_vulns.json'],
+    ['qualys', 'scanners/qualys/Qualys_Sample_Report.xml'],
+    ['qualys', 'scanners/qualys/Qualys_Sample_Report.csv'],
   ];
   for (const [format, file] of picks) {
     it(`${file} cut in half → ImportError naming the file`, async () => {
