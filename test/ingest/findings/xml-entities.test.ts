@@ -52,6 +52,8 @@ describe('XML entities are never fetched nor expanded', () => {
       `${p}<analysis><projectInfo><name>&lol9;</name></projectInfo><dependencies><dependency><fileName>a.jar</fileName><filePath>/a.jar</filePath><vulnerabilities><vulnerability><name>CVE-2021-44228</name><description>&xxe; &pw; &lol9;</description></vulnerability></vulnerabilities></dependency></dependencies></analysis>`,
     cyclonedx: (p) =>
       `${p}<bom xmlns="http://cyclonedx.org/schema/bom/1.4"><metadata><component type="application" bom-ref="app"><name>&lol9;</name></component></metadata><components><component type="library" bom-ref="c1"><name>log4j</name><version>2.14</version></component></components><vulnerabilities><vulnerability><id>CVE-2021-44228</id><description>&xxe; &pw; &lol9;</description><affects><target><ref>c1</ref></target></affects></vulnerability></vulnerabilities></bom>`,
+    qualys: (p) =>
+      `${p}<ASSET_DATA_REPORT><HEADER><TEMPLATE>&lol9;</TEMPLATE></HEADER><HOST_LIST><HOST><IP>10.0.0.1</IP><DNS>&xxe;</DNS><VULN_INFO_LIST><VULN_INFO><QID id="qid_38170">38170</QID><TYPE>Vuln</TYPE><PORT>443</PORT><PROTOCOL>tcp</PROTOCOL><RESULT>&pw; &lol9;</RESULT></VULN_INFO></VULN_INFO_LIST></HOST></HOST_LIST><GLOSSARY><VULN_DETAILS_LIST><VULN_DETAILS id="qid_38170"><QID id="qid_38170">38170</QID><TITLE>&lol9;</TITLE><SEVERITY>2</SEVERITY><THREAT>&xxe; &pw;</THREAT></VULN_DETAILS></VULN_DETAILS_LIST></GLOSSARY></ASSET_DATA_REPORT>`,
   };
 
   for (const [format, build] of Object.entries(REPORTS) as [FindingFormat, (p: string) => string][]) {
