@@ -81,7 +81,7 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
   if (first === 0x3c) {
     if (/<bom[\s>]/.test(text) && /cyclonedx\.org/i.test(text)) return 'cyclonedx';
     if (/<analysis[\s>]/.test(text) && /DependencyCheck|dependency-check/i.test(text)) return 'dependency-check';
-    if (/<ASSET_DATA_REPORT[\s>]/.test(text)) return 'qualys';
+    if (/<ASSET_DATA_REPORT[\s>]/.test(text) || (/<SCAN[\s>]/.test(text) && /scan-1\.dtd|<SCAN\s+value=/.test(text))) return 'qualys';
     return null;
   }
   if (first === 0x7b || first === 0x5b || first === 0x6e) {

@@ -1,6 +1,7 @@
 /**
- * Qualys vulnerability reports: the XML Asset Data Report and the CSV exports of detections, in
- * one `--format qualys`. The first significant byte chooses the layout (`<` → XML, else CSV).
+ * Qualys vulnerability reports: the XML Asset Data Report, the XML scan results and the CSV
+ * exports of detections, in one `--format qualys`. The first significant byte chooses XML (`<`)
+ * or CSV; the root element chooses between the two XML layouts.
  *
  * Layouts read:
  * - XML `<ASSET_DATA_REPORT>` (streamed with saxes; its DOCTYPE names a DTD that is never
@@ -13,14 +14,20 @@
  *   glossary after the hosts: detections wait in a bounded buffer (`DeferredQueue`, spilling to a
  *   temporary file) until it is read, and only the compact id/title/severity of each QID is kept
  *   in memory. When the glossary comes first, detections are mapped as they are read.
+ * - XML scan results `<SCAN>` (`scan-1.dtd`): `HEADER/KEY` (TITLE, SCAN_HOST), OPTION_PROFILE,
+ *   and per `<IP value name>` host (OS, NETBIOS_HOSTNAME) the `VULNS`, `PRACTICES`, `INFOS` and
+ *   `SERVICES` entries grouped in `<CAT port protocol>`; each entry carries its own knowledge
+ *   (TITLE, severity, CVE_ID_LIST or `cveid`, CVSS_BASE, CVSS3_BASE, DIAGNOSIS, CONSEQUENCE,
+ *   SOLUTION, CORRELATION, RESULT). No first/last sighting in this layout.
  * - CSV detection exports (`"IP","Network","DNS","NetBIOS",…,"QID","Title",…`) and the PCI
  *   layout (`IP,HOSTNAME,LAST SCAN,QID,VULN TITLE,…`). Preamble lines before the header (report
  *   title, company, date) are passed over: the header is the first line naming both an `IP` and a
  *   `QID` column. Column names are matched without regard to case, spaces or underscores.
  *
  * What counts as a finding: every confirmed (`Vuln`) and potential (`Practice`, `POTENTIAL`)
- * detection. Information gathered (`Ig`, `Info`) entries are host facts, not vulnerabilities
- * (DNS name, traceroute, open services, detected OS): each is counted as skipped. A detection
+ * detection. Information gathered entries (`Ig`, `Info`, scan result INFO and SERVICE) are host
+ * facts, not vulnerabilities (DNS name, traceroute, open services, detected OS): each is counted
+ * as skipped. A detection
  * whose status is `Fixed` is skipped too (a later scan that no longer lists a finding resolves
  * it).
  *
@@ -29,7 +36,8 @@
  * - vulnerability: the lowest CVE of the QID (`primaryId`), else `qualys:<QID>`; the QID is always
  *   the alias `qualys:<QID>`, the other CVEs are aliases too.
  * - location (what tells two detections apart on one host): `qid <QID>` plus `<port>/<protocol>`
- *   and `/ssl` when the detection has them. No component or version: Qualys names neither.
+ *   and `/ssl` when the detection has them (`extra.ssl`). No component or version: Qualys names
+ *   neither.
  * - severity: the Qualys level 1..5 → info, low, medium, high, critical (DefectDojo's "legacy"
  *   mapping, the one its tests assert); a CSV severity word (`Medium`) is read as a word.
  * - CVSS: the knowledge base's CVSS3 base (`8.1 (AV:N/…)`, read as CVSS 3.0 unless the column
@@ -45,8 +53,9 @@
  *   `LAST SCAN`; `MM/DD/YYYY`, or `DD/MM/YYYY` when the first number is over 12).
  * - check: `remote` for a detection with a port (a network check reached the service), `local`
  *   for one without a port or found by the Cloud Agent (CSV `Tracking Method` `QAGENT`/`AGENT`).
- *   vantage_point (remote only): `Qualys scan (report template "<TEMPLATE>")` when the XML header
- *   names its template, else `Qualys scan`.
+ *   vantage_point (remote only): `Qualys scanner <SCAN_HOST address> (scan "<TITLE>", option
+ *   profile "<profile>")` for scan results, `Qualys scan (report template "<TEMPLATE>")` for an
+ *   Asset Data Report naming its template, else `Qualys scan`.
  * - validation: unvalidated; a PCI `FALSE POSITIVE STATUS` of `Approved`/`Accepted` → false_positive.
  *
  * Source and scan key: `qualys`.
@@ -54,7 +63,7 @@
 import type { Cvss, FindingCheck, FindingRecord, FindingSeverity, Validation } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
 import { isObject, readCsvRows, type JsonObject } from '../record-fields.js';
-import { peekLayout, firstSignificantByte, splitFirstLine } from '../stream/peek.js';
+import { firstSignificantByte, peekSource, splitFirstLine } from '../stream/peek.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
 import { DeferredQueue, Emitter, makeFinding, makeVulnerability, networkHostAsset, num, primaryId, severityWord, str, type ScannerVulnerability } from './common.js';
@@ -169,7 +178,7 @@ function findingOf(d: Detection, info: QidInfo, vantage: string): FindingRecord 
     vantage_point: check === 'remote' ? vantage : null,
     first_seen: d.first_seen,
     last_seen: d.last_seen,
-    extra: { qid: d.qid, type: d.kind, ...d.extra },
+    extra: { qid: d.qid, type: d.kind, ssl: d.ssl, ...d.extra },
   });
 }
 
@@ -210,17 +219,33 @@ const textsOf = (nodes: XmlNode[], name: string): string[] => nodes.map((n) => c
 function glossaryEntry(node: XmlNode, record: string, ctx: ParseContext): { qid: string; info: QidInfo; vuln: ScannerVulnerability } {
   const qid = qidOf(child(node, 'QID')) ?? /^qid_(\d+)$/.exec(node.attrs.id ?? '')?.[1] ?? null;
   if (qid === null) throw new ImportError(ctx.file, record, 'QID', 'a knowledge base entry needs its QID');
-  const severityText = childText(node, 'SEVERITY');
+  return { qid, ...knowledge(node, qid, childText(node, 'SEVERITY'), 'SEVERITY', record, ctx) };
+}
+
+/**
+ * What the knowledge base says of a QID: a glossary `VULN_DETAILS` (CVSS in `CVSS3_SCORE`,
+ * `THREAT`/`IMPACT`) or a scan report's `VULN`/`PRACTICE` (CVSS directly inside,
+ * `DIAGNOSIS`/`CONSEQUENCE`, CVEs also in a `cveid` attribute).
+ */
+function knowledge(
+  node: XmlNode,
+  qid: string,
+  severityText: string | null,
+  severityField: string,
+  record: string,
+  ctx: ParseContext,
+): { info: QidInfo; vuln: ScannerVulnerability } {
   const severity = severityOf(severityText);
-  if (severity === undefined) throw new ImportError(ctx.file, record, 'SEVERITY', `expected a Qualys level 1 to 5, got ${JSON.stringify(severityText)}`);
+  if (severity === undefined) throw new ImportError(ctx.file, record, severityField, `expected a Qualys level 1 to 5, got ${JSON.stringify(severityText)}`);
   const cveNodes = children(child(node, 'CVE_ID_LIST'), 'CVE_ID');
-  const cves = textsOf(cveNodes, 'ID').filter((c) => /^CVE-\d{4}-\d+$/i.test(c));
+  const cves = [...textsOf(cveNodes, 'ID'), ...(node.attrs.cveid ?? '').split(/[\s,]+/)].filter((c) => /^CVE-\d{4}-\d+$/i.test(c));
   const title = childText(node, 'TITLE');
   const info = qidInfo(qid, cves, title, severity);
-  const v3Node = child(node, 'CVSS3_SCORE');
+  const v3Node = child(node, 'CVSS3_SCORE') ?? node;
   const v3Version = childText(v3Node, 'CVSS3_VERSION') ?? '3.0';
   const v3 = qualysCvss(childText(v3Node, 'CVSS3_BASE'), v3Version.startsWith('3.1') ? '3.1' : '3.0');
-  const v2 = qualysCvss(childText(child(node, 'CVSS_SCORE'), 'CVSS_BASE'), '2.0');
+  const v2Node = child(node, 'CVSS_SCORE') ?? node;
+  const v2 = qualysCvss(childText(v2Node, 'CVSS_BASE'), '2.0');
   const correlation = child(node, 'CORRELATION');
   const exploitEntries = children(child(correlation, 'EXPLOITABILITY'), 'EXPLT_SRC').flatMap((src) =>
     children(child(src, 'EXPLT_LIST'), 'EXPLT').map((e) => {
@@ -237,7 +262,6 @@ function glossaryEntry(node: XmlNode, record: string, ctx: ParseContext): { qid:
   const bugtraq = children(child(node, 'BUGTRAQ_ID_LIST'), 'BUGTRAQ_ID');
   const references = [...textsOf(cveNodes, 'URL'), ...textsOf(vendorRefs, 'URL'), ...textsOf(bugtraq, 'URL')];
   return {
-    qid,
     info,
     vuln: {
       id: info.id,
@@ -248,14 +272,14 @@ function glossaryEntry(node: XmlNode, record: string, ctx: ParseContext): { qid:
       extra: {
         qid,
         category: childText(node, 'CATEGORY'),
-        threat: childText(node, 'THREAT'),
-        impact: childText(node, 'IMPACT'),
+        threat: childText(node, 'THREAT') ?? childText(node, 'DIAGNOSIS'),
+        impact: childText(node, 'IMPACT') ?? childText(node, 'CONSEQUENCE'),
         solution: childText(node, 'SOLUTION'),
         pci: childText(node, 'PCI_FLAG') === null ? null : childText(node, 'PCI_FLAG') === '1',
         vendor_references: textsOf(vendorRefs, 'ID'),
         bugtraq: textsOf(bugtraq, 'ID'),
         cvss3_temporal: vectorPart(childText(v3Node, 'CVSS3_TEMPORAL')),
-        cvss_temporal: vectorPart(childText(child(node, 'CVSS_SCORE'), 'CVSS_TEMPORAL')),
+        cvss_temporal: vectorPart(childText(v2Node, 'CVSS_TEMPORAL')),
       },
     },
   };
@@ -356,7 +380,7 @@ async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<
   let glossary = 0;
   const select = (p: readonly string[]): boolean => {
     if (p.length === 1 && p[0] !== ROOT) {
-      throw new ImportError(ctx.file, null, null, `not a Qualys report: root element <${p[0] ?? '?'}>, expected <${ROOT}>`);
+      throw new ImportError(ctx.file, null, null, `not a Qualys report: root element <${p[0] ?? '?'}>, expected <${ROOT}> or <SCAN>`);
     }
     return (
       (p.length === 2 && p[1] === 'HEADER') ||
@@ -404,6 +428,95 @@ async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<
     }
   } finally {
     await deferred.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// XML: SCAN (scan results, scan-1.dtd)
+
+/** The header's `<KEY value="NAME">` text. */
+const headerKey = (header: XmlNode, name: string): string | null => {
+  const t = children(header, 'KEY').find((k) => k.attrs.value === name)?.text.trim() ?? '';
+  return t === '' ? null : t;
+};
+
+/** `Qualys scanner 10.0.0.5 (scan "Weekly", option profile "Initial Options")` from what the header gives. */
+function scanVantage(header: XmlNode): string {
+  const scanner = headerKey(header, 'SCAN_HOST')?.split(/\s+/)[0] ?? null;
+  const title = headerKey(header, 'TITLE');
+  const profile = childText(child(header, 'OPTION_PROFILE'), 'OPTION_PROFILE_TITLE');
+  const about = [title === null ? null : `scan "${title}"`, profile === null ? null : `option profile "${profile}"`].filter((x) => x !== null);
+  const base = scanner === null ? DEFAULT_VANTAGE : `Qualys scanner ${scanner}`;
+  return about.length === 0 ? base : `${base} (${about.join(', ')})`;
+}
+
+/** The sections of a scan report's `<IP>` and what their entries are. */
+const SCAN_SECTIONS: readonly { list: string; entry: string; kind: Kind }[] = [
+  { list: 'VULNS', entry: 'VULN', kind: 'confirmed' },
+  { list: 'PRACTICES', entry: 'PRACTICE', kind: 'potential' },
+  { list: 'INFOS', entry: 'INFO', kind: 'information' },
+  { list: 'SERVICES', entry: 'SERVICE', kind: 'information' },
+];
+
+/** One `<IP>` of a scan report: its asset, then a finding per VULN/PRACTICE (INFO and SERVICE skipped). */
+function scanHost(ip: XmlNode, index: number, vantage: string, emit: Emitter, out: ImportItem[], ctx: ParseContext): void {
+  const record = `/SCAN/IP[${index}]`;
+  const asset = networkHostAsset({
+    ip: ip.attrs.value ?? null,
+    fqdn: ip.attrs.name ?? null,
+    netbios: childText(ip, 'NETBIOS_HOSTNAME') ?? childText(ip, 'NETBIOS'),
+    os: childText(ip, 'OS'),
+  });
+  if (asset === null) throw new ImportError(ctx.file, record, 'value', 'a host needs its IP address or name');
+  emit.asset(out, asset);
+  for (const section of SCAN_SECTIONS) {
+    children(child(ip, section.list), 'CAT').forEach((cat, c) => {
+      children(cat, section.entry).forEach((entry, e) => {
+        const at = `${record}/${section.list}/CAT[${c + 1}]/${section.entry}[${e + 1}]`;
+        const qid = entry.attrs.number?.trim() ?? '';
+        if (!/^\d+$/.test(qid)) throw new ImportError(ctx.file, at, 'number', `a detection needs its QID (a number), got ${JSON.stringify(qid)}`);
+        if (section.kind === 'information') {
+          out.push({ kind: 'skipped', record: { reason: 'Qualys information gathered (type Ig): a host fact, not a vulnerability' } });
+          return;
+        }
+        const { info, vuln } = knowledge(entry, qid, entry.attrs.severity ?? null, 'severity', at, ctx);
+        emit.vulnerability(out, info.id, () => makeVulnerability(vuln));
+        const d: Detection = {
+          asset: asset.id,
+          qid,
+          kind: section.kind,
+          port: portOf(cat.attrs.port ?? null, ctx, at, 'port'),
+          protocol: cat.attrs.protocol?.toLowerCase() ?? null,
+          service: null,
+          ssl: null,
+          agent: false,
+          first_seen: null,
+          last_seen: null,
+          validation: 'unvalidated',
+          extra: { category: cat.attrs.value ?? null, fqdn: cat.attrs.fqdn ?? null, result: childText(entry, 'RESULT') },
+        };
+        emit.finding(out, findingOf(d, info, vantage));
+      });
+    });
+  }
+}
+
+async function* parseScanXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
+  const emit = new Emitter(SCANNER);
+  const out: ImportItem[] = [];
+  let vantage = DEFAULT_VANTAGE;
+  let hosts = 0;
+  const select = (p: readonly string[]): boolean => {
+    if (p.length === 1 && p[0] !== 'SCAN') throw new ImportError(ctx.file, null, null, `not a Qualys report: root element <${p[0] ?? '?'}>, expected <${ROOT}> or <SCAN>`);
+    return p.length === 2 && (p[1] === 'HEADER' || p[1] === 'IP');
+  };
+  for await (const { node } of streamXml(source, select, ctx)) {
+    if (node.name === 'HEADER') vantage = scanVantage(node);
+    else {
+      hosts++;
+      scanHost(node, hosts, vantage, emit, out, ctx);
+    }
+    if (out.length > 0) yield* out.splice(0, out.length);
   }
 }
 
@@ -554,13 +667,21 @@ async function* parseCsv(source: ByteSource, ctx: ParseContext): AsyncGenerator<
 
 // ---------------------------------------------------------------------------------------------
 
+/** The name of the first element in an XML head (after the prolog, comments and DOCTYPE), or null. */
+function xmlRoot(head: Buffer): string | null {
+  const text = head.toString('utf8').replace(/<!--[\s\S]*?-->/g, '');
+  return /<([A-Za-z_][\w.-]*)[\s/>]/.exec(text)?.[1] ?? null;
+}
+
 export const qualysParser: Parser = {
   format: 'qualys',
   async *parse(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
-    const peeked = await peekLayout(source);
+    // read ahead to the root element (an XML prolog and DOCTYPE come first), or to the first byte of a CSV
+    const peeked = await peekSource(source, 1, (head) => firstSignificantByte(head) !== 0x3c || xmlRoot(head) !== null, 64 * 1024);
     const first = firstSignificantByte(peeked.head);
     if (first === -1) throw new ImportError(ctx.file, null, null, 'not a Qualys report: the file is empty');
-    if (first === 0x3c) yield* parseXml(peeked.source, ctx);
-    else yield* parseCsv(peeked.source, ctx);
+    if (first !== 0x3c) yield* parseCsv(peeked.source, ctx);
+    else if (xmlRoot(peeked.head) === 'SCAN') yield* parseScanXml(peeked.source, ctx);
+    else yield* parseXml(peeked.source, ctx);
   },
 };

@@ -212,6 +212,71 @@ describe('Qualys Asset Data Report (XML)', () => {
   });
 });
 
+const SCAN_REPORT = `<?xml version="1.0" encoding="UTF-8" ?>
+<!DOCTYPE SCAN SYSTEM "https://qualysguard.example/scan-1.dtd">
+<SCAN value="scan/1719223200.12345">
+<HEADER>
+<KEY value="USERNAME">auditor</KEY>
+<KEY value="TITLE"><![CDATA[Weekly DMZ]]></KEY>
+<KEY value="SCAN_HOST">64.39.96.10 (Scanner 12.1.40-1, Vulnerability Signatures 2.5.800-2)</KEY>
+<OPTION_PROFILE><OPTION_PROFILE_TITLE option_profile_default="0"><![CDATA[Initial Options]]></OPTION_PROFILE_TITLE></OPTION_PROFILE>
+</HEADER>
+<IP value="10.0.0.5" name="web01.example.com">
+<OS><![CDATA[Ubuntu 18.04]]></OS>
+<NETBIOS_HOSTNAME><![CDATA[WEB01]]></NETBIOS_HOSTNAME>
+<INFOS><CAT value="Information gathering"><INFO number="6" severity="1"><TITLE><![CDATA[DNS Host Name]]></TITLE></INFO></CAT></INFOS>
+<SERVICES><CAT value="Web server" port="443" protocol="tcp"><SERVICE number="86000" severity="1"><TITLE>Web Server Version</TITLE></SERVICE></CAT></SERVICES>
+<VULNS>
+<CAT value="General remote services" port="443" protocol="tcp">
+<VULN number="38657" severity="3">
+<TITLE><![CDATA[Birthday attacks against TLS ciphers with 64bit block size vulnerability (Sweet32)]]></TITLE>
+<CVE_ID_LIST><CVE_ID><ID><![CDATA[CVE-2016-6329]]></ID></CVE_ID><CVE_ID><ID><![CDATA[CVE-2016-2183]]></ID></CVE_ID></CVE_ID_LIST>
+<CVSS_BASE>5.0</CVSS_BASE>
+<CVSS3_BASE>7.5 (AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N)</CVSS3_BASE>
+<DIAGNOSIS><![CDATA[Legacy block ciphers.]]></DIAGNOSIS>
+<CONSEQUENCE><![CDATA[Plaintext recovery.]]></CONSEQUENCE>
+<SOLUTION><![CDATA[Disable 64 bit block ciphers.]]></SOLUTION>
+<RESULT><![CDATA[DES-CBC3-SHA]]></RESULT>
+</VULN>
+</CAT>
+<CAT value="Local"><VULN number="105971" severity="5"><TITLE>EOL software</TITLE></VULN></CAT>
+</VULNS>
+<PRACTICES><CAT value="Web server" port="80" protocol="tcp"><PRACTICE number="86476" severity="2"><TITLE>Web Server Stopped Responding</TITLE></PRACTICE></CAT></PRACTICES>
+</IP>
+<IP value="10.0.0.6"/>
+</SCAN>`;
+
+describe('Qualys scan report (XML, scan-1.dtd)', () => {
+  it('imports VULN and PRACTICE entries per host, skips INFO and SERVICE, and names the scanner as vantage point', async () => {
+    const s = await text(SCAN_REPORT, 17);
+    expect(s.assets.map((a) => a.id)).toEqual(['host:web01.example.com', 'host:10.0.0.6']);
+    expect(s.assets[0]?.also).toEqual(['web01', '10.0.0.5']);
+    expect(s.assets[0]?.host?.os).toBe('Ubuntu 18.04');
+    expect(s.skipped).toHaveLength(2);
+    expect(s.findings).toHaveLength(3);
+    const [sweet32, eol, practice] = s.findings;
+    expect(sweet32).toMatchObject({ vulnerability: 'CVE-2016-2183', aliases: ['qualys:38657', 'CVE-2016-6329'], severity: 'medium', check: 'remote' });
+    expect(sweet32?.extra).toMatchObject({
+      port: 443,
+      protocol: 'tcp',
+      result: 'DES-CBC3-SHA',
+      vantage_point: 'Qualys scanner 64.39.96.10 (scan "Weekly DMZ", option profile "Initial Options")',
+    });
+    expect(s.vulns.get('CVE-2016-2183')?.cvss).toEqual({ version: '3.0', base_score: 7.5, vector: 'CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N' });
+    expect(s.vulns.get('CVE-2016-2183')?.extra).toMatchObject({ threat: 'Legacy block ciphers.', impact: 'Plaintext recovery.', solution: 'Disable 64 bit block ciphers.' });
+    expect(eol).toMatchObject({ vulnerability: 'qualys:105971', severity: 'critical', check: 'local' });
+    expect(practice?.extra).toMatchObject({ type: 'potential', port: 80 });
+    expect(detectFindingFormat(Buffer.from(SCAN_REPORT), 'scan.xml')).toBe('qualys');
+  });
+
+  it('names the entry of a bad QID or severity', async () => {
+    const noNumber = await importError(SCAN_REPORT.replace('<VULN number="38657" severity="3">', '<VULN severity="3">'));
+    expect([noNumber.record, noNumber.field]).toEqual(['/SCAN/IP[1]/VULNS/CAT[1]/VULN[1]', 'number']);
+    const badSeverity = await importError(SCAN_REPORT.replace('<PRACTICE number="86476" severity="2">', '<PRACTICE number="86476" severity="high-ish">'));
+    expect([badSeverity.record, badSeverity.field]).toEqual(['/SCAN/IP[1]/PRACTICES/CAT[1]/PRACTICE[1]', 'severity']);
+  });
+});
+
 describe('Qualys CSV exports', () => {
   it('imports one finding per host and QID, from the Cloud Agent as local checks', async () => {
     const s = await corpus('Qualys_Sample_Report.csv', 333);
