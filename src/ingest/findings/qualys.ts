@@ -13,7 +13,8 @@
  *   CVSS3_SCORE, CORRELATION/EXPLOITABILITY and MALWARE, THREAT_INTELLIGENCE). Qualys writes the
  *   glossary after the hosts: detections wait in a bounded buffer (`DeferredQueue`, spilling to a
  *   temporary file) until it is read, and only the compact id/title/severity of each QID is kept
- *   in memory. When the glossary comes first, detections are mapped as they are read.
+ *   in memory. When the glossary comes first, detections are mapped as they are read (the
+ *   glossary's vulnerability records are then held until their first detection).
  * - XML scan results `<SCAN>` (`scan-1.dtd`): `HEADER/KEY` (TITLE, SCAN_HOST), OPTION_PROFILE,
  *   and per `<IP value name>` host (OS, NETBIOS_HOSTNAME) the `VULNS`, `PRACTICES`, `INFOS` and
  *   `SERVICES` entries grouped in `<CAT port protocol>`; each entry carries its own knowledge
@@ -52,7 +53,8 @@
  * - first/last seen: FIRST_FOUND/LAST_FOUND (CSV `First Detected`/`Last Detected`, PCI
  *   `LAST SCAN`; `MM/DD/YYYY`, or `DD/MM/YYYY` when the first number is over 12).
  * - check: `remote` for a detection with a port (a network check reached the service), `local`
- *   for one without a port or found by the Cloud Agent (CSV `Tracking Method` `QAGENT`/`AGENT`).
+ *   for one without a port or found by the Cloud Agent (host `TRACKING_METHOD`, CSV
+ *   `Tracking Method`: `AGENT`, `QAGENT`).
  *   vantage_point (remote only): `Qualys scanner <SCAN_HOST address> (scan "<TITLE>", option
  *   profile "<profile>")` for scan results, `Qualys scan (report template "<TEMPLATE>")` for an
  *   Asset Data Report naming its template, else `Qualys scan`.
@@ -301,6 +303,7 @@ function readHost(
   if (asset === null) throw new ImportError(ctx.file, record, 'IP', 'a host needs an IP address, a DNS name or a NetBIOS name');
   const detections: Detection[] = [];
   const skipped: string[] = [];
+  const agent = /agent/i.test(childText(host, 'TRACKING_METHOD') ?? '');
   children(child(host, 'VULN_INFO_LIST'), 'VULN_INFO').forEach((vi, i) => {
     const at = `${record}/VULN_INFO_LIST/VULN_INFO[${i + 1}]`;
     const qid = qidOf(child(vi, 'QID'));
@@ -325,7 +328,7 @@ function readHost(
       protocol: childText(vi, 'PROTOCOL')?.toLowerCase() ?? null,
       service: childText(vi, 'SERVICE'),
       ssl: ssl === null ? null : ssl === 'true',
-      agent: false,
+      agent,
       first_seen: isoDate(childText(vi, 'FIRST_FOUND'), ctx, at, 'FIRST_FOUND'),
       last_seen: isoDate(childText(vi, 'LAST_FOUND'), ctx, at, 'LAST_FOUND'),
       validation: 'unvalidated',

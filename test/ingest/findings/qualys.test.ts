@@ -10,7 +10,8 @@ import { ImportError } from '../../../src/errors.js';
 import { detectFindingFormat } from '../../../src/ingest/findings/index.js';
 import { qualysParser } from '../../../src/ingest/findings/qualys.js';
 import type { AssetRef, ImportItem } from '../../../src/ingest/types.js';
-import { chunked, corpusBytes, errorOf, parseAll } from './helpers.js';
+import { mutate, mutations } from '../ingest-helpers.js';
+import { chunked, corpusBytes, errorOf, finishesOrImportError, parseAll } from './helpers.js';
 
 interface Split {
   findings: FindingRecord[];
@@ -416,3 +417,22 @@ describe('Qualys property: random reports', () => {
     );
   });
 });
+
+describe('Qualys property: damaged reports of every layout', () => {
+  const seeds = [
+    Buffer.from(SCAN_REPORT),
+    Buffer.from(adr([{ ip: '10.0.0.1', dns: 'a.example', dets: [{ qid: 3, type: 'Vuln', port: 443 }, { qid: 4, type: 'Practice', port: null }] }])),
+    Buffer.from(`"Report","x"\n${CSV_HEADER}\n"10.0.0.9","h","H","IP","Linux","100","T","Active","Vuln","4","443","tcp","01/02/2024 10:00:00","","CVE-2024-1234","9.8 (AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H)"\n`),
+  ];
+  const spice = ['"', ',', '\n', '<', '>', '</', '/>', '<![CDATA[', ']]>', ' port="x"', ' severity="7"', '<VULN number="1">', '<HOST>', '-', '13/13/2024'];
+
+  it('finish with findings or an ImportError naming the file, never another error', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: seeds.length - 1 }), fc.array(mutations(spice, 32), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 512 }), async (i, edits, chunk) => {
+        await finishesOrImportError(qualysParser, mutate(seeds[i] ?? Buffer.alloc(0), edits), chunk, 10_000);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
