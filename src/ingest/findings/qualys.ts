@@ -196,6 +196,10 @@ function portOf(value: string | null, ctx: ParseContext, record: string | number
 
 const DEFAULT_VANTAGE = 'Qualys scan';
 
+/** The refusal of a file that is not a Qualys report, with what it looks like instead when known. */
+const notQualys = (ctx: ParseContext, problem: string): ImportError =>
+  new ImportError(ctx.file, null, null, `not a Qualys report: ${problem}${ctx.hint === undefined ? '' : `; ${ctx.hint}`}`);
+
 // ---------------------------------------------------------------------------------------------
 // XML: ASSET_DATA_REPORT
 
@@ -383,7 +387,7 @@ async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<
   let glossary = 0;
   const select = (p: readonly string[]): boolean => {
     if (p.length === 1 && p[0] !== ROOT) {
-      throw new ImportError(ctx.file, null, null, `not a Qualys report: root element <${p[0] ?? '?'}>, expected <${ROOT}> or <SCAN>`);
+      throw notQualys(ctx, `root element <${p[0] ?? '?'}>, expected <${ROOT}> or <SCAN>`);
     }
     return (
       (p.length === 2 && p[1] === 'HEADER') ||
@@ -510,7 +514,7 @@ async function* parseScanXml(source: ByteSource, ctx: ParseContext): AsyncGenera
   let vantage = DEFAULT_VANTAGE;
   let hosts = 0;
   const select = (p: readonly string[]): boolean => {
-    if (p.length === 1 && p[0] !== 'SCAN') throw new ImportError(ctx.file, null, null, `not a Qualys report: root element <${p[0] ?? '?'}>, expected <${ROOT}> or <SCAN>`);
+    if (p.length === 1 && p[0] !== 'SCAN') throw notQualys(ctx, `root element <${p[0] ?? '?'}>, expected <${ROOT}> or <SCAN>`);
     return p.length === 2 && (p[1] === 'HEADER' || p[1] === 'IP');
   };
   for await (const { node } of streamXml(source, select, ctx)) {
@@ -549,7 +553,7 @@ async function csvBody(source: ByteSource, ctx: ParseContext): Promise<{ body: B
     if (!first.complete) break;
     rest = first.rest;
   }
-  throw new ImportError(ctx.file, null, null, `not a Qualys report: no CSV header naming IP and QID columns in its first ${PREAMBLE_LINES} lines`);
+  throw notQualys(ctx, `no CSV header naming IP and QID columns in its first ${PREAMBLE_LINES} lines`);
 }
 
 /** `05/13/2021 07:08:28` (or `22/09/2022 13:01`, or ISO) → ISO 8601 without a zone (Qualys writes the user's). */
@@ -682,7 +686,7 @@ export const qualysParser: Parser = {
     // read ahead to the root element (an XML prolog and DOCTYPE come first), or to the first byte of a CSV
     const peeked = await peekSource(source, 1, (head) => firstSignificantByte(head) !== 0x3c || xmlRoot(head) !== null, 64 * 1024);
     const first = firstSignificantByte(peeked.head);
-    if (first === -1) throw new ImportError(ctx.file, null, null, 'not a Qualys report: the file is empty');
+    if (first === -1) throw notQualys(ctx, 'the file is empty');
     if (first !== 0x3c) yield* parseCsv(peeked.source, ctx);
     else if (xmlRoot(peeked.head) === 'SCAN') yield* parseScanXml(peeked.source, ctx);
     else yield* parseXml(peeked.source, ctx);

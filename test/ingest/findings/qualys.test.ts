@@ -330,13 +330,19 @@ describe('Qualys CSV exports', () => {
 });
 
 describe('Qualys bad input', () => {
-  it('refuses another XML root, and a CSV without a Qualys header', async () => {
+  it('refuses another XML root, and a CSV without a Qualys header, naming what the file looks like', async () => {
     const xml = await importError('<?xml version="1.0"?><SCAN_REPORT><X/></SCAN_REPORT>');
     expect(xml.record).toBeNull();
     expect(xml.message).toContain('not a Qualys report');
     const csv = await importError('asset,vulnerability\na,CVE-2024-1\n', 'x.csv');
     expect(csv.record).toBeNull();
     expect(csv.message).toContain('not a Qualys report');
+    const withHint = await errorOf(
+      (async () => {
+        for await (const item of qualysParser.parse(chunked(Buffer.from('{"matches":[]}')), { file: 'g.json', hint: 'this looks like a grype report — try --format grype' })) void item;
+      })(),
+    );
+    expect(withHint instanceof ImportError ? withHint.message : '').toContain('not a Qualys report: no CSV header naming IP and QID columns in its first 50 lines; this looks like a grype report — try --format grype');
   });
 
   it('names the detection and field of a missing QID, a bad port or date, and the glossary entry of a bad severity', async () => {
