@@ -65,6 +65,7 @@
 import type { Cvss, FindingCheck, FindingRecord, FindingSeverity, Validation } from '../../domain/records.js';
 import { ImportError } from '../../errors.js';
 import { isObject, readCsvRows, type JsonObject } from '../record-fields.js';
+import { truncateNullable } from '../free-text.js';
 import { firstSignificantByte, peekSource, splitFirstLine } from '../stream/peek.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
@@ -76,9 +77,11 @@ const ROOT = 'ASSET_DATA_REPORT';
 const LEVELS: readonly FindingSeverity[] = ['info', 'low', 'medium', 'high', 'critical'];
 /** Lines looked at for the CSV header before giving up. */
 const PREAMBLE_LINES = 50;
+/** Detections waiting for the glossary kept in memory before the rest spill to a temporary file. */
+const DEFERRED_IN_MEMORY = 256;
 
 // ---------------------------------------------------------------------------------------------
-// Shared by both layouts
+// Shared by every layout
 
 type Kind = 'confirmed' | 'potential' | 'information';
 
@@ -339,7 +342,7 @@ function readHost(
       extra: {
         status,
         times_found: times !== null && /^\d+$/.test(times) ? Number(times) : null,
-        result: childText(vi, 'RESULT'),
+        result: truncateNullable(childText(vi, 'RESULT')),
         cvss_final: scoreText(childText(vi, 'CVSS_FINAL')),
         cvss3_final: scoreText(childText(vi, 'CVSS3_FINAL')),
       },
@@ -375,7 +378,8 @@ function detectionFrom(v: unknown): Detection | null {
 
 async function* parseXml(source: ByteSource, ctx: ParseContext): AsyncGenerator<ImportItem> {
   const emit = new Emitter(SCANNER);
-  const deferred = new DeferredQueue();
+  // a detection's RESULT may be long (up to the free-text bound): fewer of them wait in memory
+  const deferred = new DeferredQueue(DEFERRED_IN_MEMORY);
   const infos = new Map<string, QidInfo>();
   /** Vulnerabilities read before any detection needs them (glossary first): emitted on first use. */
   const pending = new Map<string, ScannerVulnerability>();

@@ -3,6 +3,8 @@
  * check and vantage point, CVSS, exploit facts, ids and aliases, skipped entries), CSV preambles,
  * both glossary orders, the bounded buffer, bad input, detection, and a chunking property.
  */
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FindingRecord, VulnerabilityRecord } from '../../../src/domain/records.js';
@@ -206,7 +208,10 @@ describe('Qualys Asset Data Report (XML)', () => {
 
   it('holds thousands of detections waiting for the glossary (the buffer spills to disk) and keeps them all', async () => {
     const dets: Det[] = Array.from({ length: 2500 }, (_, i) => ({ qid: 1000 + (i % 40), type: 'Vuln', port: 1 + i }));
+    const spilled = (): number => readdirSync(tmpdir()).filter((d) => d.startsWith('closeloop-deferred-')).length;
+    const before = spilled();
     const s = await text(adr([{ ip: '10.1.1.1', dns: null, dets }]), 65536);
+    expect(spilled()).toBe(before);
     expect(s.findings).toHaveLength(2500);
     expect(new Set(s.findings.map((f) => f.extra.port)).size).toBe(2500);
     expect(s.findings[2499]?.title).toBe(`Title ${1000 + (2499 % 40)}`);
