@@ -14,6 +14,7 @@ import { nativeFindingsParser } from './native.js';
 import { npmAuditParser } from './npm-audit.js';
 import { openvasParser, looksLikeOpenvasCsv, looksLikeOpenvasXml } from './openvas.js';
 import { osvScannerParser } from './osv-scanner.js';
+import { isQualysCsvHeader, qualysParser } from './qualys.js';
 import { sarifParser } from './sarif.js';
 import { semgrepParser } from './semgrep.js';
 import { snykParser } from './snyk.js';
@@ -36,6 +37,7 @@ export const FINDING_FORMATS = [
   'govulncheck',
   'generic',
   'zap',
+  'qualys',
   'csv',
   'native',
 ] as const;
@@ -57,6 +59,7 @@ export const FORMAT_TITLES: Record<FindingFormat, string> = {
   govulncheck: 'a govulncheck report',
   generic: 'a DefectDojo generic findings report',
   zap: 'a ZAP report',
+  qualys: 'a Qualys report',
   csv: 'a CSV of findings',
   native: 'native findings',
 };
@@ -76,6 +79,7 @@ export const findingParsers: Record<FindingFormat, Parser> = {
   govulncheck: govulncheckParser,
   generic: genericParser,
   zap: zapParser,
+  qualys: qualysParser,
   csv: csvFindingsParser,
   native: nativeFindingsParser,
 };
@@ -109,6 +113,8 @@ function genericHead(text: string): boolean {
   if (!/"findings"\s*:\s*\[/.test(text)) return false;
   if (/"findings"\s*:\s*\[\s*\]/.test(text)) return true;
   return /"title"\s*:/.test(text) && /"severity"\s*:/.test(text) && /"description"\s*:/.test(text);
+}
+
 /** ZAP's JSON report: it starts with its `@programName`/`@version`/`@generated` header, or names itself. */
 function zapJsonHead(text: string): boolean {
   return /^\s*\{\s*"@(?:programName|version|generated)"\s*:/.test(text.replace(/^\ufeff/, '')) || /"@programName"\s*:\s*"(?:OWASP )?ZAP"/.test(text);
@@ -147,6 +153,7 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     if (looksLikeOpenvasXml(text)) return 'openvas';
     if (/<NessusClientData_v2[\s>]/.test(text)) return 'tenable';
     if (/<OWASPZAPReport[\s>]/.test(text)) return 'zap';
+    if (/<ASSET_DATA_REPORT[\s>]/.test(text) || (/<SCAN[\s>]/.test(text) && /scan-1\.dtd|<SCAN\s+value=/.test(text))) return 'qualys';
     return null;
   }
   if (first === 0x7b || first === 0x5b || first === 0x6e) {
@@ -169,6 +176,7 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
   if (looksLikeOpenvasCsv(text)) return 'openvas';
   if (looksLikeTenableCsv(text)) return 'tenable';
   if (genericCsvHeader(text)) return 'generic';
+  if (text.split(/\r?\n/, 50).some(isQualysCsvHeader)) return 'qualys';
   if (csvHeader(text)) return 'csv';
   if (fileName.toLowerCase().endsWith('.csv')) return 'csv';
   return null;

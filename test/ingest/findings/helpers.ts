@@ -27,6 +27,7 @@ export const TOOL_DIRS: Record<string, FindingFormat> = {
   govulncheck: 'govulncheck',
   generic: 'generic',
   zap: 'zap',
+  qualys: 'qualys',
 };
 
 /** Every corpus file of a tool, as paths relative to the corpus folder. */

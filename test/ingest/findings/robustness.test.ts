@@ -102,6 +102,8 @@ describe('truncated real reports', () => {
     ['generic', 'scanners/generic/generic_report3.json'],
     ['zap', 'scanners/zap/juicy2.xml'],
     ['zap', 'scanners/zap/zap_2.16.1_with_req_resp.xml'],
+    ['qualys', 'scanners/qualys/Qualys_Sample_Report.xml'],
+    ['qualys', 'scanners/qualys/Qualys_Sample_Report.csv'],
   ];
   for (const [format, file] of picks) {
     it(`${file} cut in half → ImportError naming the file`, async () => {

@@ -58,6 +58,8 @@ describe('XML entities are never fetched nor expanded', () => {
       `${p}<NessusClientData_v2><Policy><policyName>&lol9;</policyName></Policy><Report name="r"><ReportHost name="10.0.0.1"><HostProperties><tag name="host-fqdn">&xxe;</tag><tag name="operating-system">&pw;</tag></HostProperties><ReportItem port="443" svc_name="www" protocol="tcp" severity="3" pluginID="1" pluginName="&lol9;"><cve>CVE-2021-44228</cve><description>&xxe; &pw; &lol9;</description></ReportItem></ReportHost></Report></NessusClientData_v2>`,
     zap: (p) =>
       `${p}<OWASPZAPReport version="2.16.1" generated="&lol9;"><site name="https://a.example" host="a.example" port="443" ssl="true"><alerts><alertitem><pluginid>10020</pluginid><alert>&lol9;</alert><riskcode>2</riskcode><desc>&xxe; &pw; &lol9;</desc><instances><instance><uri>https://a.example/&xxe;</uri><evidence>&pw;</evidence></instance></instances></alertitem></alerts></site></OWASPZAPReport>`,
+    qualys: (p) =>
+      `${p}<ASSET_DATA_REPORT><HEADER><TEMPLATE>&lol9;</TEMPLATE></HEADER><HOST_LIST><HOST><IP>10.0.0.1</IP><DNS>&xxe;</DNS><VULN_INFO_LIST><VULN_INFO><QID id="qid_38170">38170</QID><TYPE>Vuln</TYPE><PORT>443</PORT><PROTOCOL>tcp</PROTOCOL><RESULT>&pw; &lol9;</RESULT></VULN_INFO></VULN_INFO_LIST></HOST></HOST_LIST><GLOSSARY><VULN_DETAILS_LIST><VULN_DETAILS id="qid_38170"><QID id="qid_38170">38170</QID><TITLE>&lol9;</TITLE><SEVERITY>2</SEVERITY><THREAT>&xxe; &pw;</THREAT></VULN_DETAILS></VULN_DETAILS_LIST></GLOSSARY></ASSET_DATA_REPORT>`,
   };
 
   for (const [format, build] of Object.entries(REPORTS) as [FindingFormat, (p: string) => string][]) {
