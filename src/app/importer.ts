@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 import type { AdvisoryStatement, AssetRecord, FindingRecord, SignalRecord, VulnerabilityRecord } from '../domain/records.js';
 import { vulnerabilityWithDefaults } from '../domain/escalation/index.js';
-import { IMPORT_KINDS, isBlankFile, resolveFormat, type ImportKind } from '../ingest/index.js';
+import { IMPORT_KINDS, PARSERS, isBlankFile, resolveFormat, type ImportKind } from '../ingest/index.js';
 import { sha256Hex } from '../audit/canonical.js';
 import {
   advisoryToRow,
@@ -473,6 +473,11 @@ class ImportWriter {
   async resolveMissing(): Promise<void> {
     this.result.resolved += await this.bulk.findings.resolveMissing(this.scanKeys, this.importId);
   }
+}
+
+/** The formats an import of this kind reads (`--format`), from the parsers' registry. */
+export function importFormats(kind: ImportKind): string[] {
+  return Object.keys(PARSERS[kind]);
 }
 
 /**

@@ -55,10 +55,12 @@ describe('assets on the command line', () => {
   }, 120_000);
 
   it('names the formats it reads when a file is in none of them', async () => {
-    const snyk = await cli(['import', 'findings', corpusPath('scanners/snyk/single_project_one_vuln.json')]);
-    expectExit(snyk, 2);
-    expect(snyk.stderr).toContain('single_project_one_vuln.json is not a format closeloop reads');
-    expect(snyk.stderr).toContain('supported: a Trivy report, a grype report');
+    // a KEV catalog is no scanner report
+    const kev = await cli(['import', 'findings', corpusPath('kev/lodestone-mirror_2026.08.07/known_exploited_vulnerabilities.json')]);
+    expectExit(kev, 2);
+    expect(kev.stderr).toContain('known_exploited_vulnerabilities.json is not a format closeloop reads');
+    expect(kev.stderr).toContain('supported: a Trivy report, a grype report');
+    expect(kev.stderr).toContain('a Nessus / Tenable report');
     const trivyAsAssets = await cli(['import', 'assets', corpusPath('scanners/trivy/all_statuses.json')]);
     expectExit(trivyAsAssets, 2);
     expect(trivyAsAssets.stderr).toContain('all_statuses.json is not a format closeloop reads as assets (it looks like a Trivy report: import it as findings); supported: closeloop assets');

@@ -1,5 +1,4 @@
-import type { importFile } from '../../app/importer.js';
-import { FINDING_FORMATS } from '../../ingest/findings/index.js';
+import { importFormats, type importFile } from '../../app/importer.js';
 import { checkedByUseCase } from '../options.js';
 import type { Program } from '../program.js';
 import { acts, type CliRun } from '../session.js';
@@ -11,7 +10,7 @@ export function registerImport(program: Program, run: CliRun): void {
   const imp = program
     .command('import <kind> <file>')
     .description('import a file into the store: assets|vulnerabilities|findings|signals|kev|epss|advisories (one transaction per file; re-importing the same file changes nothing)')
-    .option('--format <format>', `input format (detected when absent); findings: ${FINDING_FORMATS.join(', ')} (docs/formats.md); signals: native, ocsf; advisories: csaf, openvex; assets: json, ndjson, csv; vulnerabilities: json, ndjson`)
+    .option('--format <format>', `input format (detected when absent); findings: ${importFormats('findings').join(', ')} (docs/formats.md); signals: native, ocsf; advisories: csaf, openvex; assets: json, ndjson, csv; vulnerabilities: json, ndjson`)
     .option('--triage', 'findings: decide each new or changed finding in the same transaction and record the decisions (a triage run of this import; `closeloop why` explains them)')
     .option('--ruleset <file>', 'with --triage: ruleset YAML (default: the shipped rules/default.yaml)')
     .option('--force', 'import even when the same file (same SHA-256) was imported before; the import and its audit event name the earlier one')

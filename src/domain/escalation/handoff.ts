@@ -328,7 +328,8 @@ function renderMarkdown(n: HandoffNote): string {
   if (n.advisory.kev !== null) {
     facts.push(`KEV added ${md(n.advisory.kev.dateAdded)}${n.advisory.kev.knownRansomwareCampaignUse ? ', known ransomware use' : ''}`);
   }
-  if (n.advisory.epss !== null) facts.push(`EPSS ${n.advisory.epss.score} (percentile ${n.advisory.epss.percentile})`);
+  // a scanner that reports EPSS without its percentile (Tenable) leaves it 0: not printed as a fact
+  if (n.advisory.epss !== null) facts.push(`EPSS ${n.advisory.epss.score}${n.advisory.epss.percentile > 0 ? ` (percentile ${n.advisory.epss.percentile})` : ''}`);
   if (n.advisory.exploitation !== null) facts.push(`exploitation ${md(n.advisory.exploitation)}`);
   if (n.advisory.fix_available !== null) facts.push(n.advisory.fix_available ? 'fix available' : 'no fix available');
   if (facts.length > 0) out.push(`- ${facts.join('; ')}`);
