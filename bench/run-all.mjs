@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const benches = ['triage.mjs', 'checkpoints.mjs'];
+const benches = ['triage.mjs', 'checkpoints.mjs', 'scanner-reports.mjs'];
 let failed = 0;
 for (const b of benches) {
   console.log(`\n== bench/${b} ${process.argv.slice(2).join(' ')}`);
