@@ -5,11 +5,12 @@
  * its own, so its maxRSS is its own. Shows that every importer streams: memory stays flat as the
  * report grows (run with two sizes to see it), and how many findings per second each reads.
  *
- *   npm run build && node bench/scanner-reports.mjs [--findings 100000] [--hosts 500]
+ *   npm run build && node bench/scanner-reports.mjs [--report-findings 100000] [--hosts 500]
  *                                                    [--formats tenable,qualys,…] [--json FILE]
  *
  * Reports are generated into bench/data/ (gitignored) and reused. Other options that
- * `npm run bench` passes to every benchmark (`--pg`, `--assets`, …) are ignored here.
+ * `npm run bench` passes to every benchmark (`--findings`, `--pg`, `--assets`, …) are ignored here:
+ * the store benchmarks' million findings would make eight reports of about a gigabyte each.
  * Printed per format: the report's size, findings read, wall time, findings/s, CPU time and the
  * child's maxRSS (process.resourceUsage(), modules loaded first).
  */
@@ -30,7 +31,8 @@ function parseArgs(argv) {
     const k = argv[i].replace(/^--/, '');
     const takesValue = i + 1 < argv.length && !argv[i + 1].startsWith('--');
     const v = takesValue ? argv[++i] : null;
-    if (k === 'findings' || k === 'hosts') o[k] = Number(v);
+    if (k === 'report-findings') o.findings = Number(v);
+    else if (k === 'hosts') o.hosts = Number(v);
     else if (k === 'formats') o.formats = String(v).split(',');
     else if (k === 'json' || k === 'child' || k === 'file') o[k] = v;
   }
