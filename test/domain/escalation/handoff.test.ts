@@ -211,6 +211,22 @@ describe('buildHandoffNote', () => {
     expect(note.markdown).toContain('asset not in inventory: owner and exposure unknown');
   });
 
+  it('names the scanner vantage point of a remote check, and the address that set a provisional host\'s exposure', () => {
+    const input = context({ asset: { exposure: 'internet' }, vulnerability: KEV, finding: { check: 'remote' } });
+    const asset = input.asset === null ? null : { ...input.asset, not_in_inventory: true, extra: { exposure_basis: 'address 12.233.108.201 is globally routable' } };
+    const finding = { ...input.finding, extra: { vantage_point: 'Nessus scanner 10.0.0.5 (policy "External")' } };
+    const note = buildHandoffNote({ ...input, asset, finding });
+    expect(note.json.known_uncertainty).toContainEqual({
+      kind: 'scope',
+      detail: 'reachable from the scanner (remote network check from Nessus scanner 10.0.0.5 (policy "External")); reachability from elsewhere not assessed',
+    });
+    expect(note.json.known_uncertainty).toContainEqual({
+      kind: 'scope',
+      detail: "asset not in inventory: owner unknown; exposure internet from the scanner's view (address 12.233.108.201 is globally routable) (asset-1)",
+    });
+    expect(note.markdown).toContain('Nessus scanner 10.0.0.5');
+  });
+
   it('never reads exposure unknown as internet-facing', () => {
     const unknown = context({ asset: { exposure: 'unknown' }, vulnerability: KEV, finding: { validation: 'validated' } });
     expect(unknown.decision.triggers).not.toContain('dangerous_exposure');
