@@ -34,10 +34,12 @@
  *   NVT's most severe CVE, is the vulnerability's `epss`; both EPSS entries with their CVE are kept
  *   in `extra.epss`.
  * - exploit: QoD type `exploit` (the NVT exploited the flaw) sets `public_poc`.
- * - check: a `general/…` port (host-level results) or a local QoD type (`package`, `registry`,
- *   `executable_version`, `package_unreliable`, `executable_version_unreliable`) → `local`; a real
- *   port with a remote QoD type (`remote_vul`, `remote_active`, `remote_banner`, `exploit`, …) or
- *   none → `remote`; `general_note` → unknown. vantage_point: the scanner (`<scan><task><slave>`
+ * - check: a local QoD type (`package`, `registry`, `executable_version`, `package_unreliable`,
+ *   `executable_version_unreliable`: the NVT read the host's own state) → `local`; a real port with
+ *   a remote QoD type (`remote_vul`, `remote_active`, `remote_banner`, `exploit`, …) or none →
+ *   `remote` (it tested that listening port); a `general/…` port with another QoD type (a
+ *   host-level network check such as TCP timestamps: no listening port was tested) and
+ *   `general_note` → unknown (null). vantage_point: the scanner (`<scan><task><slave>`
  *   name and host) and the task (`<task><name>`, CSV `Task Name`), e.g.
  *   `OpenVAS scanner gvm-2 10.0.0.5 (task "weekly")`, else `OpenVAS scan`.
  * - last seen: the result's `creation_time` (CSV `Timestamp`); QoD value and type to `extra.qod`.
@@ -120,8 +122,9 @@ function classify(threat: string | null, score: number | null): { severity: Find
 /** `local`, `remote` or null (see the module comment); `port` is the port number, null for `general/…`. */
 function checkOf(port: string | null, qodType: string | null): FindingCheck | null {
   const qod = qodType?.trim().toLowerCase() ?? '';
-  if (port === null || !/^\d+$/.test(port) || LOCAL_QOD.has(qod)) return 'local';
-  return qod === 'general_note' ? null : 'remote';
+  if (LOCAL_QOD.has(qod)) return 'local';
+  if (port === null || !/^\d+$/.test(port) || qod === 'general_note') return null;
+  return 'remote';
 }
 
 /** The "Installed version:" / "Fixed version:" lines Greenbone writes into a result's text. */

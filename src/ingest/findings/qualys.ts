@@ -52,9 +52,11 @@
  *   vulnerability's `extra.solution`, with THREAT and IMPACT).
  * - first/last seen: FIRST_FOUND/LAST_FOUND (CSV `First Detected`/`Last Detected`, PCI
  *   `LAST SCAN`; `MM/DD/YYYY`, or `DD/MM/YYYY` when the first number is over 12).
- * - check: `remote` for a detection with a port (a network check reached the service), `local`
- *   for one without a port or found by the Cloud Agent (host `TRACKING_METHOD`, CSV
- *   `Tracking Method`: `AGENT`, `QAGENT`).
+ * - check: `local` for a detection of the Cloud Agent (host `TRACKING_METHOD`, CSV `Tracking
+ *   Method`: `AGENT`, `QAGENT`: it reads the host's own state), else `remote` for a detection with
+ *   a port (a network check reached the service); a scanner detection without a port is left
+ *   unknown (null): the report does not say whether an authenticated check or a host-level
+ *   network probe (TCP sequence numbers, ICMP) found it.
  *   vantage_point (remote only): `Qualys scanner <SCAN_HOST address> (scan "<TITLE>", option
  *   profile "<profile>")` for scan results, `Qualys scan (report template "<TEMPLATE>")` for an
  *   Asset Data Report naming its template, else `Qualys scan`.
@@ -162,8 +164,9 @@ interface Detection {
   extra: Record<string, unknown>;
 }
 
-function checkOf(d: Detection): FindingCheck {
-  return d.port === null || d.agent ? 'local' : 'remote';
+function checkOf(d: Detection): FindingCheck | null {
+  if (d.agent) return 'local';
+  return d.port === null ? null : 'remote';
 }
 
 function findingOf(d: Detection, info: QidInfo, vantage: string): FindingRecord {

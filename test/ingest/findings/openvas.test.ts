@@ -117,7 +117,8 @@ describe('OpenVAS XML: the corpus reports mapped', () => {
     expect(findings).toHaveLength(44);
     expect(skippedOf(items)).toEqual([]);
     expect(assetsOf(items).map((a) => a.id)).toEqual(['host:b6b9f466d63']);
-    expect(findings.filter((f) => f.check === 'local').map((f) => f.extra.port ?? 'general')).toEqual(['general']);
+    // the general/tcp result is a host-level probe, not a listening port: its check is unknown
+    expect(findings.filter((f) => f.check === null).map((f) => f.extra.port ?? 'general')).toEqual(['general']);
     expect(findings.filter((f) => f.check === 'remote')).toHaveLength(43);
     // the two results without a threat word are scored 4.0
     expect(findings.filter((f) => f.severity === 'medium')).toHaveLength(25);
@@ -135,13 +136,13 @@ describe('OpenVAS XML: the corpus reports mapped', () => {
 });
 
 describe('OpenVAS CSV: the corpus exports mapped', () => {
-  it('many_vuln.csv: an empty port is a host-level (local) result; the task is the vantage point', async () => {
+  it('many_vuln.csv: an empty port is a host-level result (check unknown); the task is the vantage point', async () => {
     const items = await parseFile('many_vuln.csv');
     const findings = findingsOf(items);
     expect(findings).toHaveLength(4);
     expect(assetsOf(items).map((a) => [a.id, a.also])).toEqual([['host:logsrv', ['192.168.118.212']]]);
     expect(findings.map((f) => [f.check, f.extra.port ?? null])).toEqual([
-      ['local', null],
+      [null, null],
       ['remote', 9200],
       ['remote', 9200],
       ['remote', 9200],
@@ -202,7 +203,7 @@ describe('OpenVAS: results and report details', () => {
     expect(assetsOf(items).find((a) => a.id === 'host:10.1.0.1')?.host?.os).toBe('FreeBSD');
   });
 
-  it('a local QoD type on a real port is local; general_note says nothing; no QoD on a real port is remote', async () => {
+  it('a local QoD type is local; general_note and a host-level (general/…) network check say nothing; no QoD on a real port is remote', async () => {
     const items = await parseText(
       xmlReport([
         { ...base, qod: 'package' },
@@ -212,7 +213,7 @@ describe('OpenVAS: results and report details', () => {
         { ...base, oid: '1.5', port: 'general/icmp', qod: 'remote_active' },
       ]),
     );
-    expect(findingsOf(items).map((f) => f.check)).toEqual(['local', 'local', null, 'remote', 'local']);
+    expect(findingsOf(items).map((f) => f.check)).toEqual(['local', 'local', null, 'remote', null]);
   });
 
   it('reads a report wrapped in <get_reports_response>; a score without vector in a GMP 22 report is CVSS 3.1', async () => {
@@ -310,7 +311,7 @@ describe('OpenVAS: properties', () => {
           for (const cve of r.cves) expect([f?.vulnerability, ...(f?.aliases ?? [])]).toContain(cve);
           const general = r.port.startsWith('general/');
           expect(f?.extra.port).toBe(general ? undefined : Number(r.port.split('/')[0]));
-          expect(f?.check).toBe(general || r.qod === 'package' || r.qod === 'registry' ? 'local' : 'remote');
+          expect(f?.check).toBe(r.qod === 'package' || r.qod === 'registry' ? 'local' : general ? null : 'remote');
         });
       }),
       { numRuns: 60 },
@@ -323,7 +324,7 @@ describe('OpenVAS: properties', () => {
         const xml = findingsOf(await parseText(xmlReport(results), 0, 'gen.xml'));
         const csv = findingsOf(await parseText(csvReport(results), 0, 'gen.csv'));
         expect(csv.map((f) => f.fingerprint)).toEqual(xml.map((f) => f.fingerprint));
-        expect(csv.map((f) => f.check)).toEqual(xml.map((f) => (f.extra.port === undefined ? 'local' : 'remote')));
+        expect(csv.map((f) => f.check)).toEqual(xml.map((f) => (f.extra.port === undefined ? null : 'remote')));
       }),
       { numRuns: 60 },
     );

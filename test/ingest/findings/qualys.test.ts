@@ -113,15 +113,16 @@ describe('Qualys Asset Data Report (XML)', () => {
     expect(s.assets.map((a) => a.id)).toContain('host:demo13.s02.sjc01.qualys.com');
   });
 
-  it('a detection on a port is a remote check with the report as vantage point; one without a port is local', async () => {
+  it('a detection on a port is a remote check with the report as vantage point; one without a port says nothing about how it was tested', async () => {
     const s = await corpus('Qualys_Sample_Report.xml');
     const [ssh] = byQid(s, '38738', 'host:demo13.s02.sjc01.qualys.com');
     expect(ssh?.check).toBe('remote');
     expect(ssh?.extra).toMatchObject({ port: 22, protocol: 'tcp', service: 'ssh', vantage_point: 'Qualys scan (report template "All confirmed and Information Vulnerabilities 1-5")' });
     expect(ssh?.vulnerability).toBe('qualys:38738');
     expect(ssh?.severity).toBe('low');
+    // no port: an authenticated check or a host-level probe (TCP sequence numbers here): not said
     const [tcp] = byQid(s, '82054', 'host:demo13.s02.sjc01.qualys.com');
-    expect(tcp?.check).toBe('local');
+    expect(tcp?.check).toBeNull();
     expect(tcp?.extra.vantage_point).toBeUndefined();
     expect(tcp?.extra.port).toBeUndefined();
     expect(s.findings.filter((f) => f.check === 'remote').length).toBe(67);
@@ -270,7 +271,7 @@ describe('Qualys scan report (XML, scan-1.dtd)', () => {
     });
     expect(s.vulns.get('CVE-2016-2183')?.cvss).toEqual({ version: '3.0', base_score: 7.5, vector: 'CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N' });
     expect(s.vulns.get('CVE-2016-2183')?.extra).toMatchObject({ threat: 'Legacy block ciphers.', impact: 'Plaintext recovery.', solution: 'Disable 64 bit block ciphers.' });
-    expect(eol).toMatchObject({ vulnerability: 'qualys:105971', severity: 'critical', check: 'local' });
+    expect(eol).toMatchObject({ vulnerability: 'qualys:105971', severity: 'critical', check: null });
     expect(practice?.extra).toMatchObject({ type: 'potential', port: 80 });
     expect(detectFindingFormat(Buffer.from(SCAN_REPORT), 'scan.xml')).toBe('qualys');
   });
@@ -412,7 +413,7 @@ describe('Qualys property: random reports', () => {
         fc.pre(new Set(hs.map((h) => h.ip)).size === hs.length);
         const s = await text(adr(hs, glossaryFirst), chunk);
         const expected = hs.flatMap((h) =>
-          h.dets.filter((d) => d.type !== 'Ig').map((d) => `host:${h.dns ?? h.ip}|${d.qid}|${String(d.port)}|${d.port === null ? 'local' : 'remote'}|${d.type === 'Vuln' ? 'confirmed' : 'potential'}`),
+          h.dets.filter((d) => d.type !== 'Ig').map((d) => `host:${h.dns ?? h.ip}|${d.qid}|${String(d.port)}|${d.port === null ? 'null' : 'remote'}|${d.type === 'Vuln' ? 'confirmed' : 'potential'}`),
         );
         const got = s.findings.map((f) => `${f.asset}|${String(f.extra.qid)}|${typeof f.extra.port === 'number' ? f.extra.port : 'null'}|${String(f.check)}|${String(f.extra.type)}`);
         expect(got.sort()).toEqual(expected.sort());
