@@ -56,7 +56,8 @@
  *   Nessus writes `HOST_START` without a time zone: it is kept as local time without an offset
  *   unless `HOST_START_TIMESTAMP` gives the instant.
  * - check: `plugin_type` (CSV `Plugin Type`/`Check Type`) `remote` → remote, `local` → local,
- *   otherwise (`combined`, `summary`, none) remote when the port is above 0, else local. Web App
+ *   otherwise (`combined`, `summary`, none) remote when the port is above 0, else unknown (null:
+ *   a host-level result does not say whether credentials or a network probe found it). Web App
  *   Scanning results are DAST: always remote.
  * - vantage point (remote checks): `Nessus scanner <Scanner IP> (policy "<Scan policy used>")`
  *   from plugin 19506, else the report's policy name; WAS: the scan name. The CSV exports do not
@@ -252,12 +253,13 @@ function severityOf(raw: string | null, where: Where, field: string): FindingSev
   return word;
 }
 
-/** The check rule: the plugin type when it says remote or local, else the port. */
-function checkOf(r: PluginResult, dast: boolean): FindingCheck {
+/** The check rule: the plugin type when it says remote or local, else a port above 0 (remote) or nothing said. */
+function checkOf(r: PluginResult, dast: boolean): FindingCheck | null {
   if (dast) return 'remote';
   const type = r.pluginType?.toLowerCase() ?? null;
   if (type === 'remote' || type === 'local') return type;
-  return r.port !== null && r.port > 0 ? 'remote' : 'local';
+  // a listening port answered; port 0 (host-level) says nothing about how it was tested
+  return r.port !== null && r.port > 0 ? 'remote' : null;
 }
 
 /** One finding (or a skip) for a plugin result on an asset. */

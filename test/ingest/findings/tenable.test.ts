@@ -140,7 +140,7 @@ describe('tenable: built .nessus reports', () => {
     expect(r.findings.map((f) => f.asset)).toEqual(r.assets.map((a) => a.id));
   });
 
-  it('check: plugin_type remote/local, else the port; vantage from plugin 19506 on remote checks only', async () => {
+  it('check: plugin_type remote/local, else a port above 0 is remote and port 0 unknown; vantage from plugin 19506 on remote checks only', async () => {
     const r = await parse(
       nessus([
         {
@@ -158,7 +158,7 @@ describe('tenable: built .nessus reports', () => {
       ]),
     );
     const byPlugin = new Map(r.findings.map((f) => [f.vulnerability, f]));
-    expect([1, 2, 3, 4, 5, 6].map((n) => byPlugin.get(`nessus:${n}`)?.check)).toEqual(['remote', 'local', 'remote', 'local', 'local', 'remote']);
+    expect([1, 2, 3, 4, 5, 6].map((n) => byPlugin.get(`nessus:${n}`)?.check)).toEqual(['remote', 'local', 'remote', null, null, 'remote']);
     expect(byPlugin.get('nessus:1')?.extra.vantage_point).toBe('Nessus scanner 10.0.0.5 (policy "Internal PCI")');
     expect(byPlugin.get('nessus:2')?.extra.vantage_point).toBeUndefined();
     expect(r.assets[0]?.host?.scanner).toBe('Nessus scanner 10.0.0.5 (policy "Internal PCI")');
@@ -290,7 +290,7 @@ describe('tenable: CSV exports on the corpus', () => {
     expect(r.vulns.get('nessus:57582')?.cvss).toEqual({ version: '2.0', base_score: 6.4, vector: 'AV:N/AC:L/Au:N/C:P/I:P/A:N' });
   });
 
-  it('Tenable.io (tenable_many_vuln.csv): one row per CVE folded into one finding per plugin, local checks, FQDN hosts', async () => {
+  it('Tenable.io (tenable_many_vuln.csv): one row per CVE folded into one finding per plugin, the check its plugin type says, FQDN hosts', async () => {
     const r = await corpus('tenable_many_vuln.csv');
     expect(r.findings).toHaveLength(9);
     expect(r.assets.map((a) => [a.id, a.also, a.host?.os])).toEqual([
@@ -301,7 +301,9 @@ describe('tenable: CSV exports on the corpus', () => {
     expect(mariadb.vulnerability).toBe('CVE-2021-46657');
     expect(mariadb.aliases).toHaveLength(10);
     expect(mariadb.aliases).toEqual(expect.arrayContaining(['CVE-2021-46666', 'CVE-2022-31624', 'CVE-2022-27384']));
-    for (const f of r.findings) expect(f.check).toBe('local');
+    // plugin type local; plugin 164329 is `combined` on port 0, which says nothing
+    for (const f of r.findings) expect(f.check, f.aliases.join(' ')).toBe(f.aliases.includes('nessus:164329') ? null : 'local');
+    expect(r.findings.filter((f) => f.check === null)).toHaveLength(1);
     const splunk = r.findings.filter((f) => f.vulnerability === 'CVE-2022-37439');
     expect(splunk.map((f) => [f.version, f.fixed_version])).toEqual([
       ['8.2.0', '8.2.7.1'],
