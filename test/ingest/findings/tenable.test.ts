@@ -301,9 +301,9 @@ describe('tenable: CSV exports on the corpus', () => {
     expect(mariadb.vulnerability).toBe('CVE-2021-46657');
     expect(mariadb.aliases).toHaveLength(10);
     expect(mariadb.aliases).toEqual(expect.arrayContaining(['CVE-2021-46666', 'CVE-2022-31624', 'CVE-2022-27384']));
-    // plugin type local; plugin 164329 is `combined` on port 0, which says nothing
+    // plugin type local; plugin 164329 (on both hosts) is `combined` on port 0, which says nothing
     for (const f of r.findings) expect(f.check, f.aliases.join(' ')).toBe(f.aliases.includes('nessus:164329') ? null : 'local');
-    expect(r.findings.filter((f) => f.check === null)).toHaveLength(1);
+    expect(r.findings.filter((f) => f.check === null)).toHaveLength(2); // on each of the two hosts
     const splunk = r.findings.filter((f) => f.vulnerability === 'CVE-2022-37439');
     expect(splunk.map((f) => [f.version, f.fixed_version])).toEqual([
       ['8.2.0', '8.2.7.1'],
