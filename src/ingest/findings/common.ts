@@ -269,6 +269,36 @@ export function toolSlug(name: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Secrets in scanner output
+
+/**
+ * What a scanner quotes from the target (Nessus plugin output, a Qualys RESULT, OpenVAS result
+ * text, ZAP evidence and request parameters, a Semgrep matched line) can hold a credential it
+ * found or sent: an Authorization header, a session cookie, a password in a query string. The
+ * store must not keep it (docs/security.md), so every such text goes through `redactSecrets`
+ * before it is stored: header values, `name=value` / `name: value` / `name [value]` pairs whose
+ * name says secret, bearer and basic credentials, JWTs, AWS access key ids and PEM private keys
+ * become `[redacted]`. The rest of the text stays, so a reader still sees what the scanner saw.
+ */
+const SECRET_NAME = String.raw`[\w.-]*(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|session[_-]?id|sessid|jsessionid|phpsessid)[\w.-]*`;
+const SECRET_PATTERNS: readonly [RegExp, string][] = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[redacted private key]'],
+  [new RegExp(String.raw`\b(${SECRET_NAME})("?\s*[:=]\s*|\s+\[)("[^"\r\n]*"|'[^'\r\n]*'|[^\s&;,\]"'<>]+)`, 'gi'), '$1$2[redacted]'],
+  [/\b((?:proxy-)?authorization|cookie|set-cookie|x-api-key|x-auth-token)(\s*:\s*)[^\r\n]*/gi, '$1$2[redacted]'],
+  [/\b(basic|bearer|digest|negotiate|ntlm)\s+[A-Za-z0-9+/=._~-]{8,}/gi, '$1 [redacted]'],
+  [/\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}/g, '[redacted]'],
+  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, '[redacted]'],
+];
+
+/** The text with every credential-looking part replaced by `[redacted]`; null stays null. */
+export function redactSecrets(text: string | null): string | null {
+  if (text === null || text === '') return text;
+  let out = text;
+  for (const [re, by] of SECRET_PATTERNS) out = out.replace(re, by);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Records
 
 /**

@@ -52,7 +52,7 @@ import { readCsvRows } from '../record-fields.js';
 import { firstSignificantByte, peekSource } from '../stream/peek.js';
 import type { AssetRef, ByteSource, HostFacts, ImportItem, ParseContext, Parser } from '../types.js';
 import { cvssOf, severityFromScore } from './cvss.js';
-import { DeferredQueue, Emitter, cweIds, makeFinding, makeVulnerability, networkHostAsset, primaryId, severityWord, toolRuleId, type ScannerFinding, type ScannerVulnerability } from './common.js';
+import { DeferredQueue, Emitter, cweIds, makeFinding, makeVulnerability, networkHostAsset, primaryId, redactSecrets, severityWord, toolRuleId, type ScannerFinding, type ScannerVulnerability } from './common.js';
 import { child, childText, children, streamXml, type XmlNode } from './xml-stream.js';
 
 const SCANNER = 'openvas';
@@ -182,7 +182,7 @@ function toResult(r: ResultFields, scoreVersion: string): OpenvasResult | { skip
       last_seen: r.seen,
       extra: {
         nvt_oid: r.oid,
-        result: r.text,
+        result: redactSecrets(r.text),
         installed_version: installed,
         solution: r.solution ?? r.tags.solution ?? null,
         solution_type: solutionType,

@@ -71,7 +71,7 @@ import { truncateNullable } from '../free-text.js';
 import { firstSignificantByte, peekSource, splitFirstLine } from '../stream/peek.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
-import { DeferredQueue, Emitter, makeFinding, makeVulnerability, networkHostAsset, num, primaryId, severityWord, str, type ScannerVulnerability } from './common.js';
+import { DeferredQueue, Emitter, makeFinding, makeVulnerability, networkHostAsset, num, primaryId, redactSecrets, severityWord, str, type ScannerVulnerability } from './common.js';
 import { child, childText, children, streamXml, type XmlNode } from './xml-stream.js';
 
 const SCANNER = 'qualys';
@@ -345,7 +345,7 @@ function readHost(
       extra: {
         status,
         times_found: times !== null && /^\d+$/.test(times) ? Number(times) : null,
-        result: truncateNullable(childText(vi, 'RESULT')),
+        result: truncateNullable(redactSecrets(childText(vi, 'RESULT'))),
         cvss_final: scoreText(childText(vi, 'CVSS_FINAL')),
         cvss3_final: scoreText(childText(vi, 'CVSS3_FINAL')),
       },
@@ -507,7 +507,7 @@ function scanHost(ip: XmlNode, index: number, vantage: string, emit: Emitter, ou
           first_seen: null,
           last_seen: null,
           validation: 'unvalidated',
-          extra: { category: cat.attrs.value ?? null, fqdn: cat.attrs.fqdn ?? null, result: childText(entry, 'RESULT') },
+          extra: { category: cat.attrs.value ?? null, fqdn: cat.attrs.fqdn ?? null, result: redactSecrets(childText(entry, 'RESULT')) },
         };
         emit.finding(out, findingOf(d, info, vantage));
       });
@@ -630,7 +630,7 @@ function parseCsvRow(row: Record<string, string>, line: number, ctx: ParseContex
     extra: {
       status,
       times_found: times !== null && /^\d+$/.test(times) ? Number(times) : null,
-      result: col('Results', 'RESULT'),
+      result: redactSecrets(col('Results', 'RESULT')),
       fqdn: col('FQDN'),
       instance: col('Instance'),
       date_last_fixed: col('Date Last Fixed'),

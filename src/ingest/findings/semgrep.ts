@@ -65,7 +65,11 @@ import {
   str,
   strings,
   toolRuleId,
+  redactSecrets,
 } from './common.js';
+
+/** A rule that finds secrets (its id or metadata says so): its matched line is not stored. */
+const SECRET_RULE = /secret|credential|password|api[-_]?key|private[-_]?key|\btoken\b|hardcoded/i;
 
 const SCANNER = 'semgrep';
 const PATTERNS: PathPattern[] = [['results', '*'], ['errors', '*'], ['vulns', '*']];
@@ -187,7 +191,8 @@ class SemgrepReader {
           ...common,
           fix: str(extra, 'fix'),
           fix_regex: rec(extra, 'fix_regex'),
-          lines: lines === 'requires login' ? null : lines,
+          // a secrets rule's matched line is the secret itself: not kept; other lines are redacted
+          lines: lines === 'requires login' || SECRET_RULE.test(`${checkId} ${JSON.stringify(meta ?? {})}`) ? null : redactSecrets(lines),
           end_line: lineOf(rec(r, 'end'), 'line'),
         },
       }),

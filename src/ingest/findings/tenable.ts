@@ -73,7 +73,7 @@ import { readCsvRows } from '../record-fields.js';
 import { firstSignificantByte, peekSource } from '../stream/peek.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
-import { Emitter, cweIds, makeFinding, makeVulnerability, networkHostAsset, primaryId, severityWord, toolRuleId, urlHostAsset } from './common.js';
+import { Emitter, cweIds, makeFinding, makeVulnerability, networkHostAsset, primaryId, redactSecrets, severityWord, toolRuleId, urlHostAsset } from './common.js';
 import { child, childText, children, streamXml, type XmlNode } from './xml-stream.js';
 
 const SCANNER = 'tenable';
@@ -308,7 +308,7 @@ function emitResult(r: PluginResult, asset: AssetRef, vantage: string | null, da
         plugin_type: r.pluginType,
         synopsis: r.synopsis,
         solution: r.solution,
-        plugin_output: r.output,
+        plugin_output: redactSecrets(r.output),
         cpe: r.cpe.length > 0 ? r.cpe : null,
         vpr_score: r.vpr,
       },

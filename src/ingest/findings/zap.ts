@@ -50,7 +50,7 @@ import { isObject, type JsonObject } from '../record-fields.js';
 import { formatJsonPath, streamJson, type JsonMatch, type PathPattern, type Structure } from '../stream/json-stream.js';
 import { firstSignificantByte, peekSource } from '../stream/peek.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
-import { DeferredQueue, Emitter, arr, cweIds, makeFinding, makeVulnerability, networkHostAsset, primaryId, requireRecord, str, toolRuleId, urlHostAsset } from './common.js';
+import { DeferredQueue, Emitter, arr, cweIds, makeFinding, makeVulnerability, networkHostAsset, primaryId, redactSecrets, requireRecord, str, toolRuleId, urlHostAsset } from './common.js';
 import { child, childText, children, streamXml, type XmlNode } from './xml-stream.js';
 
 const SCANNER = 'zap';
@@ -327,10 +327,13 @@ function emitFinding(emit: Emitter, out: ImportItem[], p: { m: Merged; ids: { id
         wasc_id: wasc,
         cves: p.cves,
         solution: zapText(a.solution),
-        other_info: zapText(a.otherinfo),
+        other_info: redactSecrets(zapText(a.otherinfo)),
         tags: a.tags.length > 0 ? a.tags.map((t) => t.tag) : null,
         systemic: a.systemic === null ? null : isTrue(a.systemic),
-        instances: m.instances.map((i) => dropNulls({ ...i, otherinfo: zapText(i.otherinfo) })),
+        // what ZAP quotes from requests and responses may hold credentials (docs/formats.md, "Secrets")
+        instances: m.instances.map((i) =>
+          dropNulls({ ...i, uri: redactSecrets(i.uri), attack: redactSecrets(i.attack), evidence: redactSecrets(i.evidence), otherinfo: redactSecrets(zapText(i.otherinfo)) }),
+        ),
         instances_listed: m.listed,
         count: m.count,
         report_entries: m.entries > 1 ? m.entries : null,
