@@ -277,13 +277,15 @@ export async function* readCsvRowBatches(
     parsing.failure ??= err;
   });
   type Row = { record: Record<string, string>; raw: string; info: { lines: number } };
+  // csv-parse counts a CRLF inside a quoted field as two lines: how many it has over-counted so far
+  let quotedCrlf = 0;
   const located = (rec: Row): { line: number; row: Record<string, string> } => {
     // info.lines is where the record ends; step back over the line breaks inside it so the
     // line named is where a (multi-line, quoted) record starts.
     const inner = rec.raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
-    let breaks = 0;
-    for (let p = inner.indexOf('\n'); p !== -1; p = inner.indexOf('\n', p + 1)) breaks++;
-    return { line: rec.info.lines - breaks + firstLine - 1, row: rec.raw.includes('\u0000') ? withoutNul(rec.record) : rec.record };
+    const breaks = inner.match(/\r\n|\r|\n/g)?.length ?? 0;
+    quotedCrlf += inner.match(/\r\n/g)?.length ?? 0;
+    return { line: rec.info.lines - quotedCrlf - breaks + firstLine - 1, row: rec.raw.includes('\u0000') ? withoutNul(rec.record) : rec.record };
   };
   try {
     for await (const chunk of source) {
