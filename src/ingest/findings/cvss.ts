@@ -41,6 +41,9 @@ function bareV2(vector: string): string {
  * "not defined", so its score alone does not tell).
  */
 function completeBase(vector: string, version: string): number | null {
+  // `metric:value` parts only: the library warns on stderr about anything else
+  const parts = vector.replace(/^CVSS:\d\.\d\//i, '').replace(/^\(|\)$/g, '').split('/');
+  if (!parts.every((p) => /^[A-Za-z]{1,3}:[A-Za-z0-9]{1,3}$/.test(p))) return null;
   try {
     let v: { isBaseFullyDefined(): boolean; toString(): string; calculateScores(): { base?: number; overall: number } };
     if (version === '2.0') v = new Cvss2(bareV2(vector));
@@ -65,12 +68,14 @@ function completeBase(vector: string, version: string): number | null {
 /**
  * Builds a `Cvss` from a vector and/or a score. `defaultVersion` is used for a v3 vector without
  * its `CVSS:3.x/` prefix (the vector is then written with that prefix). A score the report gives
- * is kept as given; a missing one is computed from a complete vector. Returns null when there is
- * no score and the vector is incomplete or malformed.
+ * (0.0–10.0; anything else is ignored) is kept as given; a missing one is computed from a complete
+ * vector. An incomplete or malformed vector is dropped (the score stays). Returns null when there
+ * is no valid score and no complete vector.
  */
 export function cvssOf(vector: string | null, score: number | null, defaultVersion = '3.1'): Cvss | null {
   const v = vector === null || vector.trim() === '' ? null : vector.trim();
-  const given = score !== null && Number.isFinite(score) ? score : null;
+  // a base score is 0.0–10.0: anything else is no score
+  const given = score !== null && Number.isFinite(score) && score >= 0 && score <= 10 ? score : null;
   if (v === null) return given === null ? null : { version: defaultVersion, base_score: given, vector: null };
   let version = vectorVersion(v);
   let full = v;
@@ -83,9 +88,10 @@ export function cvssOf(vector: string | null, score: number | null, defaultVersi
       full = `CVSS:${defaultVersion}/${v}`;
     }
   } else if (version === '2.0') full = bareV2(v);
-  const base = given ?? completeBase(full, version);
-  if (base === null) return null;
-  return { version, base_score: base, vector: full };
+  // the vector is kept only when it is complete and well formed, even beside a given score
+  const computed = completeBase(full, version);
+  if (computed === null) return given === null ? null : { version, base_score: given, vector: null };
+  return { version, base_score: given ?? computed, vector: full };
 }
 
 /** The base score of a vector of any version (a bare v3 one read as 3.1), or null when it is not a complete base vector. */

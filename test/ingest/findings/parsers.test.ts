@@ -240,6 +240,12 @@ describe('ids, assets and CVSS', () => {
     expect(cvssOf('AV:N/AC:L/Au:N/C:P/I:P', null)).toBeNull();
     // a score the report gives wins over the computed one
     expect(cvssOf('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', 9.0)?.base_score).toBe(9.0);
+    // an incomplete vector beside a score is dropped; a score outside 0–10 is none
+    expect(cvssOf('AV:N/PR:N/UI:N', 9.5)).toEqual({ version: '3.1', base_score: 9.5, vector: null });
+    expect(cvssOf('AV:N/PR:N/UI:N', 95)).toBeNull();
+    expect(cvssOf(null, -3)).toBeNull();
+    expect(cvssOf('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', 75)).toEqual({ version: '3.1', base_score: 9.8, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' });
+    expect(cvssOf('CVSS:3.1/AV:N/AC:L/PR::L/UI:N/S:U/C:H/I:H/A:H', null)).toBeNull();
   });
 });
 
