@@ -75,7 +75,7 @@ describe.each(ENGINES)('network scanner findings in triage on %s', (engine) => {
     expect(handed).toBeDefined();
     const notes = await handoffNotes(t.ctx, vm, handed?.incident ?? '');
     const note = notes.find((n) => n.decision === handed?.decision);
-    expect(note?.markdown).toContain('remote network check');
+    expect(note?.markdown).toContain('remote network check from Tenable scanner (the CSV export does not say where it ran)');
     expect(note?.markdown).toContain(KEV_CVE);
   });
 

@@ -91,10 +91,32 @@ function csvHeader(text: string): boolean {
   return cols.includes('vulnerability') && cols.includes('asset');
 }
 
-/** A native finding object starts the document (JSON array or NDJSON). */
+/** The keys of the first JSON object in the text, at its own level (nested objects skipped). */
+function firstObjectKeys(text: string): Set<string> {
+  const keys = new Set<string>();
+  const start = text.indexOf('{');
+  if (start < 0) return keys;
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && /^\s*:/.test(text.slice(j + 1, j + 8))) keys.add(text.slice(i + 1, j));
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) break;
+    }
+  }
+  return keys;
+}
+
+/** A native finding object starts the document (JSON array or NDJSON): `vulnerability` and `asset` at its own level. */
 function nativeHead(text: string): boolean {
-  const firstObject = /\{[^{}]*\}/.exec(text)?.[0] ?? text.slice(0, 4096);
-  return /"vulnerability"\s*:/.test(firstObject) && /"asset"\s*:/.test(firstObject);
+  const keys = firstObjectKeys(text);
+  return keys.has('vulnerability') && keys.has('asset');
 }
 
 /** govulncheck's messages (`config` with its `protocol_version`, `osv` + `finding`) or its old `Vulns` + `Requires`. */
@@ -168,16 +190,17 @@ export function detectFindingFormat(firstBytes: Buffer, fileName: string): Findi
     if (looksLikeSnyk(text)) return 'snyk';
     if (looksLikeSemgrep(text)) return 'semgrep';
     if (/"results"\s*:\s*\[/.test(text) && (/"packages"\s*:/.test(text) || /"source"\s*:\s*\{[^}]*"type"/.test(text))) return 'osv-scanner';
+    if (nativeHead(text)) return 'native';
     if (govulncheckHead(text)) return 'govulncheck';
     if (genericHead(text)) return 'generic';
-    if (nativeHead(text)) return 'native';
     return null;
   }
   if (looksLikeOpenvasCsv(text)) return 'openvas';
   if (looksLikeTenableCsv(text)) return 'tenable';
+  // closeloop's own CSV (its `vulnerability` and `asset` columns) before DefectDojo's generic one
+  if (csvHeader(text)) return 'csv';
   if (genericCsvHeader(text)) return 'generic';
   if (text.split(/\r?\n/, 50).some(isQualysCsvHeader)) return 'qualys';
-  if (csvHeader(text)) return 'csv';
   if (fileName.toLowerCase().endsWith('.csv')) return 'csv';
   return null;
 }

@@ -348,7 +348,7 @@ function assetOf(ip: string | null, hostname: string | null, detail: HostDetail 
 function emitResult(r: OpenvasResult, asset: AssetRef, vantage: string, emit: Emitter, out: ImportItem[]): void {
   emit.asset(out, asset);
   emit.vulnerability(out, r.vulnerability.id, () => makeVulnerability(r.vulnerability));
-  emit.finding(out, makeFinding({ ...r.finding, scanner: SCANNER, asset: asset.id, vantage_point: vantage }));
+  emit.finding(out, makeFinding({ ...r.finding, scanner: SCANNER, asset: asset.id, vantage_point: r.finding.check === 'remote' ? vantage : null }));
 }
 
 function isResult(v: unknown): v is OpenvasResult {

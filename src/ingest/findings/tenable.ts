@@ -55,13 +55,14 @@
  *   the host's scan start and end (`HOST_START`/`HOST_END`, `Host Start`/`Host End`) in ISO 8601.
  *   Nessus writes `HOST_START` without a time zone: it is kept as local time without an offset
  *   unless `HOST_START_TIMESTAMP` gives the instant.
- * - check: `plugin_type` (CSV `Plugin Type`/`Check Type`) `remote` → remote, `local` → local,
- *   otherwise (`combined`, `summary`, none) remote when the port is above 0, else unknown (null:
- *   a host-level result does not say whether credentials or a network probe found it). Web App
- *   Scanning results are DAST: always remote.
+ * - check: `plugin_type` (CSV `Plugin Type`/`Check Type`) `local` → local; otherwise (`remote`,
+ *   `combined`, `summary`, none) remote when the port is above 0 (a listening port answered), else
+ *   unknown (null: a host-level result tested no port, and does not say whether credentials or a
+ *   network probe such as ICMP found it). Web App Scanning results are DAST: always remote.
  * - vantage point (remote checks): `Nessus scanner <Scanner IP> (policy "<Scan policy used>")`
- *   from plugin 19506, else the report's policy name; WAS: the scan name. The CSV exports do not
- *   say where the scanner ran: none.
+ *   from plugin 19506, else the report's policy name, else `Nessus scanner (the report does not
+ *   say where it ran)`; WAS: the scan name. The CSV exports do not say where the scanner ran:
+ *   `Tenable scanner (the CSV export does not say where it ran)`.
  *
  * The source (scanner name, scan key) is `tenable`. Bad input (a ReportItem without a
  * `pluginID`, a port that is not a number, an unknown severity) fails with an ImportError naming
@@ -257,8 +258,8 @@ function severityOf(raw: string | null, where: Where, field: string): FindingSev
 function checkOf(r: PluginResult, dast: boolean): FindingCheck | null {
   if (dast) return 'remote';
   const type = r.pluginType?.toLowerCase() ?? null;
-  if (type === 'remote' || type === 'local') return type;
-  // a listening port answered; port 0 (host-level) says nothing about how it was tested
+  if (type === 'local') return 'local';
+  // a listening port answered; port 0 (a host-level probe, e.g. ICMP) tested no port: not said
   return r.port !== null && r.port > 0 ? 'remote' : null;
 }
 
@@ -389,13 +390,16 @@ interface ScanFacts {
   scanPolicy: string | null;
 }
 
-function vantageOf(facts: ScanFacts, dast: boolean): string | null {
+/** A CSV export does not say where the scanner ran. */
+const CSV_VANTAGE = 'Tenable scanner (the CSV export does not say where it ran)';
+
+function vantageOf(facts: ScanFacts, dast: boolean): string {
   if (dast) {
     const what = [facts.wasScanner === null ? null : `${facts.wasScanner} scanner`, facts.wasScan === null ? null : `scan "${facts.wasScan}"`].filter((s) => s !== null);
     return `Tenable Web App Scanning${what.length > 0 ? ` (${what.join(', ')})` : ''}`;
   }
   const policy = facts.scanPolicy ?? facts.policy;
-  if (facts.scannerIp === null && policy === null) return null;
+  if (facts.scannerIp === null && policy === null) return 'Nessus scanner (the report does not say where it ran)';
   return `Nessus scanner${facts.scannerIp === null ? '' : ` ${facts.scannerIp}`}${policy === null ? '' : ` (policy "${policy}")`}`;
 }
 
@@ -590,7 +594,7 @@ async function* parseCsv(source: ByteSource, ctx: ParseContext): AsyncGenerator<
     const asset = csvAsset(row);
     if (asset === null) throw new ImportError(ctx.file, line, 'Host', 'a row needs a host (Host, IP Address, DNS Name or NetBIOS Name)');
     emit.asset(out, asset);
-    emitResult(csvResult(row, cves, { ctx, record: line }), asset, null, false, emit, out);
+    emitResult(csvResult(row, cves, { ctx, record: line }), asset, CSV_VANTAGE, false, emit, out);
   };
   for await (const { line, row } of readCsvRows(source, ctx)) {
     if (Object.values(row).every((v) => v.trim() === '')) continue;

@@ -266,7 +266,9 @@ class ZapReader {
       ]),
     ];
     const local = toolRuleId(SCANNER, ref);
-    const ids = primaryId(local, cves.length === 1 ? cves : []);
+    // an alert variant (`10105-1`) also answers to its plugin id, as older reports name it
+    const plugin = alert.pluginid !== null && alert.pluginid !== ref ? [toolRuleId(SCANNER, alert.pluginid)] : [];
+    const ids = primaryId(local, [...(cves.length === 1 ? cves : []), ...plugin]);
     const count = Number(alert.count);
     const listed = alert.instances.length;
     const key = ids.id;

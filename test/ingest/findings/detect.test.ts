@@ -25,6 +25,17 @@ describe('detectFindingFormat', () => {
     expect(detectFindingFormat(Buffer.from('a;b\n1;2\n'), 'findings.csv')).toBe('csv');
   });
 
+  it('tells closeloop native findings from DefectDojo generic ones whatever they nest', () => {
+    expect(detectFindingFormat(Buffer.from('[{"vulnerability":"CVE-2024-1","asset":"a","extra":{}}]'), 'x.json')).toBe('native');
+    expect(detectFindingFormat(Buffer.from('{"extra":{"note":"x"},"vulnerability":"CVE-2024-1","asset":"a"}\n'), 'x.ndjson')).toBe('native');
+    expect(
+      detectFindingFormat(Buffer.from('[{"vulnerability":"CVE-2024-1","asset":"a","title":"t","severity":"high","extra":{"description":"x","findings":[]}}]'), 'x.json'),
+    ).toBe('native');
+    // a nested object with the two keys does not make a document native
+    expect(detectFindingFormat(Buffer.from('{"findings":[{"title":"t","severity":"High","description":"d","extra":{"vulnerability":"v","asset":"a"}}]}'), 'x.json')).toBe('generic');
+    expect(detectFindingFormat(Buffer.from('asset,vulnerability,Title,Severity,Description,Date\na,CVE-2024-1,t,High,d,2024-01-01\n'), 'x.csv')).toBe('csv');
+  });
+
   it('returns null for what it does not know', () => {
     expect(detectFindingFormat(Buffer.from(''), 'x.json')).toBeNull();
     expect(detectFindingFormat(Buffer.from('{"hello":"world"}'), 'x.json')).toBeNull();

@@ -86,7 +86,9 @@ describe('OpenVAS XML: the corpus reports mapped', () => {
     expect(f?.check).toBe('local');
     expect(f?.severity).toBe('high');
     expect(f?.fixed_version).toBe('117');
-    expect(f?.extra).toMatchObject({ installed_version: '116.0.3', protocol: 'tcp', solution_type: 'VendorFix', qod: { value: 97, type: 'registry' }, vantage_point: 'OpenVAS task "dc01-testlab-scan"' });
+    expect(f?.extra).toMatchObject({ installed_version: '116.0.3', protocol: 'tcp', solution_type: 'VendorFix', qod: { value: 97, type: 'registry' } });
+    // a local check has no vantage point (the host facts still name the task)
+    expect(f?.extra.vantage_point).toBeUndefined();
     expect(f?.extra.port).toBeUndefined();
     const v = vulnsOf(items).get('CVE-2023-4573');
     expect(v?.cvss).toEqual({ version: '2.0', base_score: 10, vector: null });
@@ -150,7 +152,8 @@ describe('OpenVAS CSV: the corpus exports mapped', () => {
     expect(findings[2]?.vulnerability).toBe('CVE-2011-3389');
     expect(findings[2]?.aliases).toEqual(['openvas:1.3.6.1.4.1.25623.1.0.117274', 'CVE-2015-0204']);
     expect(findings[0]?.vulnerability).toBe('openvas:1.3.6.1.4.1.25623.1.0.80091');
-    expect(findings.every((f) => f.extra.vantage_point === 'OpenVAS task "LOGSRV"')).toBe(true);
+    // remote checks carry the task as their vantage point; the host-level one has none
+    expect(findings.map((f) => f.extra.vantage_point ?? null)).toEqual([null, 'OpenVAS task "LOGSRV"', 'OpenVAS task "LOGSRV"', 'OpenVAS task "LOGSRV"']);
   });
 
   it('report_detail_v2.csv: EPSS columns, the formula guard dropped, and the same finding as the XML export of the scan', async () => {

@@ -80,6 +80,8 @@ describe('scanner reports are stored without the credentials they quote', () => 
     );
     for (const secret of ['SECRET123', 'hunter2', 'YWRtaW46aHVudGVyMg==']) expect(zap).not.toContain(secret);
     expect(zap).toContain('https://shop.example.com/login?token=[redacted]');
+    // the alert variant 10105-1 answers to its plugin id too
+    expect(zap).toContain('"zap:10105"');
 
     const nessus = await parse(
       'tenable',

@@ -282,7 +282,7 @@ describe('tenable: CSV exports on the corpus', () => {
     const f = r.findings[0];
     expect(f).toMatchObject({ vulnerability: 'CVE-2004-2761', aliases: ['nessus:35291'], component: 'md5', severity: 'medium', check: 'remote', cwe: ['CWE-310'] });
     expect(f?.extra).toMatchObject({ port: 443, protocol: 'tcp', first_seen: '2021-01-05T10:24:08-07:00', last_seen: '2021-01-05T10:24:08-07:00' });
-    expect(f?.extra.vantage_point).toBeUndefined();
+    expect(f?.extra.vantage_point).toBe('Tenable scanner (the CSV export does not say where it ran)');
     const v = r.vulns.get('CVE-2004-2761');
     expect(v?.cvss).toEqual({ version: '3.0', base_score: 7.5, vector: 'CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:N/E:P/RL:O/RC:C' });
     expect(v).toMatchObject({ exploitation: 'poc', public_poc: true });
