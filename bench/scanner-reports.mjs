@@ -40,7 +40,6 @@ function parseArgs(argv) {
   return o;
 }
 
-const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const TEXT = 'The remote service is affected by a vulnerability that lets an unauthenticated attacker run code. '.repeat(4);
 const cve = (i) => `CVE-20${String(10 + (i % 15)).padStart(2, '0')}-${String(10000 + (i % 40000))}`;
 const ip = (h) => `10.${(h >> 16) & 255}.${(h >> 8) & 255}.${h & 255}`;

@@ -388,6 +388,10 @@ export const findingViewSchema = z.strictObject({
     verdict_at: nullableText,
     first_seen: text,
     last_seen: text,
+    /** Where a network scanner saw it (port, protocol, service) and from where (its vantage point); null for other scanners. */
+    where: z
+      .strictObject({ port: z.number().int().nullable(), protocol: nullableText, service: nullableText, vantage_point: nullableText })
+      .nullable(),
   }),
   verdicts: z.array(
     z.strictObject({

@@ -25,11 +25,19 @@ export async function showFinding(ctx: AppContext, caller: Caller, findingId: st
     decision: v.decision_id,
   }));
   const d = await latestDecisionOfFinding(db, findingId);
+  const port = typeof f.extra.port === 'number' ? f.extra.port : null;
+  const extraText = (key: string): string | null => {
+    const v = f.extra[key];
+    return typeof v === 'string' ? v : null;
+  };
+  // where a network scanner saw it: the port and service, and the scanner's vantage point (docs/formats.md)
+  const where = { port, protocol: extraText('protocol'), service: extraText('service'), vantage_point: extraText('vantage_point') };
   return {
     finding: {
       id: f.id, vulnerability: f.vulnerability, asset: f.asset, component: f.component, version: f.version, source: f.source,
       status: row.status, validation: f.validation, reachability: f.reachability, check: f.check, containment_needed: f.containment_needed,
       ruled_out_by: f.ruled_out_by, verdict_at: f.verdict_at, first_seen: row.first_seen, last_seen: row.last_seen,
+      where: Object.values(where).every((v) => v === null) ? null : where,
     },
     verdicts,
     decision: d === undefined ? null : { id: d.id, outcome: d.outcome, triggers: JSON.parse(d.triggers) as string[], stay_reasons: JSON.parse(d.stay_reasons) as string[], ruleset: d.ruleset_version, engine: Number(d.engine_version), decided_at: d.decided_at },

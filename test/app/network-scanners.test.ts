@@ -13,6 +13,7 @@ import { explainFinding } from '../../src/app/explain-finding.js';
 import { handoffNotes } from '../../src/app/handoff-notes.js';
 import { importFile } from '../../src/app/importer.js';
 import { loadRuleset } from '../../src/app/load-ruleset.js';
+import { showFinding } from '../../src/app/show-finding.js';
 import { triageStored } from '../../src/app/triage-stored.js';
 import { ENGINES, makeTestContext, type TestContext } from '../helpers/context.js';
 import { corpusPath } from '../helpers/corpus.js';
@@ -70,6 +71,10 @@ describe.each(ENGINES)('network scanner findings in triage on %s', (engine) => {
     expect(JSON.stringify(lines.get('applicability')?.facts)).toContain('remote network check');
     expect(why.evidence).toContain(`remote_check:${f.id}`);
 
+    // the finding says where the scanner saw it, and from where
+    const shown = await showFinding(t.ctx, vm, f.id);
+    expect(shown.finding.where).toMatchObject({ port: 8080, protocol: 'tcp', vantage_point: 'Tenable scanner (the CSV export does not say where it ran)' });
+
     // the incident's handoff note says where the scanner saw it from
     const handed = r.incidents.find((i) => i.finding === f.id);
     expect(handed).toBeDefined();
@@ -103,7 +108,13 @@ describe.each(ENGINES)('network scanner findings in triage on %s', (engine) => {
     // an inventory that names the host, then the report again: its alerts move to the inventory asset
     await importFile(t.ctx, vm, { kind: 'assets', file: assetsFile([`juice-shop,Juice Shop,shop,web-team,true,internet,false,${target.slice('host:'.length)}`]) });
     await importFile(t.ctx, vm, { kind: 'findings', file: zapFile, force: true });
-    const rows = await t.ctx.store.db.selectFrom('findings').select(['asset_id', 'check_type']).where('target', '=', target).where('status', '=', 'open').execute();
+    const rows = await t.ctx.store.db.selectFrom('findings').select(['id', 'asset_id', 'check_type']).where('target', '=', target).where('status', '=', 'open').execute();
+    const one = await showFinding(t.ctx, vm, rows[0]?.id ?? '');
+    expect(one.finding.where?.vantage_point).toMatch(/^ZAP .* scan of https?:\/\//);
+    // a code scanner's finding has no network location
+    await importFile(t.ctx, vm, { kind: 'findings', file: corpusPath('scanners/semgrep/one_finding.json') });
+    const code = await t.ctx.store.db.selectFrom('findings').select('id').where('source', '=', 'semgrep').executeTakeFirstOrThrow();
+    expect((await showFinding(t.ctx, vm, code.id)).finding.where).toBeNull();
     expect(rows.length).toBeGreaterThan(0);
     expect(new Set(rows.map((r) => r.asset_id))).toEqual(new Set(['juice-shop']));
     expect(new Set(rows.map((r) => r.check_type))).toEqual(new Set(['remote']));

@@ -39,9 +39,16 @@ export function registerFinding(program: Program, run: CliRun): void {
       [
         `finding ${f.id} (${f.vulnerability} on ${f.asset}${f.component ? `, ${f.component}${f.version ? ` ${f.version}` : ''}` : ''}), ${f.status}`,
         `  validation ${f.validation}${f.ruled_out_by ? ` (ruled out by ${f.ruled_out_by})` : ''}, reachability ${f.reachability}${f.check ? ` (${f.check} check)` : ''}, containment ${String(f.containment_needed)}`,
+        ...(f.where === null ? [] : [`  seen on ${whereText(f.where)}`]),
         ...(r.verdicts.length === 0 ? ['  no analyst verdict'] : r.verdicts.map((v) => `  ${v.id} ${v.at} ${v.actor}: ${Object.entries(v.set).filter(([, x]) => x !== null).map(([k, x]) => `${k} ${String(x)}`).join(', ')} — ${v.note}`)),
         r.decision === null ? '  no decision yet' : `  latest decision ${r.decision.id} (${r.decision.decided_at}, ruleset ${r.decision.ruleset}, engine ${r.decision.engine}): ${r.decision.outcome}${[...r.decision.triggers, ...r.decision.stay_reasons].length ? ` — ${[...r.decision.triggers, ...r.decision.stay_reasons].join(', ')}` : ''}`,
       ].join('\n'),
     );
   });
+}
+
+/** `tcp/8080 (http), from Nessus scanner 10.0.0.5 (policy "External")`. */
+function whereText(w: { port: number | null; protocol: string | null; service: string | null; vantage_point: string | null }): string {
+  const port = w.port === null ? 'the host' : `${w.protocol ?? 'port'}/${w.port}${w.service === null ? '' : ` (${w.service})`}`;
+  return `${port}${w.vantage_point === null ? '' : `, from ${w.vantage_point}`}`;
 }

@@ -3499,6 +3499,12 @@ export interface operations {
                             verdict_at: string | null;
                             first_seen: string;
                             last_seen: string;
+                            where: {
+                                port: number | null;
+                                protocol: string | null;
+                                service: string | null;
+                                vantage_point: string | null;
+                            } | null;
                         };
                         verdicts: {
                             id: string;

@@ -108,6 +108,8 @@ export interface FindingView {
     verdict_at: string | null;
     first_seen: string;
     last_seen: string;
+    /** Where a network scanner saw it, and from where; null for other scanners. */
+    where: { port: number | null; protocol: string | null; service: string | null; vantage_point: string | null } | null;
   };
   verdicts: FindingVerdictView[];
   decision: { id: string; outcome: 'escalate' | 'stay'; triggers: string[]; stay_reasons: string[]; ruleset: string; engine: number; decided_at: string } | null;

@@ -102,6 +102,15 @@ function Facts({ f }: { f: FindingView }) {
           {humanize(x.reachability)}
           {x.check ? ` (${x.check} check)` : ''}
         </dd>
+        {x.where !== null && (
+          <>
+            <dt>Seen on</dt>
+            <dd className="wrap">
+              {x.where.port === null ? 'the host' : `${x.where.protocol ?? 'port'}/${x.where.port}${x.where.service === null ? '' : ` (${x.where.service})`}`}
+              {x.where.vantage_point === null ? '' : `, from ${x.where.vantage_point}`}
+            </dd>
+          </>
+        )}
         <dt>Containment</dt>
         <dd>{containmentText(x.containment_needed)}</dd>
         <dt>First seen</dt>
