@@ -323,8 +323,26 @@ class ImportWriter {
     } else {
       this.warn(`target ${JSON.stringify(ref.id)} matches no inventory asset: kept as a provisional asset, not in inventory (${unknowns})${shared}`);
     }
-    if (m.by === 'provisional') return;
+    if (m.by === 'provisional') {
+      if (basis !== null) await this.learnExposure(m.asset, asset);
+      return;
+    }
     await this.insertAssetIfMissing(asset);
+  }
+
+  /**
+   * A provisional asset made with exposure `unknown` (a report that named the host without its
+   * address) takes the exposure a network scanner's view of the host implies, and its host facts
+   * (docs/importing.md, "What a network scanner saw of a host"). An exposure already known, from
+   * the inventory, a person or an earlier scan, is never changed.
+   */
+  private learnExposure(id: string, seen: AssetRecord): Promise<void> {
+    return this.queue('assets', id, (existing) => {
+      if (!existing || existing.not_in_inventory !== 1 || existing.exposure !== 'unknown') return existing;
+      const extra = { ...(JSON.parse(existing.extra) as Record<string, unknown>), host: seen.extra.host, exposure_basis: seen.extra.exposure_basis };
+      this.warn(`provisional asset ${JSON.stringify(id)}: exposure ${seen.exposure} from the scanner's view (${String(seen.extra.exposure_basis)})`);
+      return { ...existing, exposure: seen.exposure, extra: JSON.stringify(extra), updated_at: this.at };
+    });
   }
 
   /** A signal on a name the inventory knows by an alias is stored on that asset; one on an unknown asset is reported. */

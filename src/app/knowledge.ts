@@ -62,7 +62,12 @@ export class Knowledge {
         const matched = this.index.match(item.record);
         this.targets.set(item.record.id, matched ?? item.record.id);
         // a target no inventory asset matches is provisional: never decided as if its exposure were known
-        if (matched === null && !this.assets.has(item.record.id)) this.assets.set(item.record.id, provisionalAsset(item.record));
+        if (matched === null) {
+          const known = this.assets.get(item.record.id);
+          const seen = provisionalAsset(item.record);
+          // a provisional host first named without its address takes the exposure a later scan implies
+          if (known === undefined || (known.not_in_inventory === true && known.exposure === 'unknown' && seen.exposure !== 'unknown')) this.assets.set(item.record.id, seen);
+        }
         break;
       }
       case 'vulnerability':

@@ -96,6 +96,32 @@ describe.each(ENGINES)('network scanner findings in triage on %s', (engine) => {
     expect(r.escalations.find((d) => d.finding === f.id)?.triggers ?? []).not.toContain('dangerous_exposure');
   });
 
+  it('a host first named without its address takes the exposure a later network scan implies, once', async () => {
+    // ZAP names the host only: provisional, exposure unknown
+    await importFile(t.ctx, vm, { kind: 'findings', file: corpusPath('scanners/zap/juicy2.xml') });
+    const exposure = async (): Promise<{ exposure: string; extra: string } | undefined> =>
+      t.ctx.store.db.selectFrom('assets').select(['exposure', 'extra']).where('id', '=', 'host:juice-shop.herokuapp.com').executeTakeFirst();
+    expect((await exposure())?.exposure).toBe('unknown');
+    // a Nessus scan of the same host gives its (routable) address
+    const dir = mkdtempSync(path.join(tmpdir(), 'closeloop-netscan-'));
+    const nessus = (ip: string): string => {
+      const file = path.join(dir, `scan-${ip}.nessus`);
+      writeFileSync(
+        file,
+        `<?xml version="1.0" ?><NessusClientData_v2><Report name="r"><ReportHost name="juice-shop.herokuapp.com"><HostProperties><tag name="host-fqdn">juice-shop.herokuapp.com</tag><tag name="host-ip">${ip}</tag></HostProperties>` +
+          '<ReportItem port="443" svc_name="www" protocol="tcp" severity="2" pluginID="42873" pluginName="SSL Medium Strength Cipher Suites Supported"><plugin_type>remote</plugin_type><cve>CVE-2016-2183</cve></ReportItem></ReportHost></Report></NessusClientData_v2>',
+      );
+      return file;
+    };
+    await importFile(t.ctx, vm, { kind: 'findings', file: nessus('54.220.192.176') });
+    const learned = await exposure();
+    expect(learned?.exposure).toBe('internet');
+    expect(JSON.parse(learned?.extra ?? '{}')).toMatchObject({ exposure_basis: 'address 54.220.192.176 is globally routable', host: { ip: '54.220.192.176' } });
+    // an exposure once known is not changed by a later scan
+    await importFile(t.ctx, vm, { kind: 'findings', file: nessus('10.0.0.9') });
+    expect((await exposure())?.exposure).toBe('internet');
+  });
+
   it('a ZAP alert on a URL belongs to the inventory asset of its host', async () => {
     const zapFile = corpusPath('scanners/zap/juicy2.xml');
     // which host the report scanned is read from the report itself
