@@ -7,7 +7,7 @@
 import { ImportError } from '../errors.js';
 import { batchParser, flatten } from './batches.js';
 import { describe, readCsvRowBatches } from './record-fields.js';
-import { splitFirstLine } from './stream/peek.js';
+import { splitFirstLine, withFirstLine } from './stream/peek.js';
 import type { ByteSource, ImportItem, ParseContext, Parser } from './types.js';
 
 /** The facts of the `#…` comment line; both null when the file has none. */
@@ -47,11 +47,6 @@ function probability(cell: string | undefined, ctx: ParseContext, line: number, 
   return n;
 }
 
-async function* prepend(line: string, complete: boolean, rest: ByteSource): AsyncGenerator<Buffer | string> {
-  yield complete ? `${line}\n` : line;
-  yield* rest;
-}
-
 /**
  * Streams `{kind:'epss'}` items in batches. `date` is the day of `score_date` (YYYY-MM-DD) so it
  * compares with the EPSS API's `date`; `onHeader` receives the model version and full score date.
@@ -70,7 +65,7 @@ export async function* parseEpssBatches(
     body = first.rest;
     firstLine = 2;
   } else {
-    body = prepend(first.line, first.complete, first.rest);
+    body = withFirstLine(first);
   }
   onHeader?.(header);
   const date = scoreDay(header.scoreDate);

@@ -68,7 +68,7 @@ import type { Cvss, FindingCheck, FindingRecord, FindingSeverity, Validation } f
 import { ImportError } from '../../errors.js';
 import { isObject, readCsvRows, type JsonObject } from '../record-fields.js';
 import { truncateNullable } from '../free-text.js';
-import { firstSignificantByte, peekSource, splitFirstLine } from '../stream/peek.js';
+import { firstSignificantByte, peekSource, splitFirstLine, withFirstLine } from '../stream/peek.js';
 import type { AssetRef, ByteSource, ImportItem, ParseContext, Parser } from '../types.js';
 import { bestCvss, cvssOf } from './cvss.js';
 import { DeferredQueue, Emitter, makeFinding, makeVulnerability, networkHostAsset, num, primaryId, redactSecrets, severityWord, str, type ScannerVulnerability } from './common.js';
@@ -546,17 +546,12 @@ export function isQualysCsvHeader(line: string): boolean {
   return cols.includes('IP') && cols.includes('QID');
 }
 
-async function* prepend(line: string, complete: boolean, rest: ByteSource): AsyncGenerator<Buffer | string> {
-  yield complete ? `${line}\n` : line;
-  yield* rest;
-}
-
 /** Up to `PREAMBLE_LINES` lines are passed over to reach the header; the header's line number is returned. */
 async function csvBody(source: ByteSource, ctx: ParseContext): Promise<{ body: ByteSource; firstLine: number }> {
   let rest = source;
   for (let line = 1; line <= PREAMBLE_LINES; line++) {
     const first = await splitFirstLine(rest, 64 * 1024);
-    if (isQualysCsvHeader(first.line)) return { body: prepend(first.line, first.complete, first.rest), firstLine: line };
+    if (isQualysCsvHeader(first.line)) return { body: withFirstLine(first), firstLine: line };
     if (!first.complete) break;
     rest = first.rest;
   }

@@ -110,3 +110,9 @@ export async function splitFirstLine(
   const remainder = complete ? buf.subarray(nl + 1) : buf.subarray(end);
   return { line, rest: continueWith(remainder, iterator, done), complete };
 }
+
+/** The source `splitFirstLine` split, whole again: its first line (and its line break) before the rest. */
+export async function* withFirstLine(first: { line: string; rest: ByteSource; complete: boolean }): AsyncGenerator<Buffer | string> {
+  yield first.complete ? `${first.line}\n` : first.line;
+  yield* first.rest;
+}
