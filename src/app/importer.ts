@@ -30,7 +30,7 @@ import { TargetMatcher } from './asset-matching.js';
 import { WarningLines } from './warning-lines.js';
 import { SomeFindingsTriage } from './some-findings-triage.js';
 import { InventoryAliases } from './inventory-aliases.js';
-import { provisionalAsset } from './provisional-assets.js';
+import { learnsExposure, provisionalAsset } from './provisional-assets.js';
 import type { AssetRef } from '../ingest/types.js';
 
 export const importInput = z.strictObject({
@@ -338,7 +338,7 @@ class ImportWriter {
    */
   private learnExposure(id: string, seen: AssetRecord): Promise<void> {
     return this.queue('assets', id, (existing) => {
-      if (!existing || existing.not_in_inventory !== 1 || existing.exposure !== 'unknown') return existing;
+      if (!existing || !learnsExposure({ exposure: existing.exposure, provisional: existing.not_in_inventory === 1 }, seen)) return existing;
       const extra = { ...(JSON.parse(existing.extra) as Record<string, unknown>), host: seen.extra.host, exposure_basis: seen.extra.exposure_basis };
       this.warn(`provisional asset ${JSON.stringify(id)}: exposure ${seen.exposure} from the scanner's view (${String(seen.extra.exposure_basis)})`);
       return { ...existing, exposure: seen.exposure, extra: JSON.stringify(extra), updated_at: this.at };

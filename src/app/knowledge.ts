@@ -2,7 +2,7 @@ import type { AdvisoryStatement, AssetRecord, EpssFacts, FindingFacts, FindingRe
 import { evaluate, vulnerabilityWithDefaults, type Decision, type EvaluateOptions, type EvaluationInput, type Ruleset } from '../domain/escalation/index.js';
 import type { ImportItem } from '../ingest/types.js';
 import { AliasIndex } from '../domain/asset-identity.js';
-import { provisionalAsset } from './provisional-assets.js';
+import { learnsExposure, provisionalAsset } from './provisional-assets.js';
 
 const EXPLOITATION_ORDER: readonly VulnerabilityRecord['exploitation'][] = ['none', 'poc', 'active'];
 
@@ -66,7 +66,7 @@ export class Knowledge {
           const known = this.assets.get(item.record.id);
           const seen = provisionalAsset(item.record);
           // a provisional host first named without its address takes the exposure a later scan implies
-          if (known === undefined || (known.not_in_inventory === true && known.exposure === 'unknown' && seen.exposure !== 'unknown')) this.assets.set(item.record.id, seen);
+          if (known === undefined || learnsExposure({ exposure: known.exposure, provisional: known.not_in_inventory === true }, seen)) this.assets.set(item.record.id, seen);
         }
         break;
       }

@@ -47,3 +47,12 @@ export function provisionalAsset(ref: AssetRef): AssetRecord {
   }
   return { ...assetWithDefaults({ id: ref.id, name: ref.name, components: ref.components, extra, exposure }), not_in_inventory: true };
 }
+
+/**
+ * Whether a provisional asset made with exposure `unknown` (a report named the host without its
+ * address) takes the exposure a later network scanner's view implies. Once known, an exposure is
+ * never changed by a scan, and an inventory asset's never.
+ */
+export function learnsExposure(known: { exposure: string; provisional: boolean }, seen: AssetRecord): boolean {
+  return known.provisional && known.exposure === 'unknown' && seen.exposure !== 'unknown';
+}
