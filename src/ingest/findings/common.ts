@@ -227,6 +227,11 @@ function isCve(id: string): boolean {
   return CVE.test(id.trim());
 }
 
+/** The first GitHub advisory id (`GHSA-xxxx-xxxx-xxxx`) in a text (an advisory URL, an id), else null. */
+export function ghsaIn(text: string): string | null {
+  return /GHSA(-[0-9a-z]{4}){3}/i.exec(text)?.[0] ?? null;
+}
+
 /** Orders CVE ids by year then number (so the choice does not depend on alias order). */
 function cveOrder(a: string, b: string): number {
   const ma = CVE.exec(a);

@@ -28,6 +28,7 @@ import {
   Emitter,
   arr,
   cweIds,
+  ghsaIn,
   makeFinding,
   makeVulnerability,
   num,
@@ -85,7 +86,7 @@ export const npmAuditParser: Parser = {
         const via = requireRecord(value, ctx, [...m.path, 'via', i]);
         const source = str(via, 'source');
         const url = str(via, 'url');
-        const ghsa = url === null ? null : (/GHSA(-[0-9a-z]{4}){3}/i.exec(url)?.[0] ?? null);
+        const ghsa = url === null ? null : ghsaIn(url);
         const npmId = source === null ? null : `npm:${source}`;
         const id = ghsa ?? npmId;
         if (id === null) throw new ImportError(ctx.file, formatJsonPath([...m.path, 'via', i]), 'source', 'an advisory needs its source (or a GHSA url)');

@@ -65,6 +65,7 @@ import {
   str,
   strings,
   toolRuleId,
+  ghsaIn,
   redactSecrets,
 } from './common.js';
 
@@ -104,10 +105,8 @@ function listOf(o: unknown, key: string): string[] {
   return strings(o, key);
 }
 
-const GHSA = /GHSA(-[0-9a-z]{4}){3}/i;
-
 function ghsaIds(values: readonly string[]): string[] {
-  return [...new Set(values.map((u) => GHSA.exec(u)?.[0]).filter((x): x is string => x !== undefined))];
+  return [...new Set(values.map(ghsaIn).filter((x): x is string => x !== null))];
 }
 
 /** A positive integer line (numbers or numeric strings), else null. */
